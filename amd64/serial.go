@@ -1,0 +1,74 @@
+package amd64
+
+import "github.com/usbarmory/tamago/soc/intel/uart"
+
+// COM1 is the PC's first serial port, the kernel console. Transmission and
+// reception go through tamago's 16550 driver; Init adds the line setup the
+// driver leaves to firmware (QEMU's emulation does not need a baud rate, a
+// real 16550 does).
+var COM1 = uart.UART{Index: 1, Base: 0x3f8, DTR: true, RTS: true}
+
+// 16550 register offsets and bits not exported by the tamago driver.
+const (
+	uartIER     = 1
+	uartFCR     = 2
+	uartLCR     = 3
+	uartDLL     = 0
+	uartDLM     = 1
+	uartLCRDLAB = 0x80
+	uart8N1     = 0x03
+	uartFIFO    = 0xc7 // enable and clear both FIFOs, 14-byte trigger
+	uartIERRx   = 0x01 // interrupt on received data
+)
+
+// InitSerial programs COM1 for 115200 8N1 with FIFOs and no interrupts.
+func InitSerial() {
+	base := COM1.Base
+	Outb(base+uartIER, 0)
+	Outb(base+uartLCR, uartLCRDLAB)
+	Outb(base+uartDLL, 1) // 115200 baud
+	Outb(base+uartDLM, 0)
+	Outb(base+uartLCR, uart8N1)
+	Outb(base+uartFCR, uartFIFO)
+	COM1.Init()
+}
+
+// EnableSerialRxInterrupt makes COM1 raise IRQ 4 when a byte arrives.
+func EnableSerialRxInterrupt() {
+	Outb(COM1.Base+uartIER, uartIERRx)
+}
+
+// SerialWrite sends b to COM1, translating "\n" into "\r\n" as a tty
+// with ONLCR would.
+func SerialWrite(b []byte) {
+	for _, c := range b {
+		if c == '\n' {
+			COM1.Tx('\r')
+		}
+		COM1.Tx(c)
+	}
+}
+
+// QEMU's debug devices (see qemu/ for the matching command line).
+const (
+	// DebugExitPort is isa-debug-exit: writing v makes QEMU exit with
+	// status (v<<1)|1.
+	DebugExitPort = 0xf4
+	// DebugConPort is isa-debugcon: bytes written here go to a host file.
+	// The kernel uses it as a side channel to the host harness, separate
+	// from the console the program's output goes to.
+	DebugConPort = 0xe9
+)
+
+// DebugConWrite writes b to the debugcon port.
+func DebugConWrite(b []byte) {
+	for _, c := range b {
+		Outb(DebugConPort, c)
+	}
+}
+
+// QEMUExit asks QEMU to exit with status (v<<1)|1. It returns only when no
+// isa-debug-exit device is present.
+func QEMUExit(v uint32) {
+	Outl(DebugExitPort, v)
+}

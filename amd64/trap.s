@@ -1,0 +1,213 @@
+#include "textflag.h"
+#include "go_asm.h"
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+// trapCommon is where every vector stub (vectors.s) continues, on the IST
+// stack of the vector's class. On entry:
+//   0(SP) RDI, 8(SP) error code, 16(SP) RIP, CS, RFLAGS, RSP, SS; DI = vector.
+// It completes a Frame on the stack, switches to kernel GS (from ring 3)
+// and to the kernel's fake-g FS base, saves the vector-register state in an
+// area below the frame, and calls trap(frame). If trap returns, the same
+// context is resumed.
+TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	SI
+	PUSHQ	DX
+	PUSHQ	CX
+	PUSHQ	AX
+	PUSHQ	R8
+	PUSHQ	R9
+	PUSHQ	R10
+	PUSHQ	R11
+	PUSHQ	BX
+	PUSHQ	BP
+	PUSHQ	R12
+	PUSHQ	R13
+	PUSHQ	R14
+	PUSHQ	R15
+	SUBQ	$Frame_Regs, SP
+	MOVQ	SP, BX
+	MOVQ	DI, Frame_Vector(BX)
+	MOVQ	$0, Frame_GSBase(BX)
+
+	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
+	JZ	kernelgs
+	SWAPGS
+	MOVL	$MSR_KERNEL_GS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, Frame_GSBase(BX)
+kernelgs:
+	MOVL	$MSR_FS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, Frame_FSBase(BX)
+	MOVQ	PerCPU_KernelFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+
+	// Vector-register state goes below the frame, 64-byte aligned.
+	SUBQ	PerCPU_XSaveSize(GS), SP
+	ANDQ	$~63, SP
+	MOVQ	SP, Frame_FPU(BX)
+	MOVQ	SP, DI
+	CALL	fpuSave<>(SB)
+
+	SUBQ	$16, SP
+	MOVQ	BX, 0(SP)
+	MOVQ	BX, 8(SP)
+	CALL	·trap(SB)
+	MOVQ	8(SP), BX
+	JMP	restoreFrame<>(SB)
+
+// fpuSave saves the vector-register state into the area at DI.
+// Clobbers AX, DX.
+TEXT fpuSave<>(SB),NOSPLIT|NOFRAME,$0
+	CMPB	PerCPU_UseXSAVE(GS), $0
+	JEQ	fx
+	// XSAVE leaves the XSAVE header's reserved bytes alone and XRSTOR
+	// faults if they are not zero: clear the 64-byte header first.
+	XORL	AX, AX
+	MOVQ	AX, 512(DI)
+	MOVQ	AX, 520(DI)
+	MOVQ	AX, 528(DI)
+	MOVQ	AX, 536(DI)
+	MOVQ	AX, 544(DI)
+	MOVQ	AX, 552(DI)
+	MOVQ	AX, 560(DI)
+	MOVQ	AX, 568(DI)
+	MOVL	$-1, AX
+	MOVL	$-1, DX
+	XSAVE64	(DI)
+	RET
+fx:
+	FXSAVE64	(DI)
+	RET
+
+// restoreFrame resumes the context saved in the Frame at BX: vector
+// registers (if saved), FS base, GS (SWAPGS and the user's GS base when
+// returning to ring 3), general registers, and IRETQ. In 64-bit mode IRETQ
+// pops SS:RSP whatever the privilege level, so it also switches stacks when
+// resuming a kernel context saved elsewhere.
+TEXT restoreFrame<>(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	Frame_FPU(BX), DI
+	TESTQ	DI, DI
+	JZ	nofpu
+	CMPB	PerCPU_UseXSAVE(GS), $0
+	JEQ	fxr
+	MOVL	$-1, AX
+	MOVL	$-1, DX
+	XRSTOR64	(DI)
+	JMP	nofpu
+fxr:
+	FXRSTOR64	(DI)
+nofpu:
+	MOVQ	Frame_FSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
+	JZ	tokernel
+	MOVQ	Frame_GSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_KERNEL_GS_BASE, CX
+	WRMSR
+	LEAQ	Frame_Regs(BX), SP
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	BP
+	POPQ	BX
+	POPQ	R11
+	POPQ	R10
+	POPQ	R9
+	POPQ	R8
+	POPQ	AX
+	POPQ	CX
+	POPQ	DX
+	POPQ	SI
+	POPQ	DI
+	ADDQ	$8, SP
+	SWAPGS
+	IRETQ
+tokernel:
+	LEAQ	Frame_Regs(BX), SP
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	BP
+	POPQ	BX
+	POPQ	R11
+	POPQ	R10
+	POPQ	R9
+	POPQ	R8
+	POPQ	AX
+	POPQ	CX
+	POPQ	DX
+	POPQ	SI
+	POPQ	DI
+	ADDQ	$8, SP
+	IRETQ
+
+// func Resume(f *Frame)
+TEXT ·Resume(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ	f+0(FP), BX
+	JMP	restoreFrame<>(SB)
+
+// func SwitchTo(save, next *Frame)
+// Saves into *save a frame that resumes by returning from SwitchTo (with
+// interrupts as they are now and no vector state to restore: Go's ABI
+// treats vector registers as clobbered across the call), then resumes next.
+TEXT ·SwitchTo(SB),NOSPLIT|NOFRAME,$0-16
+	MOVQ	save+0(FP), DI
+	MOVL	$MSR_FS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, Frame_FSBase(DI)
+	MOVQ	$0, Frame_FPU(DI)
+	MOVQ	$0, Frame_GSBase(DI)
+	MOVQ	$0, Frame_Vector(DI)
+	MOVQ	0(SP), AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Rip)(DI)
+	LEAQ	8(SP), AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Rsp)(DI)
+	PUSHFQ
+	POPQ	AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Eflags)(DI)
+	MOVQ	$const_KernelCS, (Frame_Regs+PtRegs_Cs)(DI)
+	MOVQ	$const_KernelDS, (Frame_Regs+PtRegs_Ss)(DI)
+	MOVQ	BP, (Frame_Regs+PtRegs_Rbp)(DI)
+	MOVQ	BX, (Frame_Regs+PtRegs_Rbx)(DI)
+	MOVQ	R12, (Frame_Regs+PtRegs_R12)(DI)
+	MOVQ	R13, (Frame_Regs+PtRegs_R13)(DI)
+	MOVQ	R14, (Frame_Regs+PtRegs_R14)(DI)
+	MOVQ	R15, (Frame_Regs+PtRegs_R15)(DI)
+	MOVQ	$0, (Frame_Regs+PtRegs_Rax)(DI)
+	MOVQ	next+8(FP), BX
+	JMP	restoreFrame<>(SB)
+
+// func SaveFPU(area uintptr)
+TEXT ·SaveFPU(SB),NOSPLIT,$0-8
+	MOVQ	area+0(FP), DI
+	CALL	fpuSave<>(SB)
+	RET
+
+// func idleLoop()
+// The body of each CPU's idle thread: wait for interrupts forever.
+TEXT ·idleLoop(SB),NOSPLIT|NOFRAME,$0
+again:
+	STI
+	HLT
+	JMP	again
+
+DATA ·idleLoopPC+0(SB)/8, $·idleLoop(SB)
+GLOBL ·idleLoopPC(SB), RODATA, $8

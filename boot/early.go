@@ -1,0 +1,117 @@
+package boot
+
+import (
+	"unsafe"
+
+	"oyako/amd64"
+	"oyako/boot/linkinfo"
+	"oyako/kernel"
+	"oyako/kernel/initstack"
+	"oyako/kernel/klog"
+	"oyako/kernel/mm"
+	"oyako/syscalls"
+)
+
+// linkInfo is filled in by boot/postlink after linking. It must be
+// initialized (not zero) so that it lives in the file's data, not in BSS.
+var linkInfo = linkinfo.Record{Magic: linkinfo.Magic}
+
+// initStack is the stack the Go runtime starts on; it becomes the first
+// M's g0 stack, which the runtime assumes is at least 64 KiB.
+var initStack [256 << 10]byte
+
+// The argv and envp the kernel's Go program gets (pointing into
+// kernel.Boot.Cmdline or static strings).
+var (
+	argvBuf [64]string
+	envpBuf [8]string
+	auxvBuf [8]initstack.Aux
+)
+
+// early runs once, on the boot stack, at the kernel's link address, before
+// the Go runtime has run a single instruction. FS points at a fake TLS
+// block whose g has a zero stack guard, so ordinary Go code runs here as
+// long as it neither allocates nor relies on package initialization (which
+// has not happened yet: only statically initialized data is valid).
+//
+// It returns the stack pointer and entry point to start the Go runtime with.
+func early(startInfo uintptr) (sp, entry uintptr) {
+	amd64.InitSerial()
+	bi := &kernel.Boot
+	bi.BootTSC = bootTSC
+	bi.Link = linkInfo
+	if msg := parseStartInfo(identity, uint64(startInfo), bi); msg != "" {
+		die(msg)
+	}
+	if linkInfo.Magic == linkinfo.Patched && uint64(pvhEntryAddr-mm.KernelBase) != linkInfo.PVHEntry {
+		die("PVH entry in the link record does not match pvhEntry")
+	}
+	kernel.EarlyInit()
+	amd64.EnableSyscall(syscalls.EntryAddr())
+	return initialStack(), uintptr(linkInfo.Entry)
+}
+
+// initialStack builds the Linux initial stack the Go runtime's ELF entry
+// (_rt0_amd64_linux) expects: argv is "oyako" and the words of the kernel
+// command line, the environment turns off asynchronous preemption (it
+// needs signal delivery to ring 0, which does not exist yet) and asks for
+// full tracebacks (a kernel panic should show every goroutine), and auxv
+// has what the runtime reads.
+func initialStack() uintptr {
+	argv := argvBuf[:0]
+	argv = append(argv, "oyako")
+	cl := kernel.Boot.Cmdline[:kernel.Boot.CmdlineLen]
+	for i := 0; i < len(cl) && len(argv) < len(argvBuf); {
+		for i < len(cl) && cl[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(cl) && cl[j] != ' ' {
+			j++
+		}
+		if j > i {
+			argv = append(argv, unsafe.String(&cl[i], j-i)) // no allocation yet
+
+		}
+		i = j
+	}
+	envp := envpBuf[:0]
+	envp = append(envp, "GODEBUG=asyncpreemptoff=1", "GOTRACEBACK=system", "HOME=/", "TERM=linux")
+	auxv := auxvBuf[:0]
+	auxv = append(auxv,
+		initstack.Aux{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)},
+		initstack.Aux{Type: initstack.AT_PAGESZ, Value: mm.PageSize},
+		initstack.Aux{Type: initstack.AT_CLKTCK, Value: 100},
+		initstack.Aux{Type: initstack.AT_SECURE, Value: 0},
+	)
+	p := initstack.Params{Argv: argv, Envp: envp, Auxv: auxv, ExecFn: "/oyako", Platform: "x86_64"}
+	for i := 0; i < 16; i += 8 {
+		v := kernel.RandomUint64()
+		for j := 0; j < 8; j++ {
+			p.Random[i+j] = byte(v >> (8 * j))
+		}
+	}
+	top := uintptr(unsafe.Pointer(&initStack[0])) + uintptr(len(initStack))
+	sp, ok := initstack.Build(initStack[:], uint64(top), &p)
+	if !ok {
+		die("kernel command line too long for the initial stack")
+	}
+	return uintptr(sp)
+}
+
+func die(msg string) {
+	var l klog.Line
+	l.S("oyako: boot: ").S(msg).Always()
+	kernel.PowerOff(kernel.StatusKernelCrash)
+}
+
+// Info reports facts about this boot for the banner.
+type Info struct {
+	PVHEntry uint64 // physical entry address
+	BootTSC  uint64 // TSC at the first instruction
+}
+
+// BootInfo returns facts about this boot.
+func BootInfo() Info {
+	return Info{PVHEntry: uint64(pvhEntryAddr - kernelBase), BootTSC: bootTSC}
+}

@@ -1,0 +1,60 @@
+// Package linkinfo defines the record through which the host-side post-link
+// step (boot/postlink) tells the kernel facts only the linker knows: the Go
+// runtime's ELF entry point and the kernel image's segments. The Go linker
+// cannot emit them itself, and the kernel must not reach into runtime
+// internals to find them.
+//
+// The record is an initialized variable in the kernel image (boot.linkInfo);
+// postlink finds it by symbol name and overwrites its bytes in the ELF file.
+package linkinfo
+
+// Magic marks an unpatched record; postlink refuses a record without it.
+const Magic = 0x6f79616b6f6c6e6b // "oyakolnk"
+
+// Patched is stored in Magic once postlink has filled the record in.
+const Patched = 0x6f79616b6f4f4b21 // "oyakoOK!"
+
+// MaxSegments bounds the PT_LOAD segments recorded.
+const MaxSegments = 6
+
+// Segment flags, as in ELF p_flags.
+const (
+	FlagX = 1
+	FlagW = 2
+	FlagR = 4
+)
+
+// Segment is one PT_LOAD segment of the kernel image.
+type Segment struct {
+	Vaddr uint64
+	Memsz uint64
+	Flags uint64
+}
+
+// Record is the patched data. Every field is a uint64 so the layout is the
+// same on both sides; Encode produces exactly these bytes.
+type Record struct {
+	Magic     uint64
+	Entry     uint64 // ELF e_entry: the Go runtime's _rt0_amd64_linux
+	PVHEntry  uint64 // physical address written into the PVH note
+	NSegments uint64
+	Segments  [MaxSegments]Segment
+}
+
+// Size is the encoded size of a Record in bytes.
+const Size = 8 * (4 + 3*MaxSegments)
+
+// Encode returns r's little-endian bytes in field order.
+func (r *Record) Encode() []byte {
+	words := []uint64{r.Magic, r.Entry, r.PVHEntry, r.NSegments}
+	for _, s := range r.Segments {
+		words = append(words, s.Vaddr, s.Memsz, s.Flags)
+	}
+	b := make([]byte, 0, Size)
+	for _, w := range words {
+		for i := 0; i < 8; i++ {
+			b = append(b, byte(w>>(8*i)))
+		}
+	}
+	return b
+}

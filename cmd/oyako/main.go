@@ -1,0 +1,141 @@
+// Command oyako is oyako's host tool: it builds the kernel image and boots
+// it under QEMU.
+//
+//	oyako build                 build build/oyako.elf
+//	oyako qemu [flags] [args]   boot the kernel (args go on its command line)
+//	oyako gdb [flags] [args]    boot halted and attach gdb
+//
+// oyako qemu exits with the kernel's own exit status (0 after the
+// self-check passes), which the kernel reports on QEMU's debugcon port.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"oyako/qemu"
+)
+
+func usage() {
+	fmt.Fprintf(os.Stderr, `usage:
+  oyako build
+  oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
+  oyako gdb [-m SIZE] [-machine microvm|q35] [-ex CMD]... [kernel args...]
+`)
+	os.Exit(2)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	status := 0
+	switch os.Args[1] {
+	case "build":
+		var path string
+		path, err = qemu.BuildKernel("")
+		if err == nil {
+			fmt.Println(path)
+		}
+	case "qemu":
+		status, err = cmdQEMU(os.Args[2:])
+	case "gdb":
+		err = cmdGDB(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oyako:", err)
+		if errors.Is(err, qemu.ErrTimeout) {
+			os.Exit(124)
+		}
+		os.Exit(125)
+	}
+	os.Exit(status)
+}
+
+type bootFlags struct {
+	mem, machine string
+	kvm          bool
+	timeout      time.Duration
+}
+
+func (b *bootFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.mem, "m", "128M", "guest RAM")
+	fs.StringVar(&b.machine, "machine", "microvm", "QEMU machine: microvm or q35")
+	fs.BoolVar(&b.kvm, "kvm", false, "use KVM instead of TCG")
+	fs.DurationVar(&b.timeout, "timeout", 2*time.Minute, "kill QEMU after this long")
+}
+
+func (b *bootFlags) config(kernel string, args []string) qemu.Config {
+	return qemu.Config{
+		Kernel:  kernel,
+		Append:  strings.Join(args, " "),
+		Memory:  b.mem,
+		Machine: b.machine,
+		KVM:     b.kvm,
+		Timeout: b.timeout,
+	}
+}
+
+func cmdQEMU(argv []string) (int, error) {
+	fs := flag.NewFlagSet("qemu", flag.ExitOnError)
+	var b bootFlags
+	b.register(fs)
+	fs.Parse(argv)
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return 0, err
+	}
+	c := b.config(kernel, fs.Args())
+	c.Console = os.Stdout
+	res, err := qemu.Run(context.Background(), c)
+	if res != nil {
+		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
+			fmt.Println(l)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.Status, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+func cmdGDB(argv []string) error {
+	fs := flag.NewFlagSet("gdb", flag.ExitOnError)
+	var b bootFlags
+	b.register(fs)
+	var cmds multiFlag
+	fs.Var(&cmds, "ex", "gdb command to run after attaching (repeatable)")
+	batch := fs.Bool("batch", false, "run gdb in batch mode (exit after the -ex commands)")
+	fs.Parse(argv)
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return err
+	}
+	c := b.config(kernel, fs.Args())
+	c.Timeout = 24 * time.Hour // a person is debugging
+	if *batch {
+		c.Timeout = b.timeout
+	}
+	fmt.Fprintf(os.Stderr, "oyako: QEMU is halted at the first instruction; try: break 'oyako/kernel.Start', continue, bt\n")
+	return qemu.GDB(context.Background(), qemu.GDBConfig{
+		Boot:     c,
+		Commands: cmds,
+		Batch:    *batch,
+		Stdin:    os.Stdin,
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+	})
+}

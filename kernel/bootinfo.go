@@ -1,0 +1,67 @@
+package kernel
+
+import (
+	"oyako/boot/linkinfo"
+	"oyako/kernel/mm"
+)
+
+// E820 memory types used by the PVH memory map.
+const (
+	MemRAM      = 1
+	MemReserved = 2
+	MemACPI     = 3
+	MemNVS      = 4
+)
+
+// MemRegion is one memory-map entry.
+type MemRegion struct {
+	Base, Size uint64
+	Type       uint32
+}
+
+// BootInfo is what the boot path learned before the kernel started:
+// copied out of hvm_start_info (whose memory is then free), plus the link
+// facts from the post-link step. boot fills Boot before EarlyInit.
+type BootInfo struct {
+	Cmdline    [4096]byte
+	CmdlineLen int
+	Mem        [128]MemRegion
+	NMem       int
+	Modules    [8]mm.Range // physical ranges, e.g. the initramfs
+	NModules   int
+	RSDP       uint64
+	BootTSC    uint64 // TSC at the first boot instruction
+	Link       linkinfo.Record
+}
+
+// Boot is this boot's information.
+var Boot BootInfo
+
+// CmdlineString returns the kernel command line.
+func (b *BootInfo) CmdlineString() string { return string(b.Cmdline[:b.CmdlineLen]) }
+
+// RAMBytes returns the total size of usable RAM in the memory map.
+func (b *BootInfo) RAMBytes() uint64 {
+	var n uint64
+	for _, r := range b.Mem[:b.NMem] {
+		if r.Type == MemRAM {
+			n += r.Size
+		}
+	}
+	return n
+}
+
+// imagePhys returns the physical range the kernel image occupies.
+func (b *BootInfo) imagePhys() mm.Range {
+	r := mm.Range{Base: ^uint64(0)}
+	for _, s := range b.Link.Segments[:b.Link.NSegments] {
+		base := s.Vaddr - mm.KernelBase
+		if base < r.Base {
+			r.Base = base
+		}
+		if base+s.Memsz > r.End {
+			r.End = base + s.Memsz
+		}
+	}
+	return r
+}

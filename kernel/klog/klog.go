@@ -1,0 +1,138 @@
+// Package klog writes the kernel's log and console output without
+// allocating, so that early boot, interrupt handlers and runtime services
+// can use it. A Line is built on the caller's stack and written out whole
+// under the console lock, so lines from different threads never interleave.
+//
+// Kernel log lines are suppressed when the command line says "quiet"
+// (as oyako run does unless -v); crash reports and program output are not.
+package klog
+
+import (
+	"oyako/amd64"
+	"oyako/kernel/spin"
+)
+
+// Quiet suppresses Line.Print (not Line.Always). Set from the command line.
+var Quiet bool
+
+var consoleLock spin.Lock
+
+func lock() uint64 { return consoleLock.Lock() }
+
+func unlock(flags uint64) { consoleLock.Unlock(flags) }
+
+// Console writes program output to the serial console.
+func Console(b []byte) {
+	f := lock()
+	amd64.SerialWrite(b)
+	unlock(f)
+}
+
+// Side writes b to the host side channel (debugcon), not the console.
+func Side(b []byte) {
+	f := lock()
+	amd64.DebugConWrite(b)
+	unlock(f)
+}
+
+// Line is one log line under construction. The zero value is ready.
+type Line struct {
+	buf [480]byte
+	n   int
+}
+
+// S appends a string.
+func (l *Line) S(s string) *Line {
+	for i := 0; i < len(s) && l.n < len(l.buf); i++ {
+		l.buf[l.n] = s[i]
+		l.n++
+	}
+	return l
+}
+
+// B appends bytes.
+func (l *Line) B(b []byte) *Line {
+	for i := 0; i < len(b) && l.n < len(l.buf); i++ {
+		l.buf[l.n] = b[i]
+		l.n++
+	}
+	return l
+}
+
+// C appends one byte.
+func (l *Line) C(c byte) *Line {
+	if l.n < len(l.buf) {
+		l.buf[l.n] = c
+		l.n++
+	}
+	return l
+}
+
+const hexDigits = "0123456789abcdef"
+
+// X appends v in hexadecimal with a 0x prefix.
+func (l *Line) X(v uint64) *Line {
+	l.S("0x")
+	return l.Hex(v, 1)
+}
+
+// Hex appends v in hexadecimal, zero-padded to at least width digits.
+func (l *Line) Hex(v uint64, width int) *Line {
+	var d [16]byte
+	i := len(d)
+	for v != 0 || len(d)-i < width {
+		i--
+		d[i] = hexDigits[v&0xf]
+		v >>= 4
+		if i == 0 {
+			break
+		}
+	}
+	return l.B(d[i:])
+}
+
+// U appends v in decimal.
+func (l *Line) U(v uint64) *Line {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return l.B(d[i:])
+}
+
+// D appends v in decimal.
+func (l *Line) D(v int64) *Line {
+	if v < 0 {
+		l.C('-')
+		return l.U(uint64(-v))
+	}
+	return l.U(uint64(v))
+}
+
+// Bytes returns the line built so far.
+func (l *Line) Bytes() []byte { return l.buf[:l.n] }
+
+// Print writes the line, with a newline, to the console unless Quiet.
+func (l *Line) Print() {
+	if !Quiet {
+		l.Always()
+	}
+}
+
+// Always writes the line, with a newline, to the console even when Quiet.
+func (l *Line) Always() {
+	if l.n == len(l.buf) {
+		l.n--
+	}
+	l.buf[l.n] = '\n'
+	f := lock()
+	amd64.SerialWrite(l.buf[:l.n+1])
+	unlock(f)
+	l.n = 0
+}

@@ -1,0 +1,30 @@
+package kernel
+
+import (
+	"github.com/usbarmory/tamago/soc/intel/rtc"
+
+	"oyako/kernel/ktime"
+)
+
+// mainNanos is the monotonic time at which the Go program's main began.
+var mainNanos int64
+
+// Start finishes bring-up from ordinary Go code once the runtime runs
+// main: it marks the runtime as started (kernel faults can now be
+// reported from the faulting goroutine) and sets the wall clock from the
+// RTC.
+func Start() {
+	mainNanos = ktime.Now()
+	runtimeStarted = true
+	var r rtc.RTC
+	for i := 0; i < 3; i++ {
+		if t, err := r.Now(); err == nil {
+			ktime.SetRealtime(t.UnixNano())
+			break
+		}
+	}
+}
+
+// MainStarted returns the monotonic time (ns since the first boot
+// instruction) at which main began.
+func MainStarted() int64 { return mainNanos }

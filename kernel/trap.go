@@ -1,0 +1,65 @@
+package kernel
+
+import (
+	"oyako/amd64"
+	"oyako/kernel/klog"
+	"oyako/kernel/ktime"
+	"oyako/kernel/mm"
+	"oyako/kernel/sched"
+)
+
+// Page-fault error code bits (Intel SDM vol. 3A §4.7).
+const (
+	pfPresent = 1 << 0
+	pfWrite   = 1 << 1
+	pfUser    = 1 << 2
+	pfRsvd    = 1 << 3
+	pfInstr   = 1 << 4
+	pfPK      = 1 << 5
+)
+
+var (
+	interruptCount [256]uint64
+	spurious       uint64
+)
+
+// handleTrap is the kernel's handler for every interrupt and exception
+// (amd64.SetTrapHandler). It runs on the vector's IST stack with
+// interrupts off.
+func handleTrap(f *amd64.Frame) {
+	v := f.Vector
+	interruptCount[v&0xff]++
+	switch {
+	case v == amd64.VectorTimer:
+		amd64.LAPICEOI()
+		if faultInIRQ {
+			crashPageFault(0xdead1000) // crash=irq: a bug in an interrupt handler
+		}
+		sched.Tick(f)
+	case v == amd64.VectorSpurious:
+		spurious++ // no EOI for spurious interrupts
+	case v >= amd64.VectorIRQBase && v < amd64.VectorIRQBase+24:
+		amd64.LAPICEOI()
+		deviceInterrupt(int(v - amd64.VectorIRQBase))
+		sched.MaybePreempt(f, ktime.Now())
+	case v == amd64.VectorPF:
+		cr2 := amd64.ReadCR2()
+		if f.Regs.OrigRax&(pfUser|pfPresent|pfRsvd) == 0 &&
+			mm.Kernel.Fault(uintptr(cr2), f.Regs.OrigRax&pfWrite != 0, f.Regs.OrigRax&pfInstr != 0) {
+			return
+		}
+		kernelFault(f, cr2)
+	case v < amd64.FirstIRQVector:
+		kernelFault(f, amd64.ReadCR2())
+	default:
+		amd64.LAPICEOI()
+		var l klog.Line
+		l.S("oyako: unexpected interrupt vector ").U(v).Print()
+	}
+}
+
+// deviceInterrupt handles ISA IRQ irq. Device interrupts wake the kernel
+// runtime's poller, so a Go driver blocked on an interrupt fd runs.
+func deviceInterrupt(irq int) {
+	WakePollers()
+}

@@ -1,0 +1,56 @@
+// Package syscalls is oyako's system call layer: the SYSCALL entry point
+// (entry_SYSCALL_64, entry_64.s), the table generated from syscall_64.tbl
+// (see sysno), and the handlers.
+//
+// A SYSCALL instruction has two kinds of callers (DESIGN.md §1). The
+// kernel's own Go runtime issues Linux system calls from ring 0; those go to
+// the runtime services (kernel.Service). User programs (ring 3) are the
+// business of later stages.
+package syscalls
+
+import (
+	"unsafe"
+
+	"oyako/amd64"
+	"oyako/kernel"
+)
+
+// Offsets of the per-CPU fields entry_64.s uses, exported to it through
+// go_asm.h.
+const (
+	percpuScratch  = unsafe.Offsetof(amd64.PerCPU{}.Scratch)
+	percpuKStack   = unsafe.Offsetof(amd64.PerCPU{}.KStack)
+	percpuKernelFS = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
+
+	frameRegs   = unsafe.Offsetof(amd64.Frame{}.Regs)
+	frameFSBase = unsafe.Offsetof(amd64.Frame{}.FSBase)
+	frameFPU    = unsafe.Offsetof(amd64.Frame{}.FPU)
+	frameGSBase = unsafe.Offsetof(amd64.Frame{}.GSBase)
+	frameVector = unsafe.Offsetof(amd64.Frame{}.Vector)
+
+	kernelCS      = amd64.KernelCS
+	kernelDS      = amd64.KernelDS
+	vectorSyscall = amd64.VectorSyscall
+	negENOSYS     = -38
+)
+
+// entry_SYSCALL_64 is the SYSCALL entry point (MSR_LSTAR).
+func entry_SYSCALL_64()
+
+// entryAddr holds entry_SYSCALL_64's address (entry_64.s).
+var entryAddr uintptr
+
+// EntryAddr returns the address to load into MSR_LSTAR.
+func EntryAddr() uintptr { return entryAddr }
+
+// ring0 is called by entry_SYSCALL_64 for a SYSCALL from ring 0, on the
+// calling thread's service stack, interrupts off, with the kernel's fake-g
+// FS base; f.FSBase holds the caller's.
+func ring0(f *amd64.Frame) {
+	kernel.Service(f)
+}
+
+// ring3 is called for a SYSCALL from ring 3.
+func ring3(f *amd64.Frame) {
+	kernel.UserSyscall(f)
+}
