@@ -38,8 +38,11 @@ func parseCmdline(s string) {
 		for i < len(s) && s[i] != ' ' {
 			i++
 		}
-		if s[:i] == "quiet" {
+		switch s[:i] {
+		case "quiet":
 			klog.Quiet = true
+		case "rtrace":
+			traceServices = true
 		}
 		for i < len(s) && s[i] == ' ' {
 			i++

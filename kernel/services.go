@@ -33,12 +33,40 @@ func Service(f *amd64.Frame) {
 	if nr < sysno.NR {
 		atomic.AddUint64(&serviceCounts[nr], 1)
 	}
+	if traceServices {
+		traceCall(f, nr)
+	}
 	v, err := serve(f, nr)
 	if err != 0 {
 		f.Regs.Rax = uint64(-int64(err))
 	} else {
 		f.Regs.Rax = v
 	}
+	if traceServices {
+		traceReturn(f, nr)
+	}
+}
+
+// traceServices logs every runtime service call ("rtrace" on the kernel
+// command line): what the Go runtime asks of the kernel, as strace would
+// show it, with the monotonic time in microseconds and the thread ID.
+var traceServices bool
+
+func traceCall(f *amd64.Frame, nr uint64) {
+	var l klog.Line
+	r := &f.Regs
+	l.S("rt ").U(uint64(ktime.Now()/1000)).S(" [").D(int64(sched.Current().TID)).S("] ")
+	if name := sysno.Name(nr); name != "" {
+		l.S(name)
+	} else {
+		l.S("syscall_").U(nr)
+	}
+	l.S("(").X(r.Rdi).S(", ").X(r.Rsi).S(", ").X(r.Rdx).S(", ").X(r.R10).S(") ...").Always()
+}
+
+func traceReturn(f *amd64.Frame, nr uint64) {
+	var l klog.Line
+	l.S("rt ").U(uint64(ktime.Now()/1000)).S(" [").D(int64(sched.Current().TID)).S("] ").S(sysno.Name(nr)).S(" = ").D(int64(f.Regs.Rax)).Always()
 }
 
 // serve dispatches one runtime service. The argument registers are those

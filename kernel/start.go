@@ -28,3 +28,6 @@ func Start() {
 // MainStarted returns the monotonic time (ns since the first boot
 // instruction) at which main began.
 func MainStarted() int64 { return mainNanos }
+
+// Uptime returns the monotonic time since the first boot instruction, in ns.
+func Uptime() int64 { return ktime.Now() }

@@ -102,7 +102,7 @@ func TestBootSelfCheck(t *testing.T) {
 		`self-check: gc: allocated (5[1-9][0-9]|[6-9][0-9][0-9]) MiB \(4x RAM\)`,
 		`self-check: a 50ms timer fired after \S+ while a locked thread spun \d+ times`,
 		`self-check: syscalls ok`,
-		`(?m)^self-check ok`,
+		`(?m)^self-check ok \(checks took \S+; \d+ ms since the PVH entry; peak memory \d+ MiB\)`,
 		`oyako: runtime service: syscall 500 not implemented: ENOSYS`,
 		`oyako: shutdown: runtime services: \d+ calls, 2 unserved`,
 	)

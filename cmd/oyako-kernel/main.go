@@ -4,6 +4,7 @@
 // line:
 //
 //	quiet          no kernel log lines on the console
+//	rtrace         log every system call the kernel's Go runtime makes
 //	crash=KIND     crash deliberately: pagefault, gp, ud, panic (in Go
 //	               code), service (in a runtime service), irq (in an
 //	               interrupt handler), hang
@@ -48,7 +49,8 @@ func main() {
 		fmt.Printf("self-check FAILED: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Printf("self-check ok (%v)\n", res.Elapsed.Round(1e6))
+	fmt.Printf("self-check ok (checks took %v; %.0f ms since the PVH entry; peak memory %d MiB)\n",
+		res.Elapsed.Round(1e6), float64(kernel.Uptime())/1e6, kernel.PeakMemory(false)>>20)
 }
 
 // ramSize is the guest's RAM size: the memory map's RAM rounded up to 16
