@@ -112,12 +112,14 @@ nofpu:
 	MOVL	$MSR_FS_BASE, CX
 	WRMSR
 	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
-	JZ	tokernel
+	JZ	regs
+	// Back to ring 3: the user's GS base goes where SWAPGS will fetch it.
 	MOVQ	Frame_GSBase(BX), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	MOVL	$MSR_KERNEL_GS_BASE, CX
 	WRMSR
+regs:
 	LEAQ	Frame_Regs(BX), SP
 	POPQ	R15
 	POPQ	R14
@@ -134,27 +136,11 @@ nofpu:
 	POPQ	DX
 	POPQ	SI
 	POPQ	DI
-	ADDQ	$8, SP
+	ADDQ	$8, SP		// orig_rax; now the hardware frame: RIP, CS, ...
+	TESTB	$3, 8(SP)
+	JZ	iret
 	SWAPGS
-	IRETQ
-tokernel:
-	LEAQ	Frame_Regs(BX), SP
-	POPQ	R15
-	POPQ	R14
-	POPQ	R13
-	POPQ	R12
-	POPQ	BP
-	POPQ	BX
-	POPQ	R11
-	POPQ	R10
-	POPQ	R9
-	POPQ	R8
-	POPQ	AX
-	POPQ	CX
-	POPQ	DX
-	POPQ	SI
-	POPQ	DI
-	ADDQ	$8, SP
+iret:
 	IRETQ
 
 // func Resume(f *Frame)

@@ -55,7 +55,7 @@ var traceServices bool
 func traceCall(f *amd64.Frame, nr uint64) {
 	var l klog.Line
 	r := &f.Regs
-	l.S("rt ").U(uint64(ktime.Now()/1000)).S(" [").D(int64(sched.Current().TID)).S("] ")
+	l.S("rt ").U(uint64(ktime.Now() / 1000)).S(" [").D(int64(sched.Current().TID)).S("] ")
 	if name := sysno.Name(nr); name != "" {
 		l.S(name)
 	} else {
@@ -66,7 +66,7 @@ func traceCall(f *amd64.Frame, nr uint64) {
 
 func traceReturn(f *amd64.Frame, nr uint64) {
 	var l klog.Line
-	l.S("rt ").U(uint64(ktime.Now()/1000)).S(" [").D(int64(sched.Current().TID)).S("] ").S(sysno.Name(nr)).S(" = ").D(int64(f.Regs.Rax)).Always()
+	l.S("rt ").U(uint64(ktime.Now() / 1000)).S(" [").D(int64(sched.Current().TID)).S("] ").S(sysno.Name(nr)).S(" = ").D(int64(f.Regs.Rax)).Always()
 }
 
 // serve dispatches one runtime service. The argument registers are those

@@ -30,6 +30,8 @@ const (
 
 	kernelCS      = amd64.KernelCS
 	kernelDS      = amd64.KernelDS
+	userCS        = amd64.UserCS
+	userDS        = amd64.UserDS
 	vectorSyscall = amd64.VectorSyscall
 	negENOSYS     = -38
 )

@@ -3,6 +3,48 @@
 
 #define MSR_FS_BASE 0xc0000100
 
+// SYSCALL_FRAME builds an amd64.Frame on the (new) stack for a SYSCALL
+// made with the given CS and SS: the hardware-frame part (the caller's RSP
+// is in percpu Scratch, RIP in RCX, RFLAGS in R11), pt_regs with the
+// result slot preset to -ENOSYS, and the header with the caller's FS base.
+// It leaves the frame's address in BX and FS pointing at the kernel's fake g.
+#define SYSCALL_FRAME(cs, ss) \
+	PUSHQ	$ss; \
+	PUSHQ	const_percpuScratch(GS); \
+	PUSHQ	R11; \
+	PUSHQ	$cs; \
+	PUSHQ	CX; \
+	PUSHQ	AX; \
+	PUSHQ	DI; \
+	PUSHQ	SI; \
+	PUSHQ	DX; \
+	PUSHQ	CX; \
+	PUSHQ	$const_negENOSYS; \
+	PUSHQ	R8; \
+	PUSHQ	R9; \
+	PUSHQ	R10; \
+	PUSHQ	R11; \
+	PUSHQ	BX; \
+	PUSHQ	BP; \
+	PUSHQ	R12; \
+	PUSHQ	R13; \
+	PUSHQ	R14; \
+	PUSHQ	R15; \
+	SUBQ	$const_frameRegs, SP; \
+	MOVQ	SP, BX; \
+	MOVQ	$const_vectorSyscall, const_frameVector(BX); \
+	MOVQ	$0, const_frameGSBase(BX); \
+	MOVQ	$0, const_frameFPU(BX); \
+	MOVL	$MSR_FS_BASE, CX; \
+	RDMSR; \
+	SHLQ	$32, DX; \
+	ORQ	DX, AX; \
+	MOVQ	AX, const_frameFSBase(BX); \
+	MOVQ	const_percpuKernelFS(GS), AX; \
+	MOVQ	AX, DX; \
+	SHRQ	$32, DX; \
+	WRMSR
+
 // entry_SYSCALL_64 is where SYSCALL lands (MSR_LSTAR), as in Linux's
 // arch/x86/entry/entry_64.S. SYSCALL has saved RIP in RCX and RFLAGS in R11,
 // masked RFLAGS (interrupts are off) and switched CS/SS, but not the stack.
@@ -16,43 +58,7 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 
 	MOVQ	SP, const_percpuScratch(GS)
 	MOVQ	const_percpuKStack(GS), SP
-	// Build an amd64.Frame: hardware-frame part, then pt_regs, then the
-	// header (vector, GS base, FS base, FPU).
-	PUSHQ	$const_kernelDS			// ss
-	PUSHQ	const_percpuScratch(GS)		// rsp
-	PUSHQ	R11				// rflags
-	PUSHQ	$const_kernelCS			// cs
-	PUSHQ	CX				// rip
-	PUSHQ	AX				// orig_rax: the syscall number
-	PUSHQ	DI
-	PUSHQ	SI
-	PUSHQ	DX
-	PUSHQ	CX
-	PUSHQ	$const_negENOSYS		// rax: the result, -ENOSYS until set
-	PUSHQ	R8
-	PUSHQ	R9
-	PUSHQ	R10
-	PUSHQ	R11
-	PUSHQ	BX
-	PUSHQ	BP
-	PUSHQ	R12
-	PUSHQ	R13
-	PUSHQ	R14
-	PUSHQ	R15
-	SUBQ	$const_frameRegs, SP
-	MOVQ	SP, BX
-	MOVQ	$const_vectorSyscall, const_frameVector(BX)
-	MOVQ	$0, const_frameGSBase(BX)
-	MOVQ	$0, const_frameFPU(BX)
-	MOVL	$MSR_FS_BASE, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, const_frameFSBase(BX)
-	MOVQ	const_percpuKernelFS(GS), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	WRMSR
+	SYSCALL_FRAME(const_kernelCS, const_kernelDS)
 
 	SUBQ	$16, SP
 	MOVQ	BX, 0(SP)
@@ -101,40 +107,7 @@ user:
 	SWAPGS
 	MOVQ	SP, const_percpuScratch(GS)
 	MOVQ	const_percpuKStack(GS), SP
-	PUSHQ	$0x2b
-	PUSHQ	const_percpuScratch(GS)
-	PUSHQ	R11
-	PUSHQ	$0x33
-	PUSHQ	CX
-	PUSHQ	AX
-	PUSHQ	DI
-	PUSHQ	SI
-	PUSHQ	DX
-	PUSHQ	CX
-	PUSHQ	$const_negENOSYS
-	PUSHQ	R8
-	PUSHQ	R9
-	PUSHQ	R10
-	PUSHQ	R11
-	PUSHQ	BX
-	PUSHQ	BP
-	PUSHQ	R12
-	PUSHQ	R13
-	PUSHQ	R14
-	PUSHQ	R15
-	SUBQ	$const_frameRegs, SP
-	MOVQ	SP, BX
-	MOVQ	$const_vectorSyscall, const_frameVector(BX)
-	MOVQ	$0, const_frameFPU(BX)
-	MOVL	$MSR_FS_BASE, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, const_frameFSBase(BX)
-	MOVQ	const_percpuKernelFS(GS), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	WRMSR
+	SYSCALL_FRAME(const_userCS, const_userDS)
 	SUBQ	$16, SP
 	MOVQ	BX, 0(SP)
 	CALL	·ring3(SB)

@@ -67,8 +67,8 @@ func (s *KernelSpace) Mmap(addr, length uintptr, prot uint32, fixed, noReplace b
 	flags := s.lock.Lock()
 	defer s.lock.Unlock(flags)
 	if fixed {
-		if addr&(PageSize-1) != 0 || !s.inRegion(addr, length) {
-			return 0, ErrRange
+		if _, err := s.pageRange(addr, length); err != OK {
+			return 0, err
 		}
 		if noReplace && s.overlaps(addr, addr+length) {
 			return 0, ErrExists
@@ -91,14 +91,27 @@ func (s *KernelSpace) Mmap(addr, length uintptr, prot uint32, fixed, noReplace b
 	return addr, OK
 }
 
-// Munmap removes mappings and frees their pages in [addr, addr+length).
-func (s *KernelSpace) Munmap(addr, length uintptr) Err {
-	if addr&(PageSize-1) != 0 || length == 0 {
-		return ErrRange
+// pageRange checks that addr is page aligned and [addr, addr+length) lies
+// in the region, and returns length rounded up to whole pages.
+func (s *KernelSpace) pageRange(addr, length uintptr) (uintptr, Err) {
+	if addr&(PageSize-1) != 0 {
+		return 0, ErrRange
 	}
 	length = uintptr(PageAlignUp(uint64(length)))
 	if !s.inRegion(addr, length) {
+		return 0, ErrRange
+	}
+	return length, OK
+}
+
+// Munmap removes mappings and frees their pages in [addr, addr+length).
+func (s *KernelSpace) Munmap(addr, length uintptr) Err {
+	if length == 0 {
 		return ErrRange
+	}
+	length, err := s.pageRange(addr, length)
+	if err != OK {
+		return err
 	}
 	flags := s.lock.Lock()
 	defer s.lock.Unlock(flags)
@@ -114,12 +127,9 @@ func (s *KernelSpace) Munmap(addr, length uintptr) Err {
 // the next touch reads zeros (madvise MADV_DONTNEED on private anonymous
 // memory).
 func (s *KernelSpace) Discard(addr, length uintptr) Err {
-	if addr&(PageSize-1) != 0 {
-		return ErrRange
-	}
-	length = uintptr(PageAlignUp(uint64(length)))
-	if !s.inRegion(addr, length) {
-		return ErrRange
+	length, err := s.pageRange(addr, length)
+	if err != OK {
+		return err
 	}
 	flags := s.lock.Lock()
 	defer s.lock.Unlock(flags)
@@ -129,12 +139,12 @@ func (s *KernelSpace) Discard(addr, length uintptr) Err {
 
 // Protect changes the protection of [addr, addr+length), which must be mapped.
 func (s *KernelSpace) Protect(addr, length uintptr, prot uint32) Err {
-	if addr&(PageSize-1) != 0 || prot&^protMask != 0 {
+	if prot&^protMask != 0 {
 		return ErrRange
 	}
-	length = uintptr(PageAlignUp(uint64(length)))
-	if !s.inRegion(addr, length) {
-		return ErrRange
+	length, err := s.pageRange(addr, length)
+	if err != OK {
+		return err
 	}
 	flags := s.lock.Lock()
 	defer s.lock.Unlock(flags)
