@@ -1,0 +1,288 @@
+// Package epoll implements eventpoll (fs/eventpoll.c): an interest set of
+// (file, descriptor) pairs, a ready list fed by readiness callbacks on the
+// files' wait queues, and epoll_wait's level-triggered, edge-triggered and
+// one-shot reporting. An epoll instance is itself a pollable file, so
+// instances nest.
+//
+// Files take part if their operations implement fs.Pollable: pipes,
+// eventfds, the console, epoll instances (more kinds come with stage 5).
+// Limits: no EPOLLEXCLUSIVE or EPOLLWAKEUP semantics (accepted, ignored);
+// no loop detection between nested instances beyond adding an instance to
+// itself.
+package epoll
+
+import (
+	"sync"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+)
+
+// epoll_ctl operations and event flags.
+const (
+	CtlAdd = 1
+	CtlDel = 2
+	CtlMod = 3
+
+	EPOLLEXCLUSIVE = 1 << 28
+	EPOLLWAKEUP    = 1 << 29
+	EPOLLONESHOT   = 1 << 30
+	EPOLLET        = 1 << 31
+
+	// MaxEvents is EP_MAX_EVENTS: INT_MAX over sizeof(struct epoll_event).
+	MaxEvents = 0x7fffffff / 12
+)
+
+// Event is a struct epoll_event as epoll_wait reports it.
+type Event struct {
+	Events uint32
+	Data   uint64
+}
+
+type key struct {
+	file *fs.File
+	fd   int32
+}
+
+type item struct {
+	key      key
+	events   uint32
+	data     uint64
+	entry    fs.Entry
+	inReady  bool
+	disabled bool // EPOLLONESHOT fired; re-armed by EPOLL_CTL_MOD
+	unhook   func()
+}
+
+// Instance is an epoll instance.
+type Instance struct {
+	mu    sync.Mutex
+	items map[key]*item
+	ready []*item
+	q     fs.Queue
+	self  *fs.File
+}
+
+// New returns a new epoll instance as an open file.
+func New(flags uint32) *fs.File {
+	ep := &Instance{items: map[key]*item{}}
+	now := fs.Now()
+	inode := &anonInode{fs.Attr{Dev: 10, Ino: fs.NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	ep.self = fs.NewFile(inode, "anon_inode:[eventpoll]", fs.O_RDWR|flags&fs.O_NONBLOCK, ep)
+	return ep.self
+}
+
+type anonInode struct{ attr fs.Attr }
+
+func (a *anonInode) Attr() fs.Attr { return a.attr }
+
+// FromFile returns the instance behind an epoll file.
+func FromFile(f *fs.File) (*Instance, bool) {
+	ep, ok := f.Ops().(*Instance)
+	return ep, ok
+}
+
+func (ep *Instance) markReady(it *item) {
+	ep.mu.Lock()
+	if !it.inReady && !it.disabled {
+		it.inReady = true
+		ep.ready = append(ep.ready, it)
+	}
+	ep.mu.Unlock()
+	ep.q.Notify(fs.EventIn)
+}
+
+// Ctl implements epoll_ctl(2) for file f open as fd.
+func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64) error {
+	if f == ep.self {
+		return linuxerr.EINVAL
+	}
+	p, ok := f.Ops().(fs.Pollable)
+	if !ok {
+		return linuxerr.EPERM // e.g. a regular file
+	}
+	k := key{f, fd}
+	ep.mu.Lock()
+	it, exists := ep.items[k]
+	switch op {
+	case CtlAdd:
+		if exists {
+			ep.mu.Unlock()
+			return linuxerr.EEXIST
+		}
+		it = &item{key: k, events: events | fs.EventErr | fs.EventHup, data: data}
+		it.entry = fs.Entry{Mask: it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP), Callback: func(uint32) { ep.markReady(it) }}
+		ep.items[k] = it
+		ep.mu.Unlock()
+		p.EventQueue().Register(&it.entry)
+		it.unhook = f.OnRelease(func() { ep.remove(k) })
+	case CtlMod:
+		if !exists {
+			ep.mu.Unlock()
+			return linuxerr.ENOENT
+		}
+		if events&EPOLLEXCLUSIVE != 0 {
+			ep.mu.Unlock()
+			return linuxerr.EINVAL
+		}
+		it.events = events | fs.EventErr | fs.EventHup
+		it.data = data
+		it.disabled = false
+		it.entry.Mask = it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP)
+		ep.mu.Unlock()
+	case CtlDel:
+		ep.mu.Unlock()
+		if !exists {
+			return linuxerr.ENOENT
+		}
+		ep.remove(k)
+		return nil
+	default:
+		ep.mu.Unlock()
+		return linuxerr.EINVAL
+	}
+	// Report what is ready now (ep_insert and ep_modify poll the file).
+	if p.Readiness(f, it.events) != 0 {
+		ep.markReady(it)
+	}
+	return nil
+}
+
+func (ep *Instance) remove(k key) {
+	ep.mu.Lock()
+	it, ok := ep.items[k]
+	if ok {
+		delete(ep.items, k)
+		if it.inReady {
+			for i, r := range ep.ready {
+				if r == it {
+					ep.ready = append(ep.ready[:i], ep.ready[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	ep.mu.Unlock()
+	if ok {
+		if p, ok := k.file.Ops().(fs.Pollable); ok {
+			p.EventQueue().Unregister(&it.entry)
+		}
+		if it.unhook != nil {
+			it.unhook()
+		}
+	}
+}
+
+// collect takes up to max events off the ready list.
+func (ep *Instance) collect(max int) []Event {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	var out []Event
+	var keep []*item
+	for i, it := range ep.ready {
+		if len(out) == max {
+			keep = append(keep, ep.ready[i:]...)
+			break
+		}
+		p := it.key.file.Ops().(fs.Pollable)
+		r := p.Readiness(it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
+		if r == 0 || it.disabled {
+			it.inReady = false
+			continue
+		}
+		out = append(out, Event{Events: r, Data: it.data})
+		switch {
+		case it.events&EPOLLONESHOT != 0:
+			it.disabled = true
+			it.inReady = false
+		case it.events&EPOLLET != 0:
+			it.inReady = false
+		default:
+			keep = append(keep, it) // level-triggered: look again next time
+		}
+	}
+	ep.ready = keep
+	return out
+}
+
+// Wait implements epoll_wait(2): up to max events, waiting until one is
+// ready, the timeout passes (negative: forever; 0: do not wait), or the
+// caller is interrupted.
+func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for {
+		if evs := ep.collect(max); len(evs) > 0 || timeout == 0 {
+			return evs, nil
+		}
+		timedOut, err := fs.WaitReadyDeadline(c, &ep.q, fs.EventIn, ep.hasReady, deadline)
+		if err != nil {
+			return nil, err
+		}
+		if timedOut {
+			return nil, nil
+		}
+	}
+}
+
+func (ep *Instance) hasReady() bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return len(ep.ready) > 0
+}
+
+// Read and Write make an epoll file refuse data I/O.
+func (ep *Instance) Read(fs.Ctx, *fs.File, []byte, int64) (int, error) {
+	return 0, linuxerr.EINVAL
+}
+func (ep *Instance) Write(fs.Ctx, *fs.File, []byte, int64) (int, error) {
+	return 0, linuxerr.EINVAL
+}
+
+// IsStream implements fs.Stream.
+func (ep *Instance) IsStream() bool { return true }
+
+// Readiness implements fs.Pollable: readable when an event is ready.
+func (ep *Instance) Readiness(_ *fs.File, mask uint32) uint32 {
+	for _, e := range ep.peek() {
+		if e.Events != 0 {
+			return fs.EventIn & mask
+		}
+	}
+	return 0
+}
+
+// peek reports ready events without consuming them.
+func (ep *Instance) peek() []Event {
+	ep.mu.Lock()
+	items := append([]*item(nil), ep.ready...)
+	ep.mu.Unlock()
+	var out []Event
+	for _, it := range items {
+		p := it.key.file.Ops().(fs.Pollable)
+		if r := p.Readiness(it.key.file, it.events); r != 0 {
+			out = append(out, Event{Events: r, Data: it.data})
+		}
+	}
+	return out
+}
+
+// EventQueue implements fs.Pollable.
+func (ep *Instance) EventQueue() *fs.Queue { return &ep.q }
+
+// Release implements fs.Releaser: drop every registration.
+func (ep *Instance) Release(*fs.File) {
+	ep.mu.Lock()
+	var keys []key
+	for k := range ep.items {
+		keys = append(keys, k)
+	}
+	ep.mu.Unlock()
+	for _, k := range keys {
+		ep.remove(k)
+	}
+}

@@ -1,0 +1,119 @@
+package fs
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
+
+// Device is a character device node.
+type Device struct {
+	attr Attr
+	open func(c Ctx, flags uint32) (FileOps, error)
+}
+
+// NewDevice makes a character device inode with device number major:minor
+// whose opens go to open.
+func NewDevice(mode uint32, major, minor uint32, open func(c Ctx, flags uint32) (FileOps, error)) *Device {
+	now := Now()
+	return &Device{
+		attr: Attr{Dev: ramfsDev, Ino: NewIno(), Mode: S_IFCHR | mode&0o7777, Nlink: 1, Rdev: Mkdev(major, minor), Blksize: 4096, Atime: now, Mtime: now, Ctime: now},
+		open: open,
+	}
+}
+
+// Attr implements Inode.
+func (d *Device) Attr() Attr { return d.attr }
+
+// Open implements Opener.
+func (d *Device) Open(c Ctx, flags uint32) (FileOps, error) {
+	if d.open == nil {
+		return nil, linuxerr.ENXIO
+	}
+	return d.open(c, flags)
+}
+
+// streamOps is the base of device operations: no file position.
+type streamOps struct{}
+
+func (streamOps) IsStream() bool { return true }
+
+// nullOps is /dev/null.
+type nullOps struct{ streamOps }
+
+func (nullOps) Read(Ctx, *File, []byte, int64) (int, error)          { return 0, nil }
+func (nullOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
+
+// zeroOps is /dev/zero.
+type zeroOps struct{ streamOps }
+
+func (zeroOps) Read(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+func (zeroOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
+
+// fullOps is /dev/full.
+type fullOps struct{ zeroOps }
+
+func (fullOps) Write(Ctx, *File, []byte, int64) (int, error) { return 0, linuxerr.ENOSPC }
+
+// RandomSource fills p with random bytes (the kernel wires RDRAND in).
+var RandomSource func(p []byte)
+
+// randomOps is /dev/random and /dev/urandom.
+type randomOps struct{ streamOps }
+
+func (randomOps) Read(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
+	if RandomSource == nil {
+		return 0, linuxerr.EIO
+	}
+	RandomSource(p)
+	return len(p), nil
+}
+func (randomOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
+
+func opsOpener(ops FileOps) func(Ctx, uint32) (FileOps, error) {
+	return func(Ctx, uint32) (FileOps, error) { return ops, nil }
+}
+
+// AddDevices creates the standard device nodes in dir (/dev): null, zero,
+// full, random, urandom, and console and tty for the console TTY.
+func AddDevices(dir *RamDir, console *TTY) {
+	devs := []struct {
+		name         string
+		mode         uint32
+		major, minor uint32
+		open         func(Ctx, uint32) (FileOps, error)
+	}{
+		{"null", 0o666, 1, 3, opsOpener(nullOps{})},
+		{"zero", 0o666, 1, 5, opsOpener(zeroOps{})},
+		{"full", 0o666, 1, 7, opsOpener(fullOps{})},
+		{"random", 0o666, 1, 8, opsOpener(randomOps{})},
+		{"urandom", 0o666, 1, 9, opsOpener(randomOps{})},
+		{"tty", 0o666, 5, 0, opsOpener(console)},
+		{"console", 0o600, 5, 1, opsOpener(console)},
+	}
+	for _, d := range devs {
+		if _, err := dir.Lookup(nil, d.name); err == nil {
+			continue // the initramfs has its own node
+		}
+		dir.Add(d.name, NewDevice(d.mode, d.major, d.minor, d.open))
+	}
+}
+
+// DeviceOpener returns how to open a device node with number major:minor
+// found in an initramfs, or nil for devices oyako does not have.
+func DeviceOpener(major, minor uint32, console *TTY) func(Ctx, uint32) (FileOps, error) {
+	switch {
+	case major == 1 && minor == 3:
+		return opsOpener(nullOps{})
+	case major == 1 && minor == 5:
+		return opsOpener(zeroOps{})
+	case major == 1 && minor == 7:
+		return opsOpener(fullOps{})
+	case major == 1 && (minor == 8 || minor == 9):
+		return opsOpener(randomOps{})
+	case major == 5 && (minor == 0 || minor == 1), major == 4 && minor == 64:
+		return opsOpener(console)
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package fs
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
+
+// eventfd(2) flags.
+const (
+	EFD_SEMAPHORE = 1
+	EFD_CLOEXEC   = O_CLOEXEC
+	EFD_NONBLOCK  = O_NONBLOCK
+
+	eventfdMax = 0xfffffffffffffffe
+)
+
+// eventFD is an eventfd counter (fs/eventfd.c).
+type eventFD struct {
+	streamOps
+	mu        sync.Mutex
+	count     uint64
+	semaphore bool
+	q         Queue
+	attr      Attr
+}
+
+// NewEventFD makes an eventfd file with the initial count.
+func NewEventFD(initval uint32, flags uint32) *File {
+	now := Now()
+	e := &eventFD{count: uint64(initval), semaphore: flags&EFD_SEMAPHORE != 0,
+		attr: Attr{Dev: 10, Ino: NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	return NewFile(e, "anon_inode:[eventfd]", O_RDWR|flags&O_NONBLOCK, e)
+}
+
+func (e *eventFD) Attr() Attr { return e.attr }
+
+func (e *eventFD) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
+	if len(p) < 8 {
+		return 0, linuxerr.EINVAL
+	}
+	for {
+		e.mu.Lock()
+		if e.count > 0 {
+			v := e.count
+			if e.semaphore {
+				v = 1
+			}
+			e.count -= v
+			e.mu.Unlock()
+			binary.LittleEndian.PutUint64(p, v)
+			e.q.Notify(EventOut)
+			return 8, nil
+		}
+		e.mu.Unlock()
+		if f.Flags()&O_NONBLOCK != 0 {
+			return 0, linuxerr.EAGAIN
+		}
+		if err := WaitReady(c, &e.q, EventIn, func() bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.count > 0
+		}); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
+	if len(p) < 8 {
+		return 0, linuxerr.EINVAL
+	}
+	v := binary.LittleEndian.Uint64(p)
+	if v == ^uint64(0) {
+		return 0, linuxerr.EINVAL
+	}
+	for {
+		e.mu.Lock()
+		if eventfdMax-e.count >= v {
+			e.count += v
+			e.mu.Unlock()
+			if v > 0 {
+				e.q.Notify(EventIn)
+			}
+			return 8, nil
+		}
+		e.mu.Unlock()
+		if f.Flags()&O_NONBLOCK != 0 {
+			return 0, linuxerr.EAGAIN
+		}
+		if err := WaitReady(c, &e.q, EventOut, func() bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return eventfdMax-e.count >= v
+		}); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (e *eventFD) Readiness(_ *File, mask uint32) uint32 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var r uint32
+	if e.count > 0 {
+		r |= EventIn
+	}
+	if e.count < eventfdMax {
+		r |= EventOut
+	}
+	return r & mask
+}
+
+func (e *eventFD) EventQueue() *Queue { return &e.q }

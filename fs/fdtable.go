@@ -1,0 +1,154 @@
+package fs
+
+import (
+	"sync"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
+
+// FDTable maps a process's file descriptors to open files
+// (struct files_struct).
+type FDTable struct {
+	mu    sync.Mutex
+	files []fdEntry
+	// Limit is RLIMIT_NOFILE: descriptors are below it.
+	Limit int32
+}
+
+type fdEntry struct {
+	file    *File
+	cloexec bool
+}
+
+// NewFDTable returns an empty table with the default limit (1024, Linux's
+// INR_OPEN_CUR).
+func NewFDTable() *FDTable { return &FDTable{Limit: 1024} }
+
+// Get returns the file at fd with a reference the caller must drop.
+func (t *FDTable) Get(fd int32) (*File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		return nil, linuxerr.EBADF
+	}
+	f := t.files[fd].file
+	f.IncRef()
+	return f, nil
+}
+
+// Install puts f (whose reference the table takes over) at the lowest free
+// descriptor at or above min.
+func (t *FDTable) Install(f *File, min int32, cloexec bool) (int32, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if min < 0 || min >= t.Limit {
+		return -1, linuxerr.EINVAL
+	}
+	for fd := min; fd < t.Limit; fd++ {
+		if int(fd) >= len(t.files) {
+			t.files = append(t.files, make([]fdEntry, int(fd)+1-len(t.files))...)
+		}
+		if t.files[fd].file == nil {
+			t.files[fd] = fdEntry{f, cloexec}
+			return fd, nil
+		}
+	}
+	return -1, linuxerr.EMFILE
+}
+
+// InstallAt puts f at fd, closing what was there (dup2 and dup3).
+func (t *FDTable) InstallAt(fd int32, f *File, cloexec bool) error {
+	t.mu.Lock()
+	if fd < 0 || fd >= t.Limit {
+		t.mu.Unlock()
+		return linuxerr.EBADF
+	}
+	if int(fd) >= len(t.files) {
+		t.files = append(t.files, make([]fdEntry, int(fd)+1-len(t.files))...)
+	}
+	old := t.files[fd].file
+	t.files[fd] = fdEntry{f, cloexec}
+	t.mu.Unlock()
+	if old != nil {
+		old.DecRef()
+	}
+	return nil
+}
+
+// Close removes fd.
+func (t *FDTable) Close(fd int32) error {
+	t.mu.Lock()
+	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		t.mu.Unlock()
+		return linuxerr.EBADF
+	}
+	f := t.files[fd].file
+	t.files[fd] = fdEntry{}
+	t.mu.Unlock()
+	f.DecRef()
+	return nil
+}
+
+// Cloexec reports fd's close-on-exec flag.
+func (t *FDTable) Cloexec(fd int32) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		return false, linuxerr.EBADF
+	}
+	return t.files[fd].cloexec, nil
+}
+
+// SetCloexec sets fd's close-on-exec flag.
+func (t *FDTable) SetCloexec(fd int32, on bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		return linuxerr.EBADF
+	}
+	t.files[fd].cloexec = on
+	return nil
+}
+
+// Fork returns a copy sharing the open files (fork(2) without CLONE_FILES).
+func (t *FDTable) Fork() *FDTable {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := &FDTable{Limit: t.Limit, files: make([]fdEntry, len(t.files))}
+	copy(n.files, t.files)
+	for _, e := range n.files {
+		if e.file != nil {
+			e.file.IncRef()
+		}
+	}
+	return n
+}
+
+// CloseOnExec closes the descriptors marked close-on-exec.
+func (t *FDTable) CloseOnExec() {
+	t.mu.Lock()
+	var drop []*File
+	for i, e := range t.files {
+		if e.file != nil && e.cloexec {
+			drop = append(drop, e.file)
+			t.files[i] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range drop {
+		f.DecRef()
+	}
+}
+
+// CloseAll closes every descriptor (process exit).
+func (t *FDTable) CloseAll() {
+	t.mu.Lock()
+	files := t.files
+	t.files = nil
+	t.mu.Unlock()
+	for _, e := range files {
+		if e.file != nil {
+			e.file.DecRef()
+		}
+	}
+}

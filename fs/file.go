@@ -1,0 +1,316 @@
+package fs
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
+
+// open(2) flags (include/uapi/asm-generic/fcntl.h).
+const (
+	O_ACCMODE   = 0o3
+	O_RDONLY    = 0o0
+	O_WRONLY    = 0o1
+	O_RDWR      = 0o2
+	O_CREAT     = 0o100
+	O_EXCL      = 0o200
+	O_NOCTTY    = 0o400
+	O_TRUNC     = 0o1000
+	O_APPEND    = 0o2000
+	O_NONBLOCK  = 0o4000
+	O_DSYNC     = 0o10000
+	O_DIRECT    = 0o40000
+	O_LARGEFILE = 0o100000
+	O_DIRECTORY = 0o200000
+	O_NOFOLLOW  = 0o400000
+	O_NOATIME   = 0o1000000
+	O_CLOEXEC   = 0o2000000
+	O_SYNC      = 0o4010000
+	O_PATH      = 0o10000000
+	O_TMPFILE   = 0o20200000
+
+	// statusFlags are the flags F_SETFL may change (fs/fcntl.c SETFL_MASK).
+	statusFlags = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME
+)
+
+// FileOps are the operations of an open file that are not plain data of a
+// regular file: devices, the console, pipes, procfs files.
+type FileOps interface {
+	// Read reads at off (ignored by streams).
+	Read(c Ctx, f *File, p []byte, off int64) (int, error)
+	// Write writes at off (ignored by streams).
+	Write(c Ctx, f *File, p []byte, off int64) (int, error)
+}
+
+// Stream is implemented by FileOps without a file position (lseek and
+// pread fail with ESPIPE).
+type Stream interface{ IsStream() bool }
+
+// Ioctler is implemented by FileOps that take ioctl(2) requests.
+type Ioctler interface {
+	Ioctl(c Ctx, f *File, cmd uint32, arg uintptr) (uintptr, error)
+}
+
+// Releaser is implemented by FileOps that act when the last reference to
+// the open file goes away.
+type Releaser interface{ Release(f *File) }
+
+// File is an open file description (struct file): what open(2) creates
+// and dup(2) and fork(2) share.
+type File struct {
+	Inode Inode
+	// Path is the absolute path it was opened by (for /proc/self/fd).
+	Path  string
+	ops   FileOps
+	flags atomic.Uint32
+	mu    sync.Mutex // guards off
+	off   int64
+	refs  atomic.Int64
+
+	hookMu sync.Mutex
+	hooks  map[*func()]struct{}
+}
+
+// OnRelease registers fn to run when the open file description is
+// released (epoll drops its registrations then, as eventpoll_release
+// does) and returns a function that unregisters it.
+func (f *File) OnRelease(fn func()) (remove func()) {
+	f.hookMu.Lock()
+	defer f.hookMu.Unlock()
+	if f.hooks == nil {
+		f.hooks = map[*func()]struct{}{}
+	}
+	p := &fn
+	f.hooks[p] = struct{}{}
+	return func() {
+		f.hookMu.Lock()
+		delete(f.hooks, p)
+		f.hookMu.Unlock()
+	}
+}
+
+// NewFile makes an open file description with one reference. ops may be
+// nil for regular files and directories.
+func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
+	f := &File{Inode: inode, Path: path, ops: ops}
+	f.flags.Store(flags &^ O_CLOEXEC)
+	f.refs.Store(1)
+	return f
+}
+
+// IncRef takes a reference.
+func (f *File) IncRef() { f.refs.Add(1) }
+
+// DecRef drops a reference; the last one releases the file.
+func (f *File) DecRef() {
+	if f.refs.Add(-1) == 0 {
+		f.hookMu.Lock()
+		hooks := f.hooks
+		f.hooks = nil
+		f.hookMu.Unlock()
+		for fn := range hooks {
+			(*fn)()
+		}
+		if r, ok := f.ops.(Releaser); ok {
+			r.Release(f)
+		}
+	}
+}
+
+// Flags returns the file status flags and access mode.
+func (f *File) Flags() uint32 { return f.flags.Load() }
+
+// SetStatusFlags changes the flags F_SETFL may change.
+func (f *File) SetStatusFlags(flags uint32) {
+	for {
+		old := f.flags.Load()
+		if f.flags.CompareAndSwap(old, old&^statusFlags|flags&statusFlags) {
+			return
+		}
+	}
+}
+
+// Ops returns the file's operations (nil for regular files and directories).
+func (f *File) Ops() FileOps { return f.ops }
+
+// Readable and Writable check the access mode.
+func (f *File) Readable() bool { return f.Flags()&O_ACCMODE != O_WRONLY && f.Flags()&O_PATH == 0 }
+func (f *File) Writable() bool {
+	m := f.Flags() & O_ACCMODE
+	return (m == O_WRONLY || m == O_RDWR) && f.Flags()&O_PATH == 0
+}
+
+func (f *File) isStream() bool {
+	s, ok := f.ops.(Stream)
+	return ok && s.IsStream()
+}
+
+// Read implements read(2) on f.
+func (f *File) Read(c Ctx, p []byte) (int, error) {
+	if !f.Readable() {
+		return 0, linuxerr.EBADF
+	}
+	if f.isStream() {
+		return f.readAt(c, p, 0)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.readAt(c, p, f.off)
+	f.off += int64(n)
+	return n, err
+}
+
+// Pread implements pread64(2).
+func (f *File) Pread(c Ctx, p []byte, off int64) (int, error) {
+	if !f.Readable() {
+		return 0, linuxerr.EBADF
+	}
+	if f.isStream() {
+		return 0, linuxerr.ESPIPE
+	}
+	if off < 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return f.readAt(c, p, off)
+}
+
+func (f *File) readAt(c Ctx, p []byte, off int64) (int, error) {
+	switch n := f.Inode.(type) {
+	case Dir:
+		return 0, linuxerr.EISDIR
+	case Regular:
+		if f.ops == nil {
+			return n.ReadAt(p, off)
+		}
+	}
+	if f.ops == nil {
+		return 0, linuxerr.EINVAL
+	}
+	return f.ops.Read(c, f, p, off)
+}
+
+// Write implements write(2) on f.
+func (f *File) Write(c Ctx, p []byte) (int, error) {
+	if !f.Writable() {
+		return 0, linuxerr.EBADF
+	}
+	if f.isStream() {
+		return f.writeAt(c, p, 0)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	off := f.off
+	if f.Flags()&O_APPEND != 0 {
+		a := f.Inode.Attr()
+		off = a.Size
+	}
+	n, err := f.writeAt(c, p, off)
+	f.off = off + int64(n)
+	return n, err
+}
+
+// Pwrite implements pwrite64(2).
+func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
+	if !f.Writable() {
+		return 0, linuxerr.EBADF
+	}
+	if f.isStream() {
+		return 0, linuxerr.ESPIPE
+	}
+	if off < 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return f.writeAt(c, p, off)
+}
+
+func (f *File) writeAt(c Ctx, p []byte, off int64) (int, error) {
+	switch n := f.Inode.(type) {
+	case Dir:
+		return 0, linuxerr.EISDIR
+	case Regular:
+		if f.ops == nil {
+			return n.WriteAt(p, off)
+		}
+	}
+	if f.ops == nil {
+		return 0, linuxerr.EINVAL
+	}
+	return f.ops.Write(c, f, p, off)
+}
+
+// lseek whence values.
+const (
+	SeekSet  = 0
+	SeekCur  = 1
+	SeekEnd  = 2
+	SeekData = 3
+	SeekHole = 4
+)
+
+// Seek implements lseek(2).
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	if f.isStream() {
+		return 0, linuxerr.ESPIPE
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var base int64
+	switch whence {
+	case SeekSet:
+	case SeekCur:
+		base = f.off
+	case SeekEnd:
+		a := f.Inode.Attr()
+		base = a.Size
+	case SeekData, SeekHole:
+		a := f.Inode.Attr()
+		if off < 0 || off >= a.Size {
+			return 0, linuxerr.ENXIO
+		}
+		if whence == SeekHole {
+			off = a.Size
+		}
+	default:
+		return 0, linuxerr.EINVAL
+	}
+	n := base + off
+	if n < 0 || (off > 0 && n < base) {
+		return 0, linuxerr.EINVAL
+	}
+	f.off = n
+	return n, nil
+}
+
+// ReadDir returns the directory entries from position f.off on, "." and
+// ".." first, advancing f.off by what consume accepts: consume returns
+// false when its buffer is full.
+func (f *File) ReadDir(c Ctx, consume func(d Dirent, next int64) bool) error {
+	d, ok := f.Inode.(Dir)
+	if !ok {
+		return linuxerr.ENOTDIR
+	}
+	ents, err := d.ReadDir()
+	if err != nil {
+		return err
+	}
+	self, parent := d.Attr(), d.Parent().Attr()
+	all := append([]Dirent{{".", self.Ino, DT_DIR}, {"..", parent.Ino, DT_DIR}}, ents...)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.off < int64(len(all)) {
+		if !consume(all[f.off], f.off+1) {
+			break
+		}
+		f.off++
+	}
+	return nil
+}
+
+// Ioctl implements ioctl(2) on f.
+func (f *File) Ioctl(c Ctx, cmd uint32, arg uintptr) (uintptr, error) {
+	if i, ok := f.ops.(Ioctler); ok {
+		return i.Ioctl(c, f, cmd, arg)
+	}
+	return 0, linuxerr.ENOTTY
+}
