@@ -1,0 +1,705 @@
+package mm
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/amd64"
+)
+
+// This file is the user half of memory management: a process's address
+// space (Linux's struct mm_struct) with its VMAs, mmap semantics, demand
+// paging and copy-in/out. Unlike the rest of the package it is ordinary Go:
+// it runs in task goroutines, takes a sync.Mutex, allocates, and returns
+// linuxerr errors.
+
+// mmap(2) flags the address space understands.
+const (
+	MapShared         = 0x01
+	MapPrivate        = 0x02
+	MapFixed          = 0x10
+	MapAnonymous      = 0x20
+	MapGrowsDown      = 0x100
+	MapStack          = 0x20000
+	MapFixedNoreplace = 0x100000
+)
+
+// User address space layout, without randomization: what Linux gives a
+// program under `setarch -R` (personality ADDR_NO_RANDOMIZE), so that
+// transcripts are reproducible.
+const (
+	// StackTop is the top of the main thread's stack (STACK_TOP).
+	StackTop = 0x7ffffffff000
+	// MmapBase is where top-down mmap allocation starts.
+	MmapBase = 0x7ffff7fff000
+	// ETDynBase is where a static-PIE (ET_DYN) program is loaded.
+	ETDynBase = 0x555555554000
+	// mmapMin is vm.mmap_min_addr.
+	mmapMin = 0x10000
+)
+
+// Backing is the source of a file-backed mapping's contents.
+type Backing interface {
+	ReadAt(p []byte, off int64) (int, error)
+}
+
+// VMA is a virtual memory area (struct vm_area_struct).
+type VMA struct {
+	Start, End uintptr
+	Prot       uint32 // ProtRead|ProtWrite|ProtExec
+	Flags      uint32 // MapShared or MapPrivate, MapAnonymous, MapGrowsDown
+	Backing    Backing
+	Off        int64 // file offset of Start
+	// Name is what /proc/PID/maps shows: a path, [heap], [stack], [vdso].
+	Name string
+	// Special marks mappings the kernel owns (vDSO): not unmappable.
+	Special bool
+}
+
+// AddressSpace is a process's memory.
+type AddressSpace struct {
+	mu       sync.Mutex
+	pt       PageTable
+	vmas     []*VMA
+	brkStart uintptr
+	brk      uintptr
+	id       uint64
+	refs     atomic.Int32
+	// Faults counts pages filled on demand.
+	Faults atomic.Uint64
+}
+
+var asIDs atomic.Uint64
+
+// NewAddressSpace creates an empty address space whose page table shares
+// the kernel half and the MMIO window with the kernel's page table.
+func NewAddressSpace() (*AddressSpace, error) {
+	pt, err := NewPageTable()
+	if err != OK {
+		return nil, linuxerr.ENOMEM
+	}
+	k := table(Kernel.pt.Root)
+	u := table(pt.Root)
+	copy(u[256:], k[256:])
+	if err := shareMMIO(pt); err != OK {
+		FreeFrame(pt.Root)
+		return nil, linuxerr.ENOMEM
+	}
+	as := &AddressSpace{pt: pt, id: asIDs.Add(1)}
+	as.refs.Store(1)
+	return as, nil
+}
+
+// shareMMIO points pt's page directory entries for the MMIO window at the
+// kernel's page tables, so interrupt handlers reach the APICs whatever
+// address space is loaded.
+func shareMMIO(pt PageTable) Err {
+	for va := uintptr(MMIOBase); va < MMIOBase+MMIOSize; va += HugeSize {
+		ke, err := Kernel.pt.walk(va, levelPD, false)
+		if err != OK || !ke.Present() {
+			continue
+		}
+		ue, err := pt.walk(va, levelPD, true)
+		if err != OK {
+			return err
+		}
+		*ue = *ke
+	}
+	return OK
+}
+
+// ID identifies the address space (futex keys).
+func (as *AddressSpace) ID() uint64 { return as.id }
+
+// Root returns the page table root (for CR3).
+func (as *AddressSpace) Root() uint64 { return as.pt.Root }
+
+// IncRef takes a reference (a thread sharing the address space).
+func (as *AddressSpace) IncRef() { as.refs.Add(1) }
+
+// DecRef drops a reference; the last one frees every page and page table.
+// beforeFree runs first, to make sure no CPU still uses the page table.
+func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {
+	if as.refs.Add(-1) != 0 {
+		return
+	}
+	if beforeFree != nil {
+		beforeFree(as.pt.Root)
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	free := func(_ uintptr, pa uint64) { FreeFrame(pa) }
+	// Not the MMIO window: its page tables are the kernel's.
+	as.pt.UnmapRange(0, MMIOBase, free)
+	as.pt.UnmapRange(MMIOBase+MMIOSize, UserTop, free)
+	freeTables(as.pt.Root, levelPML4, 0)
+	as.vmas = nil
+}
+
+// freeTables frees the page-table pages of the lower half under the table
+// at pa (which covers va at level), except the kernel's shared MMIO tables.
+func freeTables(pa uint64, level int, va uintptr) {
+	t := table(pa)
+	n := 512
+	if level == levelPML4 {
+		n = 256
+	}
+	for i := 0; i < n && level > levelPT; i++ {
+		e := t[i]
+		if !e.Present() || e&PTEHuge != 0 {
+			continue
+		}
+		sub := va + uintptr(i)<<shiftOf(level)
+		if level == levelPD && sub >= MMIOBase && sub < MMIOBase+MMIOSize {
+			continue // shared with the kernel page table
+		}
+		freeTables(e.Addr(), level-1, sub)
+	}
+	FreeFrame(pa)
+}
+
+// VMAs returns a copy of the mappings, in address order.
+func (as *AddressSpace) VMAs() []VMA {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	out := make([]VMA, len(as.vmas))
+	for i, v := range as.vmas {
+		out[i] = *v
+	}
+	return out
+}
+
+func (as *AddressSpace) find(va uintptr) *VMA {
+	i := sort.Search(len(as.vmas), func(i int) bool { return as.vmas[i].End > va })
+	if i < len(as.vmas) && as.vmas[i].Start <= va {
+		return as.vmas[i]
+	}
+	return nil
+}
+
+func (as *AddressSpace) overlaps(start, end uintptr) bool {
+	if start < MMIOBase+MMIOSize && end > MMIOBase {
+		return true
+	}
+	i := sort.Search(len(as.vmas), func(i int) bool { return as.vmas[i].End > start })
+	return i < len(as.vmas) && as.vmas[i].Start < end
+}
+
+// findFree returns the highest free range of length below top (Linux's
+// top-down unmapped-area search).
+func (as *AddressSpace) findFree(length, top uintptr) (uintptr, bool) {
+	end := top
+	for i := len(as.vmas) - 1; i >= -1; i-- {
+		lo := uintptr(mmapMin)
+		if i >= 0 {
+			lo = as.vmas[i].End
+		}
+		if lo >= end {
+			if i >= 0 && as.vmas[i].Start < end {
+				end = as.vmas[i].Start
+			}
+			continue
+		}
+		if end-lo >= length {
+			a := end - length
+			if !as.overlaps(a, end) {
+				return a, true
+			}
+			// The MMIO window is in the way: continue below it.
+			if MMIOBase >= lo+length && MMIOBase < end {
+				return MMIOBase - length, true
+			}
+		}
+		if i >= 0 {
+			end = as.vmas[i].Start
+		}
+	}
+	return 0, false
+}
+
+// carve removes [start, end) from the VMAs, splitting partial overlaps.
+func (as *AddressSpace) carve(start, end uintptr) {
+	var out []*VMA
+	for _, v := range as.vmas {
+		if v.End <= start || v.Start >= end {
+			out = append(out, v)
+			continue
+		}
+		if v.Start < start {
+			l := *v
+			l.End = start
+			out = append(out, &l)
+		}
+		if v.End > end {
+			r := *v
+			r.Off += int64(end - v.Start)
+			r.Start = end
+			out = append(out, &r)
+		}
+	}
+	as.vmas = out
+}
+
+func (as *AddressSpace) insert(v *VMA) {
+	i := sort.Search(len(as.vmas), func(i int) bool { return as.vmas[i].Start >= v.Start })
+	as.vmas = append(as.vmas, nil)
+	copy(as.vmas[i+1:], as.vmas[i:])
+	as.vmas[i] = v
+	as.merge(i)
+}
+
+// merge joins the VMA at i with equal, contiguous neighbours.
+func (as *AddressSpace) merge(i int) {
+	mergeable := func(a, b *VMA) bool {
+		return a.End == b.Start && a.Prot == b.Prot && a.Flags == b.Flags && a.Name == b.Name && !a.Special && !b.Special &&
+			a.Backing == b.Backing && (a.Backing == nil || a.Off+int64(a.End-a.Start) == b.Off)
+	}
+	if i+1 < len(as.vmas) && mergeable(as.vmas[i], as.vmas[i+1]) {
+		as.vmas[i].End = as.vmas[i+1].End
+		as.vmas = append(as.vmas[:i+1], as.vmas[i+2:]...)
+	}
+	if i > 0 && mergeable(as.vmas[i-1], as.vmas[i]) {
+		as.vmas[i-1].End = as.vmas[i].End
+		as.vmas = append(as.vmas[:i], as.vmas[i+1:]...)
+	}
+}
+
+// release unmaps and frees the pages of [start, end).
+func (as *AddressSpace) release(start, end uintptr) {
+	as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
+		invlpg(va)
+		FreeFrame(pa)
+	})
+}
+
+func invlpg(va uintptr) {
+	if !hostTest {
+		amd64.Invlpg(va)
+	}
+}
+
+// MapParams describes an mmap request.
+type MapParams struct {
+	Addr, Length uintptr
+	Prot         uint32
+	Flags        uint32
+	Backing      Backing
+	Off          int64
+	Name         string
+	Special      bool
+}
+
+// Map implements mmap(2)'s address-space part: it validates, picks the
+// address (MAP_FIXED, a free hint, or top-down below MmapBase), replaces
+// what MAP_FIXED overlaps, and records the VMA. Pages come on first touch.
+func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
+	if p.Length == 0 || p.Prot&^protMask != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	length := uintptr(PageAlignUp(uint64(p.Length)))
+	if length == 0 || length > UserTop {
+		return 0, linuxerr.ENOMEM
+	}
+	if p.Flags&(MapShared|MapPrivate) == 0 || p.Flags&(MapShared|MapPrivate) == MapShared|MapPrivate {
+		return 0, linuxerr.EINVAL
+	}
+	if p.Off&(PageSize-1) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	addr := p.Addr
+	fixed := p.Flags&(MapFixed|MapFixedNoreplace) != 0
+	if fixed {
+		if addr&(PageSize-1) != 0 {
+			return 0, linuxerr.EINVAL
+		}
+		if addr < mmapMin || addr > UserTop-length {
+			return 0, linuxerr.ENOMEM
+		}
+		if addr < MMIOBase+MMIOSize && addr+length > MMIOBase {
+			return 0, linuxerr.ENOMEM // reserved for the kernel (see mm.MMIOBase)
+		}
+		if p.Flags&MapFixedNoreplace != 0 && as.overlaps(addr, addr+length) {
+			return 0, linuxerr.EEXIST
+		}
+		for _, v := range as.vmas {
+			if v.Special && v.Start < addr+length && v.End > addr {
+				return 0, linuxerr.ENOMEM
+			}
+		}
+	} else {
+		addr &^= PageSize - 1
+		if addr < mmapMin || addr > UserTop-length || as.overlaps(addr, addr+length) {
+			var ok bool
+			if addr, ok = as.findFree(length, MmapBase); !ok {
+				return 0, linuxerr.ENOMEM
+			}
+		}
+	}
+	as.release(addr, addr+length)
+	as.carve(addr, addr+length)
+	flags := p.Flags & (MapShared | MapPrivate | MapAnonymous | MapGrowsDown)
+	as.insert(&VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Backing: p.Backing, Off: p.Off, Name: p.Name, Special: p.Special})
+	return addr, nil
+}
+
+// Unmap implements munmap(2).
+func (as *AddressSpace) Unmap(addr, length uintptr) error {
+	if addr&(PageSize-1) != 0 || length == 0 {
+		return linuxerr.EINVAL
+	}
+	length = uintptr(PageAlignUp(uint64(length)))
+	if addr >= UserTop || length > UserTop-addr {
+		return linuxerr.EINVAL
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for _, v := range as.vmas {
+		if v.Special && v.Start < addr+length && v.End > addr {
+			return linuxerr.EINVAL
+		}
+	}
+	as.release(addr, addr+length)
+	as.carve(addr, addr+length)
+	return nil
+}
+
+// Protect implements mprotect(2).
+func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
+	if addr&(PageSize-1) != 0 || prot&^protMask != 0 {
+		return linuxerr.EINVAL
+	}
+	length = uintptr(PageAlignUp(uint64(length)))
+	if addr+length < addr || addr+length > UserTop {
+		return linuxerr.ENOMEM
+	}
+	if length == 0 {
+		return nil
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for a := addr; a < addr+length; {
+		v := as.find(a)
+		if v == nil {
+			return linuxerr.ENOMEM
+		}
+		a = v.End
+	}
+	var pieces []*VMA
+	for _, v := range as.vmas {
+		if v.Start < addr+length && v.End > addr {
+			n := *v
+			if n.Start < addr {
+				n.Off += int64(addr - n.Start)
+				n.Start = addr
+			}
+			if n.End > addr+length {
+				n.End = addr + length
+			}
+			n.Prot = prot
+			pieces = append(pieces, &n)
+		}
+	}
+	as.carve(addr, addr+length)
+	for _, n := range pieces {
+		as.insert(n)
+	}
+	flags := userPTE(prot)
+	for va := addr; va < addr+length; va += PageSize {
+		if prot == 0 {
+			if pa, ok := as.pt.Unmap(va); ok {
+				invlpg(va)
+				FreeFrame(pa)
+			}
+		} else if as.pt.SetFlags(va, flags) {
+			invlpg(va)
+		}
+	}
+	return nil
+}
+
+// userPTE returns leaf flags for a user page with protection prot.
+func userPTE(prot uint32) PTE {
+	f := PTEUser
+	if prot&ProtWrite != 0 {
+		f |= PTEWrite
+	}
+	if prot&ProtExec == 0 {
+		f |= PTENoExec
+	}
+	return f
+}
+
+// SetBrk sets where the heap starts (after the program's bss).
+func (as *AddressSpace) SetBrk(start uintptr) {
+	as.mu.Lock()
+	as.brkStart, as.brk = start, start
+	as.mu.Unlock()
+}
+
+// Brk implements brk(2): it moves the program break to addr if it can and
+// returns the break (unchanged on failure, as Linux does).
+func (as *AddressSpace) Brk(addr uintptr) uintptr {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if addr < as.brkStart || addr >= UserTop {
+		return as.brk
+	}
+	oldEnd := uintptr(PageAlignUp(uint64(as.brk)))
+	newEnd := uintptr(PageAlignUp(uint64(addr)))
+	switch {
+	case newEnd > oldEnd:
+		if as.overlaps(oldEnd, newEnd) {
+			return as.brk
+		}
+		as.insert(&VMA{Start: oldEnd, End: newEnd, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous, Name: "[heap]"})
+	case newEnd < oldEnd:
+		as.release(newEnd, oldEnd)
+		as.carve(newEnd, oldEnd)
+	}
+	as.brk = addr
+	return as.brk
+}
+
+// mremap(2) flags.
+const (
+	MremapMaymove = 1
+	MremapFixed   = 2
+)
+
+// Remap implements mremap(2) for private mappings: shrinking unmaps the
+// tail, growing extends in place when the space is free, or moves the
+// pages (their frames, not copies) with MREMAP_MAYMOVE.
+func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr uintptr) (uintptr, error) {
+	if old&(PageSize-1) != 0 || flags&^(MremapMaymove|MremapFixed) != 0 || flags == MremapFixed {
+		return 0, linuxerr.EINVAL
+	}
+	oldLen = uintptr(PageAlignUp(uint64(oldLen)))
+	newLen = uintptr(PageAlignUp(uint64(newLen)))
+	if newLen == 0 {
+		return 0, linuxerr.EINVAL
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	v := as.find(old)
+	if v == nil || old+oldLen > v.End || oldLen == 0 && v.Flags&MapShared == 0 {
+		return 0, linuxerr.EFAULT
+	}
+	if v.Special {
+		return 0, linuxerr.EINVAL
+	}
+	if flags&MremapFixed == 0 {
+		if newLen <= oldLen {
+			as.release(old+newLen, old+oldLen)
+			as.carve(old+newLen, old+oldLen)
+			return old, nil
+		}
+		if old+oldLen == v.End && !as.overlaps(v.End, old+newLen) && old+newLen <= UserTop {
+			v.End = old + newLen
+			return old, nil
+		}
+		if flags&MremapMaymove == 0 {
+			return 0, linuxerr.ENOMEM
+		}
+	}
+	dst := newAddr
+	if flags&MremapFixed != 0 {
+		if dst&(PageSize-1) != 0 || dst < mmapMin || dst > UserTop-newLen || dst < old+oldLen && dst+newLen > old {
+			return 0, linuxerr.EINVAL
+		}
+		as.release(dst, dst+newLen)
+		as.carve(dst, dst+newLen)
+	} else {
+		var ok bool
+		if dst, ok = as.findFree(newLen, MmapBase); !ok {
+			return 0, linuxerr.ENOMEM
+		}
+	}
+	moved := *v
+	moved.Off += int64(old - v.Start)
+	moved.Start, moved.End = dst, dst+newLen
+	// Move the frames of the pages that exist.
+	n := oldLen
+	if newLen < n {
+		n = newLen
+	}
+	for off := uintptr(0); off < n; off += PageSize {
+		e, _, ok := as.pt.Lookup(old + off)
+		if !ok {
+			continue
+		}
+		as.pt.Unmap(old + off)
+		invlpg(old + off)
+		if err := as.pt.Map(dst+off, e.Addr(), e&^PTE(pteAddrMask)&^PTEPresent); err != OK {
+			FreeFrame(e.Addr())
+		}
+	}
+	as.release(old, old+oldLen)
+	as.carve(old, old+oldLen)
+	as.insert(&moved)
+	return dst, nil
+}
+
+// Fault handles a page fault at va: it maps a page if the VMA allows the
+// access. It returns EFAULT for an access no mapping allows.
+func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.faultLocked(va, write, exec)
+}
+
+func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
+	v := as.find(va)
+	if v == nil || v.Prot == 0 || write && v.Prot&ProtWrite == 0 || exec && v.Prot&ProtExec == 0 || !write && !exec && v.Prot&ProtRead == 0 {
+		return linuxerr.EFAULT
+	}
+	page := va &^ (PageSize - 1)
+	if e, _, ok := as.pt.Lookup(page); ok {
+		if write && e&PTEWrite == 0 {
+			return linuxerr.EFAULT
+		}
+		invlpg(page)
+		return nil // a stale TLB entry
+	}
+	pa, err := AllocZeroedFrame()
+	if err != OK {
+		return linuxerr.ENOMEM
+	}
+	if v.Backing != nil {
+		off := v.Off + int64(page-v.Start)
+		buf := (*[PageSize]byte)(amd64.Ptr(PhysToVirt(pa)))
+		if _, err := v.Backing.ReadAt(buf[:], off); err != nil {
+			FreeFrame(pa)
+			return linuxerr.EIO
+		}
+	}
+	if err := as.pt.Map(page, pa, userPTE(v.Prot)); err != OK {
+		FreeFrame(pa)
+		return linuxerr.ENOMEM
+	}
+	as.Faults.Add(1)
+	return nil
+}
+
+// Populate faults in every page of [addr, addr+length) (MAP_POPULATE).
+func (as *AddressSpace) Populate(addr, length uintptr) {
+	for va := addr &^ (PageSize - 1); va < addr+length; va += PageSize {
+		as.Fault(va, false, false)
+	}
+}
+
+// Discard implements madvise(MADV_DONTNEED): the pages are freed, the
+// mapping stays, and private anonymous memory reads zeros afterwards.
+func (as *AddressSpace) Discard(addr, length uintptr) error {
+	if addr&(PageSize-1) != 0 {
+		return linuxerr.EINVAL
+	}
+	length = uintptr(PageAlignUp(uint64(length)))
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for a := addr; a < addr+length; {
+		v := as.find(a)
+		if v == nil {
+			return linuxerr.ENOMEM
+		}
+		a = v.End
+	}
+	as.release(addr, addr+length)
+	return nil
+}
+
+// translate returns the physical address of va for an access, faulting
+// the page in if the mapping allows. The caller holds as.mu.
+func (as *AddressSpace) translate(va uintptr, write bool) (uint64, error) {
+	if va >= UserTop {
+		return 0, linuxerr.EFAULT
+	}
+	for try := 0; try < 2; try++ {
+		if e, size, ok := as.pt.Lookup(va); ok && e&PTEUser != 0 && (!write || e&PTEWrite != 0) {
+			return e.Addr()&^(size-1) | uint64(va)&(size-1), nil
+		}
+		if err := as.faultLocked(va, write, false); err != nil {
+			return 0, err
+		}
+	}
+	return 0, linuxerr.EFAULT
+}
+
+// copyPages runs fn on each piece of [addr, addr+n) that lies within one
+// page, with the kernel address of that piece.
+func (as *AddressSpace) copyPages(addr uintptr, n int, write bool, fn func(k uintptr, off, len int)) error {
+	if n == 0 {
+		return nil
+	}
+	if addr >= UserTop || uintptr(n) > UserTop-addr {
+		return linuxerr.EFAULT
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for off := 0; off < n; {
+		va := addr + uintptr(off)
+		chunk := int(PageSize - va&(PageSize-1))
+		if chunk > n-off {
+			chunk = n - off
+		}
+		pa, err := as.translate(va, write)
+		if err != nil {
+			return err
+		}
+		fn(PhysToVirt(pa), off, chunk)
+		off += chunk
+	}
+	return nil
+}
+
+// CopyIn copies len(dst) bytes from user address addr (copy_from_user):
+// through the page table and the direct map, never by dereferencing a user
+// pointer, faulting pages in as a user access would, EFAULT otherwise.
+func (as *AddressSpace) CopyIn(addr uintptr, dst []byte) error {
+	return as.copyPages(addr, len(dst), false, func(k uintptr, off, n int) {
+		copy(dst[off:off+n], unsafe.Slice((*byte)(amd64.Ptr(k)), n))
+	})
+}
+
+// CopyOut copies src to user address addr (copy_to_user).
+func (as *AddressSpace) CopyOut(addr uintptr, src []byte) error {
+	return as.copyPages(addr, len(src), true, func(k uintptr, off, n int) {
+		copy(unsafe.Slice((*byte)(amd64.Ptr(k)), n), src[off:off+n])
+	})
+}
+
+// ZeroOut writes n zero bytes at addr (clear_user).
+func (as *AddressSpace) ZeroOut(addr uintptr, n int) error {
+	return as.copyPages(addr, n, true, func(k uintptr, _, n int) {
+		clear(unsafe.Slice((*byte)(amd64.Ptr(k)), n))
+	})
+}
+
+// CopyInString reads a NUL-terminated string of at most max bytes
+// (strncpy_from_user); ENAMETOOLONG if there is no NUL within max.
+func (as *AddressSpace) CopyInString(addr uintptr, max int) (string, error) {
+	var out []byte
+	for len(out) < max {
+		n := int(PageSize - addr&(PageSize-1))
+		if n > max-len(out) {
+			n = max - len(out)
+		}
+		buf := make([]byte, n)
+		if err := as.CopyIn(addr, buf); err != nil {
+			return "", err
+		}
+		for i, c := range buf {
+			if c == 0 {
+				return string(append(out, buf[:i]...)), nil
+			}
+		}
+		out = append(out, buf...)
+		addr += uintptr(n)
+	}
+	return "", linuxerr.ENAMETOOLONG
+}
