@@ -2,9 +2,10 @@ module oyako
 
 go 1.26.3
 
-require github.com/usbarmory/tamago v1.26.2
-
 require (
-	golang.org/x/arch v0.32.0 // indirect
-	gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96 // indirect
+	github.com/usbarmory/tamago v1.26.2
+	golang.org/x/arch v0.32.0
+	gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96
 )
+
+require golang.org/x/sys v0.43.0 // indirect

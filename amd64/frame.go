@@ -50,3 +50,31 @@ const VectorSyscall = 0x100
 
 // FromUser reports whether the frame was interrupted in ring 3.
 func (f *Frame) FromUser() bool { return f.Regs.Cs&3 == 3 }
+
+// UserTop is the end of the canonical lower half.
+const userRIPMax = 0x00007ffffffff000
+
+// CanSysret reports whether returning to this ring-3 frame by SYSRET
+// restores it exactly: RCX and R11 must already hold RIP and RFLAGS (SYSRET
+// loads RIP from RCX and RFLAGS from R11), the segments must be the ones
+// SYSRET sets, RIP must be canonical (on Intel a non-canonical RIP faults
+// in ring 0 after SYSRET has switched to the user stack), and TF and RF
+// must be clear. The conditions are Linux's (arch/x86/entry/common.c,
+// do_syscall_64).
+func (f *Frame) CanSysret() bool {
+	r := &f.Regs
+	return r.Rcx == r.Rip && r.R11 == r.Eflags && r.Cs == UserCS && r.Ss == UserDS &&
+		r.Rip < userRIPMax && r.Eflags&(FlagRF|FlagTF) == 0
+}
+
+// UserFlags are the RFLAGS bits a user context may set (Linux's
+// FIX_EFLAGS): the arithmetic flags, TF, DF, AC and RF. IF is always set.
+const UserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | FlagTF | FlagDF | 0x800 | FlagAC | FlagRF | FlagID
+
+// SanitizeUser forces a frame about to enter ring 3 to user segments and
+// user-settable flags, with interrupts on.
+func (f *Frame) SanitizeUser() {
+	f.Regs.Cs = UserCS
+	f.Regs.Ss = UserDS
+	f.Regs.Eflags = f.Regs.Eflags&UserFlags | FlagIF | 0x2
+}

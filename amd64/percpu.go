@@ -29,6 +29,13 @@ type PerCPU struct {
 	_        [7]byte
 	// ID is the CPU's index.
 	ID uint64
+	// UserFrame is the address of the Frame where a SYSCALL from ring 3
+	// saves the user registers: the running thread's user context, or 0
+	// when it has none.
+	UserFrame uintptr
+	// KCont is the address of the running thread's kernel continuation:
+	// the Frame EnterUser saved, resumed when the user context traps.
+	KCont uintptr
 	// Kernel-owned per-CPU words (current thread and such); amd64 does not
 	// interpret them.
 	Current uintptr

@@ -11,17 +11,17 @@ var COM1 = uart.UART{Index: 1, Base: 0x3f8, DTR: true, RTS: true}
 // 16550 register offsets and bits not exported by the tamago driver.
 const (
 	uartIER     = 1
-	uartFCR     = 2
 	uartLCR     = 3
 	uartDLL     = 0
 	uartDLM     = 1
 	uartLCRDLAB = 0x80
 	uart8N1     = 0x03
-	uartFIFO    = 0xc7 // enable and clear both FIFOs, 14-byte trigger
 	uartIERRx   = 0x01 // interrupt on received data
 )
 
-// InitSerial programs COM1 for 115200 8N1 with FIFOs and no interrupts.
+// InitSerial programs COM1 for 115200 8N1 with no interrupts. It leaves
+// the FIFO setting alone: switching the FIFO on clears it, which would
+// lose input that arrived during boot.
 func InitSerial() {
 	base := COM1.Base
 	Outb(base+uartIER, 0)
@@ -29,7 +29,6 @@ func InitSerial() {
 	Outb(base+uartDLL, 1) // 115200 baud
 	Outb(base+uartDLM, 0)
 	Outb(base+uartLCR, uart8N1)
-	Outb(base+uartFCR, uartFIFO)
 	COM1.Init()
 }
 
@@ -38,8 +37,16 @@ func EnableSerialRxInterrupt() {
 	Outb(COM1.Base+uartIER, uartIERRx)
 }
 
+// SerialWriteRaw sends b to COM1 unchanged.
+func SerialWriteRaw(b []byte) {
+	for _, c := range b {
+		COM1.Tx(c)
+	}
+}
+
 // SerialWrite sends b to COM1, translating "\n" into "\r\n" as a tty
-// with ONLCR would.
+// with ONLCR would (for kernel messages, which do not go through the
+// console's line discipline).
 func SerialWrite(b []byte) {
 	for _, c := range b {
 		if c == '\n' {

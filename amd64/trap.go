@@ -37,6 +37,17 @@ func Resume(f *Frame)
 // returns from this call, and resumes next. Interrupts should be off.
 func SwitchTo(save, next *Frame)
 
+// EnterUser saves the caller's context into kcont, so that resuming kcont
+// returns from this call, and enters the ring-3 context user. With sysret
+// it returns to ring 3 by SYSRET (see Frame.CanSysret), otherwise by
+// IRETQ. Interrupts must be off.
+func EnterUser(kcont, user *Frame, sysret bool)
+
+// RestoreFrameBX resumes the Frame whose address is in BX. It is the
+// register-argument entry of the restore path for assembly elsewhere
+// (entry_SYSCALL_64 resuming a kernel continuation); Go code calls Resume.
+func RestoreFrameBX()
+
 // SaveFPU saves the vector-register state into area (XSaveSize bytes,
 // 64-byte aligned).
 func SaveFPU(area uintptr)

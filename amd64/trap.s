@@ -143,6 +143,88 @@ regs:
 iret:
 	IRETQ
 
+// func RestoreFrameBX()
+TEXT ·RestoreFrameBX(SB),NOSPLIT|NOFRAME,$0-0
+	JMP	restoreFrame<>(SB)
+
+// func EnterUser(kcont, user *Frame, sysret bool)
+// Saves the caller's context into kcont (as SwitchTo does) and enters the
+// ring-3 context user: by SYSRET when sysret is set (the caller checked
+// that the frame allows it), otherwise by IRETQ.
+TEXT ·EnterUser(SB),NOSPLIT|NOFRAME,$0-17
+	MOVQ	kcont+0(FP), DI
+	MOVL	$MSR_FS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, Frame_FSBase(DI)
+	MOVQ	$0, Frame_FPU(DI)
+	MOVQ	$0, Frame_GSBase(DI)
+	MOVQ	$0, Frame_Vector(DI)
+	MOVQ	0(SP), AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Rip)(DI)
+	LEAQ	8(SP), AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Rsp)(DI)
+	PUSHFQ
+	POPQ	AX
+	MOVQ	AX, (Frame_Regs+PtRegs_Eflags)(DI)
+	MOVQ	$const_KernelCS, (Frame_Regs+PtRegs_Cs)(DI)
+	MOVQ	$const_KernelDS, (Frame_Regs+PtRegs_Ss)(DI)
+	MOVQ	BP, (Frame_Regs+PtRegs_Rbp)(DI)
+	MOVQ	BX, (Frame_Regs+PtRegs_Rbx)(DI)
+	MOVQ	R12, (Frame_Regs+PtRegs_R12)(DI)
+	MOVQ	R13, (Frame_Regs+PtRegs_R13)(DI)
+	MOVQ	R14, (Frame_Regs+PtRegs_R14)(DI)
+	MOVQ	R15, (Frame_Regs+PtRegs_R15)(DI)
+	MOVQ	$0, (Frame_Regs+PtRegs_Rax)(DI)
+	MOVQ	user+8(FP), BX
+	CMPB	sysret+16(FP), $0
+	JNE	sysret
+	JMP	restoreFrame<>(SB)
+sysret:
+
+	// SYSRET: RCX = RIP, R11 = RFLAGS; CS and SS come from MSR_STAR.
+	MOVQ	Frame_FPU(BX), DI
+	TESTQ	DI, DI
+	JZ	sysretfs
+	CMPB	PerCPU_UseXSAVE(GS), $0
+	JEQ	sysretfx
+	MOVL	$-1, AX
+	MOVL	$-1, DX
+	XRSTOR64	(DI)
+	JMP	sysretfs
+sysretfx:
+	FXRSTOR64	(DI)
+sysretfs:
+	MOVQ	Frame_FSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+	MOVQ	Frame_GSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_KERNEL_GS_BASE, CX
+	WRMSR
+	MOVQ	(Frame_Regs+PtRegs_R15)(BX), R15
+	MOVQ	(Frame_Regs+PtRegs_R14)(BX), R14
+	MOVQ	(Frame_Regs+PtRegs_R13)(BX), R13
+	MOVQ	(Frame_Regs+PtRegs_R12)(BX), R12
+	MOVQ	(Frame_Regs+PtRegs_Rbp)(BX), BP
+	MOVQ	(Frame_Regs+PtRegs_R10)(BX), R10
+	MOVQ	(Frame_Regs+PtRegs_R9)(BX), R9
+	MOVQ	(Frame_Regs+PtRegs_R8)(BX), R8
+	MOVQ	(Frame_Regs+PtRegs_Rax)(BX), AX
+	MOVQ	(Frame_Regs+PtRegs_Rdx)(BX), DX
+	MOVQ	(Frame_Regs+PtRegs_Rsi)(BX), SI
+	MOVQ	(Frame_Regs+PtRegs_Rdi)(BX), DI
+	MOVQ	(Frame_Regs+PtRegs_Rip)(BX), CX
+	MOVQ	(Frame_Regs+PtRegs_Eflags)(BX), R11
+	MOVQ	(Frame_Regs+PtRegs_Rsp)(BX), SP
+	MOVQ	(Frame_Regs+PtRegs_Rbx)(BX), BX
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0f; BYTE $0x07	// SYSRETQ
+
 // func Resume(f *Frame)
 TEXT ·Resume(SB),NOSPLIT|NOFRAME,$0-8
 	MOVQ	f+0(FP), BX

@@ -58,10 +58,14 @@ func early(startInfo uintptr) (sp, entry uintptr) {
 // full tracebacks (a kernel panic should show every goroutine), and auxv
 // has what the runtime reads.
 func initialStack() uintptr {
-	argv := argvBuf[:0]
-	argv = append(argv, "oyako")
+	// Fixed arrays indexed by hand: append could (the compiler cannot tell
+	// it will not) call the allocator, which does not exist yet.
+	argv := argvBuf[:]
+	n := 0
+	argv[n] = "oyako"
+	n++
 	cl := kernel.Boot.Cmdline[:kernel.Boot.CmdlineLen]
-	for i := 0; i < len(cl) && len(argv) < len(argvBuf); {
+	for i := 0; i < len(cl) && n < len(argv); {
 		for i < len(cl) && cl[i] == ' ' {
 			i++
 		}
@@ -70,20 +74,19 @@ func initialStack() uintptr {
 			j++
 		}
 		if j > i {
-			argv = append(argv, unsafe.String(&cl[i], j-i)) // no allocation yet
-
+			argv[n] = unsafe.String(&cl[i], j-i)
+			n++
 		}
 		i = j
 	}
-	envp := envpBuf[:0]
-	envp = append(envp, "GODEBUG=asyncpreemptoff=1", "GOTRACEBACK=system", "HOME=/", "TERM=linux")
-	auxv := auxvBuf[:0]
-	auxv = append(auxv,
-		initstack.Aux{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)},
-		initstack.Aux{Type: initstack.AT_PAGESZ, Value: mm.PageSize},
-		initstack.Aux{Type: initstack.AT_CLKTCK, Value: 100},
-		initstack.Aux{Type: initstack.AT_SECURE, Value: 0},
-	)
+	argv = argv[:n]
+	envp := envpBuf[:5]
+	envp[0], envp[1], envp[2], envp[3], envp[4] = "GODEBUG=asyncpreemptoff=1", "GOTRACEBACK=system", "GOMAXPROCS=8", "HOME=/", "TERM=linux"
+	auxv := auxvBuf[:4]
+	auxv[0] = initstack.Aux{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)}
+	auxv[1] = initstack.Aux{Type: initstack.AT_PAGESZ, Value: mm.PageSize}
+	auxv[2] = initstack.Aux{Type: initstack.AT_CLKTCK, Value: 100}
+	auxv[3] = initstack.Aux{Type: initstack.AT_SECURE, Value: 0}
 	p := initstack.Params{Argv: argv, Envp: envp, Auxv: auxv, ExecFn: "/oyako", Platform: "x86_64"}
 	for i := 0; i < 16; i += 8 {
 		v := kernel.RandomUint64()

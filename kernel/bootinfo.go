@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"unsafe"
+
 	"oyako/boot/linkinfo"
 	"oyako/kernel/mm"
 )
@@ -37,8 +39,15 @@ type BootInfo struct {
 // Boot is this boot's information.
 var Boot BootInfo
 
-// CmdlineString returns the kernel command line.
-func (b *BootInfo) CmdlineString() string { return string(b.Cmdline[:b.CmdlineLen]) }
+// CmdlineString returns the kernel command line. It aliases the buffer
+// (which does not change after boot) instead of copying it, so early boot
+// can use it: a conversion of more than 32 bytes would allocate.
+func (b *BootInfo) CmdlineString() string {
+	if b.CmdlineLen == 0 {
+		return ""
+	}
+	return unsafe.String(&b.Cmdline[0], b.CmdlineLen)
+}
 
 // RAMBytes returns the total size of usable RAM in the memory map.
 func (b *BootInfo) RAMBytes() uint64 {

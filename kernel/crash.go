@@ -235,4 +235,11 @@ func shutdownReport() {
 	l.S("oyako: shutdown: runtime services: ").U(served).S(" calls, ").U(unserved).S(" unserved (ENOSYS)").Print()
 	l.S("oyako: shutdown: frames: ").U(used).S(" used, ").U(peak).S(" peak, ").U(total).S(" total; demand-zero faults: ").U(mm.Kernel.Faults()).Print()
 	l.S("oyako: shutdown: threads: ").D(int64(live)).S(" live, ").D(int64(peakT)).S(" peak; context switches: ").U(sw).Print()
+	var user uint64
+	for i := range SyscallCounts {
+		user += SyscallCounts[i].Load()
+	}
+	if user > 0 {
+		l.S("oyako: shutdown: user system calls: ").U(user).S(", ").U(UserENOSYS.Load()).S(" answered ENOSYS").Print()
+	}
 }

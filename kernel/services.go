@@ -21,6 +21,13 @@ const KernelPID = 0
 // serviceCounts counts runtime service calls by number (served or not).
 var serviceCounts [sysno.NR]uint64
 
+// SyscallCounts counts user system calls by number; UserENOSYS counts
+// those answered ENOSYS (unimplemented, or no such number).
+var (
+	SyscallCounts [sysno.NR]atomic.Uint64
+	UserENOSYS    atomic.Uint64
+)
+
 // unserved counts calls the runtime services answered with ENOSYS.
 var unserved uint64
 
@@ -165,6 +172,8 @@ func serve(f *amd64.Frame, nr uint64) (uint64, errno.Errno) {
 		return svcArchPrctl(f, a0, uintptr(a1))
 	case sysno.SYS_prctl:
 		return svcPrctl(a0, uintptr(a1))
+	case SysRunUser:
+		return svcRunUser(f, uintptr(a0), a1)
 	case sysno.SYS_ioctl:
 		if _, err := getFD(a0); err != 0 {
 			return 0, err
@@ -661,12 +670,4 @@ func exitGroup(status int) {
 		l.S("oyako: the kernel's Go runtime exited with status ").D(int64(status)).Always()
 	}
 	PowerOff(status)
-}
-
-// UserSyscall handles a SYSCALL from ring 3. No user programs run in this
-// stage: a ring-3 system call means something is badly wrong.
-func UserSyscall(f *amd64.Frame) {
-	var l klog.Line
-	l.S("oyako: system call ").U(f.Regs.OrigRax).S(" from ring 3 at ").X(f.Regs.Rip).S(": no user programs in this kernel yet").Always()
-	PowerOff(StatusKernelCrash)
 }

@@ -13,6 +13,12 @@ var mainNanos int64
 // main: it marks the runtime as started (kernel faults can now be
 // reported from the faulting goroutine) and sets the wall clock from the
 // RTC.
+//
+// The kernel's runtime runs with GOMAXPROCS=8 (set in its environment at
+// boot) although it sees one CPU: a task goroutine running user code sits
+// in a system call holding its P until sysmon retakes it, so more Ps than
+// CPUs let other runnable tasks start at once; the scheduler time-slices
+// the threads.
 func Start() {
 	mainNanos = ktime.Now()
 	runtimeStarted = true

@@ -35,6 +35,12 @@ func handleTrap(f *amd64.Frame) {
 		if faultInIRQ {
 			crashPageFault(0xdead1000) // crash=irq: a bug in an interrupt handler
 		}
+		if kicksPending.Load() > 0 {
+			sched.SetKickDeadline(ktime.Now() + kickInterval)
+			if f.FromUser() && kickRequested() {
+				userTrap(f, 0, EventKick)
+			}
+		}
 		sched.Tick(f)
 	case v == amd64.VectorSpurious:
 		spurious++ // no EOI for spurious interrupts
@@ -42,6 +48,12 @@ func handleTrap(f *amd64.Frame) {
 		amd64.LAPICEOI()
 		deviceInterrupt(int(v - amd64.VectorIRQBase))
 		sched.MaybePreempt(f, ktime.Now())
+	case v < amd64.FirstIRQVector && f.FromUser():
+		var cr2 uint64
+		if v == amd64.VectorPF {
+			cr2 = amd64.ReadCR2() // only meaningful for page faults
+		}
+		userTrap(f, cr2, v)
 	case v == amd64.VectorPF:
 		cr2 := amd64.ReadCR2()
 		if f.Regs.OrigRax&(pfUser|pfPresent|pfRsvd) == 0 &&
@@ -61,5 +73,9 @@ func handleTrap(f *amd64.Frame) {
 // deviceInterrupt handles ISA IRQ irq. Device interrupts wake the kernel
 // runtime's poller, so a Go driver blocked on an interrupt fd runs.
 func deviceInterrupt(irq int) {
+	if irq == comIRQ {
+		comInterrupt()
+		return
+	}
 	WakePollers()
 }

@@ -4,8 +4,9 @@
 //
 // A SYSCALL instruction has two kinds of callers (DESIGN.md §1). The
 // kernel's own Go runtime issues Linux system calls from ring 0; those go to
-// the runtime services (kernel.Service). User programs (ring 3) are the
-// business of later stages.
+// the runtime services (kernel.Service). A user program's system call
+// (ring 3) is saved into its task and handed back to the task's goroutine,
+// which dispatches it through sys_call_table (Dispatch).
 package syscalls
 
 import (
@@ -18,9 +19,13 @@ import (
 // Offsets of the per-CPU fields entry_64.s uses, exported to it through
 // go_asm.h.
 const (
-	percpuScratch  = unsafe.Offsetof(amd64.PerCPU{}.Scratch)
-	percpuKStack   = unsafe.Offsetof(amd64.PerCPU{}.KStack)
-	percpuKernelFS = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
+	percpuScratch   = unsafe.Offsetof(amd64.PerCPU{}.Scratch)
+	percpuUserFrame = unsafe.Offsetof(amd64.PerCPU{}.UserFrame)
+	percpuKCont     = unsafe.Offsetof(amd64.PerCPU{}.KCont)
+	frameSize       = unsafe.Sizeof(amd64.Frame{})
+	kcontRsp        = unsafe.Offsetof(amd64.Frame{}.Regs) + unsafe.Offsetof(amd64.PtRegs{}.Rsp)
+	percpuKStack    = unsafe.Offsetof(amd64.PerCPU{}.KStack)
+	percpuKernelFS  = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
 
 	frameRegs   = unsafe.Offsetof(amd64.Frame{}.Regs)
 	frameFSBase = unsafe.Offsetof(amd64.Frame{}.FSBase)
@@ -50,9 +55,4 @@ func EntryAddr() uintptr { return entryAddr }
 // FS base; f.FSBase holds the caller's.
 func ring0(f *amd64.Frame) {
 	kernel.Service(f)
-}
-
-// ring3 is called for a SYSCALL from ring 3.
-func ring3(f *amd64.Frame) {
-	kernel.UserSyscall(f)
 }

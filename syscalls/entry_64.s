@@ -2,13 +2,13 @@
 #include "go_asm.h"
 
 #define MSR_FS_BASE 0xc0000100
+#define MSR_KERNEL_GS_BASE 0xc0000102
 
-// SYSCALL_FRAME builds an amd64.Frame on the (new) stack for a SYSCALL
-// made with the given CS and SS: the hardware-frame part (the caller's RSP
-// is in percpu Scratch, RIP in RCX, RFLAGS in R11), pt_regs with the
-// result slot preset to -ENOSYS, and the header with the caller's FS base.
-// It leaves the frame's address in BX and FS pointing at the kernel's fake g.
-#define SYSCALL_FRAME(cs, ss) \
+// PUSH_PT_REGS pushes the pt_regs of a SYSCALL made with the given CS and
+// SS: the hardware-frame part (the caller's RSP is in percpu Scratch, RIP
+// in RCX, RFLAGS in R11), the syscall number as orig_rax, and the general
+// registers with the result slot preset to -ENOSYS.
+#define PUSH_PT_REGS(cs, ss) \
 	PUSHQ	$ss; \
 	PUSHQ	const_percpuScratch(GS); \
 	PUSHQ	R11; \
@@ -32,18 +32,15 @@
 	PUSHQ	R15; \
 	SUBQ	$const_frameRegs, SP; \
 	MOVQ	SP, BX; \
-	MOVQ	$const_vectorSyscall, const_frameVector(BX); \
-	MOVQ	$0, const_frameGSBase(BX); \
-	MOVQ	$0, const_frameFPU(BX); \
+	MOVQ	$const_vectorSyscall, const_frameVector(BX)
+
+// SAVE_FS_BASE stores the current FS base into the frame at BX.
+#define SAVE_FS_BASE \
 	MOVL	$MSR_FS_BASE, CX; \
 	RDMSR; \
 	SHLQ	$32, DX; \
 	ORQ	DX, AX; \
-	MOVQ	AX, const_frameFSBase(BX); \
-	MOVQ	const_percpuKernelFS(GS), AX; \
-	MOVQ	AX, DX; \
-	SHRQ	$32, DX; \
-	WRMSR
+	MOVQ	AX, const_frameFSBase(BX)
 
 // entry_SYSCALL_64 is where SYSCALL lands (MSR_LSTAR), as in Linux's
 // arch/x86/entry/entry_64.S. SYSCALL has saved RIP in RCX and RFLAGS in R11,
@@ -58,7 +55,15 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 
 	MOVQ	SP, const_percpuScratch(GS)
 	MOVQ	const_percpuKStack(GS), SP
-	SYSCALL_FRAME(const_kernelCS, const_kernelDS)
+	PUSH_PT_REGS(const_kernelCS, const_kernelDS)
+	MOVQ	$0, const_frameGSBase(BX)
+	MOVQ	$0, const_frameFPU(BX)
+	SAVE_FS_BASE
+	// Go code runs with the kernel's fake g in FS.
+	MOVQ	const_percpuKernelFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
 
 	SUBQ	$16, SP
 	MOVQ	BX, 0(SP)
@@ -102,17 +107,31 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	JMP	CX
 
 user:
-	// Ring 3: later stages. Build the same frame on the kernel stack so
-	// the report shows where the call came from.
+	// Ring 3: a user program's system call. Save its registers straight
+	// into its Frame (percpu UserFrame, in the task) by pushing them there,
+	// save its FS and GS bases and vector state, and resume the kernel
+	// continuation, which returns from the RunUser service to the task's
+	// goroutine (DESIGN.md section 4).
 	SWAPGS
 	MOVQ	SP, const_percpuScratch(GS)
-	MOVQ	const_percpuKStack(GS), SP
-	SYSCALL_FRAME(const_userCS, const_userDS)
-	SUBQ	$16, SP
-	MOVQ	BX, 0(SP)
-	CALL	·ring3(SB)
-	// ring3 does not return in this stage.
-	BYTE	$0x0f; BYTE $0x0b
+	MOVQ	const_percpuUserFrame(GS), SP
+	ADDQ	$const_frameSize, SP
+	PUSH_PT_REGS(const_userCS, const_userDS)
+	SAVE_FS_BASE
+	MOVL	$MSR_KERNEL_GS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, const_frameGSBase(BX)
+	// Continue on the service stack, below the suspended continuation.
+	MOVQ	const_percpuKCont(GS), AX
+	MOVQ	const_kcontRsp(AX), SP
+	SUBQ	$64, SP
+	MOVQ	const_frameFPU(BX), DI
+	MOVQ	DI, 0(SP)
+	CALL	oyako∕amd64·SaveFPU(SB)
+	MOVQ	const_percpuKCont(GS), BX
+	JMP	oyako∕amd64·RestoreFrameBX(SB)
 
 DATA ·entryAddr+0(SB)/8, $·entry_SYSCALL_64(SB)
 GLOBL ·entryAddr(SB), RODATA, $8

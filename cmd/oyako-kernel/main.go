@@ -1,19 +1,26 @@
 // Command oyako-kernel is the oyako kernel image: an ordinary static Go
-// program for linux/amd64, booted on bare metal by boot/ (which the
-// blank-looking import below links in). Its argv is the kernel command
-// line:
+// program for linux/amd64, booted on bare metal by boot/ (imported below
+// for its side effect of being linked in). Its argv is the kernel command
+// line; words after "--" are the arguments of the init program:
 //
-//	quiet          no kernel log lines on the console
+//	quiet          no banner and no kernel log lines on the console
+//	strace         print init's system calls in strace's format
 //	rtrace         log every system call the kernel's Go runtime makes
+//	init=PATH      the program to run as process 1 (default /init)
+//	argv0=NAME     init's argv[0] (default PATH)
 //	crash=KIND     crash deliberately: pagefault, gp, ud, panic (in Go
 //	               code), service (in a runtime service), irq (in an
 //	               interrupt handler), hang
+//	selfcheck      run the self-check even if there is an initramfs
 //
-// With no other instruction it prints the banner, runs the self-check and
-// powers off with status 0 if every check passed.
+// With an initramfs (QEMU -initrd) it runs init as process 1 on the
+// console and powers off with init's exit status (128+signal if a signal
+// killed it). Without one it runs the self-check and powers off with 0 if
+// every check passed.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -21,23 +28,91 @@ import (
 	"oyako/boot"
 	"oyako/kernel"
 	"oyako/kernel/selfcheck"
+	"oyako/syscalls"
 )
 
 func main() {
 	kernel.Start()
-	kernel.PrintBanner(os.Stdout)
-	fmt.Printf("oyako: entered at physical %#x by the PVH loader\n", boot.BootInfo().PVHEntry)
-
-	for _, arg := range os.Args[1:] {
-		if kind, ok := strings.CutPrefix(arg, "crash="); ok {
-			fmt.Printf("oyako: crashing on purpose: %s\n", kind)
-			if err := kernel.Crash(kind); err != nil {
-				fmt.Println("oyako:", err)
-				os.Exit(1)
-			}
+	var opts struct {
+		quiet, strace, selfcheck bool
+		init, argv0, crash       string
+		initArgs                 []string
+	}
+	opts.init = "/init"
+	args := os.Args[1:]
+	for i, arg := range args {
+		if arg == "--" {
+			opts.initArgs = args[i+1:]
+			break
+		}
+		switch {
+		case arg == "quiet":
+			opts.quiet = true
+		case arg == "strace":
+			opts.strace = true
+		case arg == "selfcheck":
+			opts.selfcheck = true
+		case strings.HasPrefix(arg, "init="):
+			opts.init = strings.TrimPrefix(arg, "init=")
+		case strings.HasPrefix(arg, "argv0="):
+			opts.argv0 = strings.TrimPrefix(arg, "argv0=")
+		case strings.HasPrefix(arg, "crash="):
+			opts.crash = strings.TrimPrefix(arg, "crash=")
 		}
 	}
+	if !opts.quiet {
+		kernel.PrintBanner(os.Stdout)
+		fmt.Printf("oyako: entered at physical %#x by the PVH loader\n", boot.BootInfo().PVHEntry)
+	}
+	if opts.crash != "" {
+		fmt.Printf("oyako: crashing on purpose: %s\n", opts.crash)
+		if err := kernel.Crash(opts.crash); err != nil {
+			fmt.Println("oyako:", err)
+			os.Exit(1)
+		}
+	}
+	if initramfs := kernel.Initramfs(); initramfs != nil && !opts.selfcheck {
+		argv0 := opts.argv0
+		if argv0 == "" {
+			argv0 = opts.init
+		}
+		kernel.PowerOff(runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace))
+	}
+	runSelfCheck()
+}
 
+// runInit runs the init program and returns the exit status to power off
+// with.
+func runInit(initramfs []byte, path string, argv []string, strace bool) int {
+	if err := kernel.StartConsole(); err != nil {
+		fmt.Println("oyako: console:", err)
+		return 1
+	}
+	if err := kernel.SetupRoot(initramfs); err != nil {
+		fmt.Println("oyako: initramfs:", err)
+		return 1
+	}
+	envp := []string{"HOME=/", "TERM=linux"}
+	if strace {
+		syscalls.StraceExecve(path, argv, envp)
+	}
+	p, err := kernel.StartInit(path, argv, envp, strace)
+	if err != nil {
+		if errors.Is(err, kernel.ErrDynamic) {
+			fmt.Printf("oyako: %s: %v\n", path, err)
+		} else {
+			fmt.Printf("oyako: cannot run %s: %v\n", path, err)
+		}
+		return kernel.ExecStatus(err)
+	}
+	<-p.Done()
+	if strace {
+		syscalls.StraceExited(p.ExitStatus())
+	}
+	return kernel.ShellStatus(p.ExitStatus())
+}
+
+func runSelfCheck() {
 	res, err := selfcheck.Run(os.Stdout, selfcheck.Config{
 		Goroutines:  1000,
 		RAMBytes:    ramSize(),

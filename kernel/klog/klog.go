@@ -28,6 +28,14 @@ func Console(b []byte) {
 	unlock(f)
 }
 
+// ConsoleRaw writes bytes that already went through the console's output
+// processing (the TTY's ONLCR) to the serial port unchanged.
+func ConsoleRaw(b []byte) {
+	f := lock()
+	amd64.SerialWriteRaw(b)
+	unlock(f)
+}
+
 // Side writes b to the host side channel (debugcon), not the console.
 func Side(b []byte) {
 	f := lock()
@@ -135,4 +143,16 @@ func (l *Line) Always() {
 	amd64.SerialWrite(l.buf[:l.n+1])
 	unlock(f)
 	l.n = 0
+}
+
+// Log writes s as a kernel log line unless Quiet. It is for ordinary Go
+// code (s is usually built with fmt); interrupt context uses Line.
+func Log(s string) {
+	var l Line
+	l.S(s).Print()
+}
+
+// SideLine writes s and a newline to the host side channel.
+func SideLine(s string) {
+	Side([]byte(s + "\n"))
 }

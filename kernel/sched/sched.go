@@ -84,6 +84,24 @@ type Thread struct {
 	// are not delivered to ring 0, but the runtime reads back what it set.
 	SigMask  uint64
 	AltStack [3]uint64 // ss_sp, ss_flags, ss_size
+
+	// KCont is where the thread's kernel context waits while it runs a
+	// user context (RunUser); UserFrame is that user context's Frame (0
+	// when none). CR3 is the page table the thread runs with.
+	KCont     amd64.Frame
+	UserFrame uintptr
+	CR3       uint64
+	// FaultAddr is CR2 of the last user page fault.
+	FaultAddr uint64
+
+	runNanos   int64 // time spent running, up to lastSwitch
+	lastSwitch int64
+}
+
+// RunNanos returns how long the current thread has run in total.
+func RunNanos() int64 {
+	t := Current()
+	return t.runNanos + ktime.Now() - t.lastSwitch
 }
 
 var (
@@ -137,7 +155,7 @@ func allocSlot() (*Thread, mm.Err) {
 			mm.UnmapKernelPages(top-KStackSize, KStackSize/mm.PageSize)
 			return nil, err
 		}
-		*t = Thread{kstack: top, fpu: mm.PhysToVirt(pa), state: Blocked, TID: nextTID}
+		*t = Thread{kstack: top, fpu: mm.PhysToVirt(pa), state: Blocked, TID: nextTID, CR3: kernelCR3}
 		nextTID++
 		if i >= hwm {
 			hwm = i + 1
@@ -161,9 +179,39 @@ func reap() {
 	}
 }
 
+// kernelCR3 is the kernel's page table; loadedCR3 is the one in CR3.
+var kernelCR3, loadedCR3 uint64
+
+// LoadCR3 switches the current thread to page table root (a process's).
+func LoadCR3(root uint64) {
+	Current().CR3 = root
+	if root != loadedCR3 {
+		amd64.WriteCR3(root)
+		loadedCR3 = root
+	}
+}
+
+// DropCR3 moves every thread that uses page table root back to the
+// kernel's, before root is freed.
+func DropCR3(root uint64) {
+	flags := amd64.SaveFlagsCli()
+	for i := 0; i < hwm; i++ {
+		if threads[i].CR3 == root {
+			threads[i].CR3 = kernelCR3
+		}
+	}
+	if loadedCR3 == root {
+		amd64.WriteCR3(kernelCR3)
+		loadedCR3 = kernelCR3
+	}
+	amd64.RestoreFlags(flags)
+}
+
 // InitCPU makes the calling context thread 1 (the boot thread, which
 // becomes the Go runtime's first M) and creates the CPU's idle thread.
 func InitCPU(c *amd64.PerCPU) *Thread {
+	kernelCR3 = amd64.ReadCR3()
+	loadedCR3 = kernelCR3
 	boot, err := allocSlot()
 	if err != mm.OK {
 		panicf("no memory for the boot thread")
@@ -242,8 +290,18 @@ func pickNext(c *amd64.PerCPU) *Thread {
 }
 
 func setCurrent(c *amd64.PerCPU, t *Thread, now int64) {
+	if prev := Current(); prev != nil {
+		prev.runNanos += now - prev.lastSwitch
+	}
+	t.lastSwitch = now
 	c.Current = uintptr(unsafe.Pointer(t))
 	c.KStack = t.kstack
+	c.UserFrame = t.UserFrame
+	c.KCont = uintptr(unsafe.Pointer(&t.KCont))
+	if t.CR3 != loadedCR3 {
+		amd64.WriteCR3(t.CR3)
+		loadedCR3 = t.CR3
+	}
 	t.state = Running
 	t.sliceEnd = now + TimeSlice
 	switches++
@@ -369,11 +427,26 @@ func rearm(now int64) {
 	if watchdog != 0 && (next == 0 || watchdog < next) {
 		next = watchdog
 	}
+	if kickDeadline != 0 && (next == 0 || kickDeadline < next) {
+		next = kickDeadline
+	}
 	if next == 0 {
 		amd64.LAPICTimerStart(0)
 		return
 	}
 	amd64.LAPICTimerStart(ktime.LAPICTicks(next - now))
+}
+
+// kickDeadline, if not 0, makes the timer fire then, so that the trap
+// handler can bring back a kicked user context.
+var kickDeadline int64
+
+// SetKickDeadline arms the timer to fire by deadline (interrupts off).
+func SetKickDeadline(deadline int64) {
+	if kickDeadline == 0 || deadline < kickDeadline || kickDeadline <= ktime.Now() {
+		kickDeadline = deadline
+		Rearm()
+	}
 }
 
 // watchdog, if not 0, is a monotonic deadline at which Tick calls
@@ -407,6 +480,9 @@ func Tick(f *amd64.Frame) {
 		if watchdogFunc != nil {
 			watchdogFunc()
 		}
+	}
+	if kickDeadline != 0 && now >= kickDeadline {
+		kickDeadline = 0
 	}
 	woke := expire(now)
 	preempt(f, now, woke > 0)

@@ -25,4 +25,19 @@ func main() {
 	if err := os.WriteFile("sysno/zsysno.go", src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	files, err := systab.PackageSources(".")
+	if err != nil {
+		log.Fatal(err)
+	}
+	handlers, err := systab.FindHandlers(files)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tab, err := systab.GenerateTable(es, handlers)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("ztable.go", tab, 0o644); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -1,0 +1,100 @@
+package kernel
+
+import (
+	"errors"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/amd64"
+	"oyako/fs"
+	"oyako/kernel/mm"
+)
+
+// Initramfs returns the boot module QEMU passed with -initrd (the first
+// module), in place in memory, or nil.
+func Initramfs() []byte {
+	if Boot.NModules == 0 {
+		return nil
+	}
+	r := Boot.Modules[0]
+	if r.End <= r.Base {
+		return nil
+	}
+	return unsafe.Slice((*byte)(amd64.Ptr(mm.PhysToVirt(r.Base))), r.End-r.Base)
+}
+
+// SetupRoot builds the root file system from the initramfs (which may be
+// nil) and the console.
+func SetupRoot(initramfs []byte) error {
+	fs.RandomSource = RandomBytes
+	r, err := fs.NewRoot(initramfs, Console, Procs)
+	if err != nil {
+		return err
+	}
+	Root = r
+	return nil
+}
+
+// StartInit starts the program at path as process 1, with the console as
+// its standard input, output and error and as its controlling terminal.
+func StartInit(path string, argv, envp []string, strace bool) (*Process, error) {
+	p := newProcess(1, 0)
+	t, err := newTask(p, 1)
+	if err != nil {
+		return nil, err
+	}
+	t.Strace = strace
+	for fd := 0; fd < 3; fd++ {
+		f, err := Root.Open(t, Root.Dir, "/dev/console", fs.O_RDWR, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.fds.Install(f, int32(fd), false); err != nil {
+			return nil, err
+		}
+	}
+	Console.SetForeground(1)
+	if err := t.Exec(path, argv, envp); err != nil {
+		p.fds.CloseAll()
+		mm.FreeFrame(t.fpuPA)
+		return nil, err
+	}
+	p.tasks[1] = t
+	procMu.Lock()
+	procs[1] = p
+	tasks[1] = t
+	procMu.Unlock()
+	go t.run()
+	return p, nil
+}
+
+func newProcess(pid, ppid int32) *Process {
+	return &Process{
+		PID: pid, PPID: ppid, PGID: pid, SID: pid,
+		fds:     fs.NewFDTable(),
+		cwd:     Root.Dir,
+		umask:   0o022,
+		tasks:   map[int32]*Task{},
+		rlimits: defaultRlimits(),
+		done:    make(chan struct{}),
+	}
+}
+
+// ExecStatus maps a failure to start a program to a shell's exit status:
+// 127 when it does not exist, 126 when it cannot be run.
+func ExecStatus(err error) int {
+	if errors.Is(err, linuxerr.ENOENT) {
+		return 127
+	}
+	return 126
+}
+
+// ShellStatus turns a wait status into a shell's exit status: the exit
+// code, or 128 plus the signal that killed the process.
+func ShellStatus(ws int) int {
+	if sig := ws & 0x7f; sig != 0 {
+		return 128 + sig
+	}
+	return ws >> 8 & 0xff
+}

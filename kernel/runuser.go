@@ -1,0 +1,139 @@
+package kernel
+
+import (
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/abi/linux/errno"
+
+	"oyako/amd64"
+	"oyako/kernel/ktime"
+	"oyako/kernel/mm"
+	"oyako/kernel/sched"
+)
+
+// User code runs inside a system call of its task's goroutine (DESIGN.md
+// §4, gVisor's Switch, biscuit's Userrun): RunUser issues the private
+// system call SysRunUser, so that the Go scheduler sees a goroutine
+// blocked in a system call, and the runtime service enters ring 3. When the
+// user context makes a system call or takes an exception, its registers are
+// saved into its UserContext and the service returns, with the reason, to
+// ordinary Go code.
+
+// SysRunUser is the private system call number of RunUser, outside
+// Linux's range; from ring 3 it is just an unknown number (ENOSYS).
+const SysRunUser = 0x10000
+
+// Events RunUser returns besides exception vectors.
+const (
+	// EventSyscall: the user context made a system call.
+	EventSyscall = amd64.VectorSyscall
+	// EventKick: the task was asked to come back (to exit, or for a signal).
+	EventKick = amd64.VectorSyscall + 1
+	// EventBadFrame: the context cannot be entered (non-canonical RIP).
+	EventBadFrame = amd64.VectorSyscall + 2
+)
+
+// UserContext is a task's user-mode state as the entry paths see it:
+// entry_SYSCALL_64 pushes the user registers into Frame (percpu UserFrame
+// points at it), and the timer interrupt reads kick. It must not move
+// while the task runs: tasks are heap objects, which Go does not move.
+type UserContext struct {
+	Frame amd64.Frame
+	kick  atomic.Uint32
+	// cpuNanos is the CPU time spent running the context.
+	cpuNanos int64
+}
+
+// kicksPending counts kicked contexts that have not come back yet; while
+// it is not zero the timer keeps firing so that a context spinning in user
+// mode is interrupted.
+var kicksPending atomic.Int32
+
+// kickInterval is how soon after a kick the timer checks again.
+const kickInterval = 1e6 // ns
+
+// Kick asks the context to return from RunUser (EventKick) as soon as
+// possible: immediately if it is in the kernel, at the next timer
+// interrupt if it runs in user mode.
+func (uc *UserContext) Kick() {
+	if uc.kick.Swap(1) == 0 {
+		kicksPending.Add(1)
+		flags := amd64.SaveFlagsCli()
+		sched.SetKickDeadline(ktime.Now() + kickInterval)
+		amd64.RestoreFlags(flags)
+	}
+}
+
+// takeKick consumes a pending kick.
+func (uc *UserContext) takeKick() bool {
+	if uc.kick.Swap(0) == 1 {
+		kicksPending.Add(-1)
+		return true
+	}
+	return false
+}
+
+// RunUser runs the user context uc with page table root cr3 until it
+// traps back, and returns why: EventSyscall, EventKick, EventBadFrame or
+// an exception vector; addr is CR2 for a page fault.
+func RunUser(uc *UserContext, cr3 uint64) (event uint64, addr uint64) {
+	r1, r2, _ := syscall.Syscall(SysRunUser, uintptr(unsafe.Pointer(uc)), uintptr(cr3), 0)
+	return uint64(r1), uint64(r2)
+}
+
+// svcRunUser is RunUser's runtime service: on the thread's service stack,
+// interrupts off.
+func svcRunUser(f *amd64.Frame, ucAddr uintptr, cr3 uint64) (uint64, errno.Errno) {
+	uc := (*UserContext)(amd64.Ptr(ucAddr))
+	if uc.takeKick() {
+		return EventKick, 0
+	}
+	user := &uc.Frame
+	if user.Regs.Rip >= mm.UserTop || user.Regs.Rsp >= mm.UserTop {
+		return EventBadFrame, 0
+	}
+	user.SanitizeUser()
+	t := sched.Current()
+	c := amd64.ThisCPU()
+	t.UserFrame = ucAddr
+	c.UserFrame = ucAddr
+	sched.LoadCR3(cr3)
+	ran := sched.RunNanos()
+	amd64.EnterUser(&t.KCont, user, user.CanSysret())
+	uc.cpuNanos += sched.RunNanos() - ran
+	// The user context trapped back: entry_SYSCALL_64 or userTrap saved
+	// it and resumed the continuation saved above.
+	t.UserFrame = 0
+	c.UserFrame = 0
+	f.Regs.Rdx = t.FaultAddr
+	return user.Vector, 0
+}
+
+// userTrap handles an exception from ring 3 (in interrupt context): it
+// saves the interrupted user context and its vector state into the task's
+// UserContext and resumes the thread's kernel continuation, so that the
+// task's goroutine handles the event. It does not return.
+func userTrap(f *amd64.Frame, cr2 uint64, event uint64) {
+	c := amd64.ThisCPU()
+	if c.UserFrame == 0 {
+		kernelFault(f, cr2)
+		return
+	}
+	uc := (*UserContext)(amd64.Ptr(c.UserFrame))
+	fpu := uc.Frame.FPU
+	uc.Frame = *f
+	uc.Frame.FPU = fpu
+	uc.Frame.Vector = event
+	copy(unsafe.Slice((*byte)(amd64.Ptr(fpu)), c.XSaveSize), unsafe.Slice((*byte)(amd64.Ptr(f.FPU)), c.XSaveSize))
+	sched.Current().FaultAddr = cr2
+	amd64.Resume((*amd64.Frame)(amd64.Ptr(c.KCont)))
+}
+
+// kickRequested reports whether the user context running on this CPU has
+// been kicked.
+func kickRequested() bool {
+	c := amd64.ThisCPU()
+	return c.UserFrame != 0 && (*UserContext)(amd64.Ptr(c.UserFrame)).kick.Load() != 0
+}

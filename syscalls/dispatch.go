@@ -1,0 +1,98 @@
+package syscalls
+
+import (
+	"errors"
+	"sync/atomic"
+
+	gerrors "gvisor.dev/gvisor/pkg/errors"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel"
+	"oyako/kernel/klog"
+	"oyako/syscalls/sysno"
+)
+
+// Args are a system call's six argument registers (RDI, RSI, RDX, R10,
+// R8, R9 in the x86-64 syscall ABI).
+type Args [6]uintptr
+
+// handler is the one signature of system call handlers (gVisor's
+// SyscallFn): the task and its arguments in, the result or an error out.
+type handler func(t *kernel.Task, a *Args) (uintptr, error)
+
+// entry is one slot of sysCallTable (ztable.go, generated).
+type entry struct {
+	name string
+	fn   handler
+}
+
+func init() { kernel.SyscallHandler = Dispatch }
+
+// errNoReturn is returned by handlers after which the task does not go
+// back to user mode with a result (exit, exit_group).
+var errNoReturn = errors.New("no return")
+
+// Dispatch runs the system call the task just made: the number is in
+// orig_rax, the result goes to RAX.
+func Dispatch(t *kernel.Task) {
+	r := t.Regs()
+	nr := r.OrigRax
+	a := Args{uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx), uintptr(r.R10), uintptr(r.R8), uintptr(r.R9)}
+	var e *entry
+	if nr < sysno.NR {
+		e = &sysCallTable[nr]
+		kernel.SyscallCounts[nr].Add(1)
+	}
+	var st *straceCall
+	if t.Strace {
+		st = straceEnter(t, nr, &a)
+	}
+	var ret uintptr
+	var err error
+	if e == nil || e.fn == nil {
+		err = linuxerr.ENOSYS
+		countENOSYS(nr)
+	} else {
+		ret, err = e.fn(t, &a)
+	}
+	if errors.Is(err, errNoReturn) {
+		if st != nil {
+			straceNoReturn(t, st)
+		}
+		return
+	}
+	if err != nil {
+		r.Rax = uint64(-int64(Errno(err)))
+	} else {
+		r.Rax = uint64(ret)
+	}
+	if st != nil {
+		straceExit(t, st, ret, err)
+	}
+}
+
+// Errno converts a handler's error to the errno it returns. This is the
+// one place where errors become numbers.
+func Errno(err error) uint32 {
+	var e *gerrors.Error
+	if errors.As(err, &e) {
+		return uint32(e.Errno())
+	}
+	klog.Log("oyako: syscall error without an errno: " + err.Error() + " (returning EIO)")
+	return uint32(linuxerr.EIO.Errno())
+}
+
+var enosysLogged [sysno.NR]atomic.Bool
+
+// countENOSYS counts an unimplemented system call and logs its first use.
+func countENOSYS(nr uint64) {
+	kernel.UserENOSYS.Add(1)
+	if nr < sysno.NR && enosysLogged[nr].Swap(true) {
+		return
+	}
+	name := sysno.Name(nr)
+	if name == "" {
+		name = "(none)"
+	}
+	klog.Log("oyako: system call " + itoa(int64(nr)) + " " + name + " is not implemented: ENOSYS")
+}

@@ -1,0 +1,142 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/epoll"
+	"oyako/fs"
+	"oyako/kernel"
+)
+
+// sysEpollCreate1 implements epoll_create1(2).
+func sysEpollCreate1(t *kernel.Task, a *Args) (uintptr, error) {
+	if uint32(a[0])&^fs.O_CLOEXEC != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return installNew(t, epoll.New(0), uint32(a[0])&fs.O_CLOEXEC != 0)
+}
+
+// sysEpollCreate implements epoll_create(2).
+func sysEpollCreate(t *kernel.Task, a *Args) (uintptr, error) {
+	if int32(a[0]) <= 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return installNew(t, epoll.New(0), false)
+}
+
+func installNew(t *kernel.Task, f *fs.File, cloexec bool) (uintptr, error) {
+	fd, err := t.Proc.FDs().Install(f, 0, cloexec)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(fd), nil
+}
+
+// sysEpollCtl implements epoll_ctl(2).
+func sysEpollCtl(t *kernel.Task, a *Args) (uintptr, error) {
+	epf, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer epf.DecRef()
+	f, err := getFile(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	ep, ok := epoll.FromFile(epf)
+	if !ok || a[0] == a[2] {
+		return 0, linuxerr.EINVAL
+	}
+	op := int(int32(a[1]))
+	var events uint32
+	var data uint64
+	if op != epoll.CtlDel {
+		var b [12]byte // struct epoll_event is packed on x86-64
+		if err := t.CopyIn(a[3], b[:]); err != nil {
+			return 0, err
+		}
+		events, data = binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
+	}
+	return 0, ep.Ctl(op, int32(a[2]), f, events, data)
+}
+
+func epollWait(t *kernel.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
+	if max <= 0 || max > epoll.MaxEvents {
+		return 0, linuxerr.EINVAL
+	}
+	epf, err := getFile(t, epfd)
+	if err != nil {
+		return 0, err
+	}
+	defer epf.DecRef()
+	ep, ok := epoll.FromFile(epf)
+	if !ok {
+		return 0, linuxerr.EINVAL
+	}
+	evs, err := ep.Wait(t, int(max), timeout)
+	if err != nil {
+		return 0, err
+	}
+	b := make([]byte, 12*len(evs))
+	for i, e := range evs {
+		putU32(b, 12*i, e.Events)
+		putU64(b, 12*i+4, e.Data)
+	}
+	return uintptr(len(evs)), t.CopyOut(events, b)
+}
+
+func msTimeout(ms int32) time.Duration {
+	if ms < 0 {
+		return -1
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// sysEpollWait implements epoll_wait(2).
+func sysEpollWait(t *kernel.Task, a *Args) (uintptr, error) {
+	return epollWait(t, a[0], a[1], int32(a[2]), msTimeout(int32(a[3])))
+}
+
+// sysEpollPwait implements epoll_pwait(2); the signal mask applies to
+// signal delivery, which is stage 7.
+func sysEpollPwait(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[4] != 0 && a[5] != sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	return epollWait(t, a[0], a[1], int32(a[2]), msTimeout(int32(a[3])))
+}
+
+// sysEpollPwait2 implements epoll_pwait2(2) (a timespec timeout).
+func sysEpollPwait2(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[4] != 0 && a[5] != sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	timeout := time.Duration(-1)
+	if a[3] != 0 {
+		sec, nsec, err := readTimespec(t, a[3])
+		if err != nil {
+			return 0, err
+		}
+		timeout = time.Duration(sec*1e9 + nsec)
+	}
+	return epollWait(t, a[0], a[1], int32(a[2]), timeout)
+}
+
+// sysEventfd2 implements eventfd2(2).
+func sysEventfd2(t *kernel.Task, a *Args) (uintptr, error) {
+	flags := uint32(a[1])
+	if flags&^(fs.EFD_SEMAPHORE|fs.EFD_CLOEXEC|fs.EFD_NONBLOCK) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return installNew(t, fs.NewEventFD(uint32(a[0]), flags), flags&fs.EFD_CLOEXEC != 0)
+}
+
+// sysEventfd implements eventfd(2).
+func sysEventfd(t *kernel.Task, a *Args) (uintptr, error) {
+	return installNew(t, fs.NewEventFD(uint32(a[0]), 0), false)
+}

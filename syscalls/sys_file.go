@@ -1,0 +1,523 @@
+package syscalls
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+	"oyako/kernel"
+)
+
+// sysOpenat implements openat(2).
+func sysOpenat(t *kernel.Task, a *Args) (uintptr, error) {
+	return openAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
+}
+
+// sysOpen implements open(2).
+func sysOpen(t *kernel.Task, a *Args) (uintptr, error) {
+	return openAt(t, uintptr(atFdcwd&0xffffffff), a[0], uint32(a[1]), uint32(a[2]))
+}
+
+// sysCreat implements creat(2).
+func sysCreat(t *kernel.Task, a *Args) (uintptr, error) {
+	return openAt(t, uintptr(atFdcwd&0xffffffff), a[0], fs.O_CREAT|fs.O_WRONLY|fs.O_TRUNC, uint32(a[1]))
+}
+
+func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr, error) {
+	path, err := pathArg(t, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	dir, err := baseDir(t, dirfd, path)
+	if err != nil {
+		return 0, err
+	}
+	f, err := kernel.Root.Open(t, dir, path, flags, mode, t.Proc.Umask(0, false))
+	if err != nil {
+		return 0, err
+	}
+	fd, err := t.Proc.FDs().Install(f, 0, flags&fs.O_CLOEXEC != 0)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(fd), nil
+}
+
+// sysClose implements close(2).
+func sysClose(t *kernel.Task, a *Args) (uintptr, error) {
+	return 0, t.Proc.FDs().Close(int32(a[0]))
+}
+
+// statBytes encodes struct stat (arch/x86/include/uapi/asm/stat.h).
+func statBytes(at fs.Attr) []byte {
+	b := make([]byte, 144)
+	putU64(b, 0, at.Dev)
+	putU64(b, 8, at.Ino)
+	putU64(b, 16, uint64(at.Nlink))
+	putU32(b, 24, at.Mode)
+	putU32(b, 28, at.UID)
+	putU32(b, 32, at.GID)
+	putU64(b, 40, at.Rdev)
+	putU64(b, 48, uint64(at.Size))
+	putU64(b, 56, uint64(at.Blksize))
+	putU64(b, 64, uint64(at.Blocks()))
+	for i, tm := range [3]int64{at.Atime.UnixNano(), at.Mtime.UnixNano(), at.Ctime.UnixNano()} {
+		putU64(b, 72+16*i, uint64(tm/1e9))
+		putU64(b, 80+16*i, uint64(tm%1e9))
+	}
+	return b
+}
+
+// statAt resolves a path for the stat family: AT_EMPTY_PATH with an empty
+// path means dirfd itself.
+func statAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Attr, error) {
+	path, err := pathArg(t, pathAddr)
+	if err != nil {
+		return fs.Attr{}, err
+	}
+	if path == "" {
+		if flags&atEmptyPath == 0 {
+			return fs.Attr{}, linuxerr.ENOENT
+		}
+		if int32(dirfd) == atFdcwd {
+			return t.Proc.Cwd().Attr(), nil
+		}
+		f, err := getFile(t, dirfd)
+		if err != nil {
+			return fs.Attr{}, err
+		}
+		defer f.DecRef()
+		return f.Inode.Attr(), nil
+	}
+	dir, err := baseDir(t, dirfd, path)
+	if err != nil {
+		return fs.Attr{}, err
+	}
+	n, err := kernel.Root.Resolve(t, dir, path, flags&atSymlinkNofollow == 0)
+	if err != nil {
+		return fs.Attr{}, err
+	}
+	return n.Attr(), nil
+}
+
+// sysNewfstatat implements newfstatat(2) (fstatat).
+func sysNewfstatat(t *kernel.Task, a *Args) (uintptr, error) {
+	flags := uint32(a[3])
+	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	at, err := statAt(t, a[0], a[1], flags)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[2], statBytes(at))
+}
+
+// sysNewstat implements stat(2).
+func sysNewstat(t *kernel.Task, a *Args) (uintptr, error) {
+	at, err := statAt(t, uintptr(atFdcwd&0xffffffff), a[0], 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[1], statBytes(at))
+}
+
+// sysNewlstat implements lstat(2).
+func sysNewlstat(t *kernel.Task, a *Args) (uintptr, error) {
+	at, err := statAt(t, uintptr(atFdcwd&0xffffffff), a[0], atSymlinkNofollow)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[1], statBytes(at))
+}
+
+// sysNewfstat implements fstat(2).
+func sysNewfstat(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return 0, t.CopyOut(a[1], statBytes(f.Inode.Attr()))
+}
+
+// statx mask bits (include/uapi/linux/stat.h).
+const (
+	statxBasicStats = 0x7ff
+	statxReserved   = 0x80000000
+)
+
+// sysStatx implements statx(2).
+func sysStatx(t *kernel.Task, a *Args) (uintptr, error) {
+	flags, mask := uint32(a[2]), uint32(a[3])
+	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	at, err := statAt(t, a[0], a[1], flags)
+	if err != nil {
+		return 0, err
+	}
+	b := make([]byte, 256)
+	putU32(b, 0, statxBasicStats)
+	putU32(b, 4, uint32(at.Blksize))
+	putU32(b, 16, at.Nlink)
+	putU32(b, 20, at.UID)
+	putU32(b, 24, at.GID)
+	putU16(b, 28, uint16(at.Mode))
+	putU64(b, 32, at.Ino)
+	putU64(b, 40, uint64(at.Size))
+	putU64(b, 48, uint64(at.Blocks()))
+	for i, tm := range [4]int64{at.Atime.UnixNano(), 0, at.Ctime.UnixNano(), at.Mtime.UnixNano()} {
+		if i == 1 {
+			continue // no birth time (STATX_BTIME not in the mask)
+		}
+		putU64(b, 64+16*i, uint64(tm/1e9))
+		putU32(b, 72+16*i, uint32(tm%1e9))
+	}
+	putU32(b, 128, uint32(at.Rdev>>8&0xfff|at.Rdev>>32&^0xfff))
+	putU32(b, 132, uint32(at.Rdev&0xff|at.Rdev>>12&^0xff))
+	putU32(b, 136, uint32(at.Dev>>8))
+	putU32(b, 140, uint32(at.Dev&0xff))
+	return 0, t.CopyOut(a[4], b)
+}
+
+// sysGetdents64 implements getdents64(2).
+func sysGetdents64(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	count := int(min(a[2], maxRWCount))
+	var out []byte
+	err = f.ReadDir(t, func(d fs.Dirent, next int64) bool {
+		reclen := (19 + len(d.Name) + 1 + 7) &^ 7
+		if len(out)+reclen > count {
+			return false
+		}
+		rec := make([]byte, reclen)
+		putU64(rec, 0, d.Ino)
+		putU64(rec, 8, uint64(next))
+		putU16(rec, 16, uint16(reclen))
+		rec[18] = d.DType
+		copy(rec[19:], d.Name)
+		out = append(out, rec...)
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(out) == 0 && count < 24 {
+		// Not even one entry fits (and there was one to return).
+		var probe bool
+		f.ReadDir(t, func(fs.Dirent, int64) bool { probe = true; return false })
+		if probe {
+			return 0, linuxerr.EINVAL
+		}
+	}
+	return uintptr(len(out)), t.CopyOut(a[1], out)
+}
+
+// sysReadlinkat implements readlinkat(2).
+func sysReadlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+	return readlinkAt(t, a[0], a[1], a[2], a[3])
+}
+
+// sysReadlink implements readlink(2).
+func sysReadlink(t *kernel.Task, a *Args) (uintptr, error) {
+	return readlinkAt(t, uintptr(atFdcwd&0xffffffff), a[0], a[1], a[2])
+}
+
+func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, error) {
+	if int(size) <= 0 {
+		return 0, linuxerr.EINVAL
+	}
+	path, err := pathArg(t, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	dir, err := baseDir(t, dirfd, path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := kernel.Root.Resolve(t, dir, path, false)
+	if err != nil {
+		return 0, err
+	}
+	l, ok := n.(fs.Symlink)
+	if !ok {
+		return 0, linuxerr.EINVAL
+	}
+	target := []byte(l.Target())
+	if uintptr(len(target)) > size {
+		target = target[:size]
+	}
+	return uintptr(len(target)), t.CopyOut(buf, target)
+}
+
+// sysGetcwd implements getcwd(2): the path and its NUL, or ERANGE.
+func sysGetcwd(t *kernel.Task, a *Args) (uintptr, error) {
+	p := kernel.Root.PathOf(t.Proc.Cwd()) + "\x00"
+	if uintptr(len(p)) > a[1] {
+		return 0, linuxerr.ERANGE
+	}
+	return uintptr(len(p)), t.CopyOut(a[0], []byte(p))
+}
+
+// sysChdir implements chdir(2).
+func sysChdir(t *kernel.Task, a *Args) (uintptr, error) {
+	path, err := pathArg(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	n, err := kernel.Root.Resolve(t, t.Proc.Cwd(), path, true)
+	if err != nil {
+		return 0, err
+	}
+	d, ok := n.(fs.Dir)
+	if !ok {
+		return 0, linuxerr.ENOTDIR
+	}
+	t.Proc.SetCwd(d)
+	return 0, nil
+}
+
+// sysFchdir implements fchdir(2).
+func sysFchdir(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	d, ok := f.Inode.(fs.Dir)
+	if !ok {
+		return 0, linuxerr.ENOTDIR
+	}
+	t.Proc.SetCwd(d)
+	return 0, nil
+}
+
+// sysUmask implements umask(2).
+func sysUmask(t *kernel.Task, a *Args) (uintptr, error) {
+	return uintptr(t.Proc.Umask(uint32(a[0]), true)), nil
+}
+
+// fcntl(2) commands.
+const (
+	fDupfd        = 0
+	fGetfd        = 1
+	fSetfd        = 2
+	fGetfl        = 3
+	fSetfl        = 4
+	fGetlk        = 5
+	fSetlk        = 6
+	fSetlkw       = 7
+	fDupfdCloexec = 1030
+	fGetpipeSz    = 1032
+	fdCloexec     = 1
+)
+
+// sysFcntl implements fcntl(2) for descriptor flags, status flags and
+// duplication. Record locks always succeed: with no other process able to
+// hold a conflicting lock yet, F_GETLK reports the region unlocked.
+func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
+	fds := t.Proc.FDs()
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch cmd := int32(a[1]); cmd {
+	case fDupfd, fDupfdCloexec:
+		if int32(a[2]) < 0 || int32(a[2]) >= fds.Limit {
+			return 0, linuxerr.EINVAL
+		}
+		f.IncRef()
+		fd, err := fds.Install(f, int32(a[2]), cmd == fDupfdCloexec)
+		if err != nil {
+			f.DecRef()
+		}
+		return uintptr(fd), err
+	case fGetfd:
+		ce, err := fds.Cloexec(int32(a[0]))
+		if ce {
+			return fdCloexec, err
+		}
+		return 0, err
+	case fSetfd:
+		return 0, fds.SetCloexec(int32(a[0]), a[2]&fdCloexec != 0)
+	case fGetfl:
+		return uintptr(f.Flags()), nil
+	case fSetfl:
+		f.SetStatusFlags(uint32(a[2]))
+		return 0, nil
+	case fGetlk:
+		// struct flock: l_type (short) first; F_UNLCK = 2.
+		return 0, t.CopyOut(a[2], []byte{2, 0})
+	case fSetlk, fSetlkw:
+		return 0, nil
+	case fGetpipeSz:
+		if _, ok := f.Inode.(*fs.Pipe); ok {
+			return fs.PipeBufSize, nil
+		}
+		return 0, linuxerr.EBADF
+	}
+	return 0, linuxerr.EINVAL
+}
+
+// sysDup implements dup(2).
+func sysDup(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	fd, err := t.Proc.FDs().Install(f, 0, false)
+	if err != nil {
+		f.DecRef()
+	}
+	return uintptr(fd), err
+}
+
+// sysDup2 implements dup2(2).
+func sysDup2(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	if a[0] == a[1] {
+		f.DecRef()
+		return a[1], nil
+	}
+	if err := t.Proc.FDs().InstallAt(int32(a[1]), f, false); err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return a[1], nil
+}
+
+// sysDup3 implements dup3(2).
+func sysDup3(t *kernel.Task, a *Args) (uintptr, error) {
+	if uint32(a[2])&^fs.O_CLOEXEC != 0 || a[0] == a[1] {
+		return 0, linuxerr.EINVAL
+	}
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	if err := t.Proc.FDs().InstallAt(int32(a[1]), f, uint32(a[2])&fs.O_CLOEXEC != 0); err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return a[1], nil
+}
+
+// sysPipe2 implements pipe2(2).
+func sysPipe2(t *kernel.Task, a *Args) (uintptr, error) {
+	return pipe(t, a[0], uint32(a[1]))
+}
+
+// sysPipe implements pipe(2).
+func sysPipe(t *kernel.Task, a *Args) (uintptr, error) {
+	return pipe(t, a[0], 0)
+}
+
+func pipe(t *kernel.Task, addr uintptr, flags uint32) (uintptr, error) {
+	if flags&^(fs.O_CLOEXEC|fs.O_NONBLOCK|fs.O_DIRECT) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	r, w := fs.NewPipe(flags)
+	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*kernel.Task).SigPipe() }
+	fds := t.Proc.FDs()
+	cloexec := flags&fs.O_CLOEXEC != 0
+	rfd, err := fds.Install(r, 0, cloexec)
+	if err != nil {
+		r.DecRef()
+		w.DecRef()
+		return 0, err
+	}
+	wfd, err := fds.Install(w, 0, cloexec)
+	if err != nil {
+		fds.Close(rfd)
+		w.DecRef()
+		return 0, err
+	}
+	var b [8]byte
+	putU32(b[:], 0, uint32(rfd))
+	putU32(b[:], 4, uint32(wfd))
+	if err := t.CopyOut(addr, b[:]); err != nil {
+		fds.Close(rfd)
+		fds.Close(wfd)
+		return 0, err
+	}
+	return 0, nil
+}
+
+// Generic ioctls (include/uapi/asm-generic/ioctls.h).
+const (
+	fionclex = 0x5450
+	fioclex  = 0x5451
+	fionbio  = 0x5421
+)
+
+// sysIoctl implements ioctl(2).
+func sysIoctl(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch cmd := uint32(a[1]); cmd {
+	case fioclex, fionclex:
+		return 0, t.Proc.FDs().SetCloexec(int32(a[0]), cmd == fioclex)
+	case fionbio:
+		var b [4]byte
+		if err := t.CopyIn(a[2], b[:]); err != nil {
+			return 0, err
+		}
+		fl := f.Flags() &^ fs.O_NONBLOCK
+		if b != [4]byte{} {
+			fl |= fs.O_NONBLOCK
+		}
+		f.SetStatusFlags(fl)
+		return 0, nil
+	}
+	return f.Ioctl(t, uint32(a[1]), a[2])
+}
+
+// access(2) modes.
+const (
+	rOK = 4
+	wOK = 2
+	xOK = 1
+)
+
+// sysAccess implements access(2).
+func sysAccess(t *kernel.Task, a *Args) (uintptr, error) {
+	return accessAt(t, uintptr(atFdcwd&0xffffffff), a[0], uint32(a[1]), 0)
+}
+
+// sysFaccessat implements faccessat(2).
+func sysFaccessat(t *kernel.Task, a *Args) (uintptr, error) {
+	return accessAt(t, a[0], a[1], uint32(a[2]), 0)
+}
+
+// sysFaccessat2 implements faccessat2(2).
+func sysFaccessat2(t *kernel.Task, a *Args) (uintptr, error) {
+	return accessAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
+}
+
+// accessAt checks access as root does: only execute permission can be
+// missing (no execute bit at all on a non-directory).
+func accessAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
+	if mode&^(rOK|wOK|xOK) != 0 || flags&^(atEaccess|atSymlinkNofollow|atEmptyPath) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	at, err := statAt(t, dirfd, pathAddr, flags)
+	if err != nil {
+		return 0, err
+	}
+	if mode&xOK != 0 && at.Mode&fs.S_IFMT != fs.S_IFDIR && at.Mode&0o111 == 0 {
+		return 0, linuxerr.EACCES
+	}
+	return 0, nil
+}

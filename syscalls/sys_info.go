@@ -1,0 +1,249 @@
+package syscalls
+
+import (
+	"encoding/binary"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/amd64"
+	"oyako/kernel"
+)
+
+// Utsname values (uname(2)).
+const (
+	UnameSysname = "Linux"
+	UnameRelease = "6.18.0-oyako"
+	UnameVersion = "#1 SMP oyako"
+	UnameMachine = "x86_64"
+)
+
+// Hostname is the node name uname reports.
+var Hostname = "oyako"
+
+// sysNewuname implements uname(2).
+func sysNewuname(t *kernel.Task, a *Args) (uintptr, error) {
+	b := make([]byte, 6*65)
+	for i, s := range []string{UnameSysname, Hostname, UnameRelease, UnameVersion, UnameMachine, "(none)"} {
+		copy(b[65*i:65*i+64], s)
+	}
+	return 0, t.CopyOut(a[0], b)
+}
+
+// getrandom(2) flags.
+const (
+	grndNonblock = 1
+	grndRandom   = 2
+	grndInsecure = 4
+)
+
+// sysGetrandom implements getrandom(2) from the CPU's RDRAND/RDSEED.
+func sysGetrandom(t *kernel.Task, a *Args) (uintptr, error) {
+	n, flags := a[1], a[2]
+	if flags&^(grndNonblock|grndRandom|grndInsecure) != 0 || flags&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, linuxerr.EINVAL
+	}
+	n = min(n, maxRWCount)
+	buf := make([]byte, n)
+	kernel.RandomBytes(buf)
+	if err := t.CopyOut(a[0], buf); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// sysSchedGetaffinity implements sched_getaffinity(2): every task may run
+// on the one CPU. It returns the size of the kernel's cpumask (8 bytes).
+func sysSchedGetaffinity(t *kernel.Task, a *Args) (uintptr, error) {
+	const cpumaskSize = 8
+	if int32(a[0]) < 0 {
+		return 0, linuxerr.ESRCH
+	}
+	if a[0] != 0 && kernel.TaskByTID(int32(a[0])) == nil {
+		return 0, linuxerr.ESRCH
+	}
+	if a[1]*8 < amd64.MaxCPUs || a[1]&7 != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return cpumaskSize, copyOutU64(t, a[2], 1<<amd64.MaxCPUs-1)
+}
+
+// sysSchedSetaffinity implements sched_setaffinity(2): the mask must
+// include CPU 0.
+func sysSchedSetaffinity(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[0] != 0 && kernel.TaskByTID(int32(a[0])) == nil {
+		return 0, linuxerr.ESRCH
+	}
+	if a[1] < 8 {
+		return 0, linuxerr.EINVAL
+	}
+	m, err := copyInU64(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	if m&1 == 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return 0, nil
+}
+
+// Resource limits (include/uapi/asm-generic/resource.h).
+const (
+	rlimitNofile = 7
+	rlimNlimits  = 16
+	nrOpen       = 1 << 20 // fs.nr_open
+)
+
+// sysPrlimit64 implements prlimit64(2) (as root, who may raise limits).
+func sysPrlimit64(t *kernel.Task, a *Args) (uintptr, error) {
+	p := t.Proc
+	if pid := int32(a[0]); pid != 0 && pid != p.PID {
+		if p = kernel.ProcessByPID(pid); p == nil {
+			return 0, linuxerr.ESRCH
+		}
+	}
+	return 0, rlimit(t, p, int(a[1]), a[2], a[3])
+}
+
+// sysGetrlimit implements getrlimit(2).
+func sysGetrlimit(t *kernel.Task, a *Args) (uintptr, error) {
+	return 0, rlimit(t, t.Proc, int(a[0]), 0, a[1])
+}
+
+// sysSetrlimit implements setrlimit(2).
+func sysSetrlimit(t *kernel.Task, a *Args) (uintptr, error) {
+	return 0, rlimit(t, t.Proc, int(a[0]), a[1], 0)
+}
+
+func rlimit(t *kernel.Task, p *kernel.Process, res int, newAddr, oldAddr uintptr) error {
+	if res < 0 || res >= rlimNlimits {
+		return linuxerr.EINVAL
+	}
+	var nv [2]uint64
+	if newAddr != 0 {
+		var b [16]byte
+		if err := t.CopyIn(newAddr, b[:]); err != nil {
+			return err
+		}
+		nv = [2]uint64{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+		if nv[0] > nv[1] {
+			return linuxerr.EINVAL
+		}
+		if res == rlimitNofile && nv[1] > nrOpen {
+			return linuxerr.EPERM
+		}
+	}
+	old := p.Rlimit(res)
+	if oldAddr != 0 {
+		var b [16]byte
+		putU64(b[:], 0, old[0])
+		putU64(b[:], 8, old[1])
+		if err := t.CopyOut(oldAddr, b[:]); err != nil {
+			return err
+		}
+	}
+	if newAddr != 0 {
+		p.SetRlimit(res, nv)
+	}
+	return nil
+}
+
+// arch_prctl(2) codes.
+const (
+	archSetGS    = 0x1001
+	archSetFS    = 0x1002
+	archGetFS    = 0x1003
+	archGetGS    = 0x1004
+	archGetCPUID = 0x1011
+	archSetCPUID = 0x1012
+)
+
+// sysArchPrctl implements arch_prctl(2).
+func sysArchPrctl(t *kernel.Task, a *Args) (uintptr, error) {
+	f := t.Frame()
+	switch a[0] {
+	case archSetFS, archSetGS:
+		if uint64(a[1]) >= taskSizeMax {
+			return 0, linuxerr.EPERM
+		}
+		if a[0] == archSetFS {
+			f.FSBase = uint64(a[1])
+		} else {
+			f.GSBase = uint64(a[1])
+		}
+		return 0, nil
+	case archGetFS:
+		return 0, copyOutU64(t, a[1], f.FSBase)
+	case archGetGS:
+		return 0, copyOutU64(t, a[1], f.GSBase)
+	case archGetCPUID:
+		return 1, nil // CPUID is not trapped
+	case archSetCPUID:
+		return 0, linuxerr.ENODEV // no CPUID faulting
+	}
+	return 0, linuxerr.EINVAL
+}
+
+// prctl(2) options.
+const (
+	prSetPdeathsig  = 1
+	prGetPdeathsig  = 2
+	prGetDumpable   = 3
+	prSetDumpable   = 4
+	prSetName       = 15
+	prGetName       = 16
+	prSetNoNewPrivs = 38
+	prGetNoNewPrivs = 39
+)
+
+// sysPrctl implements the prctl(2) options programs commonly use; the
+// rest (PR_SET_VMA among them) are EINVAL, as on a kernel without them.
+func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
+	switch a[0] {
+	case prSetName:
+		name, err := t.CopyInString(a[1], 4096)
+		if err != nil && !linuxerr.Equals(linuxerr.ENAMETOOLONG, err) {
+			return 0, err
+		}
+		t.Proc.SetName(name)
+		return 0, nil
+	case prGetName:
+		b := make([]byte, 16)
+		copy(b, t.Proc.Name())
+		return 0, t.CopyOut(a[1], b)
+	case prSetPdeathsig:
+		if a[1] > 64 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, nil
+	case prGetPdeathsig:
+		return 0, copyOutU32(t, a[1], 0)
+	case prGetDumpable:
+		return 1, nil
+	case prSetDumpable:
+		if a[1] > 1 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, nil
+	case prSetNoNewPrivs:
+		if a[1] != 1 || a[2]|a[3]|a[4] != 0 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, nil
+	case prGetNoNewPrivs:
+		return 0, nil
+	}
+	return 0, linuxerr.EINVAL
+}
+
+// sysGetcpu implements getcpu(2): CPU 0, node 0.
+func sysGetcpu(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[0] != 0 {
+		if err := copyOutU32(t, a[0], 0); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		return 0, copyOutU32(t, a[1], 0)
+	}
+	return 0, nil
+}

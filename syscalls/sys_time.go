@@ -1,0 +1,171 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel"
+	"oyako/kernel/ktime"
+)
+
+// Clock IDs (include/uapi/linux/time.h).
+const (
+	clockRealtime         = 0
+	clockMonotonic        = 1
+	clockProcessCputimeID = 2
+	clockThreadCputimeID  = 3
+	clockMonotonicRaw     = 4
+	clockRealtimeCoarse   = 5
+	clockMonotonicCoarse  = 6
+	clockBoottime         = 7
+	clockRealtimeAlarm    = 8
+	clockBoottimeAlarm    = 9
+	clockTAI              = 11
+
+	timerAbstime = 1
+)
+
+// clockNow returns clock clk's time in nanoseconds.
+func clockNow(t *kernel.Task, clk int32) (int64, error) {
+	switch clk {
+	case clockRealtime, clockRealtimeCoarse, clockRealtimeAlarm:
+		return ktime.Realtime(), nil
+	case clockTAI:
+		return ktime.Realtime() + 37e9, nil // TAI-UTC offset since 2017
+	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime, clockBoottimeAlarm:
+		return ktime.Now(), nil
+	case clockProcessCputimeID:
+		return t.Proc.CPUNanos(), nil
+	case clockThreadCputimeID:
+		return t.CPUNanos(), nil
+	}
+	return 0, linuxerr.EINVAL
+}
+
+func timespecBytes(ns int64) []byte {
+	b := make([]byte, 16)
+	putU64(b, 0, uint64(ns/1e9))
+	putU64(b, 8, uint64(ns%1e9))
+	return b
+}
+
+// readTimespec reads a struct timespec (EINVAL if tv_nsec is out of range).
+func readTimespec(t *kernel.Task, addr uintptr) (sec, nsec int64, err error) {
+	var b [16]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return 0, 0, err
+	}
+	sec, nsec = int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	if nsec < 0 || nsec >= 1e9 || sec < 0 {
+		return 0, 0, linuxerr.EINVAL
+	}
+	return sec, nsec, nil
+}
+
+// sysClockGettime implements clock_gettime(2).
+func sysClockGettime(t *kernel.Task, a *Args) (uintptr, error) {
+	ns, err := clockNow(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[1], timespecBytes(ns))
+}
+
+// sysClockGetres implements clock_getres(2): every clock counts
+// nanoseconds (the coarse ones too: oyako has no tick to be coarse to).
+func sysClockGetres(t *kernel.Task, a *Args) (uintptr, error) {
+	if _, err := clockNow(t, int32(a[0])); err != nil {
+		return 0, err
+	}
+	if a[1] == 0 {
+		return 0, nil
+	}
+	return 0, t.CopyOut(a[1], timespecBytes(1))
+}
+
+// sysGettimeofday implements gettimeofday(2).
+func sysGettimeofday(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[0] != 0 {
+		ns := ktime.Realtime()
+		b := make([]byte, 16)
+		putU64(b, 0, uint64(ns/1e9))
+		putU64(b, 8, uint64(ns%1e9/1e3))
+		if err := t.CopyOut(a[0], b); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		if err := t.CopyOut(a[1], make([]byte, 8)); err != nil { // struct timezone: UTC
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+// sysTime implements time(2).
+func sysTime(t *kernel.Task, a *Args) (uintptr, error) {
+	sec := ktime.Realtime() / 1e9
+	if a[0] != 0 {
+		if err := copyOutU64(t, a[0], uint64(sec)); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(sec), nil
+}
+
+// sleepFor sleeps until the monotonic deadline (ns) or an interruption,
+// which returns EINTR and, if rem is set, the time left.
+func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
+	left := deadline - ktime.Now()
+	if left <= 0 {
+		return nil
+	}
+	tm := time.NewTimer(time.Duration(left))
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-t.Interrupted():
+		if rem != 0 {
+			left := max(deadline-ktime.Now(), 0)
+			t.CopyOut(rem, timespecBytes(left))
+		}
+		return linuxerr.EINTR
+	}
+}
+
+// sysNanosleep implements nanosleep(2).
+func sysNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
+	sec, nsec, err := readTimespec(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return 0, sleepFor(t, ktime.Now()+sec*1e9+nsec, a[1])
+}
+
+// sysClockNanosleep implements clock_nanosleep(2).
+func sysClockNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
+	clk, flags := int32(a[0]), a[1]
+	switch clk {
+	case clockRealtime, clockMonotonic, clockBoottime, clockTAI:
+	case clockThreadCputimeID:
+		return 0, linuxerr.EINVAL
+	case clockProcessCputimeID:
+		return 0, linuxerr.EOPNOTSUPP
+	default:
+		return 0, linuxerr.EINVAL
+	}
+	sec, nsec, err := readTimespec(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := sec*1e9 + nsec
+	if flags&timerAbstime != 0 {
+		now, _ := clockNow(t, clk)
+		d -= now
+		return 0, sleepFor(t, ktime.Now()+d, 0)
+	}
+	return 0, sleepFor(t, ktime.Now()+d, a[3])
+}
