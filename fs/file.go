@@ -28,7 +28,8 @@ const (
 	O_CLOEXEC   = 0o2000000
 	O_SYNC      = 0o4010000
 	O_PATH      = 0o10000000
-	O_TMPFILE   = 0o20200000
+	O_TMPFILE   = oTmpfileBit | O_DIRECTORY
+	oTmpfileBit = 0o20000000 // __O_TMPFILE
 
 	// statusFlags are the flags F_SETFL may change (fs/fcntl.c SETFL_MASK).
 	statusFlags = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME
@@ -135,7 +136,10 @@ func (f *File) SetStatusFlags(flags uint32) {
 func (f *File) Ops() FileOps { return f.ops }
 
 // Readable and Writable check the access mode.
-func (f *File) Readable() bool { return f.Flags()&O_ACCMODE != O_WRONLY && f.Flags()&O_PATH == 0 }
+func (f *File) Readable() bool {
+	m := f.Flags() & O_ACCMODE
+	return (m == O_RDONLY || m == O_RDWR) && f.Flags()&O_PATH == 0
+}
 func (f *File) Writable() bool {
 	m := f.Flags() & O_ACCMODE
 	return (m == O_WRONLY || m == O_RDWR) && f.Flags()&O_PATH == 0

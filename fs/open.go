@@ -10,8 +10,18 @@ import (
 // read-only. The caller runs as root: there are no permission checks but
 // the ones root is subject to.
 func (r *Root) Open(c Ctx, cwd Dir, path string, flags uint32, mode uint32, umask uint32) (*File, error) {
-	if flags&O_TMPFILE == O_TMPFILE {
+	// build_open_flags' checks.
+	acc := flags & O_ACCMODE
+	if flags&oTmpfileBit != 0 {
+		if flags&(O_TMPFILE|O_CREAT) != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR) {
+			return nil, linuxerr.EINVAL
+		}
+		// ramfs has no unnamed files (tmpfs does); Linux answers so
+		// for file systems without ->tmpfile.
 		return nil, linuxerr.EOPNOTSUPP
+	}
+	if flags&(O_CREAT|O_DIRECTORY) == O_CREAT|O_DIRECTORY {
+		return nil, linuxerr.EINVAL // since Linux 6.4
 	}
 	follow := flags&O_NOFOLLOW == 0
 	var node Inode
@@ -72,12 +82,10 @@ func (r *Root) Open(c Ctx, cwd Dir, path string, flags uint32, mode uint32, umas
 	if flags&O_PATH != 0 {
 		return NewFile(node, abs, flags&(O_PATH|O_CLOEXEC|O_DIRECTORY|O_NOFOLLOW), nil), nil
 	}
-	acc := flags & O_ACCMODE
+	// Access mode 3 asks for both permissions and grants neither
+	// (OPEN_FMODE): such a file serves only ioctl and fstat.
 	if isDir && (acc != O_RDONLY || flags&O_TRUNC != 0) {
 		return nil, linuxerr.EISDIR
-	}
-	if acc == O_ACCMODE {
-		return nil, linuxerr.EINVAL
 	}
 	var ops FileOps
 	switch n := node.(type) {

@@ -159,8 +159,7 @@ func (t *Task) Exec(path string, argv, envp []string) error {
 		return err
 	}
 	p.mu.Lock()
-	old := p.as
-	p.as = as
+	old := p.as.Swap(as)
 	p.exe = abs
 	p.argv = append([]string(nil), argv...)
 	p.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"oyako/fs"
 	"oyako/kernel/mm"
@@ -19,8 +20,11 @@ type Process struct {
 	PGID int32
 	SID  int32
 
+	// as is replaced by execve and cleared at exit; every system call
+	// reads it, so it is an atomic pointer rather than under mu.
+	as atomic.Pointer[mm.AddressSpace]
+
 	mu      sync.Mutex
-	as      *mm.AddressSpace
 	fds     *fs.FDTable
 	cwd     fs.Dir
 	umask   uint32
@@ -89,11 +93,7 @@ func defaultRlimits() [rlimNlimits][2]uint64 {
 }
 
 // AS returns the process's address space.
-func (p *Process) AS() *mm.AddressSpace {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.as
-}
+func (p *Process) AS() *mm.AddressSpace { return p.as.Load() }
 
 // FDs returns the descriptor table.
 func (p *Process) FDs() *fs.FDTable { return p.fds }

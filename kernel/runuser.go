@@ -42,8 +42,8 @@ const (
 type UserContext struct {
 	Frame amd64.Frame
 	kick  atomic.Uint32
-	// cpuNanos is the CPU time spent running the context.
-	cpuNanos int64
+	// cpuTicks is the CPU time spent running the context, in TSC ticks.
+	cpuTicks uint64
 }
 
 // kicksPending counts kicked contexts that have not come back yet; while
@@ -100,9 +100,9 @@ func svcRunUser(f *amd64.Frame, ucAddr uintptr, cr3 uint64) (uint64, errno.Errno
 	t.UserFrame = ucAddr
 	c.UserFrame = ucAddr
 	sched.LoadCR3(cr3)
-	ran := sched.RunNanos()
+	ran := sched.RunTicks()
 	amd64.EnterUser(&t.KCont, user, user.CanSysret())
-	uc.cpuNanos += sched.RunNanos() - ran
+	uc.cpuTicks += sched.RunTicks() - ran
 	// The user context trapped back: entry_SYSCALL_64 or userTrap saved
 	// it and resumed the continuation saved above.
 	t.UserFrame = 0

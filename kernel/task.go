@@ -10,6 +10,7 @@ import (
 
 	"oyako/amd64"
 	"oyako/kernel/klog"
+	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 )
 
@@ -38,6 +39,11 @@ type Task struct {
 
 	// Strace makes the syscall layer print this task's system calls.
 	Strace bool
+
+	// SyscallArgs holds the current system call's arguments for the
+	// syscall layer, so that handing them to a handler by pointer does
+	// not allocate on every call.
+	SyscallArgs [6]uintptr
 
 	// interrupted is closed to wake the task from any blocking wait
 	// (exit_group, and signals in stage 7).
@@ -128,7 +134,7 @@ func (t *Task) interrupt() {
 
 // CPUNanos is the CPU time the task has spent in user mode (and in the
 // interrupts taken there).
-func (t *Task) CPUNanos() int64 { return atomic.LoadInt64(&t.uc.cpuNanos) }
+func (t *Task) CPUNanos() int64 { return ktime.TicksToNanos(atomic.LoadUint64(&t.uc.cpuTicks)) }
 
 // CPUNanos is the CPU time of the process's tasks, live and exited.
 func (p *Process) CPUNanos() int64 {
@@ -295,11 +301,7 @@ func (p *Process) exitGroup(status int) {
 // release frees what the process holds once its last task ended.
 func (p *Process) release() {
 	p.fds.CloseAll()
-	p.mu.Lock()
-	as := p.as
-	p.as = nil
-	p.mu.Unlock()
-	if as != nil {
+	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}
 	procMu.Lock()

@@ -37,7 +37,8 @@ var errNoReturn = errors.New("no return")
 func Dispatch(t *kernel.Task) {
 	r := t.Regs()
 	nr := r.OrigRax
-	a := Args{uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx), uintptr(r.R10), uintptr(r.R8), uintptr(r.R9)}
+	a := (*Args)(&t.SyscallArgs)
+	*a = Args{uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx), uintptr(r.R10), uintptr(r.R8), uintptr(r.R9)}
 	var e *entry
 	if nr < sysno.NR {
 		e = &sysCallTable[nr]
@@ -45,7 +46,7 @@ func Dispatch(t *kernel.Task) {
 	}
 	var st *straceCall
 	if t.Strace {
-		st = straceEnter(t, nr, &a)
+		st = straceEnter(t, nr, a)
 	}
 	var ret uintptr
 	var err error
@@ -53,16 +54,18 @@ func Dispatch(t *kernel.Task) {
 		err = linuxerr.ENOSYS
 		countENOSYS(nr)
 	} else {
-		ret, err = e.fn(t, &a)
+		ret, err = e.fn(t, a)
 	}
-	if errors.Is(err, errNoReturn) {
+	if err == errNoReturn {
 		if st != nil {
 			straceNoReturn(t, st)
 		}
 		return
 	}
 	if err != nil {
-		r.Rax = uint64(-int64(Errno(err)))
+		en := Errno(err)
+		recordErrno(nr, en)
+		r.Rax = uint64(-int64(en))
 	} else {
 		r.Rax = uint64(ret)
 	}
@@ -74,6 +77,9 @@ func Dispatch(t *kernel.Task) {
 // Errno converts a handler's error to the errno it returns. This is the
 // one place where errors become numbers.
 func Errno(err error) uint32 {
+	if e, ok := err.(*gerrors.Error); ok { // the common case, without reflection
+		return uint32(e.Errno())
+	}
 	var e *gerrors.Error
 	if errors.As(err, &e) {
 		return uint32(e.Errno())
@@ -82,12 +88,15 @@ func Errno(err error) uint32 {
 	return uint32(linuxerr.EIO.Errno())
 }
 
-var enosysLogged [sysno.NR]atomic.Bool
+// enosysLogged[nr] is set once ENOSYS for nr was logged; the last slot
+// stands for every number above the table.
+var enosysLogged [sysno.NR + 1]atomic.Bool
 
-// countENOSYS counts an unimplemented system call and logs its first use.
+// countENOSYS counts an unimplemented system call and logs the first use
+// of each number (and of any number above the table).
 func countENOSYS(nr uint64) {
 	kernel.UserENOSYS.Add(1)
-	if nr < sysno.NR && enosysLogged[nr].Swap(true) {
+	if enosysLogged[min(nr, sysno.NR)].Swap(true) {
 		return
 	}
 	name := sysno.Name(nr)

@@ -37,4 +37,13 @@ func errnoName(e uint32) string {
 	return "E" + strconv.Itoa(int(e)) + " (Unknown error " + strconv.Itoa(int(e)) + ")"
 }
 
+// errnoSymbol returns "ENOENT" for 2 (or "E<n>" for an errno without a
+// name here).
+func errnoSymbol(e uint32) string {
+	if n, ok := errnoNames[e]; ok {
+		return n[0]
+	}
+	return "E" + strconv.Itoa(int(e))
+}
+
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

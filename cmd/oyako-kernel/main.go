@@ -12,6 +12,8 @@
 //	               code), service (in a runtime service), irq (in an
 //	               interrupt handler), hang
 //	selfcheck      run the self-check even if there is an initramfs
+//	sysstats       when init exits, write per-system-call counts and the
+//	               errnos returned to the side channel (oyako-sys lines)
 //
 // With an initramfs (QEMU -initrd) it runs init as process 1 on the
 // console and powers off with init's exit status (128+signal if a signal
@@ -35,6 +37,7 @@ func main() {
 	kernel.Start()
 	var opts struct {
 		quiet, strace, selfcheck bool
+		sysstats                 bool
 		init, argv0, crash       string
 		initArgs                 []string
 	}
@@ -52,6 +55,8 @@ func main() {
 			opts.strace = true
 		case arg == "selfcheck":
 			opts.selfcheck = true
+		case arg == "sysstats":
+			opts.sysstats = true
 		case strings.HasPrefix(arg, "init="):
 			opts.init = strings.TrimPrefix(arg, "init=")
 		case strings.HasPrefix(arg, "argv0="):
@@ -76,7 +81,11 @@ func main() {
 		if argv0 == "" {
 			argv0 = opts.init
 		}
-		kernel.PowerOff(runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace))
+		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace)
+		if opts.sysstats {
+			syscalls.ReportStats()
+		}
+		kernel.PowerOff(status)
 	}
 	runSelfCheck()
 }

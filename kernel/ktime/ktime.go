@@ -145,6 +145,12 @@ func TSCToNanos(tsc uint64) int64 {
 	return int64(hi<<(64-shift) | lo>>shift)
 }
 
+// TicksToNanos converts a TSC interval to nanoseconds.
+func TicksToNanos(ticks uint64) int64 {
+	hi, lo := bits.Mul64(ticks, mult)
+	return int64(hi<<(64-shift) | lo>>shift)
+}
+
 // Now returns CLOCK_MONOTONIC in nanoseconds. It never goes backwards,
 // even across CPUs whose TSCs disagree slightly.
 func Now() int64 {

@@ -94,14 +94,16 @@ type Thread struct {
 	// FaultAddr is CR2 of the last user page fault.
 	FaultAddr uint64
 
-	runNanos   int64 // time spent running, up to lastSwitch
-	lastSwitch int64
+	runTicks   uint64 // TSC ticks spent running, up to lastSwitch
+	lastSwitch uint64 // TSC when the thread last started running
 }
 
-// RunNanos returns how long the current thread has run in total.
-func RunNanos() int64 {
+// RunTicks returns how long the current thread has run in total, in TSC
+// ticks (ktime.TicksToNanos converts): cheap enough to read around every
+// entry to user mode.
+func RunTicks() uint64 {
 	t := Current()
-	return t.runNanos + ktime.Now() - t.lastSwitch
+	return t.runTicks + amd64.Rdtsc() - t.lastSwitch
 }
 
 var (
@@ -290,10 +292,11 @@ func pickNext(c *amd64.PerCPU) *Thread {
 }
 
 func setCurrent(c *amd64.PerCPU, t *Thread, now int64) {
+	tsc := amd64.Rdtsc()
 	if prev := Current(); prev != nil {
-		prev.runNanos += now - prev.lastSwitch
+		prev.runTicks += tsc - prev.lastSwitch
 	}
-	t.lastSwitch = now
+	t.lastSwitch = tsc
 	c.Current = uintptr(unsafe.Pointer(t))
 	c.KStack = t.kstack
 	c.UserFrame = t.UserFrame
