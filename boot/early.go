@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"oyako/amd64"
+	"oyako/boot/cmdline"
 	"oyako/boot/linkinfo"
 	"oyako/kernel"
 	"oyako/kernel/initstack"
@@ -53,7 +54,7 @@ func early(startInfo uintptr) (sp, entry uintptr) {
 
 // initialStack builds the Linux initial stack the Go runtime's ELF entry
 // (_rt0_amd64_linux) expects: argv is "oyako" and the words of the kernel
-// command line, the environment turns off asynchronous preemption (it
+// command line (split as Linux splits them, quotes included), the environment turns off asynchronous preemption (it
 // needs signal delivery to ring 0, which does not exist yet) and asks for
 // full tracebacks (a kernel panic should show every goroutine), and auxv
 // has what the runtime reads.
@@ -65,19 +66,17 @@ func initialStack() uintptr {
 	argv[n] = "oyako"
 	n++
 	cl := kernel.Boot.Cmdline[:kernel.Boot.CmdlineLen]
-	for i := 0; i < len(cl) && n < len(argv); {
-		for i < len(cl) && cl[i] == ' ' {
-			i++
+	for i := 0; n < len(argv); {
+		start, end, next, ok := cmdline.Next(cl, i)
+		if !ok {
+			break
 		}
-		j := i
-		for j < len(cl) && cl[j] != ' ' {
-			j++
+		argv[n] = ""
+		if end > start {
+			argv[n] = unsafe.String(&cl[start], end-start)
 		}
-		if j > i {
-			argv[n] = unsafe.String(&cl[i], j-i)
-			n++
-		}
-		i = j
+		n++
+		i = next
 	}
 	argv = argv[:n]
 	envp := envpBuf[:5]
