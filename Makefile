@@ -6,21 +6,33 @@ OYAKO = $(GO) run ./cmd/oyako
 # Arguments for the kernel command line (make qemu ARGS="crash=panic").
 ARGS ?=
 
-.PHONY: all build qemu test unit check gdb deps clean
+.PHONY: all build qemu run bench test unit check gdb deps test-deps apt clean
 
 all: build
 
-# deps installs Debian's QEMU and gdb when they are missing.
+# deps installs what the build and the tests need from Debian when it is
+# missing: QEMU and gdb (make qemu, make gdb), and for make test gcc with
+# the static C library, Debian's busybox-static and strace (the
+# conformance suite runs the same binaries on Linux and on oyako).
 deps:
 	@missing=""; \
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$$missing qemu-system-x86"; \
 	command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
-	if [ -n "$$missing" ]; then \
-		echo "installing$$missing"; \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
+
+test-deps: deps
+	@missing=""; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	dpkg-query -W -f='$${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || missing="$$missing busybox-static"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
+
+apt:
+	@echo "installing$(PKGS)"; \
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PKGS) >/dev/null
 
 build:
 	$(OYAKO) build
@@ -29,13 +41,24 @@ build:
 qemu: deps
 	$(OYAKO) qemu $(ARGS)
 
+# run boots ELF as /init with ARGS as its arguments and prints what it
+# writes to the console; the exit status is the program's.
+# make run ELF=./hello ARGS="a b" [ROOTFS=dir] [RUNFLAGS="-strace -v"]
+run: deps
+	@[ -n "$(ELF)" ] || { echo "usage: make run ELF=path [ARGS=...] [ROOTFS=dir] [RUNFLAGS=-strace]"; exit 2; }
+	@$(OYAKO) run $(RUNFLAGS) $(if $(ROOTFS),-rootfs $(ROOTFS)) $(ELF) $(ARGS)
+
+# bench runs the benchmarks natively and in oyako, side by side.
+bench: test-deps
+	$(OYAKO) bench
+
 # gdb boots the kernel halted and attaches gdb with its symbols.
 gdb: deps
 	$(OYAKO) gdb $(ARGS)
 
 # test: formatting and vet, host unit tests, QEMU integration tests
 # (qemu/), all with timeouts.
-test: deps check
+test: test-deps check
 	$(GO) test -timeout 15m ./...
 
 check:

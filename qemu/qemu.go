@@ -119,17 +119,40 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	cmd.Stdout = out
 	var qemuErr bytes.Buffer
 	cmd.Stderr = &qemuErr
-	if c.Stdin != nil {
-		cmd.Stdin = c.Stdin
+	// A file (a terminal) goes to QEMU as it is. Any other reader is
+	// copied through a pipe by a goroutine Wait does not wait for: the
+	// reader may block forever (EOFReader keeps the input open).
+	var stdinPipe *os.File
+	switch in := c.Stdin.(type) {
+	case nil:
+	case *os.File:
+		cmd.Stdin = in
+	default:
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		defer pr.Close()
+		cmd.Stdin = pr
+		stdinPipe = pw
+		go func() {
+			io.Copy(pw, in)
+		}()
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		if stdinPipe != nil {
+			stdinPipe.Close()
+		}
 		return nil, err
 	}
 	if c.Started != nil {
 		c.Started(cmd.Process)
 	}
 	waitErr := cmd.Wait()
+	if stdinPipe != nil {
+		stdinPipe.Close()
+	}
 	res := &Result{Status: -1, Serial: serial.Bytes(), Elapsed: time.Since(start)}
 	res.Side, _ = os.ReadFile(side)
 	res.Status = parseExit(res.Side)

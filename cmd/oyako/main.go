@@ -1,12 +1,15 @@
 // Command oyako is oyako's host tool: it builds the kernel image and boots
 // it under QEMU.
 //
-//	oyako build                 build build/oyako.elf
-//	oyako qemu [flags] [args]   boot the kernel (args go on its command line)
-//	oyako gdb [flags] [args]    boot halted and attach gdb
+//	oyako build                   build build/oyako.elf
+//	oyako qemu [flags] [args]     boot the kernel (args go on its command line)
+//	oyako run [flags] ELF [ARGS]  run a static Linux program as init
+//	oyako gdb [flags] [args]      boot halted and attach gdb
+//	oyako bench                   run the benchmarks on Linux and on oyako
 //
 // oyako qemu exits with the kernel's own exit status (0 after the
-// self-check passes), which the kernel reports on QEMU's debugcon port.
+// self-check passes), which the kernel reports on QEMU's debugcon port;
+// oyako run exits with the program's (128+signal if a signal killed it).
 package main
 
 import (
@@ -25,7 +28,9 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
   oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
+  oyako run [-v] [-strace] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-ex CMD]... [kernel args...]
+  oyako bench [-n ITERATIONS]
 `)
 	os.Exit(2)
 }
@@ -45,8 +50,12 @@ func main() {
 		}
 	case "qemu":
 		status, err = cmdQEMU(os.Args[2:])
+	case "run":
+		status, err = cmdRun(os.Args[2:])
 	case "gdb":
 		err = cmdGDB(os.Args[2:])
+	case "bench":
+		err = cmdBench(os.Args[2:])
 	default:
 		usage()
 	}
@@ -138,4 +147,101 @@ func cmdGDB(argv []string) error {
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 	})
+}
+
+func cmdRun(argv []string) (int, error) {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	var b bootFlags
+	b.register(fs)
+	verbose := fs.Bool("v", false, "show the kernel's banner and log")
+	strace := fs.Bool("strace", false, "print the program's system calls (strace format)")
+	rootfs := fs.String("rootfs", "", "directory to add to the initramfs")
+	fs.Parse(argv)
+	if fs.NArg() < 1 {
+		usage()
+	}
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return 0, err
+	}
+	initrd, err := qemu.BuildInitramfs(fs.Arg(0), *rootfs)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.CreateTemp("", "oyako-initramfs-*.cpio")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(initrd); err != nil {
+		return 0, err
+	}
+	f.Close()
+	var opts []string
+	if !*verbose {
+		opts = append(opts, "quiet")
+	}
+	if *strace {
+		opts = append(opts, "strace")
+	}
+	line, err := qemu.InitCmdline(opts, fs.Arg(0), fs.Args()[1:])
+	if err != nil {
+		return 0, err
+	}
+	c := b.config(kernel, nil)
+	c.Append = line
+	c.Initrd = f.Name()
+	out := &qemu.CRLFWriter{W: os.Stdout}
+	c.Console = out
+	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		c.Stdin = os.Stdin
+	} else {
+		c.Stdin = &qemu.EOFReader{R: os.Stdin}
+	}
+	res, err := qemu.Run(context.Background(), c)
+	out.Flush()
+	if res != nil {
+		for _, r := range qemu.SideReports(res.Side) {
+			fmt.Fprintln(os.Stderr, "oyako:", r)
+		}
+		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
+			fmt.Fprintln(os.Stderr, l)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.Status, nil
+}
+
+// cmdBench builds user/c/bench.c and runs it natively and in oyako, one
+// after the other, and prints both sides with their ratio.
+func cmdBench(argv []string) error {
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	n := fs.Int("n", 200000, "iterations per round")
+	fs.Parse(argv)
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return err
+	}
+	root, err := qemu.RepoRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "oyako-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	prog, err := qemu.BuildUserC(root, dir, "bench")
+	if err != nil {
+		return err
+	}
+	linux, oyako, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("oyako bench: user/c/bench.c, %d iterations x 9 rounds, median of rounds; oyako under QEMU TCG\n", *n)
+	qemu.PrintBench(os.Stdout, linux, oyako)
+	return nil
 }

@@ -1,0 +1,169 @@
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// A Case is one program run, compared between the host Linux and oyako.
+type Case struct {
+	Name    string
+	Program string   // static ELF on the host
+	Args    []string // argv[1:]
+	Stdin   []byte   // fed to the terminal, then EOF
+	Rootfs  string   // files of the root (oyako) and working directory (native)
+}
+
+// Outcome is what one side printed and how it exited.
+type Outcome struct {
+	Output []byte
+	Status int
+	Side   []byte // oyako only: side-channel reports
+}
+
+// RunOyako runs a case in oyako: the program is /init, argv[0] its name.
+func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration, extra ...string) (*Outcome, error) {
+	initrd, err := BuildInitramfs(c.Program, c.Rootfs)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "oyako-case-*.cpio")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	f.Write(initrd)
+	f.Close()
+	line, err := InitCmdline(append([]string{"quiet"}, extra...), c.Program, c.Args)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	w := &CRLFWriter{W: &out}
+	res, err := Run(ctx, Config{Kernel: kernel, Initrd: f.Name(), Append: line, Timeout: timeout,
+		Console: w, Stdin: &EOFReader{R: bytes.NewReader(c.Stdin)}})
+	w.Flush()
+	if err != nil {
+		return &Outcome{Output: out.Bytes()}, err
+	}
+	return &Outcome{Output: out.Bytes(), Status: res.Status, Side: res.Side}, nil
+}
+
+// RunHost runs a case natively, in a copy of its rootfs on tmpfs when the
+// host has one: oyako's root is an in-memory file system like tmpfs, and
+// some results depend on the file system (ext4 reports a directory read
+// after getdents64 reached its end as EINVAL, tmpfs and oyako as EISDIR).
+func RunHost(ctx context.Context, c Case, timeout time.Duration) (*Outcome, error) {
+	base := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, "oyako-native-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if c.Rootfs != "" {
+		if err := copyTree(c.Rootfs, dir); err != nil {
+			return nil, err
+		}
+	}
+	argv := append([]string{filepath.Base(c.Program)}, c.Args...)
+	r, err := RunNative(ctx, c.Program, argv, dir, c.Stdin, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Output: r.Output, Status: r.Status}, nil
+}
+
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case info.IsDir():
+			return os.MkdirAll(target, info.Mode().Perm())
+		case info.Mode()&os.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, target)
+		default:
+			in, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY, info.Mode().Perm())
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(out, in); err != nil {
+				out.Close()
+				return err
+			}
+			if err := out.Close(); err != nil {
+				return err
+			}
+			// Keep the modification time, as the initramfs does.
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
+		}
+	})
+}
+
+// Diff returns a line diff of two transcripts ("" if equal).
+func Diff(want, got []byte) string {
+	if bytes.Equal(want, got) {
+		return ""
+	}
+	wl := strings.Split(string(want), "\n")
+	gl := strings.Split(string(got), "\n")
+	var b strings.Builder
+	n := max(len(wl), len(gl))
+	for i := 0; i < n; i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			fmt.Fprintf(&b, "line %d:\n  linux: %q\n  oyako: %q\n", i+1, w, g)
+		}
+	}
+	return b.String()
+}
+
+// BuildUserC compiles user/c/NAME.c with gcc -static into dir.
+func BuildUserC(root, dir, name string) (string, error) {
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("gcc", "-static", "-O1", "-Wall", "-Wno-stringop-overflow", "-o", out, filepath.Join(root, "user", "c", name+".c"), "-lpthread")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("gcc %s: %v\n%s", name, err, b)
+	}
+	return out, nil
+}
+
+// BuildUserGo builds user/go/NAME as a static Go program into dir.
+func BuildUserGo(root, dir, name string) (string, error) {
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, "./user/go/"+name)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", name, err, b)
+	}
+	return out, nil
+}

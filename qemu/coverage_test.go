@@ -1,0 +1,108 @@
+package qemu
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// coverage merges the system call counters of every oyako run in the
+// conformance suite.
+var coverage = &suiteCoverage{stats: map[string]SyscallStat{}}
+
+type suiteCoverage struct {
+	mu            sync.Mutex
+	expected, ran int
+	stats         map[string]SyscallStat
+}
+
+// expect notes that one more case is about to run.
+func (c *suiteCoverage) expect() {
+	c.mu.Lock()
+	c.expected++
+	c.mu.Unlock()
+}
+
+// add merges one run's counters.
+func (c *suiteCoverage) add(run map[string]SyscallStat) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ran++
+	for name, st := range run {
+		all := c.stats[name]
+		all.Calls += st.Calls
+		if all.Errnos == nil {
+			all.Errnos = map[string]bool{}
+		}
+		for e := range st.Errnos {
+			all.Errnos[e] = true
+		}
+		c.stats[name] = all
+	}
+}
+
+// stage2Calls are the system calls issue 3 (stage 2) lists; the suite
+// must make each one at least once.
+var stage2Calls = strings.Fields(`
+	read write readv writev pread64 pwrite64 openat close lseek fstat
+	newfstatat statx getdents64 readlinkat readlink mmap munmap mprotect
+	mremap madvise brk arch_prctl set_tid_address set_robust_list rseq
+	futex clone clone3 exit exit_group getpid gettid getppid getuid
+	geteuid getgid getegid uname getrandom clock_gettime clock_getres
+	nanosleep clock_nanosleep sched_yield sched_getaffinity prlimit64
+	getrlimit ioctl rt_sigaction rt_sigprocmask sigaltstack getcwd chdir
+	umask fcntl dup dup2 dup3 pipe2`)
+
+// stage2Errors are error paths the suite must take: "call ERRNO".
+var stage2Errors = strings.Fields(`
+	read:EFAULT read:EBADF write:EFAULT write:EBADF close:EBADF
+	openat:ENOENT openat:EFAULT openat:EINVAL lseek:EINVAL lseek:ESPIPE
+	mmap:EINVAL mmap:EBADF munmap:EINVAL mprotect:EINVAL
+	futex:ETIMEDOUT futex:EAGAIN futex:EFAULT ioctl:ENOTTY ioctl:EBADF
+	dup2:EBADF dup3:EINVAL fcntl:EBADF getdents64:ENOTDIR
+	clock_gettime:EINVAL nanosleep:EINVAL uname:EFAULT getrandom:EFAULT
+	rt_sigaction:EINVAL pipe2:EINVAL getcwd:ERANGE chdir:ENOTDIR
+	readlinkat:EINVAL newfstatat:ENOENT statx:EFAULT
+	mremap:EINVAL prlimit64:EINVAL sched_getaffinity:EINVAL`)
+
+// checkCoverage fails when the conformance programs, together, left out a
+// stage 2 system call or error path, or never used a number above the
+// table (which must answer ENOSYS).
+func checkCoverage(t *testing.T) {
+	c := coverage
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ran != c.expected || c.ran == 0 {
+		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
+	}
+	var missing []string
+	for _, name := range stage2Calls {
+		if c.stats[name].Calls == 0 {
+			missing = append(missing, name)
+		}
+	}
+	for _, pe := range stage2Errors {
+		name, errno, _ := strings.Cut(pe, ":")
+		if !c.stats[name].Errnos[errno] {
+			missing = append(missing, name+" "+errno)
+		}
+	}
+	if c.stats["(above-table)"].Calls == 0 {
+		missing = append(missing, "a number above the table")
+	}
+	if len(missing) > 0 {
+		var seen []string
+		for name, st := range c.stats {
+			var es []string
+			for e := range st.Errnos {
+				es = append(es, e)
+			}
+			sort.Strings(es)
+			seen = append(seen, name+" "+strings.Join(es, ","))
+		}
+		sort.Strings(seen)
+		t.Errorf("the conformance programs never exercised:\n  %s\nwhat they did exercise:\n  %s",
+			strings.Join(missing, "\n  "), strings.Join(seen, "\n  "))
+	}
+}

@@ -1,0 +1,212 @@
+package qemu
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"oyako/boot/cmdline"
+	"oyako/fs/cpio"
+)
+
+// BuildInitramfs packs a newc cpio archive: the files of rootfs (if not
+// empty), then program as /init (if not empty).
+func BuildInitramfs(program, rootfs string) ([]byte, error) {
+	var buf bytes.Buffer
+	w := cpio.NewWriter(&buf)
+	if rootfs != "" {
+		err := filepath.WalkDir(rootfs, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(rootfs, path)
+			if err != nil || rel == "." {
+				return err
+			}
+			info, err := os.Lstat(path)
+			if err != nil {
+				return err
+			}
+			h := cpio.Header{Name: filepath.ToSlash(rel), Mode: uint32(info.Mode().Perm()), MTime: uint32(info.ModTime().Unix())}
+			var body []byte
+			switch {
+			case info.IsDir():
+				h.Mode |= cpio.ModeDir
+			case info.Mode()&os.ModeSymlink != 0:
+				h.Mode |= cpio.ModeSymlink
+				t, err := os.Readlink(path)
+				if err != nil {
+					return err
+				}
+				body = []byte(t)
+			case info.Mode().IsRegular():
+				h.Mode |= cpio.ModeRegular
+				if body, err = os.ReadFile(path); err != nil {
+					return err
+				}
+			default:
+				return nil // devices, FIFOs, sockets: the kernel makes its own
+			}
+			return w.WriteFile(h, body)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("packing %s: %w", rootfs, err)
+		}
+	}
+	if program != "" {
+		data, err := os.ReadFile(program)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.WriteFile(cpio.Header{Name: "init", Mode: cpio.ModeRegular | 0o755}, data); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// InitCmdline returns the kernel command line that runs program (packed
+// as /init by BuildInitramfs) with args: the kernel options in opts, init's
+// argv[0] (the program's base name, as a shell passes it; busybox picks
+// its applet by it), and after "--" the arguments, quoted the way the
+// kernel splits them (boot/cmdline).
+func InitCmdline(opts []string, program string, args []string) (string, error) {
+	words := append([]string(nil), opts...)
+	words = append(words, "argv0="+filepath.Base(program), "--")
+	words = append(words, args...)
+	for i, w := range words {
+		q, ok := cmdline.Quote(w)
+		if !ok {
+			return "", fmt.Errorf("argument %q cannot be passed on the kernel command line (it holds a double quote or a control character)", w)
+		}
+		words[i] = q
+	}
+	return strings.Join(words, " "), nil
+}
+
+// CRLFWriter undoes the console's ONLCR output processing: "\r\n" becomes
+// "\n". Because ONLCR only ever turns "\n" into "\r\n", this recovers the
+// bytes the program wrote exactly.
+type CRLFWriter struct {
+	W  io.Writer
+	cr bool // a '\r' ended the previous write
+}
+
+func (c *CRLFWriter) Write(p []byte) (int, error) {
+	var out []byte
+	i := 0
+	if c.cr {
+		if len(p) > 0 && p[0] == '\n' {
+			out = append(out, '\n')
+			i = 1
+		} else {
+			out = append(out, '\r')
+		}
+		c.cr = false
+	}
+	for ; i < len(p); i++ {
+		switch {
+		case p[i] == '\r' && i+1 < len(p) && p[i+1] == '\n':
+			out = append(out, '\n')
+			i++
+		case p[i] == '\r' && i+1 == len(p):
+			c.cr = true
+		default:
+			out = append(out, p[i])
+		}
+	}
+	_, err := c.W.Write(out)
+	return len(p), err
+}
+
+// Flush writes a pending '\r'.
+func (c *CRLFWriter) Flush() error {
+	if c.cr {
+		c.cr = false
+		_, err := c.W.Write([]byte{'\r'})
+		return err
+	}
+	return nil
+}
+
+// EOFReader turns the end of r into the console's end-of-file character
+// (^D), which the kernel's line discipline reads as EOF: QEMU's serial
+// port has no way to signal the end of its input.
+type EOFReader struct {
+	R    io.Reader
+	done bool
+}
+
+func (e *EOFReader) Read(p []byte) (int, error) {
+	if e.done {
+		// Keep QEMU's stdin open (it would otherwise see EOF and stop
+		// reading); the kernel exits when the program does.
+		select {}
+	}
+	n, err := e.R.Read(p)
+	if err == io.EOF {
+		e.done = true
+		if n < len(p) {
+			p[n] = 0x04
+			return n + 1, nil
+		}
+		return n, nil
+	}
+	return n, err
+}
+
+// SideReports returns the kernel's reports on the side channel other than
+// its exit status (user faults), without their prefix.
+func SideReports(side []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(side), "\n") {
+		if r, ok := strings.CutPrefix(l, "oyako-fault "); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// SyscallStat is what a run's system call counters (kernel option
+// sysstats) say about one call: how often it was made and which errnos
+// it returned.
+type SyscallStat struct {
+	Calls  uint64
+	Errnos map[string]bool
+}
+
+// SyscallStats parses the "oyako-sys NAME CALLS [ERRNO,...]" lines of the
+// side channel, keyed by the call's name ("(above-table)" for numbers
+// beyond the table).
+func SyscallStats(side []byte) map[string]SyscallStat {
+	out := map[string]SyscallStat{}
+	for _, l := range strings.Split(string(side), "\n") {
+		r, ok := strings.CutPrefix(l, "oyako-sys ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(r)
+		if len(f) < 2 {
+			continue
+		}
+		var st SyscallStat
+		if _, err := fmt.Sscan(f[1], &st.Calls); err != nil {
+			continue
+		}
+		st.Errnos = map[string]bool{}
+		if len(f) > 2 {
+			for _, e := range strings.Split(f[2], ",") {
+				st.Errnos[e] = true
+			}
+		}
+		out[f[0]] = st
+	}
+	return out
+}
