@@ -11,6 +11,7 @@ import (
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
+	"oyako/signals"
 	"oyako/syscalls/sysno"
 )
 
@@ -268,16 +269,11 @@ type kSigaction struct {
 
 var sigactions [65]kSigaction
 
-const (
-	sigKILL = 9
-	sigSTOP = 19
-)
-
 func svcRtSigaction(sig uint64, act, oact uintptr, size uint64) (uint64, errno.Errno) {
 	if size != 8 {
 		return 0, errno.EINVAL
 	}
-	if sig < 1 || sig > 64 || (act != 0 && (sig == sigKILL || sig == sigSTOP)) {
+	if sig < 1 || sig > 64 || (act != 0 && (sig == signals.SIGKILL || sig == signals.SIGSTOP)) {
 		return 0, errno.EINVAL
 	}
 	old := sigactions[sig]
@@ -291,30 +287,17 @@ func svcRtSigaction(sig uint64, act, oact uintptr, size uint64) (uint64, errno.E
 }
 
 func svcRtSigprocmask(how uint64, set, oset uintptr, size uint64) (uint64, errno.Errno) {
-	const (
-		sigBlock    = 0
-		sigUnblock  = 1
-		sigSetmask  = 2
-		unblockable = 1<<(sigKILL-1) | 1<<(sigSTOP-1)
-	)
 	if size != 8 {
 		return 0, errno.EINVAL
 	}
 	t := sched.Current()
 	old := t.SigMask
 	if set != 0 {
-		s := *(*uint64)(amd64.Ptr(set))
-		switch how {
-		case sigBlock:
-			t.SigMask |= s
-		case sigUnblock:
-			t.SigMask &^= s
-		case sigSetmask:
-			t.SigMask = s
-		default:
+		mask, ok := signals.ApplyMask(old, how, *(*uint64)(amd64.Ptr(set)))
+		if !ok {
 			return 0, errno.EINVAL
 		}
-		t.SigMask &^= unblockable
+		t.SigMask = mask
 	}
 	if oset != 0 {
 		*(*uint64)(amd64.Ptr(oset)) = old

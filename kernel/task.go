@@ -12,6 +12,7 @@ import (
 	"oyako/kernel/klog"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
+	"oyako/signals"
 )
 
 // Task is a user thread: a goroutine running the loop
@@ -150,16 +151,6 @@ func (p *Process) CPUNanos() int64 {
 // Exiting reports whether the task has been told to exit.
 func (t *Task) Exiting() bool { return t.exiting.Load() }
 
-// Signals that end a process (their numbers, for exit statuses).
-const (
-	SIGILL  = 4
-	SIGTRAP = 5
-	SIGBUS  = 7
-	SIGFPE  = 8
-	SIGKILL = 9
-	SIGSEGV = 11
-)
-
 // run is the task's goroutine.
 func (t *Task) run() {
 	defer t.finish()
@@ -170,23 +161,23 @@ func (t *Task) run() {
 			SyscallHandler(t)
 		case EventKick, EventBadFrame:
 			if ev == EventBadFrame {
-				t.fault(SIGSEGV, "cannot return to a non-canonical address", 0)
+				t.fault(signals.SIGSEGV, "cannot return to a non-canonical address", 0)
 			}
 		case amd64.VectorPF:
 			ec := t.uc.Frame.Regs.OrigRax
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
-				t.fault(SIGSEGV, "page fault", addr)
+				t.fault(signals.SIGSEGV, "page fault", addr)
 			}
 		case amd64.VectorDE, amd64.VectorMF, amd64.VectorXM:
-			t.fault(SIGFPE, amd64.VectorName(ev), 0)
+			t.fault(signals.SIGFPE, amd64.VectorName(ev), 0)
 		case amd64.VectorUD:
-			t.fault(SIGILL, amd64.VectorName(ev), 0)
+			t.fault(signals.SIGILL, amd64.VectorName(ev), 0)
 		case amd64.VectorBP, amd64.VectorDB:
-			t.fault(SIGTRAP, amd64.VectorName(ev), 0)
+			t.fault(signals.SIGTRAP, amd64.VectorName(ev), 0)
 		case amd64.VectorAC:
-			t.fault(SIGBUS, amd64.VectorName(ev), 0)
+			t.fault(signals.SIGBUS, amd64.VectorName(ev), 0)
 		default:
-			t.fault(SIGSEGV, amd64.VectorName(ev), addr)
+			t.fault(signals.SIGSEGV, amd64.VectorName(ev), addr)
 		}
 	}
 }
@@ -209,32 +200,14 @@ func (t *Task) fault(sig int, what string, addr uint64) {
 		}
 	}
 	report := fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, CR2 %#x, error code %#x: %s",
-		t.Proc.PID, t.Proc.Name(), sig, signalName(sig), what, r.Rip, addr, r.OrigRax, inst)
+		t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, addr, r.OrigRax, inst)
 	if t.uc.Frame.Vector != amd64.VectorPF {
 		report = fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, error code %#x: %s",
-			t.Proc.PID, t.Proc.Name(), sig, signalName(sig), what, r.Rip, r.OrigRax, inst)
+			t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, r.OrigRax, inst)
 	}
 	klog.Log("oyako: " + report)
 	klog.SideLine("oyako-fault " + report)
 	t.Proc.exitGroup(sig) // killed by sig: the wait status is the signal number
-}
-
-func signalName(sig int) string {
-	switch sig {
-	case SIGILL:
-		return "SIGILL"
-	case SIGTRAP:
-		return "SIGTRAP"
-	case SIGBUS:
-		return "SIGBUS"
-	case SIGFPE:
-		return "SIGFPE"
-	case SIGKILL:
-		return "SIGKILL"
-	case SIGSEGV:
-		return "SIGSEGV"
-	}
-	return fmt.Sprintf("signal %d", sig)
 }
 
 // Exit ends the task with exit(2) semantics: status is the low byte of code.

@@ -10,6 +10,7 @@ import (
 
 	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/signals"
 	"oyako/syscalls/sysno"
 )
 
@@ -71,7 +72,7 @@ func pad(b *strings.Builder) {
 // StraceExited prints strace's last line for a process.
 func StraceExited(status int) {
 	if status&0x7f != 0 {
-		straceLine(fmt.Sprintf("+++ killed by %s +++", sigName(status&0x7f)))
+		straceLine(fmt.Sprintf("+++ killed by %s +++", signals.Name(status&0x7f)))
 		return
 	}
 	straceLine(fmt.Sprintf("+++ exited with %d +++", status>>8))
@@ -288,7 +289,7 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		}
 		return s, true
 	case "sig":
-		return sigName(int(v)), true
+		return signals.Name(int(v)), true
 	case "sigprocmask":
 		return enumName(uint64(v), []string{"SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"}), true
 	case "fcntl":
@@ -439,28 +440,11 @@ func enumMap(v uint64, names map[uint64]string) string {
 	return fmt.Sprintf("%#x", v)
 }
 
-var sigNames = []string{"0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
-	"SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN",
-	"SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"}
-
-func sigName(s int) string {
-	if s >= 0 && s < len(sigNames) {
-		return sigNames[s]
-	}
-	if s == 32 {
-		return "SIGRTMIN"
-	}
-	if s > 32 && s <= 64 {
-		return "SIGRT_" + strconv.Itoa(s-32)
-	}
-	return strconv.Itoa(s)
-}
-
 func sigSuffix(s int) string {
 	if s == 0 {
 		return ""
 	}
-	return "|" + sigName(s)
+	return "|" + signals.Name(s)
 }
 
 func rlimitString(t *kernel.Task, addr uintptr) string {

@@ -6,17 +6,14 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel"
+	"oyako/signals"
 )
 
 // Signals are recorded here; delivering them to handlers with rt_sigframes
 // is roadmap stage 7 (see kernel/signal.go for what sending does now).
 
-const (
-	sigKILL     = 9
-	sigSTOP     = 19
-	sigsetSize  = 8
-	unblockable = 1<<(sigKILL-1) | 1<<(sigSTOP-1)
-)
+// sigsetSize is sizeof(sigset_t) in the kernel ABI: 64 signals.
+const sigsetSize = 8
 
 // sysRtSigaction implements rt_sigaction(2).
 func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
@@ -26,7 +23,7 @@ func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 	}
 	var newAct *kernel.Sigaction
 	if act != 0 {
-		if sig == sigKILL || sig == sigSTOP {
+		if sig == signals.SIGKILL || sig == signals.SIGSTOP {
 			return 0, linuxerr.EINVAL
 		}
 		var b [32]byte
@@ -34,7 +31,7 @@ func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 			return 0, err
 		}
 		le := binary.LittleEndian
-		newAct = &kernel.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]), Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ unblockable}
+		newAct = &kernel.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]), Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ signals.Unblockable}
 	}
 	old := t.Proc.Sigaction(sig, newAct)
 	if oact != 0 {
@@ -52,7 +49,6 @@ func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysRtSigprocmask implements rt_sigprocmask(2).
 func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
-	const sigBlock, sigUnblock, sigSetmask = 0, 1, 2
 	how, set, oset := a[0], a[1], a[2]
 	if a[3] != sigsetSize {
 		return 0, linuxerr.EINVAL
@@ -63,17 +59,11 @@ func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
 		if err != nil {
 			return 0, err
 		}
-		switch how {
-		case sigBlock:
-			t.SigMask |= s
-		case sigUnblock:
-			t.SigMask &^= s
-		case sigSetmask:
-			t.SigMask = s
-		default:
+		mask, ok := signals.ApplyMask(old, uint64(how), s)
+		if !ok {
 			return 0, linuxerr.EINVAL
 		}
-		t.SigMask &^= unblockable
+		t.SigMask = mask
 	}
 	if oset != 0 {
 		return 0, copyOutU64(t, oset, old)

@@ -1,0 +1,37 @@
+package signals
+
+import "testing"
+
+func TestName(t *testing.T) {
+	for sig, want := range map[int]string{1: "SIGHUP", 11: "SIGSEGV", 31: "SIGSYS", 32: "SIGRTMIN", 35: "SIGRT_3", 64: "SIGRT_32", 0: "0", 65: "65", -1: "-1"} {
+		if got := Name(sig); got != want {
+			t.Errorf("Name(%d) = %q, want %q", sig, got, want)
+		}
+	}
+}
+
+func TestApplyMask(t *testing.T) {
+	usr1, kill := uint64(Bit(SIGUSR1)), uint64(Bit(SIGKILL))
+	for _, c := range []struct {
+		old, how, set, want uint64
+		ok                  bool
+	}{
+		{0, SIG_BLOCK, usr1 | kill, usr1, true},
+		{usr1 | Bit(SIGINT), SIG_UNBLOCK, usr1, Bit(SIGINT), true},
+		{usr1, SIG_SETMASK, Bit(SIGTERM) | Bit(SIGSTOP), Bit(SIGTERM), true},
+		{usr1, 3, 0, usr1, false},
+	} {
+		got, ok := ApplyMask(c.old, c.how, c.set)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ApplyMask(%#x, %d, %#x) = %#x, %v; want %#x, %v", c.old, c.how, c.set, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestDefaultKills(t *testing.T) {
+	for sig, want := range map[int]bool{SIGTERM: true, SIGSEGV: true, SIGCHLD: false, SIGWINCH: false, SIGSTOP: false, SIGRTMIN: true, 0: false, 65: false} {
+		if DefaultKills(sig) != want {
+			t.Errorf("DefaultKills(%d) = %v", sig, !want)
+		}
+	}
+}
