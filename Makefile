@@ -59,7 +59,7 @@ gdb: deps
 # test: formatting and vet, host unit tests, QEMU integration tests
 # (qemu/), all with timeouts.
 test: test-deps check
-	$(GO) test -timeout 15m ./...
+	$(GO) test -count=1 -timeout 15m ./...
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -4,6 +4,37 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
+// SAVE_CALLER_FRAME fills the Frame at DI so that resuming it returns
+// from the current NOFRAME function to its caller: the callee-saved
+// registers, the return address and stack, RFLAGS, the kernel segments,
+// the FS base, RAX = 0 and no vector state (Go's ABI treats vector
+// registers as clobbered across a call). Clobbers AX, CX, DX.
+#define SAVE_CALLER_FRAME \
+	MOVL	$MSR_FS_BASE, CX; \
+	RDMSR; \
+	SHLQ	$32, DX; \
+	ORQ	DX, AX; \
+	MOVQ	AX, Frame_FSBase(DI); \
+	MOVQ	$0, Frame_FPU(DI); \
+	MOVQ	$0, Frame_GSBase(DI); \
+	MOVQ	$0, Frame_Vector(DI); \
+	MOVQ	0(SP), AX; \
+	MOVQ	AX, (Frame_Regs+PtRegs_Rip)(DI); \
+	LEAQ	8(SP), AX; \
+	MOVQ	AX, (Frame_Regs+PtRegs_Rsp)(DI); \
+	PUSHFQ; \
+	POPQ	AX; \
+	MOVQ	AX, (Frame_Regs+PtRegs_Eflags)(DI); \
+	MOVQ	$const_KernelCS, (Frame_Regs+PtRegs_Cs)(DI); \
+	MOVQ	$const_KernelDS, (Frame_Regs+PtRegs_Ss)(DI); \
+	MOVQ	BP, (Frame_Regs+PtRegs_Rbp)(DI); \
+	MOVQ	BX, (Frame_Regs+PtRegs_Rbx)(DI); \
+	MOVQ	R12, (Frame_Regs+PtRegs_R12)(DI); \
+	MOVQ	R13, (Frame_Regs+PtRegs_R13)(DI); \
+	MOVQ	R14, (Frame_Regs+PtRegs_R14)(DI); \
+	MOVQ	R15, (Frame_Regs+PtRegs_R15)(DI); \
+	MOVQ	$0, (Frame_Regs+PtRegs_Rax)(DI)
+
 // trapCommon is where every vector stub (vectors.s) continues, on the IST
 // stack of the vector's class. On entry:
 //   0(SP) RDI, 8(SP) error code, 16(SP) RIP, CS, RFLAGS, RSP, SS; DI = vector.
@@ -153,30 +184,7 @@ TEXT ·RestoreFrameBX(SB),NOSPLIT|NOFRAME,$0-0
 // that the frame allows it), otherwise by IRETQ.
 TEXT ·EnterUser(SB),NOSPLIT|NOFRAME,$0-17
 	MOVQ	kcont+0(FP), DI
-	MOVL	$MSR_FS_BASE, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, Frame_FSBase(DI)
-	MOVQ	$0, Frame_FPU(DI)
-	MOVQ	$0, Frame_GSBase(DI)
-	MOVQ	$0, Frame_Vector(DI)
-	MOVQ	0(SP), AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Rip)(DI)
-	LEAQ	8(SP), AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Rsp)(DI)
-	PUSHFQ
-	POPQ	AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Eflags)(DI)
-	MOVQ	$const_KernelCS, (Frame_Regs+PtRegs_Cs)(DI)
-	MOVQ	$const_KernelDS, (Frame_Regs+PtRegs_Ss)(DI)
-	MOVQ	BP, (Frame_Regs+PtRegs_Rbp)(DI)
-	MOVQ	BX, (Frame_Regs+PtRegs_Rbx)(DI)
-	MOVQ	R12, (Frame_Regs+PtRegs_R12)(DI)
-	MOVQ	R13, (Frame_Regs+PtRegs_R13)(DI)
-	MOVQ	R14, (Frame_Regs+PtRegs_R14)(DI)
-	MOVQ	R15, (Frame_Regs+PtRegs_R15)(DI)
-	MOVQ	$0, (Frame_Regs+PtRegs_Rax)(DI)
+	SAVE_CALLER_FRAME
 	MOVQ	user+8(FP), BX
 	CMPB	sysret+16(FP), $0
 	JNE	sysret
@@ -236,30 +244,7 @@ TEXT ·Resume(SB),NOSPLIT|NOFRAME,$0-8
 // treats vector registers as clobbered across the call), then resumes next.
 TEXT ·SwitchTo(SB),NOSPLIT|NOFRAME,$0-16
 	MOVQ	save+0(FP), DI
-	MOVL	$MSR_FS_BASE, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, Frame_FSBase(DI)
-	MOVQ	$0, Frame_FPU(DI)
-	MOVQ	$0, Frame_GSBase(DI)
-	MOVQ	$0, Frame_Vector(DI)
-	MOVQ	0(SP), AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Rip)(DI)
-	LEAQ	8(SP), AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Rsp)(DI)
-	PUSHFQ
-	POPQ	AX
-	MOVQ	AX, (Frame_Regs+PtRegs_Eflags)(DI)
-	MOVQ	$const_KernelCS, (Frame_Regs+PtRegs_Cs)(DI)
-	MOVQ	$const_KernelDS, (Frame_Regs+PtRegs_Ss)(DI)
-	MOVQ	BP, (Frame_Regs+PtRegs_Rbp)(DI)
-	MOVQ	BX, (Frame_Regs+PtRegs_Rbx)(DI)
-	MOVQ	R12, (Frame_Regs+PtRegs_R12)(DI)
-	MOVQ	R13, (Frame_Regs+PtRegs_R13)(DI)
-	MOVQ	R14, (Frame_Regs+PtRegs_R14)(DI)
-	MOVQ	R15, (Frame_Regs+PtRegs_R15)(DI)
-	MOVQ	$0, (Frame_Regs+PtRegs_Rax)(DI)
+	SAVE_CALLER_FRAME
 	MOVQ	next+8(FP), BX
 	JMP	restoreFrame<>(SB)
 
