@@ -279,6 +279,8 @@ func svcRtSigaction(sig uint64, act, oact uintptr, size uint64) (uint64, errno.E
 	old := sigactions[sig]
 	if act != 0 {
 		sigactions[sig] = *(*kSigaction)(amd64.Ptr(act))
+		sigactions[sig].flags &= signals.UAPIFlags
+		sigactions[sig].mask &^= signals.Unblockable
 	}
 	if oact != 0 {
 		*(*kSigaction)(amd64.Ptr(oact)) = old

@@ -81,6 +81,26 @@ func Bit(sig int) uint64 { return 1 << (sig - 1) }
 // Unblockable are the signals no mask can block (SIGKILL, SIGSTOP).
 const Unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
+// UAPIFlags are the sa_flags bits the kernel keeps (UAPI_SA_FLAGS with
+// x86's SA_RESTORER): since Linux 5.11 rt_sigaction clears the others, so
+// that programs can probe for support (SA_UNSUPPORTED stays clear).
+const UAPIFlags = SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_EXPOSE_TAGBITS |
+	SA_RESTORER | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND
+
+// sa_flags (arch/x86/include/uapi/asm/signal.h, include/uapi/asm-generic/signal-defs.h).
+const (
+	SA_NOCLDSTOP      = 0x1
+	SA_NOCLDWAIT      = 0x2
+	SA_SIGINFO        = 0x4
+	SA_UNSUPPORTED    = 0x400
+	SA_EXPOSE_TAGBITS = 0x800
+	SA_RESTORER       = 0x04000000
+	SA_ONSTACK        = 0x08000000
+	SA_RESTART        = 0x10000000
+	SA_NODEFER        = 0x40000000
+	SA_RESETHAND      = 0x80000000
+)
+
 // rt_sigprocmask's how argument.
 const (
 	SIG_BLOCK   = 0

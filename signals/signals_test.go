@@ -35,3 +35,10 @@ func TestDefaultKills(t *testing.T) {
 		}
 	}
 }
+
+func TestUAPIFlags(t *testing.T) {
+	// What Linux 6.18 on the host read back after storing ~0 as sa_flags.
+	if UAPIFlags != 0xdc000807 {
+		t.Fatalf("UAPIFlags = %#x", uint64(UAPIFlags))
+	}
+}

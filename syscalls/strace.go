@@ -46,7 +46,7 @@ func straceExit(t *kernel.Task, st *straceCall, ret uintptr, err error) {
 	if err != nil {
 		b.WriteString("-1 " + errnoName(Errno(err)))
 	} else {
-		b.WriteString(formatRet(st.nr, ret))
+		b.WriteString(formatRet(st, ret))
 	}
 	straceLine(b.String())
 }
@@ -89,8 +89,10 @@ func StraceExecve(path string, argv, envp []string) {
 
 func straceLine(s string) { klog.Console([]byte(s + "\n")) }
 
-func formatRet(nr uint64, ret uintptr) string {
-	switch nr {
+func formatRet(st *straceCall, ret uintptr) string {
+	switch st.nr {
+	case sysno.SYS_fcntl:
+		return fmtFcntlRet(uint64(st.args[1]), uint64(ret))
 	case sysno.SYS_mmap, sysno.SYS_brk, sysno.SYS_mremap:
 		return fmt.Sprintf("%#x", ret)
 	}
@@ -121,7 +123,7 @@ var argSpecs = map[string][]string{
 	"chdir":             {"path"},
 	"fchdir":            {"fd"},
 	"umask":             {"o"},
-	"fcntl":             {"fd", "fcntl", "x"},
+	"fcntl":             {"fd", "fcntl", "fcntlarg"},
 	"dup":               {"fd"},
 	"dup2":              {"fd", "fd"},
 	"dup3":              {"fd", "fd", "oflags"},
@@ -131,8 +133,8 @@ var argSpecs = map[string][]string{
 	"mmap":              {"p", "u", "prot", "mapflags", "fd", "x"},
 	"munmap":            {"p", "u"},
 	"mprotect":          {"p", "u", "prot"},
-	"mremap":            {"p", "u", "u", "x", "p"},
-	"madvise":           {"p", "u", "d"},
+	"mremap":            {"p", "u", "u", "mremapflags", "mremapnew"},
+	"madvise":           {"p", "u", "madv"},
 	"brk":               {"p"},
 	"arch_prctl":        {"archprctl", "p"},
 	"set_tid_address":   {"p"},
@@ -150,12 +152,12 @@ var argSpecs = map[string][]string{
 	"nanosleep":         {"timespec", "p"},
 	"clock_nanosleep":   {"clock", "d", "timespec", "p"},
 	"futex":             {"p", "futexop", "d", "p", "p", "d"},
-	"rt_sigaction":      {"sig", "p", "p", "u"},
-	"rt_sigprocmask":    {"sigprocmask", "p", "p", "u"},
-	"sigaltstack":       {"p", "p"},
+	"rt_sigaction":      {"sig", "sigaction", "sigactionout", "u"},
+	"rt_sigprocmask":    {"sigprocmask", "sigset", "sigsetout", "u"},
+	"sigaltstack":       {"stack", "stackout"},
 	"clone":             {"cloneflags", "p", "p", "p", "p"},
 	"clone3":            {"p", "u"},
-	"sched_getaffinity": {"d", "u", "p"},
+	"sched_getaffinity": {"d", "u", "cpusetout"},
 	"prctl":             {"prctl", "x", "x", "x", "x"},
 	"tgkill":            {"d", "d", "sig"},
 	"kill":              {"d", "sig"},
@@ -171,6 +173,10 @@ var argSpecs = map[string][]string{
 
 func formatArgs(t *kernel.Task, st *straceCall, ret uintptr, err error) string {
 	name := straceName(st.nr)
+	if st.nr == sysno.SYS_clone {
+		a := st.args
+		return fmtClone(uint64(a[0]), uint64(a[1]), uint64(a[2]), uint64(a[3]), uint64(a[4]))
+	}
 	spec, ok := argSpecs[name]
 	if !ok {
 		return "" // arguments of calls without a spec are not shown
@@ -199,7 +205,7 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 	case "u":
 		return strconv.FormatUint(uint64(v), 10), true
 	case "x":
-		return fmt.Sprintf("%#x", v), true
+		return cHex(uint64(v)), true
 	case "o":
 		return fmt.Sprintf("%#o", v), true
 	case "mode?o":
@@ -293,14 +299,45 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 	case "sigprocmask":
 		return enumName(uint64(v), []string{"SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"}), true
 	case "fcntl":
-		return enumMap(uint64(v), map[uint64]string{0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 1030: "F_DUPFD_CLOEXEC"}), true
+		return enumMap(uint64(v), fcntlNames), true
+	case "fcntlarg":
+		return fmtFcntlArg(uint64(a[1]), uint64(v))
 	case "ioctl":
-		return enumMap(uint64(v), map[uint64]string{0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x5404: "TCSETSF", 0x540f: "TIOCGPGRP", 0x5410: "TIOCSPGRP", 0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541b: "FIONREAD"}), true
+		return enumMap(uint64(v), ioctlNames), true
 	case "ioctlarg":
-		if err == nil && a[1] == 0x5401 {
-			return "{B38400 opost isig icanon echo ...}", true
+		return ioctlArg(t, uint64(a[1]), v, err), true
+	case "madv":
+		return fmtMadvise(uint64(v)), true
+	case "mremapflags":
+		return flagList(uint64(v), mremapFlagNames, "0"), true
+	case "mremapnew":
+		if a[3]&2 == 0 { // MREMAP_FIXED
+			return "", false
 		}
-		return fmt.Sprintf("%#x", v), true
+		return ptr(uint64(v)), true
+	case "sigset", "sigsetout", "sigaction", "sigactionout", "stack", "stackout", "cpusetout":
+		out := strings.HasSuffix(kind, "out")
+		if v == 0 {
+			return "NULL", true
+		}
+		if out && err != nil {
+			return cHex(uint64(v)), true
+		}
+		size := map[string]int{"sigset": 8, "sigaction": 32, "stack": 24, "cpuset": int(ret)}[strings.TrimSuffix(kind, "out")]
+		b := make([]byte, size)
+		if t.CopyIn(v, b) != nil {
+			return cHex(uint64(v)), true
+		}
+		switch strings.TrimSuffix(kind, "out") {
+		case "sigset":
+			return fmtSigset(binary.LittleEndian.Uint64(b)), true
+		case "sigaction":
+			return fmtSigaction(b), true
+		case "stack":
+			return fmtStack(b), true
+		default:
+			return fmtCPUSet(b), true
+		}
 	case "stat":
 		if err != nil {
 			return fmt.Sprintf("%#x", v), true
@@ -482,4 +519,31 @@ func statString(t *kernel.Task, addr uintptr) string {
 		s += fmt.Sprintf(", st_size=%d", int64(binary.LittleEndian.Uint64(b[48:])))
 	}
 	return s + ", ...}"
+}
+
+// ioctlArg formats ioctl's third argument for the console's requests:
+// the structure or integer it points to, read after the call.
+func ioctlArg(t *kernel.Task, req uint64, addr uintptr, err error) string {
+	var size int
+	var format func([]byte) string
+	in := false
+	switch req {
+	case 0x5401, 0x5402, 0x5403, 0x5404: // TCGETS, TCSETS*
+		size, format, in = 36, fmtTermios, req != 0x5401
+	case 0x5413, 0x5414: // TIOCGWINSZ, TIOCSWINSZ
+		size, format, in = 8, fmtWinsize, req == 0x5414
+	case 0x540f, 0x5410, 0x541b: // TIOCGPGRP, TIOCSPGRP, FIONREAD
+		size, in = 4, req == 0x5410
+		format = func(b []byte) string { return "[" + strconv.Itoa(int(int32(binary.LittleEndian.Uint32(b)))) + "]" }
+	default:
+		return cHex(uint64(addr))
+	}
+	if err != nil && !in {
+		return cHex(uint64(addr))
+	}
+	b := make([]byte, size)
+	if t.CopyIn(addr, b) != nil {
+		return cHex(uint64(addr))
+	}
+	return format(b)
 }

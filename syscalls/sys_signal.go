@@ -31,7 +31,7 @@ func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 			return 0, err
 		}
 		le := binary.LittleEndian
-		newAct = &kernel.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]), Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ signals.Unblockable}
+		newAct = &kernel.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]) & signals.UAPIFlags, Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ signals.Unblockable}
 	}
 	old := t.Proc.Sigaction(sig, newAct)
 	if oact != 0 {

@@ -91,6 +91,12 @@ int main(void) {
 	R(sigaction(SIGKILL, &sa, NULL));
 	RAW(SYS_rt_sigaction, SIGUSR1, NULL, &old, 4);
 	RAW(SYS_rt_sigaction, 65, NULL, &old, 8);
+	// The kernel keeps only the sa_flags bits it knows (since Linux 5.11)
+	// and never lets a mask block SIGKILL or SIGSTOP.
+	struct { unsigned long handler, flags, restorer, mask; } ka = {1, ~0UL, 0x1000, ~0UL}, kold;
+	RAW(SYS_rt_sigaction, SIGUSR2, &ka, NULL, 8);
+	RAW(SYS_rt_sigaction, SIGUSR2, NULL, &kold, 8);
+	printf("kernel sigaction: handler %lx flags %#lx mask %#lx\n", kold.handler, kold.flags, kold.mask);
 	sigset_t set, oset;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);

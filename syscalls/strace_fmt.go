@@ -1,0 +1,253 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"oyako/signals"
+)
+
+// Pure formatters for strace mode: each turns the bytes of a structure
+// (or a value) into the text strace 6.1 prints for it, so that they can
+// be checked on the host against real strace output.
+
+// cHex formats v as C's "%#x" does: "0" for zero, "0x..." otherwise.
+func cHex(v uint64) string {
+	if v == 0 {
+		return "0"
+	}
+	return "0x" + strconv.FormatUint(v, 16)
+}
+
+// ptr formats a pointer: NULL or hex.
+func ptr(v uint64) string {
+	if v == 0 {
+		return "NULL"
+	}
+	return cHex(v)
+}
+
+// flagList joins the names of the bits of v in the order given, with any
+// bits left over in hex; empty is what an empty set prints as.
+func flagList(v uint64, names []flagName, empty string) string {
+	var parts []string
+	for _, f := range names {
+		if f.v != 0 && v&f.v == f.v {
+			parts = append(parts, f.name)
+			v &^= f.v
+		}
+	}
+	if v != 0 {
+		parts = append(parts, cHex(v))
+	}
+	if len(parts) == 0 {
+		return empty
+	}
+	return strings.Join(parts, "|")
+}
+
+// fmtSigset formats a 64-signal mask as strace does: "[INT TERM]", or,
+// when more than half the signals are in it, the complement as
+// "~[KILL STOP]".
+func fmtSigset(mask uint64) string {
+	prefix := "["
+	if bits.OnesCount64(mask) > 32 {
+		prefix, mask = "~[", ^mask
+	}
+	var names []string
+	for sig := 1; sig <= signals.SIGRTMAX; sig++ {
+		if mask&signals.Bit(sig) != 0 {
+			names = append(names, strings.TrimPrefix(signals.Name(sig), "SIG"))
+		}
+	}
+	return prefix + strings.Join(names, " ") + "]"
+}
+
+// sigactionFlagNames are sa_flags in strace's order.
+var sigactionFlagNames = []flagName{{0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"}, {0x10000000, "SA_RESTART"},
+	{0x40000000, "SA_NODEFER"}, {0x80000000, "SA_RESETHAND"}, {4, "SA_SIGINFO"}, {1, "SA_NOCLDSTOP"}, {2, "SA_NOCLDWAIT"}}
+
+// fmtSigaction formats the kernel's struct sigaction (handler, flags,
+// restorer, mask: 32 bytes on x86-64).
+func fmtSigaction(b []byte) string {
+	le := binary.LittleEndian
+	h, flags, restorer, mask := le.Uint64(b), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:])
+	handler := cHex(h)
+	switch h {
+	case 0:
+		handler = "SIG_DFL"
+	case 1:
+		handler = "SIG_IGN"
+	}
+	s := "{sa_handler=" + handler + ", sa_mask=" + fmtSigset(mask) + ", sa_flags=" + flagList(flags, sigactionFlagNames, "0")
+	if flags&0x04000000 != 0 {
+		s += ", sa_restorer=" + cHex(restorer)
+	}
+	return s + "}"
+}
+
+// fmtStack formats a stack_t (ss_sp, ss_flags, ss_size: 24 bytes).
+func fmtStack(b []byte) string {
+	le := binary.LittleEndian
+	flags := flagList(uint64(le.Uint32(b[8:])), []flagName{{1, "SS_ONSTACK"}, {2, "SS_DISABLE"}, {1 << 31, "SS_AUTODISARM"}}, "0")
+	return fmt.Sprintf("{ss_sp=%s, ss_flags=%s, ss_size=%d}", ptr(le.Uint64(b)), flags, le.Uint64(b[16:]))
+}
+
+// Termios flag names in strace's order (include/uapi/asm-generic/termbits.h).
+var (
+	termIflagNames = []flagName{{1, "IGNBRK"}, {2, "BRKINT"}, {4, "IGNPAR"}, {0o10, "PARMRK"}, {0o20, "INPCK"}, {0o40, "ISTRIP"},
+		{0o100, "INLCR"}, {0o200, "IGNCR"}, {0o400, "ICRNL"}, {0o1000, "IUCLC"}, {0o2000, "IXON"}, {0o4000, "IXANY"},
+		{0o10000, "IXOFF"}, {0o20000, "IMAXBEL"}, {0o40000, "IUTF8"}}
+	termOflagNames = []flagName{{1, "OPOST"}, {2, "OLCUC"}, {4, "ONLCR"}, {0o10, "OCRNL"}, {0o20, "ONOCR"}, {0o40, "ONLRET"},
+		{0o100, "OFILL"}, {0o200, "OFDEL"}}
+	termCflagNames = []flagName{{0o100, "CSTOPB"}, {0o200, "CREAD"}, {0o400, "PARENB"}, {0o1000, "PARODD"}, {0o2000, "HUPCL"},
+		{0o4000, "CLOCAL"}, {0x80000000, "CRTSCTS"}}
+	termLflagNames = []flagName{{1, "ISIG"}, {2, "ICANON"}, {4, "XCASE"}, {0o10, "ECHO"}, {0o20, "ECHOE"}, {0o40, "ECHOK"},
+		{0o100, "ECHONL"}, {0o200, "NOFLSH"}, {0o100000, "IEXTEN"}, {0o1000, "ECHOCTL"}, {0o2000, "ECHOPRT"}, {0o4000, "ECHOKE"},
+		{0o10000, "FLUSHO"}, {0o40000, "PENDIN"}, {0o400, "TOSTOP"}, {0o200000, "EXTPROC"}}
+	baudNames = map[uint32]string{0: "B0", 1: "B50", 2: "B75", 3: "B110", 4: "B134", 5: "B150", 6: "B200", 7: "B300", 8: "B600",
+		9: "B1200", 10: "B1800", 11: "B2400", 12: "B4800", 13: "B9600", 14: "B19200", 15: "B38400", 0o10001: "B57600",
+		0o10002: "B115200", 0o10003: "B230400", 0o10004: "B460800", 0o10005: "B500000", 0o10006: "B576000", 0o10007: "B921600",
+		0o10010: "B1000000", 0o10011: "B1152000", 0o10012: "B1500000", 0o10013: "B2000000", 0o10014: "B2500000",
+		0o10015: "B3000000", 0o10016: "B3500000", 0o10017: "B4000000"}
+)
+
+// fmtTermios formats a struct termios as strace does without -v: the four
+// flag words decoded, the rest elided.
+func fmtTermios(b []byte) string {
+	le := binary.LittleEndian
+	iflag, oflag, cflag, lflag := le.Uint32(b), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])
+	// c_oflag: the delay fields first, then the flags.
+	delay := func(v, mask uint32, names ...string) string {
+		shift := bits.TrailingZeros32(mask)
+		return names[(v&mask)>>shift]
+	}
+	o := strings.Join([]string{
+		delay(oflag, 0o400, "NL0", "NL1"),
+		delay(oflag, 0o3000, "CR0", "CR1", "CR2", "CR3"),
+		delay(oflag, 0o14000, "TAB0", "TAB1", "TAB2", "XTABS"),
+		delay(oflag, 0o20000, "BS0", "BS1"),
+		delay(oflag, 0o40000, "VT0", "VT1"),
+		delay(oflag, 0o100000, "FF0", "FF1"),
+	}, "|")
+	if rest := flagList(uint64(oflag&0o377|oflag&^0o177777), termOflagNames, ""); rest != "" {
+		o += "|" + rest
+	}
+	const cbaud, csize = 0o10017, 0o60
+	baud, ok := baudNames[cflag&cbaud]
+	if !ok {
+		baud = cHex(uint64(cflag & cbaud))
+	}
+	c := baud + "|" + []string{"CS5", "CS6", "CS7", "CS8"}[(cflag&csize)>>4] + "|" + flagList(uint64(cflag&^(cbaud|csize)), termCflagNames, "")
+	return "{c_iflag=" + flagList(uint64(iflag), termIflagNames, "") + ", c_oflag=" + o + ", c_cflag=" + c +
+		", c_lflag=" + flagList(uint64(lflag), termLflagNames, "") + ", ...}"
+}
+
+// fmtWinsize formats a struct winsize.
+func fmtWinsize(b []byte) string {
+	le := binary.LittleEndian
+	return fmt.Sprintf("{ws_row=%d, ws_col=%d, ws_xpixel=%d, ws_ypixel=%d}", le.Uint16(b), le.Uint16(b[2:]), le.Uint16(b[4:]), le.Uint16(b[6:]))
+}
+
+// ioctlNames are the console's requests as strace names them (it cannot
+// tell the terminal requests from the OSS sequencer's with the same
+// numbers, and says so).
+var ioctlNames = map[uint64]string{0x5401: "TCGETS", 0x5402: "SNDCTL_TMR_START or TCSETS", 0x5403: "SNDCTL_TMR_STOP or TCSETSW",
+	0x5404: "SNDCTL_TMR_CONTINUE or TCSETSF", 0x540f: "TIOCGPGRP", 0x5410: "TIOCSPGRP", 0x5413: "TIOCGWINSZ",
+	0x5414: "TIOCSWINSZ", 0x541b: "FIONREAD", 0x5421: "FIONBIO", 0x5451: "FIOCLEX", 0x5450: "FIONCLEX"}
+
+var fcntlNames = map[uint64]string{fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
+	fGetlk: "F_GETLK", fSetlk: "F_SETLK", fSetlkw: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", fDupfdCloexec: "F_DUPFD_CLOEXEC",
+	fGetpipeSz: "F_GETPIPE_SZ"}
+
+var fdFlagNames = []flagName{{fdCloexec, "FD_CLOEXEC"}}
+
+// fmtFcntlArg formats fcntl's third argument for cmd; show is false for
+// commands that take none.
+func fmtFcntlArg(cmd, arg uint64) (s string, show bool) {
+	switch cmd {
+	case fGetfd, fGetfl, fGetpipeSz, 9: // 9: F_GETOWN
+		return "", false
+	case fSetfd:
+		return flagList(arg, fdFlagNames, "0"), true
+	case fSetfl:
+		return flagString(arg, openFlagNames, "O_RDONLY"), true
+	case fDupfd, fDupfdCloexec, 8:
+		return strconv.FormatInt(int64(int32(arg)), 10), true
+	}
+	return cHex(arg), true
+}
+
+// fmtFcntlRet formats fcntl's result for cmd: the flag words are shown
+// decoded after the number.
+func fmtFcntlRet(cmd, ret uint64) string {
+	switch {
+	case cmd == fGetfd && ret != 0:
+		return cHex(ret) + " (flags " + flagList(ret, fdFlagNames, "0") + ")"
+	case cmd == fGetfl:
+		return cHex(ret) + " (flags " + flagString(ret, openFlagNames, "O_RDONLY") + ")"
+	}
+	return strconv.FormatUint(ret, 10)
+}
+
+var madviseNames = map[uint64]string{0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED",
+	4: "MADV_DONTNEED", 8: "MADV_FREE", 9: "MADV_REMOVE", 10: "MADV_DONTFORK", 11: "MADV_DOFORK", 12: "MADV_MERGEABLE",
+	13: "MADV_UNMERGEABLE", 14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 16: "MADV_DONTDUMP", 17: "MADV_DODUMP",
+	18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT", 22: "MADV_POPULATE_READ",
+	23: "MADV_POPULATE_WRITE", 24: "MADV_DONTNEED_LOCKED", 25: "MADV_COLLAPSE", 100: "MADV_HWPOISON", 101: "MADV_SOFT_OFFLINE"}
+
+// fmtMadvise formats madvise's advice.
+func fmtMadvise(v uint64) string {
+	if n, ok := madviseNames[v]; ok {
+		return n
+	}
+	return cHex(v) + " /* MADV_??? */"
+}
+
+// fmtCPUSet formats the first n bytes of a CPU mask as a list: "[0 1]".
+func fmtCPUSet(b []byte) string {
+	var cpus []string
+	for i, c := range b {
+		for j := 0; j < 8; j++ {
+			if c&(1<<j) != 0 {
+				cpus = append(cpus, strconv.Itoa(i*8+j))
+			}
+		}
+	}
+	return "[" + strings.Join(cpus, " ") + "]"
+}
+
+var mremapFlagNames = []flagName{{1, "MREMAP_MAYMOVE"}, {2, "MREMAP_FIXED"}, {4, "MREMAP_DONTUNMAP"}}
+
+// fmtClone formats the arguments of the raw clone system call (flags,
+// stack, parent_tid, child_tid, tls on x86-64) as strace does, showing
+// only the pointers the flags use.
+func fmtClone(flags, stack, parentTID, childTID, tls uint64) string {
+	const (
+		cloneSettls        = 0x80000
+		cloneParentSettid  = 0x100000
+		cloneChildCleartid = 0x200000
+		cloneChildSettid   = 0x1000000
+	)
+	s := "child_stack=" + ptr(stack) + ", flags=" + flagList(flags&^0xff, cloneFlagNames, "0")
+	if sig := int(flags & 0xff); sig != 0 {
+		if flags&^0xff == 0 {
+			s = "child_stack=" + ptr(stack) + ", flags=" + signals.Name(sig)
+		} else {
+			s += "|" + signals.Name(sig)
+		}
+	}
+	if flags&cloneParentSettid != 0 {
+		s += ", parent_tid=" + ptr(parentTID)
+	}
+	if flags&(cloneChildSettid|cloneChildCleartid) != 0 {
+		s += ", child_tidptr=" + ptr(childTID)
+	}
+	if flags&cloneSettls != 0 {
+		s += ", tls=" + ptr(tls)
+	}
+	return s
+}

@@ -1,0 +1,133 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// The expected strings below are what strace 6.1 (Debian bookworm)
+// printed for the same values on Linux.
+
+func u64s(vs ...uint64) []byte {
+	b := make([]byte, 8*len(vs))
+	for i, v := range vs {
+		binary.LittleEndian.PutUint64(b[8*i:], v)
+	}
+	return b
+}
+
+func u32s(vs ...uint32) []byte {
+	b := make([]byte, 60)
+	for i, v := range vs {
+		binary.LittleEndian.PutUint32(b[4*i:], v)
+	}
+	return b
+}
+
+func TestFmtSigset(t *testing.T) {
+	bit := func(s int) uint64 { return 1 << (s - 1) }
+	for mask, want := range map[uint64]string{
+		0:                                       "[]",
+		bit(2) | bit(36):                        "[INT RT_4]",
+		^uint64(0):                              "~[]",
+		^(bit(32) | bit(33)):                    "~[RTMIN RT_1]",
+		^(bit(9) | bit(19) | bit(32) | bit(33)): "~[KILL STOP RTMIN RT_1]",
+		^(bit(15) | bit(32) | bit(33)):          "~[TERM RTMIN RT_1]",
+	} {
+		if got := fmtSigset(mask); got != want {
+			t.Errorf("fmtSigset(%#x) = %q, want %q", mask, got, want)
+		}
+	}
+}
+
+func TestFmtSigaction(t *testing.T) {
+	for _, c := range []struct {
+		b    []byte
+		want string
+	}{
+		{u64s(0, 0, 0, 0), "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}"},
+		{u64s(0x484180, 0x1c000004, 0x4842c0, ^uint64(0)), "{sa_handler=0x484180, sa_mask=~[], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_SIGINFO, sa_restorer=0x4842c0}"},
+		{u64s(0x1234, 0xdc000c07, 0x5678, 0), "{sa_handler=0x1234, sa_mask=[], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_NODEFER|SA_RESETHAND|SA_SIGINFO|SA_NOCLDSTOP|SA_NOCLDWAIT|0xc00, sa_restorer=0x5678}"},
+		{u64s(1, 0x04000000, 0x408a40, ^uint64(0)&^(1<<31|1<<32)), "{sa_handler=SIG_IGN, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER, sa_restorer=0x408a40}"},
+	} {
+		if got := fmtSigaction(c.b); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}
+
+func TestFmtStack(t *testing.T) {
+	if got, want := fmtStack(u64s(0, 2, 0)), "{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := fmtStack(u64s(0x130a66d0, 0, 65536)), "{ss_sp=0x130a66d0, ss_flags=0, ss_size=65536}"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestFmtTermios(t *testing.T) {
+	for _, c := range []struct {
+		b    []byte
+		want string
+	}{
+		// A pseudo-terminal as Linux sets it up.
+		{u32s(0o2400, 0o5, 0o277, 0o105073), "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}"},
+		{u32s(0xffff, 0x1ff, 0x800000ff|0xf00|0x1000, 0x1ffff), "{c_iflag=IGNBRK|BRKINT|IGNPAR|PARMRK|INPCK|ISTRIP|INLCR|IGNCR|ICRNL|IUCLC|IXON|IXANY|IXOFF|IMAXBEL|IUTF8|0x8000, c_oflag=NL1|CR0|TAB0|BS0|VT0|FF0|OPOST|OLCUC|ONLCR|OCRNL|ONOCR|ONLRET|OFILL|OFDEL, c_cflag=B4000000|CS8|CSTOPB|CREAD|PARENB|PARODD|HUPCL|CLOCAL|CRTSCTS, c_lflag=ISIG|ICANON|XCASE|ECHO|ECHOE|ECHOK|ECHONL|NOFLSH|IEXTEN|ECHOCTL|ECHOPRT|ECHOKE|FLUSHO|PENDIN|TOSTOP|EXTPROC|0x2000, ...}"},
+		{u32s(0, 0x100|0x400|0x1800|0x2000|0x4000|0x8000|1, 0, 0), "{c_iflag=, c_oflag=NL1|CR2|XTABS|BS1|VT1|FF1|OPOST, c_cflag=B0|CS5|, c_lflag=, ...}"},
+		{u32s(0, 0x100|0x400|0x1800|0x2000|0x4000|0x8000|1, 0o10001, 0), "{c_iflag=, c_oflag=NL1|CR2|XTABS|BS1|VT1|FF1|OPOST, c_cflag=B57600|CS5|, c_lflag=, ...}"},
+	} {
+		if got := fmtTermios(c.b); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}
+
+func TestFmtFcntl(t *testing.T) {
+	if s, show := fmtFcntlArg(fGetfd, 0); show {
+		t.Errorf("F_GETFD shows an argument %q", s)
+	}
+	for _, c := range []struct {
+		cmd, arg uint64
+		want     string
+	}{
+		{fSetfd, 1, "FD_CLOEXEC"},
+		{fSetfl, 0o6000, "O_RDONLY|O_APPEND|O_NONBLOCK"},
+		{fDupfd, 10, "10"},
+	} {
+		if got, _ := fmtFcntlArg(c.cmd, c.arg); got != c.want {
+			t.Errorf("fmtFcntlArg(%d, %#x) = %q, want %q", c.cmd, c.arg, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		cmd, ret uint64
+		want     string
+	}{
+		{fGetfd, 0, "0"},
+		{fGetfd, 1, "0x1 (flags FD_CLOEXEC)"},
+		{fGetfl, 0x8000, "0x8000 (flags O_RDONLY|O_LARGEFILE)"},
+		{fDupfd, 11, "11"},
+	} {
+		if got := fmtFcntlRet(c.cmd, c.ret); got != c.want {
+			t.Errorf("fmtFcntlRet(%d, %#x) = %q, want %q", c.cmd, c.ret, got, c.want)
+		}
+	}
+}
+
+func TestFmtMisc(t *testing.T) {
+	for got, want := range map[string]string{
+		fmtMadvise(4):                     "MADV_DONTNEED",
+		fmtMadvise(15):                    "MADV_NOHUGEPAGE",
+		fmtMadvise(99):                    "0x63 /* MADV_??? */",
+		fmtCPUSet([]byte{3, 0, 0, 0}):     "[0 1]",
+		fmtWinsize(make([]byte, 8)):       "{ws_row=0, ws_col=0, ws_xpixel=0, ws_ypixel=0}",
+		cHex(0):                           "0",
+		cHex(4096):                        "0x1000",
+		flagList(1, mremapFlagNames, "0"): "MREMAP_MAYMOVE",
+		fmtClone(0xd0f00, 0x6769baba000, 0, 0, 0x6769ba9e890): "child_stack=0x6769baba000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS, tls=0x6769ba9e890",
+		fmtClone(0x1200011, 0, 0, 0x7f00, 0):                  "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00",
+	} {
+		if got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
