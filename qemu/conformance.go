@@ -148,12 +148,18 @@ func Diff(want, got []byte) string {
 
 // BuildUserC compiles user/c/NAME.c with gcc -static into dir.
 func BuildUserC(root, dir, name string) (string, error) {
-	out := filepath.Join(dir, name)
-	cmd := exec.Command("gcc", "-static", "-O1", "-Wall", "-Wno-stringop-overflow", "-o", out, filepath.Join(root, "user", "c", name+".c"), "-lpthread")
+	return BuildUserCAs(root, dir, name, name, "-static")
+}
+
+// BuildUserCAs compiles user/c/NAME.c into dir/OUT with the given link
+// mode (-static, or -static-pie for a static position-independent ELF).
+func BuildUserCAs(root, dir, name, out, mode string) (string, error) {
+	path := filepath.Join(dir, out)
+	cmd := exec.Command("gcc", mode, "-O1", "-Wall", "-Wno-stringop-overflow", "-o", path, filepath.Join(root, "user", "c", name+".c"), "-lpthread")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gcc %s: %v\n%s", name, err, b)
 	}
-	return out, nil
+	return path, nil
 }
 
 // BuildUserGo builds user/go/NAME as a static Go program into dir.

@@ -65,15 +65,23 @@ func compare(t *testing.T, c Case) *Outcome {
 func conformanceC(t *testing.T) {
 	root, dir := userPrograms(t)
 	rootfs := filepath.Join(root, "user", "rootfs")
-	for _, name := range []string{"files", "memory", "threads", "misc"} {
-		prog, err := BuildUserC(root, dir, name)
+	for _, c := range []struct{ name, src, mode string }{
+		{"files", "files", "-static"},
+		{"memory", "memory", "-static"},
+		{"threads", "threads", "-static"},
+		{"misc", "misc", "-static"},
+		// The same checks as a static PIE (ET_DYN without an interpreter).
+		{"misc-pie", "misc", "-static-pie"},
+		{"memory-pie", "memory", "-static-pie"},
+	} {
+		prog, err := BuildUserCAs(root, dir, c.src, c.name, c.mode)
 		if err != nil {
 			t.Fatal(err)
 		}
 		coverage.expect()
-		t.Run(name, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			compare(t, Case{Name: name, Program: prog, Rootfs: rootfs})
+			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs})
 		})
 	}
 }

@@ -11,10 +11,59 @@
 #include <termios.h>
 #include <time.h>
 #include <asm/prctl.h>
+#include <elf.h>
+#include <sys/auxv.h>
 
 static void handler(int sig) { (void)sig; }
 
+extern char _start[];
+
+// aux returns getauxval(type) and whether the entry was there at all.
+static unsigned long aux(unsigned long type, int *present) {
+	errno = 0;
+	unsigned long v = getauxval(type);
+	*present = errno != ENOENT;
+	return v;
+}
+
+// auxvFacts checks the initial auxiliary vector: every entry a static
+// program reads, with the values that do not depend on the machine.
+static void auxvFacts(void) {
+	int p;
+	const Elf64_Phdr *phdr = (const Elf64_Phdr *)aux(AT_PHDR, &p);
+	unsigned long phnum = getauxval(AT_PHNUM);
+	int hasLoad = 0;
+	for (unsigned long i = 0; phdr && i < phnum; i++)
+		hasLoad |= phdr[i].p_type == PT_LOAD;
+	ok("AT_PHDR points at the program headers", p && phdr && hasLoad);
+	printf("AT_PHENT %lu\n", getauxval(AT_PHENT));
+	ok("AT_PHNUM", phnum > 0);
+	printf("AT_PAGESZ %lu\n", getauxval(AT_PAGESZ));
+	ok("AT_ENTRY is _start", getauxval(AT_ENTRY) == (unsigned long)_start);
+	unsigned long base = aux(AT_BASE, &p);
+	printf("AT_BASE present %d value %lu\n", p, base);
+	ok("AT_UID/EUID/GID/EGID", getauxval(AT_UID) == getuid() && getauxval(AT_EUID) == geteuid() &&
+	   getauxval(AT_GID) == getgid() && getauxval(AT_EGID) == getegid());
+	unsigned long secure = aux(AT_SECURE, &p);
+	printf("AT_SECURE present %d value %lu\n", p, secure);
+	const unsigned char *rnd = (const unsigned char *)aux(AT_RANDOM, &p);
+	ok("AT_RANDOM", p && rnd != NULL);
+	aux(AT_HWCAP, &p);
+	ok("AT_HWCAP present", p);
+	aux(AT_HWCAP2, &p);
+	ok("AT_HWCAP2 present", p);
+	const char *execfn = (const char *)aux(AT_EXECFN, &p);
+	ok("AT_EXECFN is a path", p && execfn && execfn[0] == '/');
+	const char *platform = (const char *)aux(AT_PLATFORM, &p);
+	printf("AT_PLATFORM %s\n", p && platform ? platform : "(none)");
+	printf("AT_CLKTCK %lu\n", getauxval(AT_CLKTCK));
+	unsigned long minsig = aux(AT_MINSIGSTKSZ, &p);
+	ok("AT_MINSIGSTKSZ present and sane", p && minsig >= 1024 && minsig <= 65536);
+	printf("sysconf(_SC_CLK_TCK) %ld sysconf(_SC_PAGESIZE) %ld\n", sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
+}
+
 int main(void) {
+	auxvFacts();
 	struct utsname u;
 	R(uname(&u));
 	printf("uname: %s %s\n", u.sysname, u.machine);
