@@ -29,7 +29,10 @@ const (
 func sysFutex(t *kernel.Task, a *Args) (uintptr, error) {
 	addr, op, val := a[0], uint32(a[1]), uint32(a[2])
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
-	if op&futexClockRealtime != 0 && cmd != futexWait && cmd != futexWaitBitset {
+	// do_futex: FUTEX_CLOCK_REALTIME is for the absolute-timeout waits
+	// only (the manual's claim that FUTEX_WAIT accepts it since 4.5 does
+	// not match the code, which answers ENOSYS).
+	if op&futexClockRealtime != 0 && cmd != futexWaitBitset {
 		return 0, linuxerr.ENOSYS
 	}
 	switch cmd {

@@ -31,6 +31,40 @@ static void *worker(void *arg) {
 	return (void *)(id * 10);
 }
 
+static int bsword;
+
+// bitsetWaiter waits on bsword for wakes that include bit 1.
+static void *bitsetWaiter(void *arg) {
+	(void)arg;
+	return (void *)syscall(SYS_futex, &bsword, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, 0x2);
+}
+
+// futexBitset: a wake with a disjoint bitset leaves the waiter asleep, a
+// matching one wakes it; FUTEX_WAIT_BITSET timeouts are absolute.
+static void futexBitset(void) {
+	pthread_t th;
+	R(pthread_create(&th, NULL, bitsetWaiter, NULL));
+	struct timespec nap = {0, 20 * 1000 * 1000};
+	nanosleep(&nap, NULL);
+	RAW(SYS_futex, &bsword, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x1);
+	long woken = 0;
+	for (int i = 0; i < 1000 && woken == 0; i++) {
+		woken = syscall(SYS_futex, &bsword, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x2);
+		if (woken == 0)
+			nanosleep(&nap, NULL);
+	}
+	printf("matching bitset woke %ld\n", woken);
+	void *ret;
+	R(pthread_join(th, &ret));
+	printf("waiter returned %ld\n", (long)ret);
+	struct timespec past;
+	clock_gettime(CLOCK_MONOTONIC, &past);
+	RAW(SYS_futex, &bsword, FUTEX_WAIT_BITSET_PRIVATE, 0, &past, NULL, ~0u);
+	clock_gettime(CLOCK_REALTIME, &past);
+	RAW(SYS_futex, &bsword, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &past, NULL, ~0u);
+	RAW(SYS_futex, &bsword, FUTEX_WAIT_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &past, NULL, 0);
+}
+
 int main(void) {
 	pthread_t th[4];
 	for (long i = 0; i < 4; i++)
@@ -56,6 +90,7 @@ int main(void) {
 	RAW(SYS_futex, KERNEL_PTR, FUTEX_WAIT_PRIVATE, 0, NULL);
 	struct timespec bad = {0, 1000000000};
 	RAW(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &bad);
+	futexBitset();
 
 	ok("gettid is the pid in the main thread", gettid() == getpid());
 	R(syscall(SYS_set_tid_address, NULL) == gettid());
