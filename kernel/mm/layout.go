@@ -44,6 +44,12 @@ const (
 	MMIOBase = 0xfec00000
 	MMIOSize = 0x00400000
 
+	// VDSOBase is where the kernel maps the vDSO for its own Go runtime:
+	// the vvar page, then the vDSO image (supervisor-only; processes get
+	// the same frames in their lower half). It lies in the top 2 GiB,
+	// above the kernel image, like Linux's fixmap.
+	VDSOBase = 0xffffffffff000000
+
 	// UserTop is the end of the lower half: the first non-canonical address.
 	UserTop = 0x0000800000000000
 )

@@ -132,7 +132,7 @@ func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	free := func(_ uintptr, pa uint64) { FreeFrame(pa) }
+	free := func(_ uintptr, pa uint64) { freeUnpinned(pa) }
 	// Not the MMIO window: its page tables are the kernel's.
 	as.pt.UnmapRange(0, MMIOBase, free)
 	as.pt.UnmapRange(MMIOBase+MMIOSize, UserTop, free)
@@ -268,12 +268,85 @@ func (as *AddressSpace) merge(i int) {
 	}
 }
 
-// release unmaps and frees the pages of [start, end).
+// release unmaps and frees the pages of [start, end); frames shared by
+// every process (PinFrame) are unmapped but not freed.
 func (as *AddressSpace) release(start, end uintptr) {
 	as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
 		invlpg(va)
-		FreeFrame(pa)
+		freeUnpinned(pa)
 	})
+}
+
+// freeUnpinned frees a frame a user page table let go of, unless every
+// process shares it.
+func freeUnpinned(pa uint64) {
+	if !isPinned(pa) {
+		FreeFrame(pa)
+	}
+}
+
+// pinned are frames the kernel maps into every process (the vDSO and its
+// vvar page): unmapping them from one process must not free them.
+var (
+	pinned  [16]uint64
+	nPinned int
+)
+
+// PinFrame marks pa as shared by every process. Called at boot only.
+func PinFrame(pa uint64) {
+	if nPinned == len(pinned) {
+		panic("mm: too many pinned frames")
+	}
+	pinned[nPinned] = pa
+	nPinned++
+}
+
+func isPinned(pa uint64) bool {
+	for _, p := range pinned[:nPinned] {
+		if p == pa {
+			return true
+		}
+	}
+	return false
+}
+
+// SpecialMapping is one part of a kernel-provided mapping, such as the
+// vDSO's [vvar] and [vdso]: pinned frames shared by every process.
+type SpecialMapping struct {
+	Name   string
+	Prot   uint32
+	Frames []uint64
+}
+
+// MapSpecial maps parts back to back at the highest free address below
+// MmapBase (where Linux's top-down search would put them) and returns the
+// address of the first. The pages are mapped at once; the VMAs are Special
+// (not movable, not writable, not merged with others).
+func (as *AddressSpace) MapSpecial(parts []SpecialMapping) (uintptr, error) {
+	var length uintptr
+	for _, p := range parts {
+		length += uintptr(len(p.Frames)) * PageSize
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	addr, ok := as.findFree(length, MmapBase)
+	if !ok {
+		return 0, linuxerr.ENOMEM
+	}
+	va := addr
+	for _, p := range parts {
+		start := va
+		for _, pa := range p.Frames {
+			if err := as.pt.Map(va, pa, userPTE(p.Prot)); err != OK {
+				as.release(addr, va)
+				as.carve(addr, start)
+				return 0, linuxerr.ENOMEM
+			}
+			va += PageSize
+		}
+		as.insert(&VMA{Start: start, End: va, Prot: p.Prot, Flags: MapPrivate, Name: p.Name, Special: true})
+	}
+	return addr, nil
 }
 
 func invlpg(va uintptr) {
@@ -388,6 +461,9 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 		if v == nil {
 			return linuxerr.ENOMEM
 		}
+		if v.Special && prot&ProtWrite != 0 {
+			return linuxerr.EACCES // the kernel's pages are never writable
+		}
 		a = v.End
 	}
 	var pieces []*VMA
@@ -409,22 +485,24 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 	for _, n := range pieces {
 		as.insert(n)
 	}
+	// Pages keep their frames whatever the protection: PROT_NONE pages
+	// stay mapped, supervisor-only, so that their contents survive until
+	// the program makes them accessible again (Linux's PAGE_NONE).
 	flags := userPTE(prot)
 	for va := addr; va < addr+length; va += PageSize {
-		if prot == 0 {
-			if pa, ok := as.pt.Unmap(va); ok {
-				invlpg(va)
-				FreeFrame(pa)
-			}
-		} else if as.pt.SetFlags(va, flags) {
+		if as.pt.SetFlags(va, flags) {
 			invlpg(va)
 		}
 	}
 	return nil
 }
 
-// userPTE returns leaf flags for a user page with protection prot.
+// userPTE returns leaf flags for a user page with protection prot. A
+// PROT_NONE page is present but supervisor-only, so user accesses fault.
 func userPTE(prot uint32) PTE {
+	if prot == 0 {
+		return PTENoExec
+	}
 	f := PTEUser
 	if prot&ProtWrite != 0 {
 		f |= PTEWrite

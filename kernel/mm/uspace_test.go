@@ -218,3 +218,69 @@ func TestCopyInString(t *testing.T) {
 		t.Fatalf("unmapped: %v", err)
 	}
 }
+
+// PROT_NONE hides a page without losing it (Linux's PAGE_NONE).
+func TestProtNoneKeepsContents(t *testing.T) {
+	newTestKernel(t)
+	as, _ := NewAddressSpace()
+	defer as.DecRef(nil)
+	a, _ := as.Map(MapParams{Length: PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous})
+	as.CopyOut(a, []byte("kept"))
+	if err := as.Protect(a, PageSize, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.CopyIn(a, make([]byte, 4)); err != linuxerr.EFAULT {
+		t.Fatalf("read of a PROT_NONE page: %v", err)
+	}
+	if e, _, ok := as.pt.Lookup(a); !ok || e&PTEUser != 0 {
+		t.Fatal("PROT_NONE page is user accessible or gone")
+	}
+	as.Protect(a, PageSize, ProtRead)
+	got := make([]byte, 4)
+	if err := as.CopyIn(a, got); err != nil || string(got) != "kept" {
+		t.Fatalf("after PROT_READ: %q, %v", got, err)
+	}
+}
+
+// Special mappings share pinned frames: they are mapped at once, cannot
+// be made writable, moved or unmapped, and survive the address space.
+func TestMapSpecial(t *testing.T) {
+	newTestKernel(t)
+	vvar, _ := AllocZeroedFrame()
+	code, _ := AllocZeroedFrame()
+	PinFrame(vvar)
+	PinFrame(code)
+	defer func() { nPinned = 0 }()
+	_, used0, _ := FrameStats()
+	as, _ := NewAddressSpace()
+	a, err := as.MapSpecial([]SpecialMapping{{"[vvar]", ProtRead, []uint64{vvar}}, {"[vdso]", ProtRead | ProtExec, []uint64{code}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a+2*PageSize != MmapBase {
+		t.Fatalf("special mapping at %#x, want just below MmapBase", a)
+	}
+	vs := as.VMAs()
+	if len(vs) != 2 || vs[0].Name != "[vvar]" || vs[1].Name != "[vdso]" || vs[1].Start != a+PageSize || !vs[0].Special {
+		t.Fatalf("VMAs %+v", vs)
+	}
+	if pa, ok := as.pt.Translate(a + PageSize); !ok || pa != code {
+		t.Fatal("vDSO page not mapped to its frame")
+	}
+	if e, _, _ := as.pt.Lookup(a); e&PTEWrite != 0 || e&PTENoExec == 0 || e&PTEUser == 0 {
+		t.Fatalf("vvar PTE %#x", e)
+	}
+	if err := as.Protect(a, PageSize, ProtRead|ProtWrite); err != linuxerr.EACCES {
+		t.Fatalf("mprotect(PROT_WRITE) of [vvar]: %v", err)
+	}
+	if _, err := as.Remap(a+PageSize, PageSize, 2*PageSize, MremapMaymove, 0); err != linuxerr.EINVAL {
+		t.Fatalf("mremap of [vdso]: %v", err)
+	}
+	as.DecRef(nil)
+	if _, used, _ := FrameStats(); used != used0 {
+		t.Fatalf("frames in use %d after the address space went, want %d", used, used0)
+	}
+	if isPinned(vvar) != true || table(vvar) == nil {
+		t.Fatal("pinned frame lost")
+	}
+}
