@@ -11,18 +11,18 @@ ARGS ?=
 all: build
 
 # deps installs what the build and the tests need from Debian when it is
-# missing: QEMU and gdb (make qemu, make gdb), and for make test gcc with
-# the static C library, Debian's busybox-static and strace (the
-# conformance suite runs the same binaries on Linux and on oyako).
+# missing: QEMU and gdb (make qemu, make gdb) and gcc (the vDSO is C); and
+# for make test the static C library, Debian's busybox-static and strace
+# (the conformance suite runs the same binaries on Linux and on oyako).
 deps:
 	@missing=""; \
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$$missing qemu-system-x86"; \
 	command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
 
 test-deps: deps
 	@missing=""; \
-	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
 	dpkg-query -W -f='$${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || missing="$$missing busybox-static"; \

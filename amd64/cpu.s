@@ -78,7 +78,10 @@ TEXT ·Invlpg(SB),NOSPLIT,$0-8
 	RET
 
 // func Rdtsc() uint64
+// LFENCE first, as Linux's rdtsc_ordered: the read does not move ahead of
+// earlier instructions, so clock reads order with the vDSO's.
 TEXT ·Rdtsc(SB),NOSPLIT,$0-8
+	LFENCE
 	RDTSC
 	SHLQ	$32, DX
 	ORQ	DX, AX

@@ -10,6 +10,7 @@ import (
 	"oyako/kernel/initstack"
 	"oyako/kernel/klog"
 	"oyako/kernel/mm"
+	"oyako/kernel/vdso"
 	"oyako/syscalls"
 )
 
@@ -81,11 +82,13 @@ func initialStack() uintptr {
 	argv = argv[:n]
 	envp := envpBuf[:5]
 	envp[0], envp[1], envp[2], envp[3], envp[4] = "GODEBUG=asyncpreemptoff=1", "GOTRACEBACK=system", "GOMAXPROCS=8", "HOME=/", "TERM=linux"
-	auxv := auxvBuf[:4]
+	auxv := auxvBuf[:5]
 	auxv[0] = initstack.Aux{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)}
 	auxv[1] = initstack.Aux{Type: initstack.AT_PAGESZ, Value: mm.PageSize}
 	auxv[2] = initstack.Aux{Type: initstack.AT_CLKTCK, Value: 100}
 	auxv[3] = initstack.Aux{Type: initstack.AT_SECURE, Value: 0}
+	// The vDSO, so that the runtime's clock reads are not system calls.
+	auxv[4] = initstack.Aux{Type: initstack.AT_SYSINFO_EHDR, Value: vdso.KernelEHDR()}
 	p := initstack.Params{Argv: argv, Envp: envp, Auxv: auxv, ExecFn: "/oyako", Platform: "x86_64"}
 	for i := 0; i < 16; i += 8 {
 		v := kernel.RandomUint64()

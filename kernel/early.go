@@ -17,6 +17,7 @@ import (
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
+	"oyako/kernel/vdso"
 )
 
 // istStackSize is the size of each interrupt stack.
@@ -49,6 +50,12 @@ func EarlyInit() {
 	amd64.SetTrapHandler(handleTrap)
 
 	ktime.Init(Boot.BootTSC)
+	if amd64.CPU.Has(amd64.FeatureRDTSCP) {
+		amd64.Wrmsr(amd64.MSR_TSC_AUX, 0) // the CPU number, for the vDSO's getcpu
+	}
+	if msg := vdso.Setup(pt); msg != "" {
+		fatal(string(msg))
+	}
 	amd64.DisablePIC()
 	amd64.InitLAPIC()
 	ktime.CalibrateLAPIC()

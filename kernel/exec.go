@@ -13,6 +13,7 @@ import (
 	"oyako/kernel/initstack"
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
+	"oyako/kernel/vdso"
 )
 
 // ErrDynamic is returned by exec for a dynamically linked program (one
@@ -153,7 +154,12 @@ func (t *Task) Exec(path string, argv, envp []string) error {
 	if err != nil {
 		return err
 	}
-	sp, err := buildUserStack(as, img, abs, argv, envp)
+	ehdr, err := vdso.MapInto(as)
+	if err != nil {
+		as.DecRef(nil)
+		return err
+	}
+	sp, err := buildUserStack(as, img, abs, argv, envp, ehdr)
 	if err != nil {
 		as.DecRef(nil)
 		return err
@@ -179,7 +185,8 @@ func (t *Task) Exec(path string, argv, envp []string) error {
 
 // buildUserStack lays out argv, envp and the auxiliary vector at the top of
 // the new stack (Linux's create_elf_tables) and returns the stack pointer.
-func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string) (uint64, error) {
+// ehdr is the vDSO's address (AT_SYSINFO_EHDR; 0 leaves it out).
+func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string, ehdr uint64) (uint64, error) {
 	size := 4096
 	for _, s := range append(append([]string{execfn}, argv...), envp...) {
 		size += len(s) + 1 + 8
@@ -215,6 +222,10 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 		Random:   random,
 		ExecFn:   execfn,
 		Platform: "x86_64",
+	}
+	if ehdr != 0 {
+		// First, as Linux's ARCH_DLINFO puts it.
+		p.Auxv = append([]initstack.Aux{{Type: initstack.AT_SYSINFO_EHDR, Value: ehdr}}, p.Auxv...)
 	}
 	sp, ok := initstack.Build(mem, mm.StackTop, &p)
 	if !ok {

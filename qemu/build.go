@@ -76,8 +76,39 @@ func BuildKernel(dir string) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("building the kernel: %v\n%s", err, stderr.String())
 	}
-	if err := postlink.Patch(linked, image); err != nil {
+	vdso, err := BuildVDSO(root, dir)
+	if err != nil {
+		return "", err
+	}
+	if err := postlink.Patch(linked, vdso, image); err != nil {
 		return "", err
 	}
 	return image, nil
+}
+
+// VDSOSource is the directory of the vDSO's C sources.
+const VDSOSource = "kernel/vdso/c"
+
+// BuildVDSO compiles the vDSO (kernel/vdso/c) with gcc into dir/vdso.so:
+// a position-independent shared object without relocations, with DT_HASH
+// and DT_GNU_HASH, its symbols under version LINUX_2.6 (vdso.map) and the
+// layout of vdso.lds (the vvar page one page below the image).
+func BuildVDSO(root, dir string) (string, error) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		return "", fmt.Errorf("gcc is needed to build the vDSO: install Debian's gcc (make qemu does)")
+	}
+	src := filepath.Join(root, VDSOSource)
+	out := filepath.Join(dir, "vdso.so")
+	cmd := exec.Command("gcc",
+		"-O2", "-fPIC", "-shared", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-builtin",
+		"-fcf-protection=none", "-Wall", "-Wextra", "-Werror",
+		"-Wl,-soname=linux-vdso.so.1", "-Wl,--hash-style=both",
+		"-Wl,--version-script="+filepath.Join(src, "vdso.map"), "-Wl,-T,"+filepath.Join(src, "vdso.lds"),
+		"-Wl,--no-undefined", "-Wl,-z,max-page-size=4096", "-Wl,-z,common-page-size=4096",
+		"-Wl,--build-id=sha1", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack",
+		"-o", out, filepath.Join(src, "vdso.c"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the vDSO: %v\n%s", err, b)
+	}
+	return out, nil
 }

@@ -185,10 +185,16 @@ type SyscallStat struct {
 // SyscallStats parses the "oyako-sys NAME CALLS [ERRNO,...]" lines of the
 // side channel, keyed by the call's name ("(above-table)" for numbers
 // beyond the table).
-func SyscallStats(side []byte) map[string]SyscallStat {
+func SyscallStats(side []byte) map[string]SyscallStat { return stats(side, "oyako-sys ") }
+
+// ServiceStats parses the "oyako-svc NAME CALLS" lines: the system calls
+// the kernel's own Go runtime made.
+func ServiceStats(side []byte) map[string]SyscallStat { return stats(side, "oyako-svc ") }
+
+func stats(side []byte, prefix string) map[string]SyscallStat {
 	out := map[string]SyscallStat{}
 	for _, l := range strings.Split(string(side), "\n") {
-		r, ok := strings.CutPrefix(l, "oyako-sys ")
+		r, ok := strings.CutPrefix(l, prefix)
 		if !ok {
 			continue
 		}

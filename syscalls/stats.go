@@ -34,8 +34,10 @@ func recordErrno(nr uint64, e uint32) {
 //
 //	oyako-sys NAME CALLS [ERRNO,ERRNO...]
 //
-// and "oyako-sys (above-table) CALLS" for numbers beyond the table. Tests
-// read them to see what a program exercised (qemu.SyscallStats).
+// and "oyako-sys (above-table) CALLS" for numbers beyond the table; then
+// the kernel's own runtime's calls as "oyako-svc NAME CALLS". Tests read
+// them to see what a program exercised (qemu.SyscallStats) and what the
+// kernel's runtime asked of the runtime services.
 func ReportStats() {
 	var lines []string
 	for nr := range kernel.SyscallCounts {
@@ -61,6 +63,11 @@ func ReportStats() {
 	}
 	if n := outOfTable.Load(); n > 0 {
 		lines = append(lines, "oyako-sys (above-table) "+itoa(int64(n)))
+	}
+	for nr := uintptr(0); nr < sysno.NR; nr++ {
+		if n := kernel.ServiceCalls(nr); n > 0 {
+			lines = append(lines, "oyako-svc "+sysno.Name(uint64(nr))+" "+itoa(int64(n)))
+		}
 	}
 	sort.Strings(lines)
 	for _, l := range lines {

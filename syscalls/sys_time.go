@@ -10,36 +10,20 @@ import (
 	"oyako/kernel/ktime"
 )
 
-// Clock IDs (include/uapi/linux/time.h).
-const (
-	clockRealtime         = 0
-	clockMonotonic        = 1
-	clockProcessCputimeID = 2
-	clockThreadCputimeID  = 3
-	clockMonotonicRaw     = 4
-	clockRealtimeCoarse   = 5
-	clockMonotonicCoarse  = 6
-	clockBoottime         = 7
-	clockRealtimeAlarm    = 8
-	clockBoottimeAlarm    = 9
-	clockTAI              = 11
+const timerAbstime = 1
 
-	timerAbstime = 1
-)
-
-// clockNow returns clock clk's time in nanoseconds.
+// clockNow returns clock clk's time in nanoseconds: the system-wide
+// clocks from ktime (the same values the vDSO computes), the CPU-time
+// clocks from the task's accounting.
 func clockNow(t *kernel.Task, clk int32) (int64, error) {
 	switch clk {
-	case clockRealtime, clockRealtimeCoarse, clockRealtimeAlarm:
-		return ktime.Realtime(), nil
-	case clockTAI:
-		return ktime.Realtime() + 37e9, nil // TAI-UTC offset since 2017
-	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime, clockBoottimeAlarm:
-		return ktime.Now(), nil
-	case clockProcessCputimeID:
+	case ktime.ClockProcessCputimeID:
 		return t.Proc.CPUNanos(), nil
-	case clockThreadCputimeID:
+	case ktime.ClockThreadCputimeID:
 		return t.CPUNanos(), nil
+	}
+	if ns, ok := ktime.Clock(clk); ok {
+		return ns, nil
 	}
 	return 0, linuxerr.EINVAL
 }
@@ -73,16 +57,17 @@ func sysClockGettime(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, t.CopyOut(a[1], timespecBytes(ns))
 }
 
-// sysClockGetres implements clock_getres(2): every clock counts
-// nanoseconds (the coarse ones too: oyako has no tick to be coarse to).
+// sysClockGetres implements clock_getres(2): 1 ns for the TSC-based
+// clocks, the tick for the coarse ones.
 func sysClockGetres(t *kernel.Task, a *Args) (uintptr, error) {
-	if _, err := clockNow(t, int32(a[0])); err != nil {
-		return 0, err
+	res, ok := ktime.ClockRes(int32(a[0]))
+	if !ok {
+		return 0, linuxerr.EINVAL
 	}
 	if a[1] == 0 {
 		return 0, nil
 	}
-	return 0, t.CopyOut(a[1], timespecBytes(1))
+	return 0, t.CopyOut(a[1], timespecBytes(res))
 }
 
 // sysGettimeofday implements gettimeofday(2).
@@ -104,9 +89,10 @@ func sysGettimeofday(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, nil
 }
 
-// sysTime implements time(2).
+// sysTime implements time(2): the coarse realtime clock's seconds, as
+// Linux (and the vDSO's time) read it.
 func sysTime(t *kernel.Task, a *Args) (uintptr, error) {
-	sec := ktime.Realtime() / 1e9
+	sec := ktime.Seconds()
 	if a[0] != 0 {
 		if err := copyOutU64(t, a[0], uint64(sec)); err != nil {
 			return 0, err
@@ -149,10 +135,10 @@ func sysNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
 func sysClockNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
 	clk, flags := int32(a[0]), a[1]
 	switch clk {
-	case clockRealtime, clockMonotonic, clockBoottime, clockTAI:
-	case clockThreadCputimeID:
+	case ktime.ClockRealtime, ktime.ClockMonotonic, ktime.ClockBoottime, ktime.ClockTAI:
+	case ktime.ClockThreadCputimeID:
 		return 0, linuxerr.EINVAL
-	case clockProcessCputimeID:
+	case ktime.ClockProcessCputimeID:
 		return 0, linuxerr.EOPNOTSUPP
 	default:
 		return 0, linuxerr.EINVAL

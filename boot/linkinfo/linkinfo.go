@@ -58,3 +58,25 @@ func (r *Record) Encode() []byte {
 	}
 	return b
 }
+
+// The vDSO slot: kernel/vdso.image is an initialized variable of type
+// VDSOSlot that postlink fills with the vDSO ELF image (built from
+// kernel/vdso/c by the host tool). The Go toolchain cannot link a foreign
+// shared object into the kernel, and the vDSO must not be a committed
+// binary; the slot carries it from the build into the image.
+const (
+	VDSOSymbol  = "oyako/kernel/vdso.image"
+	VDSOMagic   = 0x6f79616b6f76646f // "oyakovdo": empty slot
+	VDSOPatched = 0x6f79616b6f76644b // "oyakovdK": filled
+	VDSOMax     = 16 << 10           // bytes the slot can hold
+)
+
+// VDSOSlot is the slot's layout: Magic, the image's length, the image.
+type VDSOSlot struct {
+	Magic uint64
+	Len   uint64
+	Data  [VDSOMax]byte
+}
+
+// VDSOSlotSize is the encoded size of a VDSOSlot.
+const VDSOSlotSize = 16 + VDSOMax

@@ -10,7 +10,8 @@
 //     whose descriptor is the physical address of boot.pvhEntry, appended
 //     to the file (QEMU reads notes from the file, not from memory);
 //   - fills in the boot.linkInfo record (boot/linkinfo) with the ELF entry
-//     point and the PT_LOAD segments.
+//     point and the PT_LOAD segments;
+//   - copies the vDSO image into the kernel/vdso.image slot.
 //
 // Scope: only ELF files produced by the Go linker for this kernel.
 package postlink
@@ -38,21 +39,27 @@ const XenElfnotePhys32Entry = 18
 
 const phdrSize = 56
 
-// Patch reads the linked kernel at in and writes the bootable image to out.
-func Patch(in, out string) error {
+// Patch reads the linked kernel at in and the vDSO image at vdso, and
+// writes the bootable image to out.
+func Patch(in, vdso, out string) error {
 	data, err := os.ReadFile(in)
 	if err != nil {
 		return err
 	}
-	img, err := PatchBytes(data)
+	vd, err := os.ReadFile(vdso)
+	if err != nil {
+		return err
+	}
+	img, err := PatchBytes(data, vd)
 	if err != nil {
 		return fmt.Errorf("postlink %s: %w", in, err)
 	}
 	return os.WriteFile(out, img, 0o755)
 }
 
-// PatchBytes applies Patch to an ELF image in memory and returns the new image.
-func PatchBytes(data []byte) ([]byte, error) {
+// PatchBytes applies Patch to an ELF image and a vDSO image in memory and
+// returns the new image.
+func PatchBytes(data, vdso []byte) ([]byte, error) {
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -135,7 +142,38 @@ func PatchBytes(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s has magic %#x, want %#x (already patched?)", LinkInfoSymbol, got, uint64(linkinfo.Magic))
 	}
 	copy(img[off:], rec.Encode())
+	if err := patchVDSO(f, syms, img, vdso); err != nil {
+		return nil, err
+	}
 	return img, nil
+}
+
+// patchVDSO copies the vDSO image into its slot in img.
+func patchVDSO(f *elf.File, syms []elf.Symbol, img, vdso []byte) error {
+	sym, ok := findSymbol(syms, linkinfo.VDSOSymbol)
+	if !ok {
+		return fmt.Errorf("symbol %s not found", linkinfo.VDSOSymbol)
+	}
+	if sym.Size != linkinfo.VDSOSlotSize {
+		return fmt.Errorf("%s is %d bytes, want %d", linkinfo.VDSOSymbol, sym.Size, linkinfo.VDSOSlotSize)
+	}
+	if len(vdso) > linkinfo.VDSOMax {
+		return fmt.Errorf("the vDSO image is %d bytes; the slot holds %d", len(vdso), linkinfo.VDSOMax)
+	}
+	if v, err := elf.NewFile(bytes.NewReader(vdso)); err != nil || v.Type != elf.ET_DYN || v.Machine != elf.EM_X86_64 {
+		return fmt.Errorf("the vDSO image is not an x86-64 ELF shared object (%v)", err)
+	}
+	off, err := fileOffset(f, sym.Value, linkinfo.VDSOSlotSize)
+	if err != nil {
+		return fmt.Errorf("%s: %w", linkinfo.VDSOSymbol, err)
+	}
+	if got := binary.LittleEndian.Uint64(img[off:]); got != linkinfo.VDSOMagic {
+		return fmt.Errorf("%s has magic %#x, want %#x (already patched?)", linkinfo.VDSOSymbol, got, uint64(linkinfo.VDSOMagic))
+	}
+	binary.LittleEndian.PutUint64(img[off:], linkinfo.VDSOPatched)
+	binary.LittleEndian.PutUint64(img[off+8:], uint64(len(vdso)))
+	copy(img[off+16:], vdso)
+	return nil
 }
 
 func findSymbol(syms []elf.Symbol, name string) (elf.Symbol, bool) {

@@ -96,11 +96,42 @@ func TestPatchedImage(t *testing.T) {
 		t.Error("unpatched record lacks the magic")
 	}
 
-	// A patched image is refused, and so is something that is not ELF.
-	if _, err := postlink.PatchBytes(data); err == nil {
+	// The vDSO slot holds the vDSO image built beside the kernel.
+	vdso, err := os.ReadFile(filepath.Join(filepath.Dir(img), "vdso.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slot elf.Symbol
+	for _, s := range syms {
+		if s.Name == linkinfo.VDSOSymbol {
+			slot = s
+		}
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && slot.Value >= p.Vaddr && slot.Value < p.Vaddr+p.Filesz {
+			off = p.Off + slot.Value - p.Vaddr
+		}
+	}
+	if binary.LittleEndian.Uint64(data[off:]) != linkinfo.VDSOPatched || binary.LittleEndian.Uint64(data[off+8:]) != uint64(len(vdso)) ||
+		!bytes.Equal(data[off+16:off+16+uint64(len(vdso))], vdso) {
+		t.Error("the vDSO slot does not hold the vDSO image")
+	}
+	if binary.LittleEndian.Uint64(linked[off:]) != linkinfo.VDSOMagic {
+		t.Error("unpatched vDSO slot lacks the magic")
+	}
+
+	// A patched image is refused, and so is something that is not ELF,
+	// or a vDSO that is not a shared object or does not fit.
+	if _, err := postlink.PatchBytes(data, vdso); err == nil {
 		t.Error("patching twice succeeded")
 	}
-	if _, err := postlink.PatchBytes([]byte("not an ELF file")); err == nil {
+	if _, err := postlink.PatchBytes([]byte("not an ELF file"), vdso); err == nil {
 		t.Error("patched garbage")
+	}
+	if _, err := postlink.PatchBytes(linked, []byte("not an ELF file")); err == nil {
+		t.Error("accepted a vDSO that is not ELF")
+	}
+	if _, err := postlink.PatchBytes(linked, append(vdso, make([]byte, linkinfo.VDSOMax)...)); err == nil {
+		t.Error("accepted a vDSO larger than the slot")
 	}
 }

@@ -123,11 +123,12 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 
 func runSelfCheck() {
 	res, err := selfcheck.Run(os.Stdout, selfcheck.Config{
-		Goroutines:  1000,
-		RAMBytes:    ramSize(),
-		GCFactor:    4,
-		FramesInUse: kernel.MemoryInUse,
-		PeakFrames:  kernel.PeakMemory,
+		Goroutines:   1000,
+		RAMBytes:     ramSize(),
+		GCFactor:     4,
+		FramesInUse:  kernel.MemoryInUse,
+		PeakFrames:   kernel.PeakMemory,
+		ServiceCalls: kernel.ServiceCalls,
 	})
 	if err != nil {
 		fmt.Printf("self-check FAILED: %v\n", err)

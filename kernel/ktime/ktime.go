@@ -169,8 +169,13 @@ func Now() int64 {
 // Realtime returns CLOCK_REALTIME in nanoseconds since the Unix epoch.
 func Realtime() int64 { return Now() + realtimeOffset.Load() }
 
-// SetRealtime sets CLOCK_REALTIME to ns.
-func SetRealtime(ns int64) { realtimeOffset.Store(ns - Now()) }
+// SetRealtime sets CLOCK_REALTIME to ns (and publishes the new offset to
+// the vvar page).
+func SetRealtime(ns int64) {
+	off := ns - Now()
+	realtimeOffset.Store(off)
+	setRealtimeOffset(off)
+}
 
 // LAPICTicks converts a duration to LAPIC timer ticks, clamped to the
 // timer's 32-bit range and at least 1.

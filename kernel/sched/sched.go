@@ -292,6 +292,7 @@ func pickNext(c *amd64.PerCPU) *Thread {
 }
 
 func setCurrent(c *amd64.PerCPU, t *Thread, now int64) {
+	ktime.Tick(now)
 	tsc := amd64.Rdtsc()
 	if prev := Current(); prev != nil {
 		prev.runTicks += tsc - prev.lastSwitch
@@ -419,6 +420,12 @@ func rearm(now int64) {
 			next = t.deadline
 		}
 	}
+	// While a thread runs, the coarse clocks advance every tick.
+	if cur := Current(); cur != nil && !cur.idle {
+		if t := ktime.NextTick(); next == 0 || t < next {
+			next = t
+		}
+	}
 	if runHead != 0 {
 		if cur := Current(); cur != nil && !cur.idle && (next == 0 || cur.sliceEnd < next) {
 			next = cur.sliceEnd
@@ -478,6 +485,7 @@ func SetWatchdog(deadline int64) {
 // if the interrupted context continues.
 func Tick(f *amd64.Frame) {
 	now := ktime.Now()
+	ktime.Tick(now)
 	if watchdog != 0 && now >= watchdog {
 		watchdog = 0
 		if watchdogFunc != nil {

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	// PeakFrames reports and resets the high-water mark of physical
 	// memory in use, in bytes (nil: not measured).
 	PeakFrames func(reset bool) uint64
+	// ServiceCalls reports how many times the kernel's runtime made
+	// system call nr (nil: not counted, as on the host).
+	ServiceCalls func(nr uintptr) uint64
 }
 
 // Result holds what the checks measured, for the report.
@@ -58,6 +62,7 @@ func Run(w io.Writer, c Config) (Result, error) {
 		{"gc", checkGC},
 		{"preemption", checkPreemption},
 		{"syscalls", checkSyscalls},
+		{"vdso", checkVDSO},
 	}
 	for _, s := range steps {
 		t0 := time.Now()
@@ -301,5 +306,32 @@ func checkPreemption(w io.Writer, _ Config, res *Result) error {
 	lat := <-fired
 	res.SpinIterations = atomic.LoadUint64(&iters)
 	fmt.Fprintf(w, "self-check: a 50ms timer fired after %v while a locked thread spun %d times\n", lat.Round(time.Millisecond), res.SpinIterations)
+	return nil
+}
+
+// checkVDSO: the runtime reads the clock through the vDSO, so ten
+// thousand time.Now calls make no clock_gettime system call, and the time
+// they read never goes backwards.
+func checkVDSO(w io.Writer, c Config, _ *Result) error {
+	const reads = 10000
+	var before uint64
+	if c.ServiceCalls != nil {
+		before = c.ServiceCalls(syscall.SYS_CLOCK_GETTIME)
+	}
+	last := time.Now()
+	for i := 0; i < reads; i++ {
+		t := time.Now()
+		if t.Before(last) {
+			return fmt.Errorf("time went backwards: %v after %v", t, last)
+		}
+		last = t
+	}
+	if c.ServiceCalls == nil {
+		return nil
+	}
+	if n := c.ServiceCalls(syscall.SYS_CLOCK_GETTIME) - before; n != 0 {
+		return fmt.Errorf("%d time.Now calls made %d clock_gettime system calls: the runtime does not use the vDSO", reads, n)
+	}
+	fmt.Fprintf(w, "self-check: %d time.Now calls, no clock_gettime system call: the runtime reads the vDSO\n", reads)
 	return nil
 }
