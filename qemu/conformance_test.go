@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func TestConformance(t *testing.T) {
 	t.Run("go", conformanceGo)
 	t.Run("busybox", conformanceBusybox)
 	t.Run("isolation", isolation)
+	t.Run("vdso", conformanceVDSO)
 	t.Run("coverage", checkCoverage)
 }
 
@@ -182,5 +184,56 @@ func TestDynamicRefused(t *testing.T) {
 	}
 	if out.Status != 126 || !strings.Contains(string(out.Output), "dynamically linked program (has an ELF interpreter); oyako runs static programs") {
 		t.Fatalf("status %d, output %q", out.Status, out.Output)
+	}
+}
+
+// conformanceVDSO runs the vDSO programs on both sides. The clock programs
+// read the time a million times; the kernel's counters must show only the
+// clock system calls the program says it made itself, and the kernel's own
+// runtime must have made none (it reads the vDSO too).
+func conformanceVDSO(t *testing.T) {
+	root, dir := userPrograms(t)
+	vdso, err := BuildUserC(root, dir, "vdso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clockC, err := BuildUserCAs(root, dir, "clock", "clock-c", "-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clockGo, err := BuildUserGo(root, dir, "clock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coverage.expect()
+	t.Run("parse", func(t *testing.T) {
+		t.Parallel()
+		compare(t, Case{Name: "vdso", Program: vdso})
+	})
+	for _, c := range []struct {
+		name, prog string
+		calls      []string // system calls whose counts the program prints
+	}{
+		{"clock-c", clockC, []string{"clock_gettime", "gettimeofday", "time"}},
+		{"clock-go", clockGo, []string{"clock_gettime"}},
+	} {
+		coverage.expect()
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			oy := compare(t, Case{Name: c.name, Program: c.prog})
+			stats := SyscallStats(oy.Side)
+			for _, call := range c.calls {
+				m := regexp.MustCompile(`(?m)^raw ` + call + ` system calls: (\d+)$`).FindSubmatch(oy.Output)
+				if m == nil {
+					t.Fatalf("no count of %s system calls in the output:\n%s", call, oy.Output)
+				}
+				if got := strconv.FormatUint(stats[call].Calls, 10); got != string(m[1]) {
+					t.Errorf("the kernel counted %s %s system calls; the program made %s (the rest went through the vDSO)", got, call, m[1])
+				}
+			}
+			if n := ServiceStats(oy.Side)["clock_gettime"].Calls; n != 0 {
+				t.Errorf("the kernel's runtime made %d clock_gettime system calls; it should read the vDSO", n)
+			}
+		})
 	}
 }

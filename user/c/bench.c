@@ -59,6 +59,25 @@ static void op_getpid(long n) {
 		raw0(39); // getpid
 }
 
+// raw2 makes system call nr with two arguments.
+static inline long raw2(long nr, long a, long b) {
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "0"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return r;
+}
+
+static void op_clock_gettime_vdso(long n) {
+	struct timespec ts;
+	for (long i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts); // glibc calls the vDSO
+}
+
+static void op_clock_gettime_syscall(long n) {
+	struct timespec ts;
+	for (long i = 0; i < n; i++)
+		raw2(228, CLOCK_MONOTONIC, (long)&ts); // clock_gettime
+}
+
 static void op_enosys(long n) {
 	for (long i = 0; i < n; i++)
 		raw0(1000); // above the table: ENOSYS
@@ -71,5 +90,7 @@ int main(int argc, char **argv) {
 		iterations = 10;
 	run("getpid", op_getpid);
 	run("enosys", op_enosys);
+	run("clock_gettime-vdso", op_clock_gettime_vdso);
+	run("clock_gettime-syscall", op_clock_gettime_syscall);
 	return 0;
 }

@@ -16,7 +16,7 @@
 #define KERNEL_PTR ((void *)0xffffffff80200000UL)
 
 // show prints "what: result" or "what: -1 ERRNO".
-static void show(const char *what, long r) {
+__attribute__((unused)) static void show(const char *what, long r) {
 	if (r == -1)
 		printf("%s: -1 %s\n", what, strerrorname_np(errno));
 	else
