@@ -21,6 +21,12 @@ int main(void) {
 	R(mprotect(p + 1, PAGE, PROT_READ));
 	R(mprotect((void *)0x10000000000, PAGE, PROT_READ));
 	R(mprotect(p, PAGE, PROT_READ | PROT_WRITE));
+	// PROT_NONE hides the page; its contents come back with PROT_READ.
+	R(mprotect(p, PAGE, PROT_NONE));
+	R(write(1, p, 1));
+	R(mprotect(p, PAGE, PROT_READ));
+	ok("contents survive PROT_NONE", p[0] == 'x');
+	R(mprotect(p, PAGE, PROT_READ | PROT_WRITE));
 	R(munmap(p + 2 * PAGE, PAGE));
 	R(munmap(p + 1, PAGE));
 	R(munmap(p, 0));
