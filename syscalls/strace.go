@@ -155,7 +155,6 @@ var argSpecs = map[string][]string{
 	"rt_sigaction":      {"sig", "sigaction", "sigactionout", "u"},
 	"rt_sigprocmask":    {"sigprocmask", "sigset", "sigsetout", "u"},
 	"sigaltstack":       {"stack", "stackout"},
-	"clone":             {"cloneflags", "p", "p", "p", "p"},
 	"clone3":            {"p", "u"},
 	"sched_getaffinity": {"d", "u", "cpusetout"},
 	"prctl":             {"prctl", "x", "x", "x", "x"},
@@ -246,44 +245,27 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 	case "iov":
 		return fmt.Sprintf("%#x", v), true
 	case "oflags":
-		return flagString(uint64(v), openFlagNames, "O_RDONLY"), true
+		return openFlags(uint64(v)), true
 	case "atflags":
-		return flagString(uint64(v), atFlagNames, "0"), true
+		return flagList(uint64(v), atFlagNames, "0"), true
 	case "prot":
-		return flagString(uint64(v), protNames, "PROT_NONE"), true
+		return flagList(uint64(v), protNames, "PROT_NONE"), true
 	case "mapflags":
-		return flagString(uint64(v), mapFlagNames, "0"), true
+		return flagList(uint64(v), mapFlagNames, "0"), true
 	case "grnd":
-		return flagString(uint64(v), grndNames, "0"), true
-	case "cloneflags":
-		return "flags=" + flagString(uint64(v)&^0xff, cloneFlagNames, "0") + sigSuffix(int(v&0xff)), true
+		return flagList(uint64(v), grndNames, "0"), true
 	case "whence":
 		return enumName(uint64(v), []string{"SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"}), true
 	case "archprctl":
 		return enumMap(uint64(v), map[uint64]string{0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS", 0x1004: "ARCH_GET_GS"}), true
 	case "rlimit":
 		return enumName(uint64(v), rlimitNames), true
-	case "rlimin":
-		return rlimitString(t, v), true
-	case "rlimout":
-		if err != nil {
-			return fmt.Sprintf("%#x", v), true
-		}
-		return rlimitString(t, v), true
+	case "rlimin", "rlimout":
+		return structArg(t, v, 16, kind == "rlimout", err, fmtRlimit), true
 	case "clock":
 		return enumName(uint64(v), []string{"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME"}), true
 	case "timespec", "timespecout":
-		if v == 0 {
-			return "NULL", true
-		}
-		if kind == "timespecout" && err != nil {
-			return fmt.Sprintf("%#x", v), true
-		}
-		var b [16]byte
-		if t.CopyIn(v, b[:]) != nil {
-			return fmt.Sprintf("%#x", v), true
-		}
-		return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))), true
+		return structArg(t, v, 16, kind == "timespecout", err, fmtTimespec), true
 	case "futexop":
 		op := uint64(v)
 		s := enumName(op&0x7f, []string{"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET"})
@@ -315,42 +297,20 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 			return "", false
 		}
 		return ptr(uint64(v)), true
-	case "sigset", "sigsetout", "sigaction", "sigactionout", "stack", "stackout", "cpusetout":
-		out := strings.HasSuffix(kind, "out")
-		if v == 0 {
-			return "NULL", true
-		}
-		if out && err != nil {
-			return cHex(uint64(v)), true
-		}
-		size := map[string]int{"sigset": 8, "sigaction": 32, "stack": 24, "cpuset": int(ret)}[strings.TrimSuffix(kind, "out")]
-		b := make([]byte, size)
-		if t.CopyIn(v, b) != nil {
-			return cHex(uint64(v)), true
-		}
-		switch strings.TrimSuffix(kind, "out") {
-		case "sigset":
-			return fmtSigset(binary.LittleEndian.Uint64(b)), true
-		case "sigaction":
-			return fmtSigaction(b), true
-		case "stack":
-			return fmtStack(b), true
-		default:
-			return fmtCPUSet(b), true
-		}
+	case "sigset", "sigsetout":
+		return structArg(t, v, 8, kind == "sigsetout", err, func(b []byte) string { return fmtSigset(binary.LittleEndian.Uint64(b)) }), true
+	case "sigaction", "sigactionout":
+		return structArg(t, v, 32, kind == "sigactionout", err, fmtSigaction), true
+	case "stack", "stackout":
+		return structArg(t, v, 24, kind == "stackout", err, fmtStack), true
+	case "cpusetout":
+		return structArg(t, v, int(ret), true, err, fmtCPUSet), true
 	case "stat":
-		if err != nil {
-			return fmt.Sprintf("%#x", v), true
-		}
-		return statString(t, v), true
+		return structArg(t, v, 144, true, err, fmtStat), true
 	case "uname":
-		return `{sysname="Linux", nodename="oyako", ...}`, true
+		return structArg(t, v, 2*utsLen, true, err, fmtUtsname), true
 	case "pipefd":
-		var b [8]byte
-		if err != nil || t.CopyIn(v, b[:]) != nil {
-			return fmt.Sprintf("%#x", v), true
-		}
-		return fmt.Sprintf("[%d, %d]", int32(binary.LittleEndian.Uint32(b[:])), int32(binary.LittleEndian.Uint32(b[4:]))), true
+		return structArg(t, v, 8, true, err, fmtInts), true
 	case "prctl":
 		return enumMap(uint64(v), map[uint64]string{15: "PR_SET_NAME", 16: "PR_GET_NAME", 0x53564d41: "PR_SET_VMA"}), true
 	}
@@ -443,26 +403,6 @@ var cloneFlagNames = []flagName{{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400
 var rlimitNames = []string{"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
 	"RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME"}
 
-func flagString(v uint64, names []flagName, zero string) string {
-	var parts []string
-	if v&3 == 0 && len(names) > 0 && names[0].name == "O_WRONLY" {
-		parts = append(parts, "O_RDONLY")
-	}
-	for _, f := range names {
-		if v&f.v == f.v {
-			parts = append(parts, f.name)
-			v &^= f.v
-		}
-	}
-	if v != 0 {
-		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	if len(parts) == 0 {
-		return zero
-	}
-	return strings.Join(parts, "|")
-}
-
 func enumName(v uint64, names []string) string {
 	if v < uint64(len(names)) {
 		return names[v]
@@ -477,68 +417,29 @@ func enumMap(v uint64, names map[uint64]string) string {
 	return fmt.Sprintf("%#x", v)
 }
 
-func sigSuffix(s int) string {
-	if s == 0 {
-		return ""
-	}
-	return "|" + signals.Name(s)
-}
-
-func rlimitString(t *kernel.Task, addr uintptr) string {
-	if addr == 0 {
-		return "NULL"
-	}
-	var b [16]byte
-	if t.CopyIn(addr, b[:]) != nil {
-		return fmt.Sprintf("%#x", addr)
-	}
-	f := func(v uint64) string {
-		if v == ^uint64(0) {
-			return "RLIM64_INFINITY"
-		}
-		if v%1024 == 0 && v != 0 {
-			return fmt.Sprintf("%d*1024", v/1024)
-		}
-		return strconv.FormatUint(v, 10)
-	}
-	return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", f(binary.LittleEndian.Uint64(b[:])), f(binary.LittleEndian.Uint64(b[8:])))
-}
-
-func statString(t *kernel.Task, addr uintptr) string {
-	var b [144]byte
-	if t.CopyIn(addr, b[:]) != nil {
-		return fmt.Sprintf("%#x", addr)
-	}
-	mode := binary.LittleEndian.Uint32(b[24:])
-	typ := map[uint32]string{0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o060000: "S_IFBLK", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO"}[mode&0o170000]
-	s := fmt.Sprintf("{st_mode=%s|%#o", typ, mode&0o7777)
-	if mode&0o170000 == 0o020000 || mode&0o170000 == 0o060000 {
-		rdev := binary.LittleEndian.Uint64(b[40:])
-		s += fmt.Sprintf(", st_rdev=makedev(%#x, %#x)", rdev>>8&0xfff|rdev>>32&^0xfff, rdev&0xff|rdev>>12&^0xff)
-	} else {
-		s += fmt.Sprintf(", st_size=%d", int64(binary.LittleEndian.Uint64(b[48:])))
-	}
-	return s + ", ...}"
-}
-
 // ioctlArg formats ioctl's third argument for the console's requests:
 // the structure or integer it points to, read after the call.
 func ioctlArg(t *kernel.Task, req uint64, addr uintptr, err error) string {
-	var size int
-	var format func([]byte) string
-	in := false
 	switch req {
 	case 0x5401, 0x5402, 0x5403, 0x5404: // TCGETS, TCSETS*
-		size, format, in = 36, fmtTermios, req != 0x5401
+		return structArg(t, addr, 36, req == 0x5401, err, fmtTermios)
 	case 0x5413, 0x5414: // TIOCGWINSZ, TIOCSWINSZ
-		size, format, in = 8, fmtWinsize, req == 0x5414
+		return structArg(t, addr, 8, req == 0x5413, err, fmtWinsize)
 	case 0x540f, 0x5410, 0x541b: // TIOCGPGRP, TIOCSPGRP, FIONREAD
-		size, in = 4, req == 0x5410
-		format = func(b []byte) string { return "[" + strconv.Itoa(int(int32(binary.LittleEndian.Uint32(b)))) + "]" }
-	default:
-		return cHex(uint64(addr))
+		return structArg(t, addr, 4, req != 0x5410, err, fmtInts)
 	}
-	if err != nil && !in {
+	return cHex(uint64(addr))
+}
+
+// structArg shows the size bytes at addr with format, as strace shows a
+// structure argument: NULL for a null pointer, the address itself when it
+// cannot be read or when the structure is a result (out) of a call that
+// failed.
+func structArg(t *kernel.Task, addr uintptr, size int, out bool, err error, format func([]byte) string) string {
+	if addr == 0 {
+		return "NULL"
+	}
+	if out && err != nil {
 		return cHex(uint64(addr))
 	}
 	b := make([]byte, size)

@@ -1,6 +1,7 @@
 package syscalls
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -47,6 +48,79 @@ func flagList(v uint64, names []flagName, empty string) string {
 		return empty
 	}
 	return strings.Join(parts, "|")
+}
+
+// openFlags formats open(2) flags: the access mode always shows, so
+// O_RDONLY (zero) is named too.
+func openFlags(v uint64) string {
+	s := flagList(v, openFlagNames, "O_RDONLY")
+	if v&3 == 0 && v != 0 {
+		s = "O_RDONLY|" + s
+	}
+	return s
+}
+
+// fmtTimespec formats a struct timespec.
+func fmtTimespec(b []byte) string {
+	le := binary.LittleEndian
+	return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(le.Uint64(b)), int64(le.Uint64(b[8:])))
+}
+
+// fmtRlimit formats a struct rlimit (rlimit64), as strace shows sizes:
+// RLIM64_INFINITY, or a multiple of 1024 as N*1024.
+func fmtRlimit(b []byte) string {
+	f := func(v uint64) string {
+		if v == ^uint64(0) {
+			return "RLIM64_INFINITY"
+		}
+		if v%1024 == 0 && v != 0 {
+			return fmt.Sprintf("%d*1024", v/1024)
+		}
+		return strconv.FormatUint(v, 10)
+	}
+	le := binary.LittleEndian
+	return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", f(le.Uint64(b)), f(le.Uint64(b[8:])))
+}
+
+// fmtStat formats a struct stat abbreviated as strace does: the type and
+// mode, then the device number for device nodes or the size otherwise.
+func fmtStat(b []byte) string {
+	le := binary.LittleEndian
+	mode := le.Uint32(b[24:])
+	typ := map[uint32]string{0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o060000: "S_IFBLK", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO"}[mode&0o170000]
+	s := fmt.Sprintf("{st_mode=%s|%#o", typ, mode&0o7777)
+	if mode&0o170000 == 0o020000 || mode&0o170000 == 0o060000 {
+		rdev := le.Uint64(b[40:])
+		s += fmt.Sprintf(", st_rdev=makedev(%#x, %#x)", rdev>>8&0xfff|rdev>>32&^0xfff, rdev&0xff|rdev>>12&^0xff)
+	} else {
+		s += fmt.Sprintf(", st_size=%d", int64(le.Uint64(b[48:])))
+	}
+	return s + ", ...}"
+}
+
+// utsLen is the length of each field of struct utsname.
+const utsLen = 65
+
+// fmtUtsname formats the first two fields of a struct utsname, as strace
+// does without -v.
+func fmtUtsname(b []byte) string {
+	field := func(i int) string {
+		f := b[i*utsLen : (i+1)*utsLen]
+		if n := bytes.IndexByte(f, 0); n >= 0 {
+			f = f[:n]
+		}
+		return quote(f, utsLen)
+	}
+	return "{sysname=" + field(0) + ", nodename=" + field(1) + ", ...}"
+}
+
+// fmtInts formats an array of C ints: "[3, 4]".
+func fmtInts(b []byte) string {
+	var parts []string
+	for i := 0; i+4 <= len(b); i += 4 {
+		parts = append(parts, strconv.Itoa(int(int32(binary.LittleEndian.Uint32(b[i:])))))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // fmtSigset formats a 64-signal mask as strace does: "[INT TERM]", or,
@@ -174,7 +248,7 @@ func fmtFcntlArg(cmd, arg uint64) (s string, show bool) {
 	case fSetfd:
 		return flagList(arg, fdFlagNames, "0"), true
 	case fSetfl:
-		return flagString(arg, openFlagNames, "O_RDONLY"), true
+		return openFlags(arg), true
 	case fDupfd, fDupfdCloexec, 8:
 		return strconv.FormatInt(int64(int32(arg)), 10), true
 	}
@@ -188,7 +262,7 @@ func fmtFcntlRet(cmd, ret uint64) string {
 	case cmd == fGetfd && ret != 0:
 		return cHex(ret) + " (flags " + flagList(ret, fdFlagNames, "0") + ")"
 	case cmd == fGetfl:
-		return cHex(ret) + " (flags " + flagString(ret, openFlagNames, "O_RDONLY") + ")"
+		return cHex(ret) + " (flags " + openFlags(ret) + ")"
 	}
 	return strconv.FormatUint(ret, 10)
 }

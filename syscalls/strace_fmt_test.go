@@ -131,3 +131,26 @@ func TestFmtMisc(t *testing.T) {
 		}
 	}
 }
+
+func TestFmtStructs(t *testing.T) {
+	stat := make([]byte, 144)
+	binary.LittleEndian.PutUint32(stat[24:], 0o020600)
+	binary.LittleEndian.PutUint64(stat[40:], 0x501)
+	uts := make([]byte, 2*utsLen)
+	copy(uts, "Linux")
+	copy(uts[utsLen:], "oyako")
+	for got, want := range map[string]string{
+		openFlags(0):                            "O_RDONLY",
+		openFlags(0o2000000):                    "O_RDONLY|O_CLOEXEC",
+		openFlags(0o1101):                       "O_WRONLY|O_CREAT|O_TRUNC",
+		fmtRlimit(u64s(8<<20, ^uint64(0))):      "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}",
+		fmtTimespec(u64s(1, 500)):               "{tv_sec=1, tv_nsec=500}",
+		fmtStat(stat):                           "{st_mode=S_IFCHR|0600, st_rdev=makedev(0x5, 0x1), ...}",
+		fmtUtsname(uts):                         `{sysname="Linux", nodename="oyako", ...}`,
+		fmtInts([]byte{3, 0, 0, 0, 4, 0, 0, 0}): "[3, 4]",
+	} {
+		if got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
