@@ -23,11 +23,7 @@ func sysCreat(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr, error) {
-	path, err := pathArg(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	dir, err := baseDir(t, dirfd, path)
+	dir, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
@@ -232,11 +228,7 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 	if int(size) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
-	path, err := pathArg(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	dir, err := baseDir(t, dirfd, path)
+	dir, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}

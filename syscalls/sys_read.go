@@ -50,30 +50,35 @@ func readInto(t *kernel.Task, addr uintptr, n int, read func([]byte) (int, error
 		_, err := read(nil)
 		return 0, err
 	}
+	chunk := make([]byte, min(n, ioChunk))
 	total := 0
 	for total < n {
-		buf := make([]byte, min(n-total, ioChunk))
+		buf := chunk[:min(n-total, len(chunk))]
 		m, err := read(buf)
 		if m > 0 {
 			if cerr := t.CopyOut(addr+uintptr(total), buf[:m]); cerr != nil {
-				if total > 0 {
-					return uintptr(total), nil
-				}
-				return 0, cerr
+				return partial(total, cerr)
 			}
 			total += m
 		}
 		if err != nil {
-			if total > 0 {
-				return uintptr(total), nil
-			}
-			return 0, err
+			return partial(total, err)
 		}
 		if m < len(buf) {
 			break
 		}
 	}
 	return uintptr(total), nil
+}
+
+// partial is the result of a transfer that moved done bytes and then
+// failed with err: the count if any byte moved, else the error, as Linux
+// reports a short read or write.
+func partial(done int, err error) (uintptr, error) {
+	if done > 0 {
+		return uintptr(done), nil
+	}
+	return 0, err
 }
 
 // sysWrite implements write(2).
@@ -117,22 +122,17 @@ func writeFrom(t *kernel.Task, addr uintptr, n int, write func([]byte) (int, err
 		_, err := write(nil)
 		return 0, err
 	}
+	chunk := make([]byte, min(n, ioChunk))
 	total := 0
 	for total < n {
-		buf := make([]byte, min(n-total, ioChunk))
+		buf := chunk[:min(n-total, len(chunk))]
 		if err := t.CopyIn(addr+uintptr(total), buf); err != nil {
-			if total > 0 {
-				return uintptr(total), nil
-			}
-			return 0, err
+			return partial(total, err)
 		}
 		m, err := write(buf)
 		total += m
 		if err != nil {
-			if total > 0 {
-				return uintptr(total), nil
-			}
-			return 0, err
+			return partial(total, err)
 		}
 		if m < len(buf) {
 			break
@@ -197,10 +197,7 @@ func sysReadv(t *kernel.Task, a *Args) (uintptr, error) {
 		}
 		c := min(int(v.len), n-done)
 		if err := t.CopyOut(v.base, buf[done:done+c]); err != nil {
-			if done > 0 {
-				return uintptr(done), nil
-			}
-			return 0, err
+			return partial(done, err)
 		}
 		done += c
 	}

@@ -44,11 +44,18 @@ func getFile(t *kernel.Task, fd uintptr) (*fs.File, error) {
 
 // pathArg reads a path argument (EFAULT, ENAMETOOLONG as Linux's getname).
 func pathArg(t *kernel.Task, addr uintptr) (string, error) {
-	s, err := t.CopyInString(addr, fs.PathMax)
+	return t.CopyInString(addr, fs.PathMax)
+}
+
+// pathAt reads a path argument and finds the directory it is relative to
+// (the *at calls' dirfd and path pair).
+func pathAt(t *kernel.Task, dirfd, pathAddr uintptr) (fs.Dir, string, error) {
+	path, err := pathArg(t, pathAddr)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return s, nil
+	dir, err := baseDir(t, dirfd, path)
+	return dir, path, err
 }
 
 // baseDir returns the directory a relative path given with dirfd starts
