@@ -219,8 +219,11 @@ func (s *KernelSpace) Populate(addr, length uintptr) Err {
 
 // protPTE returns leaf flags for a protection: kernel-only, global, and
 // no-execute unless PROT_EXEC.
-func protPTE(prot uint32) PTE {
-	f := PTEGlobal
+func protPTE(prot uint32) PTE { return PTEGlobal | accessPTE(prot) }
+
+// accessPTE returns the write and no-execute bits for a protection.
+func accessPTE(prot uint32) PTE {
+	var f PTE
 	if prot&ProtWrite != 0 {
 		f |= PTEWrite
 	}

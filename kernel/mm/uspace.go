@@ -189,6 +189,29 @@ func (as *AddressSpace) overlaps(start, end uintptr) bool {
 	return i < len(as.vmas) && as.vmas[i].Start < end
 }
 
+// covered reports whether mappings cover all of [start, end).
+func (as *AddressSpace) covered(start, end uintptr) bool {
+	for a := start; a < end; {
+		v := as.find(a)
+		if v == nil {
+			return false
+		}
+		a = v.End
+	}
+	return true
+}
+
+// special reports whether a kernel-owned (Special) mapping overlaps
+// [start, end).
+func (as *AddressSpace) special(start, end uintptr) bool {
+	for _, v := range as.vmas {
+		if v.Special && v.Start < end && v.End > start {
+			return true
+		}
+	}
+	return false
+}
+
 // findFree returns the highest free range of length below top (Linux's
 // top-down unmapped-area search).
 func (as *AddressSpace) findFree(length, top uintptr) (uintptr, bool) {
@@ -400,10 +423,8 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 		if p.Flags&MapFixedNoreplace != 0 && as.overlaps(addr, addr+length) {
 			return 0, linuxerr.EEXIST
 		}
-		for _, v := range as.vmas {
-			if v.Special && v.Start < addr+length && v.End > addr {
-				return 0, linuxerr.ENOMEM
-			}
+		if as.special(addr, addr+length) {
+			return 0, linuxerr.ENOMEM
 		}
 	} else {
 		addr &^= PageSize - 1
@@ -432,10 +453,8 @@ func (as *AddressSpace) Unmap(addr, length uintptr) error {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	for _, v := range as.vmas {
-		if v.Special && v.Start < addr+length && v.End > addr {
-			return linuxerr.EINVAL
-		}
+	if as.special(addr, addr+length) {
+		return linuxerr.EINVAL
 	}
 	as.release(addr, addr+length)
 	as.carve(addr, addr+length)
@@ -456,6 +475,8 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	// In address order, as do_mprotect_pkey: a hole is ENOMEM, a
+	// kernel-owned mapping asked to be writable EACCES.
 	for a := addr; a < addr+length; {
 		v := as.find(a)
 		if v == nil {
@@ -503,14 +524,7 @@ func userPTE(prot uint32) PTE {
 	if prot == 0 {
 		return PTENoExec
 	}
-	f := PTEUser
-	if prot&ProtWrite != 0 {
-		f |= PTEWrite
-	}
-	if prot&ProtExec == 0 {
-		f |= PTENoExec
-	}
-	return f
+	return PTEUser | accessPTE(prot)
 }
 
 // SetBrk sets where the heap starts (after the program's bss).
@@ -680,12 +694,8 @@ func (as *AddressSpace) Discard(addr, length uintptr) error {
 	length = uintptr(PageAlignUp(uint64(length)))
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	for a := addr; a < addr+length; {
-		v := as.find(a)
-		if v == nil {
-			return linuxerr.ENOMEM
-		}
-		a = v.End
+	if !as.covered(addr, addr+length) {
+		return linuxerr.ENOMEM
 	}
 	as.release(addr, addr+length)
 	return nil
