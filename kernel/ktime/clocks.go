@@ -31,9 +31,11 @@ func Clock(clk int32) (ns int64, ok bool) {
 	case ClockMonotonic, ClockMonotonicRaw, ClockBoottime, ClockBoottimeAlarm:
 		return Now(), true
 	case ClockMonotonicCoarse:
-		return Coarse(), true
+		mono, _ := coarse()
+		return mono, true
 	case ClockRealtimeCoarse:
-		return Coarse() + realtimeOffset.Load(), true
+		mono, off := coarse()
+		return mono + off, true
 	}
 	return 0, false
 }

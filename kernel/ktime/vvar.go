@@ -37,14 +37,28 @@ const VVarRDTSCP = 1
 // and so their resolution: Linux's tick at HZ=250.
 const CoarseTick = 4_000_000
 
+// The page must fit in one page.
+var _ [4096 - unsafe.Sizeof(VVar{})]byte
+
 // vvar points at the published page once Publish has run.
 var vvar *VVar
+
+// writeBegin and writeEnd bracket an update of the page: the seqcount's
+// writer side. Interrupts must be off between them (one CPU: nothing else
+// writes).
+//
+//go:nosplit
+func (p *VVar) writeBegin() { atomic.StoreUint32(&p.Seq, p.Seq+1) }
+
+//go:nosplit
+func (p *VVar) writeEnd() { atomic.StoreUint32(&p.Seq, p.Seq+1) }
 
 // Publish makes p the vvar page and fills it in; from then on the kernel
 // keeps it current. rdtscp says whether the vDSO may use RDTSCP for getcpu.
 func Publish(p *VVar, rdtscp bool) {
 	flags := amd64.SaveFlagsCli()
-	p.Seq = 1
+	p.Seq = 0
+	p.writeBegin()
 	p.TSCBase, p.Mult, p.Shift = tscBase, mult, uint32(shift)
 	p.Flags = 0
 	if rdtscp {
@@ -53,7 +67,7 @@ func Publish(p *VVar, rdtscp bool) {
 	p.RealtimeOffset = realtimeOffset.Load()
 	p.CoarseMono = Now()
 	p.CoarseRes = CoarseTick
-	atomic.StoreUint32(&p.Seq, 2)
+	p.writeEnd()
 	vvar = p
 	amd64.RestoreFlags(flags)
 }
@@ -65,9 +79,9 @@ func setRealtimeOffset(off int64) {
 		return
 	}
 	flags := amd64.SaveFlagsCli()
-	atomic.StoreUint32(&p.Seq, p.Seq+1)
+	p.writeBegin()
 	p.RealtimeOffset = off
-	atomic.StoreUint32(&p.Seq, p.Seq+1)
+	p.writeEnd()
 	amd64.RestoreFlags(flags)
 }
 
@@ -81,35 +95,33 @@ func Tick(now int64) {
 	if p == nil || now <= p.CoarseMono {
 		return
 	}
-	atomic.StoreUint32(&p.Seq, p.Seq+1)
+	p.writeBegin()
 	p.CoarseMono = now
-	atomic.StoreUint32(&p.Seq, p.Seq+1)
-	lastTick.Store(now)
+	p.writeEnd()
 }
-
-// lastTick is when the coarse clocks last advanced.
-var lastTick atomic.Int64
 
 // NextTick returns when the coarse clocks should next advance.
 //
 //go:nosplit
-func NextTick() int64 { return lastTick.Load() + CoarseTick }
+func NextTick() int64 {
+	if p := vvar; p != nil {
+		return p.CoarseMono + CoarseTick
+	}
+	return CoarseTick
+}
 
-// Coarse returns CLOCK_MONOTONIC_COARSE: the monotonic time at the last
-// tick, the same value the vDSO reads.
-func Coarse() int64 {
+// coarse returns the coarse monotonic time and the realtime offset, read
+// together as the vDSO reads them.
+func coarse() (mono, realtimeOff int64) {
 	p := vvar
 	if p == nil {
-		return Now()
+		return Now(), realtimeOffset.Load()
 	}
 	for {
 		seq := atomic.LoadUint32(&p.Seq)
-		v := p.CoarseMono
+		mono, realtimeOff = p.CoarseMono, p.RealtimeOffset
 		if seq&1 == 0 && atomic.LoadUint32(&p.Seq) == seq {
-			return v
+			return mono, realtimeOff
 		}
 	}
 }
-
-// vvarSize is the size of VVar, which must fit in its page.
-const vvarSize = unsafe.Sizeof(VVar{})
