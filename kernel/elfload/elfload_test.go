@@ -30,7 +30,8 @@ func buildC(t *testing.T, flags ...string) string {
 	return out
 }
 
-func check(t *testing.T, path string, wantType uint16) *Image {
+// parseFile parses the ELF file at path, failing the test on an error.
+func parseFile(t *testing.T, path string) *Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -41,6 +42,12 @@ func check(t *testing.T, path string, wantType uint16) *Image {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+func check(t *testing.T, path string, wantType uint16) *Image {
+	t.Helper()
+	img := parseFile(t, path)
 	ef, _ := elf.Open(path)
 	defer ef.Close()
 	bias := uint64(0)
@@ -87,16 +94,7 @@ func TestStaticPIE(t *testing.T) {
 }
 
 func TestDynamicHasInterp(t *testing.T) {
-	f, err := os.Open(buildC(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := Parse(f, dynBase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Interp != "/lib64/ld-linux-x86-64.so.2" {
+	if img := parseFile(t, buildC(t)); img.Interp != "/lib64/ld-linux-x86-64.so.2" {
 		t.Fatalf("interp %q", img.Interp)
 	}
 }
@@ -106,13 +104,7 @@ func TestGoBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, _ := os.Open(exe)
-	defer f.Close()
-	img, err := Parse(f, dynBase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Entry == 0 || len(img.Segments) < 2 {
+	if img := parseFile(t, exe); img.Entry == 0 || len(img.Segments) < 2 {
 		t.Fatalf("%+v", img)
 	}
 }
