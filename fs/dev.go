@@ -51,6 +51,13 @@ func (zeroOps) Read(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
 }
 func (zeroOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
 
+// IsZeroDevice reports whether f is an open /dev/zero (whose mappings
+// are anonymous memory).
+func IsZeroDevice(f *File) bool {
+	_, ok := f.ops.(zeroOps)
+	return ok
+}
+
 // fullOps is /dev/full.
 type fullOps struct{ zeroOps }
 

@@ -97,6 +97,9 @@ func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 	f := &File{Inode: inode, Path: path, ops: ops}
 	f.flags.Store(flags &^ O_CLOEXEC)
 	f.refs.Store(1)
+	if r, ok := inode.(refCounted); ok {
+		r.IncRef()
+	}
 	return f
 }
 
@@ -115,6 +118,9 @@ func (f *File) DecRef() {
 		}
 		if r, ok := f.ops.(Releaser); ok {
 			r.Release(f)
+		}
+		if r, ok := f.Inode.(refCounted); ok {
+			r.DecRef()
 		}
 	}
 }

@@ -71,17 +71,22 @@ type Attr struct {
 	Rdev    uint64
 	Size    int64
 	Blksize int64
+	Blocks  int64 // 512-byte units allocated
 	Atime   time.Time
 	Mtime   time.Time
 	Ctime   time.Time
 }
 
-// Blocks returns st_blocks: 512-byte units allocated.
-func (a *Attr) Blocks() int64 { return (a.Size + 511) / 512 }
-
 // Inode is a file system object.
 type Inode interface {
 	Attr() Attr
+}
+
+// refCounted is an inode that an open file description keeps alive (a
+// ramfs file's data outlives its last name while it is open).
+type refCounted interface {
+	IncRef()
+	DecRef()
 }
 
 // Dirent is a directory entry.

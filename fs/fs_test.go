@@ -3,12 +3,20 @@ package fs
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs/cpio"
+	"oyako/kernel/mm"
 )
+
+// TestMain gives the tests memory for ramfs files' pages.
+func TestMain(m *testing.M) {
+	mm.UseHostMemory(64 << 20)
+	os.Exit(m.Run())
+}
 
 // testCtx is a caller with a flat user memory.
 type testCtx struct {

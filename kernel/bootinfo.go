@@ -74,3 +74,14 @@ func (b *BootInfo) imagePhys() mm.Range {
 	}
 	return r
 }
+
+// ramTop returns the end of the highest RAM range.
+func (b *BootInfo) ramTop() uint64 {
+	var top uint64
+	for _, r := range b.Mem[:b.NMem] {
+		if r.Type == MemRAM && r.Base+r.Size > top {
+			top = r.Base + r.Size
+		}
+	}
+	return top
+}

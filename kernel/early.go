@@ -43,6 +43,7 @@ func EarlyInit() {
 	mm.UseDirectMap()
 	enableCR4Features()
 	mm.Kernel.Init(pt, mm.RuntimeBase, mm.RuntimeBase+mm.RuntimeSize)
+	check(mm.InitFrameRefs(Boot.ramTop()), "frame reference counts")
 
 	c := amd64.InitCPU(0, istStacks(0))
 	amd64.InitFPU(c)
@@ -101,16 +102,11 @@ func initFrames() {
 func buildKernelPageTable() mm.PageTable {
 	pt, err := mm.NewPageTable()
 	check(err, "page table root")
-	for _, base := range [...]uintptr{mm.DirectMapBase, mm.RuntimeBase, mm.StackBase, mm.KernelBase} {
+	for _, base := range [...]uintptr{mm.DirectMapBase, mm.RuntimeBase, mm.StackBase, mm.FrameRefBase, mm.KernelBase} {
 		check(pt.Precreate(base), "kernel PML4 entry")
 	}
 
-	var top uint64
-	for _, r := range Boot.Mem[:Boot.NMem] {
-		if r.Type == MemRAM && r.Base+r.Size > top {
-			top = r.Base + r.Size
-		}
-	}
+	top := Boot.ramTop()
 	size := uint64(mm.HugeSize)
 	if amd64.CPU.Has(amd64.FeaturePDPE1GB) {
 		size = mm.GigaSize

@@ -27,31 +27,6 @@ const (
 	maxArgs      = 0x7fffffff
 )
 
-// segmentBacking is a file-backed segment's contents: the file's bytes up
-// to filesz, zeros after (the rest of the last page and the bss).
-type segmentBacking struct {
-	r          io.ReaderAt
-	start, end int64 // file range of the segment
-}
-
-func (s *segmentBacking) ReadAt(p []byte, off int64) (int, error) {
-	clear(p)
-	if off >= s.end {
-		return len(p), nil
-	}
-	n := int64(len(p))
-	if off+n > s.end {
-		n = s.end - off
-	}
-	if off < s.start {
-		return len(p), nil
-	}
-	if _, err := s.r.ReadAt(p[:n], off); err != nil && err != io.EOF {
-		return 0, err
-	}
-	return len(p), nil
-}
-
 // regularReader reads a regular file.
 type regularReader struct{ f fs.Regular }
 
@@ -93,24 +68,15 @@ func loadProgram(c fs.Ctx, cwd fs.Dir, path string) (*mm.AddressSpace, *elfload.
 	if err != nil {
 		return nil, nil, "", err
 	}
+	obj, ok := reg.(mm.Object)
+	if !ok {
+		return nil, nil, "", linuxerr.EACCES
+	}
 	abs := absPath(cwd, path)
 	for _, s := range img.Segments {
-		start := uintptr(s.Vaddr) &^ (mm.PageSize - 1)
-		fileEnd := uintptr(mm.PageAlignUp(s.Vaddr + s.Filesz))
-		memEnd := uintptr(mm.PageAlignUp(s.Vaddr + s.Memsz))
-		pageOff := s.Off - int64(s.Vaddr-uint64(start))
-		if fileEnd > start {
-			b := &segmentBacking{r: r, start: pageOff, end: s.Off + int64(s.Filesz)}
-			if _, err := as.Map(mm.MapParams{Addr: start, Length: fileEnd - start, Prot: s.Prot, Flags: mm.MapPrivate | mm.MapFixed, Backing: b, Off: pageOff, Name: abs}); err != nil {
-				as.DecRef(nil)
-				return nil, nil, "", err
-			}
-		}
-		if memEnd > fileEnd {
-			if _, err := as.Map(mm.MapParams{Addr: fileEnd, Length: memEnd - fileEnd, Prot: s.Prot, Flags: mm.MapPrivate | mm.MapAnonymous | mm.MapFixed}); err != nil {
-				as.DecRef(nil)
-				return nil, nil, "", err
-			}
+		if err := mapSegment(as, obj, s, abs); err != nil {
+			as.DecRef(nil)
+			return nil, nil, "", err
 		}
 	}
 	as.SetBrk(uintptr(img.BrkStart))
@@ -120,6 +86,34 @@ func loadProgram(c fs.Ctx, cwd fs.Dir, path string) (*mm.AddressSpace, *elfload.
 		return nil, nil, "", err
 	}
 	return as, img, abs, nil
+}
+
+// mapSegment maps a PT_LOAD segment as binfmt_elf's elf_load does: the
+// file's pages privately (shared with the file until written), the rest
+// of the last file page cleared if the segment is writable (padzero), and
+// anonymous zero pages for the bss beyond.
+func mapSegment(as *mm.AddressSpace, obj mm.Object, s elfload.Segment, name string) error {
+	start := uintptr(s.Vaddr) &^ (mm.PageSize - 1)
+	fileEnd := uintptr(mm.PageAlignUp(s.Vaddr + s.Filesz))
+	memEnd := uintptr(mm.PageAlignUp(s.Vaddr + s.Memsz))
+	pageOff := s.Off - int64(s.Vaddr-uint64(start))
+	if fileEnd > start {
+		if _, err := as.Map(mm.MapParams{Addr: start, Length: fileEnd - start, Prot: s.Prot, Flags: mm.MapPrivate | mm.MapFixed, Obj: obj, Off: pageOff, Name: name}); err != nil {
+			return err
+		}
+		if s.Memsz > s.Filesz && s.Prot&mm.ProtWrite != 0 {
+			zeroStart := uintptr(s.Vaddr + s.Filesz)
+			if err := as.ZeroOut(zeroStart, int(fileEnd-zeroStart)); err != nil {
+				return err
+			}
+		}
+	}
+	if memEnd > fileEnd {
+		if _, err := as.Map(mm.MapParams{Addr: fileEnd, Length: memEnd - fileEnd, Prot: s.Prot, Flags: mm.MapPrivate | mm.MapAnonymous | mm.MapFixed}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // absPath makes path absolute against cwd (lexically).
@@ -247,6 +241,8 @@ func RandomBytes(b []byte) {
 		}
 	}
 }
+
+func init() { mm.FlushTLB = sched.FlushCR3 }
 
 // dropAddressSpace makes sure no thread runs on a page table about to be
 // freed.

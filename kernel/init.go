@@ -25,7 +25,9 @@ func Initramfs() []byte {
 }
 
 // SetupRoot builds the root file system from the initramfs (which may be
-// nil) and the console.
+// nil) and the console. The files' contents are copied into the ramfs, so
+// the archive's memory goes back to the frame allocator afterwards, as
+// Linux frees the initrd once unpacked.
 func SetupRoot(initramfs []byte) error {
 	fs.RandomSource = RandomBytes
 	r, err := fs.NewRoot(initramfs, Console, Procs)
@@ -33,6 +35,10 @@ func SetupRoot(initramfs []byte) error {
 		return err
 	}
 	Root = r
+	if initramfs != nil && Boot.NModules > 0 {
+		m := Boot.Modules[0]
+		mm.AddFreeRange(m.Base, m.End)
+	}
 	return nil
 }
 

@@ -213,7 +213,7 @@ func (p *Process) Maps() string {
 			perm[3] = 's'
 		}
 		off := v.Off
-		if v.Backing == nil {
+		if v.Obj == nil {
 			off = 0
 		}
 		line := fmt.Sprintf("%08x-%08x %s %08x 00:00 0", v.Start, v.End, perm, off)

@@ -56,7 +56,7 @@ func statBytes(at fs.Attr) []byte {
 	putU64(b, 40, at.Rdev)
 	putU64(b, 48, uint64(at.Size))
 	putU64(b, 56, uint64(at.Blksize))
-	putU64(b, 64, uint64(at.Blocks()))
+	putU64(b, 64, uint64(at.Blocks))
 	for i, tm := range [3]int64{at.Atime.UnixNano(), at.Mtime.UnixNano(), at.Ctime.UnixNano()} {
 		putU64(b, 72+16*i, uint64(tm/1e9))
 		putU64(b, 80+16*i, uint64(tm%1e9))
@@ -162,7 +162,7 @@ func sysStatx(t *kernel.Task, a *Args) (uintptr, error) {
 	putU16(b, 28, uint16(at.Mode))
 	putU64(b, 32, at.Ino)
 	putU64(b, 40, uint64(at.Size))
-	putU64(b, 48, uint64(at.Blocks()))
+	putU64(b, 48, uint64(at.Blocks))
 	for i, tm := range [4]int64{at.Atime.UnixNano(), 0, at.Ctime.UnixNano(), at.Mtime.UnixNano()} {
 		if i == 1 {
 			continue // no birth time (STATX_BTIME not in the mask)

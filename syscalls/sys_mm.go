@@ -5,7 +5,6 @@ import (
 
 	"oyako/fs"
 	"oyako/kernel"
-	"oyako/kernel/klog"
 	"oyako/kernel/mm"
 )
 
@@ -27,17 +26,40 @@ const (
 		mapLocked | mapNoreserve | mapPopulate | mapNonblock | mm.MapStack | mm.MapFixedNoreplace
 )
 
-// fileBacking reads a mapped file.
-type fileBacking struct{ f fs.Regular }
-
-func (b fileBacking) ReadAt(p []byte, off int64) (int, error) {
-	n, err := b.f.ReadAt(p, off)
-	clear(p[n:])
-	return len(p), err
+// mapFile fills in p for a mapping of the open file f (do_mmap's file
+// checks): a regular file's pages are the mapping's object; /dev/zero
+// maps anonymous memory. Access is checked against f's open mode.
+func mapFile(f *fs.File, p *mm.MapParams) error {
+	if f.Flags()&fs.O_PATH != 0 {
+		return linuxerr.EBADF
+	}
+	shared := p.Flags&mm.MapShared != 0
+	if !f.Readable() {
+		return linuxerr.EACCES
+	}
+	if shared && p.Prot&mm.ProtWrite != 0 && (!f.Writable() || f.Flags()&fs.O_APPEND != 0) {
+		return linuxerr.EACCES
+	}
+	if fs.IsZeroDevice(f) {
+		// mmap of /dev/zero: private is anonymous memory, shared a new
+		// shmem region (mmap_zero).
+		p.Flags |= mm.MapAnonymous
+		p.Off = 0
+		return nil
+	}
+	obj, ok := f.Inode.(mm.Object)
+	if !ok || f.Ops() != nil {
+		return linuxerr.ENODEV
+	}
+	p.Obj = obj
+	p.Name = f.Path
+	p.NoWrite = shared && !f.Writable()
+	return nil
 }
 
-// sysMmap implements mmap(2): anonymous memory, and private (and
-// read-only shared) mappings of regular files.
+// sysMmap implements mmap(2): anonymous memory, private and shared, and
+// mappings of regular files, private (copy-on-write) and shared (the
+// file's own pages).
 func sysMmap(t *kernel.Task, a *Args) (uintptr, error) {
 	addr, length, prot, flags, fd, off := a[0], a[1], uint32(a[2]), uint32(a[3]), a[4], int64(a[5])
 	typ := flags & mapTypeMask
@@ -59,21 +81,9 @@ func sysMmap(t *kernel.Task, a *Args) (uintptr, error) {
 			return 0, err
 		}
 		defer f.DecRef()
-		reg, ok := f.Inode.(fs.Regular)
-		if !ok || f.Ops() != nil {
-			return 0, linuxerr.ENODEV
+		if err := mapFile(f, &p); err != nil {
+			return 0, err
 		}
-		if !f.Readable() {
-			return 0, linuxerr.EACCES
-		}
-		if flags&mm.MapShared != 0 && prot&mm.ProtWrite != 0 {
-			// Writes through a shared file mapping would have to reach the
-			// file; oyako does not write mappings back yet.
-			klog.Log("oyako: mmap: writable MAP_SHARED file mappings are not supported (ENODEV)")
-			return 0, linuxerr.ENODEV
-		}
-		p.Backing = fileBacking{reg}
-		p.Name = f.Path
 	} else {
 		p.Off = 0
 	}

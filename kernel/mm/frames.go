@@ -76,6 +76,20 @@ func addFree(f *frameAllocator, base, end uint64, reserved []Range) {
 	}
 }
 
+// AddFreeRange gives the allocator [base, end), rounded inward to whole
+// pages: memory reserved at boot that is no longer needed, such as the
+// initramfs once unpacked (Linux's free_initrd_mem). It returns the
+// number of frames added.
+func AddFreeRange(base, end uint64) uint64 {
+	f := &frames
+	flags := f.lock.Lock()
+	before := f.total
+	addFree(f, PageAlignUp(base), PageAlignDown(end), nil)
+	n := f.total - before
+	f.lock.Unlock(flags)
+	return n
+}
+
 // AllocFrame returns a frame's physical address. Its contents are undefined.
 func AllocFrame() (uint64, Err) {
 	f := &frames

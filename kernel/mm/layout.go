@@ -37,6 +37,11 @@ const (
 	StackBase = 0xffffe90000000000
 	StackSize = 512 << 30
 
+	// FrameRefBase holds the frames' reference counts (frameref.go), one
+	// 32-bit slot per physical frame, like Linux's vmemmap.
+	FrameRefBase = 0xffffea0000000000
+	FrameRefSize = 1 << 30
+
 	// MMIOBase..MMIOBase+MMIOSize is the window of device registers (IOAPIC
 	// at 0xfec00000, LAPIC at 0xfee00000) that the tamago drivers address
 	// with 32-bit physical addresses. It is identity mapped, supervisor

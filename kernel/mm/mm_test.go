@@ -2,24 +2,15 @@ package mm
 
 import (
 	"testing"
-	"unsafe"
 )
 
 // fakeRAM points physical addresses [ramBase, ramBase+size) at host memory
 // and gives them to the frame allocator.
-const ramBase = 0x100000
-
-var ramBuf []byte
+const ramBase = hostRAMBase
 
 func fakeRAM(t *testing.T, size int) {
 	t.Helper()
-	hostTest = true
-	ramBuf = make([]byte, size+PageSize)
-	base := (uintptr(unsafe.Pointer(&ramBuf[0])) + PageSize - 1) &^ (PageSize - 1)
-	physBase = base - ramBase
-	physLimit = 1 << 62
-	frames = frameAllocator{}
-	InitFrames([]Range{{ramBase, ramBase + uint64(size)}}, nil)
+	UseHostMemory(size)
 }
 
 func TestFramesReserveAndReuse(t *testing.T) {

@@ -224,3 +224,56 @@ func (pt PageTable) Precreate(va uintptr) Err {
 	*e = PTE(pa) | tableFlags(va)
 	return OK
 }
+
+// leafTables calls fn with each existing last-level table (512 4 KiB
+// entries) that covers part of [start, end) of the lower half, and the
+// address its first entry maps. Absent tables are skipped whole, so
+// sparse ranges cost little.
+func (pt PageTable) leafTables(start, end uintptr, fn func(base uintptr, t *[512]PTE)) {
+	leafWalk(table(pt.Root), levelPML4, 0, start, end, fn)
+}
+
+func leafWalk(t *[512]PTE, level int, base, start, end uintptr, fn func(uintptr, *[512]PTE)) {
+	size := uintptr(1) << shiftOf(level)
+	i := 0
+	if start > base {
+		i = int((start - base) / size)
+	}
+	for ; i < 512; i++ {
+		lo := base + uintptr(i)*size
+		if lo >= end || level == levelPML4 && i >= 256 {
+			return
+		}
+		e := t[i]
+		if !e.Present() || e&PTEHuge != 0 {
+			continue
+		}
+		if level == levelPD {
+			fn(lo, table(e.Addr()))
+		} else {
+			leafWalk(table(e.Addr()), level-1, lo, start, end, fn)
+		}
+	}
+}
+
+// leafTable returns the last-level table covering va, creating the
+// tables above it when create is set.
+func (pt PageTable) leafTable(va uintptr, create bool) (*[512]PTE, Err) {
+	e, err := pt.walk(va, levelPD, create)
+	if err != OK {
+		return nil, err
+	}
+	if !e.Present() {
+		if !create {
+			return nil, ErrNotFound
+		}
+		pa, err := AllocZeroedFrame()
+		if err != OK {
+			return nil, err
+		}
+		*e = PTE(pa) | tableFlags(va)
+	} else if *e&PTEHuge != 0 {
+		return nil, ErrExists
+	}
+	return table(e.Addr()), OK
+}

@@ -42,22 +42,22 @@ const (
 	mmapMin = 0x10000
 )
 
-// Backing is the source of a file-backed mapping's contents.
-type Backing interface {
-	ReadAt(p []byte, off int64) (int, error)
-}
-
 // VMA is a virtual memory area (struct vm_area_struct).
 type VMA struct {
 	Start, End uintptr
 	Prot       uint32 // ProtRead|ProtWrite|ProtExec
 	Flags      uint32 // MapShared or MapPrivate, MapAnonymous, MapGrowsDown
-	Backing    Backing
-	Off        int64 // file offset of Start
+	// Obj holds the pages of a file mapping or a shared anonymous one;
+	// nil for private anonymous memory. Off is the object offset of Start.
+	Obj Object
+	Off int64
 	// Name is what /proc/PID/maps shows: a path, [heap], [stack], [vdso].
 	Name string
 	// Special marks mappings the kernel owns (vDSO): not unmappable.
 	Special bool
+	// NoWrite marks a shared mapping of a file opened read-only: it can
+	// never become writable (Linux's VMA without VM_MAYWRITE).
+	NoWrite bool
 }
 
 // AddressSpace is a process's memory.
@@ -69,8 +69,10 @@ type AddressSpace struct {
 	brk      uintptr
 	id       uint64
 	refs     atomic.Int32
-	// Faults counts pages filled on demand.
-	Faults atomic.Uint64
+	// Faults counts pages filled on demand; CowCopies the pages a write
+	// after fork had to copy.
+	Faults    atomic.Uint64
+	CowCopies atomic.Uint64
 }
 
 var asIDs atomic.Uint64
@@ -118,7 +120,8 @@ func (as *AddressSpace) ID() uint64 { return as.id }
 // Root returns the page table root (for CR3).
 func (as *AddressSpace) Root() uint64 { return as.pt.Root }
 
-// IncRef takes a reference (a thread sharing the address space).
+// IncRef takes a reference (a thread or a CLONE_VM process sharing the
+// address space).
 func (as *AddressSpace) IncRef() { as.refs.Add(1) }
 
 // DecRef drops a reference; the last one frees every page and page table.
@@ -132,12 +135,66 @@ func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	free := func(_ uintptr, pa uint64) { freeUnpinned(pa) }
+	free := func(_ uintptr, pa uint64) { PutFrame(pa) }
 	// Not the MMIO window: its page tables are the kernel's.
 	as.pt.UnmapRange(0, MMIOBase, free)
 	as.pt.UnmapRange(MMIOBase+MMIOSize, UserTop, free)
 	freeTables(as.pt.Root, levelPML4, 0)
+	for _, v := range as.vmas {
+		v.drop()
+	}
 	as.vmas = nil
+}
+
+// Fork returns a copy of the address space for a child process (fork(2),
+// Linux's dup_mmap and copy_page_range): the child gets the same
+// mappings; pages of shared mappings are shared, and private pages are
+// shared too but made read-only in both, so that the first write on
+// either side copies the page (copy-on-write). Nothing but page tables
+// is copied now.
+func (as *AddressSpace) Fork() (*AddressSpace, error) {
+	child, err := NewAddressSpace()
+	if err != nil {
+		return nil, err
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	child.brkStart, child.brk = as.brkStart, as.brk
+	var failed bool
+	for _, v := range as.vmas {
+		child.vmas = append(child.vmas, v.clone())
+		private := v.Flags&MapShared == 0
+		as.pt.leafTables(v.Start, v.End, func(base uintptr, t *[512]PTE) {
+			var ct *[512]PTE
+			for i := range t {
+				va := base + uintptr(i)*PageSize
+				if failed || va < v.Start || va >= v.End || !t[i].Present() {
+					continue
+				}
+				if ct == nil {
+					var err Err
+					if ct, err = child.pt.leafTable(va, true); err != OK {
+						failed = true
+						return
+					}
+				}
+				e := t[i]
+				GetFrame(e.Addr())
+				if private && e&PTEWrite != 0 {
+					e &^= PTEWrite
+					t[i] = e
+				}
+				ct[i] = e
+			}
+		})
+	}
+	// The parent's pages lost write access: forget cached translations.
+	as.flushTLB()
+	if failed {
+		child.DecRef(nil)
+		return nil, linuxerr.ENOMEM
+	}
+	return child, nil
 }
 
 // freeTables frees the page-table pages of the lower half under the table
@@ -244,6 +301,22 @@ func (as *AddressSpace) findFree(length, top uintptr) (uintptr, bool) {
 	return 0, false
 }
 
+// clone returns a copy of v that holds its own reference to v's object.
+func (v *VMA) clone() *VMA {
+	c := *v
+	if c.Obj != nil {
+		c.Obj.IncMapRef()
+	}
+	return &c
+}
+
+// drop releases v's reference to its object.
+func (v *VMA) drop() {
+	if v.Obj != nil {
+		v.Obj.DecMapRef()
+	}
+}
+
 // carve removes [start, end) from the VMAs, splitting partial overlaps.
 func (as *AddressSpace) carve(start, end uintptr) {
 	var out []*VMA
@@ -253,20 +326,23 @@ func (as *AddressSpace) carve(start, end uintptr) {
 			continue
 		}
 		if v.Start < start {
-			l := *v
+			l := v.clone()
 			l.End = start
-			out = append(out, &l)
+			out = append(out, l)
 		}
 		if v.End > end {
-			r := *v
+			r := v.clone()
 			r.Off += int64(end - v.Start)
 			r.Start = end
-			out = append(out, &r)
+			out = append(out, r)
 		}
+		v.drop()
 	}
 	as.vmas = out
 }
 
+// insert adds v, which overlaps nothing and whose object reference the
+// address space takes over.
 func (as *AddressSpace) insert(v *VMA) {
 	i := sort.Search(len(as.vmas), func(i int) bool { return as.vmas[i].Start >= v.Start })
 	as.vmas = append(as.vmas, nil)
@@ -278,35 +354,43 @@ func (as *AddressSpace) insert(v *VMA) {
 // merge joins the VMA at i with equal, contiguous neighbours.
 func (as *AddressSpace) merge(i int) {
 	mergeable := func(a, b *VMA) bool {
-		return a.End == b.Start && a.Prot == b.Prot && a.Flags == b.Flags && a.Name == b.Name && !a.Special && !b.Special &&
-			a.Backing == b.Backing && (a.Backing == nil || a.Off+int64(a.End-a.Start) == b.Off)
+		return a.End == b.Start && a.Prot == b.Prot && a.Flags == b.Flags && a.Name == b.Name && !a.Special && !b.Special && a.NoWrite == b.NoWrite &&
+			a.Obj == b.Obj && (a.Obj == nil || a.Off+int64(a.End-a.Start) == b.Off)
 	}
 	if i+1 < len(as.vmas) && mergeable(as.vmas[i], as.vmas[i+1]) {
 		as.vmas[i].End = as.vmas[i+1].End
+		as.vmas[i+1].drop()
 		as.vmas = append(as.vmas[:i+1], as.vmas[i+2:]...)
 	}
 	if i > 0 && mergeable(as.vmas[i-1], as.vmas[i]) {
 		as.vmas[i-1].End = as.vmas[i].End
+		as.vmas[i].drop()
 		as.vmas = append(as.vmas[:i], as.vmas[i+1:]...)
 	}
 }
 
-// release unmaps and frees the pages of [start, end); frames shared by
-// every process (PinFrame) are unmapped but not freed.
+// release unmaps [start, end) and puts the frames that backed it.
 func (as *AddressSpace) release(start, end uintptr) {
 	as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
 		invlpg(va)
-		freeUnpinned(pa)
+		PutFrame(pa)
 	})
 }
 
-// freeUnpinned frees a frame a user page table let go of, unless every
-// process shares it.
-func freeUnpinned(pa uint64) {
-	if !isPinned(pa) {
-		FreeFrame(pa)
+// flushTLB makes every CPU forget the address space's translations after
+// a change that narrowed access to many pages (fork's write protection).
+// It is the one place a TLB shootdown will hook into once there are
+// several CPUs; with one CPU, only a loaded page table can have entries
+// (a CR3 switch flushes the rest).
+func (as *AddressSpace) flushTLB() {
+	if FlushTLB != nil {
+		FlushTLB(as.pt.Root)
 	}
 }
+
+// FlushTLB flushes the TLB entries of page table root wherever it is
+// loaded (set by the kernel, which knows the CPUs; nil in host tests).
+var FlushTLB func(root uint64)
 
 // pinned are frames the kernel maps into every process (the vDSO and its
 // vvar page): unmapping them from one process must not free them.
@@ -383,15 +467,20 @@ type MapParams struct {
 	Addr, Length uintptr
 	Prot         uint32
 	Flags        uint32
-	Backing      Backing
-	Off          int64
-	Name         string
-	Special      bool
+	// Obj is the mapped object (a file's pages), nil for anonymous
+	// memory; Off is the offset in it. A shared anonymous mapping gets a
+	// new Shmem object.
+	Obj     Object
+	Off     int64
+	Name    string
+	Special bool
+	NoWrite bool
 }
 
 // Map implements mmap(2)'s address-space part: it validates, picks the
 // address (MAP_FIXED, a free hint, or top-down below MmapBase), replaces
 // what MAP_FIXED overlaps, and records the VMA. Pages come on first touch.
+// The mapping takes its own reference to p.Obj.
 func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 	if p.Length == 0 || p.Prot&^protMask != 0 {
 		return 0, linuxerr.EINVAL
@@ -438,7 +527,16 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 	as.release(addr, addr+length)
 	as.carve(addr, addr+length)
 	flags := p.Flags & (MapShared | MapPrivate | MapAnonymous | MapGrowsDown)
-	as.insert(&VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Backing: p.Backing, Off: p.Off, Name: p.Name, Special: p.Special})
+	obj, name := p.Obj, p.Name
+	if obj == nil && flags&MapShared != 0 {
+		// shmem_zero_setup: a shared anonymous mapping is a mapping of an
+		// unnamed shmem file, which /proc/PID/maps shows as such.
+		obj, name = NewShmem(int64(length)), "/dev/zero (deleted)"
+	}
+	if obj != nil {
+		obj.IncMapRef()
+	}
+	as.insert(&VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite})
 	return addr, nil
 }
 
@@ -482,15 +580,17 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 		if v == nil {
 			return linuxerr.ENOMEM
 		}
-		if v.Special && prot&ProtWrite != 0 {
-			return linuxerr.EACCES // the kernel's pages are never writable
+		if (v.Special || v.NoWrite) && prot&ProtWrite != 0 {
+			// The kernel's pages are never writable, nor is a shared
+			// mapping of a file opened without write access.
+			return linuxerr.EACCES
 		}
 		a = v.End
 	}
 	var pieces []*VMA
 	for _, v := range as.vmas {
 		if v.Start < addr+length && v.End > addr {
-			n := *v
+			n := v.clone()
 			if n.Start < addr {
 				n.Off += int64(addr - n.Start)
 				n.Start = addr
@@ -499,7 +599,7 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 				n.End = addr + length
 			}
 			n.Prot = prot
-			pieces = append(pieces, &n)
+			pieces = append(pieces, n)
 		}
 	}
 	as.carve(addr, addr+length)
@@ -508,12 +608,27 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 	}
 	// Pages keep their frames whatever the protection: PROT_NONE pages
 	// stay mapped, supervisor-only, so that their contents survive until
-	// the program makes them accessible again (Linux's PAGE_NONE).
-	flags := userPTE(prot)
-	for va := addr; va < addr+length; va += PageSize {
-		if as.pt.SetFlags(va, flags) {
-			invlpg(va)
-		}
+	// the program makes them accessible again (Linux's PAGE_NONE). A
+	// private page that another process or a file still shares stays
+	// read-only: the first write copies it.
+	for _, n := range pieces {
+		private := n.Flags&MapShared == 0
+		as.pt.leafTables(n.Start, n.End, func(base uintptr, t *[512]PTE) {
+			for i := range t {
+				va := base + uintptr(i)*PageSize
+				if va < n.Start || va >= n.End || !t[i].Present() {
+					continue
+				}
+				e := PTE(t[i].Addr()) | userPTE(prot) | PTEPresent
+				if private && e&PTEWrite != 0 && FrameShared(t[i].Addr()) {
+					e &^= PTEWrite
+				}
+				if e != t[i] {
+					t[i] = e
+					invlpg(va)
+				}
+			}
+		})
 	}
 	return nil
 }
@@ -612,7 +727,7 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 			return 0, linuxerr.ENOMEM
 		}
 	}
-	moved := *v
+	moved := v.clone()
 	moved.Off += int64(old - v.Start)
 	moved.Start, moved.End = dst, dst+newLen
 	// Move the frames of the pages that exist.
@@ -628,12 +743,12 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 		as.pt.Unmap(old + off)
 		invlpg(old + off)
 		if err := as.pt.Map(dst+off, e.Addr(), e&^PTE(pteAddrMask)&^PTEPresent); err != OK {
-			FreeFrame(e.Addr())
+			PutFrame(e.Addr())
 		}
 	}
 	as.release(old, old+oldLen)
 	as.carve(old, old+oldLen)
-	as.insert(&moved)
+	as.insert(moved)
 	return dst, nil
 }
 
@@ -651,37 +766,86 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 		return linuxerr.EFAULT
 	}
 	page := va &^ (PageSize - 1)
-	if e, _, ok := as.pt.Lookup(page); ok {
-		if write && e&PTEWrite == 0 {
-			return linuxerr.EFAULT
-		}
-		invlpg(page)
-		return nil // a stale TLB entry
-	}
-	pa, err := AllocZeroedFrame()
+	t, err := as.pt.leafTable(page, true)
 	if err != OK {
 		return linuxerr.ENOMEM
 	}
-	if v.Backing != nil {
-		off := v.Off + int64(page-v.Start)
-		buf := (*[PageSize]byte)(amd64.Ptr(PhysToVirt(pa)))
-		if _, err := v.Backing.ReadAt(buf[:], off); err != nil {
-			FreeFrame(pa)
-			return linuxerr.EIO
+	e := &t[index(page, levelPT)]
+	private := v.Flags&MapShared == 0
+	if e.Present() {
+		if !write || *e&PTEWrite != 0 || !private {
+			// A stale TLB entry (or a shared page mprotect made
+			// writable, which has its frame already).
+			if write && !private {
+				*e |= PTEWrite
+			}
+			invlpg(page)
+			return nil
 		}
+		// Copy-on-write (do_wp_page): a page no one else holds any more
+		// becomes writable in place; a shared one is copied.
+		pa := e.Addr()
+		if FrameShared(pa) {
+			npa, err := AllocFrame()
+			if err != OK {
+				return linuxerr.ENOMEM
+			}
+			copy(frameBytes(npa), frameBytes(pa))
+			PutFrame(pa)
+			pa = npa
+			as.CowCopies.Add(1)
+		}
+		*e = PTE(pa) | userPTE(v.Prot) | PTEPresent
+		invlpg(page)
+		return nil
 	}
-	if err := as.pt.Map(page, pa, userPTE(v.Prot)); err != OK {
-		FreeFrame(pa)
-		return linuxerr.ENOMEM
+	var pa uint64
+	pte := userPTE(v.Prot)
+	if v.Obj != nil {
+		opa, err := v.Obj.ObjectPage((v.Off + int64(page-v.Start)) / PageSize)
+		if err != nil {
+			return err
+		}
+		pa = opa
+		if private {
+			if write {
+				// Write to a private file page: copy it at once.
+				npa, err := AllocFrame()
+				if err != OK {
+					PutFrame(opa)
+					return linuxerr.ENOMEM
+				}
+				copy(frameBytes(npa), frameBytes(opa))
+				PutFrame(opa)
+				pa = npa
+			} else {
+				pte &^= PTEWrite // the file's page, read-only until written
+			}
+		}
+	} else {
+		npa, err := AllocZeroedFrame()
+		if err != OK {
+			return linuxerr.ENOMEM
+		}
+		pa = npa
 	}
+	*e = PTE(pa) | pte | PTEPresent
 	as.Faults.Add(1)
 	return nil
 }
 
-// Populate faults in every page of [addr, addr+length) (MAP_POPULATE).
+// Populate faults in every page of [addr, addr+length) (MAP_POPULATE):
+// for writing where the mapping is private and writable, so that the
+// pages are the process's own (populate_vma_page_range's FOLL_WRITE).
 func (as *AddressSpace) Populate(addr, length uintptr) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
 	for va := addr &^ (PageSize - 1); va < addr+length; va += PageSize {
-		as.Fault(va, false, false)
+		v := as.find(va)
+		if v == nil {
+			continue
+		}
+		as.faultLocked(va, v.Flags&MapShared == 0 && v.Prot&ProtWrite != 0, false)
 	}
 }
 

@@ -21,14 +21,21 @@ func newTestKernel(t *testing.T) {
 	Kernel.Init(pt, RuntimeBase, RuntimeBase+RuntimeSize)
 }
 
-type bytesBacking []byte
-
-func (b bytesBacking) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, nil
-	}
-	return copy(p, b[off:]), nil
+// testFile is a file's pages as an Object, as a ramfs file provides them.
+type testFile struct {
+	Shmem
+	maps int
 }
+
+func newTestFile(data []byte) *testFile {
+	f := &testFile{Shmem: Shmem{size: int64(len(data)), id: NewObjectID()}}
+	f.pages.WriteAt(data, 0)
+	f.refs.Store(1) // the file's own reference (its name)
+	return f
+}
+
+func (f *testFile) IncMapRef() { f.maps++; f.Shmem.IncMapRef() }
+func (f *testFile) DecMapRef() { f.maps--; f.Shmem.DecMapRef() }
 
 func TestAddressSpaceSharesKernelHalf(t *testing.T) {
 	newTestKernel(t)
@@ -101,8 +108,8 @@ func TestMmapPlacementAndFaults(t *testing.T) {
 		t.Fatalf("read across the top of user space: %v", err)
 	}
 	// File-backed private mapping reads its backing, zero past the end.
-	data := bytesBacking(bytes.Repeat([]byte("F"), PageSize+10))
-	f, err := as.Map(MapParams{Addr: 0x400000, Length: 2 * PageSize, Prot: ProtRead | ProtExec, Flags: MapPrivate | MapFixed, Backing: data, Name: "/bin/x"})
+	data := newTestFile(bytes.Repeat([]byte("F"), PageSize+10))
+	f, err := as.Map(MapParams{Addr: 0x400000, Length: 2 * PageSize, Prot: ProtRead | ProtExec, Flags: MapPrivate | MapFixed, Obj: data, Name: "/bin/x"})
 	if err != nil || f != 0x400000 {
 		t.Fatal(err)
 	}
@@ -282,5 +289,125 @@ func TestMapSpecial(t *testing.T) {
 	}
 	if isPinned(vvar) != true || table(vvar) == nil {
 		t.Fatal("pinned frame lost")
+	}
+}
+
+// TestForkCopyOnWrite: after Fork, parent and child read the same pages
+// without a copy; a write on either side copies just that page; frames
+// all come back when both address spaces go.
+func TestForkCopyOnWrite(t *testing.T) {
+	newTestKernel(t)
+	_, used0, _ := FrameStats()
+	parent, _ := NewAddressSpace()
+	a, _ := parent.Map(MapParams{Length: 64 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous})
+	parent.CopyOut(a, bytes.Repeat([]byte("p"), 64*PageSize))
+	_, before, _ := FrameStats()
+	child, err := parent.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := FrameStats()
+	// A root, the MMIO tables and the tables for one region: a handful.
+	if after-before > 8 {
+		t.Fatalf("fork used %d frames for 64 touched pages; want page tables only", after-before)
+	}
+	pa, _ := parent.pt.Translate(a)
+	ca, _ := child.pt.Translate(a)
+	if pa != ca || FrameRefs(pa) != 2 {
+		t.Fatalf("page not shared after fork: %#x %#x refs %d", pa, ca, FrameRefs(pa))
+	}
+	if e, _, _ := parent.pt.Lookup(a); e&PTEWrite != 0 {
+		t.Fatal("parent's page still writable after fork")
+	}
+	child.CopyOut(a+5, []byte("child"))
+	got := make([]byte, 10)
+	parent.CopyIn(a, got)
+	if string(got) != "pppppppppp" {
+		t.Fatalf("parent sees the child's write: %q", got)
+	}
+	child.CopyIn(a, got)
+	if string(got) != "pppppchild" {
+		t.Fatalf("child reads %q", got)
+	}
+	if child.CowCopies.Load() != 1 || FrameRefs(pa) != 1 {
+		t.Fatalf("copies %d, refs of the old page %d", child.CowCopies.Load(), FrameRefs(pa))
+	}
+	// The parent is now the page's only user: its write needs no copy.
+	parent.CopyOut(a, []byte("P"))
+	if parent.CowCopies.Load() != 0 {
+		t.Fatal("parent copied a page it alone holds")
+	}
+	if np, _ := parent.pt.Translate(a); np != pa {
+		t.Fatal("parent's page moved")
+	}
+	// mprotect does not make a shared page writable.
+	parent.Protect(a, 64*PageSize, ProtRead)
+	parent.Protect(a, 64*PageSize, ProtRead|ProtWrite)
+	if e, _, _ := parent.pt.Lookup(a + PageSize); e&PTEWrite != 0 {
+		t.Fatal("mprotect made a copy-on-write page writable")
+	}
+	if e, _, _ := parent.pt.Lookup(a); e&PTEWrite == 0 {
+		t.Fatal("mprotect left a page the parent alone holds read-only")
+	}
+	child.DecRef(nil)
+	parent.DecRef(nil)
+	if _, used, _ := FrameStats(); used != used0 {
+		t.Fatalf("frames in use %d after both exited, want %d", used, used0)
+	}
+}
+
+// TestSharedMappings: MAP_SHARED|MAP_ANONYMOUS is shared across fork, and
+// a shared file mapping maps the file's own pages (writes reach the file,
+// private mappings copy on write and leave it alone).
+func TestSharedMappings(t *testing.T) {
+	newTestKernel(t)
+	_, used0, _ := FrameStats()
+	parent, _ := NewAddressSpace()
+	s, _ := parent.Map(MapParams{Length: 2 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapShared | MapAnonymous})
+	child, _ := parent.Fork()
+	child.CopyOut(s+PageSize, []byte("shared"))
+	got := make([]byte, 6)
+	parent.CopyIn(s+PageSize, got)
+	if string(got) != "shared" {
+		t.Fatalf("parent reads %q from the shared region", got)
+	}
+	if v := parent.VMAs(); len(v) != 1 || v[0].Name != "/dev/zero (deleted)" {
+		t.Fatalf("shared anonymous VMA %+v", v)
+	}
+
+	file := newTestFile(bytes.Repeat([]byte("f"), 3*PageSize))
+	m, _ := parent.Map(MapParams{Length: 3 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapShared, Obj: file})
+	p, _ := parent.Map(MapParams{Length: 3 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate, Obj: file})
+	parent.CopyOut(m+10, []byte("SHARED"))
+	buf := make([]byte, 16)
+	file.pages.ReadAt(buf, 10)
+	if string(buf[:6]) != "SHARED" {
+		t.Fatalf("file reads %q after a write through the shared mapping", buf)
+	}
+	parent.CopyIn(p+10, buf[:6])
+	if string(buf[:6]) != "SHARED" {
+		t.Fatalf("private mapping does not see the file's page before its own write: %q", buf[:6])
+	}
+	parent.CopyOut(p+PageSize, []byte("private"))
+	file.pages.ReadAt(buf, PageSize)
+	if string(buf[:7]) != "fffffff" {
+		t.Fatalf("a private write reached the file: %q", buf[:7])
+	}
+	if file.maps != 2 {
+		t.Fatalf("file has %d mappings, want 2", file.maps)
+	}
+	// Splitting a mapping takes a reference per piece.
+	parent.Unmap(m+PageSize, PageSize)
+	if file.maps != 3 {
+		t.Fatalf("after splitting: %d mappings, want 3", file.maps)
+	}
+	child.DecRef(nil)
+	parent.DecRef(nil)
+	if file.maps != 0 {
+		t.Fatalf("%d mappings left", file.maps)
+	}
+	file.DecMapRef() // the name goes: the pages go
+	if _, used, _ := FrameStats(); used != used0 {
+		t.Fatalf("frames in use %d, want %d", used, used0)
 	}
 }

@@ -193,6 +193,17 @@ func LoadCR3(root uint64) {
 	}
 }
 
+// FlushCR3 drops the non-global TLB entries of page table root if it is
+// the one loaded. With one CPU, that is every entry it can have: loading
+// another page table flushed them.
+func FlushCR3(root uint64) {
+	flags := amd64.SaveFlagsCli()
+	if loadedCR3 == root {
+		amd64.WriteCR3(root)
+	}
+	amd64.RestoreFlags(flags)
+}
+
 // DropCR3 moves every thread that uses page table root back to the
 // kernel's, before root is freed.
 func DropCR3(root uint64) {
