@@ -10,6 +10,9 @@ const (
 // MaxXSaveSize bounds the vector-state area: one page per thread.
 const MaxXSaveSize = 4096
 
+// XFeatures is XCR0: the state components XSAVE saves (0 without XSAVE).
+var XFeatures uint64
+
 // InitFPU enables the x87/SSE unit and, when the CPU has XSAVE, the
 // AVX state, so that the Go runtime (and user programs) may use AVX. It
 // records on c how entry stubs save vector state and how much room it
@@ -35,6 +38,7 @@ func InitFPU(c *PerCPU) {
 		if ebx >= 576 && ebx <= MaxXSaveSize {
 			c.UseXSAVE = 1
 			c.XSaveSize = uint64(ebx)
+			XFeatures = xcr0
 		}
 	} else {
 		WriteCR4(cr4)
