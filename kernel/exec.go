@@ -170,6 +170,13 @@ func (t *Task) Exec(path string, argv, envp []string) error {
 		old.DecRef(dropAddressSpace)
 	}
 	p.fds.CloseOnExec()
+	// The new program starts without the old one's registrations: rseq
+	// (bprm_execve calls rseq_execve), the robust futex list and
+	// clear_child_tid (exec_mm_release; with one thread and no vfork no
+	// one else shares the old memory, so nothing is written there).
+	t.Rseq, t.RseqLen, t.RseqSig = 0, 0, 0
+	t.RobustList, t.RobustLen = 0, 0
+	t.ClearChildTID = 0
 	t.resetFPU()
 	fpu := t.uc.Frame.FPU
 	t.uc.Frame = amd64.Frame{FPU: fpu}

@@ -13,7 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"syscall"
 
 	"oyako/boot/postlink"
 	"oyako/kernel/mm"
@@ -46,14 +46,42 @@ func linkTextFlag() int64 {
 	return int64(a)
 }
 
-var buildMu sync.Mutex
+var buildFiles = []string{"kernel.elf", "vdso.so", "oyako.elf"}
 
-// BuildKernel builds the kernel (go build, then the post-link step) into
-// dir (default: build/ in the repository) and returns the bootable image's
-// path. go build's cache makes this fast when nothing changed.
+// BuildKernel builds the kernel (go build, the vDSO, then the post-link
+// step) into dir (default: build/ in the repository) and returns the
+// bootable image's path, dir/oyako.elf; the linker's output
+// (dir/kernel.elf) and the vDSO (dir/vdso.so) are kept next to it.
+//
+// Builds of one directory may run at the same time (oyako run in two
+// shells, goroutines of one test binary), and a QEMU may be loading the
+// image while another build runs. No one may see or leave a half-written
+// file, so:
+//
+//   - A build writes its files into a fresh temporary directory inside dir
+//     (the same file system) and renames each into place. rename(2) is
+//     atomic: whoever opens dir/oyako.elf gets the old file or the new one,
+//     whole, and a QEMU that opened the old one keeps reading its inode.
+//     The image is renamed last, so the kernel.elf next to it matches it.
+//   - A file is replaced only if its content changed: an up-to-date image
+//     keeps its inode and modification time.
+//   - Builds of one directory take turns under an flock(2) lock on
+//     dir/.lock. A flock lock belongs to the open file description, so it
+//     orders goroutines of one process as well as processes, and it goes
+//     away with a build that dies. The steps above are safe without it;
+//     the lock makes the second of two simultaneous builds find the first
+//     one's work in go build's cache instead of redoing it alongside, and
+//     lets a build remove temporary directories that killed builds left.
+//
+// "Up to date" is decided from the build's output, not from timestamps
+// or hashes of the inputs. That is the cheapest check that is also
+// correct: go build's cache already knows every input of the kernel
+// (sources, flags, toolchain) and turns an unchanged build into a copy
+// out of the cache (a few tenths of a second); the vDSO is one C file gcc
+// compiles in tens of milliseconds; the post-link step and the comparison
+// are passes over a 4 MiB file. A cheaper test would restate what go
+// build knows, and a wrong answer boots a stale kernel.
 func BuildKernel(dir string) (string, error) {
-	buildMu.Lock()
-	defer buildMu.Unlock()
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
@@ -64,8 +92,24 @@ func BuildKernel(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	linked := filepath.Join(dir, "kernel.elf")
-	image := filepath.Join(dir, "oyako.elf")
+	unlock, err := lockBuildDir(dir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	// Holding the lock, no other build uses a temporary directory here:
+	// any left is a killed build's.
+	if old, err := filepath.Glob(filepath.Join(dir, buildTempPrefix+"*")); err == nil {
+		for _, o := range old {
+			os.RemoveAll(o)
+		}
+	}
+	tmp, err := os.MkdirTemp(dir, buildTempPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	linked := filepath.Join(tmp, "kernel.elf")
 	cmd := exec.Command("go", "build",
 		"-ldflags", fmt.Sprintf("-T %d", linkTextFlag()),
 		"-o", linked, KernelPackage)
@@ -76,14 +120,57 @@ func BuildKernel(dir string) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("building the kernel: %v\n%s", err, stderr.String())
 	}
-	vdso, err := BuildVDSO(root, dir)
+	vdso, err := BuildVDSO(root, tmp)
 	if err != nil {
 		return "", err
 	}
-	if err := postlink.Patch(linked, vdso, image); err != nil {
+	if err := postlink.Patch(linked, vdso, filepath.Join(tmp, "oyako.elf")); err != nil {
 		return "", err
 	}
-	return image, nil
+	for _, name := range buildFiles { // the image last
+		if err := replaceIfChanged(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(dir, "oyako.elf"), nil
+}
+
+// buildTempPrefix starts the names of BuildKernel's temporary directories.
+const buildTempPrefix = ".build-"
+
+// lockBuildDir waits for and takes the build lock of dir; unlock releases it.
+func lockBuildDir(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil // closing the last descriptor unlocks
+}
+
+// replaceIfChanged renames the new file into place at dst, unless dst has
+// the same content already.
+func replaceIfChanged(newFile, dst string) error {
+	cur, err := os.ReadFile(dst)
+	if err == nil {
+		b, err := os.ReadFile(newFile)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b, cur) {
+			return nil
+		}
+	}
+	return os.Rename(newFile, dst)
 }
 
 // VDSOSource is the directory of the vDSO's C sources.

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gvisor.dev/gvisor/pkg/errors/linuxerr"
-
 	"oyako/kernel"
 	"oyako/kernel/klog"
 	"oyako/signals"
@@ -18,14 +16,68 @@ import (
 // system call of a traced task is printed in strace's format, with
 // decoded strings, flags and structures for the common calls, when it
 // returns (strace prints the same line, split around blocking calls).
+//
+// Like strace, the layer shows a call's input arguments as they were
+// when the call was made and its output arguments as the call left them:
+// straceEnter decodes the inputs, straceExit the outputs, and then prints
+// the line. The difference shows for calls that change the memory their
+// inputs are in: execve replaces the whole address space, so its path,
+// argv and envp are gone when it returns; rt_sigprocmask(SIG_SETMASK,
+// &set, &set) writes the old mask over the new one it was given. Which
+// arguments are outputs is part of each call's spec (argSpecs,
+// decodedAtExit). The text decoded at entry is also what strace -f prints
+// before "<unfinished ...>" when another process's line comes between a
+// call's entry and its exit.
 
+// straceCall is a traced system call between its entry and its exit.
 type straceCall struct {
 	nr   uint64
-	args Args
+	args Args        // the argument registers at entry
+	spec []string    // argSpecs[name], nil for a call whose arguments are not shown
+	text []straceArg // one per spec entry
+}
+
+// straceArg is the text of one argument.
+type straceArg struct {
+	s      string
+	hidden bool // strace omits this argument (the mode of an open without O_CREAT)
+	atExit bool // an output: decoded when the call returns
 }
 
 func straceEnter(t *kernel.Task, nr uint64, a *Args) *straceCall {
-	return &straceCall{nr: nr, args: *a}
+	st := &straceCall{nr: nr, args: *a, spec: argSpecs[straceName(nr)]}
+	st.text = make([]straceArg, len(st.spec))
+	for i, spec := range st.spec {
+		if decodedAtExit(spec, st.args) {
+			st.text[i].atExit = true
+			continue
+		}
+		s, show := formatArg(t, spec, st.args, i, 0, nil)
+		st.text[i] = straceArg{s: s, hidden: !show}
+	}
+	return st
+}
+
+// decodeOutputs decodes the arguments the call wrote, now that it
+// returned ret or failed with err.
+func (st *straceCall) decodeOutputs(t *kernel.Task, ret uintptr, err error) {
+	for i, spec := range st.spec {
+		if a := &st.text[i]; a.atExit {
+			s, show := formatArg(t, spec, st.args, i, ret, err)
+			*a = straceArg{s: s, hidden: !show}
+		}
+	}
+}
+
+// call is the line's text up to the closing parenthesis.
+func (st *straceCall) call() string {
+	var parts []string
+	for _, a := range st.text {
+		if !a.hidden {
+			parts = append(parts, a.s)
+		}
+	}
+	return straceName(st.nr) + "(" + strings.Join(parts, ", ") + ")"
 }
 
 func straceName(nr uint64) string {
@@ -36,26 +88,26 @@ func straceName(nr uint64) string {
 }
 
 func straceExit(t *kernel.Task, st *straceCall, ret uintptr, err error) {
-	var b strings.Builder
-	b.WriteString(straceName(st.nr))
-	b.WriteString("(")
-	b.WriteString(formatArgs(t, st, ret, err))
-	b.WriteString(")")
-	pad(&b)
-	b.WriteString("= ")
+	st.decodeOutputs(t, ret, err)
 	if err != nil {
-		b.WriteString("-1 " + errnoName(Errno(err)))
-	} else {
-		b.WriteString(formatRet(st, ret))
+		straceResult(st.call(), "-1 "+errnoName(Errno(err)))
+		return
 	}
-	straceLine(b.String())
+	straceResult(st.call(), formatRet(st, ret))
 }
 
 func straceNoReturn(t *kernel.Task, st *straceCall) {
+	st.decodeOutputs(t, 0, nil)
+	straceResult(st.call(), "?")
+}
+
+// straceResult prints a call and its result, aligned as strace aligns
+// them.
+func straceResult(call, result string) {
 	var b strings.Builder
-	b.WriteString(straceName(st.nr) + "(" + formatArgs(t, st, 0, nil) + ")")
+	b.WriteString(call)
 	pad(&b)
-	b.WriteString("= ?")
+	b.WriteString("= " + result)
 	straceLine(b.String())
 }
 
@@ -78,13 +130,11 @@ func StraceExited(status int) {
 	straceLine(fmt.Sprintf("+++ exited with %d +++", status>>8))
 }
 
-// StraceExecve prints the execve line of a program the kernel started.
+// StraceExecve prints the execve line of a program the kernel started,
+// as strace prints the execve that starts the program it traces (with a
+// made-up address for envp).
 func StraceExecve(path string, argv, envp []string) {
-	var q []string
-	for _, a := range argv {
-		q = append(q, quote([]byte(a), 1<<20))
-	}
-	straceLine(fmt.Sprintf("execve(%s, [%s], 0x%x /* %d vars */) = 0", quote([]byte(path), 1<<20), strings.Join(q, ", "), 0x7fffffffe000, len(envp)))
+	straceResult("execve("+quote([]byte(path), 1<<20)+", "+fmtArgvStrings(argv)+", "+fmtEnvCount(0x7fffffffe000, len(envp), false)+")", "0")
 }
 
 func straceLine(s string) { klog.Console([]byte(s + "\n")) }
@@ -99,7 +149,10 @@ func formatRet(st *straceCall, ret uintptr) string {
 	return strconv.FormatInt(int64(ret), 10)
 }
 
-// argSpecs says how strace shows each argument; see formatArg.
+// argSpecs says how strace shows each argument of a call: one kind per
+// argument register (see formatArg). The kinds named "...out" are outputs,
+// decoded when the call returns; all others are decoded when it is made
+// (decodedAtExit).
 var argSpecs = map[string][]string{
 	"read":              {"fd", "bufout:2", "u"},
 	"write":             {"fd", "bufin:2", "u"},
@@ -111,10 +164,10 @@ var argSpecs = map[string][]string{
 	"openat":            {"dirfd", "path", "oflags", "mode?o"},
 	"close":             {"fd"},
 	"lseek":             {"fd", "d", "whence"},
-	"fstat":             {"fd", "stat"},
-	"stat":              {"path", "stat"},
-	"lstat":             {"path", "stat"},
-	"newfstatat":        {"dirfd", "path", "stat", "atflags"},
+	"fstat":             {"fd", "statout"},
+	"stat":              {"path", "statout"},
+	"lstat":             {"path", "statout"},
+	"newfstatat":        {"dirfd", "path", "statout", "atflags"},
 	"statx":             {"dirfd", "path", "atflags", "x", "p"},
 	"getdents64":        {"fd", "p", "u"},
 	"readlink":          {"path", "strout:2", "u"},
@@ -127,8 +180,8 @@ var argSpecs = map[string][]string{
 	"dup":               {"fd"},
 	"dup2":              {"fd", "fd"},
 	"dup3":              {"fd", "fd", "oflags"},
-	"pipe2":             {"pipefd", "oflags"},
-	"pipe":              {"pipefd"},
+	"pipe2":             {"pipefdout", "oflags"},
+	"pipe":              {"pipefdout"},
 	"ioctl":             {"fd", "ioctl", "ioctlarg"},
 	"mmap":              {"p", "u", "prot", "mapflags", "fd", "x"},
 	"munmap":            {"p", "u"},
@@ -146,7 +199,7 @@ var argSpecs = map[string][]string{
 	"getrandom":         {"bufout:1", "u", "grnd"},
 	"exit":              {"d"},
 	"exit_group":        {"d"},
-	"uname":             {"uname"},
+	"uname":             {"unameout"},
 	"clock_gettime":     {"clock", "timespecout"},
 	"clock_getres":      {"clock", "timespecout"},
 	"nanosleep":         {"timespec", "p"},
@@ -155,6 +208,7 @@ var argSpecs = map[string][]string{
 	"rt_sigaction":      {"sig", "sigaction", "sigactionout", "u"},
 	"rt_sigprocmask":    {"sigprocmask", "sigset", "sigsetout", "u"},
 	"sigaltstack":       {"stack", "stackout"},
+	"clone":             {"clone"}, // one text for all five registers
 	"clone3":            {"p", "u"},
 	"sched_getaffinity": {"d", "u", "cpusetout"},
 	"prctl":             {"prctl", "x", "x", "x", "x"},
@@ -164,33 +218,29 @@ var argSpecs = map[string][]string{
 	"epoll_ctl":         {"fd", "d", "fd", "p"},
 	"epoll_pwait":       {"fd", "p", "d", "d", "p", "u"},
 	"eventfd2":          {"u", "oflags"},
-	"execve":            {"path", "p", "p"},
+	"execve":            {"path", "argv", "envp"},
+	"execveat":          {"dirfd", "path", "argv", "envp", "atflags"},
 	"wait4":             {"d", "p", "x", "p"},
 	"access":            {"path", "o"},
 	"faccessat":         {"dirfd", "path", "o"},
 }
 
-func formatArgs(t *kernel.Task, st *straceCall, ret uintptr, err error) string {
-	name := straceName(st.nr)
-	if st.nr == sysno.SYS_clone {
-		a := st.args
-		return fmtClone(uint64(a[0]), uint64(a[1]), uint64(a[2]), uint64(a[3]), uint64(a[4]))
+// decodedAtExit says whether an argument is an output of its call, shown
+// as the call left it: the kinds whose names end in "out", and ioctl's
+// argument for the requests that return something there. Every other
+// argument is decoded when the call is made.
+func decodedAtExit(spec string, a Args) bool {
+	kind, _, _ := strings.Cut(spec, ":")
+	if kind == "ioctlarg" {
+		return ioctlOut(uint64(a[1]))
 	}
-	spec, ok := argSpecs[name]
-	if !ok {
-		return "" // arguments of calls without a spec are not shown
-	}
-	var parts []string
-	for i, s := range spec {
-		if v, show := formatArg(t, s, st.args, i, ret, err); show {
-			parts = append(parts, v)
-		}
-	}
-	return strings.Join(parts, ", ")
+	return strings.HasSuffix(kind, "out")
 }
 
 // formatArg formats argument i according to spec; show is false for
-// arguments strace omits (the mode of an open without O_CREAT).
+// arguments strace omits (the mode of an open without O_CREAT). ret and
+// err are the call's outcome for outputs (decodedAtExit), zero for
+// inputs, which are formatted before the call runs.
 func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err error) (string, bool) {
 	v := a[i]
 	kind, param, _ := strings.Cut(spec, ":")
@@ -225,6 +275,9 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		}
 		return strconv.Itoa(int(int32(v))), true
 	case "path":
+		if v == 0 {
+			return "NULL", true
+		}
 		s, e := t.CopyInString(v, 4096)
 		if e != nil {
 			return fmt.Sprintf("%#x", v), true
@@ -242,6 +295,12 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 			return fmt.Sprintf("%#x", v), true
 		}
 		return readBuf(t, v, int(ret)), true
+	case "argv":
+		return fmtArgv(t, v), true
+	case "envp":
+		return fmtEnvp(t, v), true
+	case "clone":
+		return fmtClone(uint64(a[0]), uint64(a[1]), uint64(a[2]), uint64(a[3]), uint64(a[4])), true
 	case "iov":
 		return fmt.Sprintf("%#x", v), true
 	case "oflags":
@@ -305,11 +364,11 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return structArg(t, v, 24, kind == "stackout", err, fmtStack), true
 	case "cpusetout":
 		return structArg(t, v, int(ret), true, err, fmtCPUSet), true
-	case "stat":
+	case "statout":
 		return structArg(t, v, 144, true, err, fmtStat), true
-	case "uname":
+	case "unameout":
 		return structArg(t, v, 2*utsLen, true, err, fmtUtsname), true
-	case "pipefd":
+	case "pipefdout":
 		return structArg(t, v, 8, true, err, fmtInts), true
 	case "prctl":
 		return enumMap(uint64(v), map[uint64]string{15: "PR_SET_NAME", 16: "PR_GET_NAME", 0x53564d41: "PR_SET_VMA"}), true
@@ -317,23 +376,21 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 	return fmt.Sprintf("%#x", v), true
 }
 
-// readBuf formats n bytes at addr as strace does: at most 32 bytes, then
-// "..." after the quote.
+// readBuf formats n bytes at addr as strace does: at most straceMaxStrlen
+// bytes, then "..." after the quote.
 func readBuf(t *kernel.Task, addr uintptr, n int) string {
 	if n < 0 {
 		n = 0
 	}
 	show := n
-	if show > 32 {
-		show = 32
+	if show > straceMaxStrlen {
+		show = straceMaxStrlen
 	}
 	b := make([]byte, show)
-	if err := t.CopyIn(addr, b); err != nil && !linuxerr.Equals(linuxerr.EFAULT, err) {
-		return fmt.Sprintf("%#x", addr)
-	} else if err != nil {
+	if t.CopyIn(addr, b) != nil {
 		return fmt.Sprintf("%#x", addr)
 	}
-	s := quote(b, 32)
+	s := quote(b, straceMaxStrlen)
 	if n > show {
 		s += "..."
 	}
@@ -418,17 +475,29 @@ func enumMap(v uint64, names map[uint64]string) string {
 }
 
 // ioctlArg formats ioctl's third argument for the console's requests:
-// the structure or integer it points to, read after the call.
+// the structure or integer it points to, read before the call for the
+// requests that take it and after the call for those that return it.
 func ioctlArg(t *kernel.Task, req uint64, addr uintptr, err error) string {
+	out := ioctlOut(req)
 	switch req {
 	case 0x5401, 0x5402, 0x5403, 0x5404: // TCGETS, TCSETS*
-		return structArg(t, addr, 36, req == 0x5401, err, fmtTermios)
+		return structArg(t, addr, 36, out, err, fmtTermios)
 	case 0x5413, 0x5414: // TIOCGWINSZ, TIOCSWINSZ
-		return structArg(t, addr, 8, req == 0x5413, err, fmtWinsize)
+		return structArg(t, addr, 8, out, err, fmtWinsize)
 	case 0x540f, 0x5410, 0x541b: // TIOCGPGRP, TIOCSPGRP, FIONREAD
-		return structArg(t, addr, 4, req != 0x5410, err, fmtInts)
+		return structArg(t, addr, 4, out, err, fmtInts)
 	}
 	return cHex(uint64(addr))
+}
+
+// ioctlOut says whether ioctl request req returns a value through its
+// argument: TCGETS, TIOCGWINSZ, TIOCGPGRP and FIONREAD.
+func ioctlOut(req uint64) bool {
+	switch req {
+	case 0x5401, 0x5413, 0x540f, 0x541b:
+		return true
+	}
+	return false
 }
 
 // structArg shows the size bytes at addr with format, as strace shows a

@@ -8,12 +8,16 @@ import (
 	"strconv"
 	"strings"
 
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
 	"oyako/signals"
 )
 
 // Pure formatters for strace mode: each turns the bytes of a structure
 // (or a value) into the text strace 6.1 prints for it, so that they can
-// be checked on the host against real strace output.
+// be checked on the host against real strace output. The decoders of
+// arrays of strings at the end read memory through an interface that a
+// host test can fake.
 
 // cHex formats v as C's "%#x" does: "0" for zero, "0x..." otherwise.
 func cHex(v uint64) string {
@@ -324,4 +328,133 @@ func fmtClone(flags, stack, parentTID, childTID, tls uint64) string {
 		s += ", tls=" + ptr(tls)
 	}
 	return s
+}
+
+// straceMaxStrlen is strace's default -s: how many bytes of a string it
+// shows, and how many elements of an array of strings.
+const straceMaxStrlen = 32
+
+// userMemory is what the decoders of pointer arguments read: a task's
+// address space (*kernel.Task), or a fake one in host tests.
+type userMemory interface {
+	CopyIn(addr uintptr, dst []byte) error
+	CopyInString(addr uintptr, max int) (string, error)
+}
+
+// fmtStr formats a string as strace's printstr does: at most
+// straceMaxStrlen bytes, and "..." after the quote if there are more.
+func fmtStr(s string) string {
+	if len(s) > straceMaxStrlen {
+		return quote([]byte(s), straceMaxStrlen) + "..."
+	}
+	return quote([]byte(s), straceMaxStrlen)
+}
+
+// readStr formats the NUL-terminated string at addr with fmtStr, or its
+// address if it cannot be read.
+func readStr(m userMemory, addr uintptr) string {
+	s, err := m.CopyInString(addr, straceMaxStrlen+1)
+	if err == nil {
+		return fmtStr(s)
+	}
+	if linuxerr.Equals(linuxerr.ENAMETOOLONG, err) { // longer than shown
+		b := make([]byte, straceMaxStrlen)
+		if m.CopyIn(addr, b) == nil {
+			return quote(b, straceMaxStrlen) + "..."
+		}
+	}
+	return ptr(uint64(addr))
+}
+
+// readWord reads the pointer at addr; it fails where addr+8 wraps.
+func readWord(m userMemory, addr uintptr) (uintptr, error) {
+	var b [8]byte
+	if addr+8 < addr {
+		return 0, linuxerr.EFAULT
+	}
+	if err := m.CopyIn(addr, b[:]); err != nil {
+		return 0, err
+	}
+	return uintptr(binary.LittleEndian.Uint64(b[:])), nil
+}
+
+// fmtArgv formats a NULL-terminated array of strings (execve's argv) as
+// strace's printargv does: "["a", "b"]" with at most straceMaxStrlen
+// strings and then "...", the array's address if its first pointer cannot
+// be read, and "... /* ADDR */" at the first pointer after that which
+// cannot.
+func fmtArgv(m userMemory, addr uintptr) string {
+	if addr == 0 {
+		return "NULL"
+	}
+	var elems []string
+	for n, p := 0, addr; ; n, p = n+1, p+8 {
+		word, err := readWord(m, p)
+		if p < addr || err != nil { // wrapped around, or unreadable
+			if n == 0 {
+				return cHex(uint64(addr))
+			}
+			elems = append(elems, "... /* "+cHex(uint64(p))+" */")
+			break
+		}
+		if word == 0 {
+			break
+		}
+		if n == straceMaxStrlen {
+			elems = append(elems, "...")
+			break
+		}
+		elems = append(elems, readStr(m, word))
+	}
+	return "[" + strings.Join(elems, ", ") + "]"
+}
+
+// fmtArgvStrings formats strings the kernel holds as fmtArgv formats them
+// from user memory.
+func fmtArgvStrings(argv []string) string {
+	var elems []string
+	for n, s := range argv {
+		if n == straceMaxStrlen {
+			elems = append(elems, "...")
+			break
+		}
+		elems = append(elems, fmtStr(s))
+	}
+	return "[" + strings.Join(elems, ", ") + "]"
+}
+
+// fmtEnvp formats execve's envp as strace does without -v (printargc):
+// the address and the number of strings, "0x7ffc... /* 3 vars */", with
+// ", unterminated" when a pointer cannot be read before the NULL; only
+// the address when the first cannot.
+func fmtEnvp(m userMemory, addr uintptr) string {
+	if addr == 0 {
+		return "NULL"
+	}
+	n := 0
+	for p := addr; ; p += 8 {
+		word, err := readWord(m, p)
+		if p < addr || err != nil {
+			if n == 0 {
+				return cHex(uint64(addr))
+			}
+			return fmtEnvCount(addr, n, true)
+		}
+		if word == 0 {
+			return fmtEnvCount(addr, n, false)
+		}
+		n++
+	}
+}
+
+// fmtEnvCount is fmtEnvp's text for n strings at addr.
+func fmtEnvCount(addr uintptr, n int, unterminated bool) string {
+	s := cHex(uint64(addr)) + " /* " + strconv.Itoa(n) + " var"
+	if n != 1 {
+		s += "s"
+	}
+	if unterminated {
+		s += ", unterminated"
+	}
+	return s + " */"
 }

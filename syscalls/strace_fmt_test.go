@@ -2,7 +2,10 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
 // The expected strings below are what strace 6.1 (Debian bookworm)
@@ -152,5 +155,85 @@ func TestFmtStructs(t *testing.T) {
 		if got != want {
 			t.Errorf("got  %s\nwant %s", got, want)
 		}
+	}
+}
+
+// fakeMemory is user memory for host tests: regions at fixed addresses,
+// everything else unmapped.
+type fakeMemory map[uintptr][]byte
+
+func (m fakeMemory) CopyIn(addr uintptr, dst []byte) error {
+	for base, b := range m {
+		if addr >= base && addr-base+uintptr(len(dst)) <= uintptr(len(b)) {
+			copy(dst, b[addr-base:])
+			return nil
+		}
+	}
+	return linuxerr.EFAULT
+}
+
+func (m fakeMemory) CopyInString(addr uintptr, max int) (string, error) {
+	var s []byte
+	for i := 0; i < max; i++ {
+		var c [1]byte
+		if err := m.CopyIn(addr+uintptr(i), c[:]); err != nil {
+			return "", err
+		}
+		if c[0] == 0 {
+			return string(s), nil
+		}
+		s = append(s, c[0])
+	}
+	return "", linuxerr.ENAMETOOLONG
+}
+
+// TestFmtExecveArrays: execve's argv and envp decoded from memory. The
+// cases are those of a C program whose execve calls strace 6.1 printed
+// on Linux, with the addresses of this fake memory.
+func TestFmtExecveArrays(t *testing.T) {
+	const strs, arrays = 0x1000, 0x2000 // a page of strings, a page of arrays; 0x3000 is unmapped
+	mem := fakeMemory{strs: make([]byte, 0x1000), arrays: make([]byte, 0x1000)}
+	next := uintptr(strs)
+	str := func(s string) uint64 {
+		a := next
+		copy(mem[strs][a-strs:], s+"\x00")
+		next += uintptr(len(s)) + 1
+		return uint64(a)
+	}
+	array := func(at uintptr, ptrs ...uint64) uintptr {
+		for i, p := range ptrs {
+			binary.LittleEndian.PutUint64(mem[arrays][at-arrays+uintptr(8*i):], p)
+		}
+		return at
+	}
+	x := str("x")
+	many := make([]uint64, 40)
+	for i := range 39 {
+		many[i] = x
+	}
+	unterminated := array(0x2ff0, str("a"), str("b"))
+	manyArr := array(0x2000, many...)
+	bad := array(0x2200, str("ok"), 8, 0)
+	one := array(0x2300, str("e=1"), 0)
+	long := array(0x2400, str("0123456789012345678901234567890"), str("01234567890123456789012345678901"),
+		str("012345678901234567890123456789012"), 0)
+	for _, c := range []struct {
+		argv, envp uintptr
+		want       string
+	}{
+		{unterminated, unterminated, `["a", "b", ... /* 0x3000 */], 0x2ff0 /* 2 vars, unterminated */`},
+		{manyArr, manyArr, "[" + strings.Repeat(`"x", `, 32) + "...], 0x2000 /* 39 vars */"},
+		{bad, one, `["ok", 0x8], 0x2300 /* 1 var */`},
+		{long, 0, `["0123456789012345678901234567890", "01234567890123456789012345678901", "01234567890123456789012345678901"...], NULL`},
+		{8, 8, "0x8, 0x8"},
+		{0x3000, 0x3000, "0x3000, 0x3000"},
+		{^uintptr(7), ^uintptr(7), "0xfffffffffffffff8, 0xfffffffffffffff8"},
+	} {
+		if got := fmtArgv(mem, c.argv) + ", " + fmtEnvp(mem, c.envp); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+	if got, want := fmtArgvStrings([]string{"hello", strings.Repeat("y", 40)}), `["hello", "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"...]`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
