@@ -1,13 +1,16 @@
 package fs
 
 import (
+	"math"
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
 // FDTable maps a process's file descriptors to open files
-// (struct files_struct).
+// (struct files_struct). It is also the owner of the process's POSIX
+// record locks: every way a descriptor goes away ends in closeFile, which
+// drops them.
 type FDTable struct {
 	mu    sync.Mutex
 	files []fdEntry
@@ -70,7 +73,7 @@ func (t *FDTable) InstallAt(fd int32, f *File, cloexec bool) error {
 	t.files[fd] = fdEntry{f, cloexec}
 	t.mu.Unlock()
 	if old != nil {
-		old.DecRef()
+		t.closeFile(old)
 	}
 	return nil
 }
@@ -85,8 +88,57 @@ func (t *FDTable) Close(fd int32) error {
 	f := t.files[fd].file
 	t.files[fd] = fdEntry{}
 	t.mu.Unlock()
-	f.DecRef()
+	t.closeFile(f)
 	return nil
+}
+
+// closeFile drops the table's reference to f, whose descriptor was just
+// removed (filp_close). Closing any descriptor for a file first drops
+// every POSIX lock the table holds on it, however it was taken
+// (filp_flush: locks_remove_posix), except for an O_PATH descriptor,
+// which never takes part in locking.
+func (t *FDTable) closeFile(f *File) {
+	if f.Flags()&O_PATH == 0 {
+		removePOSIXLocks(f.Inode, t)
+	}
+	f.DecRef()
+}
+
+// holds reports whether fd still refers to f.
+func (t *FDTable) holds(fd int32, f *File) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return fd >= 0 && int(fd) < len(t.files) && t.files[fd].file == f
+}
+
+// CloseRange closes the open descriptors from first to last, or with
+// cloexec marks them close-on-exec (close_range(2): __range_close,
+// __range_cloexec).
+func (t *FDTable) CloseRange(first, last uint32, cloexec bool) {
+	t.sweep(uint64(first), uint64(last), func(e *fdEntry) bool {
+		if cloexec {
+			e.cloexec = true
+			return false
+		}
+		return true
+	})
+}
+
+// sweep visits the open descriptors from lo to hi in order and closes
+// those for which visit returns true.
+func (t *FDTable) sweep(lo, hi uint64, visit func(e *fdEntry) bool) {
+	t.mu.Lock()
+	var drop []*File
+	for fd := lo; fd <= hi && fd < uint64(len(t.files)); fd++ {
+		if e := &t.files[fd]; e.file != nil && visit(e) {
+			drop = append(drop, e.file)
+			*e = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range drop {
+		t.closeFile(f)
+	}
 }
 
 // Cloexec reports fd's close-on-exec flag.
@@ -126,18 +178,7 @@ func (t *FDTable) Fork() *FDTable {
 
 // CloseOnExec closes the descriptors marked close-on-exec.
 func (t *FDTable) CloseOnExec() {
-	t.mu.Lock()
-	var drop []*File
-	for i, e := range t.files {
-		if e.file != nil && e.cloexec {
-			drop = append(drop, e.file)
-			t.files[i] = fdEntry{}
-		}
-	}
-	t.mu.Unlock()
-	for _, f := range drop {
-		f.DecRef()
-	}
+	t.sweep(0, math.MaxUint64, func(e *fdEntry) bool { return e.cloexec })
 }
 
 // CloseAll closes every descriptor (process exit).
@@ -148,7 +189,7 @@ func (t *FDTable) CloseAll() {
 	t.mu.Unlock()
 	for _, e := range files {
 		if e.file != nil {
-			e.file.DecRef()
+			t.closeFile(e.file)
 		}
 	}
 }

@@ -106,7 +106,9 @@ func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 // IncRef takes a reference.
 func (f *File) IncRef() { f.refs.Add(1) }
 
-// DecRef drops a reference; the last one releases the file.
+// DecRef drops a reference; the last one releases the file: epoll forgets
+// it, its OFD and flock locks go, then its operations' Release runs (the
+// order of __fput).
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
 		f.hookMu.Lock()
@@ -116,6 +118,7 @@ func (f *File) DecRef() {
 		for fn := range hooks {
 			(*fn)()
 		}
+		f.releaseLocks()
 		if r, ok := f.ops.(Releaser); ok {
 			r.Release(f)
 		}

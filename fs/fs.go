@@ -6,8 +6,8 @@
 // It is ordinary Go: callers may block, allocate and take mutexes. Errors
 // are gVisor's linuxerr values, which the system call layer turns into
 // -errno. Limits: one file system tree (no mount table; /dev and /proc are
-// directories of the root); no hard links across directories, no file
-// locking; timestamps have nanosecond resolution from CLOCK_REALTIME.
+// directories of the root); no hard links across directories; file locks
+// (lock.go) are advisory, without leases or mandatory locking; timestamps have nanosecond resolution from CLOCK_REALTIME.
 package fs
 
 import (

@@ -73,6 +73,7 @@ func conformanceC(t *testing.T) {
 		{"threads", "threads", "-static"},
 		{"misc", "misc", "-static"},
 		{"execself", "execself", "-static"},
+		{"locks", "locks", "-static"},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
 		{"misc-pie", "misc", "-static-pie"},
 		{"memory-pie", "memory", "-static-pie"},

@@ -66,9 +66,18 @@ var stage2Errors = strings.Fields(`
 	readlinkat:EINVAL newfstatat:ENOENT statx:EFAULT
 	mremap:EINVAL prlimit64:EINVAL sched_getaffinity:EINVAL`)
 
+// lockCalls and lockErrors are the file locking calls and error paths
+// (issue 7, stage 4: fs/lock.go), made by user/c/locks.c.
+var (
+	lockCalls  = strings.Fields(`flock close_range`)
+	lockErrors = strings.Fields(`
+	fcntl:EAGAIN fcntl:EOVERFLOW fcntl:EINVAL fcntl:EFAULT flock:EAGAIN
+	flock:EINVAL flock:EBADF close_range:EINVAL`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
-// stage 2 system call or error path, or never used a number above the
-// table (which must answer ENOSYS).
+// stage 2 or file locking system call or error path, or never used a
+// number above the table (which must answer ENOSYS).
 func checkCoverage(t *testing.T) {
 	c := coverage
 	c.mu.Lock()
@@ -77,12 +86,12 @@ func checkCoverage(t *testing.T) {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
 	var missing []string
-	for _, name := range stage2Calls {
+	for _, name := range append(stage2Calls, lockCalls...) {
 		if c.stats[name].Calls == 0 {
 			missing = append(missing, name)
 		}
 	}
-	for _, pe := range stage2Errors {
+	for _, pe := range append(stage2Errors, lockErrors...) {
 		name, errno, _ := strings.Cut(pe, ":")
 		if !c.stats[name].Errnos[errno] {
 			missing = append(missing, name+" "+errno)

@@ -180,6 +180,8 @@ var argSpecs = map[string][]string{
 	"dup":               {"fd"},
 	"dup2":              {"fd", "fd"},
 	"dup3":              {"fd", "fd", "oflags"},
+	"flock":             {"fd", "flockop"},
+	"close_range":       {"u", "u", "closerange"},
 	"pipe2":             {"pipefdout", "oflags"},
 	"pipe":              {"pipefdout"},
 	"ioctl":             {"fd", "ioctl", "ioctlarg"},
@@ -342,7 +344,17 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 	case "fcntl":
 		return enumMap(uint64(v), fcntlNames), true
 	case "fcntlarg":
+		switch cmd := int32(a[1]); cmd {
+		case fGetlk, fOfdGetlk:
+			return structArg(t, v, flockSize, true, err, func(b []byte) string { return fmtFlock(b, true) }), true
+		case fSetlk, fSetlkw, fOfdSetlk, fOfdSetlkw:
+			return structArg(t, v, flockSize, false, err, func(b []byte) string { return fmtFlock(b, false) }), true
+		}
 		return fmtFcntlArg(uint64(a[1]), uint64(v))
+	case "flockop":
+		return flagList(uint64(uint32(v)), flockOpNames, "0"), true
+	case "closerange":
+		return flagList(uint64(uint32(v)), closeRangeFlagNames, "0"), true
 	case "ioctl":
 		return enumMap(uint64(v), ioctlNames), true
 	case "ioctlarg":

@@ -10,6 +10,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/signals"
 )
 
@@ -239,7 +240,25 @@ var ioctlNames = map[uint64]string{0x5401: "TCGETS", 0x5402: "SNDCTL_TMR_START o
 
 var fcntlNames = map[uint64]string{fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
 	fGetlk: "F_GETLK", fSetlk: "F_SETLK", fSetlkw: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", fDupfdCloexec: "F_DUPFD_CLOEXEC",
-	fGetpipeSz: "F_GETPIPE_SZ"}
+	fGetpipeSz: "F_GETPIPE_SZ", fOfdGetlk: "F_OFD_GETLK", fOfdSetlk: "F_OFD_SETLK", fOfdSetlkw: "F_OFD_SETLKW"}
+
+// fmtFlock formats struct flock as strace does; l_pid only for the
+// F_GETLK commands, whose result it is.
+func fmtFlock(b []byte, getlk bool) string {
+	l := decodeFlock(b)
+	s := fmt.Sprintf("{l_type=%s, l_whence=%s, l_start=%d, l_len=%d",
+		enumName(uint64(uint16(l.Type)), []string{"F_RDLCK", "F_WRLCK", "F_UNLCK"}),
+		enumName(uint64(uint16(l.Whence)), []string{"SEEK_SET", "SEEK_CUR", "SEEK_END"}), l.Start, l.Len)
+	if getlk {
+		s += fmt.Sprintf(", l_pid=%d", l.PID)
+	}
+	return s + "}"
+}
+
+var flockOpNames = []flagName{{fs.LOCK_SH, "LOCK_SH"}, {fs.LOCK_EX, "LOCK_EX"}, {fs.LOCK_NB, "LOCK_NB"},
+	{fs.LOCK_UN, "LOCK_UN"}, {fs.LOCK_MAND, "LOCK_MAND"}, {64, "LOCK_READ"}, {128, "LOCK_WRITE"}}
+
+var closeRangeFlagNames = []flagName{{closeRangeUnshare, "CLOSE_RANGE_UNSHARE"}, {closeRangeCloexec, "CLOSE_RANGE_CLOEXEC"}}
 
 var fdFlagNames = []flagName{{fdCloexec, "FD_CLOEXEC"}}
 

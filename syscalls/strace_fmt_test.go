@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"oyako/fs"
 )
 
 // The expected strings below are what strace 6.1 (Debian bookworm)
@@ -235,5 +236,25 @@ func TestFmtExecveArrays(t *testing.T) {
 	}
 	if got, want := fmtArgvStrings([]string{"hello", strings.Repeat("y", 40)}), `["hello", "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"...]`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestFmtFlock(t *testing.T) {
+	b := make([]byte, flockSize)
+	encodeFlock(b, fs.Flock{Type: fs.F_WRLCK, Whence: 0, Start: 5, Len: 10})
+	if got, want := fmtFlock(b, false), "{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=5, l_len=10}"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	encodeFlock(b, fs.Flock{Type: fs.F_UNLCK, Whence: 1, Start: -5, Len: 0, PID: 0})
+	if got, want := fmtFlock(b, true), "{l_type=F_UNLCK, l_whence=SEEK_CUR, l_start=-5, l_len=0, l_pid=0}"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	for v, want := range map[uint64]string{fs.LOCK_EX | fs.LOCK_NB: "LOCK_EX|LOCK_NB", 99: "LOCK_SH|LOCK_EX|LOCK_MAND|LOCK_READ", 0: "0"} {
+		if got := flagList(v, flockOpNames, "0"); got != want {
+			t.Errorf("flock op %d: %s, want %s", v, got, want)
+		}
+	}
+	if got, want := flagList(closeRangeCloexec, closeRangeFlagNames, "0"), "CLOSE_RANGE_CLOEXEC"; got != want {
+		t.Errorf("close_range flags: %s, want %s", got, want)
 	}
 }

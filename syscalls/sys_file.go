@@ -309,9 +309,8 @@ const (
 	fdCloexec     = 1
 )
 
-// sysFcntl implements fcntl(2) for descriptor flags, status flags and
-// duplication. Record locks always succeed: with no other process able to
-// hold a conflicting lock yet, F_GETLK reports the region unlocked.
+// sysFcntl implements fcntl(2) for descriptor flags, status flags,
+// duplication and record locks (sys_lock.go).
 func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 	fds := t.Proc.FDs()
 	f, err := getFile(t, a[0])
@@ -319,7 +318,11 @@ func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	switch cmd := int32(a[1]); cmd {
+	cmd := int32(a[1])
+	if f.Flags()&fs.O_PATH != 0 && !pathFcntl(cmd) {
+		return 0, linuxerr.EBADF
+	}
+	switch cmd {
 	case fDupfd, fDupfdCloexec:
 		if int32(a[2]) < 0 || int32(a[2]) >= fds.Limit {
 			return 0, linuxerr.EINVAL
@@ -343,11 +346,8 @@ func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 	case fSetfl:
 		f.SetStatusFlags(uint32(a[2]))
 		return 0, nil
-	case fGetlk:
-		// struct flock: l_type (short) first; F_UNLCK = 2.
-		return 0, t.CopyOut(a[2], []byte{2, 0})
-	case fSetlk, fSetlkw:
-		return 0, nil
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
+		return fcntlLock(t, int32(a[0]), f, cmd, a[2])
 	case fGetpipeSz:
 		if _, ok := f.Inode.(*fs.Pipe); ok {
 			return fs.PipeBufSize, nil
@@ -355,6 +355,47 @@ func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, linuxerr.EBADF
 	}
 	return 0, linuxerr.EINVAL
+}
+
+// pathFcntl reports whether an O_PATH descriptor takes fcntl command cmd
+// (fs/fcntl.c check_fcntl_cmd): the others are EBADF.
+func pathFcntl(cmd int32) bool {
+	switch cmd {
+	case fDupfd, fDupfdCloexec, fGetfd, fSetfd, fGetfl:
+		return true
+	}
+	return false
+}
+
+// close_range(2) flags (include/uapi/linux/close_range.h).
+const (
+	closeRangeUnshare = 1 << 1
+	closeRangeCloexec = 1 << 2
+)
+
+// sysCloseRange implements close_range(2): it closes the open descriptors
+// from first to last (or marks them close-on-exec with
+// CLOSE_RANGE_CLOEXEC), each as close(2) would, POSIX locks included.
+//
+// CLOSE_RANGE_UNSHARE first gives the caller a private copy of its table
+// when the table has other users (files_struct count > 1). oyako keeps one
+// table per process and cannot share it between processes yet, so it is
+// treated as unshared; its only other users are the caller's threads,
+// which Linux would leave with the old table and which here see the range
+// closed too. Once tables can be shared (CLONE_FILES when fork lands, or
+// a table per task for threads), UNSHARE must, when the table has other
+// users: copy it for the caller (fs/file.c dup_fd), leaving the range out
+// unless CLOSE_RANGE_CLOEXEC is given (then copy everything and mark the
+// range in the copy), make the copy the task's table, and drop the
+// caller's reference to the old one. The files left out are not closed in
+// the old table: its other users keep them, and it keeps its POSIX locks.
+func sysCloseRange(t *kernel.Task, a *Args) (uintptr, error) {
+	first, last, flags := uint32(a[0]), uint32(a[1]), uint32(a[2])
+	if flags&^(closeRangeUnshare|closeRangeCloexec) != 0 || first > last {
+		return 0, linuxerr.EINVAL
+	}
+	t.Proc.FDs().CloseRange(first, last, flags&closeRangeCloexec != 0)
+	return 0, nil
 }
 
 // sysDup implements dup(2).
