@@ -1,5 +1,7 @@
 package amd64
 
+import "unsafe"
+
 // XCR0 state components (Intel SDM vol. 1 §13.1).
 const (
 	XStateX87 = 1 << 0
@@ -44,6 +46,30 @@ func InitFPU(c *PerCPU) {
 		WriteCR4(cr4)
 	}
 	fninit()
+	probeMXCSRMask()
 }
 
 func fninit()
+
+// mxcsrMask is the MXCSR bits the CPU implements (FXSAVE's MXCSR_MASK, or
+// 0xffbf when it reports 0), read once at boot.
+var mxcsrMask uint32
+
+// fpuProbe is a save area for reading MXCSR_MASK.
+var fpuProbe [MaxXSaveSize + 64]byte
+
+// MXCSRMask returns the MXCSR bits that may be set without a fault.
+func MXCSRMask() uint32 { return mxcsrMask }
+
+// probeMXCSRMask saves the vector state once to read MXCSR_MASK.
+func probeMXCSRMask() {
+	base := uintptr(unsafe.Pointer(&fpuProbe[0]))
+	aligned := (base + 63) &^ 63
+	SaveFPU(aligned)
+	off := aligned - base
+	m := uint32(fpuProbe[off+28]) | uint32(fpuProbe[off+29])<<8 | uint32(fpuProbe[off+30])<<16 | uint32(fpuProbe[off+31])<<24
+	if m == 0 {
+		m = 0xffbf
+	}
+	mxcsrMask = m
+}

@@ -221,6 +221,11 @@ func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, err
 		}
 		timedOut, err := fs.WaitReadyDeadline(c, &ep.q, fs.EventIn, ep.hasReady, deadline)
 		if err != nil {
+			// ep_poll: a signal ends the wait with EINTR, never a
+			// restart.
+			if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
+				err = linuxerr.EINTR
+			}
 			return nil, err
 		}
 		if timedOut {

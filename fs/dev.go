@@ -82,6 +82,17 @@ func opsOpener(ops FileOps) func(Ctx, uint32) (FileOps, error) {
 	return func(Ctx, uint32) (FileOps, error) { return ops, nil }
 }
 
+// openCTTY opens /dev/tty: the caller's controlling terminal, or ENXIO
+// without one (tty_open_current_tty).
+func openCTTY(c Ctx, _ uint32) (FileOps, error) {
+	if h, ok := c.(interface{ ControllingTTY() *TTY }); ok {
+		if tty := h.ControllingTTY(); tty != nil {
+			return tty, nil
+		}
+	}
+	return nil, linuxerr.ENXIO
+}
+
 // AddDevices creates the standard device nodes in dir (/dev): null, zero,
 // full, random, urandom, and console and tty for the console TTY.
 func AddDevices(dir *RamDir, console *TTY) {
@@ -96,7 +107,7 @@ func AddDevices(dir *RamDir, console *TTY) {
 		{"full", 0o666, 1, 7, opsOpener(fullOps{})},
 		{"random", 0o666, 1, 8, opsOpener(randomOps{})},
 		{"urandom", 0o666, 1, 9, opsOpener(randomOps{})},
-		{"tty", 0o666, 5, 0, opsOpener(console)},
+		{"tty", 0o666, 5, 0, openCTTY},
 		{"console", 0o600, 5, 1, opsOpener(console)},
 	}
 	for _, d := range devs {
@@ -119,7 +130,9 @@ func DeviceOpener(major, minor uint32, console *TTY) func(Ctx, uint32) (FileOps,
 		return opsOpener(fullOps{})
 	case major == 1 && (minor == 8 || minor == 9):
 		return opsOpener(randomOps{})
-	case major == 5 && (minor == 0 || minor == 1), major == 4 && minor == 64:
+	case major == 5 && minor == 0:
+		return openCTTY
+	case major == 5 && minor == 1, major == 4 && minor == 64:
 		return opsOpener(console)
 	}
 	return nil

@@ -156,3 +156,16 @@ func NewIno() uint64 { return inoCounter.Add(1) }
 var Now = time.Now
 
 func unixTime(sec int64) time.Time { return time.Unix(sec, 0) }
+
+// anonInode is an inode without a file system: what anonymous files
+// (pidfds and the like) stand on, like Linux's anon_inode.
+type anonInode struct{ attr Attr }
+
+// NewAnonInode returns a fresh anonymous inode (mode 0600, no type bits,
+// as Linux's anon_inodefs reports).
+func NewAnonInode() Inode {
+	now := Now()
+	return &anonInode{attr: Attr{Dev: 10, Ino: NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+}
+
+func (a *anonInode) Attr() Attr { return a.attr }

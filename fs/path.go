@@ -126,6 +126,47 @@ func (r *Root) walk(c Ctx, cwd Dir, path string, follow bool, links int) (Inode,
 	return cur, links, nil
 }
 
+// Realpath resolves path like Resolve and also returns the canonical
+// absolute path of what it found, with every symbolic link resolved (the
+// path the kernel records for /proc/PID/exe). With follow unset a final
+// symbolic link is returned itself.
+func (r *Root) Realpath(c Ctx, cwd Dir, path string, follow bool) (Inode, string, error) {
+	for links := 0; ; links++ {
+		parent, name, err := r.ResolveParent(c, cwd, path)
+		if err != nil {
+			return nil, "", err
+		}
+		if name == "" { // the root, or a path ending in "." or ".."
+			n, err := r.Resolve(c, cwd, path, true)
+			if err != nil {
+				return nil, "", err
+			}
+			return n, r.PathOf(n.(Dir)), nil
+		}
+		n, err := parent.Lookup(c, name)
+		if err != nil {
+			return nil, "", err
+		}
+		dir := r.PathOf(parent)
+		if dir == "/" {
+			dir = ""
+		}
+		l, ok := n.(Symlink)
+		if !ok || !follow {
+			if strings.HasSuffix(path, "/") {
+				if _, ok := n.(Dir); !ok {
+					return nil, "", linuxerr.ENOTDIR
+				}
+			}
+			return n, dir + "/" + name, nil
+		}
+		if links >= maxSymlinks {
+			return nil, "", linuxerr.ELOOP
+		}
+		cwd, path = parent, l.Target()
+	}
+}
+
 // PathOf returns the absolute path of directory d (for getcwd), found by
 // walking up to the root and looking each directory up in its parent.
 func (r *Root) PathOf(d Dir) string {

@@ -135,6 +135,10 @@ type TTY struct {
 	lines   [][]byte // completed canonical input; an empty slice is EOF
 	raw     []byte   // non-canonical input
 	wake    chan struct{}
+	// session is the session whose controlling terminal this is (0:
+	// none), pgrp its foreground process group; the kernel's job-control
+	// ioctls maintain them.
+	session int32
 	pgrp    int32
 	q       Queue
 	// Signal, if set, is called for ISIG characters with the signal number.
@@ -386,22 +390,6 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		b := make([]byte, 4)
 		binary.LittleEndian.PutUint32(b, uint32(n))
 		return 0, c.CopyOut(arg, b)
-	case TIOCGPGRP:
-		t.mu.Lock()
-		pg := t.pgrp
-		t.mu.Unlock()
-		b := make([]byte, 4)
-		binary.LittleEndian.PutUint32(b, uint32(pg))
-		return 0, c.CopyOut(arg, b)
-	case TIOCSPGRP:
-		b := make([]byte, 4)
-		if err := c.CopyIn(arg, b); err != nil {
-			return 0, err
-		}
-		t.mu.Lock()
-		t.pgrp = int32(binary.LittleEndian.Uint32(b))
-		t.mu.Unlock()
-		return 0, nil
 	case TIOCOUTQ:
 		return 0, c.CopyOut(arg, make([]byte, 4))
 	case TCFLSH:
@@ -411,16 +399,37 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		}
 		t.mu.Unlock()
 		return 0, nil
-	case TCXONC, TIOCSCTTY, TIOCNOTTY:
+	case TCXONC:
 		return 0, nil
 	}
 	return 0, linuxerr.ENOTTY
 }
 
-// SetForeground sets the foreground process group (the console's session
-// leader, pid 1, owns it at boot).
+// SetForeground sets the foreground process group.
 func (t *TTY) SetForeground(pgrp int32) {
 	t.mu.Lock()
 	t.pgrp = pgrp
+	t.mu.Unlock()
+}
+
+// Foreground returns the foreground process group (0: none).
+func (t *TTY) Foreground() int32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pgrp
+}
+
+// Session returns the session the terminal controls (0: none).
+func (t *TTY) Session() int32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.session
+}
+
+// SetSession makes the terminal the controlling terminal of session sid
+// with foreground group pgrp (0, 0: of no session).
+func (t *TTY) SetSession(sid, pgrp int32) {
+	t.mu.Lock()
+	t.session, t.pgrp = sid, pgrp
 	t.mu.Unlock()
 }

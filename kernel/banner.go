@@ -44,3 +44,10 @@ func PeakMemory(reset bool) uint64 {
 	_, _, peak := mm.FrameStats()
 	return peak * mm.PageSize
 }
+
+// MemTotals returns the RAM the frame allocator manages and how much of
+// it is free, in bytes (MemTotal and MemFree).
+func MemTotals() (total, free uint64) {
+	t, used, _ := mm.FrameStats()
+	return t * mm.PageSize, (t - used) * mm.PageSize
+}

@@ -14,6 +14,7 @@ import (
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
 	"oyako/kernel/vdso"
+	"oyako/signals"
 )
 
 // ErrDynamic is returned by exec for a dynamically linked program (one
@@ -38,54 +39,103 @@ func (r regularReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// loadProgram resolves path, checks that it is a static ELF executable and
-// builds a new address space with its segments, heap start and stack.
-// It returns the address space, the image and the executable's path.
-func loadProgram(c fs.Ctx, cwd fs.Dir, path string) (*mm.AddressSpace, *elfload.Image, string, error) {
-	n, err := Root.Resolve(c, cwd, path, true)
+// binprmBufSize is how much of a file exec reads to tell its format
+// (BINPRM_BUF_SIZE): a "#!" line must fit in it.
+const binprmBufSize = 256
+
+// maxInterpDepth bounds nested "#!" interpreters (exec_binprm's depth).
+const maxInterpDepth = 5
+
+// ExecFile is an executable found by exec: the inode and the canonical
+// path of the file (what /proc/PID/exe shows).
+type ExecFile struct {
+	Node fs.Inode
+	Path string
+}
+
+// OpenExec resolves an executable as do_open_execat does: a regular file
+// with an execute bit (root may run anything with one), EACCES for
+// directories and anything else.
+func OpenExec(c fs.Ctx, cwd fs.Dir, path string, follow bool) (ExecFile, error) {
+	n, abs, err := Root.Realpath(c, cwd, path, follow)
 	if err != nil {
-		return nil, nil, "", err
+		return ExecFile{}, err
 	}
-	if _, ok := n.(fs.Dir); ok {
-		return nil, nil, "", linuxerr.EACCES
+	if _, ok := n.(fs.Symlink); ok {
+		return ExecFile{}, linuxerr.ELOOP // AT_SYMLINK_NOFOLLOW on a link
 	}
-	reg, ok := n.(fs.Regular)
-	if !ok {
-		return nil, nil, "", linuxerr.EACCES
+	if _, ok := n.(fs.Regular); !ok {
+		return ExecFile{}, linuxerr.EACCES
 	}
-	if a := reg.Attr(); a.Mode&0o111 == 0 {
-		return nil, nil, "", linuxerr.EACCES
+	if a := n.Attr(); a.Mode&0o111 == 0 {
+		return ExecFile{}, linuxerr.EACCES
 	}
+	return ExecFile{Node: n, Path: abs}, nil
+}
+
+// interpreterLine parses a "#!" line (load_script): the interpreter and
+// its optional single argument, everything after the first blank up to
+// the line's end, trimmed. ok is false if buf does not start with "#!".
+func interpreterLine(buf []byte) (interp, arg string, ok bool, err error) {
+	if len(buf) < 2 || buf[0] != '#' || buf[1] != '!' {
+		return "", "", false, nil
+	}
+	line := buf[2:]
+	if i := strings.IndexByte(string(line), '\n'); i >= 0 {
+		line = line[:i]
+	} else if len(buf) == binprmBufSize {
+		// The line does not end in the buffer: acceptable only if the
+		// interpreter (and its argument) end before it does.
+		s := strings.TrimLeft(string(line), " \t")
+		if !strings.ContainsAny(s, " \t") {
+			return "", "", true, linuxerr.ENOEXEC
+		}
+	}
+	s := strings.Trim(string(line), " \t")
+	if s == "" {
+		return "", "", true, linuxerr.ENOEXEC
+	}
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		interp, arg = s[:i], strings.Trim(s[i:], " \t")
+	} else {
+		interp = s
+	}
+	return interp, arg, true, nil
+}
+
+// loadELF checks that f is a static ELF executable and builds a new
+// address space with its segments, heap start and stack.
+func loadELF(f ExecFile) (*mm.AddressSpace, *elfload.Image, error) {
+	reg := f.Node.(fs.Regular)
 	r := regularReader{reg}
 	img, err := elfload.Parse(r, mm.ETDynBase)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
 	if img.Interp != "" {
-		return nil, img, "", ErrDynamic
-	}
-	as, err := mm.NewAddressSpace()
-	if err != nil {
-		return nil, nil, "", err
+		return nil, img, ErrDynamic
 	}
 	obj, ok := reg.(mm.Object)
 	if !ok {
-		return nil, nil, "", linuxerr.EACCES
+		return nil, nil, linuxerr.EACCES
 	}
-	abs := absPath(cwd, path)
+	as, err := mm.NewAddressSpace()
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, s := range img.Segments {
-		if err := mapSegment(as, obj, s, abs); err != nil {
+		if err := mapSegment(as, obj, s, f.Path); err != nil {
 			as.DecRef(nil)
-			return nil, nil, "", err
+			return nil, nil, err
 		}
 	}
 	as.SetBrk(uintptr(img.BrkStart))
 	const stackSize = 8 << 20 // RLIMIT_STACK
 	if _, err := as.Map(mm.MapParams{Addr: mm.StackTop - stackSize, Length: stackSize, Prot: mm.ProtRead | mm.ProtWrite, Flags: mm.MapPrivate | mm.MapAnonymous | mm.MapFixed | mm.MapGrowsDown, Name: "[stack]"}); err != nil {
 		as.DecRef(nil)
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	return as, img, abs, nil
+	return as, img, nil
 }
 
 // mapSegment maps a PT_LOAD segment as binfmt_elf's elf_load does: the
@@ -116,35 +166,64 @@ func mapSegment(as *mm.AddressSpace, obj mm.Object, s elfload.Segment, name stri
 	return nil
 }
 
-// absPath makes path absolute against cwd (lexically).
-func absPath(cwd fs.Dir, path string) string {
-	if strings.HasPrefix(path, "/") {
-		return path
-	}
-	base := Root.PathOf(cwd)
-	if base == "/" {
-		return "/" + path
-	}
-	return base + "/" + path
+// ExecArgs are execve's arguments: the program (opened by the caller,
+// so that execveat's directory and flags apply), the name it was given
+// (AT_EXECFN, and what a script's interpreter receives), argv and envp.
+type ExecArgs struct {
+	File     ExecFile
+	Filename string
+	Argv     []string
+	Envp     []string
 }
 
-// Exec replaces t's process image with the program at path (execve(2)):
-// new address space and initial stack, registers and vector state reset,
-// close-on-exec descriptors closed. Other threads are not supported yet
-// (the caller must be the only task).
-func (t *Task) Exec(path string, argv, envp []string) error {
-	total := 0
-	for _, s := range append(append([]string(nil), argv...), envp...) {
-		if len(s)+1 > maxArgStrlen {
-			return linuxerr.E2BIG
+// Exec replaces t's process image with a program (execve(2)): a "#!"
+// script runs its interpreter with the script's name as an argument; an
+// ELF program gets a new address space and initial stack. Past the point
+// of no return (begin_new_exec) the other threads are ended and t takes
+// the process's ID, the descriptor table is unshared and close-on-exec
+// descriptors closed, signal handlers reset, and the registers, vector
+// state and per-thread state start afresh. Errors before that point
+// leave the process as it was.
+func (t *Task) Exec(a ExecArgs) error {
+	if err := checkArgSize(a.Argv, a.Envp); err != nil {
+		return err
+	}
+	f := a.File
+	for depth := 0; ; depth++ {
+		var buf [binprmBufSize]byte
+		n, err := f.Node.(fs.Regular).ReadAt(buf[:], 0)
+		if err != nil && err != io.EOF {
+			return err
 		}
-		total += len(s) + 1 + 8
+		interp, arg, script, err := interpreterLine(buf[:n])
+		if err != nil {
+			return err
+		}
+		if !script {
+			break
+		}
+		if depth >= maxInterpDepth {
+			return linuxerr.ELOOP
+		}
+		// argv[0] is replaced by the interpreter, its argument and the
+		// script's name (bprm_change_interp, load_script).
+		argv := []string{interp}
+		if arg != "" {
+			argv = append(argv, arg)
+		}
+		argv = append(argv, a.Filename)
+		if len(a.Argv) > 1 {
+			argv = append(argv, a.Argv[1:]...)
+		}
+		a.Argv = argv
+		if err := checkArgSize(a.Argv, a.Envp); err != nil {
+			return err
+		}
+		if f, err = OpenExec(t, t.Proc.Cwd(), interp, true); err != nil {
+			return err
+		}
 	}
-	if total > maxArgBytes {
-		return linuxerr.E2BIG
-	}
-	p := t.Proc
-	as, img, abs, err := loadProgram(t, p.Cwd(), path)
+	as, img, err := loadELF(f)
 	if err != nil {
 		return err
 	}
@@ -153,44 +232,148 @@ func (t *Task) Exec(path string, argv, envp []string) error {
 		as.DecRef(nil)
 		return err
 	}
-	sp, err := buildUserStack(as, img, abs, argv, envp, ehdr)
+	st, err := buildUserStack(as, img, a.Filename, a.Argv, a.Envp, ehdr, t.Proc.Creds())
 	if err != nil {
 		as.DecRef(nil)
 		return err
 	}
-	p.mu.Lock()
-	old := p.as.Swap(as)
-	p.exe = abs
-	p.argv = append([]string(nil), argv...)
-	p.mu.Unlock()
-	if i := strings.LastIndexByte(abs, '/'); i >= 0 {
-		p.SetName(abs[i+1:])
+
+	// The point of no return.
+	if err := t.deThread(); err != nil {
+		as.DecRef(nil)
+		return err
 	}
+	p := t.Proc
+	old := p.as.Swap(as)
+	p.releaseVfork()
 	if old != nil {
 		old.DecRef(dropAddressSpace)
 	}
-	p.fds.CloseOnExec()
-	// The new program starts without the old one's registrations: rseq
-	// (bprm_execve calls rseq_execve), the robust futex list and
-	// clear_child_tid (exec_mm_release; with one thread and no vfork no
-	// one else shares the old memory, so nothing is written there).
-	t.Rseq, t.RseqLen, t.RseqSig = 0, 0, 0
-	t.RobustList, t.RobustLen = 0, 0
-	t.ClearChildTID = 0
+	p.mu.Lock()
+	p.exe = f.Path
+	p.argStart, p.argEnd, p.envStart, p.envEnd = uintptr(st.ArgStart), uintptr(st.ArgEnd), uintptr(st.EnvStart), uintptr(st.EnvEnd)
+	if p.files.refs.Load() > 1 {
+		// unshare_files: the table stops being shared with the
+		// processes it was cloned with.
+		files := newSharedFiles(p.files.t.Fork())
+		p.files.put()
+		p.files = files
+	}
+	files := p.files.t
+	// flush_signal_handlers: caught signals go back to their default;
+	// ignored ones stay ignored.
+	if p.sighand != nil {
+		h := p.sighand.copy()
+		for i := range h.actions {
+			if h.actions[i].Handler != signals.SIG_IGN {
+				h.actions[i] = signals.Sigaction{}
+			} else {
+				h.actions[i].Flags, h.actions[i].Mask, h.actions[i].Restorer = 0, 0, 0
+			}
+		}
+		p.sighand = h
+	}
+	t.altStack = signals.NoAltStack
+	t.hasSaved = false
+	p.mu.Unlock()
+	procMu.Lock()
+	p.didExec = true
+	procMu.Unlock()
+	base := f.Path[strings.LastIndexByte(f.Path, '/')+1:]
+	p.SetName(base)
+	files.CloseOnExec()
 	t.resetFPU()
 	fpu := t.uc.Frame.FPU
 	t.uc.Frame = amd64.Frame{FPU: fpu}
-	t.uc.Frame.Regs = amd64.PtRegs{Rip: img.Entry, Rsp: sp, Cs: amd64.UserCS, Ss: amd64.UserDS, Eflags: amd64.FlagIF | 0x2}
+	t.uc.Frame.Regs = amd64.PtRegs{Rip: img.Entry, Rsp: st.SP, Cs: amd64.UserCS, Ss: amd64.UserDS, Eflags: amd64.FlagIF | 0x2}
+	// A new program starts without the old one's registrations of
+	// per-thread memory (rseq, the robust futex list, clear_child_tid),
+	// which pointed into the old image.
+	t.Rseq, t.RseqLen, t.RseqSig = 0, 0, 0
+	t.RobustList, t.RobustLen = 0, 0
+	t.ClearChildTID = 0
+	t.inSyscall = false
+	return nil
+}
+
+// checkArgSize applies execve's limits on the argument strings (E2BIG).
+func checkArgSize(argv, envp []string) error {
+	total := 0
+	for _, l := range [2][]string{argv, envp} {
+		for _, s := range l {
+			if len(s)+1 > maxArgStrlen {
+				return linuxerr.E2BIG
+			}
+			total += len(s) + 1 + 8
+		}
+	}
+	if total > maxArgBytes {
+		return linuxerr.E2BIG
+	}
+	return nil
+}
+
+// deThread ends the process's other threads and gives t the thread-group
+// ID (de_thread), waiting until they are gone. A group exit already under
+// way wins (EAGAIN, so that the exit proceeds).
+func (t *Task) deThread() error {
+	p := t.Proc
+	p.mu.Lock()
+	if p.sig.exiting {
+		p.mu.Unlock()
+		return linuxerr.EAGAIN
+	}
+	for _, o := range p.tasks {
+		if o != t {
+			o.exiting = true
+			o.wakeLocked()
+		}
+	}
+	for len(p.tasks) > 1 {
+		if t.exiting {
+			p.mu.Unlock()
+			return linuxerr.EINTR
+		}
+		ch := p.tasksChanged
+		wake := t.wake
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-wake:
+		}
+		p.mu.Lock()
+	}
+	p.mu.Unlock()
+	if t.TID != p.PID {
+		procMu.Lock()
+		p.mu.Lock()
+		delete(tasks, t.TID)
+		delete(p.tasks, t.TID)
+		t.TID = p.PID
+		tasks[t.TID] = t
+		p.tasks[t.TID] = t
+		p.mu.Unlock()
+		procMu.Unlock()
+	}
 	return nil
 }
 
 // buildUserStack lays out argv, envp and the auxiliary vector at the top of
 // the new stack (Linux's create_elf_tables) and returns the stack pointer.
 // ehdr is the vDSO's address (AT_SYSINFO_EHDR; 0 leaves it out).
-func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string, ehdr uint64) (uint64, error) {
+// userStack is where buildUserStack put the initial stack: the stack
+// pointer and the argument and environment strings.
+type userStack struct {
+	SP                                 uint64
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
+}
+
+func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string, ehdr uint64, creds Creds) (userStack, error) {
 	size := 4096
-	for _, s := range append(append([]string{execfn}, argv...), envp...) {
-		size += len(s) + 1 + 8
+	for _, l := range [3][]string{{execfn}, argv, envp} {
+		for _, s := range l {
+			size += len(s) + 1 + 8
+		}
 	}
 	mem := make([]byte, (size+mm.PageSize-1)&^(mm.PageSize-1))
 	var random [16]byte
@@ -203,7 +386,7 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 		Argv: argv,
 		Envp: envp,
 		Auxv: []initstack.Aux{
-			{Type: initstack.AT_MINSIGSTKSZ, Value: 2048},
+			{Type: initstack.AT_MINSIGSTKSZ, Value: MinSigStackSize()},
 			{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)},
 			{Type: initstack.AT_PAGESZ, Value: mm.PageSize},
 			{Type: initstack.AT_CLKTCK, Value: 100},
@@ -213,16 +396,17 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 			{Type: initstack.AT_BASE, Value: 0},
 			{Type: initstack.AT_FLAGS, Value: 0},
 			{Type: initstack.AT_ENTRY, Value: img.Entry},
-			{Type: initstack.AT_UID, Value: 0},
-			{Type: initstack.AT_EUID, Value: 0},
-			{Type: initstack.AT_GID, Value: 0},
-			{Type: initstack.AT_EGID, Value: 0},
+			{Type: initstack.AT_UID, Value: uint64(creds.RUID)},
+			{Type: initstack.AT_EUID, Value: uint64(creds.EUID)},
+			{Type: initstack.AT_GID, Value: uint64(creds.RGID)},
+			{Type: initstack.AT_EGID, Value: uint64(creds.EGID)},
 			{Type: initstack.AT_SECURE, Value: 0},
 			{Type: initstack.AT_HWCAP2, Value: hwcap2},
 		},
 		Random:   random,
 		ExecFn:   execfn,
 		Platform: "x86_64",
+		Addrs:    make([]uint64, len(argv)+len(envp)),
 	}
 	if ehdr != 0 {
 		// First, as Linux's ARCH_DLINFO puts it.
@@ -230,13 +414,13 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 	}
 	sp, ok := initstack.Build(mem, mm.StackTop, &p)
 	if !ok {
-		return 0, linuxerr.E2BIG
+		return userStack{}, linuxerr.E2BIG
 	}
 	used := mm.StackTop - sp
 	if err := as.CopyOut(uintptr(sp), mem[uint64(len(mem))-used:]); err != nil {
-		return 0, err
+		return userStack{}, err
 	}
-	return sp, nil
+	return userStack{SP: sp, ArgStart: p.ArgStart, ArgEnd: p.ArgEnd, EnvStart: p.EnvStart, EnvEnd: p.EnvEnd}, nil
 }
 
 // RandomBytes fills b from the CPU's random number generator.

@@ -11,12 +11,13 @@ import (
 // User futexes (Linux's kernel/futex/): waiters queue per futex word, in
 // arrival order, woken by FutexWake or requeued. The key is the address
 // space and the address; shared futexes across address spaces (shared
-// memory between processes) key the same way until processes can share
-// memory (stage 4).
+// memory between processes) are keyed by the shared object and the offset
+// in it, so that every process mapping it meets the same waiters.
 
 type futexKey struct {
-	as   uint64
-	addr uintptr
+	shared bool   // id names a shared object, else an address space
+	id     uint64 //
+	off    uint64 // the offset in the object, or the address
 }
 
 type futexWaiter struct {
@@ -32,7 +33,8 @@ var (
 )
 
 func keyFor(t *Task, addr uintptr) futexKey {
-	return futexKey{as: t.Proc.AS().ID(), addr: addr}
+	id, off, shared := t.Proc.AS().FutexKey(addr)
+	return futexKey{shared: shared, id: id, off: off}
 }
 
 // FutexWait blocks t while the 32-bit word at addr holds val, until a wake
@@ -72,6 +74,11 @@ func FutexWait(t *Task, addr uintptr, val uint32, bitset uint32, deadline time.T
 		return nil // woken at the same time
 	case <-t.Interrupted():
 		if futexDequeue(w) {
+			// futex_wait: restarted unless a handler runs; with a
+			// timeout Linux uses a restart block, here EINTR.
+			if deadline.IsZero() {
+				return linuxerr.ERESTARTSYS
+			}
 			return linuxerr.EINTR
 		}
 		return nil

@@ -42,10 +42,14 @@ func SetupRoot(initramfs []byte) error {
 	return nil
 }
 
-// StartInit starts the program at path as process 1, with the console as
-// its standard input, output and error and as its controlling terminal.
+// StartInit starts the program at path as process 1: a session leader
+// with the console as its standard input, output and error and as its
+// controlling terminal, running as root.
 func StartInit(path string, argv, envp []string, strace bool) (*Process, error) {
-	p := newProcess(1, 0)
+	p := newProcess(1)
+	p.files = newSharedFiles(fs.NewFDTable())
+	p.fsctx = &fsContext{cwd: Root.Dir, umask: 0o022}
+	p.sighand = &sigHand{}
 	t, err := newTask(p, 1)
 	if err != nil {
 		return nil, err
@@ -56,35 +60,38 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := p.fds.Install(f, int32(fd), false); err != nil {
+		if _, err := p.files.t.Install(f, int32(fd), false); err != nil {
 			return nil, err
 		}
 	}
-	Console.SetForeground(1)
-	if err := t.Exec(path, argv, envp); err != nil {
-		p.fds.CloseAll()
-		mm.FreeFrame(t.fpuPA)
-		return nil, err
-	}
+	p.tty = Console
+	Console.SetSession(1, 1)
 	p.tasks[1] = t
 	procMu.Lock()
 	procs[1] = p
 	tasks[1] = t
+	initProc = p
+	nextPID = 2
+	p.joinGroupsLocked()
 	procMu.Unlock()
+	f, err := OpenExec(t, Root.Dir, path, true)
+	if err == nil {
+		err = t.Exec(ExecArgs{File: f, Filename: path, Argv: argv, Envp: envp})
+	}
+	if err != nil {
+		procMu.Lock()
+		delete(procs, 1)
+		delete(tasks, 1)
+		p.leaveGroupsLocked()
+		initProc = nil
+		procMu.Unlock()
+		p.files.put()
+		mm.FreeFrame(t.fpuPA)
+		return nil, err
+	}
+	startLoadavg()
 	go t.run()
 	return p, nil
-}
-
-func newProcess(pid, ppid int32) *Process {
-	return &Process{
-		PID: pid, PPID: ppid, PGID: pid, SID: pid,
-		fds:     fs.NewFDTable(),
-		cwd:     Root.Dir,
-		umask:   0o022,
-		tasks:   map[int32]*Task{},
-		rlimits: defaultRlimits(),
-		done:    make(chan struct{}),
-	}
 }
 
 // ExecStatus maps a failure to start a program to a shell's exit status:

@@ -8,68 +8,148 @@ import (
 	"sync/atomic"
 
 	"oyako/fs"
+	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 )
 
-// Process is a thread group (Linux's signal_struct and mm, fs and files
-// pointers rolled together): its address space, descriptors, working
-// directory, limits and threads.
+// Process is a thread group (Linux's signal_struct together with what its
+// tasks' mm, files, fs and sighand pointers reach): its address space,
+// descriptors, working directory, signal state, credentials and threads,
+// and its place in the process tree, process groups and sessions.
+//
+// Locking: procMu (Linux's tasklist_lock) guards the process table, the
+// tree (parent, children, state), process group and session IDs and
+// controlling terminals; Process.mu guards the rest of a process's state,
+// its signal state included. procMu is taken before any Process.mu.
 type Process struct {
-	PID  int32
-	PPID int32
-	PGID int32
-	SID  int32
+	PID int32
+
+	// Under procMu.
+	parent     *Process
+	children   []*Process // live and zombie children, oldest first
+	pgid, sid  int32
+	state      procState
+	exitSignal int     // sent to the parent at exit (SIGCHLD; 0: none)
+	didExec    bool    // setpgid refuses EACCES once a child has exec'd
+	tty        *fs.TTY // controlling terminal of the process's session
+	childEvent chan struct{}
+	// stopReport and contReport are pending wait reports for the parent
+	// (WUNTRACED, WCONTINUED): the stop signal, or a continue.
+	stopReport int
+	contReport bool
 
 	// as is replaced by execve and cleared at exit; every system call
 	// reads it, so it is an atomic pointer rather than under mu.
 	as atomic.Pointer[mm.AddressSpace]
 
 	mu      sync.Mutex
-	fds     *fs.FDTable
-	cwd     fs.Dir
-	umask   uint32
+	files   *sharedFiles
+	fsctx   *fsContext
+	sighand *sigHand
+	creds   Creds
 	exe     string
-	argv    []string
-	tasks   map[int32]*Task
-	rlimits [rlimNlimits][2]uint64
-	// sigactions are recorded (delivery is stage 7).
-	sigactions [65]Sigaction
-	pending    uint64 // signals sent and not delivered (stage 7)
-	exiting    bool
-	exitStatus int // wait status (exit code << 8, or the signal)
-	exitedCPU  int64
-	done       chan struct{}
-	name       [16]byte
+	// The argument and environment strings lie on the initial stack
+	// (mm->arg_start ... env_end); /proc/PID/cmdline and environ read
+	// them from there, as Linux does.
+	argStart, argEnd, envStart, envEnd uintptr
+	tasks                              map[int32]*Task
+	tasksChanged                       chan struct{} // closed when a task ends
+	rlimits                            [rlimNlimits][2]uint64
+	name                               [16]byte
+	startTime                          int64 // monotonic ns at creation
+
+	sig procSignals // pending shared signals, group exit and stop
+
+	// Accounting (under mu): CPU time of exited threads, and of waited-for
+	// children (Linux's signal_struct cutime/cstime).
+	utime, stime   int64
+	cutime, cstime int64
+
+	// vforkDone is closed when a CLONE_VFORK child stops using its
+	// parent's memory (exec or exit); nil otherwise.
+	vforkDone chan struct{}
+	done      chan struct{} // closed when the process has exited
+	exitCode  int           // wait status once done
 }
 
-// Sigaction is struct kernel_sigaction as rt_sigaction(2) passes it.
-type Sigaction struct {
-	Handler, Flags, Restorer, Mask uint64
+type procState uint8
+
+const (
+	procAlive  procState = iota
+	procZombie           // exited, waiting for its parent
+	procDead             // reaped
+)
+
+// fsContext is what CLONE_FS shares (struct fs_struct): the working
+// directory and the file mode creation mask.
+type fsContext struct {
+	mu    sync.Mutex
+	cwd   fs.Dir
+	umask uint32
+}
+
+func (c *fsContext) clone() *fsContext {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &fsContext{cwd: c.cwd, umask: c.umask}
+}
+
+// sharedFiles is a descriptor table with the processes sharing it
+// (CLONE_FILES; struct files_struct's count).
+type sharedFiles struct {
+	t    *fs.FDTable
+	refs atomic.Int32
+}
+
+func newSharedFiles(t *fs.FDTable) *sharedFiles {
+	s := &sharedFiles{t: t}
+	s.refs.Store(1)
+	return s
+}
+
+// put drops a user; the last one closes every descriptor.
+func (s *sharedFiles) put() {
+	if s.refs.Add(-1) == 0 {
+		s.t.CloseAll()
+	}
 }
 
 // Root is the file system every process sees.
 var Root *fs.Root
 
+// maxTasks bounds the user threads alive at once: each one running in
+// user mode occupies a kernel thread (sched.MaxThreads bounds those).
+const maxTasks = 900
+
 var (
-	procMu  sync.Mutex
-	procs         = map[int32]*Process{}
-	tasks         = map[int32]*Task{}
-	nextPID int32 = 1
+	procMu   sync.Mutex
+	procs          = map[int32]*Process{}
+	tasks          = map[int32]*Task{}
+	pgrps          = map[int32]int{} // processes per process group
+	sessions       = map[int32]int{} // processes per session
+	nextPID  int32 = 1
+	// initProc is pid 1, which adopts orphans.
+	initProc *Process
 )
 
-func allocPID() int32 {
-	procMu.Lock()
-	defer procMu.Unlock()
-	for {
+// pidMax is /proc/sys/kernel/pid_max.
+const pidMax = 1 << 22
+
+// allocPID returns an unused ID: not a live process or thread, nor a
+// process group or session someone still belongs to (alloc_pid). The
+// caller holds procMu. ok is false when every ID is taken.
+func allocPIDLocked() (int32, bool) {
+	for range pidMax {
 		id := nextPID
 		nextPID++
-		if nextPID >= 1<<22 { // pid_max
-			nextPID = 2
+		if nextPID >= pidMax {
+			nextPID = 300 // RESERVED_PIDS: wrap above the daemons' IDs
 		}
-		if procs[id] == nil && tasks[id] == nil {
-			return id
+		if procs[id] == nil && tasks[id] == nil && pgrps[id] == 0 && sessions[id] == 0 {
+			return id, true
 		}
 	}
+	return 0, false
 }
 
 // defaultRlimits are Linux's defaults for init (include/asm-generic/resource.h).
@@ -96,29 +176,42 @@ func defaultRlimits() [rlimNlimits][2]uint64 {
 func (p *Process) AS() *mm.AddressSpace { return p.as.Load() }
 
 // FDs returns the descriptor table.
-func (p *Process) FDs() *fs.FDTable { return p.fds }
+func (p *Process) FDs() *fs.FDTable {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.files.t
+}
 
 // Cwd returns the working directory.
 func (p *Process) Cwd() fs.Dir {
+	c := p.fsContext()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cwd
+}
+
+func (p *Process) fsContext() *fsContext {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.cwd
+	return p.fsctx
 }
 
 // SetCwd changes the working directory.
 func (p *Process) SetCwd(d fs.Dir) {
-	p.mu.Lock()
-	p.cwd = d
-	p.mu.Unlock()
+	c := p.fsContext()
+	c.mu.Lock()
+	c.cwd = d
+	c.mu.Unlock()
 }
 
 // Umask returns the file mode creation mask and sets it to mask if set.
 func (p *Process) Umask(mask uint32, set bool) uint32 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	old := p.umask
+	c := p.fsContext()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.umask
 	if set {
-		p.umask = mask & 0o777
+		c.umask = mask & 0o777
 	}
 	return old
 }
@@ -134,22 +227,10 @@ func (p *Process) Rlimit(res int) [2]uint64 {
 func (p *Process) SetRlimit(res int, v [2]uint64) {
 	p.mu.Lock()
 	p.rlimits[res] = v
-	if res == 7 {
-		p.fds.Limit = int32(min(v[0], 1<<20))
+	if res == rlimitNofile {
+		p.files.t.Limit = int32(min(v[0], 1<<20))
 	}
 	p.mu.Unlock()
-}
-
-// Sigaction returns signal sig's recorded action and sets it to act if
-// act is not nil.
-func (p *Process) Sigaction(sig int, act *Sigaction) Sigaction {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	old := p.sigactions[sig]
-	if act != nil {
-		p.sigactions[sig] = *act
-	}
-	return old
 }
 
 // Name returns the process's name (comm).
@@ -171,7 +252,17 @@ func (p *Process) SetName(name string) {
 func (p *Process) Done() <-chan struct{} { return p.done }
 
 // ExitStatus is the wait status once Done is closed.
-func (p *Process) ExitStatus() int { return p.exitStatus }
+func (p *Process) ExitStatus() int { return p.exitCode }
+
+// PPID returns the parent's ID (0 for init).
+func (p *Process) PPID() int32 {
+	procMu.Lock()
+	defer procMu.Unlock()
+	if p.parent == nil {
+		return 0
+	}
+	return p.parent.PID
+}
 
 // Exe implements fs.ProcessInfo.
 func (p *Process) Exe() string {
@@ -180,13 +271,31 @@ func (p *Process) Exe() string {
 	return p.exe
 }
 
-// Cmdline implements fs.ProcessInfo.
+// Cmdline implements fs.ProcessInfo: the argument strings, read from the
+// process's memory (empty once it has exited).
 func (p *Process) Cmdline() []byte {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	var b []byte
-	for _, a := range p.argv {
-		b = append(append(b, a...), 0)
+	start, end := p.argStart, p.argEnd
+	p.mu.Unlock()
+	return p.readMem(start, end)
+}
+
+// Environ is the environment strings (/proc/PID/environ).
+func (p *Process) Environ() []byte {
+	p.mu.Lock()
+	start, end := p.envStart, p.envEnd
+	p.mu.Unlock()
+	return p.readMem(start, end)
+}
+
+func (p *Process) readMem(start, end uintptr) []byte {
+	as := p.AS()
+	if as == nil || end <= start {
+		return nil
+	}
+	b := make([]byte, end-start)
+	if as.CopyIn(start, b) != nil {
+		return nil
 	}
 	return b
 }
@@ -249,9 +358,100 @@ func (procTable) PIDs() []int32 {
 // Procs is the process table as /proc sees it.
 var Procs fs.ProcSource = procTable{}
 
-// ProcessByPID returns a live process.
+// ProcessByPID returns a process that has not been reaped (zombies
+// included, as kill and /proc see them).
 func ProcessByPID(pid int32) *Process {
 	procMu.Lock()
 	defer procMu.Unlock()
 	return procs[pid]
+}
+
+// Threads returns the number of tasks in the process.
+func (p *Process) Threads() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.tasks)
+}
+
+// TaskByTID returns a live task.
+func TaskByTID(tid int32) *Task {
+	procMu.Lock()
+	defer procMu.Unlock()
+	return tasks[tid]
+}
+
+// IDs returns the process's group and session IDs.
+func (p *Process) IDs() (pgid, sid int32) {
+	procMu.Lock()
+	defer procMu.Unlock()
+	return p.pgid, p.sid
+}
+
+// CPUNanos is the CPU time of the process's tasks, live and exited, in
+// user and system mode.
+func (p *Process) CPUNanos() int64 {
+	u, s := p.Times()
+	return u + s
+}
+
+// Times returns the user and system CPU time of the process's tasks,
+// live and exited, in ns.
+func (p *Process) Times() (user, sys int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	user, sys = p.utime, p.stime
+	for _, t := range p.tasks {
+		user += t.CPUNanos()
+		sys += t.stime.Load()
+	}
+	return user, sys
+}
+
+// ChildTimes returns the CPU time of the process's waited-for children.
+func (p *Process) ChildTimes() (user, sys int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cutime, p.cstime
+}
+
+// StartTime is when the process was created, in monotonic ns since boot.
+func (p *Process) StartTime() int64 { return p.startTime }
+
+// newProcess makes a process with no tasks yet; the caller fills in the
+// shared state and links it into the tree.
+func newProcess(pid int32) *Process {
+	return &Process{
+		PID:          pid,
+		pgid:         pid,
+		sid:          pid,
+		tasks:        map[int32]*Task{},
+		tasksChanged: make(chan struct{}),
+		rlimits:      defaultRlimits(),
+		done:         make(chan struct{}),
+		childEvent:   make(chan struct{}),
+		startTime:    ktime.Now(),
+		exitSignal:   17, // SIGCHLD
+	}
+}
+
+// joinGroupsLocked counts p in its process group and session.
+func (p *Process) joinGroupsLocked() {
+	pgrps[p.pgid]++
+	sessions[p.sid]++
+}
+
+// leaveGroupsLocked undoes joinGroupsLocked.
+func (p *Process) leaveGroupsLocked() {
+	if pgrps[p.pgid]--; pgrps[p.pgid] <= 0 {
+		delete(pgrps, p.pgid)
+	}
+	if sessions[p.sid]--; sessions[p.sid] <= 0 {
+		delete(sessions, p.sid)
+	}
+}
+
+// notifyChildEventLocked wakes the tasks of p waiting for a child.
+func (p *Process) notifyChildEventLocked() {
+	close(p.childEvent)
+	p.childEvent = make(chan struct{})
 }

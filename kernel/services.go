@@ -572,6 +572,12 @@ func svcSchedGetaffinity(pid, size uint64, mask uintptr) (uint64, errno.Errno) {
 // Resource limits of the kernel runtime (getrlimit(2)).
 const rlimNlimits = 16
 
+// Resource numbers (include/uapi/asm-generic/resource.h).
+const (
+	rlimitNproc  = 6
+	rlimitNofile = 7
+)
+
 var rlimits = [rlimNlimits][2]uint64{
 	3: {8 << 20, ^uint64(0)},          // RLIMIT_STACK
 	7: {maxRuntimeFDs, maxRuntimeFDs}, // RLIMIT_NOFILE

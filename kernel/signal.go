@@ -1,30 +1,518 @@
 package kernel
 
-import "oyako/signals"
+import (
+	"sync"
 
-// Signal delivery to handlers is roadmap stage 7. Until then a signal
-// sent to a process takes effect only if its disposition is the default
-// and the default action ends the process (signal(7)); otherwise it is
-// recorded as pending and not delivered.
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-const sigDFL = 0
-const sigIGN = 1
+	"oyako/signals"
+)
 
-// SendSignal sends sig to the process.
+// Signal sending and the state it changes, after Linux's kernel/signal.c:
+// pending sets per thread and per process, the choice of the thread that
+// takes a process-directed signal, fatal signals that end the whole
+// group at once, group stop and continue, and SIGCHLD to the parent.
+// Delivery (handlers, default actions, syscall restart) is in deliver.go.
+
+// sigHand is the table of signal actions (struct sighand_struct), shared
+// by processes created with CLONE_SIGHAND.
+type sigHand struct {
+	mu      sync.Mutex
+	actions [signals.SIGRTMAX]signals.Sigaction
+}
+
+func (h *sigHand) action(sig int) signals.Sigaction {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.actions[sig-1]
+}
+
+// copy returns an unshared copy (fork without CLONE_SIGHAND).
+func (h *sigHand) copy() *sigHand {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return &sigHand{actions: h.actions}
+}
+
+// sigQueue is a set of pending signals with their siginfo (struct
+// sigpending): a standard signal is pending at most once, real-time
+// signals queue each sending.
+type sigQueue struct {
+	set  uint64
+	list []queuedSignal
+}
+
+type queuedSignal struct {
+	sig  int
+	info signals.SigInfo
+}
+
+func (q *sigQueue) add(sig int, info signals.SigInfo) {
+	q.set |= signals.Bit(sig)
+	q.list = append(q.list, queuedSignal{sig, info})
+}
+
+// take removes the first queued instance of sig and returns its info.
+func (q *sigQueue) take(sig int) signals.SigInfo {
+	var info signals.SigInfo
+	found, more := false, false
+	out := q.list[:0]
+	for _, s := range q.list {
+		switch {
+		case s.sig == sig && !found:
+			info, found = s.info, true
+		default:
+			if s.sig == sig {
+				more = true
+			}
+			out = append(out, s)
+		}
+	}
+	q.list = out
+	if !more {
+		q.set &^= signals.Bit(sig)
+	}
+	return info
+}
+
+// remove drops every pending signal in mask.
+func (q *sigQueue) remove(mask uint64) {
+	if q.set&mask == 0 {
+		return
+	}
+	q.set &^= mask
+	out := q.list[:0]
+	for _, s := range q.list {
+		if mask&signals.Bit(s.sig) == 0 {
+			out = append(out, s)
+		}
+	}
+	q.list = out
+}
+
+// next returns the signal dequeue_signal takes from set: a synchronous
+// (fault) signal first, else the lowest-numbered one; 0 for none.
+func next(set uint64) int {
+	if set == 0 {
+		return 0
+	}
+	if s := set & synchronousMask; s != 0 {
+		set = s
+	}
+	for sig := 1; sig <= signals.SIGRTMAX; sig++ {
+		if set&signals.Bit(sig) != 0 {
+			return sig
+		}
+	}
+	return 0
+}
+
+// synchronousMask are the signals a fault raises (SYNCHRONOUS_MASK).
+const synchronousMask = 1<<(signals.SIGSEGV-1) | 1<<(signals.SIGBUS-1) | 1<<(signals.SIGILL-1) |
+	1<<(signals.SIGTRAP-1) | 1<<(signals.SIGFPE-1) | 1<<(signals.SIGSYS-1)
+
+// stopMask are the stop signals; stopMaskTTY those a terminal sends.
+const (
+	stopMask    = 1<<(signals.SIGSTOP-1) | 1<<(signals.SIGTSTP-1) | 1<<(signals.SIGTTIN-1) | 1<<(signals.SIGTTOU-1)
+	stopMaskTTY = 1<<(signals.SIGTSTP-1) | 1<<(signals.SIGTTIN-1) | 1<<(signals.SIGTTOU-1)
+)
+
+// procSignals is a process's shared signal state (the signal_struct
+// part): the process-wide pending set, group exit and group stop.
+type procSignals struct {
+	shared sigQueue
+	// exiting is set once the group is ending (exit_group or a fatal
+	// signal); code is the wait status it ends with.
+	exiting bool
+	code    int
+	// stopSig is the signal of a group stop in progress or in effect;
+	// stopping counts the threads that have not stopped yet, and stopped
+	// is set once all have (SIGNAL_STOP_STOPPED).
+	stopSig  int
+	stopping int
+	stopped  bool
+}
+
+// isStopSignal reports whether sig's default action stops the process.
+func isStopSignal(sig int) bool { return stopMask&signals.Bit(sig) != 0 }
+
+// defaultIgnored reports whether sig's default action is to ignore it.
+func defaultIgnored(sig int) bool {
+	switch sig {
+	case signals.SIGCHLD, signals.SIGURG, signals.SIGWINCH, signals.SIGCONT:
+		return true
+	}
+	return false
+}
+
+// SendSignal sends sig to the process from the kernel (SI_KERNEL), as a
+// terminal's ^C or a pipe's SIGPIPE.
 func (p *Process) SendSignal(sig int) {
-	if sig == signals.SIGKILL {
-		p.exitGroup(sig)
-		return
-	}
-	act := p.Sigaction(sig, nil)
-	if act.Handler == sigDFL && signals.DefaultKills(sig) {
-		p.exitGroup(sig)
-		return
-	}
+	p.send(signals.KillInfo(sig, signals.SI_KERNEL, 0, 0), nil, false)
+}
+
+// send queues a signal for the process (target nil: process-directed) or
+// one of its threads, following __send_signal_locked: it reports whether
+// the signal was queued (false when ignored or already pending). force is
+// set for signals the kernel raises on a fault, which neither a blocked
+// mask nor init's protection can stop.
+func (p *Process) send(info signals.SigInfo, target *Task, force bool) bool {
+	sig := info.Signo()
 	p.mu.Lock()
-	p.pending |= signals.Bit(sig)
+	queued, continued := p.sendLocked(info, sig, target, force)
+	p.mu.Unlock()
+	if continued {
+		p.notifyParentStop(true)
+	}
+	return queued
+}
+
+// sendLocked is send under p.mu. continued reports a stopped process that
+// the signal (SIGCONT) resumed, whose parent must hear of it.
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (queued, continued bool) {
+	s := &p.sig
+	if s.exiting {
+		return false, false
+	}
+	// prepare_signal: stop and continue signals cancel each other.
+	if isStopSignal(sig) {
+		s.shared.remove(signals.Bit(signals.SIGCONT))
+		for _, t := range p.tasks {
+			t.pending.remove(signals.Bit(signals.SIGCONT))
+		}
+	} else if sig == signals.SIGCONT {
+		s.shared.remove(stopMask)
+		for _, t := range p.tasks {
+			t.pending.remove(stopMask)
+		}
+		if s.stopSig != 0 {
+			continued = s.stopped
+			s.stopSig, s.stopping, s.stopped = 0, 0, false
+			for _, t := range p.tasks {
+				t.wakeLocked()
+			}
+		}
+	}
+	if p.ignoredLocked(sig, target, force) {
+		return false, continued
+	}
+	q := &s.shared
+	if target != nil {
+		q = &target.pending
+	}
+	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
+		return false, continued
+	}
+	if force && target != nil {
+		// force_sig_info: a fault's signal cannot be blocked or ignored:
+		// if it is, the default action applies.
+		h := p.sighand
+		h.mu.Lock()
+		if a := &h.actions[sig-1]; a.Handler == signals.SIG_IGN || target.sigMask&signals.Bit(sig) != 0 {
+			a.Handler = signals.SIG_DFL
+			target.sigMask &^= signals.Bit(sig)
+		}
+		h.mu.Unlock()
+	}
+	q.add(sig, info)
+	p.completeSignalLocked(sig, target)
+	return true, continued
+}
+
+// ignoredLocked is sig_ignored: a signal that is not blocked and whose
+// action is to ignore it is dropped at once; init ignores signals whose
+// action is the default unless the kernel forces them.
+func (p *Process) ignoredLocked(sig int, target *Task, force bool) bool {
+	blocked := false
+	bit := signals.Bit(sig)
+	if target != nil {
+		blocked = (target.sigMask|target.realBlocked)&bit != 0
+	} else {
+		blocked = true
+		for _, t := range p.tasks {
+			if (t.sigMask|t.realBlocked)&bit == 0 {
+				blocked = false
+			}
+		}
+		blocked = blocked && len(p.tasks) > 0
+	}
+	if blocked {
+		return false
+	}
+	a := p.sighand.action(sig)
+	if a.Handler == signals.SIG_IGN {
+		return true
+	}
+	if a.Handler != signals.SIG_DFL {
+		return false
+	}
+	if p.PID == 1 && !force {
+		return true // SIGNAL_UNKILLABLE
+	}
+	return defaultIgnored(sig)
+}
+
+// completeSignalLocked picks the thread that will take the signal and
+// wakes it (complete_signal). A fatal signal ends the whole group now.
+func (p *Process) completeSignalLocked(sig int, target *Task) {
+	t := target
+	if t == nil {
+		t = p.wantsSignalLocked(sig)
+		if t == nil {
+			return // every thread blocks it: it waits, pending
+		}
+	}
+	// A fatal signal (SIGKILL, or a default action that ends the process)
+	// ends every thread now. Init only dies of what the kernel forces on
+	// it, at delivery.
+	a := p.sighand.action(sig)
+	fatal := sig == signals.SIGKILL || a.Handler == signals.SIG_DFL && !defaultIgnored(sig) && !isStopSignal(sig)
+	if fatal && p.PID != 1 && t.sigMask&signals.Bit(sig) == 0 {
+		p.groupExitLocked(sig)
+		return
+	}
+	t.wakeLocked()
+}
+
+// wantsSignalLocked returns the thread a process-directed signal goes to:
+// the main thread if it does not block it, else another that does not.
+func (p *Process) wantsSignalLocked(sig int) *Task {
+	bit := signals.Bit(sig)
+	if t := p.tasks[p.PID]; t != nil && t.sigMask&bit == 0 && !t.exiting {
+		return t
+	}
+	for _, t := range p.tasks {
+		if t.sigMask&bit == 0 && !t.exiting {
+			return t
+		}
+	}
+	if sig == signals.SIGKILL {
+		for _, t := range p.tasks {
+			return t
+		}
+	}
+	return nil
+}
+
+// groupExitLocked makes every thread of the process end, with wait status
+// code (the first caller's stands), as zap_other_threads does.
+func (p *Process) groupExitLocked(code int) {
+	s := &p.sig
+	if s.exiting {
+		return
+	}
+	s.exiting = true
+	s.code = code
+	s.stopSig, s.stopping, s.stopped = 0, 0, false
+	for _, t := range p.tasks {
+		t.exiting = true
+		t.wakeLocked()
+	}
+}
+
+// exitGroup ends the process with wait status code.
+func (p *Process) exitGroup(code int) {
+	p.mu.Lock()
+	p.groupExitLocked(code)
 	p.mu.Unlock()
 }
 
-// SigPipe is what a write to a pipe without readers does besides EPIPE.
-func (t *Task) SigPipe() { t.Proc.SendSignal(signals.SIGPIPE) }
+// signalPending reports whether the task has something to do before it
+// may block or return to user mode: a signal it does not block, a group
+// exit, or a group stop it has not joined (signal_pending).
+func (t *Task) signalPendingLocked() bool {
+	s := &t.Proc.sig
+	return t.exiting || s.stopSig != 0 && !t.stopped ||
+		(t.pending.set|s.shared.set)&^t.sigMask != 0
+}
+
+// wakeLocked makes the task look at its signals: it stops waiting in the
+// kernel and comes back from user mode (signal_wake_up).
+func (t *Task) wakeLocked() {
+	close(t.wake)
+	t.wake = make(chan struct{})
+	t.uc.Kick()
+}
+
+// sigTarget finds what a kill-style call names: a process, or a task.
+type killTarget struct {
+	proc *Process
+	task *Task
+}
+
+// Kill implements kill(2)'s targets: pid > 0 a process, 0 the caller's
+// process group, -1 every process but init and the caller, < -1 the
+// process group -pid. sig 0 only checks that a target exists.
+func (t *Task) Kill(pid int32, sig int) error {
+	if sig < 0 || sig > signals.SIGRTMAX {
+		return linuxerr.EINVAL
+	}
+	info := signals.KillInfo(sig, signals.SI_USER, t.Proc.PID, t.Proc.Creds().RUID)
+	var targets []*Process
+	procMu.Lock()
+	switch {
+	case pid > 0:
+		if p := procs[pid]; p != nil {
+			targets = append(targets, p)
+		}
+	case pid == -1:
+		for _, p := range procs {
+			if p.PID != 1 && p != t.Proc {
+				targets = append(targets, p)
+			}
+		}
+	default:
+		pg := -pid
+		if pid == 0 {
+			pg = t.Proc.pgid
+		}
+		for _, p := range procs {
+			if p.pgid == pg {
+				targets = append(targets, p)
+			}
+		}
+	}
+	procMu.Unlock()
+	if len(targets) == 0 {
+		return linuxerr.ESRCH
+	}
+	if sig != 0 {
+		for _, p := range targets {
+			p.send(info, nil, false)
+		}
+	}
+	return nil
+}
+
+// Tgkill implements tgkill(2) (tgid > 0) and tkill(2) (tgid 0): a signal
+// to one thread.
+func (t *Task) Tgkill(tgid, tid int32, sig int) error {
+	if tid <= 0 || tgid < 0 {
+		return linuxerr.EINVAL
+	}
+	if sig < 0 || sig > signals.SIGRTMAX {
+		return linuxerr.EINVAL
+	}
+	target := TaskByTID(tid)
+	if target == nil || tgid != 0 && target.Proc.PID != tgid {
+		return linuxerr.ESRCH
+	}
+	if sig != 0 {
+		info := signals.KillInfo(sig, signals.SI_TKILL, t.Proc.PID, t.Proc.Creds().RUID)
+		target.Proc.send(info, target, false)
+	}
+	return nil
+}
+
+// SignalGroup sends sig from the kernel to every process in process group
+// pgrp (a terminal's ^C, ^\ and ^Z).
+func SignalGroup(pgrp int32, sig int) {
+	var targets []*Process
+	procMu.Lock()
+	for _, p := range procs {
+		if p.pgid == pgrp && p.state == procAlive {
+			targets = append(targets, p)
+		}
+	}
+	procMu.Unlock()
+	for _, p := range targets {
+		p.SendSignal(sig)
+	}
+}
+
+// SigPipe is what a write to a pipe without readers does besides EPIPE:
+// SIGPIPE to the writing thread.
+func (t *Task) SigPipe() {
+	t.Proc.send(signals.KillInfo(signals.SIGPIPE, signals.SI_USER, t.Proc.PID, t.Proc.Creds().RUID), t, false)
+}
+
+// Sigaction returns signal sig's action and sets it to act if act is not
+// nil (rt_sigaction's kernel side, do_sigaction): setting SIG_IGN, or
+// SIG_DFL for a signal ignored by default, discards it where pending.
+func (t *Task) Sigaction(sig int, act *signals.Sigaction) signals.Sigaction {
+	p := t.Proc
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.sighand
+	h.mu.Lock()
+	old := h.actions[sig-1]
+	if act != nil {
+		h.actions[sig-1] = *act
+	}
+	h.mu.Unlock()
+	if act != nil && (act.Handler == signals.SIG_IGN || act.Handler == signals.SIG_DFL && defaultIgnored(sig)) {
+		bit := signals.Bit(sig)
+		p.sig.shared.remove(bit)
+		for _, o := range p.tasks {
+			o.pending.remove(bit)
+		}
+	}
+	return old
+}
+
+// SigMask returns the task's blocked signals.
+func (t *Task) SigMask() uint64 {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return t.sigMask
+}
+
+// SetSigMask sets the blocked signals (never SIGKILL or SIGSTOP), as
+// set_current_blocked.
+func (t *Task) SetSigMask(mask uint64) {
+	p := t.Proc
+	p.mu.Lock()
+	t.setMaskLocked(mask)
+	p.mu.Unlock()
+}
+
+func (t *Task) setMaskLocked(mask uint64) {
+	t.sigMask = mask &^ signals.Unblockable
+	if t.signalPendingLocked() {
+		t.wakeLocked()
+	}
+}
+
+// PendingSignals returns the signals pending for the task and its process
+// (rt_sigpending reports those that are also blocked).
+func (t *Task) PendingSignals() uint64 {
+	p := t.Proc
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return t.pending.set | p.sig.shared.set
+}
+
+// notifyParentStop tells the parent that the process stopped (or, with
+// continued, resumed): a wait report, and SIGCHLD unless the parent asked
+// for none with SA_NOCLDSTOP (do_notify_parent_cldstop).
+func (p *Process) notifyParentStop(continued bool) {
+	procMu.Lock()
+	parent := p.parent
+	code := int32(signals.CLD_STOPPED)
+	status := int32(0)
+	if continued {
+		p.contReport, p.stopReport = true, 0
+		code, status = signals.CLD_CONTINUED, signals.SIGCONT
+	} else {
+		p.mu.Lock()
+		p.stopReport = p.sig.stopSig
+		p.mu.Unlock()
+		p.contReport = false
+		status = int32(p.stopReport)
+	}
+	if parent != nil {
+		parent.notifyChildEventLocked()
+	}
+	procMu.Unlock()
+	if parent == nil {
+		return
+	}
+	if parent.sighand.action(signals.SIGCHLD).Flags&signals.SA_NOCLDSTOP != 0 {
+		return
+	}
+	u, s := p.Times()
+	parent.send(signals.ChldInfo(code, p.PID, p.Creds().RUID, status, clockTicks(u), clockTicks(s)), nil, false)
+}
+
+// clockTicks converts ns to clock ticks (USER_HZ = 100).
+func clockTicks(ns int64) int64 { return ns / 1e7 }

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -17,7 +16,7 @@ import (
 
 // Task is a user thread: a goroutine running the loop
 //
-//	for { ev := RunUser(&t.uc); handle ev }
+//	for { handle signals; ev := RunUser(&t.uc); handle ev }
 //
 // with its user context, its process, and the per-thread state Linux keeps
 // in task_struct.
@@ -35,8 +34,6 @@ type Task struct {
 	Rseq          uintptr
 	RseqLen       uint32
 	RseqSig       uint32
-	SigMask       uint64
-	AltStack      [3]uint64
 
 	// Strace makes the syscall layer print this task's system calls.
 	Strace bool
@@ -46,12 +43,42 @@ type Task struct {
 	// not allocate on every call.
 	SyscallArgs [6]uintptr
 
-	// interrupted is closed to wake the task from any blocking wait
-	// (exit_group, and signals in stage 7).
-	intrMu      sync.Mutex
-	interrupted chan struct{}
-	exiting     atomic.Bool
-	exitCode    int
+	// Signal state, under Proc.mu.
+	sigMask uint64
+	// realBlocked is the mask rt_sigtimedwait lifted while it waits.
+	realBlocked uint64
+	pending     sigQueue
+	altStack    signals.AltStack
+	// savedMask is the mask to restore after a handler interrupts a call
+	// that replaced it (rt_sigsuspend, ppoll, epoll_pwait); hasSaved says
+	// whether it is set (TIF_RESTORE_SIGMASK).
+	savedMask uint64
+	hasSaved  bool
+	// wake is closed (and replaced) to make the task look at its signals.
+	wake    chan struct{}
+	exiting bool // the group is ending, or this thread is
+	stopped bool // parked in a group stop
+
+	// inSyscall is set while the task's registers are those of a system
+	// call (for restarting it); faultReport describes the last fault, for
+	// the report printed if its signal kills the process.
+	inSyscall   bool
+	faultReport string
+	faultSig    int
+	// The last exception (thread.error_code, trap_nr, cr2), which a
+	// signal frame's sigcontext reports.
+	trapErr, trapNo, trapCR2 uint64
+
+	// restart continues a call interrupted with ERESTART_RESTARTBLOCK
+	// (restart_syscall(2), the restart block).
+	restart func() (uintptr, error)
+
+	exitCode int          // exit(2)'s status for the thread
+	stime    atomic.Int64 // system CPU time, ns (see syscallTime)
+
+	// vforkParent is the process sleeping until this task's process
+	// execs or exits (CLONE_VFORK).
+	vforkDone chan struct{}
 }
 
 // SyscallHandler dispatches a task's system call (set by package syscalls,
@@ -71,14 +98,18 @@ func newTask(p *Process, tid int32) (*Task, error) {
 	if err != mm.OK {
 		return nil, linuxerr.ENOMEM
 	}
-	t := &Task{TID: tid, Proc: p, fpuPA: pa, interrupted: make(chan struct{})}
+	t := &Task{TID: tid, Proc: p, fpuPA: pa, wake: make(chan struct{}), altStack: signals.NoAltStack}
 	t.resetFPU()
 	t.uc.Frame.FPU = mm.PhysToVirt(pa)
 	return t, nil
 }
 
+func (t *Task) fpuArea() *[mm.PageSize]byte {
+	return (*[mm.PageSize]byte)(amd64.Ptr(mm.PhysToVirt(t.fpuPA)))
+}
+
 func (t *Task) resetFPU() {
-	area := (*[mm.PageSize]byte)(amd64.Ptr(mm.PhysToVirt(t.fpuPA)))
+	area := t.fpuArea()
 	clear(area[:])
 	area[0], area[1] = 0x7f, 0x03                // FCW
 	area[24], area[25] = 0x80, 0x1f              // MXCSR
@@ -99,92 +130,143 @@ func (t *Task) CopyInString(addr uintptr, max int) (string, error) {
 	return t.Proc.AS().CopyInString(addr, max)
 }
 
-// Block implements fs.Ctx: it waits for ready, or returns EINTR when the
-// task is interrupted.
+// closedChan is always ready.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Interrupted returns a channel that is closed when the task must stop
+// waiting: at once if a signal, exit or stop is already pending.
+func (t *Task) Interrupted() <-chan struct{} {
+	p := t.Proc
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.signalPendingLocked() {
+		return closedChan
+	}
+	return t.wake
+}
+
+// Block implements fs.Ctx: it waits for ready, or returns ERESTARTSYS when
+// a signal (or an exit or stop) interrupts the wait; the return to user
+// mode then turns that into EINTR or a restart of the call, as Linux does.
 func (t *Task) Block(ready <-chan struct{}) error {
-	t.intrMu.Lock()
-	intr := t.interrupted
-	t.intrMu.Unlock()
+	select {
+	case <-ready:
+		return nil
+	default:
+	}
+	intr := t.Interrupted()
+	start := ktime.Now()
+	defer t.blocked(start)
 	select {
 	case <-ready:
 		return nil
 	case <-intr:
-		return linuxerr.EINTR
+		return linuxerr.ERESTARTSYS
 	}
 }
 
-// Interrupted returns a channel closed when the task must stop waiting.
-func (t *Task) Interrupted() <-chan struct{} {
-	t.intrMu.Lock()
-	defer t.intrMu.Unlock()
-	return t.interrupted
-}
-
-// interrupt wakes the task from blocking waits and brings it back from
-// user mode.
-func (t *Task) interrupt() {
-	t.intrMu.Lock()
-	select {
-	case <-t.interrupted:
-	default:
-		close(t.interrupted)
-	}
-	t.intrMu.Unlock()
-	t.uc.Kick()
-}
+// blocked takes the time spent waiting out of the system time being
+// measured for the current call.
+func (t *Task) blocked(since int64) { t.stime.Add(-(ktime.Now() - since)) }
 
 // CPUNanos is the CPU time the task has spent in user mode (and in the
 // interrupts taken there).
 func (t *Task) CPUNanos() int64 { return ktime.TicksToNanos(atomic.LoadUint64(&t.uc.cpuTicks)) }
 
-// CPUNanos is the CPU time of the process's tasks, live and exited.
-func (p *Process) CPUNanos() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := p.exitedCPU
-	for _, t := range p.tasks {
-		n += t.CPUNanos()
+// SetRestart records how restart_syscall(2) continues an interrupted call.
+func (t *Task) SetRestart(fn func() (uintptr, error)) { t.restart = fn }
+
+// Restart implements restart_syscall(2): EINTR if nothing is to continue.
+func (t *Task) Restart() (uintptr, error) {
+	fn := t.restart
+	t.restart = nil
+	if fn == nil {
+		return 0, linuxerr.EINTR
 	}
-	return n
+	return fn()
 }
 
+// SysNanos is the CPU time the task has spent in the kernel on its
+// behalf (system calls and faults, not counting waits).
+func (t *Task) SysNanos() int64 { return t.stime.Load() }
+
 // Exiting reports whether the task has been told to exit.
-func (t *Task) Exiting() bool { return t.exiting.Load() }
+func (t *Task) Exiting() bool {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return t.exiting
+}
 
 // run is the task's goroutine.
 func (t *Task) run() {
 	defer t.finish()
-	for !t.exiting.Load() {
+	for t.handleSignals() {
 		ev, addr := RunUser(&t.uc, t.Proc.AS().Root())
+		start := ktime.Now()
 		switch ev {
 		case EventSyscall:
+			t.inSyscall = true
 			SyscallHandler(t)
-		case EventKick, EventBadFrame:
-			if ev == EventBadFrame {
-				t.fault(signals.SIGSEGV, "cannot return to a non-canonical address", 0)
-			}
+		case EventKick:
+		case EventBadFrame:
+			t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "cannot return to a non-canonical address")
 		case amd64.VectorPF:
+			t.trapErr, t.trapNo, t.trapCR2 = t.uc.Frame.Regs.OrigRax, ev, addr
 			ec := t.uc.Frame.Regs.OrigRax
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
-				t.fault(signals.SIGSEGV, "page fault", addr)
+				code := int32(signals.SEGV_MAPERR)
+				if ec&1 != 0 { // a protection violation on a present page
+					code = signals.SEGV_ACCERR
+				}
+				sig := signals.SIGSEGV
+				if linuxerr.Equals(linuxerr.ENOMEM, err) {
+					// Out of memory for the page: Linux's OOM killer would
+					// pick a victim; here the faulting process goes.
+					t.fault(signals.SIGKILL, 0, addr, "out of memory")
+					break
+				}
+				t.fault(sig, code, addr, "page fault")
 			}
-		case amd64.VectorDE, amd64.VectorMF, amd64.VectorXM:
-			t.fault(signals.SIGFPE, amd64.VectorName(ev), 0)
+		case amd64.VectorDE:
+			t.trap(ev, signals.SIGFPE, signals.FPE_INTDIV, t.uc.Frame.Regs.Rip)
+		case amd64.VectorMF, amd64.VectorXM:
+			t.trap(ev, signals.SIGFPE, 0, t.uc.Frame.Regs.Rip)
 		case amd64.VectorUD:
-			t.fault(signals.SIGILL, amd64.VectorName(ev), 0)
+			t.trap(ev, signals.SIGILL, signals.ILL_ILLOPN, t.uc.Frame.Regs.Rip)
 		case amd64.VectorBP, amd64.VectorDB:
-			t.fault(signals.SIGTRAP, amd64.VectorName(ev), 0)
+			t.trap(ev, signals.SIGTRAP, signals.TRAP_BRKPT, 0)
 		case amd64.VectorAC:
-			t.fault(signals.SIGBUS, amd64.VectorName(ev), 0)
+			t.trap(ev, signals.SIGBUS, signals.BUS_ADRERR, 0)
+		case amd64.VectorGP:
+			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, 0)
 		default:
-			t.fault(signals.SIGSEGV, amd64.VectorName(ev), addr)
+			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, addr)
 		}
+		t.stime.Add(ktime.Now() - start)
 	}
 }
 
-// fault kills the task's process with signal sig after a fault, reporting
-// the faulting instruction (signal delivery to handlers is stage 7).
-func (t *Task) fault(sig int, what string, addr uint64) {
+// trap raises sig for an exception other than a page fault.
+func (t *Task) trap(vector uint64, sig int, code int32, addr uint64) {
+	t.trapErr, t.trapNo = t.uc.Frame.Regs.OrigRax, vector
+	t.fault(sig, code, addr, amd64.VectorName(vector))
+}
+
+// fault forces sig on the task for a fault (force_sig_fault): a handler
+// may catch it; if the signal kills the process, the report describing
+// the faulting instruction is printed.
+func (t *Task) fault(sig int, code int32, addr uint64, what string) {
+	t.setFaultReport(sig, what, addr)
+	t.Proc.send(signals.FaultInfo(sig, code, addr), t, true)
+}
+
+// setFaultReport records the report to print if sig, raised by a fault,
+// kills the process.
+func (t *Task) setFaultReport(sig int, what string, addr uint64) {
+	t.faultReport, t.faultSig = t.describeFault(sig, what, addr), sig
+}
+
+func (t *Task) describeFault(sig int, what string, addr uint64) string {
 	r := &t.uc.Frame.Regs
 	inst := "(code not readable)"
 	code := make([]byte, 16)
@@ -199,86 +281,35 @@ func (t *Task) fault(sig int, what string, addr uint64) {
 			inst = fmt.Sprintf("undecodable (% x)", code[:min(n, 8)])
 		}
 	}
-	report := fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, CR2 %#x, error code %#x: %s",
-		t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, addr, r.OrigRax, inst)
-	if t.uc.Frame.Vector != amd64.VectorPF {
-		report = fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, error code %#x: %s",
-			t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, r.OrigRax, inst)
+	if t.uc.Frame.Vector == amd64.VectorPF {
+		return fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, CR2 %#x, error code %#x: %s",
+			t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, addr, r.OrigRax, inst)
 	}
-	klog.Log("oyako: " + report)
-	klog.SideLine("oyako-fault " + report)
-	t.Proc.exitGroup(sig) // killed by sig: the wait status is the signal number
+	return fmt.Sprintf("pid %d (%s) killed by signal %d (%s): %s at RIP %#x, error code %#x: %s",
+		t.Proc.PID, t.Proc.Name(), sig, signals.Name(sig), what, r.Rip, r.OrigRax, inst)
+}
+
+// reportFault prints the report of the fault whose signal killed the
+// process.
+func (t *Task) reportFault() {
+	if t.faultReport == "" {
+		return
+	}
+	klog.Log("oyako: " + t.faultReport)
+	klog.SideLine("oyako-fault " + t.faultReport)
+	t.faultReport, t.faultSig = "", 0
 }
 
 // Exit ends the task with exit(2) semantics: status is the low byte of code.
 func (t *Task) Exit(code int) {
+	p := t.Proc
+	p.mu.Lock()
 	t.exitCode = code
-	t.exiting.Store(true)
+	t.exiting = true
+	p.mu.Unlock()
 }
 
 // ExitGroup ends every task of the process (exit_group(2)).
 func (t *Task) ExitGroup(code int) {
 	t.Proc.exitGroup((code & 0xff) << 8)
-}
-
-// finish runs when the task's goroutine ends: CLONE_CHILD_CLEARTID, and
-// the process's end if it was the last task.
-func (t *Task) finish() {
-	p := t.Proc
-	if t.ClearChildTID != 0 {
-		// Linux's mm_release: write 0 and wake a futex waiter, so that
-		// pthread_join returns. Errors are ignored, as there.
-		var zero [4]byte
-		if t.CopyOut(t.ClearChildTID, zero[:]) == nil {
-			FutexWake(t, t.ClearChildTID, 1)
-		}
-	}
-	procMu.Lock()
-	delete(tasks, t.TID)
-	procMu.Unlock()
-	p.mu.Lock()
-	p.exitedCPU += t.CPUNanos()
-	delete(p.tasks, t.TID)
-	last := len(p.tasks) == 0
-	if last && !p.exiting {
-		p.exiting = true
-		p.exitStatus = (t.exitCode & 0xff) << 8
-	}
-	p.mu.Unlock()
-	mm.FreeFrame(t.fpuPA)
-	t.fpuPA = 0
-	if last {
-		p.release()
-	}
-}
-
-// exitGroup makes every task of p exit with wait status status (first
-// caller wins).
-func (p *Process) exitGroup(status int) {
-	p.mu.Lock()
-	if !p.exiting {
-		p.exiting = true
-		p.exitStatus = status
-	}
-	var ts []*Task
-	for _, t := range p.tasks {
-		ts = append(ts, t)
-	}
-	p.mu.Unlock()
-	for _, t := range ts {
-		t.exiting.Store(true)
-		t.interrupt()
-	}
-}
-
-// release frees what the process holds once its last task ended.
-func (p *Process) release() {
-	p.fds.CloseAll()
-	if as := p.as.Swap(nil); as != nil {
-		as.DecRef(dropAddressSpace)
-	}
-	procMu.Lock()
-	delete(procs, p.PID)
-	procMu.Unlock()
-	close(p.done)
 }

@@ -5,6 +5,9 @@ import "strconv"
 // errnoNames gives strace's name and glibc's message for each errno
 // (include/uapi/asm-generic/errno-base.h, errno.h; glibc strerror).
 var errnoNames = map[uint32][2]string{
+	// The kernel-internal restart codes, as strace names them.
+	512: {"ERESTARTSYS", "To be restarted if SA_RESTART is set"}, 513: {"ERESTARTNOINTR", "To be restarted"},
+	514: {"ERESTARTNOHAND", "To be restarted if no handler"}, 516: {"ERESTART_RESTARTBLOCK", "Interrupted by signal"},
 	1: {"EPERM", "Operation not permitted"}, 2: {"ENOENT", "No such file or directory"},
 	3: {"ESRCH", "No such process"}, 4: {"EINTR", "Interrupted system call"},
 	5: {"EIO", "Input/output error"}, 6: {"ENXIO", "No such device or address"},
@@ -26,7 +29,6 @@ var errnoNames = map[uint32][2]string{
 	39: {"ENOTEMPTY", "Directory not empty"}, 40: {"ELOOP", "Too many levels of symbolic links"},
 	61: {"ENODATA", "No data available"}, 75: {"EOVERFLOW", "Value too large for defined data type"},
 	95: {"EOPNOTSUPP", "Operation not supported"}, 110: {"ETIMEDOUT", "Connection timed out"},
-	512: {"ERESTARTSYS", "To be restarted if SA_RESTART is set"},
 }
 
 // errnoName returns "ENOENT (No such file or directory)" for 2.

@@ -90,21 +90,38 @@ func straceName(nr uint64) string {
 func straceExit(t *kernel.Task, st *straceCall, ret uintptr, err error) {
 	st.decodeOutputs(t, ret, err)
 	if err != nil {
-		straceResult(st.call(), "-1 "+errnoName(Errno(err)))
+		e := Errno(err)
+		if e >= 512 && e <= 516 {
+			// Restarted or turned into EINTR on the way out: strace
+			// shows "?" with the internal code's name.
+			straceResult(t, st.call(), "? "+errnoName(e))
+			return
+		}
+		straceResult(t, st.call(), "-1 "+errnoName(e))
 		return
 	}
-	straceResult(st.call(), formatRet(st, ret))
+	straceResult(t, st.call(), formatRet(st, ret))
 }
 
 func straceNoReturn(t *kernel.Task, st *straceCall) {
 	st.decodeOutputs(t, 0, nil)
-	straceResult(st.call(), "?")
+	straceResult(t, st.call(), "?")
+}
+
+// pidPrefix is what strace -f puts before the lines of a process other
+// than the first: "[pid  NNNN] ".
+func pidPrefix(t *kernel.Task) string {
+	if t == nil || t.TID == 1 {
+		return ""
+	}
+	return fmt.Sprintf("[pid %5d] ", t.TID)
 }
 
 // straceResult prints a call and its result, aligned as strace aligns
 // them.
-func straceResult(call, result string) {
+func straceResult(t *kernel.Task, call, result string) {
 	var b strings.Builder
+	b.WriteString(pidPrefix(t))
 	b.WriteString(call)
 	pad(&b)
 	b.WriteString("= " + result)
@@ -134,7 +151,7 @@ func StraceExited(status int) {
 // as strace prints the execve that starts the program it traces (with a
 // made-up address for envp).
 func StraceExecve(path string, argv, envp []string) {
-	straceResult("execve("+quote([]byte(path), 1<<20)+", "+fmtArgvStrings(argv)+", "+fmtEnvCount(0x7fffffffe000, len(envp), false)+")", "0")
+	straceResult(nil, "execve("+quote([]byte(path), 1<<20)+", "+fmtArgvStrings(argv)+", "+fmtEnvCount(0x7fffffffe000, len(envp), false)+")", "0")
 }
 
 func straceLine(s string) { klog.Console([]byte(s + "\n")) }

@@ -5,6 +5,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel"
 	"oyako/kernel/klog"
 )
@@ -38,25 +39,66 @@ func readStringArray(t *kernel.Task, addr uintptr) ([]string, error) {
 	return nil, linuxerr.E2BIG
 }
 
-// sysExecve implements execve(2) for a single-threaded process.
+// sysExecve implements execve(2).
 func sysExecve(t *kernel.Task, a *Args) (uintptr, error) {
-	path, err := pathArg(t, a[0])
+	return execveat(t, uintptr(atFdcwd&0xffffffff), a[0], a[1], a[2], 0)
+}
+
+// sysExecveat implements execveat(2): the program is path relative to
+// dirfd, or dirfd itself with AT_EMPTY_PATH and an empty path.
+func sysExecveat(t *kernel.Task, a *Args) (uintptr, error) {
+	return execveat(t, a[0], a[1], a[2], a[3], uint32(a[4]))
+}
+
+func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags uint32) (uintptr, error) {
+	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	path, err := pathArg(t, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	argv, err := readStringArray(t, a[1])
+	argv, err := readStringArray(t, argvAddr)
 	if err != nil {
 		return 0, err
 	}
-	envp, err := readStringArray(t, a[2])
+	envp, err := readStringArray(t, envpAddr)
 	if err != nil {
 		return 0, err
 	}
-	if t.Proc.Threads() > 1 {
-		// de_thread (killing the other threads first) is stage 4.
-		return 0, linuxerr.EAGAIN
+	var file kernel.ExecFile
+	filename := path
+	if path == "" {
+		if flags&atEmptyPath == 0 {
+			return 0, linuxerr.ENOENT
+		}
+		f, err := getFile(t, dirfd)
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		if _, ok := f.Inode.(fs.Regular); !ok {
+			return 0, linuxerr.EACCES
+		}
+		if f.Inode.Attr().Mode&0o111 == 0 {
+			return 0, linuxerr.EACCES
+		}
+		file = kernel.ExecFile{Node: f.Inode, Path: f.Path}
+		// The name the program gets for itself (do_execveat_common).
+		filename = "/dev/fd/" + itoa(int64(int32(dirfd)))
+	} else {
+		dir, err := baseDir(t, dirfd, path)
+		if err != nil {
+			return 0, err
+		}
+		if file, err = kernel.OpenExec(t, dir, path, flags&atSymlinkNofollow == 0); err != nil {
+			return 0, err
+		}
+		if path[0] != '/' && int32(dirfd) != atFdcwd {
+			filename = "/dev/fd/" + itoa(int64(int32(dirfd))) + "/" + path
+		}
 	}
-	if err := t.Exec(path, argv, envp); err != nil {
+	if err := t.Exec(kernel.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp}); err != nil {
 		if errors.Is(err, kernel.ErrDynamic) {
 			klog.Log("oyako: execve " + path + ": " + err.Error())
 			return 0, linuxerr.ENOEXEC

@@ -36,6 +36,9 @@ func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintpt
 		f.DecRef()
 		return 0, err
 	}
+	if tty, ok := f.Ops().(*fs.TTY); ok && flags&(fs.O_NOCTTY|fs.O_PATH) == 0 {
+		t.OpenedTTY(tty)
+	}
 	return uintptr(fd), nil
 }
 
@@ -499,6 +502,11 @@ func sysIoctl(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if tty, ok := f.Ops().(*fs.TTY); ok {
+		if ok, ret, err := t.TTYIoctl(tty, uint32(a[1]), a[2]); ok {
+			return ret, err
+		}
+	}
 	switch cmd := uint32(a[1]); cmd {
 	case fioclex, fionclex:
 		return 0, t.Proc.FDs().SetCloexec(int32(a[0]), cmd == fioclex)

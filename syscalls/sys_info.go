@@ -247,3 +247,19 @@ func sysGetcpu(t *kernel.Task, a *Args) (uintptr, error) {
 	}
 	return 0, nil
 }
+
+// sysSysinfo implements sysinfo(2): uptime, load averages (16 fraction
+// bits), memory in bytes (mem_unit 1), and the number of threads.
+func sysSysinfo(t *kernel.Task, a *Args) (uintptr, error) {
+	b := make([]byte, 112)
+	putU64(b, 0, uint64(kernel.Uptime()/1e9))
+	for i, l := range kernel.LoadAvg() {
+		putU64(b, 8+8*i, l<<(16-11))
+	}
+	total, free := kernel.MemTotals()
+	putU64(b, 32, total)
+	putU64(b, 40, free)
+	putU16(b, 80, uint16(min(kernel.NrThreads(), 0xffff)))
+	putU32(b, 104, 1)
+	return 0, t.CopyOut(a[0], b)
+}

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -9,31 +10,28 @@ import (
 	"oyako/signals"
 )
 
-// Signals are recorded here; delivering them to handlers with rt_sigframes
-// is roadmap stage 7 (see kernel/signal.go for what sending does now).
-
 // sigsetSize is sizeof(sigset_t) in the kernel ABI: 64 signals.
 const sigsetSize = 8
 
 // sysRtSigaction implements rt_sigaction(2).
 func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 	sig, act, oact := int(a[0]), a[1], a[2]
-	if a[3] != sigsetSize || sig < 1 || sig > 64 {
+	if a[3] != sigsetSize || sig < 1 || sig > signals.SIGRTMAX {
 		return 0, linuxerr.EINVAL
 	}
-	var newAct *kernel.Sigaction
+	var newAct *signals.Sigaction
 	if act != 0 {
-		if sig == signals.SIGKILL || sig == signals.SIGSTOP {
-			return 0, linuxerr.EINVAL
-		}
 		var b [32]byte
 		if err := t.CopyIn(act, b[:]); err != nil {
 			return 0, err
 		}
+		if sig == signals.SIGKILL || sig == signals.SIGSTOP {
+			return 0, linuxerr.EINVAL
+		}
 		le := binary.LittleEndian
-		newAct = &kernel.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]) & signals.UAPIFlags, Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ signals.Unblockable}
+		newAct = &signals.Sigaction{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:]) & signals.UAPIFlags, Restorer: le.Uint64(b[16:]), Mask: le.Uint64(b[24:]) &^ signals.Unblockable}
 	}
-	old := t.Proc.Sigaction(sig, newAct)
+	old := t.Sigaction(sig, newAct)
 	if oact != 0 {
 		var b [32]byte
 		putU64(b[:], 0, old.Handler)
@@ -53,7 +51,7 @@ func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
 	if a[3] != sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
-	old := t.SigMask
+	old := t.SigMask()
 	if set != 0 {
 		s, err := copyInU64(t, set)
 		if err != nil {
@@ -63,7 +61,7 @@ func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
 		if !ok {
 			return 0, linuxerr.EINVAL
 		}
-		t.SigMask = mask
+		t.SetSigMask(mask)
 	}
 	if oset != 0 {
 		return 0, copyOutU64(t, oset, old)
@@ -71,99 +69,131 @@ func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, nil
 }
 
+// sysRtSigpending implements rt_sigpending(2): the pending signals that
+// are blocked.
+func sysRtSigpending(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[1] > sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	var b [8]byte
+	putU64(b[:], 0, t.PendingSignals()&t.SigMask())
+	return 0, t.CopyOut(a[0], b[:a[1]])
+}
+
+// sysRtSigsuspend implements rt_sigsuspend(2): it returns EINTR once a
+// handler has run.
+func sysRtSigsuspend(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[1] != sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	mask, err := copyInU64(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.SigSuspend(mask)
+}
+
+// sysPause implements pause(2).
+func sysPause(t *kernel.Task, a *Args) (uintptr, error) { return 0, t.Pause() }
+
+// sysRtSigreturn implements rt_sigreturn(2): the registers come from the
+// signal frame, RAX included.
+func sysRtSigreturn(t *kernel.Task, a *Args) (uintptr, error) {
+	t.Sigreturn()
+	return uintptr(t.Regs().Rax), nil
+}
+
+// sysRtSigtimedwait implements rt_sigtimedwait(2): it takes a signal of
+// set that is pending (blocked or not), waiting for one up to the
+// timeout; EAGAIN when it expires, EINTR when another signal's handler
+// runs.
+func sysRtSigtimedwait(t *kernel.Task, a *Args) (uintptr, error) {
+	if a[3] != sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	set, err := copyInU64(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	var deadline time.Time
+	if a[2] != 0 {
+		sec, nsec, err := readTimespec(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
+	}
+	sig, info, err := t.SigTimedWait(set&^signals.Unblockable, deadline, a[2] != 0)
+	if err != nil {
+		return 0, err
+	}
+	if a[1] != 0 {
+		if err := t.CopyOut(a[1], info[:]); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(sig), nil
+}
+
 // sysSigaltstack implements sigaltstack(2).
 func sysSigaltstack(t *kernel.Task, a *Args) (uintptr, error) {
-	const (
-		ssOnstack    = 1
-		ssDisable    = 2
-		ssAutodisarm = 1 << 31
-		minSigStksz  = 2048
-	)
-	old := t.AltStack
+	var n *signals.StackT
 	if a[0] != 0 {
 		var b [24]byte
 		if err := t.CopyIn(a[0], b[:]); err != nil {
 			return 0, err
 		}
-		sp, flags, size := binary.LittleEndian.Uint64(b[0:]), binary.LittleEndian.Uint32(b[8:]), binary.LittleEndian.Uint64(b[16:])
-		mode := flags &^ ssAutodisarm
-		if mode != 0 && mode != ssDisable && mode != ssOnstack {
-			return 0, linuxerr.EINVAL
-		}
-		if mode == ssDisable {
-			t.AltStack = [3]uint64{0, ssDisable, 0}
-		} else {
-			if size < minSigStksz {
-				return 0, linuxerr.ENOMEM
-			}
-			t.AltStack = [3]uint64{sp, uint64(flags), size}
-		}
+		le := binary.LittleEndian
+		n = &signals.StackT{Sp: le.Uint64(b[0:]), Flags: int32(le.Uint32(b[8:])), Size: le.Uint64(b[16:])}
+	}
+	old, err := t.SigAltStack(n)
+	if err != nil {
+		return 0, err
 	}
 	if a[1] != 0 {
 		var b [24]byte
-		if old == [3]uint64{} {
-			old[1] = ssDisable
-		}
-		putU64(b[:], 0, old[0])
-		putU32(b[:], 8, uint32(old[1]))
-		putU64(b[:], 16, old[2])
+		putU64(b[:], 0, old.Sp)
+		putU32(b[:], 8, uint32(old.Flags))
+		putU64(b[:], 16, old.Size)
 		return 0, t.CopyOut(a[1], b[:])
 	}
 	return 0, nil
 }
 
-// sendSignal delivers what stage 2 can of sig to process pid.
-func signalProcess(t *kernel.Task, pid int32, sig int) error {
-	if sig < 0 || sig > 64 {
-		return linuxerr.EINVAL
-	}
-	p := kernel.ProcessByPID(pid)
-	if p == nil {
-		return linuxerr.ESRCH
-	}
-	if sig != 0 {
-		p.SendSignal(sig)
-	}
-	return nil
-}
-
-// sysKill implements kill(2) for a single process (pid > 0) and the
-// caller's own process group or everyone (one process exists per group
-// until stage 4).
+// sysKill implements kill(2).
 func sysKill(t *kernel.Task, a *Args) (uintptr, error) {
-	pid, sig := int32(a[0]), int(int32(a[1]))
-	switch {
-	case pid > 0:
-		return 0, signalProcess(t, pid, sig)
-	case pid == 0 || pid == -1:
-		return 0, signalProcess(t, t.Proc.PID, sig)
-	default:
-		return 0, signalProcess(t, -pid, sig)
-	}
+	return 0, t.Kill(int32(a[0]), int(int32(a[1])))
 }
 
 // sysTgkill implements tgkill(2).
 func sysTgkill(t *kernel.Task, a *Args) (uintptr, error) {
-	tgid, tid, sig := int32(a[0]), int32(a[1]), int(int32(a[2]))
-	if tgid <= 0 || tid <= 0 {
+	if int32(a[0]) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
-	target := kernel.TaskByTID(tid)
-	if target == nil || target.Proc.PID != tgid {
-		return 0, linuxerr.ESRCH
-	}
-	return 0, signalProcess(t, tgid, sig)
+	return 0, t.Tgkill(int32(a[0]), int32(a[1]), int(int32(a[2])))
 }
 
 // sysTkill implements tkill(2).
 func sysTkill(t *kernel.Task, a *Args) (uintptr, error) {
-	tid, sig := int32(a[0]), int(int32(a[1]))
-	if tid <= 0 {
+	return 0, t.Tgkill(0, int32(a[0]), int(int32(a[1])))
+}
+
+// sysPidfdOpen implements pidfd_open(2).
+func sysPidfdOpen(t *kernel.Task, a *Args) (uintptr, error) {
+	fd, err := t.PidfdOpen(int32(a[0]), uint32(a[1]))
+	return uintptr(fd), err
+}
+
+// sysPidfdSendSignal implements pidfd_send_signal(2) (without a siginfo
+// argument: EINVAL if one is given).
+func sysPidfdSendSignal(t *kernel.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if a[2] != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	target := kernel.TaskByTID(tid)
-	if target == nil {
-		return 0, linuxerr.ESRCH
-	}
-	return 0, signalProcess(t, target.Proc.PID, sig)
+	return 0, t.PidfdSendSignal(f, int(int32(a[1])), uint32(a[3]))
 }

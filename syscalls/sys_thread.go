@@ -7,12 +7,32 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel"
+	"oyako/signals"
 )
 
 // sysClone implements clone(2) (x86-64 argument order: flags, stack,
-// parent_tid, child_tid, tls).
+// parent_tid, child_tid, tls; the exit signal is the low byte of flags).
+// With CLONE_PIDFD the pidfd is stored at parent_tid, so CLONE_PARENT_SETTID
+// cannot go with it.
 func sysClone(t *kernel.Task, a *Args) (uintptr, error) {
-	tid, err := t.Clone(kernel.CloneArgs{Flags: uint64(a[0]) &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4], ExitSignal: uint64(a[0] & 0xff)})
+	flags := uint64(uint32(a[0]))
+	if flags&kernel.ClonePidfd != 0 && flags&kernel.CloneParentSettid != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	tid, err := t.Clone(kernel.CloneArgs{Flags: flags &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4], Pidfd: a[2], ExitSignal: flags & 0xff})
+	return uintptr(tid), err
+}
+
+// sysFork implements fork(2).
+func sysFork(t *kernel.Task, a *Args) (uintptr, error) {
+	tid, err := t.Clone(kernel.CloneArgs{ExitSignal: signals.SIGCHLD})
+	return uintptr(tid), err
+}
+
+// sysVfork implements vfork(2): the child shares the memory and the
+// caller sleeps until the child execs or exits.
+func sysVfork(t *kernel.Task, a *Args) (uintptr, error) {
+	tid, err := t.Clone(kernel.CloneArgs{Flags: kernel.CloneVM | kernel.CloneVfork, ExitSignal: signals.SIGCHLD})
 	return uintptr(tid), err
 }
 
@@ -33,26 +53,38 @@ func sysClone3(t *kernel.Task, a *Args) (uintptr, error) {
 	if err := t.CopyIn(a[0], b); err != nil {
 		return 0, err
 	}
-	for _, c := range b[88:] { // fields past those known must be zero
-		if c != 0 {
-			return 0, linuxerr.E2BIG
+	if size > 88 {
+		for _, c := range b[88:] { // fields past those known must be zero
+			if c != 0 {
+				return 0, linuxerr.E2BIG
+			}
 		}
 	}
 	le := binary.LittleEndian
 	flags, pidfd, childTID, parentTID := le.Uint64(b[0:]), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:])
 	exitSignal, stack, stackSize, tls := le.Uint64(b[32:]), le.Uint64(b[40:]), le.Uint64(b[48:]), le.Uint64(b[56:])
-	_ = pidfd
-	if flags&0xff != 0 || exitSignal > 64 || (stack == 0) != (stackSize == 0) {
+	// copy_clone_args_from_user's checks.
+	if flags&0xff != 0 || exitSignal&^0xff != 0 || exitSignal > signals.SIGRTMAX {
 		return 0, linuxerr.EINVAL
 	}
-	if size >= 80 && le.Uint64(b[64:]) != 0 { // set_tid
+	if size >= 80 && (le.Uint64(b[64:]) != 0 || le.Uint64(b[72:]) != 0) { // set_tid, set_tid_size
+		return 0, linuxerr.EINVAL
+	}
+	if size >= 88 && le.Uint64(b[80:]) != 0 && flags&kernel.CloneIntoCgroup == 0 {
+		return 0, linuxerr.EINVAL
+	}
+	// clone3_args_valid.
+	if flags&kernel.CloneDetached != 0 || flags&(kernel.CloneThread|kernel.CloneParent) != 0 && exitSignal != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	if (stack == 0) != (stackSize == 0) {
 		return 0, linuxerr.EINVAL
 	}
 	sp := uintptr(0)
 	if stack != 0 {
 		sp = uintptr(stack + stackSize)
 	}
-	tid, err := t.Clone(kernel.CloneArgs{Flags: flags, Stack: sp, ParentTID: uintptr(parentTID), ChildTID: uintptr(childTID), TLS: uintptr(tls), ExitSignal: exitSignal})
+	tid, err := t.Clone(kernel.CloneArgs{Flags: flags, Stack: sp, ParentTID: uintptr(parentTID), ChildTID: uintptr(childTID), TLS: uintptr(tls), Pidfd: uintptr(pidfd), ExitSignal: exitSignal})
 	return uintptr(tid), err
 }
 
@@ -154,19 +186,7 @@ func sysGettid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.TID)
 func sysGetpid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PID), nil }
 
 // sysGetppid implements getppid(2).
-func sysGetppid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PPID), nil }
-
-// sysGetuid implements getuid(2): everything runs as root.
-func sysGetuid(t *kernel.Task, a *Args) (uintptr, error) { return 0, nil }
-
-// sysGeteuid implements geteuid(2).
-func sysGeteuid(t *kernel.Task, a *Args) (uintptr, error) { return 0, nil }
-
-// sysGetgid implements getgid(2).
-func sysGetgid(t *kernel.Task, a *Args) (uintptr, error) { return 0, nil }
-
-// sysGetegid implements getegid(2).
-func sysGetegid(t *kernel.Task, a *Args) (uintptr, error) { return 0, nil }
+func sysGetppid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PPID()), nil }
 
 // sysSchedYield implements sched_yield(2).
 func sysSchedYield(t *kernel.Task, a *Args) (uintptr, error) {

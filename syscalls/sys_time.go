@@ -101,8 +101,11 @@ func sysTime(t *kernel.Task, a *Args) (uintptr, error) {
 	return uintptr(sec), nil
 }
 
-// sleepFor sleeps until the monotonic deadline (ns) or an interruption,
-// which returns EINTR and, if rem is set, the time left.
+// sleepFor sleeps until the monotonic deadline (ns) or a signal. An
+// interrupted sleep writes the time left to rem (if set) and returns
+// ERESTART_RESTARTBLOCK: a handler turns that into EINTR; without one
+// (a stop and continue), restart_syscall sleeps the rest
+// (hrtimer_nanosleep and its restart block).
 func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
 	left := deadline - ktime.Now()
 	if left <= 0 {
@@ -116,10 +119,19 @@ func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
 	case <-t.Interrupted():
 		if rem != 0 {
 			left := max(deadline-ktime.Now(), 0)
-			t.CopyOut(rem, timespecBytes(left))
+			if err := t.CopyOut(rem, timespecBytes(left)); err != nil {
+				return err
+			}
 		}
-		return linuxerr.EINTR
+		t.SetRestart(func() (uintptr, error) { return 0, sleepFor(t, deadline, rem) })
+		return linuxerr.ERESTART_RESTARTBLOCK
 	}
+}
+
+// sysRestartSyscall implements restart_syscall(2): it continues the call
+// a signal interrupted, from where it stopped.
+func sysRestartSyscall(t *kernel.Task, a *Args) (uintptr, error) {
+	return t.Restart()
 }
 
 // sysNanosleep implements nanosleep(2).

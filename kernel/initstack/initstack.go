@@ -47,6 +47,15 @@ type Params struct {
 	Random   [16]byte
 	ExecFn   string // AT_EXECFN, if not empty
 	Platform string // AT_PLATFORM, if not empty
+	// Addrs, if not nil, is scratch room for the string addresses, one
+	// per argument and environment string; without it Build takes at most
+	// 256 of each (early boot cannot allocate).
+	Addrs []uint64
+
+	// Build reports where the argument strings and the environment
+	// strings lie ([ArgStart, ArgEnd) and [EnvStart, EnvEnd): Linux's
+	// mm->arg_start ... env_end, which /proc/PID/cmdline and environ read).
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 }
 
 // Build writes the initial stack into mem, which is the memory just below
@@ -57,16 +66,27 @@ func Build(mem []byte, top uint64, p *Params) (sp uint64, ok bool) {
 	// Strings first, highest: execfn, then envp and argv strings, then
 	// the platform string, then the random bytes.
 	execfn := w.str(p.ExecFn)
-	var envpAddr, argvAddr [256]uint64
-	if len(p.Envp) > len(envpAddr) || len(p.Argv) > len(argvAddr) {
+	var fixed [512]uint64
+	addrs := p.Addrs
+	if addrs == nil {
+		if len(p.Envp) > 256 || len(p.Argv) > 256 {
+			return 0, false
+		}
+		addrs = fixed[:]
+	}
+	if len(addrs) < len(p.Envp)+len(p.Argv) {
 		return 0, false
 	}
+	envpAddr, argvAddr := addrs[:len(p.Envp)], addrs[len(p.Envp):len(p.Envp)+len(p.Argv)]
+	p.EnvEnd = w.addr(w.pos)
 	for i := len(p.Envp) - 1; i >= 0; i-- {
 		envpAddr[i] = w.str(p.Envp[i])
 	}
+	p.EnvStart, p.ArgEnd = w.addr(w.pos), w.addr(w.pos)
 	for i := len(p.Argv) - 1; i >= 0; i-- {
 		argvAddr[i] = w.str(p.Argv[i])
 	}
+	p.ArgStart = w.addr(w.pos)
 	platform := w.str(p.Platform)
 	random := w.bytes(p.Random[:])
 

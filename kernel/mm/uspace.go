@@ -955,3 +955,17 @@ func (as *AddressSpace) CopyInString(addr uintptr, max int) (string, error) {
 	}
 	return "", linuxerr.ENAMETOOLONG
 }
+
+// FutexKey identifies the futex word at addr across processes
+// (get_futex_key): a word in a shared mapping of an object is named by
+// the object and the offset in it, so that every process mapping it
+// finds the same waiters; any other word by the address space and the
+// address. shared reports which.
+func (as *AddressSpace) FutexKey(addr uintptr) (id uint64, off uint64, shared bool) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if v := as.find(addr); v != nil && v.Flags&MapShared != 0 && v.Obj != nil {
+		return v.Obj.ObjectID(), uint64(v.Off) + uint64(addr-v.Start), true
+	}
+	return as.id, uint64(addr), false
+}

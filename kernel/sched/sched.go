@@ -132,6 +132,21 @@ func (t *Thread) IsIdle() bool { return t.idle }
 // KStackTop returns the top of t's service stack.
 func (t *Thread) KStackTop() uintptr { return t.kstack }
 
+// NrRunning counts the threads that are running or waiting for a CPU,
+// idle threads excluded (Linux's nr_running, for the load average).
+func NrRunning() int {
+	flags := amd64.SaveFlagsCli()
+	n := 0
+	for i := 0; i < hwm; i++ {
+		t := &threads[i]
+		if !t.idle && (t.state == Runnable || t.state == Running) {
+			n++
+		}
+	}
+	amd64.RestoreFlags(flags)
+	return n
+}
+
 // Stats reports live threads, the most ever live, and context switches.
 func Stats() (live, peak int, nswitch uint64) { return nThreads, peakThreads, switches }
 

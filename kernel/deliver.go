@@ -1,0 +1,426 @@
+package kernel
+
+import (
+	"time"
+
+	"gvisor.dev/gvisor/pkg/abi/linux/errno"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/amd64"
+	"oyako/signals"
+)
+
+// Signal delivery on the way back to user mode (Linux's
+// arch_do_signal_or_restart and get_signal): group exit and group stop,
+// default actions, handlers with rt_sigframes (signals/frame.go), and the
+// restart of system calls a signal interrupted.
+
+// handleSignals runs before every return to user mode. It reports false
+// when the task must end instead.
+func (t *Task) handleSignals() bool {
+	p := t.Proc
+	delivered := false
+	for {
+		p.mu.Lock()
+		if t.exiting {
+			p.mu.Unlock()
+			return false
+		}
+		if p.sig.stopSig != 0 && !t.stopped {
+			t.joinStopLocked() // unlocks
+			continue
+		}
+		sig, info := t.dequeueLocked(t.sigMask)
+		if sig == 0 {
+			t.finishSyscallLocked(delivered)
+			p.mu.Unlock()
+			return true
+		}
+		act := p.sighand.action(sig)
+		switch {
+		case act.Handler == signals.SIG_IGN:
+			p.mu.Unlock()
+		case act.Handler == signals.SIG_DFL:
+			if !t.defaultActionLocked(sig) { // unlocks
+				return false
+			}
+		default:
+			t.setupFrameLocked(sig, info, act) // unlocks
+			delivered = true
+		}
+	}
+}
+
+// dequeueLocked takes the next signal not in mask, the thread's own
+// before the process's (dequeue_signal).
+func (t *Task) dequeueLocked(mask uint64) (int, signals.SigInfo) {
+	if sig := next(t.pending.set &^ mask); sig != 0 {
+		return sig, t.pending.take(sig)
+	}
+	s := &t.Proc.sig
+	if sig := next(s.shared.set &^ mask); sig != 0 {
+		return sig, s.shared.take(sig)
+	}
+	return 0, signals.SigInfo{}
+}
+
+// defaultActionLocked applies sig's default action (signal(7)): ignore,
+// stop, or end the process. It unlocks Proc.mu and reports false when
+// the task must end.
+func (t *Task) defaultActionLocked(sig int) bool {
+	p := t.Proc
+	switch {
+	case defaultIgnored(sig):
+		p.mu.Unlock()
+		return true
+	case isStopSignal(sig):
+		// A terminal's stop signals do nothing to an orphaned process
+		// group: nothing could ever continue it.
+		if stopMaskTTY&signals.Bit(sig) != 0 {
+			p.mu.Unlock()
+			orphaned := p.pgrpOrphaned()
+			p.mu.Lock()
+			if orphaned {
+				p.mu.Unlock()
+				return true
+			}
+		}
+		if p.sig.stopSig == 0 && !p.sig.exiting {
+			p.sig.stopSig = sig
+			p.sig.stopping = len(p.tasks)
+			for _, o := range p.tasks {
+				if o != t {
+					o.wakeLocked()
+				}
+			}
+		}
+		p.mu.Unlock()
+		return true
+	}
+	// Terminate (or core: without a core file the status has no core
+	// bit, as with RLIMIT_CORE 0).
+	p.groupExitLocked(sig)
+	p.mu.Unlock()
+	if sig == t.faultSig {
+		t.reportFault()
+	}
+	return false
+}
+
+// joinStopLocked parks the task in the group stop until SIGCONT or
+// SIGKILL (do_signal_stop); the last thread to stop tells the parent. It
+// unlocks Proc.mu.
+func (t *Task) joinStopLocked() {
+	p := t.Proc
+	t.stopped = true
+	p.sig.stopping--
+	last := p.sig.stopping == 0
+	if last {
+		p.sig.stopped = true
+	}
+	p.mu.Unlock()
+	if last {
+		p.notifyParentStop(false)
+	}
+	for {
+		p.mu.Lock()
+		if p.sig.stopSig == 0 || t.exiting {
+			t.stopped = false
+			p.mu.Unlock()
+			return
+		}
+		ch := t.wake
+		p.mu.Unlock()
+		<-ch
+	}
+}
+
+// Syscall restart (arch/x86/kernel/signal.c): a call a signal interrupted
+// returns one of these; they never reach user mode.
+var (
+	erestartsys          = negErrno(errno.ERESTARTSYS)
+	erestartnointr       = negErrno(errno.ERESTARTNOINTR)
+	erestartnohand       = negErrno(errno.ERESTARTNOHAND)
+	erestartRestartblock = negErrno(errno.ERESTART_RESTARTBLOCK)
+	eintr                = negErrno(errno.EINTR)
+)
+
+// negErrno is -e as RAX holds it.
+func negErrno(e errno.Errno) uint64 { return uint64(-int64(e)) }
+
+// restartSyscallNR is restart_syscall(2)'s number.
+const restartSyscallNR = 219
+
+// finishSyscallLocked handles what is left once no handler runs: a call
+// interrupted by a signal that did nothing (ignored, or a stop that was
+// continued) starts again, and a mask a call replaced comes back.
+func (t *Task) finishSyscallLocked(delivered bool) {
+	if t.inSyscall && !delivered {
+		r := &t.uc.Frame.Regs
+		switch r.Rax {
+		case erestartsys, erestartnointr, erestartnohand:
+			r.Rax = r.OrigRax
+			r.Rip -= 2
+		case erestartRestartblock:
+			r.Rax = restartSyscallNR
+			r.Rip -= 2
+		}
+	}
+	t.inSyscall = false
+	if t.hasSaved && !delivered {
+		t.sigMask = t.savedMask
+		t.hasSaved = false
+	}
+}
+
+// setupFrameLocked runs sig's handler: it fixes up an interrupted system
+// call, builds the rt_sigframe on the user stack and points the registers
+// at the handler (handle_signal). It unlocks Proc.mu.
+func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigaction) {
+	p := t.Proc
+	r := &t.uc.Frame.Regs
+	if t.inSyscall {
+		switch r.Rax {
+		case erestartRestartblock, erestartnohand:
+			r.Rax = eintr
+		case erestartsys:
+			if act.Flags&signals.SA_RESTART == 0 {
+				r.Rax = eintr
+				break
+			}
+			fallthrough
+		case erestartnointr:
+			r.Rax = r.OrigRax
+			r.Rip -= 2
+		}
+		t.inSyscall = false
+	}
+	oldMask := t.sigMask
+	if t.hasSaved {
+		oldMask = t.savedMask
+		t.hasSaved = false
+	}
+	d := signals.Delivery{
+		Regs:     userRegs(r),
+		Info:     info,
+		Action:   act,
+		OldMask:  oldMask,
+		Alt:      t.altStack,
+		Err:      t.trapErr,
+		Trapno:   t.trapNo,
+		Cr2:      t.trapCR2,
+		FPUState: t.fpuArea()[:amd64.ThisCPU().XSaveSize],
+	}
+	b, ok := signals.BuildFrame(&d, fpuFormat())
+	p.mu.Unlock()
+	if ok {
+		as := p.AS()
+		ok = as.CopyOut(uintptr(b.FPState), b.FP) == nil &&
+			as.CopyOut(uintptr(b.Frame), b.Bytes) == nil &&
+			(b.Info == nil || as.CopyOut(uintptr(b.Frame)+signals.InfoOffset, b.Info) == nil)
+	}
+	p.mu.Lock()
+	if !ok {
+		// force_sigsegv: the handler cannot run; SIGSEGV's own handler
+		// is dropped if it was the one that failed.
+		if sig == signals.SIGSEGV {
+			h := p.sighand
+			h.mu.Lock()
+			h.actions[signals.SIGSEGV-1].Handler = signals.SIG_DFL
+			h.mu.Unlock()
+		}
+		t.sigMask &^= signals.Bit(signals.SIGSEGV)
+		t.setFaultReport(signals.SIGSEGV, "signal frame not writable", 0)
+		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true)
+		p.mu.Unlock()
+		return
+	}
+	if b.Disarm {
+		t.altStack = signals.NoAltStack
+	}
+	setUserRegs(r, signals.HandlerRegs(&d, b))
+	t.resetFPU() // the handler starts with clean vector state (fpu__clear_user_states)
+	mask := t.sigMask | act.Mask
+	if act.Flags&signals.SA_NODEFER == 0 {
+		mask |= signals.Bit(sig)
+	}
+	if act.Flags&signals.SA_RESETHAND != 0 {
+		h := p.sighand
+		h.mu.Lock()
+		h.actions[sig-1] = signals.Sigaction{}
+		h.mu.Unlock()
+	}
+	t.sigMask = mask &^ signals.Unblockable
+	p.mu.Unlock()
+}
+
+// fpuFormat describes the machine's vector state for signal frames.
+func fpuFormat() signals.FPU {
+	c := amd64.ThisCPU()
+	return signals.FPU{XSave: c.UseXSAVE != 0, Size: int(c.XSaveSize), Features: amd64.XFeatures}
+}
+
+// MinSigStackSize is AT_MINSIGSTKSZ: what one signal frame can take.
+func MinSigStackSize() uint64 { return fpuFormat().FrameSize() }
+
+func userRegs(r *amd64.PtRegs) signals.Regs {
+	return signals.Regs{
+		R8: r.R8, R9: r.R9, R10: r.R10, R11: r.R11, R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15,
+		Rdi: r.Rdi, Rsi: r.Rsi, Rbp: r.Rbp, Rbx: r.Rbx, Rdx: r.Rdx, Rax: r.Rax, Rcx: r.Rcx,
+		Rsp: r.Rsp, Rip: r.Rip, Eflags: r.Eflags,
+	}
+}
+
+func setUserRegs(r *amd64.PtRegs, s signals.Regs) {
+	r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15 = s.R8, s.R9, s.R10, s.R11, s.R12, s.R13, s.R14, s.R15
+	r.Rdi, r.Rsi, r.Rbp, r.Rbx, r.Rdx, r.Rax, r.Rcx = s.Rdi, s.Rsi, s.Rbp, s.Rbx, s.Rdx, s.Rax, s.Rcx
+	r.Rsp, r.Rip, r.Eflags = s.Rsp, s.Rip, s.Eflags
+	r.Cs, r.Ss = amd64.UserCS, amd64.UserDS
+}
+
+// Sigreturn implements rt_sigreturn(2): it restores the registers, vector
+// state, signal mask and alternate stack saved in the frame at RSP-8.
+// A frame that cannot be read or holds vector state that could fault in
+// the kernel kills the process with SIGSEGV, as Linux's badframe.
+func (t *Task) Sigreturn() {
+	r := &t.uc.Frame.Regs
+	as := t.Proc.AS()
+	buf := make([]byte, signals.RtSigframeSize)
+	frame := uintptr(r.Rsp - 8)
+	if as.CopyIn(frame, buf) != nil {
+		t.badFrame()
+		return
+	}
+	ret := signals.ParseFrame(buf, r.Eflags)
+	fpu := fpuFormat()
+	var state []byte
+	if ret.FPState != 0 {
+		img := make([]byte, fpu.FPStateSize())
+		if ret.FPState&63 != 0 || as.CopyIn(uintptr(ret.FPState), img) != nil {
+			t.badFrame()
+			return
+		}
+		var ok bool
+		if state, ok = signals.CheckFPState(img, fpu, amd64.MXCSRMask()); !ok {
+			t.badFrame()
+			return
+		}
+	}
+	setUserRegs(r, ret.Regs)
+	if state != nil {
+		area := t.fpuArea()
+		copy(area[:], state)
+	} else {
+		t.resetFPU()
+	}
+	p := t.Proc
+	p.mu.Lock()
+	t.setMaskLocked(ret.Mask)
+	// restore_altstack: errors are ignored.
+	t.altStack.Set(ret.Stack, r.Rsp, signals.MINSIGSTKSZ)
+	t.inSyscall = false
+	p.mu.Unlock()
+}
+
+// badFrame kills the process for an unusable rt_sigreturn frame.
+func (t *Task) badFrame() {
+	t.setFaultReport(signals.SIGSEGV, "bad rt_sigreturn frame", 0)
+	t.Proc.send(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), t, true)
+}
+
+// SigAltStack returns the alternate stack and, if n is set, changes it
+// (sigaltstack(2)).
+func (t *Task) SigAltStack(n *signals.StackT) (old signals.StackT, err error) {
+	p := t.Proc
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sp := t.uc.Frame.Regs.Rsp
+	a := t.altStack
+	old = signals.StackT{Sp: a.Sp, Size: a.Size, Flags: a.ReportFlags(sp)}
+	if n != nil {
+		switch t.altStack.Set(*n, sp, signals.MINSIGSTKSZ) {
+		case "EPERM":
+			return old, linuxerr.EPERM
+		case "EINVAL":
+			return old, linuxerr.EINVAL
+		case "ENOMEM":
+			return old, linuxerr.ENOMEM
+		}
+	}
+	return old, nil
+}
+
+// SigSuspend implements rt_sigsuspend(2): it waits with mask in place
+// until a signal is delivered; the handler's frame records the old mask.
+func (t *Task) SigSuspend(mask uint64) error {
+	p := t.Proc
+	p.mu.Lock()
+	t.savedMask, t.hasSaved = t.sigMask, true
+	t.setMaskLocked(mask)
+	p.mu.Unlock()
+	<-t.Interrupted()
+	return linuxerr.ERESTARTNOHAND
+}
+
+// SetSavedMask installs mask for the duration of a call (ppoll,
+// pselect6, epoll_pwait): the old one comes back when the call returns,
+// or after the handler of a signal that interrupted it.
+func (t *Task) SetSavedMask(mask uint64) {
+	p := t.Proc
+	p.mu.Lock()
+	t.savedMask, t.hasSaved = t.sigMask, true
+	t.setMaskLocked(mask)
+	p.mu.Unlock()
+}
+
+// Pause implements pause(2).
+func (t *Task) Pause() error {
+	<-t.Interrupted()
+	return linuxerr.ERESTARTNOHAND
+}
+
+// SigTimedWait implements rt_sigtimedwait(2): it dequeues a pending
+// signal of set, waiting until the deadline (zero: none; timed with a
+// zero deadline in the past: poll) for one to arrive. The signals of set
+// are unblocked while it waits, so that their arrival wakes it; any other
+// signal's delivery interrupts it (EINTR).
+func (t *Task) SigTimedWait(set uint64, deadline time.Time, timed bool) (int, signals.SigInfo, error) {
+	p := t.Proc
+	var timer <-chan time.Time
+	if timed {
+		tm := time.NewTimer(max(time.Until(deadline), 0))
+		defer tm.Stop()
+		timer = tm.C
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// While waiting, the signals of set are unblocked (their arrival
+	// wakes the task) but still count as blocked for being ignored
+	// (real_blocked).
+	t.realBlocked = t.sigMask
+	t.sigMask &^= set
+	defer func() { t.sigMask, t.realBlocked = t.realBlocked, 0 }()
+	for {
+		if sig, info := t.dequeueLocked(^set); sig != 0 {
+			return sig, info, nil
+		}
+		if t.signalPendingLocked() {
+			return 0, signals.SigInfo{}, linuxerr.EINTR
+		}
+		wake := t.wake
+		p.mu.Unlock()
+		var expired bool
+		select {
+		case <-wake:
+		case <-timer:
+			expired = true
+		}
+		p.mu.Lock()
+		if expired {
+			if sig, info := t.dequeueLocked(^set); sig != 0 {
+				return sig, info, nil
+			}
+			return 0, signals.SigInfo{}, linuxerr.EAGAIN
+		}
+	}
+}
