@@ -235,7 +235,9 @@ var ioctlNames = map[uint64]string{0x5401: "TCGETS", 0x5402: "SNDCTL_TMR_START o
 
 var fcntlNames = map[uint64]string{fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
 	fGetlk: "F_GETLK", fSetlk: "F_SETLK", fSetlkw: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", fDupfdCloexec: "F_DUPFD_CLOEXEC",
-	fGetpipeSz: "F_GETPIPE_SZ"}
+	fSetpipeSz: "F_SETPIPE_SZ", fGetpipeSz: "F_GETPIPE_SZ"}
+
+var spliceFlagNames = []flagName{{1, "SPLICE_F_MOVE"}, {2, "SPLICE_F_NONBLOCK"}, {4, "SPLICE_F_MORE"}, {8, "SPLICE_F_GIFT"}}
 
 var fdFlagNames = []flagName{{fdCloexec, "FD_CLOEXEC"}}
 
@@ -249,7 +251,7 @@ func fmtFcntlArg(cmd, arg uint64) (s string, show bool) {
 		return flagList(arg, fdFlagNames, "0"), true
 	case fSetfl:
 		return openFlags(arg), true
-	case fDupfd, fDupfdCloexec, 8:
+	case fDupfd, fDupfdCloexec, fSetpipeSz, 8:
 		return strconv.FormatInt(int64(int32(arg)), 10), true
 	}
 	return cHex(arg), true

@@ -305,12 +305,13 @@ const (
 	fSetlk        = 6
 	fSetlkw       = 7
 	fDupfdCloexec = 1030
+	fSetpipeSz    = 1031
 	fGetpipeSz    = 1032
 	fdCloexec     = 1
 )
 
-// sysFcntl implements fcntl(2) for descriptor flags, status flags and
-// duplication. Record locks always succeed: with no other process able to
+// sysFcntl implements fcntl(2) for descriptor flags, status flags,
+// duplication and pipe sizes. Record locks always succeed: with no other process able to
 // hold a conflicting lock yet, F_GETLK reports the region unlocked.
 func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 	fds := t.Proc.FDs()
@@ -348,11 +349,20 @@ func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, t.CopyOut(a[2], []byte{2, 0})
 	case fSetlk, fSetlkw:
 		return 0, nil
-	case fGetpipeSz:
-		if _, ok := f.Inode.(*fs.Pipe); ok {
-			return fs.PipeBufSize, nil
+	case fGetpipeSz, fSetpipeSz:
+		// pipe_fcntl: EBADF for anything but a pipe.
+		p := fs.PipeOf(f)
+		if p == nil {
+			return 0, linuxerr.EBADF
 		}
-		return 0, linuxerr.EBADF
+		if cmd == fGetpipeSz {
+			return uintptr(p.Size()), nil
+		}
+		// The argument is an int; oyako's one user is root with every
+		// capability, CAP_SYS_RESOURCE included, so pipe-max-size does
+		// not bind it.
+		n, err := p.SetSize(uint32(a[2]), true)
+		return uintptr(n), err
 	}
 	return 0, linuxerr.EINVAL
 }
