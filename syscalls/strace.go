@@ -22,10 +22,27 @@ import (
 type straceCall struct {
 	nr   uint64
 	args Args
+	// atEntry holds the arguments strace shows as they were on entry
+	// (offsets the call updates), by index.
+	atEntry map[int]string
 }
 
 func straceEnter(t *kernel.Task, nr uint64, a *Args) *straceCall {
-	return &straceCall{nr: nr, args: *a}
+	st := &straceCall{nr: nr, args: *a}
+	for i, spec := range argSpecs[straceName(nr)] {
+		if spec == "off" {
+			if st.atEntry == nil {
+				st.atEntry = map[int]string{}
+			}
+			st.atEntry[i] = structArg(t, a[i], 8, false, nil, fmtOffset)
+		}
+	}
+	return st
+}
+
+// fmtOffset formats a loff_t argument: "[N]".
+func fmtOffset(b []byte) string {
+	return "[" + strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10) + "]"
 }
 
 func straceName(nr uint64) string {
@@ -129,6 +146,10 @@ var argSpecs = map[string][]string{
 	"dup3":              {"fd", "fd", "oflags"},
 	"pipe2":             {"pipefd", "oflags"},
 	"pipe":              {"pipefd"},
+	"splice":            {"fd", "off", "fd", "off", "u", "spliceflags"},
+	"tee":               {"fd", "fd", "u", "spliceflags"},
+	"sendfile":          {"fd", "fd", "off", "u"},
+	"copy_file_range":   {"fd", "off", "fd", "off", "u", "x"},
 	"ioctl":             {"fd", "ioctl", "ioctlarg"},
 	"mmap":              {"p", "u", "prot", "mapflags", "fd", "x"},
 	"munmap":            {"p", "u"},
@@ -182,7 +203,9 @@ func formatArgs(t *kernel.Task, st *straceCall, ret uintptr, err error) string {
 	}
 	var parts []string
 	for i, s := range spec {
-		if v, show := formatArg(t, s, st.args, i, ret, err); show {
+		if v, ok := st.atEntry[i]; ok {
+			parts = append(parts, v)
+		} else if v, show := formatArg(t, s, st.args, i, ret, err); show {
 			parts = append(parts, v)
 		}
 	}
@@ -309,6 +332,8 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return structArg(t, v, 144, true, err, fmtStat), true
 	case "uname":
 		return structArg(t, v, 2*utsLen, true, err, fmtUtsname), true
+	case "spliceflags":
+		return flagList(uint64(v), spliceFlagNames, "0"), true
 	case "pipefd":
 		return structArg(t, v, 8, true, err, fmtInts), true
 	case "prctl":
