@@ -72,6 +72,7 @@ func conformanceC(t *testing.T) {
 		{"memory", "memory", "-static"},
 		{"threads", "threads", "-static"},
 		{"misc", "misc", "-static"},
+		{"pipes", "pipes", "-static"},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
 		{"misc-pie", "misc", "-static-pie"},
 		{"memory-pie", "memory", "-static-pie"},
