@@ -42,6 +42,9 @@ type nullOps struct{ streamOps }
 func (nullOps) Read(Ctx, *File, []byte, int64) (int, error)          { return 0, nil }
 func (nullOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
 
+// Splice implements Splicer: null_fops has splice_write only.
+func (nullOps) Splice() (read, write bool) { return false, true }
+
 // zeroOps is /dev/zero.
 type zeroOps struct{ streamOps }
 
@@ -58,10 +61,16 @@ func IsZeroDevice(f *File) bool {
 	return ok
 }
 
+// Splice implements Splicer (zero_fops: copy_splice_read, splice_write_zero).
+func (zeroOps) Splice() (read, write bool) { return true, true }
+
 // fullOps is /dev/full.
 type fullOps struct{ zeroOps }
 
 func (fullOps) Write(Ctx, *File, []byte, int64) (int, error) { return 0, linuxerr.ENOSPC }
+
+// Splice implements Splicer: full_fops has splice_read only.
+func (fullOps) Splice() (read, write bool) { return true, false }
 
 // RandomSource fills p with random bytes (the kernel wires RDRAND in).
 var RandomSource func(p []byte)
@@ -77,6 +86,10 @@ func (randomOps) Read(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
 	return len(p), nil
 }
 func (randomOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
+
+// Splice implements Splicer (random_fops: copy_splice_read,
+// iter_file_splice_write).
+func (randomOps) Splice() (read, write bool) { return true, true }
 
 func opsOpener(ops FileOps) func(Ctx, uint32) (FileOps, error) {
 	return func(Ctx, uint32) (FileOps, error) { return ops, nil }

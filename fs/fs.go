@@ -1,7 +1,9 @@
 // Package fs is oyako's virtual file system: inodes and directories, path
 // resolution, open file descriptions, per-process descriptor tables, an
 // in-memory file system (ramfs) filled from the initramfs, device nodes
-// (/dev/null, /dev/zero, /dev/urandom, the console) and a small /proc.
+// (/dev/null, /dev/zero, /dev/urandom, the console), a small /proc,
+// pipes, eventfd, and the transfers of splice, tee, sendfile and
+// copy_file_range.
 //
 // It is ordinary Go: callers may block, allocate and take mutexes. Errors
 // are gVisor's linuxerr values, which the system call layer turns into

@@ -329,6 +329,10 @@ func (t *TTY) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	}
 }
 
+// Splice implements Splicer (tty_fops: copy_splice_read,
+// iter_file_splice_write).
+func (t *TTY) Splice() (read, write bool) { return true, true }
+
 // Write implements FileOps.
 func (t *TTY) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
 	t.mu.Lock()

@@ -74,6 +74,7 @@ func conformanceC(t *testing.T) {
 		{"misc", "misc", "-static"},
 		{"execself", "execself", "-static"},
 		{"locks", "locks", "-static"},
+		{"pipes", "pipes", "-static"},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
 		{"misc-pie", "misc", "-static-pie"},
 		{"memory-pie", "memory", "-static-pie"},

@@ -201,6 +201,10 @@ var argSpecs = map[string][]string{
 	"close_range":       {"u", "u", "closerange"},
 	"pipe2":             {"pipefdout", "oflags"},
 	"pipe":              {"pipefdout"},
+	"splice":            {"fd", "off", "fd", "off", "u", "spliceflags"},
+	"tee":               {"fd", "fd", "u", "spliceflags"},
+	"sendfile":          {"fd", "fd", "off", "u"},
+	"copy_file_range":   {"fd", "off", "fd", "off", "u", "x"},
 	"ioctl":             {"fd", "ioctl", "ioctlarg"},
 	"mmap":              {"p", "u", "prot", "mapflags", "fd", "x"},
 	"munmap":            {"p", "u"},
@@ -397,6 +401,10 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return structArg(t, v, 144, true, err, fmtStat), true
 	case "unameout":
 		return structArg(t, v, 2*utsLen, true, err, fmtUtsname), true
+	case "spliceflags":
+		return flagList(uint64(v), spliceFlagNames, "0"), true
+	case "off":
+		return structArg(t, v, 8, false, nil, fmtOffset), true
 	case "pipefdout":
 		return structArg(t, v, 8, true, err, fmtInts), true
 	case "prctl":

@@ -240,7 +240,7 @@ var ioctlNames = map[uint64]string{0x5401: "TCGETS", 0x5402: "SNDCTL_TMR_START o
 
 var fcntlNames = map[uint64]string{fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
 	fGetlk: "F_GETLK", fSetlk: "F_SETLK", fSetlkw: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", fDupfdCloexec: "F_DUPFD_CLOEXEC",
-	fGetpipeSz: "F_GETPIPE_SZ", fOfdGetlk: "F_OFD_GETLK", fOfdSetlk: "F_OFD_SETLK", fOfdSetlkw: "F_OFD_SETLKW"}
+	fSetpipeSz: "F_SETPIPE_SZ", fGetpipeSz: "F_GETPIPE_SZ", fOfdGetlk: "F_OFD_GETLK", fOfdSetlk: "F_OFD_SETLK", fOfdSetlkw: "F_OFD_SETLKW"}
 
 // fmtFlock formats struct flock as strace does; l_pid only for the
 // F_GETLK commands, whose result it is.
@@ -260,6 +260,8 @@ var flockOpNames = []flagName{{fs.LOCK_SH, "LOCK_SH"}, {fs.LOCK_EX, "LOCK_EX"}, 
 
 var closeRangeFlagNames = []flagName{{closeRangeUnshare, "CLOSE_RANGE_UNSHARE"}, {closeRangeCloexec, "CLOSE_RANGE_CLOEXEC"}}
 
+var spliceFlagNames = []flagName{{1, "SPLICE_F_MOVE"}, {2, "SPLICE_F_NONBLOCK"}, {4, "SPLICE_F_MORE"}, {8, "SPLICE_F_GIFT"}}
+
 var fdFlagNames = []flagName{{fdCloexec, "FD_CLOEXEC"}}
 
 // fmtFcntlArg formats fcntl's third argument for cmd; show is false for
@@ -272,7 +274,7 @@ func fmtFcntlArg(cmd, arg uint64) (s string, show bool) {
 		return flagList(arg, fdFlagNames, "0"), true
 	case fSetfl:
 		return openFlags(arg), true
-	case fDupfd, fDupfdCloexec, 8:
+	case fDupfd, fDupfdCloexec, fSetpipeSz, 8:
 		return strconv.FormatInt(int64(int32(arg)), 10), true
 	}
 	return cHex(arg), true
@@ -476,4 +478,9 @@ func fmtEnvCount(addr uintptr, n int, unterminated bool) string {
 		s += ", unterminated"
 	}
 	return s + " */"
+}
+
+// fmtOffset formats a loff_t argument as strace does: "[N]".
+func fmtOffset(b []byte) string {
+	return "[" + strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10) + "]"
 }

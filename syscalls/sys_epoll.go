@@ -38,15 +38,11 @@ func installNew(t *kernel.Task, f *fs.File, cloexec bool) (uintptr, error) {
 
 // sysEpollCtl implements epoll_ctl(2).
 func sysEpollCtl(t *kernel.Task, a *Args) (uintptr, error) {
-	epf, err := getFile(t, a[0])
+	epf, f, err := getFiles(t, a[0], a[2])
 	if err != nil {
 		return 0, err
 	}
 	defer epf.DecRef()
-	f, err := getFile(t, a[2])
-	if err != nil {
-		return 0, err
-	}
 	defer f.DecRef()
 	ep, ok := epoll.FromFile(epf)
 	if !ok || a[0] == a[2] {

@@ -308,12 +308,13 @@ const (
 	fSetlk        = 6
 	fSetlkw       = 7
 	fDupfdCloexec = 1030
+	fSetpipeSz    = 1031
 	fGetpipeSz    = 1032
 	fdCloexec     = 1
 )
 
 // sysFcntl implements fcntl(2) for descriptor flags, status flags,
-// duplication and record locks (sys_lock.go).
+// duplication, record locks (sys_lock.go) and pipe sizes.
 func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 	fds := t.Proc.FDs()
 	f, err := getFile(t, a[0])
@@ -351,11 +352,20 @@ func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, nil
 	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
 		return fcntlLock(t, int32(a[0]), f, cmd, a[2])
-	case fGetpipeSz:
-		if _, ok := f.Inode.(*fs.Pipe); ok {
-			return fs.PipeBufSize, nil
+	case fGetpipeSz, fSetpipeSz:
+		// pipe_fcntl: EBADF for anything but a pipe.
+		p := fs.PipeOf(f)
+		if p == nil {
+			return 0, linuxerr.EBADF
 		}
-		return 0, linuxerr.EBADF
+		if cmd == fGetpipeSz {
+			return uintptr(p.Size()), nil
+		}
+		// The argument is an int; oyako's one user is root with every
+		// capability, CAP_SYS_RESOURCE included, so pipe-max-size does
+		// not bind it.
+		n, err := p.SetSize(uint32(a[2]), true)
+		return uintptr(n), err
 	}
 	return 0, linuxerr.EINVAL
 }

@@ -5,10 +5,12 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel"
 )
 
-// ioChunk bounds the kernel buffer one read or write goes through.
+// ioChunk bounds the kernel buffer one read or write goes through (a
+// multiple of the page size).
 const ioChunk = 1 << 20
 
 // sysRead implements read(2).
@@ -125,7 +127,14 @@ func writeFrom(t *kernel.Task, addr uintptr, n int, write func([]byte) (int, err
 	chunk := make([]byte, min(n, ioChunk))
 	total := 0
 	for total < n {
-		buf := chunk[:min(n-total, len(chunk))]
+		size := min(n-total, len(chunk))
+		if total == 0 && n > len(chunk) {
+			// A pipe merges the first n%PageSize bytes of a write into its
+			// last page (pipe_write): the first chunk has the same
+			// remainder, so that the pipe sees what Linux sees.
+			size -= (fs.PageSize - n%fs.PageSize) % fs.PageSize
+		}
+		buf := chunk[:size]
 		if err := t.CopyIn(addr+uintptr(total), buf); err != nil {
 			return partial(total, err)
 		}

@@ -42,6 +42,21 @@ func getFile(t *kernel.Task, fd uintptr) (*fs.File, error) {
 	return t.Proc.FDs().Get(int32(fd))
 }
 
+// getFiles returns the open files at fd1 and fd2, looked up in that order;
+// the caller drops both references.
+func getFiles(t *kernel.Task, fd1, fd2 uintptr) (*fs.File, *fs.File, error) {
+	f1, err := getFile(t, fd1)
+	if err != nil {
+		return nil, nil, err
+	}
+	f2, err := getFile(t, fd2)
+	if err != nil {
+		f1.DecRef()
+		return nil, nil, err
+	}
+	return f1, f2, nil
+}
+
 // pathArg reads a path argument (EFAULT, ENAMETOOLONG as Linux's getname).
 func pathArg(t *kernel.Task, addr uintptr) (string, error) {
 	return t.CopyInString(addr, fs.PathMax)
