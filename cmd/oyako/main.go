@@ -285,11 +285,11 @@ func cmdBench(argv []string) error {
 	if err != nil {
 		return err
 	}
-	linux, oyako, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
+	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("oyako bench: user/c/bench.c, %d iterations x 9 rounds, median of rounds; oyako under QEMU TCG\n", *n)
-	qemu.PrintBench(os.Stdout, linux, oyako)
+	qemu.PrintBench(os.Stdout, res)
 	return nil
 }
