@@ -14,6 +14,22 @@ type Creds struct {
 	RUID, EUID, SUID, FSUID uint32
 	RGID, EGID, SGID, FSGID uint32
 	Groups                  []uint32
+	// KeepCaps is PR_SET_KEEPCAPS's flag (securebits' KEEP_CAPS): kept
+	// across a change away from user 0; cleared by execve.
+	KeepCaps bool
+}
+
+// KeepCaps returns PR_GET_KEEPCAPS's value.
+func (t *Task) KeepCaps() int {
+	if t.Proc.Creds().KeepCaps {
+		return 1
+	}
+	return 0
+}
+
+// SetKeepCaps implements PR_SET_KEEPCAPS.
+func (t *Task) SetKeepCaps(v int) {
+	t.Proc.updateCreds(func(c *Creds) error { c.KeepCaps = v == 1; return nil })
 }
 
 // ngroupsMax is NGROUPS_MAX.
