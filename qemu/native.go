@@ -16,7 +16,7 @@ import (
 
 // Native runs programs on the host Linux the way oyako runs init, so that
 // their transcripts can be compared (DESIGN.md §7): argv[0] is the
-// program's name, the environment is HOME=/ and TERM=linux, the working
+// program's name, the environment is HOME=/, TERM=linux and docker's PATH, the working
 // directory holds the same files as oyako's root, and standard input,
 // output and error are a terminal (a pseudo-terminal here, the console
 // there), read through the same "\r\n" translation.
@@ -64,7 +64,7 @@ func RunNative(ctx context.Context, program string, argv []string, dir string, s
 	cmd := exec.CommandContext(ctx, program)
 	cmd.Args = argv
 	cmd.Dir = dir
-	cmd.Env = []string{"HOME=/", "TERM=linux"}
+	cmd.Env = []string{"HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {

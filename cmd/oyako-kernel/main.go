@@ -101,7 +101,10 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
-	envp := []string{"HOME=/", "TERM=linux"}
+	// Linux gives init HOME and TERM; PATH is docker's default, so that
+	// programs that look commands up (Go's os/exec) find them, as they
+	// would in a container. qemu.RunNative gives native runs the same.
+	envp := []string{"HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	if strace {
 		syscalls.StraceExecve(path, argv, envp)
 	}
