@@ -118,7 +118,7 @@ func TestStraceShape(t *testing.T) {
 	_, out := straceBoth(t, prog)
 	// The decoded arguments of a few calls, as strace shows them.
 	for _, re := range []string{
-		`(?m)^execve\("/init", \["hello"\], 0x[0-9a-f]+ /\* 2 vars \*/\) += 0$`,
+		`(?m)^execve\("/init", \["hello"\], 0x[0-9a-f]+ /\* 3 vars \*/\) += 0$`,
 		`(?m)^arch_prctl\(ARCH_SET_FS, 0x[0-9a-f]+\) += 0$`,
 		`(?m)^prlimit64\(0, RLIMIT_STACK, NULL, \{rlim_cur=8192\*1024, rlim_max=RLIM64_INFINITY\}\) = 0$`,
 		`(?m)^readlink\("/proc/self/exe", "/init", 4096\) += 5$`,
