@@ -95,7 +95,8 @@ func (f *File) OnRelease(fn func()) (remove func()) {
 // nil for regular files and directories.
 func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 	f := &File{Inode: inode, Path: path, ops: ops}
-	f.flags.Store(flags &^ O_CLOEXEC)
+	// The open-time flags are not the file's (do_dentry_open).
+	f.flags.Store(flags &^ (O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
 	f.refs.Store(1)
 	if r, ok := inode.(refCounted); ok {
 		r.IncRef()

@@ -111,6 +111,16 @@ func (r *Root) walk(c Ctx, cwd Dir, path string, follow bool, links int) (Inode,
 			if links > maxSymlinks {
 				return nil, links, linuxerr.ELOOP
 			}
+			if m, ok := l.(MagicLink); ok {
+				n, err := m.Follow()
+				if err != nil {
+					return nil, links, err
+				}
+				if n != nil {
+					cur = n
+					continue
+				}
+			}
 			target := l.Target()
 			var err error
 			next, links, err = r.walk(c, d, target, true, links)
