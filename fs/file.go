@@ -224,12 +224,17 @@ func (f *File) Write(c Ctx, p []byte) (int, error) {
 	return n, err
 }
 
+// NoPwriter is implemented by FileOps that refuse positioned writes
+// while taking positioned reads, as a seq_file does (seq_open clears
+// FMODE_PWRITE).
+type NoPwriter interface{ NoPwrite() bool }
+
 // Pwrite implements pwrite64(2).
 func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
 	}
-	if f.isStream() {
+	if np, ok := f.ops.(NoPwriter); f.isStream() || ok && np.NoPwrite() {
 		return 0, linuxerr.ESPIPE
 	}
 	if off < 0 {

@@ -121,8 +121,10 @@ func (r *Root) walk(c Ctx, cwd Dir, path string, follow bool, links int) (Inode,
 					continue
 				}
 			}
-			target := l.Target()
-			var err error
+			target, err := ReadLink(l)
+			if err != nil {
+				return nil, links, err
+			}
 			next, links, err = r.walk(c, d, target, true, links)
 			if err != nil {
 				return nil, links, err

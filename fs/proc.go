@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"sync"
@@ -337,7 +338,11 @@ func (d *procPIDDir) Lookup(_ Ctx, name string) (Inode, error) {
 	}
 	for i, e := range procPIDTable {
 		if e.name == name && !(d.thread && e.tgid) {
-			return e.make(d, procIno(d.pid, d.tid, i+1)), nil
+			n := e.make(d, procIno(d.pid, d.tid, i+1))
+			if f, ok := n.(*procFile); ok {
+				f.mode = e.mode &^ S_IFMT
+			}
+			return n, nil
 		}
 	}
 	return nil, linuxerr.ENOENT
@@ -393,21 +398,22 @@ func procContentErr(content func(p ProcessInfo, d *procPIDDir) ([]byte, error)) 
 }
 
 // makeCommFile makes /proc/PID/comm: the thread's name, which a write
-// changes (comm_write: the first 15 bytes, up to a newline).
+// from the process itself changes (comm_write: the first 15 bytes).
 func makeCommFile(d *procPIDDir, ino uint64) Inode {
 	f := procTaskContent(func(t *TaskInfo) []byte { return []byte(t.Comm + "\n") })(d, ino).(*procFile)
-	f.mode = 0o644
-	f.write = func(b []byte, _ int64) (int, error) {
+	f.write = func(c Ctx, b []byte, _ int64) (int, error) {
 		p, ok := d.proc()
 		if !ok {
 			return 0, linuxerr.ESRCH
 		}
+		if c.PID() != d.pid {
+			return 0, linuxerr.EINVAL // only the thread group's own (comm_write)
+		}
+		// The bytes as written, a newline included (comm_write); a NUL
+		// ends the name.
 		name := b[:min(len(b), 15)]
-		for i, c := range name {
-			if c == '\n' {
-				name = name[:i]
-				break
-			}
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
 		}
 		if err := p.SetComm(d.tid, string(name)); err != nil {
 			return 0, err
@@ -592,6 +598,24 @@ func (l *procLink) Target() string {
 	return t
 }
 
+// ReadLink implements LinkReader.
+func (l *procLink) ReadLink() (string, error) { return l.target() }
+
+// LinkReader is implemented by symbolic links whose target may be
+// unavailable: /proc/PID/exe and cwd of a process that has exited.
+type LinkReader interface {
+	ReadLink() (string, error)
+}
+
+// ReadLink returns the target of l (readlink(2)), or the error that
+// makes it unreadable.
+func ReadLink(l Symlink) (string, error) {
+	if r, ok := l.(LinkReader); ok {
+		return r.ReadLink()
+	}
+	return l.Target(), nil
+}
+
 // Follow implements MagicLink.
 func (l *procLink) Follow() (Inode, error) {
 	if l.follow == nil {
@@ -616,7 +640,10 @@ type procFile struct {
 	mode    uint32
 	owner   *procPIDDir // nil: root's
 	content func() ([]byte, error)
-	write   func(b []byte, off int64) (int, error)
+	write   func(c Ctx, b []byte, off int64) (int, error)
+	// sysctl marks a /proc/sys file, which takes pwrite; the others are
+	// seq_files, which do not.
+	sysctl bool
 }
 
 func (f *procFile) Attr() Attr {
@@ -662,11 +689,14 @@ func (s *procOps) Read(_ Ctx, _ *File, p []byte, off int64) (int, error) {
 	return copy(p, s.data[off:]), nil
 }
 
-func (s *procOps) Write(_ Ctx, _ *File, p []byte, off int64) (int, error) {
+// NoPwrite implements NoPwriter.
+func (s *procOps) NoPwrite() bool { return !s.f.sysctl }
+
+func (s *procOps) Write(c Ctx, _ *File, p []byte, off int64) (int, error) {
 	if s.f.write == nil {
 		return 0, linuxerr.EBADF
 	}
-	return s.f.write(p, off)
+	return s.f.write(c, p, off)
 }
 
 // procStaticDir is a directory of /proc with fixed entries (/proc/sys and

@@ -126,20 +126,22 @@ func formatStatm(m *mm.Usage) []byte {
 	if m == nil {
 		return []byte("0 0 0 0 0 0 0\n")
 	}
-	return []byte(fmt.Sprintf("%d %d %d %d 0 %d 0\n", m.TotalVM, m.Anon+m.File+m.Shmem, m.File+m.Shmem, textBytes(m)/mm.PageSize, m.DataVM+m.StackVM))
+	return []byte(fmt.Sprintf("%d %d %d %d 0 %d 0\n", m.TotalVM, m.Anon+m.File+m.Shmem, m.File+m.Shmem, codeExtent(m)/mm.PageSize, m.DataVM+m.StackVM))
 }
 
-// textBytes is the program's text size, as task_mem and task_statm
-// compute it: the code's page-aligned extent, at most the executable
-// mappings.
-func textBytes(m *mm.Usage) uint64 {
+// codeExtent is the page-aligned extent of the program's code, statm's
+// text.
+func codeExtent(m *mm.Usage) uint64 {
 	l := m.Layout
-	text := mm.PageAlignUp(uint64(l.EndCode)) - uint64(l.StartCode)&^(mm.PageSize-1)
 	if l.EndCode < l.StartCode {
-		text = 0
+		return 0
 	}
-	return min(text, m.ExecVM*mm.PageSize)
+	return mm.PageAlignUp(uint64(l.EndCode)) - uint64(l.StartCode)&^(mm.PageSize-1)
 }
+
+// textBytes is status's VmExe: the code's extent, at most the executable
+// mappings (task_mem).
+func textBytes(m *mm.Usage) uint64 { return min(codeExtent(m), m.ExecVM*mm.PageSize) }
 
 // sigset renders a signal set as render_sigset_t: 16 hex digits, the
 // highest signals first.

@@ -273,15 +273,15 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 	src := p.src
 	ro := func(v func() string) procStaticEntry {
 		return procStaticEntry{ino: NewIno(), dt: DT_REG, make: func(_ *procStaticDir, ino uint64) Inode {
-			return &procFile{ino: ino, mode: 0o444, content: func() ([]byte, error) { return []byte(v() + "\n"), nil }}
+			return &procFile{ino: ino, mode: 0o444, sysctl: true, content: func() ([]byte, error) { return []byte(v() + "\n"), nil }}
 		}}
 	}
 	uts := func(get func() string, set func(string)) procStaticEntry {
 		e := ro(get)
 		e.make = func(_ *procStaticDir, ino uint64) Inode {
-			return &procFile{ino: ino, mode: 0o644,
+			return &procFile{ino: ino, mode: 0o644, sysctl: true,
 				content: func() ([]byte, error) { return []byte(get() + "\n"), nil },
-				write: func(b []byte, off int64) (int, error) {
+				write: func(_ Ctx, b []byte, off int64) (int, error) {
 					v, ok := sysctlString(get(), b, off, utsLen+1)
 					if ok {
 						set(v)

@@ -149,9 +149,9 @@ func TestFormatStatusAndStatm(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", line, got)
 		}
 	}
-	// VmExe is the code's page extent, at most the executable mappings
-	// (here 160 pages of code, 20 executable: 80 kB).
-	if got := string(formatStatm(ti.Mem)); got != "100 30 20 20 0 2058 0\n" {
+	// statm's text is the code's page extent (160 pages), VmExe that
+	// at most the executable mappings (20 pages: 80 kB).
+	if got := string(formatStatm(ti.Mem)); got != "100 30 20 160 0 2058 0\n" {
 		t.Errorf("statm %q", got)
 	}
 	// A zombie has no memory lines and no umask.
@@ -309,7 +309,7 @@ func TestProcTree(t *testing.T) {
 		t.Errorf("thread-self -> %q", n.(Symlink).Target())
 	}
 
-	// comm is writable: 15 bytes, up to a newline.
+	// comm is writable: 15 bytes.
 	f, err := r.Open(c, r.Dir, "/proc/7/task/8/comm", O_WRONLY, 0, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -287,8 +287,12 @@ func (p *Process) PPID() int32 {
 	return p.parent.PID
 }
 
-// Exe implements fs.ProcessInfo.
+// Exe implements fs.ProcessInfo: the executable's path, "" once the
+// process has exited (it has no mm to hold the file).
 func (p *Process) Exe() string {
+	if p.AS() == nil {
+		return ""
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.exe

@@ -245,7 +245,11 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 	if !ok {
 		return 0, linuxerr.EINVAL
 	}
-	target := []byte(l.Target())
+	t0, err := fs.ReadLink(l)
+	if err != nil {
+		return 0, err
+	}
+	target := []byte(t0)
 	if uintptr(len(target)) > size {
 		target = target[:size]
 	}
