@@ -45,7 +45,7 @@ type TaskInfo struct {
 	SigPending, SigShared, SigBlocked, SigIgnored, SigCaught uint64
 	SigQ, SigQLimit                                          uint64
 	ExitSignal                                               int32
-	ExitCode                                                 int32 // wait status of a zombie, else 0
+	ExitCode                                                 int32 // wait status of a zombie, stop signal of a stopped task, else 0
 	CPU                                                      int32
 	// Umask is the file mode creation mask, -1 once the process has
 	// exited (it has no fs_struct left).
@@ -63,9 +63,11 @@ type TaskInfo struct {
 
 // Task flags (include/linux/sched.h) that /proc/PID/stat shows.
 const (
-	PF_EXITING    = 0x00000004
-	PF_FORKNOEXEC = 0x00000040
-	PF_SIGNALED   = 0x00000400
+	PF_EXITING      = 0x00000004
+	PF_POSTCOREDUMP = 0x00000008
+	PF_FORKNOEXEC   = 0x00000040
+	PF_SIGNALED     = 0x00000400
+	PF_NOFREEZE     = 0x00008000
 )
 
 // userHZ is USER_HZ: /proc reports times in clock ticks of 1/100 s.
@@ -101,10 +103,11 @@ func formatStat(t *TaskInfo) []byte {
 	if t.Mem == nil {
 		argStart, argEnd, envStart, envEnd = 0, 0, 0, 0
 	}
-	// wchan is 1 for a task waiting in the kernel; the whole process's
-	// file leaves it out when there are several threads.
+	// wchan is 1 for a task that is not running (!task_is_running: a
+	// sleeping, stopped or dead one); the whole process's file leaves it
+	// out when there are several threads.
 	wchan := 0
-	if t.State != 'R' && t.State != 'Z' && t.State != 'X' && !(t.Whole && t.Threads > 1) {
+	if t.State != 'R' && !(t.Whole && t.Threads > 1) {
 		wchan = 1
 	}
 	fmt.Fprintf(&b, "%d (%s) %c %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d 0 %d %d %d %d",

@@ -122,7 +122,7 @@ func TestFormatStat(t *testing.T) {
 	// A zombie: no memory, its exit code last.
 	z := TaskInfo{PID: 9, TGID: 9, PPID: 7, PGID: 7, SID: 1, Comm: "sh", State: 'Z', TTYPgrp: -1, Threads: 1, ExitSignal: 17, ExitCode: 256, Umask: -1,
 		ArgStart: 0x1000}
-	want = "9 (sh) Z 7 7 1 0 -1 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 256\n"
+	want = "9 (sh) Z 7 7 1 0 -1 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 256\n"
 	if got := string(formatStat(&z)); got != want {
 		t.Errorf("zombie stat:\n got %q\nwant %q", got, want)
 	}

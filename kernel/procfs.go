@@ -130,8 +130,9 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 		info.Flags |= fs.PF_FORKNOEXEC
 	}
 	if zombie {
+		// What do_exit leaves set on a dead task.
 		info.ExitCode = int32(p.exitCode)
-		info.Flags |= fs.PF_EXITING
+		info.Flags |= fs.PF_EXITING | fs.PF_POSTCOREDUMP | fs.PF_NOFREEZE
 		if p.exitCode&0x7f != 0 {
 			info.Flags |= fs.PF_SIGNALED
 		}
@@ -208,6 +209,9 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	}
 	info.Comm = commString(t.comm)
 	info.State = t.stateLocked()
+	if info.State == 'T' {
+		info.ExitCode = int32(p.sig.stopSig) // the stop signal, while stopped
+	}
 	info.SigPending = t.pending.set
 	info.SigBlocked = t.sigMask
 	info.VoluntarySwitches = t.nvcsw.Load()

@@ -567,6 +567,26 @@ static void systemFiles(void) {
 	ok("/proc lists self, thread-self, meminfo, sys", listHas("/proc", getpid()) && access("/proc/thread-self", F_OK) == 0);
 }
 
+// uts checks sethostname's and setdomainname's errors (never a valid
+// call: it would rename the machine the native side runs on).
+static void uts(void) {
+	char name[128] = "oyako";
+	R(sethostname(name, -1));
+	R(sethostname(name, 65));
+	RAW(SYS_sethostname, KERNEL_PTR, 4);
+	R(setdomainname(name, 65));
+	pid_t c = fork();
+	if (c == 0) {
+		// Without CAP_SYS_ADMIN: EPERM before anything else.
+		if (setuid(65534) == 0) {
+			R(sethostname(name, 5));
+			R(setdomainname(name, 100));
+		}
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	prctl(PR_SET_NAME, "pfs-main");
@@ -579,5 +599,6 @@ int main(int argc, char **argv) {
 	dirs();
 	child();
 	systemFiles();
+	uts();
 	return 0;
 }
