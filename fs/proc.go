@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -38,6 +39,9 @@ type ProcessInfo interface {
 	SetComm(tid int32, name string) error
 	// Limits are the resource limits, soft and hard (/proc/PID/limits).
 	Limits() [][2]uint64
+	// Owner is who owns the process's files: its effective user and
+	// group (task_dump_owner).
+	Owner() (uid, gid uint32)
 }
 
 // ProcSource finds processes for /proc and reports the system-wide state
@@ -81,8 +85,11 @@ type procRootEntry struct {
 }
 
 var (
-	procRootMu    sync.Mutex
-	procRootTable []procRootEntry // sorted by name
+	procRootMu sync.Mutex
+	// procRootTable is kept in the order Linux lists /proc's entries:
+	// by the length of the name, then by the name (proc_match orders
+	// procfs's rbtree so).
+	procRootTable []procRootEntry
 )
 
 // registerProcRoot adds an entry to /proc's top level. Each file of the
@@ -93,13 +100,10 @@ func registerProcRoot(name string, dtype uint8, make func(p *ProcDir, c Ctx, ino
 	defer procRootMu.Unlock()
 	e := procRootEntry{name: name, ino: NewIno(), dtype: dtype, make: make}
 	i, found := slices.BinarySearchFunc(procRootTable, name, func(e procRootEntry, n string) int {
-		switch {
-		case e.name < n:
-			return -1
-		case e.name > n:
-			return 1
+		if len(e.name) != len(n) {
+			return len(e.name) - len(n)
 		}
-		return 0
+		return strings.Compare(e.name, n)
 	})
 	if found {
 		panic("fs: /proc/" + name + " registered twice")
@@ -117,19 +121,30 @@ func procRootEntries() []procRootEntry {
 // /proc/thread-self).
 type threadIDer interface{ ThreadID() int32 }
 
-func init() {
-	registerProcRoot("self", DT_LNK, func(_ *ProcDir, c Ctx, ino uint64) Inode {
-		return &procLink{ino: ino, mode: 0o777, target: func() (string, error) { return strconv.Itoa(int(c.PID())), nil }}
-	})
-	registerProcRoot("thread-self", DT_LNK, func(_ *ProcDir, c Ctx, ino uint64) Inode {
-		return &procLink{ino: ino, mode: 0o777, target: func() (string, error) {
-			tid := c.PID()
-			if t, ok := c.(threadIDer); ok {
-				tid = t.ThreadID()
-			}
-			return strconv.Itoa(int(c.PID())) + "/task/" + strconv.Itoa(int(tid)), nil
-		}}
-	})
+// The inode numbers of /proc/self and /proc/thread-self.
+var procSelfIno, procThreadSelfIno = NewIno(), NewIno()
+
+// selfLink is /proc/self (thread false) or /proc/thread-self: the
+// caller's process directory, or its thread's.
+func selfLink(c Ctx, thread bool) *procLink {
+	ino := procSelfIno
+	if thread {
+		ino = procThreadSelfIno
+	}
+	return &procLink{ino: ino, mode: 0o777, target: func() (string, error) {
+		if c == nil {
+			return "", linuxerr.ENOENT
+		}
+		pid := strconv.Itoa(int(c.PID()))
+		if !thread {
+			return pid, nil
+		}
+		tid := c.PID()
+		if t, ok := c.(threadIDer); ok {
+			tid = t.ThreadID()
+		}
+		return pid + "/task/" + strconv.Itoa(int(tid)), nil
+	}}
 }
 
 // Attr implements Inode: a link for each directory in it, as
@@ -151,6 +166,12 @@ func (p *ProcDir) Parent() Dir { return p.parent }
 // Lookup implements Dir. A thread's ID finds it too, though only
 // processes are listed (proc_pid_lookup).
 func (p *ProcDir) Lookup(c Ctx, name string) (Inode, error) {
+	switch name {
+	case "self":
+		return selfLink(c, false), nil
+	case "thread-self":
+		return selfLink(c, true), nil
+	}
 	for _, e := range procRootEntries() {
 		if e.name == name {
 			return e.make(p, c, e.ino), nil
@@ -178,12 +199,14 @@ func parsePID(name string) (int32, bool) {
 	return int32(n), err == nil && n > 0
 }
 
-// ReadDir implements Dir: the fixed entries, then the processes in order.
+// ReadDir implements Dir: the fixed entries, then self and thread-self,
+// then the processes in order (proc_root_readdir).
 func (p *ProcDir) ReadDir() ([]Dirent, error) {
 	var out []Dirent
 	for _, e := range procRootEntries() {
 		out = append(out, Dirent{Name: e.name, Ino: e.ino, DType: e.dtype})
 	}
+	out = append(out, Dirent{Name: "self", Ino: procSelfIno, DType: DT_LNK}, Dirent{Name: "thread-self", Ino: procThreadSelfIno, DType: DT_LNK})
 	for _, pid := range p.src.PIDs() {
 		out = append(out, Dirent{Name: strconv.Itoa(int(pid)), Ino: procIno(pid, pid, 0), DType: DT_DIR})
 	}
@@ -225,9 +248,7 @@ func (d *procPIDDir) proc() (ProcessInfo, bool) { return d.root.src.Process(d.pi
 // (task_dump_owner).
 func (d *procPIDDir) owner() (uid, gid uint32) {
 	if p, ok := d.proc(); ok {
-		if t, ok := p.Task(d.tid, false); ok {
-			return t.UID[1], t.GID[1]
-		}
+		return p.Owner()
 	}
 	return 0, 0
 }

@@ -27,6 +27,7 @@ func (p *fakeProc) WorkingDir() (Dir, string) { return p.cwd, "/bin" }
 func (p *fakeProc) FDs() *FDTable             { return p.fds }
 func (p *fakeProc) TIDs() []int32             { return p.tids }
 func (p *fakeProc) Limits() [][2]uint64       { return [][2]uint64{{^uint64(0), ^uint64(0)}, {1, 2}} }
+func (p *fakeProc) Owner() (uid, gid uint32)  { return 1000, 100 }
 func (p *fakeProc) SetComm(tid int32, name string) error {
 	p.comm[tid] = name
 	return nil
@@ -276,7 +277,7 @@ func TestProcTree(t *testing.T) {
 	p := src.procs[7]
 	p.cwd = mustDir(t, r, "/bin")
 
-	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "cpuinfo loadavg meminfo self stat sys thread-self uptime version 7"; got != want {
+	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "sys stat uptime cpuinfo loadavg meminfo version self thread-self 7"; got != want {
 		t.Errorf("/proc: %s, want %s", got, want)
 	}
 	if got, want := strings.Join(names(t, r, c, "/proc/7"), " "), "task fd fdinfo environ status limits comm cmdline stat statm maps cwd root exe"; got != want {

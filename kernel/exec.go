@@ -381,6 +381,7 @@ func (t *Task) deThread() error {
 		tasks[t.TID] = t
 		p.tasks[t.TID] = t
 		p.name = t.comm
+		t.start = p.startTime // the leader's (de_thread)
 		p.mu.Unlock()
 		procMu.Unlock()
 	}

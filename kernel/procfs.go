@@ -70,6 +70,13 @@ func (p *Process) Limits() [][2]uint64 {
 	return append([][2]uint64(nil), p.rlimits[:]...)
 }
 
+// Owner implements fs.ProcessInfo: the effective IDs.
+func (p *Process) Owner() (uid, gid uint32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.creds.EUID, p.creds.EGID
+}
+
 // SetComm implements fs.ProcessInfo.
 func (p *Process) SetComm(tid int32, name string) error {
 	p.mu.Lock()
