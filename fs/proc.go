@@ -354,8 +354,8 @@ func (d *procPIDDir) Lookup(_ Ctx, name string) (Inode, error) {
 	if !ok {
 		return nil, linuxerr.ENOENT
 	}
-	if _, ok := p.Task(d.tid, false); !ok && d.thread {
-		return nil, linuxerr.ENOENT
+	if d.thread && !slices.Contains(p.TIDs(), d.tid) {
+		return nil, linuxerr.ENOENT // the thread has exited
 	}
 	for i, e := range procPIDTable {
 		if e.name == name && !(d.thread && e.tgid) {
@@ -382,15 +382,7 @@ func (d *procPIDDir) ReadDir() ([]Dirent, error) {
 // procContent makes a read-only file of the process whose text content
 // makes, when read from its start.
 func procContent(content func(p ProcessInfo, d *procPIDDir) []byte) func(d *procPIDDir, ino uint64) Inode {
-	return func(d *procPIDDir, ino uint64) Inode {
-		return &procFile{ino: ino, mode: 0o444, owner: d, content: func() ([]byte, error) {
-			p, ok := d.proc()
-			if !ok {
-				return nil, linuxerr.ESRCH
-			}
-			return content(p, d), nil
-		}}
-	}
+	return procContentErr(func(p ProcessInfo, d *procPIDDir) ([]byte, error) { return content(p, d), nil })
 }
 
 // procTaskContent makes a read-only file formatted from the description
@@ -406,6 +398,7 @@ func procTaskContent(format func(t *TaskInfo) []byte) func(d *procPIDDir, ino ui
 	})
 }
 
+// procContentErr is procContent for content that may fail.
 func procContentErr(content func(p ProcessInfo, d *procPIDDir) ([]byte, error)) func(d *procPIDDir, ino uint64) Inode {
 	return func(d *procPIDDir, ino uint64) Inode {
 		return &procFile{ino: ino, mode: 0o444, owner: d, content: func() ([]byte, error) {

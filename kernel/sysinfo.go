@@ -77,8 +77,8 @@ func idleNanos() int64 { return ktime.TicksToNanos(sched.IdleTicks()) }
 func (procTable) Uptime() (up, idle int64) { return Uptime(), idleNanos() }
 
 // taskStates counts the user threads and those running or runnable
-// (nr_running) and waiting uninterruptibly.
-func taskStates() (total, running, blocked int) {
+// (nr_running).
+func taskStates() (total, running int) {
 	procMu.Lock()
 	all := make([]*Task, 0, len(tasks))
 	for _, t := range tasks {
@@ -87,20 +87,17 @@ func taskStates() (total, running, blocked int) {
 	procMu.Unlock()
 	for _, t := range all {
 		t.Proc.mu.Lock()
-		switch t.stateLocked() {
-		case 'R':
+		if t.stateLocked() == 'R' {
 			running++
-		case 'D':
-			blocked++
 		}
 		t.Proc.mu.Unlock()
 	}
-	return len(all), running, blocked
+	return len(all), running
 }
 
 // LoadAvg implements fs.SystemInfo.
 func (procTable) LoadAvg() fs.LoadAvg {
-	total, running, _ := taskStates()
+	total, running := taskStates()
 	procMu.Lock()
 	last := lastPID
 	procMu.Unlock()
@@ -137,7 +134,9 @@ func (procTable) MemInfo() fs.MemInfo {
 
 // Stat implements fs.SystemInfo. The CPU's time is its idle time, the
 // user time of every thread that ran, and the rest (system calls, faults,
-// interrupts and the kernel's own work) counted as system time.
+// interrupts and the kernel's own work) counted as system time. Nothing
+// waits for I/O (procs_blocked counts iowait only), and interrupts are
+// not counted.
 func (procTable) Stat() fs.SysStat {
 	up, idle := Uptime(), idleNanos()
 	user := exitedUserNanos.Load()
@@ -147,7 +146,7 @@ func (procTable) Stat() fs.SysStat {
 	}
 	procMu.Unlock()
 	_, _, nswitch := sched.Stats()
-	_, running, _ := taskStates()
+	_, running := taskStates()
 	return fs.SysStat{
 		User: user, System: max(up-idle-user, 0), Idle: idle,
 		Ctxt:      nswitch,
