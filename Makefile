@@ -19,13 +19,13 @@ deps:
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$$missing qemu-system-x86"; \
 	command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	dpkg-query -W -f='$${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
 
 test-deps: deps
 	@missing=""; \
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
-	dpkg-query -W -f='$${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
 
 apt:
@@ -37,7 +37,8 @@ apt:
 build:
 	$(OYAKO) build
 
-# qemu builds the kernel and boots it: banner, self-check, power off.
+# qemu builds the kernel and boots it into busybox sh (ARGS=selfcheck:
+# the kernel's self-check instead); leaving the shell powers off.
 qemu: deps
 	$(OYAKO) qemu $(ARGS)
 

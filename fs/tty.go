@@ -3,6 +3,7 @@ package fs
 import (
 	"encoding/binary"
 	"sync"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
@@ -41,6 +42,8 @@ const (
 	ECHONL  = 0o100
 	ECHOCTL = 0o1000
 	ECHOKE  = 0o4000
+	NOFLSH  = 0o200
+	TOSTOP  = 0o400
 	IEXTEN  = 0o100000
 
 	VINTR    = 0
@@ -131,10 +134,16 @@ type TTY struct {
 	termios Termios
 	winsize Winsize
 	out     func([]byte)
-	line    []byte   // the canonical line being edited
-	lines   [][]byte // completed canonical input; an empty slice is EOF
-	raw     []byte   // non-canonical input
-	wake    chan struct{}
+	// buf is the input not read yet (n_tty's read buffer), in both
+	// modes. In canonical mode the completed lines are buf[:ends[len-1]]
+	// (ends holds each line's end; a line ended by the EOF character is
+	// marked in eof and its terminator is not returned) and the rest is
+	// the line being edited. Switching modes keeps the data, as
+	// n_tty_set_termios does.
+	buf  []byte
+	ends []int
+	eof  []bool
+	wake chan struct{}
 	// session is the session whose controlling terminal this is (0:
 	// none), pgrp its foreground process group; the kernel's job-control
 	// ioctls maintain them.
@@ -155,11 +164,32 @@ func (t *TTY) notify() {
 	t.wake = make(chan struct{})
 }
 
-// Input feeds bytes received from the device through the line discipline.
+// ttyBufSize is N_TTY_BUF_SIZE: input beyond it is dropped, and a
+// canonical line holds at most ttyBufSize-1 characters.
+const ttyBufSize = 4096
+
+// lineStart is where the line being edited begins.
+func (t *TTY) lineStart() int {
+	if len(t.ends) == 0 {
+		return 0
+	}
+	return t.ends[len(t.ends)-1]
+}
+
+// endLine completes the line being edited; eof marks an EOF character,
+// whose own byte is not part of the line.
+func (t *TTY) endLine(eof bool) {
+	t.ends = append(t.ends, len(t.buf))
+	t.eof = append(t.eof, eof)
+}
+
+// Input feeds bytes received from the device through the line discipline
+// (n_tty_receive_buf): input processing, signals, line editing in
+// canonical mode, and echo.
 func (t *TTY) Input(b []byte) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	var echo []byte
+	var sigs []int
 	tm := &t.termios
 	for _, c := range b {
 		if tm.Iflag&ISTRIP != 0 {
@@ -184,55 +214,65 @@ func (t *TTY) Input(b []byte) {
 				sig = 20 // SIGTSTP
 			}
 			if sig != 0 {
-				echo = t.echoChar(echo, c)
-				t.line = t.line[:0]
-				if t.Signal != nil {
-					t.Signal(t.pgrp, sig)
+				// isig: the input is flushed unless NOFLSH.
+				if tm.Lflag&NOFLSH == 0 {
+					t.buf, t.ends, t.eof = t.buf[:0], nil, nil
 				}
+				echo = t.echoChar(echo, c)
+				sigs = append(sigs, sig)
 				continue
 			}
 		}
 		if tm.Lflag&ICANON == 0 {
-			t.raw = append(t.raw, c)
+			if len(t.buf) < ttyBufSize {
+				t.buf = append(t.buf, c)
+			}
 			echo = t.echoChar(echo, c)
 			continue
 		}
+		line := t.buf[t.lineStart():]
 		switch {
 		case c == tm.CC[VERASE] || c == '\b' && tm.CC[VERASE] == 127:
-			if len(t.line) > 0 {
-				t.line = t.line[:len(t.line)-1]
+			if len(line) > 0 {
+				t.buf = t.buf[:len(t.buf)-1]
 				if tm.Lflag&ECHO != 0 && tm.Lflag&ECHOE != 0 {
 					echo = append(echo, '\b', ' ', '\b')
 				}
 			}
 		case c == tm.CC[VKILL]:
 			if tm.Lflag&ECHO != 0 && tm.Lflag&ECHOKE != 0 {
-				for range t.line {
+				for range line {
 					echo = append(echo, '\b', ' ', '\b')
 				}
 			}
-			t.line = t.line[:0]
+			t.buf = t.buf[:t.lineStart()]
 		case c == tm.CC[VWERASE] && tm.Lflag&IEXTEN != 0:
-			for len(t.line) > 0 && t.line[len(t.line)-1] == ' ' {
-				t.line = t.line[:len(t.line)-1]
+			n := len(line)
+			for n > 0 && line[n-1] == ' ' {
+				n--
 				echo = append(echo, '\b', ' ', '\b')
 			}
-			for len(t.line) > 0 && t.line[len(t.line)-1] != ' ' {
-				t.line = t.line[:len(t.line)-1]
+			for n > 0 && line[n-1] != ' ' {
+				n--
 				echo = append(echo, '\b', ' ', '\b')
 			}
+			t.buf = t.buf[:t.lineStart()+n]
 		case c == tm.CC[VEOF]:
-			t.lines = append(t.lines, append([]byte(nil), t.line...))
-			t.line = t.line[:0]
+			// n_tty stores the EOF character as __DISABLED_CHAR: a NUL
+			// that raw mode would read, canonical mode never returns.
+			t.endLine(true)
+			t.buf = append(t.buf, 0)
 		case c == '\n' || (c != 0 && (c == tm.CC[VEOL] || c == tm.CC[VEOL2])):
-			t.line = append(t.line, c)
-			t.lines = append(t.lines, append([]byte(nil), t.line...))
-			t.line = t.line[:0]
+			t.buf = append(t.buf, c)
+			t.endLine(false)
 			if tm.Lflag&ECHO != 0 || c == '\n' && tm.Lflag&ECHONL != 0 {
 				echo = t.outputProcess(echo, []byte{c})
 			}
 		default:
-			t.line = append(t.line, c)
+			if len(line) >= ttyBufSize-1 {
+				continue // the line is full: only its end is taken
+			}
+			t.buf = append(t.buf, c)
 			echo = t.echoChar(echo, c)
 		}
 	}
@@ -240,7 +280,24 @@ func (t *TTY) Input(b []byte) {
 		t.out(echo)
 	}
 	t.notify()
+	pgrp, signal := t.pgrp, t.Signal
+	t.mu.Unlock()
 	t.q.Notify(EventIn)
+	for _, sig := range sigs {
+		if signal != nil {
+			signal(pgrp, sig)
+		}
+	}
+}
+
+// readableLocked reports how much a read could return now: in canonical
+// mode whether a line is complete, in raw mode whether VMIN characters
+// (at least one) are there.
+func (t *TTY) readableLocked() bool {
+	if t.termios.Lflag&ICANON != 0 {
+		return len(t.ends) > 0
+	}
+	return len(t.buf) > 0 && len(t.buf) >= int(t.termios.CC[VMIN])
 }
 
 // Readiness implements Pollable.
@@ -248,7 +305,7 @@ func (t *TTY) Readiness(_ *File, mask uint32) uint32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := uint32(EventOut)
-	if len(t.lines) > 0 || t.termios.Lflag&ICANON == 0 && len(t.raw) > 0 {
+	if t.readableLocked() {
 		r |= EventIn
 	}
 	return r & mask
@@ -288,35 +345,36 @@ func (t *TTY) outputProcess(dst, p []byte) []byte {
 	return dst
 }
 
-// Read implements FileOps: canonical mode returns at most one line (an
-// empty read for an EOF character at the start of a line); non-canonical
-// mode honours VMIN with VTIME 0.
+// Read implements FileOps (n_tty_read). Canonical mode returns at most
+// one line (nothing for an EOF character at the start of a line);
+// non-canonical mode follows VMIN and VTIME.
 func (t *TTY) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	for {
 		t.mu.Lock()
-		if t.termios.Lflag&ICANON != 0 {
-			if len(t.lines) > 0 {
-				l := t.lines[0]
-				n := copy(p, l)
-				if n < len(l) {
-					t.lines[0] = l[n:]
-				} else {
-					t.lines = t.lines[1:]
-				}
-				t.mu.Unlock()
-				return n, nil
+		if t.termios.Lflag&ICANON == 0 {
+			t.mu.Unlock()
+			return t.readRaw(c, f, p)
+		}
+		if len(t.ends) > 0 {
+			data, end := t.ends[0], t.ends[0]
+			if t.eof[0] {
+				end++ // the EOF character's byte is not data
 			}
-		} else {
-			min := int(t.termios.CC[VMIN])
-			if len(t.raw) > 0 && len(t.raw) >= min || min == 0 {
-				n := copy(p, t.raw)
-				t.raw = t.raw[n:]
-				t.mu.Unlock()
-				return n, nil
+			n := copy(p, t.buf[:data])
+			if n < data {
+				end = n // the rest of the line stays for the next read
+			} else {
+				t.ends, t.eof = t.ends[1:], t.eof[1:]
 			}
+			t.buf = t.buf[end:]
+			for i := range t.ends {
+				t.ends[i] -= end
+			}
+			t.mu.Unlock()
+			return n, nil
 		}
 		wake := t.wake
 		t.mu.Unlock()
@@ -329,9 +387,70 @@ func (t *TTY) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	}
 }
 
-// Splice implements Splicer (tty_fops: copy_splice_read,
-// iter_file_splice_write).
-func (t *TTY) Splice() (read, write bool) { return true, true }
+// readRaw is a non-canonical read: with VMIN > 0 it waits for VMIN
+// characters, VTIME (tenths of a second) then limiting the gap after each
+// one; with VMIN 0 it returns what there is, waiting up to VTIME for
+// something to come.
+func (t *TTY) readRaw(c Ctx, f *File, p []byte) (int, error) {
+	t.mu.Lock()
+	min, vtime := int(t.termios.CC[VMIN]), time.Duration(t.termios.CC[VTIME])*100*time.Millisecond
+	t.mu.Unlock()
+	var deadline time.Time // zero: wait as long as it takes
+	gap := time.Duration(0)
+	if min > 0 {
+		gap = vtime
+	} else {
+		if vtime == 0 {
+			deadline = time.Unix(0, 1) // long past: do not wait
+		} else {
+			deadline = time.Now().Add(vtime)
+		}
+		min = 1
+	}
+	hasInput := func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return len(t.buf) > 0
+	}
+	n := 0
+	for n < len(p) {
+		t.mu.Lock()
+		if len(t.buf) > 0 {
+			k := copy(p[n:], t.buf)
+			t.buf = t.buf[k:]
+			t.ends, t.eof = nil, nil
+			t.mu.Unlock()
+			if n += k; n >= min {
+				break
+			}
+			if gap > 0 {
+				deadline = time.Now().Add(gap)
+			}
+			continue
+		}
+		t.mu.Unlock()
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			break
+		}
+		if f != nil && f.Flags()&O_NONBLOCK != 0 {
+			if n > 0 {
+				break
+			}
+			return 0, linuxerr.EAGAIN
+		}
+		timedOut, err := WaitReadyDeadline(c, &t.q, EventIn, hasInput, deadline)
+		if err != nil {
+			if n > 0 {
+				break
+			}
+			return 0, err
+		}
+		if timedOut {
+			break
+		}
+	}
+	return n, nil
+}
 
 // Write implements FileOps.
 func (t *TTY) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
@@ -358,12 +477,21 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 			return 0, err
 		}
 		t.mu.Lock()
+		wasCanon := t.termios.Lflag&ICANON != 0
 		t.termios.unmarshal(b)
-		if cmd == TCSETSF {
-			t.line, t.lines, t.raw = nil, nil, nil
+		switch canon := t.termios.Lflag&ICANON != 0; {
+		case cmd == TCSETSF:
+			t.buf, t.ends, t.eof = t.buf[:0], nil, nil
+		case canon && !wasCanon && len(t.buf) > 0:
+			// n_tty_set_termios: what raw mode left unread reads as a
+			// completed line.
+			t.ends, t.eof = []int{len(t.buf)}, []bool{false}
+		case !canon && wasCanon:
+			t.ends, t.eof = nil, nil
 		}
 		t.notify()
 		t.mu.Unlock()
+		t.q.Notify(EventIn)
 		return 0, nil
 	case TIOCGWINSZ:
 		t.mu.Lock()
@@ -386,9 +514,9 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		return 0, nil
 	case FIONREAD:
 		t.mu.Lock()
-		n := len(t.raw)
-		for _, l := range t.lines {
-			n += len(l)
+		n := len(t.buf)
+		if t.termios.Lflag&ICANON != 0 {
+			n = t.lineStart()
 		}
 		t.mu.Unlock()
 		b := make([]byte, 4)
@@ -399,7 +527,7 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 	case TCFLSH:
 		t.mu.Lock()
 		if arg == 0 || arg == 2 { // TCIFLUSH, TCIOFLUSH
-			t.line, t.lines, t.raw = nil, nil, nil
+			t.buf, t.ends, t.eof = t.buf[:0], nil, nil
 		}
 		t.mu.Unlock()
 		return 0, nil

@@ -291,9 +291,14 @@ func (t *Task) waitVfork(done chan struct{}) {
 func countProcsLocked(uid uint32) int {
 	n := 0
 	for _, q := range procs {
-		if q.state == procAlive && q.creds.RUID == uid {
+		if q.state != procAlive {
+			continue
+		}
+		q.mu.Lock()
+		if q.creds.RUID == uid {
 			n++
 		}
+		q.mu.Unlock()
 	}
 	return n
 }

@@ -14,6 +14,36 @@ type Creds struct {
 	RUID, EUID, SUID, FSUID uint32
 	RGID, EGID, SGID, FSGID uint32
 	Groups                  []uint32
+	// KeepCaps is PR_SET_KEEPCAPS's flag (securebits' KEEP_CAPS): kept
+	// across a change away from user 0; cleared by execve.
+	KeepCaps bool
+	// The capability sets: effective, permitted and inheritable.
+	CapEff, CapPrm, CapInh uint64
+}
+
+// Capabilities (include/uapi/linux/capability.h): Linux 6.x has 41.
+const (
+	CapLastCap = 40
+	capFullSet = 1<<(CapLastCap+1) - 1
+	capSetgid  = 6
+	capSetuid  = 7
+)
+
+// rootCreds are init's credentials: root with every capability
+// permitted and effective, none inheritable.
+func rootCreds() Creds { return Creds{CapPrm: capFullSet, CapEff: capFullSet} }
+
+// KeepCaps returns PR_GET_KEEPCAPS's value.
+func (t *Task) KeepCaps() int {
+	if t.Proc.Creds().KeepCaps {
+		return 1
+	}
+	return 0
+}
+
+// SetKeepCaps implements PR_SET_KEEPCAPS.
+func (t *Task) SetKeepCaps(v int) {
+	t.Proc.updateCreds(func(c *Creds) error { c.KeepCaps = v == 1; return nil })
 }
 
 // ngroupsMax is NGROUPS_MAX.
@@ -43,7 +73,78 @@ func (p *Process) updateCreds(fn func(c *Creds) error) error {
 	return nil
 }
 
-func (c *Creds) capSetUID() bool { return c.EUID == 0 }
+func (c *Creds) capSetUID() bool { return c.CapEff&(1<<capSetuid) != 0 }
+func (c *Creds) capSetGID() bool { return c.CapEff&(1<<capSetgid) != 0 }
+
+// fixCaps adjusts the capability sets after a change of user IDs as
+// cap_emulate_setxuid does: leaving user 0 in every user ID drops the
+// permitted and effective sets (the effective set only, with KEEP_CAPS);
+// leaving effective user 0 drops the effective set; becoming effective
+// user 0 again restores it from the permitted set.
+func (c *Creds) fixCaps(old Creds) {
+	if (old.RUID == 0 || old.EUID == 0 || old.SUID == 0) && c.RUID != 0 && c.EUID != 0 && c.SUID != 0 {
+		if !c.KeepCaps {
+			c.CapPrm = 0
+		}
+		c.CapEff = 0
+	}
+	if old.EUID == 0 && c.EUID != 0 {
+		c.CapEff = 0
+	}
+	if old.EUID != 0 && c.EUID == 0 {
+		c.CapEff = c.CapPrm
+	}
+}
+
+// execCaps is what execve does to the capabilities of a program without
+// file capabilities (cap_bprm_creds_from_file): root (real or effective
+// user 0) gets the full permitted set, effective if its effective user
+// is 0; anyone else loses them. KEEP_CAPS is cleared.
+func (c *Creds) execCaps() {
+	c.KeepCaps = false
+	if c.RUID == 0 || c.EUID == 0 {
+		c.CapPrm = capFullSet
+	} else {
+		c.CapPrm = 0
+	}
+	c.CapEff = 0
+	if c.EUID == 0 {
+		c.CapEff = c.CapPrm
+	}
+}
+
+// updateUIDs is updateCreds for calls that change user IDs, with the
+// capability rules applied.
+func (p *Process) updateUIDs(fn func(c *Creds) error) error {
+	return p.updateCreds(func(c *Creds) error {
+		old := *c
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.fixCaps(old)
+		return nil
+	})
+}
+
+// Capget returns the capability sets (capget(2)).
+func (p *Process) Capget() (eff, prm, inh uint64) {
+	c := p.Creds()
+	return c.CapEff, c.CapPrm, c.CapInh
+}
+
+// Capset implements capset(2) for the caller (cap_capset): the new
+// permitted set within the old one, the effective set within the new
+// permitted one, the inheritable set within the old inheritable and
+// permitted sets.
+func (p *Process) Capset(eff, prm, inh uint64) error {
+	return p.updateCreds(func(c *Creds) error {
+		if prm&^c.CapPrm != 0 || eff&^prm != 0 || inh&^(c.CapInh|c.CapPrm) != 0 {
+			return linuxerr.EPERM
+		}
+		c.CapEff, c.CapPrm, c.CapInh = eff, prm, inh
+		return nil
+	})
+}
 
 // SetUID implements setuid(2): with privilege it sets every user ID,
 // otherwise only the effective (and fs) ID, to the real or saved one.
@@ -51,7 +152,7 @@ func (p *Process) SetUID(uid uint32) error {
 	if uid == noID {
 		return linuxerr.EINVAL
 	}
-	return p.updateCreds(func(c *Creds) error {
+	return p.updateUIDs(func(c *Creds) error {
 		switch {
 		case c.capSetUID():
 			c.RUID, c.EUID, c.SUID, c.FSUID = uid, uid, uid, uid
@@ -71,7 +172,7 @@ func (p *Process) SetGID(gid uint32) error {
 	}
 	return p.updateCreds(func(c *Creds) error {
 		switch {
-		case c.capSetUID():
+		case c.capSetGID():
 			c.RGID, c.EGID, c.SGID, c.FSGID = gid, gid, gid, gid
 		case gid == c.RGID || gid == c.SGID:
 			c.EGID, c.FSGID = gid, gid
@@ -84,7 +185,7 @@ func (p *Process) SetGID(gid uint32) error {
 
 // SetREUID implements setreuid(2).
 func (p *Process) SetREUID(r, e uint32) error {
-	return p.updateCreds(func(c *Creds) error {
+	return p.updateUIDs(func(c *Creds) error {
 		old := *c
 		if r != noID {
 			if !old.capSetUID() && r != old.RUID && r != old.EUID {
@@ -113,13 +214,13 @@ func (p *Process) SetREGID(r, e uint32) error {
 	return p.updateCreds(func(c *Creds) error {
 		old := *c
 		if r != noID {
-			if !old.capSetUID() && r != old.RGID && r != old.EGID {
+			if !old.capSetGID() && r != old.RGID && r != old.EGID {
 				return linuxerr.EPERM
 			}
 			c.RGID = r
 		}
 		if e != noID {
-			if !old.capSetUID() && e != old.RGID && e != old.EGID && e != old.SGID {
+			if !old.capSetGID() && e != old.RGID && e != old.EGID && e != old.SGID {
 				return linuxerr.EPERM
 			}
 			c.EGID = e
@@ -135,7 +236,7 @@ func (p *Process) SetREGID(r, e uint32) error {
 // SetRESUID implements setresuid(2): without privilege each new ID must
 // be one of the current real, effective or saved IDs.
 func (p *Process) SetRESUID(r, e, s uint32) error {
-	return p.updateCreds(func(c *Creds) error {
+	return p.updateUIDs(func(c *Creds) error {
 		old := *c
 		ok := func(id uint32) bool {
 			return id == noID || old.capSetUID() || id == old.RUID || id == old.EUID || id == old.SUID
@@ -162,7 +263,7 @@ func (p *Process) SetRESGID(r, e, s uint32) error {
 	return p.updateCreds(func(c *Creds) error {
 		old := *c
 		ok := func(id uint32) bool {
-			return id == noID || old.capSetUID() || id == old.RGID || id == old.EGID || id == old.SGID
+			return id == noID || old.capSetGID() || id == old.RGID || id == old.EGID || id == old.SGID
 		}
 		if !ok(r) || !ok(e) || !ok(s) {
 			return linuxerr.EPERM
@@ -201,7 +302,7 @@ func (p *Process) SetFSGID(gid uint32) uint32 {
 	var old uint32
 	p.updateCreds(func(c *Creds) error {
 		old = c.FSGID
-		if gid != noID && (c.capSetUID() || gid == c.RGID || gid == c.EGID || gid == c.SGID || gid == c.FSGID) {
+		if gid != noID && (c.capSetGID() || gid == c.RGID || gid == c.EGID || gid == c.SGID || gid == c.FSGID) {
 			c.FSGID = gid
 		}
 		return nil
@@ -215,7 +316,7 @@ func (p *Process) SetGroups(groups []uint32) error {
 		return linuxerr.EINVAL
 	}
 	return p.updateCreds(func(c *Creds) error {
-		if !c.capSetUID() {
+		if !c.capSetGID() {
 			return linuxerr.EPERM
 		}
 		c.Groups = append([]uint32(nil), groups...)

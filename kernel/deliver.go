@@ -179,6 +179,11 @@ func (t *Task) finishSyscallLocked(delivered bool) {
 func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigaction) {
 	p := t.Proc
 	r := &t.uc.Frame.Regs
+	if t.Strace && TraceSignal != nil {
+		p.mu.Unlock()
+		TraceSignal(t, info)
+		p.mu.Lock()
+	}
 	if t.inSyscall {
 		switch r.Rax {
 		case erestartRestartblock, erestartnohand:
@@ -253,6 +258,14 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 	t.sigMask = mask &^ signals.Unblockable
 	p.mu.Unlock()
 }
+
+// TraceSignal and TraceExit let strace mode show a traced task's
+// signals as they are delivered to a handler and its process's end (set
+// by the syscall layer).
+var (
+	TraceSignal func(t *Task, info signals.SigInfo)
+	TraceExit   func(t *Task, status int)
+)
 
 // fpuFormat describes the machine's vector state for signal frames.
 func fpuFormat() signals.FPU {

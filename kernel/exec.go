@@ -276,6 +276,7 @@ func (t *Task) Exec(a ExecArgs) error {
 	}
 	t.altStack = signals.NoAltStack
 	t.hasSaved = false
+	p.creds.execCaps()
 	p.mu.Unlock()
 	procMu.Lock()
 	p.didExec = true

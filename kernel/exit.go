@@ -56,6 +56,9 @@ func (t *Task) finish() {
 	}
 	if last {
 		p.exit()
+		if t.Strace && TraceExit != nil {
+			TraceExit(t, p.exitCode)
+		}
 	}
 }
 
@@ -293,6 +296,7 @@ type WaitResult struct {
 // (then PID is 0). ECHILD if no child matches.
 func (t *Task) Wait(w WaitSpec) (WaitResult, error) {
 	p := t.Proc
+	var interrupted error
 	for {
 		procMu.Lock()
 		res, found, matched := p.waitOnceLocked(w)
@@ -305,10 +309,12 @@ func (t *Task) Wait(w WaitSpec) (WaitResult, error) {
 			return WaitResult{}, linuxerr.ECHILD
 		case w.Options&WNOHANG != 0:
 			return WaitResult{}, nil
+		case interrupted != nil:
+			// do_wait looks at the children before at its signals: a
+			// child that exited as the SIGCHLD came is reported.
+			return WaitResult{}, interrupted
 		}
-		if err := t.Block(ev); err != nil {
-			return WaitResult{}, err
-		}
+		interrupted = t.Block(ev)
 	}
 }
 

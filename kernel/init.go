@@ -50,6 +50,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	p.files = newSharedFiles(fs.NewFDTable())
 	p.fsctx = &fsContext{cwd: Root.Dir, umask: 0o022}
 	p.sighand = &sigHand{}
+	p.creds = rootCreds()
 	t, err := newTask(p, 1)
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func (t *Task) SetPGID(pid, pgid int32) error {
 	if pgid != p.PID {
 		found := false
 		for _, q := range procs {
-			if q.pgid == pgid && q.sid == me.sid && q.state == procAlive {
+			if q.pgid == pgid && q.sid == me.sid { // zombies count until reaped
 				found = true
 				break
 			}
@@ -169,7 +169,7 @@ func (t *Task) TTYIoctl(tty *fs.TTY, cmd uint32, arg uintptr) (ok bool, ret uint
 		exists := false
 		inSession := false
 		for _, q := range procs {
-			if q.pgid == pg && q.state == procAlive {
+			if q.pgid == pg { // zombies count until reaped
 				exists = true
 				inSession = inSession || q.sid == sid
 			}

@@ -172,6 +172,13 @@ func (t *Task) Block(ready <-chan struct{}) error {
 	case <-ready:
 		return nil
 	case <-intr:
+		// What the caller waited for wins over a signal that came at
+		// the same time.
+		select {
+		case <-ready:
+			return nil
+		default:
+		}
 		return linuxerr.ERESTARTSYS
 	}
 }

@@ -38,30 +38,54 @@ func ParseBench(out []byte) ([]BenchResult, error) {
 	return rs, nil
 }
 
+// Bench is a benchmark program's results on both sides, with their
+// whole outputs (for the lines that are not benchmark rows).
+type Bench struct {
+	Linux, Oyako       []BenchResult
+	LinuxOut, OyakoOut []byte
+}
+
 // BenchSideBySide runs the benchmark program c natively and in oyako, one
 // after the other, and returns both sides' results.
-func BenchSideBySide(ctx context.Context, kernel string, c Case, timeout time.Duration) (linux, oyako []BenchResult, err error) {
+func BenchSideBySide(ctx context.Context, kernel string, c Case, timeout time.Duration) (*Bench, error) {
 	host, err := RunHost(ctx, c, timeout)
 	if err != nil {
-		return nil, nil, fmt.Errorf("native: %v", err)
+		return nil, fmt.Errorf("native: %v", err)
 	}
 	if host.Status != 0 {
-		return nil, nil, fmt.Errorf("native: exit status %d:\n%s", host.Status, host.Output)
+		return nil, fmt.Errorf("native: exit status %d:\n%s", host.Status, host.Output)
 	}
-	if linux, err = ParseBench(host.Output); err != nil {
-		return nil, nil, fmt.Errorf("native: %v", err)
+	b := &Bench{LinuxOut: host.Output}
+	if b.Linux, err = ParseBench(host.Output); err != nil {
+		return nil, fmt.Errorf("native: %v", err)
 	}
 	oy, err := RunOyako(ctx, kernel, c, timeout)
 	if err != nil {
-		return nil, nil, fmt.Errorf("oyako: %v", err)
+		return nil, fmt.Errorf("oyako: %v", err)
 	}
 	if oy.Status != 0 {
-		return nil, nil, fmt.Errorf("oyako: exit status %d:\n%s", oy.Status, oy.Output)
+		return nil, fmt.Errorf("oyako: exit status %d:\n%s", oy.Status, oy.Output)
 	}
-	if oyako, err = ParseBench(oy.Output); err != nil {
-		return nil, nil, fmt.Errorf("oyako: %v", err)
+	b.OyakoOut = oy.Output
+	if b.Oyako, err = ParseBench(oy.Output); err != nil {
+		return nil, fmt.Errorf("oyako: %v", err)
 	}
-	return linux, oyako, nil
+	return b, nil
+}
+
+// MemforkKiB returns the memory a fork of a process that touched 64 MiB
+// took, from the benchmark program's "memfork" line (-1 if absent).
+func MemforkKiB(out []byte) int {
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(l, "memfork ") {
+			continue
+		}
+		f := strings.Fields(l)
+		if n, err := strconv.Atoi(f[len(f)-2]); err == nil && f[len(f)-1] == "KiB" {
+			return n
+		}
+	}
+	return -1
 }
 
 // Ratio returns a's cycles over b's, both by name from rs (0 if either is
@@ -83,7 +107,8 @@ func Ratio(rs []BenchResult, a, b string) float64 {
 }
 
 // PrintBench writes the two sides as a table with oyako/Linux ratios.
-func PrintBench(w io.Writer, linux, oyako []BenchResult) {
+func PrintBench(w io.Writer, b *Bench) {
+	linux, oyako := b.Linux, b.Oyako
 	byName := map[string]BenchResult{}
 	for _, r := range linux {
 		byName[r.Name] = r
@@ -104,5 +129,8 @@ func PrintBench(w io.Writer, linux, oyako []BenchResult) {
 	const vdso, sys = "clock_gettime-vdso", "clock_gettime-syscall"
 	if r := Ratio(oyako, sys, vdso); r != 0 {
 		fmt.Fprintf(w, "clock_gettime through the vDSO is %.1fx faster than the system call on oyako (%.1fx on Linux)\n", r, Ratio(linux, sys, vdso))
+	}
+	if o, l := MemforkKiB(b.OyakoOut), MemforkKiB(b.LinuxOut); o >= 0 {
+		fmt.Fprintf(w, "fork of a process that touched 64 MiB: %d KiB of free memory used while the child lives on oyako (%d KiB on Linux, where other processes also use memory); pages are shared copy-on-write, not copied\n", o, l)
 	}
 }

@@ -32,16 +32,24 @@ func TestBenchRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	linux, oyako, err := BenchSideBySide(context.Background(), kernelImage(t), Case{Program: prog, Args: []string{"100"}}, time.Minute)
+	res, err := BenchSideBySide(context.Background(), kernelImage(t), Case{Program: prog, Args: []string{"100"}}, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(linux) != len(oyako) {
-		t.Fatalf("linux %d results, oyako %d", len(linux), len(oyako))
+	if len(res.Linux) != len(res.Oyako) {
+		t.Fatalf("linux %d results, oyako %d", len(res.Linux), len(res.Oyako))
 	}
 	var b strings.Builder
-	PrintBench(&b, linux, oyako)
-	if !strings.Contains(b.String(), "getpid") {
-		t.Fatalf("table lacks getpid:\n%s", b.String())
+	PrintBench(&b, res)
+	for _, row := range []string{"getpid", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait"} {
+		if !strings.Contains(b.String(), row) {
+			t.Errorf("table lacks %s:\n%s", row, b.String())
+		}
+	}
+	// Copy-on-write: forking a process that touched 64 MiB takes page
+	// tables (128 KiB for 64 MiB) and the child's own small structures,
+	// not copies of the pages.
+	if kib := MemforkKiB(res.OyakoOut); kib < 0 || kib > 1024 {
+		t.Errorf("fork of a 64 MiB process used %d KiB in oyako; want page tables only (under 1 MiB):\n%s", kib, res.OyakoOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"oyako/boot/cmdline"
 	"oyako/fs/cpio"
@@ -137,18 +138,27 @@ func (c *CRLFWriter) Flush() error {
 }
 
 // EOFReader turns the end of r into the console's end-of-file character
-// (^D), which the kernel's line discipline reads as EOF: QEMU's serial
-// port has no way to signal the end of its input.
+// (^D), which the kernel's line discipline reads as end of file: QEMU's
+// serial port has no way to signal the end of its input. Like the end of
+// a pipe, it stays: ^D is sent again every EOFRepeat for as long as the
+// kernel runs, so that a program that reads after the first end of file
+// (a shell that switched the terminal to raw mode, a second reader, a
+// line left without its newline) sees one too.
 type EOFReader struct {
 	R    io.Reader
 	done bool
 }
 
+// EOFRepeat is how often EOFReader repeats ^D once its input ended.
+var EOFRepeat = 100 * time.Millisecond
+
 func (e *EOFReader) Read(p []byte) (int, error) {
 	if e.done {
 		// Keep QEMU's stdin open (it would otherwise see EOF and stop
 		// reading); the kernel exits when the program does.
-		select {}
+		time.Sleep(EOFRepeat)
+		p[0] = 0x04
+		return 1, nil
 	}
 	n, err := e.R.Read(p)
 	if err == io.EOF {

@@ -69,7 +69,10 @@ func Args(c *Config, sidePath string) []string {
 		"-machine", machine,
 		"-m", mem,
 		"-nographic", "-no-reboot", "-monitor", "none",
-		"-serial", "stdio",
+		// The serial console on stdio, with ^C going to the guest (its
+		// terminal's foreground job) instead of killing QEMU.
+		"-chardev", "stdio,id=console,signal=off",
+		"-serial", "chardev:console",
 		"-kernel", c.Kernel,
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-chardev", "file,id=oyakoside,path=" + sidePath,

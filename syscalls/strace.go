@@ -138,13 +138,26 @@ func pad(b *strings.Builder) {
 	}
 }
 
-// StraceExited prints strace's last line for a process.
-func StraceExited(status int) {
+// StraceExited prints strace's last line for process 1.
+func StraceExited(status int) { straceExitLine(nil, status) }
+
+func straceExitLine(t *kernel.Task, status int) {
 	if status&0x7f != 0 {
-		straceLine(fmt.Sprintf("+++ killed by %s +++", signals.Name(status&0x7f)))
+		straceLine(fmt.Sprintf("%s+++ killed by %s +++", pidPrefix(t), signals.Name(status&0x7f)))
 		return
 	}
-	straceLine(fmt.Sprintf("+++ exited with %d +++", status>>8))
+	straceLine(fmt.Sprintf("%s+++ exited with %d +++", pidPrefix(t), status>>8))
+}
+
+func init() {
+	kernel.TraceSignal = func(t *kernel.Task, info signals.SigInfo) {
+		straceLine(pidPrefix(t) + "--- " + signals.Name(info.Signo()) + " " + fmtSiginfo(info) + " ---")
+	}
+	kernel.TraceExit = func(t *kernel.Task, status int) {
+		if t.Proc.PID != 1 {
+			straceExitLine(t, status)
+		}
+	}
 }
 
 // StraceExecve prints the execve line of a program the kernel started,
@@ -245,7 +258,7 @@ var argSpecs = map[string][]string{
 	"eventfd2":          {"u", "oflags"},
 	"execve":            {"path", "argv", "envp"},
 	"execveat":          {"dirfd", "path", "argv", "envp", "atflags"},
-	"wait4":             {"d", "p", "x", "p"},
+	"wait4":             {"d", "waitstatusout", "waitoptions", "p"},
 	"access":            {"path", "o"},
 	"faccessat":         {"dirfd", "path", "o"},
 }
@@ -403,6 +416,10 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return structArg(t, v, 144, true, err, fmtStat), true
 	case "unameout":
 		return structArg(t, v, 2*utsLen, true, err, fmtUtsname), true
+	case "waitstatusout":
+		return structArg(t, v, 4, true, err, fmtWaitStatus), true
+	case "waitoptions":
+		return flagList(uint64(v), waitOptionNames, "0"), true
 	case "spliceflags":
 		return flagList(uint64(v), spliceFlagNames, "0"), true
 	case "off":

@@ -484,3 +484,76 @@ func fmtEnvCount(addr uintptr, n int, unterminated bool) string {
 func fmtOffset(b []byte) string {
 	return "[" + strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10) + "]"
 }
+
+var waitOptionNames = []flagName{{1, "WNOHANG"}, {2, "WUNTRACED"}, {4, "WEXITED"}, {8, "WCONTINUED"},
+	{0x1000000, "WNOWAIT"}, {0x20000000, "__WNOTHREAD"}, {0x40000000, "__WALL"}, {0x80000000, "__WCLONE"}}
+
+// fmtWaitStatus formats a wait status as strace does:
+// [{WIFEXITED(s) && WEXITSTATUS(s) == 0}].
+func fmtWaitStatus(b []byte) string {
+	st := int(binary.LittleEndian.Uint32(b))
+	switch sig := st & 0x7f; {
+	case sig == 0:
+		return fmt.Sprintf("[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", st>>8&0xff)
+	case sig == 0x7f:
+		return fmt.Sprintf("[{WIFSTOPPED(s) && WSTOPSIG(s) == %s}]", signals.Name(st>>8&0xff))
+	case st == 0xffff:
+		return "[{WIFCONTINUED(s)}]"
+	default:
+		core := ""
+		if st&0x80 != 0 {
+			core = " && WCOREDUMP(s)"
+		}
+		return fmt.Sprintf("[{WIFSIGNALED(s) && WTERMSIG(s) == %s%s}]", signals.Name(sig), core)
+	}
+}
+
+// siCodeNames are strace's names of si_code values.
+var siCodeNames = map[int32]string{0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -6: "SI_TKILL"}
+
+var chldCodeNames = []string{"", "CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"}
+
+var faultCodeNames = map[int]map[int32]string{
+	signals.SIGSEGV: {1: "SEGV_MAPERR", 2: "SEGV_ACCERR"},
+	signals.SIGBUS:  {1: "BUS_ADRALN", 2: "BUS_ADRERR"},
+	signals.SIGILL:  {1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 5: "ILL_PRVOPC"},
+	signals.SIGFPE:  {1: "FPE_INTDIV"},
+	signals.SIGTRAP: {1: "TRAP_BRKPT"},
+}
+
+// fmtSiginfo formats a siginfo as strace prints it with a signal:
+// {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=2, ...}.
+func fmtSiginfo(si signals.SigInfo) string {
+	sig, code := si.Signo(), si.Code()
+	le := binary.LittleEndian
+	head := "{si_signo=" + signals.Name(sig) + ", si_code="
+	if sig == signals.SIGCHLD && code > 0 && int(code) < len(chldCodeNames) {
+		st := si.Status()
+		status := strconv.Itoa(int(st))
+		if code != signals.CLD_EXITED {
+			status = signals.Name(int(st))
+		}
+		return fmt.Sprintf("%s%s, si_pid=%d, si_uid=%d, si_status=%s, si_utime=%d, si_stime=%d}", head, chldCodeNames[code],
+			si.PID(), le.Uint32(si[20:]), status, int64(le.Uint64(si[32:])), int64(le.Uint64(si[40:])))
+	}
+	if names, ok := faultCodeNames[sig]; ok && code > 0 {
+		name, ok := names[code]
+		if !ok {
+			name = strconv.Itoa(int(code))
+		}
+		addr := le.Uint64(si[16:])
+		a := "NULL"
+		if addr != 0 {
+			a = fmt.Sprintf("%#x", addr)
+		}
+		return head + name + ", si_addr=" + a + "}"
+	}
+	name, ok := siCodeNames[code]
+	if !ok {
+		name = strconv.Itoa(int(code))
+	}
+	if code == signals.SI_KERNEL {
+		return head + name + "}"
+	}
+	return fmt.Sprintf("%s%s, si_pid=%d, si_uid=%d}", head, name, si.PID(), le.Uint32(si[20:]))
+}

@@ -143,3 +143,80 @@ func sysGetsid(t *kernel.Task, a *Args) (uintptr, error) {
 	sid, err := t.GetSID(int32(a[0]))
 	return uintptr(sid), err
 }
+
+// Capability header versions (include/uapi/linux/capability.h).
+const (
+	capVersion1 = 0x19980330
+	capVersion2 = 0x20071026
+	capVersion3 = 0x20080522
+)
+
+// capHeader reads struct __user_cap_header_struct and returns how many
+// 32-bit words each set has in the data, and the pid; an unknown version
+// writes the preferred one back and is EINVAL (cap_validate_magic).
+func capHeader(t *kernel.Task, addr uintptr) (words int, pid int32, err error) {
+	var b [8]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return 0, 0, err
+	}
+	switch le32(b[:]) {
+	case capVersion1:
+		words = 1
+	case capVersion2, capVersion3:
+		words = 2
+	default:
+		if err := copyOutU32(t, addr, capVersion3); err != nil {
+			return 0, 0, err
+		}
+		return 0, 0, linuxerr.EINVAL
+	}
+	return words, int32(le32(b[4:])), nil
+}
+
+// sysCapget implements capget(2). A NULL data pointer only probes the
+// version.
+func sysCapget(t *kernel.Task, a *Args) (uintptr, error) {
+	words, pid, err := capHeader(t, a[0])
+	if err != nil || a[1] == 0 {
+		return 0, err
+	}
+	p := t.Proc
+	if pid < 0 {
+		return 0, linuxerr.EINVAL
+	}
+	if pid != 0 && pid != p.PID {
+		if p = kernel.ProcessByPID(pid); p == nil {
+			return 0, linuxerr.ESRCH
+		}
+	}
+	eff, prm, inh := p.Capget()
+	b := make([]byte, 12*words)
+	for i := 0; i < words; i++ {
+		putU32(b, 12*i, uint32(eff>>(32*i)))
+		putU32(b, 12*i+4, uint32(prm>>(32*i)))
+		putU32(b, 12*i+8, uint32(inh>>(32*i)))
+	}
+	return 0, t.CopyOut(a[1], b)
+}
+
+// sysCapset implements capset(2): a process may only change its own sets.
+func sysCapset(t *kernel.Task, a *Args) (uintptr, error) {
+	words, pid, err := capHeader(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	if pid != 0 && pid != t.Proc.PID {
+		return 0, linuxerr.EPERM
+	}
+	b := make([]byte, 12*words)
+	if err := t.CopyIn(a[1], b); err != nil {
+		return 0, err
+	}
+	var eff, prm, inh uint64
+	for i := 0; i < words; i++ {
+		eff |= uint64(le32(b[12*i:])) << (32 * i)
+		prm |= uint64(le32(b[12*i+4:])) << (32 * i)
+		inh |= uint64(le32(b[12*i+8:])) << (32 * i)
+	}
+	return 0, t.Proc.Capset(eff, prm, inh)
+}

@@ -227,6 +227,8 @@ const (
 	prGetPdeathsig  = 2
 	prGetDumpable   = 3
 	prSetDumpable   = 4
+	prGetKeepcaps   = 7
+	prSetKeepcaps   = 8
 	prSetName       = 15
 	prGetName       = 16
 	prSetNoNewPrivs = 38
@@ -268,6 +270,14 @@ func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
 		}
 		return 0, nil
 	case prGetNoNewPrivs:
+		return 0, nil
+	case prGetKeepcaps:
+		return uintptr(t.KeepCaps()), nil
+	case prSetKeepcaps:
+		if a[1] > 1 {
+			return 0, linuxerr.EINVAL
+		}
+		t.SetKeepCaps(int(a[1]))
 		return 0, nil
 	}
 	return 0, linuxerr.EINVAL

@@ -17,9 +17,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"oyako/qemu"
 )
@@ -102,8 +105,32 @@ func cmdQEMU(argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The demo system: busybox sh as init (the kernel option selfcheck
+	// runs the self-check instead).
+	bb, err := qemu.FindBusybox()
+	if err != nil {
+		return 0, err
+	}
+	initrd, err := qemu.BuildShellInitramfs(bb)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.CreateTemp("", "oyako-shell-*.cpio")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(initrd); err != nil {
+		return 0, err
+	}
+	f.Close()
 	c := b.config(kernel, fs.Args())
+	c.Initrd = f.Name()
 	c.Console = os.Stdout
+	c.Stdin = consoleInput()
+	if interactive() && !flagSet(fs, "timeout") {
+		c.Timeout = 24 * time.Hour // a person at the shell
+	}
 	res, err := qemu.Run(context.Background(), c)
 	if res != nil {
 		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
@@ -114,6 +141,31 @@ func cmdQEMU(argv []string) (int, error) {
 		return 0, err
 	}
 	return res.Status, nil
+}
+
+// interactive reports whether standard input is a terminal (isatty: a
+// character device such as /dev/null is not one).
+func interactive() bool {
+	var t syscall.Termios
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, os.Stdin.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	return e == 0
+}
+
+// consoleInput is what feeds the serial console: the terminal itself
+// (QEMU puts it in raw mode), or anything else followed by ^D, the
+// console's end-of-file (a serial port cannot signal the end of input).
+func consoleInput() io.Reader {
+	if interactive() {
+		return os.Stdin
+	}
+	return &qemu.EOFReader{R: os.Stdin}
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 type multiFlag []string
@@ -193,11 +245,7 @@ func cmdRun(argv []string) (int, error) {
 	c.Initrd = f.Name()
 	out := &qemu.CRLFWriter{W: os.Stdout}
 	c.Console = out
-	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-		c.Stdin = os.Stdin
-	} else {
-		c.Stdin = &qemu.EOFReader{R: os.Stdin}
-	}
+	c.Stdin = consoleInput()
 	res, err := qemu.Run(context.Background(), c)
 	out.Flush()
 	if res != nil {
@@ -237,11 +285,11 @@ func cmdBench(argv []string) error {
 	if err != nil {
 		return err
 	}
-	linux, oyako, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
+	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("oyako bench: user/c/bench.c, %d iterations x 9 rounds, median of rounds; oyako under QEMU TCG\n", *n)
-	qemu.PrintBench(os.Stdout, linux, oyako)
+	qemu.PrintBench(os.Stdout, res)
 	return nil
 }

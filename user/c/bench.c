@@ -10,7 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #define ROUNDS 9
@@ -37,22 +42,28 @@ static int cmp(const void *a, const void *b) {
 
 typedef void (*op_fn)(long n);
 
-static void run(const char *name, op_fn op) {
+// run_n runs op n times a round.
+static void run_n(const char *name, op_fn op, long n) {
 	double cyc[ROUNDS], ns[ROUNDS];
-	op(iterations / 10); // warm up
+	if (n < 1)
+		n = 1;
+	op(n / 10 + 1); // warm up
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t0 = now_ns();
 		uint64_t c0 = __rdtsc();
-		op(iterations);
+		op(n);
 		uint64_t c1 = __rdtsc();
 		uint64_t t1 = now_ns();
-		cyc[r] = (double)(c1 - c0) / iterations;
-		ns[r] = (double)(t1 - t0) / iterations;
+		cyc[r] = (double)(c1 - c0) / n;
+		ns[r] = (double)(t1 - t0) / n;
 	}
 	qsort(cyc, ROUNDS, sizeof cyc[0], cmp);
 	qsort(ns, ROUNDS, sizeof ns[0], cmp);
 	printf("bench %s %.1f %.1f\n", name, cyc[ROUNDS / 2], ns[ROUNDS / 2]);
+	fflush(stdout);
 }
+
+static void run(const char *name, op_fn op) { run_n(name, op, iterations); }
 
 static void op_getpid(long n) {
 	for (long i = 0; i < n; i++)
@@ -83,7 +94,109 @@ static void op_enosys(long n) {
 		raw0(1000); // above the table: ENOSYS
 }
 
+static void wait_child(pid_t pid) {
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		printf("child failed\n");
+		exit(1);
+	}
+}
+
+static void op_fork(long n) {
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		wait_child(pid);
+	}
+}
+
+static void op_vfork(long n) {
+	for (long i = 0; i < n; i++) {
+		pid_t pid = vfork();
+		if (pid == 0)
+			_exit(0);
+		wait_child(pid);
+	}
+}
+
+static char self[4096];
+
+// op_exec runs this program again (a static glibc program that exits at
+// once) by vfork and execve.
+static void op_exec(long n) {
+	for (long i = 0; i < n; i++) {
+		pid_t pid = vfork();
+		if (pid == 0) {
+			char *argv[] = {"bench", "exit", NULL};
+			execve(self, argv, environ);
+			_exit(127);
+		}
+		wait_child(pid);
+	}
+}
+
+static int ping[2], pong[2];
+
+// op_pipe is a round trip of one byte to a child process and back.
+static void op_pipe(long n) {
+	char c = 'x';
+	for (long i = 0; i < n; i++) {
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1) {
+			printf("pipe failed\n");
+			exit(1);
+		}
+	}
+}
+
+static char *big;
+static const size_t bigSize = 64 << 20;
+
+// op_fork_big is fork+exit+wait of a process that has touched 64 MiB.
+static void op_fork_big(long n) { op_fork(n); }
+
+static long freeram(void) {
+	struct sysinfo si;
+	sysinfo(&si);
+	return (long)(si.freeram * si.mem_unit);
+}
+
+// memfork prints how much free memory a fork of a process that touched
+// 64 MiB takes while the child lives: page tables only, nothing copied.
+static void memfork(void) {
+	if (big == NULL) {
+		big = mmap(NULL, bigSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memset(big, 1, bigSize);
+	}
+	int p[2];
+	pipe(p);
+	long before = freeram();
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		read(p[0], &c, 1);
+		_exit(big[12345] == 1 ? 0 : 1);
+	}
+	long after = freeram();
+	write(p[1], "x", 1);
+	wait_child(pid);
+	printf("memfork touched %zu KiB, free before fork %ld KiB, with the child %ld KiB, used by the fork %ld KiB\n",
+	       bigSize >> 10, before >> 10, after >> 10, (before - after) >> 10);
+}
+
 int main(int argc, char **argv) {
+	if (argc > 1 && strcmp(argv[1], "exit") == 0)
+		return 0;
+	if (argc > 1 && strcmp(argv[1], "memfork") == 0) {
+		memfork();
+		return 0;
+	}
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len <= 0) {
+		printf("readlink /proc/self/exe failed\n");
+		return 1;
+	}
+	self[len] = 0;
 	if (argc > 1)
 		iterations = atol(argv[1]);
 	if (iterations < 10)
@@ -92,5 +205,30 @@ int main(int argc, char **argv) {
 	run("enosys", op_enosys);
 	run("clock_gettime-vdso", op_clock_gettime_vdso);
 	run("clock_gettime-syscall", op_clock_gettime_syscall);
+	// Processes: a thousand times fewer iterations.
+	long np = iterations / 1000;
+	run_n("fork-exit-wait", op_fork, np);
+	run_n("vfork-exit-wait", op_vfork, np);
+	run_n("vfork-execve-wait", op_exec, np);
+	pipe(ping);
+	pipe(pong);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(ping[1]);
+		close(pong[0]);
+		while (read(ping[0], &c, 1) == 1)
+			write(pong[1], &c, 1);
+		_exit(0);
+	}
+	close(ping[0]);
+	close(pong[1]);
+	run_n("pipe-pingpong", op_pipe, iterations / 100);
+	close(ping[1]);
+	wait_child(pid);
+	big = mmap(NULL, bigSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(big, 1, bigSize);
+	run_n("fork-64MiB-exit-wait", op_fork_big, np);
+	memfork();
 	return 0;
 }
