@@ -25,10 +25,6 @@ const (
 	rlimitSigpending = 11
 )
 
-// Capability sets of root: every capability up to CAP_LAST_CAP (40,
-// CAP_CHECKPOINT_RESTORE).
-const capFull = 1<<41 - 1
-
 // WorkingDir implements fs.ProcessInfo: the working directory and its
 // path; nil once the process has exited (it has no fs_struct left).
 func (p *Process) WorkingDir() (fs.Dir, string) {
@@ -166,15 +162,8 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	info.UID = [4]uint32{c.RUID, c.EUID, c.SUID, c.FSUID}
 	info.GID = [4]uint32{c.RGID, c.EGID, c.SGID, c.FSGID}
 	info.Groups = append([]uint32(nil), c.Groups...)
-	// cap_emulate_setxuid: root's IDs keep the permitted set, an
-	// effective root ID the effective set.
-	if c.RUID == 0 || c.EUID == 0 || c.SUID == 0 {
-		info.CapPrm = capFull
-	}
-	if c.EUID == 0 {
-		info.CapEff = capFull
-	}
-	info.CapBnd = capFull
+	info.CapInh, info.CapPrm, info.CapEff = c.CapInh, c.CapPrm, c.CapEff
+	info.CapBnd = capFullSet // no PR_CAPBSET_DROP: the bounding set is full
 
 	info.Threads = len(p.tasks)
 	if _, ok := p.tasks[p.PID]; !ok {
