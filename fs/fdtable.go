@@ -193,3 +193,58 @@ func (t *FDTable) CloseAll() {
 		}
 	}
 }
+
+// FDEntry is an open descriptor, as /proc/PID/fd and fdinfo show it.
+type FDEntry struct {
+	FD      int32
+	File    *File
+	Cloexec bool
+}
+
+// List returns the open descriptors in order, each file with a reference
+// the caller drops.
+func (t *FDTable) List() []FDEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []FDEntry
+	for fd, e := range t.files {
+		if e.file != nil {
+			e.file.IncRef()
+			out = append(out, FDEntry{int32(fd), e.file, e.cloexec})
+		}
+	}
+	return out
+}
+
+// Entry returns descriptor fd, its file with a reference the caller
+// drops.
+func (t *FDTable) Entry(fd int32) (FDEntry, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		return FDEntry{}, false
+	}
+	e := t.files[fd]
+	e.file.IncRef()
+	return FDEntry{fd, e.file, e.cloexec}, true
+}
+
+// Size is the size of the descriptor array as Linux would have grown it
+// to hold the highest descriptor used (fdtable's max_fds, /proc's
+// FDSize): 64 (NR_OPEN_DEFAULT) at first, then multiples of 128 rounded
+// to a power of two (alloc_fdtable).
+func (t *FDTable) Size() int {
+	t.mu.Lock()
+	n := len(t.files)
+	t.mu.Unlock()
+	if n <= 64 {
+		return 64
+	}
+	const perKB = 1024 / 8 // file pointers per KiB
+	k := (n - 1) / perKB
+	p := 1
+	for p < k+1 {
+		p <<= 1
+	}
+	return p * perKB
+}

@@ -95,7 +95,8 @@ func (f *File) OnRelease(fn func()) (remove func()) {
 // nil for regular files and directories.
 func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 	f := &File{Inode: inode, Path: path, ops: ops}
-	f.flags.Store(flags &^ O_CLOEXEC)
+	// The open-time flags are not the file's (do_dentry_open).
+	f.flags.Store(flags &^ (O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
 	f.refs.Store(1)
 	if r, ok := inode.(refCounted); ok {
 		r.IncRef()
@@ -223,12 +224,17 @@ func (f *File) Write(c Ctx, p []byte) (int, error) {
 	return n, err
 }
 
+// NoPwriter is implemented by FileOps that refuse positioned writes
+// while taking positioned reads, as a seq_file does (seq_open clears
+// FMODE_PWRITE).
+type NoPwriter interface{ NoPwrite() bool }
+
 // Pwrite implements pwrite64(2).
 func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
 	}
-	if f.isStream() {
+	if np, ok := f.ops.(NoPwriter); f.isStream() || ok && np.NoPwrite() {
 		return 0, linuxerr.ESPIPE
 	}
 	if off < 0 {

@@ -1,7 +1,9 @@
 // Package fs is oyako's virtual file system: inodes and directories, path
 // resolution, open file descriptions, per-process descriptor tables, an
 // in-memory file system (ramfs) filled from the initramfs, device nodes
-// (/dev/null, /dev/zero, /dev/urandom, the console), a small /proc,
+// (/dev/null, /dev/zero, /dev/urandom, the console), /proc (proc*.go:
+// the files Linux's procfs has for processes and the system, formatted
+// from what the kernel reports through ProcSource),
 // pipes, eventfd, and the transfers of splice, tee, sendfile and
 // copy_file_range.
 //

@@ -41,17 +41,6 @@ func (c *testCtx) CopyOut(addr uintptr, src []byte) error {
 }
 func (c *testCtx) PID() int32 { return c.pid }
 
-type fakeProc struct{}
-
-func (fakeProc) Exe() string     { return "/bin/prog" }
-func (fakeProc) Cmdline() []byte { return []byte("prog\x00-v\x00") }
-func (fakeProc) Maps() string    { return "00400000-00401000 r-xp 00000000 00:00 0 /bin/prog\n" }
-
-type fakeProcs struct{}
-
-func (fakeProcs) Process(pid int32) (ProcessInfo, bool) { return fakeProc{}, pid == 7 }
-func (fakeProcs) PIDs() []int32                         { return []int32{7} }
-
 func archive(t *testing.T) []byte {
 	var buf bytes.Buffer
 	w := cpio.NewWriter(&buf)
@@ -67,7 +56,7 @@ func archive(t *testing.T) []byte {
 func newTestRoot(t *testing.T) (*Root, *TTY, *bytes.Buffer) {
 	var out bytes.Buffer
 	tty := NewTTY(func(b []byte) { out.Write(b) })
-	r, err := NewRoot(archive(t), tty, fakeProcs{})
+	r, err := NewRoot(archive(t), tty, newFakeProcs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +87,7 @@ func TestResolve(t *testing.T) {
 		{"/dev/null", true, nil, S_IFCHR},
 		{"/proc/self/exe", false, nil, S_IFLNK},
 		{"/proc/self/exe", true, nil, S_IFREG},
-		{"/proc/8", true, linuxerr.ENOENT, 0},
+		{"/proc/9", true, linuxerr.ENOENT, 0},
 		{"/tmp", true, nil, S_IFDIR},
 	} {
 		n, err := r.Resolve(c, r.Dir, tc.path, tc.follow)

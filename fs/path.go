@@ -111,8 +111,20 @@ func (r *Root) walk(c Ctx, cwd Dir, path string, follow bool, links int) (Inode,
 			if links > maxSymlinks {
 				return nil, links, linuxerr.ELOOP
 			}
-			target := l.Target()
-			var err error
+			if m, ok := l.(MagicLink); ok {
+				n, err := m.Follow()
+				if err != nil {
+					return nil, links, err
+				}
+				if n != nil {
+					cur = n
+					continue
+				}
+			}
+			target, err := ReadLink(l)
+			if err != nil {
+				return nil, links, err
+			}
 			next, links, err = r.walk(c, d, target, true, links)
 			if err != nil {
 				return nil, links, err

@@ -125,6 +125,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	p.mu.Lock()
 	nt.sigMask = t.sigMask
+	nt.comm = t.comm
 	if f&(CloneVM|CloneVfork) != CloneVM {
 		nt.altStack = t.altStack // threads start without one (sas_ss_reset)
 	}
@@ -195,6 +196,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		np.vforkDone = vfork
 		np.mu.Unlock()
 	}
+	totalForks.Add(1)
 	go nt.run()
 	if vfork != nil {
 		t.waitVfork(vfork)
@@ -249,7 +251,7 @@ func (t *Task) copyProcess(f, exitSignal uint64) (*Process, error) {
 	np.rlimits = p.rlimits
 	np.exe = p.exe
 	np.argStart, np.argEnd, np.envStart, np.envEnd = p.argStart, p.argEnd, p.envStart, p.envEnd
-	np.name = p.name
+	np.name = t.comm // the child's only thread is named as the caller
 	return np, nil
 }
 
@@ -274,11 +276,14 @@ func (t *Task) waitVfork(done chan struct{}) {
 		}
 		wake := t.wake
 		p.mu.Unlock()
+		t.BeginSleep(false) // TASK_KILLABLE
 		select {
 		case <-done:
+			t.EndSleep()
 			return
 		case <-wake:
 		}
+		t.EndSleep()
 	}
 }
 

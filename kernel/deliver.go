@@ -371,7 +371,9 @@ func (t *Task) SigSuspend(mask uint64) error {
 	t.savedMask, t.hasSaved = t.sigMask, true
 	t.setMaskLocked(mask)
 	p.mu.Unlock()
+	t.BeginSleep(true)
 	<-t.Interrupted()
+	t.EndSleep()
 	return linuxerr.ERESTARTNOHAND
 }
 
@@ -388,6 +390,8 @@ func (t *Task) SetSavedMask(mask uint64) {
 
 // Pause implements pause(2).
 func (t *Task) Pause() error {
+	t.BeginSleep(true)
+	defer t.EndSleep()
 	<-t.Interrupted()
 	return linuxerr.ERESTARTNOHAND
 }
@@ -423,11 +427,13 @@ func (t *Task) SigTimedWait(set uint64, deadline time.Time, timed bool) (int, si
 		wake := t.wake
 		p.mu.Unlock()
 		var expired bool
+		t.BeginSleep(true)
 		select {
 		case <-wake:
 		case <-timer:
 			expired = true
 		}
+		t.EndSleep()
 		p.mu.Lock()
 		if expired {
 			if sig, info := t.dequeueLocked(^set); sig != 0 {

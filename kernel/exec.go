@@ -237,6 +237,7 @@ func (t *Task) Exec(a ExecArgs) error {
 		as.DecRef(nil)
 		return err
 	}
+	as.SetLayout(programLayout(img, st.SP))
 
 	// The point of no return.
 	if err := t.deThread(); err != nil {
@@ -280,8 +281,10 @@ func (t *Task) Exec(a ExecArgs) error {
 	procMu.Lock()
 	p.didExec = true
 	procMu.Unlock()
-	base := f.Path[strings.LastIndexByte(f.Path, '/')+1:]
-	p.SetName(base)
+	// The name is the file name execve was given, the last component
+	// (begin_new_exec's kbasename(bprm->filename)): the script's for a
+	// script, the link's for a symbolic link.
+	t.SetComm(a.Filename[strings.LastIndexByte(a.Filename, '/')+1:])
 	files.CloseOnExec()
 	t.resetFPU()
 	fpu := t.uc.Frame.FPU
@@ -295,6 +298,29 @@ func (t *Task) Exec(a ExecArgs) error {
 	t.ClearChildTID = 0
 	t.inSyscall = false
 	return nil
+}
+
+// programLayout is where the program's code and data lie, as
+// load_elf_binary computes mm->start_code ... end_data from the PT_LOAD
+// segments (the code from the executable ones, the data up to the end
+// of the last one's file contents), and the initial stack pointer.
+func programLayout(img *elfload.Image, sp uint64) mm.Layout {
+	startCode, endCode, startData, endData := ^uint64(0), uint64(0), uint64(0), uint64(0)
+	for _, s := range img.Segments {
+		exec := s.Prot&mm.ProtExec != 0
+		if exec && s.Vaddr < startCode {
+			startCode = s.Vaddr
+		}
+		startData = max(startData, s.Vaddr)
+		if exec {
+			endCode = max(endCode, s.Vaddr+s.Filesz)
+		}
+		endData = max(endData, s.Vaddr+s.Filesz)
+	}
+	if startCode == ^uint64(0) {
+		startCode = 0
+	}
+	return mm.Layout{StartCode: uintptr(startCode), EndCode: uintptr(endCode), StartData: uintptr(startData), EndData: uintptr(endData), StartStack: uintptr(sp)}
 }
 
 // checkArgSize applies execve's limits on the argument strings (E2BIG).
@@ -338,10 +364,12 @@ func (t *Task) deThread() error {
 		ch := p.tasksChanged
 		wake := t.wake
 		p.mu.Unlock()
+		t.BeginSleep(false) // de_thread waits killable only
 		select {
 		case <-ch:
 		case <-wake:
 		}
+		t.EndSleep()
 		p.mu.Lock()
 	}
 	p.mu.Unlock()
@@ -353,6 +381,8 @@ func (t *Task) deThread() error {
 		t.TID = p.PID
 		tasks[t.TID] = t
 		p.tasks[t.TID] = t
+		p.name = t.comm
+		t.start = p.startTime // the leader's (de_thread)
 		p.mu.Unlock()
 		procMu.Unlock()
 	}

@@ -31,6 +31,8 @@ func (t *Task) finish() {
 	p.mu.Lock()
 	p.utime += t.CPUNanos()
 	p.stime += t.stime.Load()
+	exitedUserNanos.Add(t.CPUNanos())
+	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)
 	close(p.tasksChanged)
 	p.tasksChanged = make(chan struct{})
@@ -162,9 +164,11 @@ func (p *Process) reapLocked() {
 		}
 		u, s := p.Times()
 		cu, cs := p.ChildTimes()
+		flt, cflt := p.faults()
 		par.mu.Lock()
 		par.cutime += u + cu
 		par.cstime += s + cs
+		par.cminFlt += flt + cflt
 		par.mu.Unlock()
 	}
 	p.state = procDead

@@ -64,6 +64,8 @@ func FutexWait(t *Task, addr uintptr, val uint32, bitset uint32, deadline time.T
 		defer tm.Stop()
 		timeout = tm.C
 	}
+	t.BeginSleep(true)
+	defer t.EndSleep()
 	select {
 	case <-w.woken:
 		return nil

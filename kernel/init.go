@@ -57,7 +57,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	}
 	t.Strace = strace
 	for fd := 0; fd < 3; fd++ {
-		f, err := Root.Open(t, Root.Dir, "/dev/console", fs.O_RDWR, 0, 0)
+		f, err := Root.Open(t, Root.Dir, "/dev/console", fs.O_RDWR|fs.O_LARGEFILE, 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +72,8 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	procs[1] = p
 	tasks[1] = t
 	initProc = p
-	nextPID = 2
+	nextPID, lastPID = 2, 1
+	totalForks.Add(1)
 	p.joinGroupsLocked()
 	procMu.Unlock()
 	f, err := OpenExec(t, Root.Dir, path, true)

@@ -55,8 +55,8 @@ type Process struct {
 	tasks                              map[int32]*Task
 	tasksChanged                       chan struct{} // closed when a task ends
 	rlimits                            [rlimNlimits][2]uint64
-	name                               [16]byte
-	startTime                          int64 // monotonic ns at creation
+	name                               [16]byte // the main thread's comm
+	startTime                          int64    // monotonic ns at creation
 
 	sig procSignals // pending shared signals, group exit and stop
 
@@ -64,6 +64,8 @@ type Process struct {
 	// children (Linux's signal_struct cutime/cstime).
 	utime, stime   int64
 	cutime, cstime int64
+	// Page faults of exited threads and of waited-for children.
+	minFlt, cminFlt uint64
 
 	// vforkDone is closed when a CLONE_VFORK child stops using its
 	// parent's memory (exec or exit); nil otherwise.
@@ -128,6 +130,7 @@ var (
 	pgrps          = map[int32]int{} // processes per process group
 	sessions       = map[int32]int{} // processes per session
 	nextPID  int32 = 1
+	lastPID  int32 // the last ID allocated (/proc/loadavg)
 	// initProc is pid 1, which adopts orphans.
 	initProc *Process
 )
@@ -146,6 +149,7 @@ func allocPIDLocked() (int32, bool) {
 			nextPID = 300 // RESERVED_PIDS: wrap above the daemons' IDs
 		}
 		if procs[id] == nil && tasks[id] == nil && pgrps[id] == 0 && sessions[id] == 0 {
+			lastPID = id
 			return id, true
 		}
 	}
@@ -233,19 +237,38 @@ func (p *Process) SetRlimit(res int, v [2]uint64) {
 	p.mu.Unlock()
 }
 
-// Name returns the process's name (comm).
+// Name returns the process's name: its main thread's (comm).
 func (p *Process) Name() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return strings.TrimRight(string(p.name[:]), "\x00")
+	return commString(p.name)
 }
 
-// SetName sets the name (PR_SET_NAME, exec), truncated to 15 bytes.
-func (p *Process) SetName(name string) {
+func commString(c [16]byte) string { return strings.TrimRight(string(c[:]), "\x00") }
+
+// Comm returns the thread's name.
+func (t *Task) Comm() string {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return commString(t.comm)
+}
+
+// SetComm names the thread (PR_SET_NAME, exec, a write to
+// /proc/PID/comm), truncated to 15 bytes as __set_task_comm does. The
+// main thread's name is the process's.
+func (t *Task) SetComm(name string) {
+	p := t.Proc
 	p.mu.Lock()
-	p.name = [16]byte{}
-	copy(p.name[:15], name)
+	t.setCommLocked(name)
 	p.mu.Unlock()
+}
+
+func (t *Task) setCommLocked(name string) {
+	t.comm = [16]byte{}
+	copy(t.comm[:15], name)
+	if t.TID == t.Proc.PID {
+		t.Proc.name = t.comm
+	}
 }
 
 // Done is closed when the process has exited.
@@ -264,8 +287,12 @@ func (p *Process) PPID() int32 {
 	return p.parent.PID
 }
 
-// Exe implements fs.ProcessInfo.
+// Exe implements fs.ProcessInfo: the executable's path, "" once the
+// process has exited (it has no mm to hold the file).
 func (p *Process) Exe() string {
+	if p.AS() == nil {
+		return ""
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.exe
@@ -399,6 +426,11 @@ func (p *Process) CPUNanos() int64 {
 func (p *Process) Times() (user, sys int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.timesLocked()
+}
+
+// timesLocked is Times with p.mu held.
+func (p *Process) timesLocked() (user, sys int64) {
 	user, sys = p.utime, p.stime
 	for _, t := range p.tasks {
 		user += t.CPUNanos()

@@ -76,6 +76,15 @@ type Task struct {
 	exitCode int          // exit(2)'s status for the thread
 	stime    atomic.Int64 // system CPU time, ns (see syscallTime)
 
+	// For /proc: the thread's name (under Proc.mu), the state it sleeps
+	// in while it waits in the kernel ('S' or 'D'; 0 while it runs),
+	// its page faults and how often it gave up the CPU to wait.
+	comm     [16]byte
+	start    int64 // monotonic ns at creation
+	sleeping atomic.Uint32
+	minFlt   atomic.Uint64
+	nvcsw    atomic.Uint64
+
 	// vforkParent is the process sleeping until this task's process
 	// execs or exits (CLONE_VFORK).
 	vforkDone chan struct{}
@@ -98,7 +107,7 @@ func newTask(p *Process, tid int32) (*Task, error) {
 	if err != mm.OK {
 		return nil, linuxerr.ENOMEM
 	}
-	t := &Task{TID: tid, Proc: p, fpuPA: pa, wake: make(chan struct{}), altStack: signals.NoAltStack}
+	t := &Task{TID: tid, Proc: p, fpuPA: pa, wake: make(chan struct{}), altStack: signals.NoAltStack, start: ktime.Now()}
 	t.resetFPU()
 	t.uc.Frame.FPU = mm.PhysToVirt(pa)
 	return t, nil
@@ -157,6 +166,8 @@ func (t *Task) Block(ready <-chan struct{}) error {
 	intr := t.Interrupted()
 	start := ktime.Now()
 	defer t.blocked(start)
+	t.BeginSleep(true)
+	defer t.EndSleep()
 	select {
 	case <-ready:
 		return nil
@@ -171,6 +182,25 @@ func (t *Task) Block(ready <-chan struct{}) error {
 		return linuxerr.ERESTARTSYS
 	}
 }
+
+// BeginSleep marks the task as waiting in the kernel until EndSleep:
+// /proc shows it sleeping, interruptibly (S, TASK_INTERRUPTIBLE) or not
+// (D: TASK_UNINTERRUPTIBLE, or killable only), as Linux does while a
+// task is off the run queue.
+func (t *Task) BeginSleep(interruptible bool) {
+	s := uint32('S')
+	if !interruptible {
+		s = 'D'
+	}
+	t.sleeping.Store(s)
+	t.nvcsw.Add(1)
+}
+
+// EndSleep marks the task as running again.
+func (t *Task) EndSleep() { t.sleeping.Store(0) }
+
+// ThreadID is the task's thread ID (for /proc/thread-self).
+func (t *Task) ThreadID() int32 { return t.TID }
 
 // blocked takes the time spent waiting out of the system time being
 // measured for the current call.
@@ -220,6 +250,7 @@ func (t *Task) run() {
 		case amd64.VectorPF:
 			t.trapErr, t.trapNo, t.trapCR2 = t.uc.Frame.Regs.OrigRax, ev, addr
 			ec := t.uc.Frame.Regs.OrigRax
+			t.minFlt.Add(1)
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
 				code := int32(signals.SEGV_MAPERR)
 				if ec&1 != 0 { // a protection violation on a present page

@@ -236,6 +236,8 @@ var argSpecs = map[string][]string{
 	"exit":              {"d"},
 	"exit_group":        {"d"},
 	"uname":             {"unameout"},
+	"sethostname":       {"bufin:1", "u"},
+	"setdomainname":     {"bufin:1", "u"},
 	"clock_gettime":     {"clock", "timespecout"},
 	"clock_getres":      {"clock", "timespecout"},
 	"nanosleep":         {"timespec", "p"},

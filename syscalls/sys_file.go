@@ -27,7 +27,9 @@ func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintpt
 	if err != nil {
 		return 0, err
 	}
-	f, err := kernel.Root.Open(t, dir, path, flags, mode, t.Proc.Umask(0, false))
+	// A 64-bit kernel opens every file O_LARGEFILE (force_o_largefile),
+	// which F_GETFL and /proc/PID/fdinfo show.
+	f, err := kernel.Root.Open(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false))
 	if err != nil {
 		return 0, err
 	}
@@ -243,7 +245,11 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 	if !ok {
 		return 0, linuxerr.EINVAL
 	}
-	target := []byte(l.Target())
+	t0, err := fs.ReadLink(l)
+	if err != nil {
+		return 0, err
+	}
+	target := []byte(t0)
 	if uintptr(len(target)) > size {
 		target = target[:size]
 	}

@@ -1,32 +1,70 @@
 package syscalls
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/amd64"
 	"oyako/kernel"
+	"oyako/kernel/mm"
 )
-
-// Utsname values (uname(2)).
-const (
-	UnameSysname = "Linux"
-	UnameRelease = "6.18.0-oyako"
-	UnameVersion = "#1 SMP oyako"
-	UnameMachine = "x86_64"
-)
-
-// Hostname is the node name uname reports.
-var Hostname = "oyako"
 
 // sysNewuname implements uname(2).
 func sysNewuname(t *kernel.Task, a *Args) (uintptr, error) {
-	b := make([]byte, 6*65)
-	for i, s := range []string{UnameSysname, Hostname, UnameRelease, UnameVersion, UnameMachine, "(none)"} {
-		copy(b[65*i:65*i+64], s)
+	u := kernel.UTS()
+	b := make([]byte, 6*utsFieldLen)
+	for i, s := range []string{u.Sysname, u.Nodename, u.Release, u.Version, u.Machine, u.Domainname} {
+		copy(b[utsFieldLen*i:utsFieldLen*i+utsFieldLen-1], s)
 	}
 	return 0, t.CopyOut(a[0], b)
+}
+
+// utsFieldLen is the size of a struct new_utsname field
+// (__NEW_UTS_LEN + 1).
+const utsFieldLen = 65
+
+// sysSethostname implements sethostname(2).
+func sysSethostname(t *kernel.Task, a *Args) (uintptr, error) {
+	name, err := utsName(t, a[0], a[1])
+	if err != nil {
+		return 0, err
+	}
+	kernel.SetHostname(name)
+	return 0, nil
+}
+
+// sysSetdomainname implements setdomainname(2).
+func sysSetdomainname(t *kernel.Task, a *Args) (uintptr, error) {
+	name, err := utsName(t, a[0], a[1])
+	if err != nil {
+		return 0, err
+	}
+	kernel.SetDomainname(name)
+	return 0, nil
+}
+
+// utsName reads a new UTS name as sethostname and setdomainname do:
+// EPERM without CAP_SYS_ADMIN (an effective root ID), EINVAL for a
+// length beyond 64, EFAULT for an unreadable buffer. The name is the
+// bytes given, up to a NUL.
+func utsName(t *kernel.Task, addr uintptr, n uintptr) (string, error) {
+	if t.Proc.Creds().EUID != 0 {
+		return "", linuxerr.EPERM
+	}
+	l := int32(n) // an int
+	if l < 0 || l > utsFieldLen-1 {
+		return "", linuxerr.EINVAL
+	}
+	b := make([]byte, l)
+	if err := t.CopyIn(addr, b); err != nil {
+		return "", err
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b), nil
 }
 
 // getrandom(2) flags.
@@ -206,11 +244,11 @@ func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
 		if err != nil && !linuxerr.Equals(linuxerr.ENAMETOOLONG, err) {
 			return 0, err
 		}
-		t.Proc.SetName(name)
+		t.SetComm(name)
 		return 0, nil
 	case prGetName:
 		b := make([]byte, 16)
-		copy(b, t.Proc.Name())
+		copy(b, t.Comm())
 		return 0, t.CopyOut(a[1], b)
 	case prSetPdeathsig:
 		if a[1] > 64 {
@@ -267,8 +305,10 @@ func sysSysinfo(t *kernel.Task, a *Args) (uintptr, error) {
 		putU64(b, 8+8*i, l<<(16-11))
 	}
 	total, free := kernel.MemTotals()
+	_, shmem := mm.CacheStats()
 	putU64(b, 32, total)
 	putU64(b, 40, free)
+	putU64(b, 48, shmem*mm.PageSize) // sharedram: NR_SHMEM
 	putU16(b, 80, uint16(min(kernel.NrThreads(), 0xffff)))
 	putU32(b, 104, 1)
 	return 0, t.CopyOut(a[0], b)

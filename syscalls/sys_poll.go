@@ -82,6 +82,8 @@ func blockOr(t *kernel.Task, ready <-chan struct{}, timer <-chan time.Time) erro
 		}
 		return nil
 	}
+	t.BeginSleep(true)
+	defer t.EndSleep()
 	select {
 	case <-ready:
 		return nil

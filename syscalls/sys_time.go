@@ -113,6 +113,8 @@ func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
 	}
 	tm := time.NewTimer(time.Duration(left))
 	defer tm.Stop()
+	t.BeginSleep(true)
+	defer t.EndSleep()
 	select {
 	case <-tm.C:
 		return nil

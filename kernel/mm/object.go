@@ -43,6 +43,26 @@ func NewObjectID() uint64 { return objectIDs.Add(1) }
 type Pages struct {
 	mu    sync.Mutex
 	pages map[int64]uint64
+	// shmem marks the pages of shared anonymous memory, which
+	// /proc/meminfo counts as Shmem as well as Cached.
+	shmem bool
+}
+
+// The frames Pages hold, for /proc/meminfo's Cached and Shmem.
+var cachePages, shmemPages atomic.Int64
+
+// CacheStats returns how many pages the page cache holds: files' and
+// shared memory's, and the shared memory's alone.
+func CacheStats() (cache, shmem uint64) {
+	return uint64(max(cachePages.Load(), 0)), uint64(max(shmemPages.Load(), 0))
+}
+
+// count adds n to the page cache counts.
+func (p *Pages) count(n int64) {
+	cachePages.Add(n)
+	if p.shmem {
+		shmemPages.Add(n)
+	}
 }
 
 // Count returns how many pages are allocated (st_blocks is 8 per page on
@@ -79,6 +99,7 @@ func (p *Pages) lockedPage(pg int64, alloc bool) (uint64, error) {
 		p.pages = map[int64]uint64{}
 	}
 	p.pages[pg] = pa
+	p.count(1)
 	return pa, nil
 }
 
@@ -148,6 +169,7 @@ func (p *Pages) Truncate(size int64) {
 		if pg >= keep {
 			delete(p.pages, pg)
 			PutFrame(pa)
+			p.count(-1)
 		}
 	}
 	if in := size & (PageSize - 1); in != 0 {
@@ -172,7 +194,7 @@ type Shmem struct {
 
 // NewShmem returns a region of size bytes with no mappings yet.
 func NewShmem(size int64) *Shmem {
-	return &Shmem{size: size, id: NewObjectID()}
+	return &Shmem{size: size, id: NewObjectID(), pages: Pages{shmem: true}}
 }
 
 // ObjectPage implements Object.

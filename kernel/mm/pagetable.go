@@ -21,6 +21,12 @@ const (
 	pteAddrMask = 0x000ffffffffff000
 )
 
+// PTEAnon is a bit the hardware ignores (one of Linux's _PAGE_SOFTW
+// bits): set on a user page that is anonymous memory of its own
+// (zero-filled, or a private copy), so that /proc can tell RssAnon from
+// RssFile and RssShmem, as Linux's PageAnon does.
+const PTEAnon PTE = 1 << 9
+
 // Addr returns the physical address the entry points to.
 func (p PTE) Addr() uint64 { return uint64(p) & pteAddrMask }
 

@@ -73,6 +73,13 @@ type AddressSpace struct {
 	// after fork had to copy.
 	Faults    atomic.Uint64
 	CowCopies atomic.Uint64
+
+	// Under mu: the pages present in the page table (mm_struct's
+	// rss_stat, summed), the most there ever were (hiwater_rss), the
+	// most address space ever mapped, in pages (hiwater_vm), and where
+	// exec put the program.
+	rss, hiwaterRSS, hiwaterVM uint64
+	layout                     Layout
 }
 
 var asIDs atomic.Uint64
@@ -160,6 +167,9 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	as.mu.Lock()
 	defer as.mu.Unlock()
 	child.brkStart, child.brk = as.brkStart, as.brk
+	// dup_mm copies the whole mm_struct: the high-water marks and the
+	// layout come along; the resident count is what is copied below.
+	child.hiwaterRSS, child.hiwaterVM, child.layout = as.hiwaterRSS, as.hiwaterVM, as.layout
 	var failed bool
 	for _, v := range as.vmas {
 		child.vmas = append(child.vmas, v.clone())
@@ -185,6 +195,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 					t[i] = e
 				}
 				ct[i] = e
+				child.rss++
 			}
 		})
 	}
@@ -371,10 +382,11 @@ func (as *AddressSpace) merge(i int) {
 
 // release unmaps [start, end) and puts the frames that backed it.
 func (as *AddressSpace) release(start, end uintptr) {
-	as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
+	n := as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
 		invlpg(va)
 		PutFrame(pa)
 	})
+	as.rss -= uint64(n)
 }
 
 // flushTLB makes every CPU forget the address space's translations after
@@ -449,10 +461,12 @@ func (as *AddressSpace) MapSpecial(parts []SpecialMapping) (uintptr, error) {
 				as.carve(addr, start)
 				return 0, linuxerr.ENOMEM
 			}
+			as.addRSS(1)
 			va += PageSize
 		}
 		as.insert(&VMA{Start: start, End: va, Prot: p.Prot, Flags: MapPrivate, Name: p.Name, Special: true})
 	}
+	as.noteVM()
 	return addr, nil
 }
 
@@ -537,6 +551,7 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 		obj.IncMapRef()
 	}
 	as.insert(&VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite})
+	as.noteVM()
 	return addr, nil
 }
 
@@ -619,7 +634,7 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 				if va < n.Start || va >= n.End || !t[i].Present() {
 					continue
 				}
-				e := PTE(t[i].Addr()) | userPTE(prot) | PTEPresent
+				e := PTE(t[i].Addr()) | userPTE(prot) | PTEPresent | t[i]&PTEAnon
 				if private && e&PTEWrite != 0 && FrameShared(t[i].Addr()) {
 					e &^= PTEWrite
 				}
@@ -665,6 +680,7 @@ func (as *AddressSpace) Brk(addr uintptr) uintptr {
 			return as.brk
 		}
 		as.insert(&VMA{Start: oldEnd, End: newEnd, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous, Name: "[heap]"})
+		as.noteVM()
 	case newEnd < oldEnd:
 		as.release(newEnd, oldEnd)
 		as.carve(newEnd, oldEnd)
@@ -708,6 +724,7 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 		}
 		if old+oldLen == v.End && !as.overlaps(v.End, old+newLen) && old+newLen <= UserTop {
 			v.End = old + newLen
+			as.noteVM()
 			return old, nil
 		}
 		if flags&MremapMaymove == 0 {
@@ -744,11 +761,13 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 		invlpg(old + off)
 		if err := as.pt.Map(dst+off, e.Addr(), e&^PTE(pteAddrMask)&^PTEPresent); err != OK {
 			PutFrame(e.Addr())
+			as.rss--
 		}
 	}
 	as.release(old, old+oldLen)
 	as.carve(old, old+oldLen)
 	as.insert(moved)
+	as.noteVM()
 	return dst, nil
 }
 
@@ -795,7 +814,9 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 			pa = npa
 			as.CowCopies.Add(1)
 		}
-		*e = PTE(pa) | userPTE(v.Prot) | PTEPresent
+		// Either way the page is now the process's own (do_wp_page
+		// leaves an anonymous page behind).
+		*e = PTE(pa) | userPTE(v.Prot) | PTEPresent | PTEAnon
 		invlpg(page)
 		return nil
 	}
@@ -818,6 +839,7 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 				copy(frameBytes(npa), frameBytes(opa))
 				PutFrame(opa)
 				pa = npa
+				pte |= PTEAnon
 			} else {
 				pte &^= PTEWrite // the file's page, read-only until written
 			}
@@ -828,8 +850,10 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 			return linuxerr.ENOMEM
 		}
 		pa = npa
+		pte |= PTEAnon
 	}
 	*e = PTE(pa) | pte | PTEPresent
+	as.addRSS(1)
 	as.Faults.Add(1)
 	return nil
 }

@@ -147,6 +147,23 @@ func NrRunning() int {
 	return n
 }
 
+// IdleTicks returns how long the CPUs' idle threads have run, in TSC
+// ticks: the idle time /proc/uptime and /proc/stat report.
+func IdleTicks() uint64 {
+	flags := amd64.SaveFlagsCli()
+	var n uint64
+	for i := 0; i < hwm; i++ {
+		if t := &threads[i]; t.idle {
+			n += t.runTicks
+			if t == Current() {
+				n += amd64.Rdtsc() - t.lastSwitch
+			}
+		}
+	}
+	amd64.RestoreFlags(flags)
+	return n
+}
+
 // Stats reports live threads, the most ever live, and context switches.
 func Stats() (live, peak int, nswitch uint64) { return nThreads, peakThreads, switches }
 
