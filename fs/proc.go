@@ -31,12 +31,17 @@ type ProcDir struct {
 	attr   Attr
 	parent Dir
 	src    ProcSource
+	root   *Root // the mount tree, for mounts and mountinfo (mount.go)
 }
 
-// NewProcDir makes /proc under parent.
+// NewProcDir makes /proc under parent (nil: the root of a procfs).
 func NewProcDir(parent Dir, src ProcSource) *ProcDir {
 	now := Now()
-	return &ProcDir{attr: Attr{Dev: procDev, Ino: NewIno(), Mode: S_IFDIR | 0o555, Nlink: 2, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}, parent: parent, src: src}
+	p := &ProcDir{attr: Attr{Dev: procDev, Ino: NewIno(), Mode: S_IFDIR | 0o555, Nlink: 2, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}, parent: parent, src: src}
+	if parent == nil {
+		p.parent = p
+	}
+	return p
 }
 
 // Attr implements Inode.
@@ -47,6 +52,9 @@ func (p *ProcDir) Parent() Dir { return p.parent }
 
 // Lookup implements Dir.
 func (p *ProcDir) Lookup(c Ctx, name string) (Inode, error) {
+	if n := p.mountFile(name, 0); n != nil {
+		return n, nil
+	}
 	if name == "self" {
 		return &procLink{ino: p.attr.Ino + 1, target: func() (string, error) { return strconv.Itoa(int(c.PID())), nil }}, nil
 	}
@@ -62,7 +70,7 @@ func (p *ProcDir) Lookup(c Ctx, name string) (Inode, error) {
 
 // ReadDir implements Dir.
 func (p *ProcDir) ReadDir() ([]Dirent, error) {
-	out := []Dirent{{Name: "self", Ino: p.attr.Ino + 1, DType: DT_LNK}}
+	out := append([]Dirent{{Name: "self", Ino: p.attr.Ino + 1, DType: DT_LNK}}, p.mountFiles()...)
 	for _, pid := range p.src.PIDs() {
 		out = append(out, Dirent{Name: strconv.Itoa(int(pid)), Ino: procIno(pid, 0), DType: DT_DIR})
 	}
@@ -99,6 +107,9 @@ func (d *procPIDDir) Lookup(_ Ctx, name string) (Inode, error) {
 		return &procFile{ino: procIno(d.pid, 2), content: proc.Cmdline}, nil
 	case "maps":
 		return &procFile{ino: procIno(d.pid, 3), content: func() []byte { return []byte(proc.Maps()) }}, nil
+	}
+	if n := d.parent.mountFile(name, d.pid); n != nil {
+		return n, nil
 	}
 	return nil, linuxerr.ENOENT
 }

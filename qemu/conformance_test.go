@@ -75,6 +75,7 @@ func conformanceC(t *testing.T) {
 		{"execself", "execself", "-static"},
 		{"locks", "locks", "-static"},
 		{"pipes", "pipes", "-static"},
+		{"vfs", "vfs", "-static"},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
 		{"misc-pie", "misc", "-static-pie"},
 		{"memory-pie", "memory", "-static-pie"},
