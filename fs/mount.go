@@ -157,6 +157,7 @@ type Mount struct {
 	source    string
 	flags     atomic.Uint32 // MNT_*
 	files     atomic.Int64  // open files in it
+	expiry    bool          // marked by umount2(MNT_EXPIRE)
 }
 
 // superBlock is the state mounts of one file system instance share.
@@ -316,7 +317,7 @@ type MountArgs struct {
 // system type, a bind mount (MS_BIND, MS_REC), or a remount changing the
 // flags of a mount (MS_REMOUNT, with MS_BIND only the mount's). Mount
 // propagation (MS_SHARED and friends) is accepted and has no effect: there
-// is one mount namespace. MS_MOVE is EINVAL.
+// is one mount namespace. MS_MOVE moves a mount elsewhere.
 func (r *Root) Mount(c Ctx, start Path, targetPath string, a MountArgs) error {
 	target, err := r.Lookup(c, start, targetPath, LookupFollow)
 	if err != nil {
@@ -384,7 +385,7 @@ func (r *Root) Mount(c Ctx, start Path, targetPath string, a MountArgs) error {
 	case flags&(MS_SHARED|MS_PRIVATE|MS_SLAVE|MS_UNBINDABLE) != 0:
 		return nil
 	case flags&MS_MOVE != 0:
-		return linuxerr.EINVAL
+		return r.move(c, start, target, where, a.Source)
 	}
 	// do_new_mount.
 	if a.Type == "" {
@@ -523,6 +524,48 @@ func (r *Root) bind(c Ctx, start, target Path, where, source string, rec bool) e
 	return nil
 }
 
+// move moves the mount whose root source names onto target
+// (do_move_mount): EINVAL unless source is the root of a mount other than
+// the root mount and both are directories or both not; ELOOP if target is
+// inside the mount moved.
+func (r *Root) move(c Ctx, start, target Path, where, source string) error {
+	src, err := r.Lookup(c, start, source, LookupFollow)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := src.Mnt
+	if src.Node != m.root || m.parent == nil || target.Mnt == nil {
+		return linuxerr.EINVAL
+	}
+	if isDirNode(target.Node) != isDirNode(src.Node) {
+		return linuxerr.EINVAL
+	}
+	for p := target.Mnt; p != nil; p = p.parent {
+		if p == m {
+			return linuxerr.ELOOP
+		}
+	}
+	// The mount and those below it go to the end of the table, parents
+	// first, as a new mount would.
+	moved := append([]*Mount{m}, r.belowMountLocked(m)...)
+	in := map[*Mount]bool{}
+	for _, x := range moved {
+		in[x] = true
+	}
+	k := 0
+	for _, x := range r.mounts {
+		if !in[x] {
+			r.mounts[k] = x
+			k++
+		}
+	}
+	r.mounts = append(r.mounts[:k], moved...)
+	m.parent, m.point, m.pointPath = target.Mnt, target.Node, where
+	return nil
+}
+
 // belowLocked returns the mounts under directory p of its mount, parents
 // before children.
 func (r *Root) belowLocked(p Path) []*Mount {
@@ -571,11 +614,8 @@ func (r *Root) Umount(target Path, flags uint32) error {
 		return linuxerr.EINVAL
 	}
 	m := target.Mnt
-	if flags&MNT_EXPIRE != 0 {
-		if flags&(MNT_FORCE|MNT_DETACH) != 0 {
-			return linuxerr.EINVAL
-		}
-		return linuxerr.EAGAIN // marked for expiry; nothing expires it
+	if flags&MNT_EXPIRE != 0 && flags&(MNT_FORCE|MNT_DETACH) != 0 {
+		return linuxerr.EINVAL
 	}
 	r.ns.Lock()
 	defer r.ns.Unlock()
@@ -592,6 +632,12 @@ func (r *Root) Umount(target Path, flags uint32) error {
 		}
 		if m.files.Load() > 0 || (r.CwdIn != nil && r.CwdIn(m)) {
 			return linuxerr.EBUSY
+		}
+		if flags&MNT_EXPIRE != 0 && !m.expiry {
+			// The first MNT_EXPIRE marks it; a second one, with nothing
+			// using it in between, unmounts it.
+			m.expiry = true
+			return linuxerr.EAGAIN
 		}
 		gone = []*Mount{m}
 	}
@@ -614,13 +660,21 @@ func (r *Root) Umount(target Path, flags uint32) error {
 	return nil
 }
 
-// belowMountLocked returns every mount below m.
+// belowMountLocked returns every mount below m, in table order.
 func (r *Root) belowMountLocked(m *Mount) []*Mount {
-	var out []*Mount
 	in := map[*Mount]bool{m: true}
+	for grew := true; grew; {
+		grew = false
+		for _, x := range r.mounts {
+			if in[x.parent] && !in[x] {
+				in[x] = true
+				grew = true
+			}
+		}
+	}
+	var out []*Mount
 	for _, x := range r.mounts {
-		if in[x.parent] && !in[x] {
-			in[x] = true
+		if x != m && in[x] {
 			out = append(out, x)
 		}
 	}

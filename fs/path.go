@@ -244,15 +244,19 @@ func (r *Root) Realpath(c Ctx, start Path, path string, follow bool) (Path, stri
 
 // PathOf returns the absolute path of directory p (d_path, for getcwd and
 // /proc/mounts): ENOENT if it was removed. A directory of a mount that
-// was detached is shown from the detached mount's root.
+// was detached is shown from the detached mount's root, after
+// "(unreachable)", as getcwd(2) shows it.
 func (r *Root) PathOf(p Path) (string, error) {
 	var parts []string
 	for i := 0; i < PathMax; i++ {
 		if p.Mnt != nil && p.Node == p.Mnt.root {
 			r.mu.RLock()
-			parent, point := p.Mnt.parent, p.Mnt.point
+			parent, point, top := p.Mnt.parent, p.Mnt.point, r.top
 			r.mu.RUnlock()
 			if parent == nil {
+				if p.Mnt != top {
+					return "(unreachable)" + joinReversed(parts), nil
+				}
 				break
 			}
 			p = Path{parent, point}

@@ -551,18 +551,31 @@ func sysFaccessat2(t *kernel.Task, a *Args) (uintptr, error) {
 	return accessAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
 }
 
-// accessAt checks access as root does: only execute permission can be
-// missing (no execute bit at all on a non-directory).
+// accessAt checks access as root does (do_faccessat): only execute
+// permission can be missing (no execute bit at all on a non-directory, or
+// a regular file on a noexec mount), and writing anything but a device,
+// FIFO or socket on a read-only mount is EROFS.
 func accessAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
 	if mode&^(rOK|wOK|xOK) != 0 || flags&^(atEaccess|atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	at, err := statAt(t, dirfd, pathAddr, flags)
+	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
 	}
-	if mode&xOK != 0 && at.Mode&fs.S_IFMT != fs.S_IFDIR && at.Mode&0o111 == 0 {
+	typ := p.Node.Attr().Mode & fs.S_IFMT
+	if mode&xOK != 0 && typ == fs.S_IFREG && p.Mnt != nil && p.Mnt.NoExec() {
 		return 0, linuxerr.EACCES
+	}
+	if mode&xOK != 0 && typ != fs.S_IFDIR && p.Node.Attr().Mode&0o111 == 0 {
+		return 0, linuxerr.EACCES
+	}
+	switch typ {
+	case fs.S_IFCHR, fs.S_IFBLK, fs.S_IFIFO, fs.S_IFSOCK:
+	default:
+		if mode&wOK != 0 && p.Mnt != nil && p.Mnt.ReadOnly() {
+			return 0, linuxerr.EROFS
+		}
 	}
 	return 0, nil
 }
