@@ -923,11 +923,14 @@ func (fs *RamFS) Statfs(s *Statfs) {
 func (fs *RamFS) RootDir() Dir { return fs.root }
 
 // ShowOptions implements FileSystem (shmem_show_options,
-// ramfs_show_options).
+// ramfs_show_options). The boot root shows none ("rootfs / rootfs rw").
 func (fs *RamFS) ShowOptions() string {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	var b strings.Builder
+	if fs.typ == &rootfsType {
+		return ""
+	}
 	if !fs.typ.tmpfs {
 		if fs.opts.mode != 0o755 {
 			b.WriteString(",mode=" + strconv.FormatUint(uint64(fs.opts.mode), 8))

@@ -156,6 +156,36 @@ func conformanceBusybox(t *testing.T) {
 			compare(t, Case{Name: c.name, Program: bb, Args: c.args, Stdin: []byte(c.stdin), Rootfs: rootfs})
 		})
 	}
+	// Shell scripts of user/sh, run by busybox sh in the rootfs with the
+	// script added.
+	for _, c := range []struct {
+		name, script string
+		mountNS      bool
+	}{
+		{"sh-files", "files.sh", false},
+		{"sh-mount", "mount.sh", true},
+	} {
+		if c.mountNS && os.Geteuid() != 0 {
+			t.Run(c.name, func(t *testing.T) { t.Skip("mounting natively needs root") })
+			continue
+		}
+		dir := t.TempDir()
+		if err := copyTree(rootfs, dir); err != nil {
+			t.Fatal(err)
+		}
+		script, err := os.ReadFile(filepath.Join(root, "user", "sh", c.script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, c.script), script, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		coverage.expect()
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			compare(t, Case{Name: c.name, Program: bb, Args: []string{"sh", c.script}, Rootfs: dir, MountNS: c.mountNS})
+		})
+	}
 }
 
 // isolation: a program that touches kernel memory or runs a privileged
