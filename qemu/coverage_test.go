@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -86,6 +87,33 @@ var pipeErrors = strings.Fields(`
 	copy_file_range:EXDEV copy_file_range:EISDIR copy_file_range:EINVAL
 	copy_file_range:EOVERFLOW`)
 
+// vfsCalls and vfsErrors are the calls and error paths of the writable
+// file system (issue 7, stage 4: fs/namei.go, fs/attr.go), made by
+// user/c/vfs.c; mountCalls and mountErrors those of mounts
+// (fs/mount.go), made by user/c/mounts.c, which runs only as root.
+var vfsCalls = strings.Fields(`
+	mkdir mkdirat mknodat unlink unlinkat rmdir rename renameat renameat2
+	link linkat symlink symlinkat chmod fchmod fchmodat fchmodat2 chown
+	fchown lchown fchownat utimensat futimesat truncate ftruncate
+	fallocate fsync fdatasync sync syncfs statfs fstatfs`)
+
+var vfsErrors = strings.Fields(`
+	mkdir:EEXIST mkdir:ENOTDIR mkdir:ENAMETOOLONG mknodat:EPERM
+	mknodat:EINVAL unlink:EISDIR unlink:ENOTDIR unlinkat:EINVAL
+	rmdir:ENOTEMPTY rmdir:EBUSY rmdir:EINVAL rename:EXDEV rename:EINVAL
+	rename:ENOTEMPTY rename:EISDIR rename:EBUSY renameat2:EEXIST
+	renameat2:EINVAL link:EPERM linkat:ENOENT fchmodat2:EOPNOTSUPP
+	truncate:EISDIR ftruncate:EINVAL fallocate:EOPNOTSUPP fsync:EINVAL
+	utimensat:EINVAL openat:ENXIO getcwd:ENOENT`)
+
+var (
+	mountCalls  = strings.Fields(`mount umount2`)
+	mountErrors = strings.Fields(`
+	mkdir:EROFS openat:EROFS unlink:EBUSY link:EXDEV fallocate:ENOSPC
+	write:ENOSPC mount:ENODEV mount:EINVAL mount:ELOOP umount2:EBUSY
+	umount2:EINVAL`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -96,13 +124,18 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
+	calls := concat(stage2Calls, lockCalls, pipeCalls, vfsCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, vfsErrors)
+	if os.Geteuid() == 0 {
+		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
+	}
 	var missing []string
-	for _, name := range append(append(stage2Calls, lockCalls...), pipeCalls...) {
+	for _, name := range calls {
 		if c.stats[name].Calls == 0 {
 			missing = append(missing, name)
 		}
 	}
-	for _, pe := range append(append(stage2Errors, lockErrors...), pipeErrors...) {
+	for _, pe := range errs {
 		name, errno, _ := strings.Cut(pe, ":")
 		if !c.stats[name].Errnos[errno] {
 			missing = append(missing, name+" "+errno)
@@ -125,4 +158,12 @@ func checkCoverage(t *testing.T) {
 		t.Errorf("the conformance programs never exercised:\n  %s\nwhat they did exercise:\n  %s",
 			strings.Join(missing, "\n  "), strings.Join(seen, "\n  "))
 	}
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
