@@ -143,17 +143,8 @@ func (f *FIFO) released(p *Pipe) {
 
 // undo takes back an end whose open failed. The caller holds f.fmu.
 func (f *FIFO) undo(e *pipeEnd) {
-	p := e.p
-	p.mu.Lock()
-	if e.reader {
-		p.readers--
-	}
-	if e.writer {
-		p.writers--
-	}
-	p.mu.Unlock()
-	p.q.Notify(EventIn | EventOut | EventHup | EventErr)
-	f.dropIfUnusedLocked(p)
+	e.drop()
+	f.dropIfUnusedLocked(e.p)
 }
 
 // dropIfUnusedLocked forgets p if nothing has it open. The caller holds

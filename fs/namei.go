@@ -315,25 +315,14 @@ func (r *Root) Rename(c Ctx, oldStart Path, oldPath string, newStart Path, newPa
 	// lock_rename's trap: the child of one parent on the way to the
 	// other. The source may not be an ancestor of the new parent, nor the
 	// target an ancestor of the old one.
-	if t := trap(oldDir, newDir); t != nil {
-		if Inode(t) == src {
+	for _, t := range [...]*RamDir{trap(oldDir, newDir), trap(newDir, oldDir)} {
+		switch {
+		case t == nil:
+		case Inode(t) == src:
 			return linuxerr.EINVAL
-		}
-		if Inode(t) == dst {
-			if flags&RENAME_EXCHANGE != 0 {
-				return linuxerr.EINVAL
-			}
-			return linuxerr.ENOTEMPTY
-		}
-	}
-	if t := trap(newDir, oldDir); t != nil {
-		if Inode(t) == src {
+		case Inode(t) == dst && flags&RENAME_EXCHANGE != 0:
 			return linuxerr.EINVAL
-		}
-		if Inode(t) == dst {
-			if flags&RENAME_EXCHANGE != 0 {
-				return linuxerr.EINVAL
-			}
+		case Inode(t) == dst:
 			return linuxerr.ENOTEMPTY
 		}
 	}

@@ -636,6 +636,15 @@ func (e *pipeEnd) EventQueue() *Queue { return &e.p.q }
 
 // Release implements Releaser: the end is gone.
 func (e *pipeEnd) Release(*File) {
+	e.drop()
+	if e.release != nil {
+		e.release(e.p)
+	}
+}
+
+// drop takes the end's reader and writer off the pipe and wakes whoever
+// waits for them.
+func (e *pipeEnd) drop() {
 	p := e.p
 	p.mu.Lock()
 	if e.reader {
@@ -646,9 +655,6 @@ func (e *pipeEnd) Release(*File) {
 	}
 	p.mu.Unlock()
 	p.q.Notify(EventIn | EventOut | EventHup | EventErr)
-	if e.release != nil {
-		e.release(p)
-	}
 }
 
 // Ioctl implements Ioctler: FIONREAD.

@@ -638,16 +638,11 @@ func (f *RamFile) Truncate(size int64) error {
 	return nil
 }
 
-// Allocate makes sure [off, off+n) has pages (fallocate): within the
-// file's size afterwards unless keepSize. Running out of memory or of the
-// size limit is ENOSPC, as shmem_fallocate reports it.
+// Allocate makes sure [off, off+n) has pages (fallocate, which checked
+// the range): within the file's size afterwards unless keepSize. Running
+// out of memory or of the size limit is ENOSPC, as shmem_fallocate
+// reports it.
 func (f *RamFile) Allocate(off, n int64, keepSize bool) error {
-	if off < 0 || n <= 0 {
-		return linuxerr.EINVAL
-	}
-	if n > maxFileSize-off {
-		return linuxerr.EFBIG
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fitting(off, n) < n {
@@ -667,14 +662,9 @@ func (f *RamFile) Allocate(off, n int64, keepSize bool) error {
 }
 
 // PunchHole frees the whole pages in [off, off+n) and zeros the rest of
-// the range (FALLOC_FL_PUNCH_HOLE with FALLOC_FL_KEEP_SIZE).
+// the range (FALLOC_FL_PUNCH_HOLE with FALLOC_FL_KEEP_SIZE; fallocate
+// checked the range).
 func (f *RamFile) PunchHole(off, n int64) error {
-	if off < 0 || n <= 0 {
-		return linuxerr.EINVAL
-	}
-	if n > maxFileSize-off {
-		return linuxerr.EFBIG
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	before := f.pages.Count()

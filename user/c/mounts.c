@@ -10,14 +10,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 
 static char cwd[4096];
-
-static void tick(void) {
-	struct timespec ts = {0, 20 * 1000 * 1000};
-	nanosleep(&ts, NULL);
-}
 
 // mounts prints the lines of /proc/self/mounts for mount points under
 // tmp/, relative to the working directory.
@@ -86,26 +80,6 @@ static void same(const char *a, const char *b) {
 	printf("%s vs %s: %s device, %s inode\n", a, b, x.st_dev == y.st_dev ? "same" : "other", x.st_ino == y.st_ino && x.st_dev == y.st_dev ? "same" : "other");
 }
 
-static void put(const char *path, const char *s) {
-	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, s, strlen(s)) != (long)strlen(s))
-		printf("put %s: %s\n", path, strerrorname_np(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-static void content(const char *path) {
-	char buf[64];
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		printf("open %s: -1 %s\n", path, strerrorname_np(errno));
-		return;
-	}
-	long n = read(fd, buf, sizeof buf);
-	close(fd);
-	printf("%s holds: %.*s\n", path, (int)(n > 0 ? n : 0), buf);
-}
-
 static long atimeChanges(const char *path) {
 	struct stat a, b;
 	char buf[8];
@@ -120,7 +94,7 @@ static long atimeChanges(const char *path) {
 
 static void atimes(const char *opts, unsigned long flags) {
 	R(mount("t3", "tmp/m2", "tmpfs", flags, NULL));
-	put("tmp/m2/f", "data");
+	putFile("tmp/m2/f", "data");
 	tick();
 	long first = atimeChanges("tmp/m2/f");
 	long second = atimeChanges("tmp/m2/f");
@@ -134,8 +108,8 @@ int main(void) {
 	R(mkdir("tmp/m1", 0755));
 	R(mkdir("tmp/m2", 0755));
 	R(mkdir("tmp/m3", 0755));
-	put("tmp/under", "under");
-	put("tmp/m1/hidden", "hidden");
+	putFile("tmp/under", "under");
+	putFile("tmp/m1/hidden", "hidden");
 
 	// A new tmpfs, its options, and crossing into and out of it.
 	R(mount("t1", "tmp/m1", "tmpfs", 0, "size=64k,mode=0750"));
@@ -155,7 +129,7 @@ int main(void) {
 	R(chdir(".."));
 
 	// What a mount point and a mount boundary forbid.
-	put("tmp/m1/file", "in t1");
+	putFile("tmp/m1/file", "in t1");
 	R(rename("tmp/m1/file", "tmp/file"));
 	R(link("tmp/m1/file", "tmp/file"));
 	R(rename("tmp/under", "tmp/m1/under"));
@@ -184,7 +158,7 @@ int main(void) {
 	info("tmp/m1/file");
 	mounts("stacked");
 	R(umount("tmp/m1"));
-	content("tmp/m1/file");
+	showFile("tmp/m1/file");
 
 	// proc, ramfs and devtmpfs.
 	R(mount("p1", "tmp/m2", "proc", 0, NULL));
@@ -265,10 +239,10 @@ int main(void) {
 	same("tmp/m3", "tmp/m1/x");
 	same("tmp/m3/..", "tmp");
 	R(umount("tmp/m3"));
-	put("tmp/f1", "first");
-	put("tmp/f2", "second");
+	putFile("tmp/f1", "first");
+	putFile("tmp/f2", "second");
 	R(mount("tmp/f1", "tmp/f2", NULL, MS_BIND, NULL));
-	content("tmp/f2");
+	showFile("tmp/f2");
 	R(unlink("tmp/f2"));
 	mountedOn("tmp/f2");
 	R(mount("tmp/f1", "tmp/m3", NULL, MS_BIND, NULL));
@@ -277,9 +251,9 @@ int main(void) {
 	R(mount("tmp/nope", "tmp/m3", NULL, MS_BIND, NULL));
 	// A recursive bind brings the mounts below along.
 	R(mount("t5", "tmp/m1/d", "tmpfs", 0, NULL));
-	put("tmp/m1/d/deep", "deep");
+	putFile("tmp/m1/d/deep", "deep");
 	R(mount("tmp/m1", "tmp/m3", NULL, MS_BIND | MS_REC, NULL));
-	content("tmp/m3/d/deep");
+	showFile("tmp/m3/d/deep");
 	mounts("recursively bound");
 	R(umount("tmp/m3/d"));
 	R(umount("tmp/m3"));
@@ -287,7 +261,7 @@ int main(void) {
 
 	// Moving a mount.
 	R(mount("tmp/m1", "tmp/m2", NULL, MS_MOVE, NULL));
-	content("tmp/m2/file");
+	showFile("tmp/m2/file");
 	info("tmp/m1/hidden");
 	R(mount("tmp/m2", "tmp/m2/d", NULL, MS_MOVE, NULL));
 	R(mount("tmp", "tmp/m3", NULL, MS_MOVE, NULL));
@@ -328,7 +302,7 @@ int main(void) {
 	R(mkdir("tmp/m1/x", 0755));
 	R(umount("tmp/m1"));
 	R(mount("t7", "tmp/m1", "tmpfs", MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW, NULL));
-	put("tmp/m1/script", "#!/bin/sh\n");
+	putFile("tmp/m1/script", "#!/bin/sh\n");
 	R(chmod("tmp/m1/script", 0755));
 	char *argv[] = {"script", NULL};
 	R(execve("tmp/m1/script", argv, argv + 1));

@@ -16,7 +16,6 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
-#include <time.h>
 #include <sys/statvfs.h>
 #include <utime.h>
 
@@ -28,14 +27,6 @@
 #define RENAME_EXCHANGE (1 << 1)
 #define RENAME_WHITEOUT (1 << 2)
 #endif
-
-// tick waits long enough for the next timestamp to differ from the last
-// one on Linux, whose file times come from a clock that ticks with the
-// scheduler (coarse-grained).
-static void tick(void) {
-	struct timespec ts = {0, 20 * 1000 * 1000};
-	nanosleep(&ts, NULL);
-}
 
 // info prints what lstat says of path, minus times and IDs.
 static void info(const char *path) {
@@ -93,28 +84,6 @@ static void changed(const char *what, const char *path, struct times before) {
 	printf("%s: %s atime %s mtime %s ctime %s\n", what, path, cmpts(before.a, now.a), cmpts(before.m, now.m), cmpts(before.c, now.c));
 }
 
-// content prints a file's bytes.
-static void content(const char *path) {
-	char buf[64];
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		printf("open %s: -1 %s\n", path, strerrorname_np(errno));
-		return;
-	}
-	long n = read(fd, buf, sizeof buf);
-	close(fd);
-	printf("%s holds %ld: %.*s\n", path, n, (int)(n > 0 ? n : 0), buf);
-}
-
-static void put(const char *path, const char *s) {
-	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, s, strlen(s)) != (long)strlen(s)) {
-		printf("put %s: %s\n", path, strerrorname_np(errno));
-		exit(1);
-	}
-	close(fd);
-}
-
 static void mkdirs(void) {
 	R(mkdir("d", 0777));
 	info("d");
@@ -129,7 +98,7 @@ static void mkdirs(void) {
 	R(mkdir("nope/x", 0755));
 	R(mkdir("", 0755));
 	R(mkdir(KERNEL_PTR, 0755));
-	put("f", "data");
+	putFile("f", "data");
 	R(mkdir("f/x", 0755));
 	R(mkdir("f", 0755));
 	char longname[300];
@@ -164,7 +133,7 @@ static void mkdirs(void) {
 }
 
 static void unlinks(void) {
-	put("u", "linked");
+	putFile("u", "linked");
 	R(link("u", "u2"));
 	info("u");
 	sameInode("u", "u2");
@@ -236,7 +205,7 @@ static void unlinks(void) {
 static void rmdirs(void) {
 	R(mkdir("r", 0755));
 	R(mkdir("r/c", 0755));
-	put("r/c/file", "x");
+	putFile("r/c/file", "x");
 	R(rmdir("r"));
 	R(rmdir("r/c"));
 	R(rmdir("."));
@@ -282,13 +251,13 @@ static void rmdirs(void) {
 }
 
 static void renames(void) {
-	put("ra", "A");
-	put("rb", "B");
+	putFile("ra", "A");
+	putFile("rb", "B");
 	struct times before = snap("ra");
 	struct times dbefore = snap(".");
 	tick();
 	R(rename("ra", "rb"));
-	content("rb");
+	showFile("rb");
 	info("ra");
 	changed("rename", "rb", before);
 	changed("rename", ".", dbefore);
@@ -314,7 +283,7 @@ static void renames(void) {
 	R(mkdir("p1/c", 0755));
 	R(mkdir("p2", 0755));
 	R(mkdir("full", 0755));
-	put("full/x", "x");
+	putFile("full/x", "x");
 	R(mkdir("empty", 0755));
 	R(rename("p1", "p1/c"));
 	R(rename("p1", "p1/c/deeper"));
@@ -335,13 +304,13 @@ static void renames(void) {
 	R(rename("rb", "/dev/oyako-vfs-test"));
 
 	// renameat2.
-	put("x1", "one");
-	put("x2", "two");
+	putFile("x1", "one");
+	putFile("x2", "two");
 	R(syscall(SYS_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x2", RENAME_NOREPLACE));
 	R(syscall(SYS_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x3", RENAME_NOREPLACE));
 	R(syscall(SYS_renameat2, AT_FDCWD, "x3", AT_FDCWD, "x2", RENAME_EXCHANGE));
-	content("x2");
-	content("x3");
+	showFile("x2");
+	showFile("x3");
 	R(syscall(SYS_renameat2, AT_FDCWD, "x3", AT_FDCWD, "x4", RENAME_EXCHANGE));
 	R(syscall(SYS_renameat2, AT_FDCWD, "x3", AT_FDCWD, "x2", RENAME_EXCHANGE | RENAME_NOREPLACE));
 	R(syscall(SYS_renameat2, AT_FDCWD, "x3", AT_FDCWD, "x2", RENAME_EXCHANGE | RENAME_WHITEOUT));
@@ -388,7 +357,7 @@ static void symlinks(void) {
 	R(symlink(KERNEL_PTR, "s2"));
 	int dfd = open("d", O_RDONLY);
 	R(symlinkat("../f", dfd, "up"));
-	content("d/up");
+	showFile("d/up");
 	R(unlinkat(dfd, "up", 0));
 	close(dfd);
 	// Creating through a dangling link creates its target.
@@ -487,9 +456,9 @@ static void mknods(void) {
 }
 
 static void truncates(void) {
-	put("t", "0123456789");
+	putFile("t", "0123456789");
 	R(truncate("t", 4));
-	content("t");
+	showFile("t");
 	R(truncate("t", 8));
 	int fd = open("t", O_RDONLY);
 	char buf[16];
@@ -561,7 +530,7 @@ static void truncates(void) {
 }
 
 static void modes(void) {
-	put("m", "mode");
+	putFile("m", "mode");
 	struct times before = snap("m");
 	tick();
 	R(chmod("m", 0604));
@@ -636,7 +605,7 @@ static void modes(void) {
 	R(chmod("open", 0777));
 	R(setfsuid(1234));
 	R(setfsgid(5678));
-	put("open/mine", "x");
+	putFile("open/mine", "x");
 	R(mkdir("open/mydir", 0777));
 	R(setfsuid(0));
 	R(setfsgid(0));
@@ -644,7 +613,7 @@ static void modes(void) {
 	owner("open/mydir");
 	R(chown("open", 0, 99));
 	R(chmod("open", 02777));
-	put("open/inherit", "x");
+	putFile("open/inherit", "x");
 	R(mkdir("open/subdir", 0755));
 	owner("open/inherit");
 	owner("open/subdir");
@@ -667,7 +636,7 @@ static void printTimes(const char *path) {
 }
 
 static void utimes_(void) {
-	put("ut", "times");
+	putFile("ut", "times");
 	struct timespec ts[2] = {{1000, 5}, {2000, 7}};
 	struct times before = snap("ut");
 	tick();
@@ -735,7 +704,7 @@ static void utimes_(void) {
 static void timestamps(void) {
 	struct times dir = snap("d");
 	tick();
-	put("d/tf", "");
+	putFile("d/tf", "");
 	changed("create", "d", dir);
 	struct times f = snap("d/tf");
 	dir = snap("d");
@@ -885,7 +854,7 @@ static void tmpfiles(void) {
 	R(write(fd, "unnamed", 7));
 	R(linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH));
 	info("named");
-	content("named");
+	showFile("named");
 	R(fstat(fd, &st));
 	printf("after linkat: nlink %ld\n", (long)st.st_nlink);
 	R(linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH));
@@ -938,7 +907,7 @@ static void removeWhileListing(void) {
 	char name[32];
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof name, "many/entry%02d", i);
-		put(name, "x");
+		putFile(name, "x");
 	}
 	int dfd = open("many", O_RDONLY | O_DIRECTORY);
 	char dents[128];
