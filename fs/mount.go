@@ -162,7 +162,7 @@ type Mount struct {
 
 // superBlock is the state mounts of one file system instance share.
 type superBlock struct {
-	flags uint32 // MS_RDONLY, MS_SYNCHRONOUS, MS_DIRSYNC, MS_MANDLOCK, MS_LAZYTIME
+	flags atomic.Uint32 // MS_RDONLY, MS_SYNCHRONOUS, MS_DIRSYNC, MS_MANDLOCK, MS_LAZYTIME
 }
 
 // Flags returns the mount's MNT_* flags.
@@ -171,7 +171,7 @@ func (m *Mount) Flags() uint32 { return m.flags.Load() }
 // ReadOnly reports whether nothing may be written through m
 // (mnt_is_readonly: the mount or its super block is read-only).
 func (m *Mount) ReadOnly() bool {
-	return m.Flags()&MNT_READONLY != 0 || m.sb.flags&MS_RDONLY != 0
+	return m.Flags()&MNT_READONLY != 0 || m.sb.flags.Load()&MS_RDONLY != 0
 }
 
 // NoExec reports whether programs on m may not be run (MNT_NOEXEC).
@@ -378,7 +378,7 @@ func (r *Root) Mount(c Ctx, start Path, targetPath string, a MountArgs) error {
 		if err := target.Mnt.fs.Reconfigure(more); err != nil {
 			return err
 		}
-		target.Mnt.sb.flags = sbFlags
+		target.Mnt.sb.flags.Store(sbFlags)
 		target.Mnt.flags.Store(mntFlags)
 		return nil
 	case flags&MS_BIND != 0:
@@ -457,7 +457,8 @@ func (r *Root) graft(target Path, where string, fs FileSystem, typ *fsType, root
 	}
 	sb := r.superOfLocked(fs)
 	if sb == nil {
-		sb = &superBlock{flags: sbFlags}
+		sb = &superBlock{}
+		sb.flags.Store(sbFlags)
 	}
 	m := r.newMount(fs, typ, sb, root, source, mntFlags)
 	m.pointPath = where
@@ -736,10 +737,10 @@ func StatfsOf(p Path) Statfs {
 	if p.Mnt.ReadOnly() {
 		s.FlagsValue |= ST_RDONLY
 	}
-	if p.Mnt.sb.flags&MS_SYNCHRONOUS != 0 {
+	if p.Mnt.sb.flags.Load()&MS_SYNCHRONOUS != 0 {
 		s.FlagsValue |= ST_SYNCHRONOUS
 	}
-	if p.Mnt.sb.flags&MS_MANDLOCK != 0 {
+	if p.Mnt.sb.flags.Load()&MS_MANDLOCK != 0 {
 		s.FlagsValue |= ST_MANDLOCK
 	}
 	return s
@@ -778,7 +779,7 @@ func (r *Root) MountInfo() string {
 		mnt, _, _ := strings.Cut(opts, ",")
 		b.WriteString(mnt + r.mntOptions(m) + " - " + m.typ.name + " " + mangle(m.source) + " ")
 		sbo := "rw"
-		if m.sb.flags&MS_RDONLY != 0 {
+		if m.sb.flags.Load()&MS_RDONLY != 0 {
 			sbo = "ro"
 		}
 		b.WriteString(sbo + r.sbOptions(m) + m.fs.ShowOptions() + "\n")
@@ -812,7 +813,7 @@ func (r *Root) sbOptions(m *Mount) string {
 		flag uint32
 		name string
 	}{{MS_SYNCHRONOUS, ",sync"}, {MS_DIRSYNC, ",dirsync"}, {MS_MANDLOCK, ",mand"}, {MS_LAZYTIME, ",lazytime"}} {
-		if m.sb.flags&f.flag != 0 {
+		if m.sb.flags.Load()&f.flag != 0 {
 			b.WriteString(f.name)
 		}
 	}
