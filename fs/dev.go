@@ -4,24 +4,28 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
-// Device is a character device node.
+// Device is a device node, character or block, or a socket node: an
+// inode whose opens go to a driver. Nodes for which oyako has no driver
+// (block devices, sockets, unknown character devices) open with ENXIO.
 type Device struct {
-	attr Attr
+	ramInode
 	open func(c Ctx, flags uint32) (FileOps, error)
 }
 
-// NewDevice makes a character device inode with device number major:minor
-// whose opens go to open.
-func NewDevice(mode uint32, major, minor uint32, open func(c Ctx, flags uint32) (FileOps, error)) *Device {
-	now := Now()
-	return &Device{
-		attr: Attr{Dev: ramfsDev, Ino: NewIno(), Mode: S_IFCHR | mode&0o7777, Nlink: 1, Rdev: Mkdev(major, minor), Blksize: 4096, Atime: now, Mtime: now, Ctime: now},
-		open: open,
+// newDevice makes a node of mode (type bits included) created by c in
+// dir, with device number major:minor; a character device oyako has
+// opens as that device.
+func (fs *RamFS) newDevice(c Ctx, dir *RamDir, mode uint32, major, minor uint32, console *TTY) *Device {
+	d := &Device{}
+	fs.initInode(&d.ramInode, c, dir, mode)
+	if mode&S_IFMT == S_IFCHR || mode&S_IFMT == S_IFBLK {
+		d.attr.Rdev = Mkdev(major, minor)
 	}
+	if mode&S_IFMT == S_IFCHR {
+		d.open = DeviceOpener(major, minor, console)
+	}
+	return d
 }
-
-// Attr implements Inode.
-func (d *Device) Attr() Attr { return d.attr }
 
 // Open implements Opener.
 func (d *Device) Open(c Ctx, flags uint32) (FileOps, error) {
@@ -107,27 +111,30 @@ func openCTTY(c Ctx, _ uint32) (FileOps, error) {
 }
 
 // AddDevices creates the standard device nodes in dir (/dev): null, zero,
-// full, random, urandom, and console and tty for the console TTY.
+// full, random, urandom, and console and tty for the console TTY, and the
+// directory shm (for a tmpfs of POSIX shared memory).
 func AddDevices(dir *RamDir, console *TTY) {
 	devs := []struct {
 		name         string
 		mode         uint32
 		major, minor uint32
-		open         func(Ctx, uint32) (FileOps, error)
 	}{
-		{"null", 0o666, 1, 3, opsOpener(nullOps{})},
-		{"zero", 0o666, 1, 5, opsOpener(zeroOps{})},
-		{"full", 0o666, 1, 7, opsOpener(fullOps{})},
-		{"random", 0o666, 1, 8, opsOpener(randomOps{})},
-		{"urandom", 0o666, 1, 9, opsOpener(randomOps{})},
-		{"tty", 0o666, 5, 0, openCTTY},
-		{"console", 0o600, 5, 1, opsOpener(console)},
+		{"null", 0o666, 1, 3},
+		{"zero", 0o666, 1, 5},
+		{"full", 0o666, 1, 7},
+		{"random", 0o666, 1, 8},
+		{"urandom", 0o666, 1, 9},
+		{"tty", 0o666, 5, 0},
+		{"console", 0o600, 5, 1},
 	}
 	for _, d := range devs {
 		if _, err := dir.Lookup(nil, d.name); err == nil {
 			continue // the initramfs has its own node
 		}
-		dir.Add(d.name, NewDevice(d.mode, d.major, d.minor, d.open))
+		dir.Add(d.name, dir.fs.newDevice(nil, dir, S_IFCHR|d.mode, d.major, d.minor, console))
+	}
+	if _, err := dir.Lookup(nil, "shm"); err != nil {
+		dir.Add("shm", dir.fs.newDir(nil, dir, 0o1777))
 	}
 }
 

@@ -61,6 +61,9 @@ type Releaser interface{ Release(f *File) }
 // and dup(2) and fork(2) share.
 type File struct {
 	Inode Inode
+	// Mnt is the mount it was opened on (nil for pipes and anonymous
+	// files).
+	Mnt *Mount
 	// Path is the absolute path it was opened by (for /proc/self/fd).
 	Path  string
 	ops   FileOps
@@ -126,6 +129,28 @@ func (f *File) DecRef() {
 		if r, ok := f.Inode.(refCounted); ok {
 			r.DecRef()
 		}
+		if f.Mnt != nil {
+			f.Mnt.files.Add(-1)
+		}
+	}
+}
+
+// setMount records the mount f was opened on, which it keeps busy.
+func (f *File) setMount(m *Mount) {
+	f.Mnt = m
+	if m != nil {
+		m.files.Add(1)
+	}
+}
+
+// Location returns where f is in the mount tree.
+func (f *File) Location() Path { return Path{f.Mnt, f.Inode} }
+
+// accessed updates the access time after a read (file_accessed), unless
+// the file was opened O_NOATIME.
+func (f *File) accessed() {
+	if f.Flags()&O_NOATIME == 0 {
+		accessed(f.Location())
 	}
 }
 
@@ -195,7 +220,11 @@ func (f *File) readAt(c Ctx, p []byte, off int64) (int, error) {
 		return 0, linuxerr.EISDIR
 	case Regular:
 		if f.ops == nil {
-			return n.ReadAt(p, off)
+			k, err := n.ReadAt(p, off)
+			if len(p) > 0 {
+				f.accessed()
+			}
+			return k, err
 		}
 	}
 	if f.ops == nil {
@@ -302,8 +331,9 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 }
 
 // ReadDir returns the directory entries from position f.off on, "." and
-// ".." first, advancing f.off by what consume accepts: consume returns
-// false when its buffer is full.
+// ".." first, advancing f.off past what consume accepts: consume returns
+// false when its buffer is full. Positions are the entries' own, so that
+// entries added or removed between calls do not shift the others.
 func (f *File) ReadDir(c Ctx, consume func(d Dirent, next int64) bool) error {
 	d, ok := f.Inode.(Dir)
 	if !ok {
@@ -313,15 +343,28 @@ func (f *File) ReadDir(c Ctx, consume func(d Dirent, next int64) bool) error {
 	if err != nil {
 		return err
 	}
+	defer f.accessed()
 	self, parent := d.Attr(), d.Parent().Attr()
-	all := append([]Dirent{{".", self.Ino, DT_DIR}, {"..", parent.Ino, DT_DIR}}, ents...)
+	if f.Mnt != nil && Inode(d) == f.Mnt.root {
+		// ".." of a mount's root is the directory it is mounted on's
+		// parent, as lookups of ".." see it.
+		parent = mountRootParent(f.Mnt).Attr()
+	}
+	all := append([]Dirent{{".", self.Ino, DT_DIR, 0}, {"..", parent.Ino, DT_DIR, 1}}, ents...)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for f.off < int64(len(all)) {
-		if !consume(all[f.off], f.off+1) {
+	for i := range all {
+		e := all[i]
+		if e.Off == 0 && i >= 2 {
+			e.Off = int64(i)
+		}
+		if e.Off < f.off {
+			continue
+		}
+		if !consume(e, e.Off+1) {
 			break
 		}
-		f.off++
+		f.off = e.Off + 1
 	}
 	return nil
 }

@@ -1,17 +1,22 @@
-// Package fs is oyako's virtual file system: inodes and directories, path
-// resolution, open file descriptions, per-process descriptor tables, an
-// in-memory file system (ramfs) filled from the initramfs, device nodes
-// (/dev/null, /dev/zero, /dev/urandom, the console), /proc (proc*.go:
-// the files Linux's procfs has for processes and the system, formatted
-// from what the kernel reports through ProcSource),
-// pipes, eventfd, and the transfers of splice, tee, sendfile and
-// copy_file_range.
+// Package fs is oyako's virtual file system: inodes and directories, a
+// mount tree and path resolution across it (path.go, mount.go), the calls
+// that change names and attributes as fs/namei.c and fs/attr.c have them
+// (namei.go, attr.go), open file descriptions, per-process descriptor
+// tables, an in-memory file system with tmpfs's semantics (ramfs.go: the
+// boot root, tmpfs, ramfs and devtmpfs) filled from the initramfs, device
+// nodes (/dev/null, /dev/zero, /dev/urandom, the console), named pipes, a
+// /proc (proc*.go: the files Linux's procfs has for
+// processes and the system, formatted from what the kernel reports through
+// ProcSource), pipes, eventfd, and the transfers of splice, tee, sendfile
+// and copy_file_range.
 //
 // It is ordinary Go: callers may block, allocate and take mutexes. Errors
 // are gVisor's linuxerr values, which the system call layer turns into
-// -errno. Limits: one file system tree (no mount table; /dev and /proc are
-// directories of the root); no hard links across directories; file locks
-// (lock.go) are advisory, without leases or mandatory locking; timestamps have nanosecond resolution from CLOCK_REALTIME.
+// -errno. Limits: one mount namespace and no chroot; permission checks are
+// root's (every caller is treated as root, whatever its IDs, which are
+// stored and reported); file locks (lock.go) are advisory, without leases
+// or mandatory locking; timestamps have nanosecond resolution from
+// CLOCK_REALTIME.
 package fs
 
 import (
@@ -98,6 +103,10 @@ type Dirent struct {
 	Name  string
 	Ino   uint64
 	DType uint8
+	// Off is the entry's position in the directory (2 and up; "." and
+	// ".." are 0 and 1), stable while the entry exists; 0 lets the
+	// reader number the entries in order.
+	Off int64
 }
 
 // Dir is a directory.

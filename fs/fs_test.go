@@ -90,7 +90,7 @@ func TestResolve(t *testing.T) {
 		{"/proc/9", true, linuxerr.ENOENT, 0},
 		{"/tmp", true, nil, S_IFDIR},
 	} {
-		n, err := r.Resolve(c, r.Dir, tc.path, tc.follow)
+		n, err := r.Resolve(c, r.Top(), tc.path, tc.follow)
 		if tc.err != nil {
 			if err != tc.err {
 				t.Errorf("%q: got %v, want %v", tc.path, err, tc.err)
@@ -106,7 +106,7 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	long := "/" + string(bytes.Repeat([]byte("a"), 256))
-	if _, err := r.Resolve(c, r.Dir, long, true); err != linuxerr.ENAMETOOLONG {
+	if _, err := r.Resolve(c, r.Top(), long, true); err != linuxerr.ENAMETOOLONG {
 		t.Errorf("long name: %v", err)
 	}
 }
@@ -114,7 +114,7 @@ func TestResolve(t *testing.T) {
 func TestOpenReadWriteSeek(t *testing.T) {
 	r, _, _ := newTestRoot(t)
 	c := &testCtx{pid: 7}
-	f, err := r.Open(c, r.Dir, "/etc/deep/file", O_RDONLY, 0, 0)
+	f, err := r.Open(c, r.Top(), "/etc/deep/file", O_RDONLY, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestOpenReadWriteSeek(t *testing.T) {
 		t.Fatalf("pread %q", buf[:n])
 	}
 
-	w, err := r.Open(c, r.Dir, "/tmp/new", O_WRONLY|O_CREAT|O_EXCL, 0o666, 0o022)
+	w, err := r.Open(c, r.Top(), "/tmp/new", O_WRONLY|O_CREAT|O_EXCL, 0o666, 0o022)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,28 +150,28 @@ func TestOpenReadWriteSeek(t *testing.T) {
 	if a := w.Inode.Attr(); a.Size != 6 || a.Mode != S_IFREG|0o644 {
 		t.Fatalf("new file size %d mode %o", a.Size, a.Mode)
 	}
-	if _, err := r.Open(c, r.Dir, "/tmp/new", O_WRONLY|O_CREAT|O_EXCL, 0o666, 0); err != linuxerr.EEXIST {
+	if _, err := r.Open(c, r.Top(), "/tmp/new", O_WRONLY|O_CREAT|O_EXCL, 0o666, 0); err != linuxerr.EEXIST {
 		t.Fatalf("O_EXCL on existing: %v", err)
 	}
-	a, _ := r.Open(c, r.Dir, "/tmp/new", O_WRONLY|O_APPEND, 0, 0)
+	a, _ := r.Open(c, r.Top(), "/tmp/new", O_WRONLY|O_APPEND, 0, 0)
 	a.Write(c, []byte("!"))
 	if at := a.Inode.Attr(); at.Size != 7 {
 		t.Fatalf("O_APPEND size %d", at.Size)
 	}
-	tr, _ := r.Open(c, r.Dir, "/tmp/new", O_RDWR|O_TRUNC, 0, 0)
+	tr, _ := r.Open(c, r.Top(), "/tmp/new", O_RDWR|O_TRUNC, 0, 0)
 	if at := tr.Inode.Attr(); at.Size != 0 {
 		t.Fatalf("O_TRUNC size %d", at.Size)
 	}
-	if _, err := r.Open(c, r.Dir, "/bin", O_WRONLY, 0, 0); err != linuxerr.EISDIR {
+	if _, err := r.Open(c, r.Top(), "/bin", O_WRONLY, 0, 0); err != linuxerr.EISDIR {
 		t.Fatalf("write-open a dir: %v", err)
 	}
-	if _, err := r.Open(c, r.Dir, "/bin/prog", O_RDONLY|O_DIRECTORY, 0, 0); err != linuxerr.ENOTDIR {
+	if _, err := r.Open(c, r.Top(), "/bin/prog", O_RDONLY|O_DIRECTORY, 0, 0); err != linuxerr.ENOTDIR {
 		t.Fatalf("O_DIRECTORY on a file: %v", err)
 	}
-	if _, err := r.Open(c, r.Dir, "/bin/link", O_RDONLY|O_NOFOLLOW, 0, 0); err != linuxerr.ELOOP {
+	if _, err := r.Open(c, r.Top(), "/bin/link", O_RDONLY|O_NOFOLLOW, 0, 0); err != linuxerr.ELOOP {
 		t.Fatalf("O_NOFOLLOW on a link: %v", err)
 	}
-	d, _ := r.Open(c, r.Dir, "/bin", O_RDONLY, 0, 0)
+	d, _ := r.Open(c, r.Top(), "/bin", O_RDONLY, 0, 0)
 	if _, err := d.Read(c, buf); err != linuxerr.EISDIR {
 		t.Fatalf("read of a dir: %v", err)
 	}
@@ -180,27 +180,27 @@ func TestOpenReadWriteSeek(t *testing.T) {
 	if len(names) != 4 || names[0] != "." || names[1] != ".." {
 		t.Fatalf("readdir %v", names)
 	}
-	if got := r.PathOf(mustDir(t, r, "/etc/deep")); got != "/etc/deep" {
-		t.Fatalf("PathOf %q", got)
+	if got, err := r.PathOf(mustDir(t, r, "/etc/deep")); got != "/etc/deep" || err != nil {
+		t.Fatalf("PathOf %q %v", got, err)
 	}
 }
 
-func mustDir(t *testing.T, r *Root, p string) Dir {
-	n, err := r.Resolve(&testCtx{}, r.Dir, p, true)
+func mustDir(t *testing.T, r *Root, p string) Path {
+	n, err := r.Lookup(&testCtx{}, r.Top(), p, LookupFollow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n.(Dir)
+	return n
 }
 
 func TestProcAndDevices(t *testing.T) {
 	r, _, _ := newTestRoot(t)
 	c := &testCtx{pid: 7}
-	n, _ := r.Resolve(c, r.Dir, "/proc/self/exe", false)
+	n, _ := r.Resolve(c, r.Top(), "/proc/self/exe", false)
 	if n.(Symlink).Target() != "/bin/prog" {
 		t.Fatalf("exe -> %q", n.(Symlink).Target())
 	}
-	f, err := r.Open(c, r.Dir, "/proc/7/cmdline", O_RDONLY, 0, 0)
+	f, err := r.Open(c, r.Top(), "/proc/7/cmdline", O_RDONLY, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestProcAndDevices(t *testing.T) {
 	if string(buf[:n2]) != "prog\x00-v\x00" {
 		t.Fatalf("cmdline %q", buf[:n2])
 	}
-	z, _ := r.Open(c, r.Dir, "/dev/zero", O_RDWR, 0, 0)
+	z, _ := r.Open(c, r.Top(), "/dev/zero", O_RDWR, 0, 0)
 	buf[0] = 1
 	z.Read(c, buf[:8])
 	if buf[0] != 0 {
@@ -218,7 +218,7 @@ func TestProcAndDevices(t *testing.T) {
 	if _, err := z.Seek(0, SeekSet); err != linuxerr.ESPIPE {
 		t.Fatalf("seek on a device: %v", err)
 	}
-	full, _ := r.Open(c, r.Dir, "/dev/full", O_WRONLY, 0, 0)
+	full, _ := r.Open(c, r.Top(), "/dev/full", O_WRONLY, 0, 0)
 	if _, err := full.Write(c, []byte("x")); err != linuxerr.ENOSPC {
 		t.Fatalf("/dev/full: %v", err)
 	}
@@ -275,7 +275,7 @@ func TestFDTable(t *testing.T) {
 	r, _, _ := newTestRoot(t)
 	c := &testCtx{}
 	tab := NewFDTable()
-	f, _ := r.Open(c, r.Dir, "/dev/null", O_RDWR, 0, 0)
+	f, _ := r.Open(c, r.Top(), "/dev/null", O_RDWR, 0, 0)
 	fd0, _ := tab.Install(f, 0, false)
 	f.IncRef()
 	fd1, _ := tab.Install(f, 0, true)

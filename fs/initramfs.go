@@ -10,10 +10,18 @@ import (
 )
 
 // Unpack extracts a newc cpio archive (the initramfs) into root, creating
-// missing parent directories as Linux's init/initramfs.c does. File
-// contents alias archive memory rather than being copied. Device nodes get
-// oyako's devices when it has them (console, null, ...).
+// missing parent directories as Linux's init/initramfs.c does, with the
+// owners the archive gives. File contents are copied into the file
+// system's pages. Device nodes get oyako's devices when it has them
+// (console, null, ...).
 func Unpack(root *RamDir, archive []byte, console *TTY) error {
+	return unpack(root, archive, console, nil)
+}
+
+// unpack is Unpack with the entries under the top-level directories named
+// in redirect going into those directories instead (the kernel's own
+// mounts, such as /dev).
+func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*RamDir) error {
 	r := cpio.NewReader(archive)
 	for {
 		h, body, err := r.Next()
@@ -27,11 +35,12 @@ func Unpack(root *RamDir, archive []byte, console *TTY) error {
 		if name == "" || name == "." {
 			continue
 		}
-		dir, base, err := mkdirAll(root, name)
+		dir, base, err := mkdirAll(root, name, redirect)
 		if err != nil {
 			return fmt.Errorf("initramfs %s: %w", h.Name, err)
 		}
 		perm := h.Mode & 0o7777
+		fs := dir.fs
 		var node Inode
 		switch h.Mode & cpio.ModeType {
 		case cpio.ModeDir:
@@ -40,18 +49,23 @@ func Unpack(root *RamDir, archive []byte, console *TTY) error {
 					continue
 				}
 			}
-			node = NewRamDir(dir, perm)
+			node = fs.newDir(nil, dir, perm)
 		case cpio.ModeRegular:
-			f := NewRamFile(perm, body[:len(body):len(body)])
+			f := fs.newFile(nil, dir, perm)
+			f.setData(body)
 			f.SetMtime(int64(h.MTime))
 			node = f
 		case cpio.ModeSymlink:
-			node = NewSymlink(string(body))
-		case cpio.ModeChar:
-			node = NewDevice(perm, h.RdevMajor, h.RdevMinor, DeviceOpener(h.RdevMajor, h.RdevMinor, console))
+			node = fs.newSymlink(nil, dir, string(body))
+		case cpio.ModeChar, cpio.ModeBlock, cpio.ModeSocket:
+			node = fs.newDevice(nil, dir, h.Mode&cpio.ModeType|perm, h.RdevMajor, h.RdevMinor, console)
+		case cpio.ModeFIFO:
+			node = fs.newFIFO(nil, dir, perm)
 		default:
-			continue // block devices, FIFOs and sockets: not supported yet
+			continue
 		}
+		m := node.(ramNode).meta()
+		m.attr.UID, m.attr.GID = h.UID, h.GID
 		dir.Remove(base)
 		if err := dir.Add(base, node); err != nil {
 			return fmt.Errorf("initramfs %s: %w", h.Name, err)
@@ -60,14 +74,22 @@ func Unpack(root *RamDir, archive []byte, console *TTY) error {
 }
 
 // mkdirAll makes the directories leading to name and returns the last one
-// and the final component.
-func mkdirAll(root *RamDir, name string) (*RamDir, string, error) {
+// and the final component. A first component named in redirect continues
+// in the directory it maps to.
+func mkdirAll(root *RamDir, name string, redirect map[string]*RamDir) (*RamDir, string, error) {
 	parts := strings.Split(name, "/")
 	d := root
-	for _, p := range parts[:len(parts)-1] {
+	for i, p := range parts[:len(parts)-1] {
+		if r, ok := redirect[p]; ok && i == 0 {
+			if _, err := d.Lookup(nil, p); err != nil {
+				d.Add(p, d.fs.newDir(nil, d, 0o755))
+			}
+			d = r
+			continue
+		}
 		n, err := d.Lookup(nil, p)
 		if err != nil {
-			nd := NewRamDir(d, 0o755)
+			nd := d.fs.newDir(nil, d, 0o755)
 			if err := d.Add(p, nd); err != nil {
 				return nil, "", err
 			}
@@ -83,28 +105,47 @@ func mkdirAll(root *RamDir, name string) (*RamDir, string, error) {
 	return d, parts[len(parts)-1], nil
 }
 
-// NewRoot builds the root file system: the initramfs (if any), then /dev
-// with the standard devices and /proc, and /tmp, when the archive did not
-// provide them.
+// NewRoot builds the root of the mount tree as Linux has it after booting
+// from an initramfs and mounting what a system needs: the archive unpacked
+// into the boot file system (rootfs, a tmpfs), devtmpfs on /dev with the
+// standard devices (and whatever the archive put under dev/), proc on
+// /proc, and a /tmp directory when the archive did not provide one.
 func NewRoot(archive []byte, console *TTY, procs ProcSource) (*Root, error) {
-	root := NewRamDir(nil, 0o755)
+	r := &Root{console: console, procs: procs}
+	rootfs := newRamFS(&rootfsType, r.newDev(), 0o755)
+	r.devfs = newRamFS(&devtmpfsType, r.newDev(), 0o755)
 	if len(archive) > 0 {
-		if err := Unpack(root, archive, console); err != nil {
+		if err := unpack(rootfs.root, archive, console, map[string]*RamDir{"dev": r.devfs.root}); err != nil {
 			return nil, err
 		}
 	}
-	dev, _, _ := mkdirAll(root, "dev/x")
-	AddDevices(dev, console)
-	if _, err := root.Lookup(nil, "tmp"); err != nil {
-		root.Add("tmp", NewRamDir(root, 0o1777))
-	}
-	if n, err := root.Lookup(nil, "proc"); err == nil {
-		if d, ok := n.(*RamDir); ok && len(d.names) == 0 {
-			root.Remove("proc")
+	r.top = r.newMount(rootfs, &rootfsType, &superBlock{}, rootfs.root, "rootfs", 0)
+	for _, d := range []struct {
+		name string
+		mode uint32
+	}{{"dev", 0o755}, {"proc", 0o555}, {"tmp", 0o1777}} {
+		if _, err := rootfs.root.Lookup(nil, d.name); err != nil {
+			rootfs.root.Add(d.name, rootfs.newDir(nil, rootfs.root, d.mode))
 		}
 	}
-	if _, err := root.Lookup(nil, "proc"); err != nil {
-		root.Add("proc", NewProcDir(root, procs))
+	AddDevices(r.devfs.root, console)
+	r.ns.Lock()
+	defer r.ns.Unlock()
+	for _, m := range []struct {
+		at, source string
+		typ        *fsType
+	}{{"dev", "devtmpfs", &devtmpfsType}, {"proc", "proc", &procType}} {
+		n, err := rootfs.root.Lookup(nil, m.at)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := m.typ.new(r, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.graft(Path{r.top, n}, "", fs, m.typ, fs.RootDir(), m.source, MNT_RELATIME, 0); err != nil {
+			return nil, fmt.Errorf("mounting %s on /%s: %w", m.typ.name, m.at, err)
+		}
 	}
-	return &Root{Dir: root}, nil
+	return r, nil
 }

@@ -5,72 +5,40 @@ import (
 )
 
 // Open implements openat(2) path and flag semantics (fs/namei.c
-// path_openat, do_open): O_CREAT/O_EXCL creation in ramfs directories,
-// O_DIRECTORY, O_NOFOLLOW, O_TRUNC, O_PATH, and opening directories
-// read-only. The caller runs as root: there are no permission checks but
-// the ones root is subject to.
-func (r *Root) Open(c Ctx, cwd Dir, path string, flags uint32, mode uint32, umask uint32) (*File, error) {
+// path_openat, do_open): O_CREAT/O_EXCL creation in RamFS directories
+// (following a dangling symbolic link to create its target), O_TMPFILE,
+// O_DIRECTORY, O_NOFOLLOW, O_TRUNC, O_PATH, opening directories
+// read-only, EROFS for writing on a read-only mount and EACCES for devices
+// on a nodev one. The caller runs as root: there are no permission checks
+// but the ones root is subject to.
+func (r *Root) Open(c Ctx, start Path, path string, flags uint32, mode uint32, umask uint32) (*File, error) {
 	// build_open_flags' checks.
 	acc := flags & O_ACCMODE
 	if flags&oTmpfileBit != 0 {
 		if flags&(O_TMPFILE|O_CREAT) != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR) {
 			return nil, linuxerr.EINVAL
 		}
-		// ramfs has no unnamed files (tmpfs does); Linux answers so
-		// for file systems without ->tmpfile.
-		return nil, linuxerr.EOPNOTSUPP
+		return r.openTmpfile(c, start, path, flags, mode&0o7777&^umask)
 	}
 	if flags&(O_CREAT|O_DIRECTORY) == O_CREAT|O_DIRECTORY {
 		return nil, linuxerr.EINVAL // since Linux 6.4
 	}
-	follow := flags&O_NOFOLLOW == 0
-	var node Inode
+	var p Path
+	created := false
+	var err error
 	if flags&O_CREAT != 0 {
-		parent, name, err := r.ResolveParent(c, cwd, path)
-		if err != nil {
-			return nil, err
-		}
-		if name == "" {
-			return nil, linuxerr.EISDIR
-		}
-		n, err := parent.Lookup(c, name)
-		switch {
-		case err == nil && flags&O_EXCL != 0:
-			return nil, linuxerr.EEXIST
-		case err == nil:
-			if l, ok := n.(Symlink); ok {
-				if !follow {
-					return nil, linuxerr.ELOOP
-				}
-				_ = l
-				if n, err = r.Resolve(c, parent, name, true); err != nil {
-					return nil, err
-				}
-			}
-			node = n
-		case linuxerr.Equals(linuxerr.ENOENT, err):
-			rd, ok := parent.(*RamDir)
-			if !ok {
-				return nil, linuxerr.EACCES
-			}
-			if path[len(path)-1] == '/' {
-				return nil, linuxerr.EISDIR
-			}
-			f := NewRamFile(mode&^umask&0o7777, nil)
-			if err := rd.Add(name, f); err != nil {
-				return nil, err
-			}
-			node = f
-		default:
-			return nil, err
-		}
+		p, created, err = r.openCreate(c, start, path, flags, mode&0o7777&^umask)
 	} else {
-		n, err := r.Resolve(c, cwd, path, follow)
-		if err != nil {
-			return nil, err
+		lf := LookupFollow
+		if flags&O_NOFOLLOW != 0 {
+			lf = 0
 		}
-		node = n
+		p, err = r.Lookup(c, start, path, lf)
 	}
+	if err != nil {
+		return nil, err
+	}
+	node := p.Node
 	if _, ok := node.(Symlink); ok && flags&O_PATH == 0 {
 		return nil, linuxerr.ELOOP // O_NOFOLLOW on a link
 	}
@@ -78,38 +46,152 @@ func (r *Root) Open(c Ctx, cwd Dir, path string, flags uint32, mode uint32, umas
 	if flags&O_DIRECTORY != 0 && !isDir {
 		return nil, linuxerr.ENOTDIR
 	}
-	abs := r.absPath(cwd, path)
+	abs := r.absPath(start, path)
 	if flags&O_PATH != 0 {
-		return NewFile(node, abs, flags&(O_PATH|O_CLOEXEC|O_DIRECTORY|O_NOFOLLOW), nil), nil
+		f := NewFile(node, abs, flags&(O_PATH|O_CLOEXEC|O_DIRECTORY|O_NOFOLLOW), nil)
+		f.setMount(p.Mnt)
+		return f, nil
 	}
-	// Access mode 3 asks for both permissions and grants neither
-	// (OPEN_FMODE): such a file serves only ioctl and fstat.
+	// may_open. Access mode 3 asks for both permissions and grants
+	// neither (OPEN_FMODE): such a file serves only ioctl and fstat.
 	if isDir && (acc != O_RDONLY || flags&O_TRUNC != 0) {
 		return nil, linuxerr.EISDIR
 	}
-	var ops FileOps
-	switch n := node.(type) {
-	case Opener:
-		var err error
-		if ops, err = n.Open(c, flags); err != nil {
+	typ := node.Attr().Mode & S_IFMT
+	if (typ == S_IFCHR || typ == S_IFBLK) && p.Mnt != nil && p.Mnt.Flags()&MNT_NODEV != 0 {
+		return nil, linuxerr.EACCES
+	}
+	reg, isReg := node.(Regular)
+	if isReg && (acc == O_WRONLY || acc == O_RDWR || flags&O_TRUNC != 0) && !created {
+		if err := wantWrite(p.Mnt); err != nil {
 			return nil, err
 		}
-	case Regular:
-		if flags&O_TRUNC != 0 && acc != O_RDONLY {
-			if err := n.Truncate(0); err != nil {
-				return nil, err
-			}
+	}
+	var ops FileOps
+	if o, ok := node.(Opener); ok {
+		if ops, err = o.Open(c, flags); err != nil {
+			return nil, err
+		}
+	} else if isReg && flags&O_TRUNC != 0 && !created {
+		// handle_truncate: O_TRUNC truncates whatever the access mode.
+		if err := truncateOpen(reg, 0); err != nil {
+			return nil, err
 		}
 	}
-	return NewFile(node, abs, flags, ops), nil
+	f := NewFile(node, abs, flags, ops)
+	f.setMount(p.Mnt)
+	return f, nil
 }
 
-// absPath returns path made absolute against cwd (lexically; for display).
-func (r *Root) absPath(cwd Dir, path string) string {
+// openCreate finds or creates the file of an O_CREAT open
+// (open_last_lookups, lookup_open): EISDIR for a path ending in a slash or
+// naming ".", ".." or the root; EEXIST with O_EXCL for anything that
+// exists, symbolic links included; a symbolic link is otherwise followed,
+// and a dangling one creates its target. Creating where the directory
+// cannot hold new files (procfs) is ENOENT, as its lookup answers.
+func (r *Root) openCreate(c Ctx, start Path, path string, flags, mode uint32) (Path, bool, error) {
+	for links := 0; ; {
+		p, err := r.parent(c, start, path)
+		if err != nil {
+			return Path{}, false, err
+		}
+		if p.typ != lastNorm || p.trailing {
+			return Path{}, false, linuxerr.EISDIR
+		}
+		r.ns.Lock()
+		n, err := p.Dir().Lookup(c, p.name)
+		if err == nil {
+			r.ns.Unlock()
+			if flags&O_EXCL != 0 {
+				return Path{}, false, linuxerr.EEXIST
+			}
+			l, ok := n.(Symlink)
+			if !ok {
+				return r.down(Path{p.dir.Mnt, n}), false, nil
+			}
+			if flags&O_NOFOLLOW != 0 {
+				return Path{}, false, linuxerr.ELOOP
+			}
+			if links++; links > maxSymlinks {
+				return Path{}, false, linuxerr.ELOOP
+			}
+			accessed(Path{p.dir.Mnt, n})
+			start, path = p.dir, l.Target()
+			continue
+		}
+		f, err := r.createFile(c, p, err, mode)
+		r.ns.Unlock()
+		if err != nil {
+			return Path{}, false, err
+		}
+		return Path{p.dir.Mnt, f}, true, nil
+	}
+}
+
+// createFile makes the regular file an O_CREAT open asks for, given the
+// error its lookup gave. The caller holds r.ns.
+func (r *Root) createFile(c Ctx, p parentOf, lookupErr error, mode uint32) (*RamFile, error) {
+	if !linuxerr.Equals(linuxerr.ENOENT, lookupErr) {
+		return nil, lookupErr
+	}
+	rd, ok := p.Dir().(*RamDir)
+	if !ok {
+		return nil, linuxerr.ENOENT
+	}
+	if err := wantWrite(p.dir.Mnt); err != nil {
+		return nil, err
+	}
+	if rd.isDead() {
+		return nil, linuxerr.ENOENT
+	}
+	f := rd.fs.newFile(c, rd, mode)
+	rd.attach(p.name, f)
+	f.IncLink()
+	return f, nil
+}
+
+// openTmpfile makes an unnamed regular file in the directory path names
+// (do_tmpfile, shmem_tmpfile): it has no links, and linkat can give it a
+// name unless O_EXCL was given. ENOTDIR if path is not a directory,
+// EOPNOTSUPP where the file system has no unnamed files (procfs).
+func (r *Root) openTmpfile(c Ctx, start Path, path string, flags, mode uint32) (*File, error) {
+	p, err := r.Lookup(c, start, path, LookupFollow)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := p.Node.(Dir)
+	if !ok {
+		return nil, linuxerr.ENOTDIR
+	}
+	if err := wantWrite(p.Mnt); err != nil {
+		return nil, err
+	}
+	rd, ok := d.(*RamDir)
+	if !ok {
+		return nil, linuxerr.EOPNOTSUPP
+	}
+	rf := rd.fs.newFile(c, rd, mode)
+	rf.linkable = flags&O_EXCL == 0
+	dir := r.absPath(start, path)
+	if dir == "/" {
+		dir = ""
+	}
+	f := NewFile(rf, dir+"/#"+itoa(rf.Attr().Ino)+" (deleted)", flags&^(oTmpfileBit|O_DIRECTORY), nil)
+	f.setMount(p.Mnt)
+	return f, nil
+}
+
+// absPath returns path made absolute against start (lexically; for
+// display).
+func (r *Root) absPath(start Path, path string) string {
 	if len(path) > 0 && path[0] == '/' {
 		return cleanPath(path)
 	}
-	return cleanPath(r.PathOf(cwd) + "/" + path)
+	dir, err := r.PathOf(start)
+	if err != nil {
+		dir = "/"
+	}
+	return cleanPath(dir + "/" + path)
 }
 
 // cleanPath removes ".", "..", and repeated slashes lexically.

@@ -13,199 +13,324 @@ const (
 	maxSymlinks = 40
 )
 
-// Root is the root of the file system tree and the start of resolution.
-type Root struct {
-	Dir Dir
-}
+// Lookup flags.
+const (
+	// LookupFollow follows a symbolic link in the last component.
+	LookupFollow = 1 << iota
+)
 
-// Resolve looks path up from cwd (or the root, for an absolute path) the
+// Lookup resolves path from start (or the root, for an absolute path) the
 // way path_lookupat does: symbolic links are followed in every component
-// but the last, and in the last too if follow is set; ".." of the root is
-// the root. A trailing slash requires a directory.
-func (r *Root) Resolve(c Ctx, cwd Dir, path string, follow bool) (Inode, error) {
-	n, _, err := r.walk(c, cwd, path, follow, 0)
-	return n, err
+// but the last, and in the last too with LookupFollow or a trailing slash,
+// which also requires a directory; ".." of the root is the root; names
+// that are mount points lead into what is mounted there, and ".." of a
+// mounted root leads out of it.
+func (r *Root) Lookup(c Ctx, start Path, path string, flags int) (Path, error) {
+	links := 0
+	return r.walk(c, start, path, flags&LookupFollow != 0, &links)
 }
 
-// ResolveParent resolves all of path but its last component and returns
-// the parent directory and that name ("" when path names the root or ends
-// in "." or ".."; callers creating files then fail as Linux does).
-func (r *Root) ResolveParent(c Ctx, cwd Dir, path string) (Dir, string, error) {
-	if path == "" {
-		return nil, "", linuxerr.ENOENT
+// Resolve is Lookup for callers that need only the inode.
+func (r *Root) Resolve(c Ctx, start Path, path string, follow bool) (Inode, error) {
+	f := 0
+	if follow {
+		f = LookupFollow
 	}
-	if len(path) >= PathMax {
-		return nil, "", linuxerr.ENAMETOOLONG
-	}
-	trimmed := strings.TrimRight(path, "/")
-	if trimmed == "" {
-		return r.Dir, "", nil
-	}
-	i := strings.LastIndexByte(trimmed, '/')
-	dirPath, name := trimmed[:i+1], trimmed[i+1:]
-	if len(name) > NameMax {
-		return nil, "", linuxerr.ENAMETOOLONG
-	}
-	var parent Inode = cwd
-	if dirPath != "" {
-		var err error
-		parent, _, err = r.walk(c, cwd, dirPath, true, 0)
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	d, ok := parent.(Dir)
-	if !ok {
-		return nil, "", linuxerr.ENOTDIR
-	}
-	if name == "." || name == ".." {
-		return d, "", nil
-	}
-	return d, name, nil
+	p, err := r.Lookup(c, start, path, f)
+	return p.Node, err
 }
 
-func (r *Root) walk(c Ctx, cwd Dir, path string, follow bool, links int) (Inode, int, error) {
+func (r *Root) walk(c Ctx, start Path, path string, follow bool, links *int) (Path, error) {
 	if path == "" {
-		return nil, links, linuxerr.ENOENT
+		return Path{}, linuxerr.ENOENT
 	}
 	if len(path) >= PathMax {
-		return nil, links, linuxerr.ENAMETOOLONG
+		return Path{}, linuxerr.ENAMETOOLONG
 	}
-	var cur Inode = cwd
+	cur := start
 	if path[0] == '/' {
-		cur = r.Dir
+		cur = r.Top()
 	}
 	mustDir := strings.HasSuffix(path, "/")
+	comps := components(path)
+	for i, name := range comps {
+		d, ok := cur.Node.(Dir)
+		if !ok {
+			return Path{}, linuxerr.ENOTDIR
+		}
+		if len(name) > NameMax {
+			return Path{}, linuxerr.ENAMETOOLONG
+		}
+		next, err := r.step(c, cur, d, name)
+		if err != nil {
+			return Path{}, err
+		}
+		last := i == len(comps)-1
+		if l, ok := next.Node.(Symlink); ok && (!last || follow || mustDir) {
+			if next, err = r.followLink(c, cur, next, l, links); err != nil {
+				return Path{}, err
+			}
+		}
+		cur = next
+	}
+	if _, ok := cur.Node.(Dir); mustDir && !ok {
+		return Path{}, linuxerr.ENOTDIR
+	}
+	return cur, nil
+}
+
+// followLink resolves the symbolic link at link, found in directory dir
+// (pick_link): ELOOP past 40 links or on a nosymfollow mount. Following a
+// link accesses it.
+func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, links *int) (Path, error) {
+	*links++
+	if *links > maxSymlinks {
+		return Path{}, linuxerr.ELOOP
+	}
+	if link.Mnt != nil && link.Mnt.Flags()&MNT_NOSYMFOLLOW != 0 {
+		return Path{}, linuxerr.ELOOP
+	}
+	accessed(link)
+	if m, ok := l.(MagicLink); ok {
+		// /proc's links to objects (nd_jump_link): the object itself.
+		p, err := m.Follow()
+		if err != nil {
+			return Path{}, err
+		}
+		if p.Node != nil {
+			return p, nil
+		}
+	}
+	target, err := ReadLink(l)
+	if err != nil {
+		return Path{}, err
+	}
+	return r.walk(c, dir, target, true, links)
+}
+
+// step moves from directory cur (whose Dir is d) to its entry name.
+func (r *Root) step(c Ctx, cur Path, d Dir, name string) (Path, error) {
+	switch name {
+	case ".":
+		return cur, nil
+	case "..":
+		return r.up(cur), nil
+	}
+	n, err := d.Lookup(c, name)
+	if err != nil {
+		return Path{}, err
+	}
+	return r.down(Path{cur.Mnt, n}), nil
+}
+
+// components splits a path into its names, without empty ones.
+func components(path string) []string {
 	parts := strings.Split(path, "/")
-	// Drop empty components (from leading, repeated and trailing slashes).
 	comps := parts[:0]
 	for _, p := range parts {
 		if p != "" {
 			comps = append(comps, p)
 		}
 	}
-	for i, name := range comps {
-		d, ok := cur.(Dir)
-		if !ok {
-			return nil, links, linuxerr.ENOTDIR
-		}
-		if len(name) > NameMax {
-			return nil, links, linuxerr.ENAMETOOLONG
-		}
-		var next Inode
-		switch name {
-		case ".":
-			next = d
-		case "..":
-			next = d.Parent()
-		default:
-			n, err := d.Lookup(c, name)
-			if err != nil {
-				return nil, links, err
-			}
-			next = n
-		}
-		last := i == len(comps)-1
-		if l, ok := next.(Symlink); ok && (!last || follow || mustDir) {
-			links++
-			if links > maxSymlinks {
-				return nil, links, linuxerr.ELOOP
-			}
-			if m, ok := l.(MagicLink); ok {
-				n, err := m.Follow()
-				if err != nil {
-					return nil, links, err
-				}
-				if n != nil {
-					cur = n
-					continue
-				}
-			}
-			target, err := ReadLink(l)
-			if err != nil {
-				return nil, links, err
-			}
-			next, links, err = r.walk(c, d, target, true, links)
-			if err != nil {
-				return nil, links, err
-			}
-		}
-		cur = next
-	}
-	if _, ok := cur.(Dir); mustDir && !ok {
-		return nil, links, linuxerr.ENOTDIR
-	}
-	return cur, links, nil
+	return comps
 }
 
-// Realpath resolves path like Resolve and also returns the canonical
+// What the last component of a path is (LAST_NORM and friends).
+type lastType int
+
+const (
+	lastNorm lastType = iota
+	lastRoot
+	lastDot
+	lastDotDot
+)
+
+// parentOf is the result of filename_parentat: the directory holding the
+// last component, the component, its kind, and whether slashes followed
+// it.
+type parentOf struct {
+	dir      Path
+	name     string
+	typ      lastType
+	trailing bool
+}
+
+// Dir returns the parent directory.
+func (p *parentOf) Dir() Dir { return p.dir.Node.(Dir) }
+
+// parent resolves all of path but its last component (filename_parentat).
+func (r *Root) parent(c Ctx, start Path, path string) (parentOf, error) {
+	if path == "" {
+		return parentOf{}, linuxerr.ENOENT
+	}
+	if len(path) >= PathMax {
+		return parentOf{}, linuxerr.ENAMETOOLONG
+	}
+	trimmed := strings.TrimRight(path, "/")
+	if trimmed == "" {
+		return parentOf{dir: r.Top(), typ: lastRoot, trailing: true}, nil
+	}
+	i := strings.LastIndexByte(trimmed, '/')
+	dirPath, name := trimmed[:i+1], trimmed[i+1:]
+	res := parentOf{dir: start, name: name, trailing: len(trimmed) < len(path)}
+	if dirPath != "" {
+		links := 0
+		p, err := r.walk(c, start, dirPath, true, &links)
+		if err != nil {
+			return parentOf{}, err
+		}
+		res.dir = p
+	}
+	if _, ok := res.dir.Node.(Dir); !ok {
+		return parentOf{}, linuxerr.ENOTDIR
+	}
+	switch name {
+	case ".":
+		res.typ = lastDot
+	case "..":
+		res.typ = lastDotDot
+	default:
+		if len(name) > NameMax {
+			return parentOf{}, linuxerr.ENAMETOOLONG
+		}
+	}
+	return res, nil
+}
+
+// ResolveParent resolves all of path but its last component and returns
+// the parent directory and that name ("" when path names the root or ends
+// in "." or "..").
+func (r *Root) ResolveParent(c Ctx, start Path, path string) (Path, string, error) {
+	p, err := r.parent(c, start, path)
+	if err != nil {
+		return Path{}, "", err
+	}
+	if p.typ != lastNorm {
+		return p.dir, "", nil
+	}
+	return p.dir, p.name, nil
+}
+
+// Realpath resolves path like Lookup and also returns the canonical
 // absolute path of what it found, with every symbolic link resolved (the
 // path the kernel records for /proc/PID/exe). With follow unset a final
 // symbolic link is returned itself.
-func (r *Root) Realpath(c Ctx, cwd Dir, path string, follow bool) (Inode, string, error) {
+func (r *Root) Realpath(c Ctx, start Path, path string, follow bool) (Path, string, error) {
 	for links := 0; ; links++ {
-		parent, name, err := r.ResolveParent(c, cwd, path)
+		p, err := r.parent(c, start, path)
 		if err != nil {
-			return nil, "", err
+			return Path{}, "", err
 		}
-		if name == "" { // the root, or a path ending in "." or ".."
-			n, err := r.Resolve(c, cwd, path, true)
+		if p.typ != lastNorm {
+			n, err := r.Lookup(c, start, path, LookupFollow)
 			if err != nil {
-				return nil, "", err
+				return Path{}, "", err
 			}
-			return n, r.PathOf(n.(Dir)), nil
+			s, err := r.PathOf(n)
+			return n, s, err
 		}
-		n, err := parent.Lookup(c, name)
+		n, err := p.Dir().Lookup(c, p.name)
 		if err != nil {
-			return nil, "", err
+			return Path{}, "", err
 		}
-		dir := r.PathOf(parent)
+		dir, err := r.PathOf(p.dir)
+		if err != nil {
+			return Path{}, "", err
+		}
 		if dir == "/" {
 			dir = ""
 		}
 		l, ok := n.(Symlink)
 		if !ok || !follow {
-			if strings.HasSuffix(path, "/") {
+			if p.trailing {
 				if _, ok := n.(Dir); !ok {
-					return nil, "", linuxerr.ENOTDIR
+					return Path{}, "", linuxerr.ENOTDIR
 				}
 			}
-			return n, dir + "/" + name, nil
+			return r.down(Path{p.dir.Mnt, n}), dir + "/" + p.name, nil
 		}
 		if links >= maxSymlinks {
-			return nil, "", linuxerr.ELOOP
+			return Path{}, "", linuxerr.ELOOP
 		}
-		cwd, path = parent, l.Target()
+		target, err := ReadLink(l)
+		if err != nil {
+			return Path{}, "", err
+		}
+		if m, ok := l.(MagicLink); ok {
+			j, err := m.Follow()
+			if err != nil {
+				return Path{}, "", err
+			}
+			if j.Node != nil {
+				return j, target, nil // the object; its name as the link shows it
+			}
+		}
+		start, path = p.dir, target
 	}
 }
 
-// PathOf returns the absolute path of directory d (for getcwd), found by
-// walking up to the root and looking each directory up in its parent.
-func (r *Root) PathOf(d Dir) string {
+// PathOf returns the absolute path of directory p (d_path, for getcwd and
+// /proc/mounts): ENOENT if it was removed. A directory of a mount that
+// was detached is shown from the detached mount's root, after
+// "(unreachable)", as getcwd(2) shows it.
+func (r *Root) PathOf(p Path) (string, error) {
 	var parts []string
-	for i := 0; i < 256; i++ {
-		p := d.Parent()
-		if p == d || d == r.Dir {
-			break
-		}
-		ents, err := p.ReadDir()
-		if err != nil {
-			break
-		}
-		a := d.Attr()
-		found := false
-		for _, e := range ents {
-			if e.Ino == a.Ino && e.DType == DT_DIR {
-				parts = append(parts, e.Name)
-				found = true
+	for i := 0; i < PathMax; i++ {
+		if p.Mnt != nil && p.Node == p.Mnt.root {
+			r.mu.RLock()
+			parent, point, top := p.Mnt.parent, p.Mnt.point, r.top
+			r.mu.RUnlock()
+			if parent == nil {
+				if p.Mnt != top {
+					return "(unreachable)" + joinReversed(parts), nil
+				}
 				break
 			}
+			p = Path{parent, point}
+			continue
 		}
-		if !found {
+		d, ok := p.Node.(Dir)
+		if !ok {
+			return "", linuxerr.ENOTDIR
+		}
+		name, parent, ok := dirName(d)
+		if !ok {
+			return "", linuxerr.ENOENT
+		}
+		if parent == d {
 			break
 		}
-		d = p
+		parts = append(parts, name)
+		p = Path{p.Mnt, parent}
 	}
+	return joinReversed(parts), nil
+}
+
+// dirName returns a directory's name in its parent and the parent; ok is
+// false for a removed directory.
+func dirName(d Dir) (string, Dir, bool) {
+	if rd, ok := d.(*RamDir); ok {
+		return rd.nameInParent()
+	}
+	p := d.Parent()
+	if p == d {
+		return "", p, true
+	}
+	ents, err := p.ReadDir()
+	if err != nil {
+		return "", p, false
+	}
+	a := d.Attr()
+	for _, e := range ents {
+		if e.Ino == a.Ino && e.DType == DT_DIR {
+			return e.Name, p, true
+		}
+	}
+	return "", p, false
+}
+
+// joinReversed makes "/a/b" of []string{"b", "a"}.
+func joinReversed(parts []string) string {
 	if len(parts) == 0 {
 		return "/"
 	}
@@ -215,4 +340,20 @@ func (r *Root) PathOf(d Dir) string {
 		b.WriteString(parts[i])
 	}
 	return b.String()
+}
+
+// Accessed updates p's access time as its mount's atime flags say
+// (touch_atime), for the inodes that keep one: readlink(2) reads a link.
+func Accessed(p Path) { accessed(p) }
+
+func accessed(p Path) {
+	n, ok := p.Node.(ramNode)
+	if !ok {
+		return
+	}
+	var fl uint32
+	if p.Mnt != nil {
+		fl = p.Mnt.Flags()
+	}
+	n.meta().accessed(fl)
 }

@@ -56,8 +56,13 @@ type Pipe struct {
 	writers int
 	q       Queue
 	attr    Attr
+	// rCounter and wCounter count the opens of each kind of a named
+	// pipe's ends (r_counter, w_counter): FIFO opens wait for them to
+	// move.
+	rCounter, wCounter int
 	// SigPipe is called when a write finds no readers (Linux sends
-	// SIGPIPE); the write fails with EPIPE either way.
+	// SIGPIPE); the write fails with EPIPE either way. Without it, a Ctx
+	// with a SigPipe method gets the signal.
 	SigPipe func(c Ctx)
 }
 
@@ -65,13 +70,25 @@ type Pipe struct {
 // pipe2's: O_NONBLOCK goes to both ends, O_DIRECT (packet mode) to the
 // write end only, as create_pipe_files does.
 func NewPipe(flags uint32) (r, w *File) {
-	now := Now()
-	p := &Pipe{readers: 1, writers: 1, slots: PipeDefBuffers,
-		attr: Attr{Dev: 9, Ino: NewIno(), Mode: S_IFIFO | 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	p := newPipe()
 	name := "pipe:[" + itoa(p.attr.Ino) + "]"
-	r = NewFile(p, name, O_RDONLY|flags&O_NONBLOCK, &pipeEnd{p: p, reader: true})
-	w = NewFile(p, name, O_WRONLY|flags&(O_NONBLOCK|O_DIRECT), &pipeEnd{p: p})
+	r = NewFile(p, name, O_RDONLY|flags&O_NONBLOCK, &pipeEnd{p: p, reader: true, hupAfter: -1})
+	w = NewFile(p, name, O_WRONLY|flags&(O_NONBLOCK|O_DIRECT), &pipeEnd{p: p, writer: true, hupAfter: -1})
 	return r, w
+}
+
+// newPipe makes an empty pipe with one reader and one writer.
+func newPipe() *Pipe {
+	now := Now()
+	return &Pipe{readers: 1, writers: 1, slots: PipeDefBuffers,
+		attr: Attr{Dev: 9, Ino: NewIno(), Mode: S_IFIFO | 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+}
+
+// wCounterNow returns how many write opens the pipe has seen.
+func (p *Pipe) wCounterNow() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.wCounter
 }
 
 // PipeOf returns the pipe f is an end of, or nil (get_pipe_info).
@@ -161,6 +178,8 @@ func (p *Pipe) bytes() int {
 func (p *Pipe) sigpipe(c Ctx) {
 	if p.SigPipe != nil {
 		p.SigPipe(c)
+	} else if s, ok := c.(interface{ SigPipe() }); ok {
+		s.SigPipe()
 	}
 }
 
@@ -565,11 +584,18 @@ func roundPipeSize(size uint32) uint64 {
 	return r
 }
 
-// pipeEnd is the FileOps of one end.
+// pipeEnd is the FileOps of one end: a reader, a writer, or both (a
+// named pipe opened O_RDWR).
 type pipeEnd struct {
 	streamOps
-	p      *Pipe
-	reader bool
+	p              *Pipe
+	reader, writer bool
+	// hupAfter suppresses EPOLLHUP for a reader while the pipe's write
+	// opens are still at this count (a FIFO opened O_NONBLOCK before any
+	// writer; filp->f_pipe); -1 never suppresses.
+	hupAfter int
+	// release runs after the end is closed (a FIFO drops its pipe).
+	release func(*Pipe)
 }
 
 func (e *pipeEnd) Read(c Ctx, f *File, dst []byte, _ int64) (int, error) {
@@ -590,10 +616,11 @@ func (e *pipeEnd) Readiness(_ *File, mask uint32) uint32 {
 		if p.n() > 0 {
 			r |= EventIn
 		}
-		if p.writers == 0 {
+		if p.writers == 0 && p.wCounter != e.hupAfter {
 			r |= EventHup
 		}
-	} else {
+	}
+	if e.writer {
 		if !p.full() {
 			r |= EventOut
 		}
@@ -609,11 +636,21 @@ func (e *pipeEnd) EventQueue() *Queue { return &e.p.q }
 
 // Release implements Releaser: the end is gone.
 func (e *pipeEnd) Release(*File) {
+	e.drop()
+	if e.release != nil {
+		e.release(e.p)
+	}
+}
+
+// drop takes the end's reader and writer off the pipe and wakes whoever
+// waits for them.
+func (e *pipeEnd) drop() {
 	p := e.p
 	p.mu.Lock()
 	if e.reader {
 		p.readers--
-	} else {
+	}
+	if e.writer {
 		p.writers--
 	}
 	p.mu.Unlock()

@@ -24,7 +24,7 @@ type ProcessInfo interface {
 	Maps() string
 	// WorkingDir is the working directory and its path (nil once the
 	// process has exited).
-	WorkingDir() (Dir, string)
+	WorkingDir() (Path, string)
 	// FDs is the descriptor table (nil once the process has exited).
 	FDs() *FDTable
 	// TIDs lists the threads in order: the live ones, or the leader
@@ -67,12 +67,17 @@ type ProcDir struct {
 	attr   Attr
 	parent Dir
 	src    ProcSource
+	root   *Root // the mount tree, for mounts and mountinfo (mount.go)
 }
 
-// NewProcDir makes /proc under parent.
+// NewProcDir makes /proc under parent (nil: the root of a procfs).
 func NewProcDir(parent Dir, src ProcSource) *ProcDir {
 	now := Now()
-	return &ProcDir{attr: Attr{Dev: procDev, Ino: 1, Mode: S_IFDIR | 0o555, Nlink: 2, Blksize: 1024, Atime: now, Mtime: now, Ctime: now}, parent: parent, src: src}
+	p := &ProcDir{attr: Attr{Dev: procDev, Ino: 1, Mode: S_IFDIR | 0o555, Nlink: 2, Blksize: 1024, Atime: now, Mtime: now, Ctime: now}, parent: parent, src: src}
+	if parent == nil {
+		p.parent = p
+	}
+	return p
 }
 
 // procRootEntry is one of /proc's own entries: make returns its inode
@@ -292,22 +297,22 @@ var procPIDTable = []procPIDEntry{
 			if !ok {
 				return "", linuxerr.ENOENT
 			}
-			if dir, path := p.WorkingDir(); dir != nil {
+			if dir, path := p.WorkingDir(); dir.Node != nil {
 				return path, nil
 			}
 			return "", linuxerr.ENOENT
-		}, follow: func() (Inode, error) {
+		}, follow: func() (Path, error) {
 			if p, ok := d.proc(); ok {
-				if dir, _ := p.WorkingDir(); dir != nil {
+				if dir, _ := p.WorkingDir(); dir.Node != nil {
 					return dir, nil
 				}
 			}
-			return nil, linuxerr.ENOENT
+			return Path{}, linuxerr.ENOENT
 		}}
 	}},
 	{name: "root", mode: S_IFLNK | 0o777, make: func(d *procPIDDir, ino uint64) Inode {
 		return &procLink{ino: ino, mode: 0o777, uid: d, target: func() (string, error) { return "/", nil },
-			follow: func() (Inode, error) { return topOf(d.root), nil }}
+			follow: func() (Path, error) { return d.root.rootPath(), nil }}
 	}},
 	{name: "exe", mode: S_IFLNK | 0o777, make: func(d *procPIDDir, ino uint64) Inode {
 		return &procLink{ino: ino, mode: 0o777, uid: d, target: func() (string, error) {
@@ -318,6 +323,8 @@ var procPIDTable = []procPIDEntry{
 			return p.Exe(), nil
 		}}
 	}},
+	{name: "mounts", mode: S_IFREG | 0o444, make: procContent(func(_ ProcessInfo, d *procPIDDir) []byte { return d.root.mountsText(false) })},
+	{name: "mountinfo", mode: S_IFREG | 0o444, make: procContent(func(_ ProcessInfo, d *procPIDDir) []byte { return d.root.mountsText(true) })},
 }
 
 func init() {
@@ -337,16 +344,13 @@ func procPIDSubdirs(thread bool) []string {
 	return out
 }
 
-// topOf returns the root directory above d.
-func topOf(d Dir) Dir {
-	for i := 0; i < 256; i++ {
-		p := d.Parent()
-		if p == nil || p == d {
-			break
-		}
-		d = p
+// rootPath is where /proc/PID/root leads: the root of the mount tree
+// this procfs shows (/ of the file system when it is mounted there).
+func (p *ProcDir) rootPath() Path {
+	if p.root != nil {
+		return p.root.Top()
 	}
-	return d
+	return Path{Node: p}
 }
 
 func (d *procPIDDir) Lookup(_ Ctx, name string) (Inode, error) {
@@ -551,10 +555,10 @@ func fdLink(d *procPIDDir, ino uint64, file *File) *procLink {
 		}
 	}
 	path := FilePath(file)
-	node := file.Inode
+	obj := Path{file.Mnt, file.Inode}
 	return &procLink{ino: ino, mode: mode, uid: d, size: 64, // proc_fd_instantiate's i_size
 		target: func() (string, error) { return path, nil },
-		follow: func() (Inode, error) { return node, nil }}
+		follow: func() (Path, error) { return obj, nil }}
 }
 
 // FilePath is what /proc/PID/fd/N shows for an open file (d_path): its
@@ -595,7 +599,7 @@ type procLink struct {
 	size   int64
 	uid    *procPIDDir // owner: the process (nil: root)
 	target func() (string, error)
-	follow func() (Inode, error)
+	follow func() (Path, error)
 }
 
 func (l *procLink) Attr() Attr {
@@ -631,20 +635,20 @@ func ReadLink(l Symlink) (string, error) {
 }
 
 // Follow implements MagicLink.
-func (l *procLink) Follow() (Inode, error) {
+func (l *procLink) Follow() (Path, error) {
 	if l.follow == nil {
-		return nil, nil
+		return Path{}, nil
 	}
 	return l.follow()
 }
 
 // MagicLink is a symbolic link that path resolution follows to an object
 // directly (Linux's nd_jump_link): /proc/PID/fd/N, cwd, root. Follow
-// returns nil (no error) when the link is to be followed by its target
+// returns an empty Path (no error) when the link is to be followed by its target
 // path instead.
 type MagicLink interface {
 	Symlink
-	Follow() (Inode, error)
+	Follow() (Path, error)
 }
 
 // procFile is a file whose content is generated when it is read from its

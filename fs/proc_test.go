@@ -15,19 +15,19 @@ type fakeProc struct {
 	pid  int32
 	tids []int32
 	fds  *FDTable
-	cwd  Dir
+	cwd  Path
 	comm map[int32]string
 }
 
-func (p *fakeProc) Exe() string               { return "/bin/prog" }
-func (p *fakeProc) Cmdline() []byte           { return []byte("prog\x00-v\x00") }
-func (p *fakeProc) Environ() []byte           { return []byte("HOME=/\x00") }
-func (p *fakeProc) Maps() string              { return "00400000-00401000 r-xp 00000000 00:00 0 /bin/prog\n" }
-func (p *fakeProc) WorkingDir() (Dir, string) { return p.cwd, "/bin" }
-func (p *fakeProc) FDs() *FDTable             { return p.fds }
-func (p *fakeProc) TIDs() []int32             { return p.tids }
-func (p *fakeProc) Limits() [][2]uint64       { return [][2]uint64{{^uint64(0), ^uint64(0)}, {1, 2}} }
-func (p *fakeProc) Owner() (uid, gid uint32)  { return 1000, 100 }
+func (p *fakeProc) Exe() string                { return "/bin/prog" }
+func (p *fakeProc) Cmdline() []byte            { return []byte("prog\x00-v\x00") }
+func (p *fakeProc) Environ() []byte            { return []byte("HOME=/\x00") }
+func (p *fakeProc) Maps() string               { return "00400000-00401000 r-xp 00000000 00:00 0 /bin/prog\n" }
+func (p *fakeProc) WorkingDir() (Path, string) { return p.cwd, "/bin" }
+func (p *fakeProc) FDs() *FDTable              { return p.fds }
+func (p *fakeProc) TIDs() []int32              { return p.tids }
+func (p *fakeProc) Limits() [][2]uint64        { return [][2]uint64{{^uint64(0), ^uint64(0)}, {1, 2}} }
+func (p *fakeProc) Owner() (uid, gid uint32)   { return 1000, 100 }
 func (p *fakeProc) SetComm(tid int32, name string) error {
 	p.comm[tid] = name
 	return nil
@@ -232,7 +232,7 @@ func TestSysctlString(t *testing.T) {
 
 func readAll(t *testing.T, r *Root, c Ctx, path string) string {
 	t.Helper()
-	f, err := r.Open(c, r.Dir, path, O_RDONLY, 0, 0)
+	f, err := r.Open(c, r.Top(), path, O_RDONLY, 0, 0)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
@@ -253,7 +253,7 @@ func readAll(t *testing.T, r *Root, c Ctx, path string) string {
 
 func names(t *testing.T, r *Root, c Ctx, path string) []string {
 	t.Helper()
-	n, err := r.Resolve(c, r.Dir, path, true)
+	n, err := r.Resolve(c, r.Top(), path, true)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -271,16 +271,15 @@ func names(t *testing.T, r *Root, c Ctx, path string) []string {
 func TestProcTree(t *testing.T) {
 	r, _, _ := newTestRoot(t)
 	c := &testCtx{pid: 7}
-	procs := r.Dir.(*RamDir)
-	pd, _ := procs.Lookup(c, "proc")
+	pd, _ := r.Resolve(c, r.Top(), "/proc", true)
 	src := pd.(*ProcDir).src.(*fakeProcs)
 	p := src.procs[7]
 	p.cwd = mustDir(t, r, "/bin")
 
-	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "sys stat uptime cpuinfo loadavg meminfo version self thread-self 7"; got != want {
+	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "sys stat mounts uptime cpuinfo loadavg meminfo version filesystems self thread-self 7"; got != want {
 		t.Errorf("/proc: %s, want %s", got, want)
 	}
-	if got, want := strings.Join(names(t, r, c, "/proc/7"), " "), "task fd fdinfo environ status limits comm cmdline stat statm maps cwd root exe"; got != want {
+	if got, want := strings.Join(names(t, r, c, "/proc/7"), " "), "task fd fdinfo environ status limits comm cmdline stat statm maps cwd root exe mounts mountinfo"; got != want {
 		t.Errorf("/proc/7: %s", got)
 	}
 	if got := strings.Join(names(t, r, c, "/proc/7/task"), " "); got != "7 8" {
@@ -300,18 +299,18 @@ func TestProcTree(t *testing.T) {
 	if got := readAll(t, r, c, "/proc/8/status"); !strings.Contains(got, "\nPid:\t8\n") {
 		t.Errorf("/proc/8/status:\n%s", got)
 	}
-	if _, err := r.Resolve(c, r.Dir, "/proc/9", true); err != linuxerr.ENOENT {
+	if _, err := r.Resolve(c, r.Top(), "/proc/9", true); err != linuxerr.ENOENT {
 		t.Errorf("/proc/9: %v", err)
 	}
 	if got := readAll(t, r, c, "/proc/self/environ"); got != "HOME=/\x00" {
 		t.Errorf("environ %q", got)
 	}
-	if n, _ := r.Resolve(c, r.Dir, "/proc/thread-self", false); n.(Symlink).Target() != "7/task/7" {
+	if n, _ := r.Resolve(c, r.Top(), "/proc/thread-self", false); n.(Symlink).Target() != "7/task/7" {
 		t.Errorf("thread-self -> %q", n.(Symlink).Target())
 	}
 
 	// comm is writable: 15 bytes.
-	f, err := r.Open(c, r.Dir, "/proc/7/task/8/comm", O_WRONLY, 0, 0)
+	f, err := r.Open(c, r.Top(), "/proc/7/task/8/comm", O_WRONLY, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +321,7 @@ func TestProcTree(t *testing.T) {
 	if p.comm[8] != "a-very-long-thr" {
 		t.Errorf("comm now %q", p.comm[8])
 	}
-	if _, err := r.Open(c, r.Dir, "/proc/7/stat", O_WRONLY, 0, 0); err != linuxerr.EACCES {
+	if _, err := r.Open(c, r.Top(), "/proc/7/stat", O_WRONLY, 0, 0); err != linuxerr.EACCES {
 		t.Errorf("open stat for writing: %v", err)
 	}
 
@@ -331,17 +330,17 @@ func TestProcTree(t *testing.T) {
 	rd, wr := NewPipe(0)
 	p.fds.Install(rd, 0, false)
 	p.fds.Install(wr, 0, true)
-	prog, _ := r.Open(c, r.Dir, "/bin/prog", O_RDWR|O_LARGEFILE|O_CREAT, 0, 0)
+	prog, _ := r.Open(c, r.Top(), "/bin/prog", O_RDWR|O_LARGEFILE|O_CREAT, 0, 0)
 	prog.Seek(3, SeekSet)
 	p.fds.InstallAt(5, prog, false)
 	if got := strings.Join(names(t, r, c, "/proc/7/fd"), " "); got != "0 1 5" {
 		t.Errorf("fd: %s", got)
 	}
-	l, err := r.Resolve(c, r.Dir, "/proc/7/fd/1", false)
+	l, err := r.Resolve(c, r.Top(), "/proc/7/fd/1", false)
 	if err != nil || !strings.HasPrefix(l.(Symlink).Target(), "pipe:[") || l.Attr().Mode != S_IFLNK|0o300 {
 		t.Errorf("fd/1: %v %q %o", err, l.(Symlink).Target(), l.Attr().Mode)
 	}
-	if n, err := r.Resolve(c, r.Dir, "/proc/7/fd/5", true); err != nil || n != prog.Inode {
+	if n, err := r.Resolve(c, r.Top(), "/proc/7/fd/5", true); err != nil || n != prog.Inode {
 		t.Errorf("fd/5 does not lead to the file itself: %v", err)
 	}
 	want := "pos:\t3\nflags:\t0100002\nmnt_id:\t1\nino:\t" + itoa(prog.Inode.Attr().Ino) + "\n"
@@ -351,17 +350,17 @@ func TestProcTree(t *testing.T) {
 	if got := readAll(t, r, c, "/proc/7/fdinfo/1"); !strings.Contains(got, "flags:\t02000001\n") {
 		t.Errorf("fdinfo/1 %q", got)
 	}
-	if _, err := r.Resolve(c, r.Dir, "/proc/7/fd/3", false); err != linuxerr.ENOENT {
+	if _, err := r.Resolve(c, r.Top(), "/proc/7/fd/3", false); err != linuxerr.ENOENT {
 		t.Errorf("fd/3: %v", err)
 	}
 	// cwd and root lead to the directories themselves.
-	if n, err := r.Resolve(c, r.Dir, "/proc/self/cwd/prog", true); err != nil || n.Attr().Mode&S_IFMT != S_IFREG {
+	if n, err := r.Resolve(c, r.Top(), "/proc/self/cwd/prog", true); err != nil || n.Attr().Mode&S_IFMT != S_IFREG {
 		t.Errorf("cwd/prog: %v", err)
 	}
-	if n, _ := r.Resolve(c, r.Dir, "/proc/self/cwd", false); n.(Symlink).Target() != "/bin" {
+	if n, _ := r.Resolve(c, r.Top(), "/proc/self/cwd", false); n.(Symlink).Target() != "/bin" {
 		t.Errorf("cwd -> %q", n.(Symlink).Target())
 	}
-	if n, err := r.Resolve(c, r.Dir, "/proc/7/root", true); err != nil || n != r.Dir {
+	if n, err := r.Resolve(c, r.Top(), "/proc/7/root", true); err != nil || n != r.Top().Node {
 		t.Errorf("root: %v", err)
 	}
 
@@ -372,7 +371,7 @@ func TestProcTree(t *testing.T) {
 	if got := readAll(t, r, c, "/proc/sys/fs/pipe-max-size"); got != "1048576\n" {
 		t.Errorf("pipe-max-size %q", got)
 	}
-	h, err := r.Open(c, r.Dir, "/proc/sys/kernel/hostname", O_WRONLY, 0, 0)
+	h, err := r.Open(c, r.Top(), "/proc/sys/kernel/hostname", O_WRONLY, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +380,7 @@ func TestProcTree(t *testing.T) {
 	if got := readAll(t, r, c, "/proc/sys/kernel/hostname"); got != "box\n" {
 		t.Errorf("hostname %q", got)
 	}
-	if _, err := r.Open(c, r.Dir, "/proc/sys/kernel/ostype", O_WRONLY, 0, 0); err != linuxerr.EACCES {
+	if _, err := r.Open(c, r.Top(), "/proc/sys/kernel/ostype", O_WRONLY, 0, 0); err != linuxerr.EACCES {
 		t.Errorf("writing ostype: %v", err)
 	}
 	fakeUTS.Nodename = "oyako"

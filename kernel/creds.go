@@ -52,6 +52,13 @@ const ngroupsMax = 65536
 // noID is (uid_t)-1: "leave unchanged" in setres*id and setre*id.
 const noID = ^uint32(0)
 
+// FSIDs implements fs.Creds: new files belong to the file-system IDs.
+func (t *Task) FSIDs() (uid, gid uint32) {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return t.Proc.creds.FSUID, t.Proc.creds.FSGID
+}
+
 // Creds returns a copy of the process's credentials.
 func (p *Process) Creds() Creds {
 	p.mu.Lock()

@@ -54,12 +54,16 @@ type ExecFile struct {
 }
 
 // OpenExec resolves an executable as do_open_execat does: a regular file
-// with an execute bit (root may run anything with one), EACCES for
-// directories and anything else.
-func OpenExec(c fs.Ctx, cwd fs.Dir, path string, follow bool) (ExecFile, error) {
-	n, abs, err := Root.Realpath(c, cwd, path, follow)
+// with an execute bit (root may run anything with one) on a mount that
+// allows running programs, EACCES for directories and anything else.
+func OpenExec(c fs.Ctx, cwd fs.Path, path string, follow bool) (ExecFile, error) {
+	p, abs, err := Root.Realpath(c, cwd, path, follow)
 	if err != nil {
 		return ExecFile{}, err
+	}
+	n := p.Node
+	if p.Mnt != nil && p.Mnt.NoExec() {
+		return ExecFile{}, linuxerr.EACCES
 	}
 	if _, ok := n.(fs.Symlink); ok {
 		return ExecFile{}, linuxerr.ELOOP // AT_SYMLINK_NOFOLLOW on a link

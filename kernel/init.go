@@ -30,10 +30,15 @@ func Initramfs() []byte {
 // Linux frees the initrd once unpacked.
 func SetupRoot(initramfs []byte) error {
 	fs.RandomSource = RandomBytes
+	fs.MemStats = func() (total, used uint64) {
+		t, u, _ := mm.FrameStats()
+		return t, u
+	}
 	r, err := fs.NewRoot(initramfs, Console, Procs)
 	if err != nil {
 		return err
 	}
+	r.CwdIn = cwdIn
 	Root = r
 	if initramfs != nil && Boot.NModules > 0 {
 		m := Boot.Modules[0]
@@ -48,7 +53,7 @@ func SetupRoot(initramfs []byte) error {
 func StartInit(path string, argv, envp []string, strace bool) (*Process, error) {
 	p := newProcess(1)
 	p.files = newSharedFiles(fs.NewFDTable())
-	p.fsctx = &fsContext{cwd: Root.Dir, umask: 0o022}
+	p.fsctx = &fsContext{cwd: Root.Top(), umask: 0o022}
 	p.sighand = &sigHand{}
 	p.creds = rootCreds()
 	t, err := newTask(p, 1)
@@ -57,7 +62,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	}
 	t.Strace = strace
 	for fd := 0; fd < 3; fd++ {
-		f, err := Root.Open(t, Root.Dir, "/dev/console", fs.O_RDWR|fs.O_LARGEFILE, 0, 0)
+		f, err := Root.Open(t, Root.Top(), "/dev/console", fs.O_RDWR|fs.O_LARGEFILE, 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +81,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	totalForks.Add(1)
 	p.joinGroupsLocked()
 	procMu.Unlock()
-	f, err := OpenExec(t, Root.Dir, path, true)
+	f, err := OpenExec(t, Root.Top(), path, true)
 	if err == nil {
 		err = t.Exec(ExecArgs{File: f, Filename: path, Argv: argv, Envp: envp})
 	}
@@ -112,4 +117,17 @@ func ShellStatus(ws int) int {
 		return 128 + sig
 	}
 	return ws >> 8 & 0xff
+}
+
+// cwdIn reports whether a live process works in a directory of mount m
+// (what makes a mount busy besides open files).
+func cwdIn(m *fs.Mount) bool {
+	procMu.Lock()
+	defer procMu.Unlock()
+	for _, p := range procs {
+		if p.state == procAlive && p.Cwd().Mnt == m {
+			return true
+		}
+	}
+	return false
 }

@@ -86,7 +86,7 @@ const (
 // directory and the file mode creation mask.
 type fsContext struct {
 	mu    sync.Mutex
-	cwd   fs.Dir
+	cwd   fs.Path
 	umask uint32
 }
 
@@ -187,7 +187,7 @@ func (p *Process) FDs() *fs.FDTable {
 }
 
 // Cwd returns the working directory.
-func (p *Process) Cwd() fs.Dir {
+func (p *Process) Cwd() fs.Path {
 	c := p.fsContext()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -201,7 +201,7 @@ func (p *Process) fsContext() *fsContext {
 }
 
 // SetCwd changes the working directory.
-func (p *Process) SetCwd(d fs.Dir) {
+func (p *Process) SetCwd(d fs.Path) {
 	c := p.fsContext()
 	c.mu.Lock()
 	c.cwd = d

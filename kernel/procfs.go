@@ -27,12 +27,18 @@ const (
 
 // WorkingDir implements fs.ProcessInfo: the working directory and its
 // path; nil once the process has exited (it has no fs_struct left).
-func (p *Process) WorkingDir() (fs.Dir, string) {
+func (p *Process) WorkingDir() (fs.Path, string) {
 	if p.exited() {
-		return nil, ""
+		return fs.Path{}, ""
 	}
 	d := p.Cwd()
-	return d, Root.PathOf(d)
+	s, err := Root.PathOf(d)
+	if err != nil {
+		// A removed directory: d_path's "/path (deleted)" is not kept
+		// here, so say it as getcwd would not.
+		s = "(unreachable)"
+	}
+	return d, s
 }
 
 // exited reports whether the process is a zombie (or reaped).

@@ -19,6 +19,9 @@ type Case struct {
 	Args    []string // argv[1:]
 	Stdin   []byte   // fed to the terminal, then EOF
 	Rootfs  string   // files of the root (oyako) and working directory (native)
+	// MountNS runs the native side in a mount namespace of its own, for
+	// programs that mount file systems (it needs root).
+	MountNS bool
 }
 
 // Outcome is what one side printed and how it exited.
@@ -76,7 +79,7 @@ func RunHost(ctx context.Context, c Case, timeout time.Duration) (*Outcome, erro
 		}
 	}
 	argv := append([]string{filepath.Base(c.Program)}, c.Args...)
-	r, err := RunNative(ctx, c.Program, argv, dir, c.Stdin, timeout)
+	r, err := runNative(ctx, c.Program, argv, dir, c.Stdin, timeout, c.MountNS)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -67,27 +68,37 @@ func compare(t *testing.T, c Case) *Outcome {
 func conformanceC(t *testing.T) {
 	root, dir := userPrograms(t)
 	rootfs := filepath.Join(root, "user", "rootfs")
-	for _, c := range []struct{ name, src, mode string }{
-		{"files", "files", "-static"},
-		{"memory", "memory", "-static"},
-		{"threads", "threads", "-static"},
-		{"misc", "misc", "-static"},
-		{"execself", "execself", "-static"},
-		{"locks", "locks", "-static"},
-		{"pipes", "pipes", "-static"},
-		{"procfs", "procfs", "-static"},
+	for _, c := range []struct {
+		name, src, mode string
+		mountNS         bool
+	}{
+		{"files", "files", "-static", false},
+		{"memory", "memory", "-static", false},
+		{"threads", "threads", "-static", false},
+		{"misc", "misc", "-static", false},
+		{"execself", "execself", "-static", false},
+		{"locks", "locks", "-static", false},
+		{"pipes", "pipes", "-static", false},
+		{"procfs", "procfs", "-static", false},
+		{"vfs", "vfs", "-static", false},
+		// Native mounts need root and a mount namespace of their own.
+		{"mounts", "mounts", "-static", true},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
-		{"misc-pie", "misc", "-static-pie"},
-		{"memory-pie", "memory", "-static-pie"},
+		{"misc-pie", "misc", "-static-pie", false},
+		{"memory-pie", "memory", "-static-pie", false},
 	} {
 		prog, err := BuildUserCAs(root, dir, c.src, c.name, c.mode)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if c.mountNS && os.Geteuid() != 0 {
+			t.Run(c.name, func(t *testing.T) { t.Skip("mounting natively needs root") })
+			continue
+		}
 		coverage.expect()
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs})
+			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs, MountNS: c.mountNS})
 		})
 	}
 }
@@ -144,6 +155,36 @@ func conformanceBusybox(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			compare(t, Case{Name: c.name, Program: bb, Args: c.args, Stdin: []byte(c.stdin), Rootfs: rootfs})
+		})
+	}
+	// Shell scripts of user/sh, run by busybox sh in the rootfs with the
+	// script added.
+	for _, c := range []struct {
+		name, script string
+		mountNS      bool
+	}{
+		{"sh-files", "files.sh", false},
+		{"sh-mount", "mount.sh", true},
+	} {
+		if c.mountNS && os.Geteuid() != 0 {
+			t.Run(c.name, func(t *testing.T) { t.Skip("mounting natively needs root") })
+			continue
+		}
+		dir := t.TempDir()
+		if err := copyTree(rootfs, dir); err != nil {
+			t.Fatal(err)
+		}
+		script, err := os.ReadFile(filepath.Join(root, "user", "sh", c.script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, c.script), script, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		coverage.expect()
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			compare(t, Case{Name: c.name, Program: bb, Args: []string{"sh", c.script}, Rootfs: dir, MountNS: c.mountNS})
 		})
 	}
 }

@@ -1,7 +1,7 @@
 package qemu
 
 import (
-	"slices"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -95,6 +95,33 @@ var (
 	procfsErrors = strings.Fields(`sethostname:EPERM sethostname:EINVAL sethostname:EFAULT setdomainname:EINVAL setdomainname:EPERM`)
 )
 
+// vfsCalls and vfsErrors are the calls and error paths of the writable
+// file system (issue 7, stage 4: fs/namei.go, fs/attr.go), made by
+// user/c/vfs.c; mountCalls and mountErrors those of mounts
+// (fs/mount.go), made by user/c/mounts.c, which runs only as root.
+var vfsCalls = strings.Fields(`
+	mkdir mkdirat mknodat unlink unlinkat rmdir rename renameat renameat2
+	link linkat symlink symlinkat chmod fchmod fchmodat fchmodat2 chown
+	fchown lchown fchownat utimensat futimesat truncate ftruncate
+	fallocate fsync fdatasync sync syncfs statfs fstatfs`)
+
+var vfsErrors = strings.Fields(`
+	mkdir:EEXIST mkdir:ENOTDIR mkdir:ENAMETOOLONG mknodat:EPERM
+	mknodat:EINVAL unlink:EISDIR unlink:ENOTDIR unlinkat:EINVAL
+	rmdir:ENOTEMPTY rmdir:EBUSY rmdir:EINVAL rename:EXDEV rename:EINVAL
+	rename:ENOTEMPTY rename:EISDIR rename:EBUSY renameat2:EEXIST
+	renameat2:EINVAL link:EPERM linkat:ENOENT fchmodat2:EOPNOTSUPP
+	truncate:EISDIR ftruncate:EINVAL fallocate:EOPNOTSUPP fsync:EINVAL
+	utimensat:EINVAL openat:ENXIO getcwd:ENOENT`)
+
+var (
+	mountCalls  = strings.Fields(`mount umount2`)
+	mountErrors = strings.Fields(`
+	mkdir:EROFS openat:EROFS unlink:EBUSY link:EXDEV fallocate:ENOSPC
+	write:ENOSPC mount:ENODEV mount:EINVAL mount:ELOOP umount2:EBUSY
+	umount2:EINVAL`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -105,13 +132,18 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors)
+	if os.Geteuid() == 0 {
+		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
+	}
 	var missing []string
-	for _, name := range slices.Concat(stage2Calls, lockCalls, pipeCalls, procfsCalls) {
+	for _, name := range calls {
 		if c.stats[name].Calls == 0 {
 			missing = append(missing, name)
 		}
 	}
-	for _, pe := range slices.Concat(stage2Errors, lockErrors, pipeErrors, procfsErrors) {
+	for _, pe := range errs {
 		name, errno, _ := strings.Cut(pe, ":")
 		if !c.stats[name].Errnos[errno] {
 			missing = append(missing, name+" "+errno)
@@ -134,4 +166,12 @@ func checkCoverage(t *testing.T) {
 		t.Errorf("the conformance programs never exercised:\n  %s\nwhat they did exercise:\n  %s",
 			strings.Join(missing, "\n  "), strings.Join(seen, "\n  "))
 	}
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }

@@ -54,6 +54,13 @@ type NativeResult struct {
 // RunNative runs program with argv (argv[0] included) in dir on a
 // pseudo-terminal, feeding it stdin followed by the EOF character.
 func RunNative(ctx context.Context, program string, argv []string, dir string, stdin []byte, timeout time.Duration) (*NativeResult, error) {
+	return runNative(ctx, program, argv, dir, stdin, timeout, false)
+}
+
+// runNative is RunNative, in a mount namespace of the program's own if
+// mountNS is set (Go makes every mount in it private, so that nothing the
+// program mounts reaches the host); that needs root.
+func runNative(ctx context.Context, program string, argv []string, dir string, stdin []byte, timeout time.Duration, mountNS bool) (*NativeResult, error) {
 	m, s, err := openPTY()
 	if err != nil {
 		return nil, err
@@ -67,6 +74,9 @@ func RunNative(ctx context.Context, program string, argv []string, dir string, s
 	cmd.Env = []string{"HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if mountNS {
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
 	if err := cmd.Start(); err != nil {
 		s.Close()
 		return nil, err

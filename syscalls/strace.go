@@ -261,6 +261,39 @@ var argSpecs = map[string][]string{
 	"wait4":             {"d", "waitstatusout", "waitoptions", "p"},
 	"access":            {"path", "o"},
 	"faccessat":         {"dirfd", "path", "o"},
+	"mkdir":             {"path", "o"},
+	"mkdirat":           {"dirfd", "path", "o"},
+	"mknod":             {"path", "fmode", "x"},
+	"mknodat":           {"dirfd", "path", "fmode", "x"},
+	"unlink":            {"path"},
+	"unlinkat":          {"dirfd", "path", "atflags"},
+	"rmdir":             {"path"},
+	"rename":            {"path", "path"},
+	"renameat":          {"dirfd", "path", "dirfd", "path"},
+	"renameat2":         {"dirfd", "path", "dirfd", "path", "renameflags"},
+	"link":              {"path", "path"},
+	"linkat":            {"dirfd", "path", "dirfd", "path", "atflags"},
+	"symlink":           {"path", "path"},
+	"symlinkat":         {"path", "dirfd", "path"},
+	"chmod":             {"path", "o"},
+	"fchmod":            {"fd", "o"},
+	"fchmodat":          {"dirfd", "path", "o"},
+	"fchmodat2":         {"dirfd", "path", "o", "atflags"},
+	"chown":             {"path", "d", "d"},
+	"lchown":            {"path", "d", "d"},
+	"fchown":            {"fd", "d", "d"},
+	"fchownat":          {"dirfd", "path", "d", "d", "atflags"},
+	"utimensat":         {"dirfd", "path", "p", "atflags"},
+	"truncate":          {"path", "d"},
+	"ftruncate":         {"fd", "d"},
+	"fallocate":         {"fd", "falloc", "d", "d"},
+	"fsync":             {"fd"},
+	"fdatasync":         {"fd"},
+	"syncfs":            {"fd"},
+	"statfs":            {"path", "p"},
+	"fstatfs":           {"fd", "p"},
+	"mount":             {"path", "path", "path", "mountflags", "path"},
+	"umount2":           {"path", "umountflags"},
 }
 
 // decodedAtExit says whether an argument is an output of its call, shown
@@ -345,6 +378,16 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return openFlags(uint64(v)), true
 	case "atflags":
 		return flagList(uint64(v), atFlagNames, "0"), true
+	case "fmode":
+		return fmtFileMode(uint64(v)), true
+	case "renameflags":
+		return flagList(uint64(v), renameFlagNames, "0"), true
+	case "mountflags":
+		return flagList(uint64(v), mountFlagNames, "0"), true
+	case "umountflags":
+		return flagList(uint64(v), umountFlagNames, "0"), true
+	case "falloc":
+		return flagList(uint64(v), fallocFlagNames, "0"), true
 	case "prot":
 		return flagList(uint64(v), protNames, "PROT_NONE"), true
 	case "mapflags":

@@ -557,3 +557,35 @@ func fmtSiginfo(si signals.SigInfo) string {
 	}
 	return fmt.Sprintf("%s%s, si_pid=%d, si_uid=%d}", head, name, si.PID(), le.Uint32(si[20:]))
 }
+
+var renameFlagNames = []flagName{{fs.RENAME_NOREPLACE, "RENAME_NOREPLACE"}, {fs.RENAME_EXCHANGE, "RENAME_EXCHANGE"}, {fs.RENAME_WHITEOUT, "RENAME_WHITEOUT"}}
+
+var mountFlagNames = []flagName{{fs.MS_RDONLY, "MS_RDONLY"}, {fs.MS_NOSUID, "MS_NOSUID"}, {fs.MS_NODEV, "MS_NODEV"},
+	{fs.MS_NOEXEC, "MS_NOEXEC"}, {fs.MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {fs.MS_REMOUNT, "MS_REMOUNT"},
+	{fs.MS_MANDLOCK, "MS_MANDLOCK"}, {fs.MS_DIRSYNC, "MS_DIRSYNC"}, {fs.MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
+	{fs.MS_NOATIME, "MS_NOATIME"}, {fs.MS_NODIRATIME, "MS_NODIRATIME"}, {fs.MS_BIND, "MS_BIND"},
+	{fs.MS_MOVE, "MS_MOVE"}, {fs.MS_REC, "MS_REC"}, {fs.MS_SILENT, "MS_SILENT"}, {fs.MS_POSIXACL, "MS_POSIXACL"},
+	{fs.MS_UNBINDABLE, "MS_UNBINDABLE"}, {fs.MS_PRIVATE, "MS_PRIVATE"}, {fs.MS_SLAVE, "MS_SLAVE"},
+	{fs.MS_SHARED, "MS_SHARED"}, {fs.MS_RELATIME, "MS_RELATIME"}, {fs.MS_STRICTATIME, "MS_STRICTATIME"},
+	{fs.MS_LAZYTIME, "MS_LAZYTIME"}}
+
+var umountFlagNames = []flagName{{fs.MNT_FORCE, "MNT_FORCE"}, {fs.MNT_DETACH, "MNT_DETACH"}, {fs.MNT_EXPIRE, "MNT_EXPIRE"}, {fs.UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW"}}
+
+var fallocFlagNames = []flagName{{fs.FALLOC_FL_KEEP_SIZE, "FALLOC_FL_KEEP_SIZE"}, {fs.FALLOC_FL_PUNCH_HOLE, "FALLOC_FL_PUNCH_HOLE"},
+	{fs.FALLOC_FL_COLLAPSE_RANGE, "FALLOC_FL_COLLAPSE_RANGE"}, {fs.FALLOC_FL_ZERO_RANGE, "FALLOC_FL_ZERO_RANGE"},
+	{fs.FALLOC_FL_INSERT_RANGE, "FALLOC_FL_INSERT_RANGE"}, {fs.FALLOC_FL_UNSHARE_RANGE, "FALLOC_FL_UNSHARE_RANGE"}}
+
+// fmtFileMode formats a mode with its file type, as strace shows mknod's:
+// S_IFIFO|0644.
+func fmtFileMode(v uint64) string {
+	types := map[uint64]string{fs.S_IFREG: "S_IFREG", fs.S_IFDIR: "S_IFDIR", fs.S_IFCHR: "S_IFCHR", fs.S_IFBLK: "S_IFBLK",
+		fs.S_IFIFO: "S_IFIFO", fs.S_IFLNK: "S_IFLNK", fs.S_IFSOCK: "S_IFSOCK"}
+	perm := fmt.Sprintf("%#o", v&0o7777)
+	if name, ok := types[v&fs.S_IFMT]; ok {
+		return name + "|" + perm
+	}
+	if v&fs.S_IFMT != 0 {
+		return fmt.Sprintf("%#o", v)
+	}
+	return perm
+}

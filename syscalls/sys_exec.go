@@ -80,7 +80,7 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 		if _, ok := f.Inode.(fs.Regular); !ok {
 			return 0, linuxerr.EACCES
 		}
-		if f.Inode.Attr().Mode&0o111 == 0 {
+		if f.Inode.Attr().Mode&0o111 == 0 || f.Mnt != nil && f.Mnt.NoExec() {
 			return 0, linuxerr.EACCES
 		}
 		file = kernel.ExecFile{Node: f.Inode, Path: f.Path}

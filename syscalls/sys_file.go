@@ -72,33 +72,11 @@ func statBytes(at fs.Attr) []byte {
 // statAt resolves a path for the stat family: AT_EMPTY_PATH with an empty
 // path means dirfd itself.
 func statAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Attr, error) {
-	path, err := pathArg(t, pathAddr)
+	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return fs.Attr{}, err
 	}
-	if path == "" {
-		if flags&atEmptyPath == 0 {
-			return fs.Attr{}, linuxerr.ENOENT
-		}
-		if int32(dirfd) == atFdcwd {
-			return t.Proc.Cwd().Attr(), nil
-		}
-		f, err := getFile(t, dirfd)
-		if err != nil {
-			return fs.Attr{}, err
-		}
-		defer f.DecRef()
-		return f.Inode.Attr(), nil
-	}
-	dir, err := baseDir(t, dirfd, path)
-	if err != nil {
-		return fs.Attr{}, err
-	}
-	n, err := kernel.Root.Resolve(t, dir, path, flags&atSymlinkNofollow == 0)
-	if err != nil {
-		return fs.Attr{}, err
-	}
-	return n.Attr(), nil
+	return p.Node.Attr(), nil
 }
 
 // sysNewfstatat implements newfstatat(2) (fstatat).
@@ -233,18 +211,31 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 	if int(size) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
-	dir, path, err := pathAt(t, dirfd, pathAddr)
+	start, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	n, err := kernel.Root.Resolve(t, dir, path, false)
-	if err != nil {
+	var p fs.Path
+	if path == "" {
+		// An empty path reads the link an O_PATH descriptor is open on
+		// (do_readlinkat's LOOKUP_EMPTY); anything else is ENOENT.
+		if int32(dirfd) == atFdcwd {
+			return 0, linuxerr.ENOENT
+		}
+		if p, err = fdPath(t, dirfd); err != nil {
+			return 0, err
+		}
+		if _, ok := p.Node.(fs.Symlink); !ok {
+			return 0, linuxerr.ENOENT
+		}
+	} else if p, err = kernel.Root.Lookup(t, start, path, 0); err != nil {
 		return 0, err
 	}
-	l, ok := n.(fs.Symlink)
+	l, ok := p.Node.(fs.Symlink)
 	if !ok {
 		return 0, linuxerr.EINVAL
 	}
+	fs.Accessed(p)
 	t0, err := fs.ReadLink(l)
 	if err != nil {
 		return 0, err
@@ -256,9 +247,14 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 	return uintptr(len(target)), t.CopyOut(buf, target)
 }
 
-// sysGetcwd implements getcwd(2): the path and its NUL, or ERANGE.
+// sysGetcwd implements getcwd(2): the path and its NUL, ERANGE if it does
+// not fit, ENOENT if the directory was removed.
 func sysGetcwd(t *kernel.Task, a *Args) (uintptr, error) {
-	p := kernel.Root.PathOf(t.Proc.Cwd()) + "\x00"
+	p, err := kernel.Root.PathOf(t.Proc.Cwd())
+	if err != nil {
+		return 0, err
+	}
+	p += "\x00"
 	if uintptr(len(p)) > a[1] {
 		return 0, linuxerr.ERANGE
 	}
@@ -271,15 +267,14 @@ func sysChdir(t *kernel.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := kernel.Root.Resolve(t, t.Proc.Cwd(), path, true)
+	p, err := kernel.Root.Lookup(t, t.Proc.Cwd(), path, fs.LookupFollow)
 	if err != nil {
 		return 0, err
 	}
-	d, ok := n.(fs.Dir)
-	if !ok {
+	if _, ok := p.Node.(fs.Dir); !ok {
 		return 0, linuxerr.ENOTDIR
 	}
-	t.Proc.SetCwd(d)
+	t.Proc.SetCwd(p)
 	return 0, nil
 }
 
@@ -290,11 +285,10 @@ func sysFchdir(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	d, ok := f.Inode.(fs.Dir)
-	if !ok {
+	if _, ok := f.Inode.(fs.Dir); !ok {
 		return 0, linuxerr.ENOTDIR
 	}
-	t.Proc.SetCwd(d)
+	t.Proc.SetCwd(f.Location())
 	return 0, nil
 }
 
@@ -563,18 +557,31 @@ func sysFaccessat2(t *kernel.Task, a *Args) (uintptr, error) {
 	return accessAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
 }
 
-// accessAt checks access as root does: only execute permission can be
-// missing (no execute bit at all on a non-directory).
+// accessAt checks access as root does (do_faccessat): only execute
+// permission can be missing (no execute bit at all on a non-directory, or
+// a regular file on a noexec mount), and writing anything but a device,
+// FIFO or socket on a read-only mount is EROFS.
 func accessAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
 	if mode&^(rOK|wOK|xOK) != 0 || flags&^(atEaccess|atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	at, err := statAt(t, dirfd, pathAddr, flags)
+	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
 	}
-	if mode&xOK != 0 && at.Mode&fs.S_IFMT != fs.S_IFDIR && at.Mode&0o111 == 0 {
+	typ := p.Node.Attr().Mode & fs.S_IFMT
+	if mode&xOK != 0 && typ == fs.S_IFREG && p.Mnt != nil && p.Mnt.NoExec() {
 		return 0, linuxerr.EACCES
+	}
+	if mode&xOK != 0 && typ != fs.S_IFDIR && p.Node.Attr().Mode&0o111 == 0 {
+		return 0, linuxerr.EACCES
+	}
+	switch typ {
+	case fs.S_IFCHR, fs.S_IFBLK, fs.S_IFIFO, fs.S_IFSOCK:
+	default:
+		if mode&wOK != 0 && p.Mnt != nil && p.Mnt.ReadOnly() {
+			return 0, linuxerr.EROFS
+		}
 	}
 	return 0, nil
 }

@@ -64,31 +64,79 @@ func pathArg(t *kernel.Task, addr uintptr) (string, error) {
 
 // pathAt reads a path argument and finds the directory it is relative to
 // (the *at calls' dirfd and path pair).
-func pathAt(t *kernel.Task, dirfd, pathAddr uintptr) (fs.Dir, string, error) {
+func pathAt(t *kernel.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
 	path, err := pathArg(t, pathAddr)
 	if err != nil {
-		return nil, "", err
+		return fs.Path{}, "", err
 	}
 	dir, err := baseDir(t, dirfd, path)
 	return dir, path, err
 }
 
 // baseDir returns the directory a relative path given with dirfd starts
-// from: the working directory for AT_FDCWD, else dirfd's directory.
-func baseDir(t *kernel.Task, dirfd uintptr, path string) (fs.Dir, error) {
-	if len(path) > 0 && path[0] == '/' || int32(dirfd) == atFdcwd {
+// from: the working directory for AT_FDCWD, else dirfd's directory. An
+// absolute or empty path does not look at dirfd (the empty one fails
+// with ENOENT when resolved).
+func baseDir(t *kernel.Task, dirfd uintptr, path string) (fs.Path, error) {
+	if path == "" || path[0] == '/' || int32(dirfd) == atFdcwd {
 		return t.Proc.Cwd(), nil
 	}
 	f, err := getFile(t, dirfd)
 	if err != nil {
-		return nil, err
+		return fs.Path{}, err
 	}
 	defer f.DecRef()
-	d, ok := f.Inode.(fs.Dir)
-	if !ok {
-		return nil, linuxerr.ENOTDIR
+	if _, ok := f.Inode.(fs.Dir); !ok {
+		return fs.Path{}, linuxerr.ENOTDIR
 	}
-	return d, nil
+	return f.Location(), nil
+}
+
+// fdPath returns where dirfd is, for the calls that act on it with
+// AT_EMPTY_PATH and an empty path: the working directory for AT_FDCWD.
+// O_PATH descriptors count.
+func fdPath(t *kernel.Task, dirfd uintptr) (fs.Path, error) {
+	if int32(dirfd) == atFdcwd {
+		return t.Proc.Cwd(), nil
+	}
+	f, err := getFile(t, dirfd)
+	if err != nil {
+		return fs.Path{}, err
+	}
+	defer f.DecRef()
+	return f.Location(), nil
+}
+
+// lookupAt resolves the *at calls' dirfd and path to what they name:
+// with AT_EMPTY_PATH in flags an empty path names dirfd itself; with
+// AT_SYMLINK_NOFOLLOW a final symbolic link is not followed.
+func lookupAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, error) {
+	start, path, err := pathAt(t, dirfd, pathAddr)
+	if err != nil {
+		return fs.Path{}, err
+	}
+	if path == "" && flags&atEmptyPath != 0 {
+		return fdPath(t, dirfd)
+	}
+	lf := fs.LookupFollow
+	if flags&atSymlinkNofollow != 0 {
+		lf = 0
+	}
+	return kernel.Root.Lookup(t, start, path, lf)
+}
+
+// getFileIO returns the open file at fd for a call that acts on the file
+// itself: an O_PATH descriptor is EBADF (fdget).
+func getFileIO(t *kernel.Task, fd uintptr) (*fs.File, error) {
+	f, err := getFile(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if f.Flags()&fs.O_PATH != 0 {
+		f.DecRef()
+		return nil, linuxerr.EBADF
+	}
+	return f, nil
 }
 
 func putU64(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:], v) }

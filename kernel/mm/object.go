@@ -179,6 +179,49 @@ func (p *Pages) Truncate(size int64) {
 	}
 }
 
+// Has reports whether page pg is allocated (not a hole).
+func (p *Pages) Has(pg int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.pages[pg]
+	return ok
+}
+
+// Punch makes [off, off+n) read as zeros: the pages wholly inside it are
+// dropped and the parts of the pages at its ends cleared
+// (shmem_truncate_range for a hole).
+func (p *Pages) Punch(off, n int64) {
+	if n <= 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	end := off + n
+	first, last := (off+PageSize-1)/PageSize, end/PageSize // whole pages [first, last)
+	for pg, pa := range p.pages {
+		if pg >= first && pg < last {
+			delete(p.pages, pg)
+			PutFrame(pa)
+		}
+	}
+	part := func(pg, from, to int64) {
+		if pa, ok := p.pages[pg]; ok {
+			clear(frameBytes(pa)[from:to])
+		}
+	}
+	switch {
+	case first > last: // within one page
+		part(off/PageSize, off%PageSize, end-off/PageSize*PageSize)
+	default:
+		if off%PageSize != 0 {
+			part(off/PageSize, off%PageSize, PageSize)
+		}
+		if end%PageSize != 0 {
+			part(end/PageSize, 0, end%PageSize)
+		}
+	}
+}
+
 // Release drops every page (the object is gone).
 func (p *Pages) Release() { p.Truncate(0) }
 

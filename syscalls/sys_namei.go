@@ -1,0 +1,166 @@
+package syscalls
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+	"oyako/kernel"
+)
+
+// The calls that create, remove and rename names (fs/namei.c). The file
+// system does the work (fs/namei.go); these read the arguments.
+
+var atFdcwdArg = uintptr(atFdcwd & 0xffffffff)
+
+// sysMkdir implements mkdir(2).
+func sysMkdir(t *kernel.Task, a *Args) (uintptr, error) {
+	return mkdirAt(t, atFdcwdArg, a[0], uint32(a[1]))
+}
+
+// sysMkdirat implements mkdirat(2).
+func sysMkdirat(t *kernel.Task, a *Args) (uintptr, error) {
+	return mkdirAt(t, a[0], a[1], uint32(a[2]))
+}
+
+func mkdirAt(t *kernel.Task, dirfd, pathAddr uintptr, mode uint32) (uintptr, error) {
+	start, path, err := pathAt(t, dirfd, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Mkdir(t, start, path, mode, t.Proc.Umask(0, false))
+}
+
+// sysMknod implements mknod(2).
+func sysMknod(t *kernel.Task, a *Args) (uintptr, error) {
+	return mknodAt(t, atFdcwdArg, a[0], uint32(a[1]), uint32(a[2]))
+}
+
+// sysMknodat implements mknodat(2).
+func sysMknodat(t *kernel.Task, a *Args) (uintptr, error) {
+	return mknodAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
+}
+
+func mknodAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, dev uint32) (uintptr, error) {
+	start, path, err := pathAt(t, dirfd, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Mknod(t, start, path, mode, dev, t.Proc.Umask(0, false))
+}
+
+// sysUnlink implements unlink(2).
+func sysUnlink(t *kernel.Task, a *Args) (uintptr, error) {
+	start, path, err := pathAt(t, atFdcwdArg, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Unlink(t, start, path)
+}
+
+// sysUnlinkat implements unlinkat(2): AT_REMOVEDIR makes it rmdir.
+func sysUnlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+	flags := uint32(a[2])
+	if flags&^atRemovedir != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	start, path, err := pathAt(t, a[0], a[1])
+	if err != nil {
+		return 0, err
+	}
+	if flags&atRemovedir != 0 {
+		return 0, kernel.Root.Rmdir(t, start, path)
+	}
+	return 0, kernel.Root.Unlink(t, start, path)
+}
+
+// sysRmdir implements rmdir(2).
+func sysRmdir(t *kernel.Task, a *Args) (uintptr, error) {
+	start, path, err := pathAt(t, atFdcwdArg, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Rmdir(t, start, path)
+}
+
+// sysRename implements rename(2).
+func sysRename(t *kernel.Task, a *Args) (uintptr, error) {
+	return renameAt(t, atFdcwdArg, a[0], atFdcwdArg, a[1], 0)
+}
+
+// sysRenameat implements renameat(2).
+func sysRenameat(t *kernel.Task, a *Args) (uintptr, error) {
+	return renameAt(t, a[0], a[1], a[2], a[3], 0)
+}
+
+// sysRenameat2 implements renameat2(2).
+func sysRenameat2(t *kernel.Task, a *Args) (uintptr, error) {
+	return renameAt(t, a[0], a[1], a[2], a[3], uint32(a[4]))
+}
+
+func renameAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
+	if flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	oldStart, oldPath, err := pathAt(t, olddfd, oldAddr)
+	if err != nil {
+		return 0, err
+	}
+	newStart, newPath, err := pathAt(t, newdfd, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Rename(t, oldStart, oldPath, newStart, newPath, flags)
+}
+
+// sysLink implements link(2).
+func sysLink(t *kernel.Task, a *Args) (uintptr, error) {
+	return linkAt(t, atFdcwdArg, a[0], atFdcwdArg, a[1], 0)
+}
+
+// sysLinkat implements linkat(2): AT_SYMLINK_FOLLOW follows a final
+// symbolic link of the old path, AT_EMPTY_PATH names olddfd's file (an
+// O_TMPFILE file gets its first name this way).
+func sysLinkat(t *kernel.Task, a *Args) (uintptr, error) {
+	return linkAt(t, a[0], a[1], a[2], a[3], uint32(a[4]))
+}
+
+func linkAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
+	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	lf := uint32(atSymlinkNofollow)
+	if flags&atSymlinkFollow != 0 {
+		lf = 0
+	}
+	old, err := lookupAt(t, olddfd, oldAddr, lf|flags&atEmptyPath)
+	if err != nil {
+		return 0, err
+	}
+	newStart, newPath, err := pathAt(t, newdfd, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Link(t, old, newStart, newPath)
+}
+
+// sysSymlink implements symlink(2).
+func sysSymlink(t *kernel.Task, a *Args) (uintptr, error) {
+	return symlinkAt(t, a[0], atFdcwdArg, a[1])
+}
+
+// sysSymlinkat implements symlinkat(2).
+func sysSymlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+	return symlinkAt(t, a[0], a[1], a[2])
+}
+
+func symlinkAt(t *kernel.Task, targetAddr, newdfd, pathAddr uintptr) (uintptr, error) {
+	target, err := pathArg(t, targetAddr)
+	if err != nil {
+		return 0, err
+	}
+	start, path, err := pathAt(t, newdfd, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.Root.Symlink(t, target, start, path)
+}
