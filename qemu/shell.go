@@ -23,11 +23,12 @@ import (
 
 // ShellInit is the demo's /init.
 const ShellInit = `#!/bin/sh
-# oyako's init: mount what a shell session expects, then run the shell as
+# oyako's init: mount what a shell session expects (the kernel mounted
+# /proc and /dev already, as it does for every program it runs), then run the shell as
 # the leader of a new session on the console (setsid -c takes the console
 # as its controlling terminal), and end with its status: process 1's exit
 # powers the machine off.
-mount -t proc proc /proc
+[ -e /proc/self ] || mount -t proc proc /proc
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
