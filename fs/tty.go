@@ -508,9 +508,16 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		if err := c.CopyIn(arg, b); err != nil {
 			return 0, err
 		}
+		w := Winsize{binary.LittleEndian.Uint16(b[0:]), binary.LittleEndian.Uint16(b[2:]), binary.LittleEndian.Uint16(b[4:]), binary.LittleEndian.Uint16(b[6:])}
 		t.mu.Lock()
-		t.winsize = Winsize{binary.LittleEndian.Uint16(b[0:]), binary.LittleEndian.Uint16(b[2:]), binary.LittleEndian.Uint16(b[4:]), binary.LittleEndian.Uint16(b[6:])}
+		changed := w != t.winsize
+		t.winsize = w
+		pgrp, signal := t.pgrp, t.Signal
 		t.mu.Unlock()
+		// tty_do_resize: a new size is announced to the foreground group.
+		if changed && signal != nil && pgrp > 0 {
+			signal(pgrp, 28) // SIGWINCH
+		}
 		return 0, nil
 	case FIONREAD:
 		t.mu.Lock()
