@@ -19,6 +19,11 @@ type Case struct {
 	Args    []string // argv[1:]
 	Stdin   []byte   // fed to the terminal, then EOF
 	Rootfs  string   // files of the root (oyako) and working directory (native)
+	// Init makes the native side run the program as oyako does: as
+	// /init, process 1 of its own PID namespace, in a root directory
+	// with the same files (RunNativeInit). Cases whose results depend on
+	// the process tree, the root directory or /proc need it.
+	Init bool
 }
 
 // Outcome is what one side printed and how it exited.
@@ -76,11 +81,45 @@ func RunHost(ctx context.Context, c Case, timeout time.Duration) (*Outcome, erro
 		}
 	}
 	argv := append([]string{filepath.Base(c.Program)}, c.Args...)
-	r, err := RunNative(ctx, c.Program, argv, dir, c.Stdin, timeout)
+	var r *NativeResult
+	if c.Init {
+		if err := addInitFiles(dir, c.Program); err != nil {
+			return nil, err
+		}
+		r, err = RunNativeInit(ctx, dir, argv, c.Stdin, timeout)
+	} else {
+		r, err = RunNative(ctx, c.Program, argv, dir, c.Stdin, timeout)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Outcome{Output: r.Output, Status: r.Status}, nil
+}
+
+// addInitFiles completes a native root the way oyako's root is made
+// (BuildInitramfs and fs.NewRoot): the program as /init, and /dev, /proc
+// and /tmp if the rootfs has none.
+func addInitFiles(dir, program string) error {
+	for _, d := range []struct {
+		name string
+		mode os.FileMode
+	}{{"dev", 0o755}, {"proc", 0o555}, {"tmp", 0o1777}} {
+		p := filepath.Join(dir, d.name)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.Mkdir(p, d.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, d.mode); err != nil { // past the umask, with the sticky bit
+			return err
+		}
+	}
+	data, err := os.ReadFile(program)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "init"), data, 0o755)
 }
 
 func copyTree(src, dst string) error {

@@ -54,6 +54,24 @@ type NativeResult struct {
 // RunNative runs program with argv (argv[0] included) in dir on a
 // pseudo-terminal, feeding it stdin followed by the EOF character.
 func RunNative(ctx context.Context, program string, argv []string, dir string, stdin []byte, timeout time.Duration) (*NativeResult, error) {
+	return runOnPTY(ctx, program, stdin, timeout, func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, program)
+		cmd.Args = argv
+		cmd.Dir = dir
+		cmd.Env = nativeEnv
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		return cmd
+	})
+}
+
+// nativeEnv is the environment oyako gives init.
+var nativeEnv = []string{"HOME=/", "TERM=linux"}
+
+// runOnPTY starts the command newCmd makes (with ctx bounded by timeout)
+// with a pseudo-terminal as its standard input, output and error and
+// controlling terminal, feeds it stdin and EOF, and collects what it
+// printed and its status.
+func runOnPTY(ctx context.Context, program string, stdin []byte, timeout time.Duration, newCmd func(context.Context) *exec.Cmd) (*NativeResult, error) {
 	m, s, err := openPTY()
 	if err != nil {
 		return nil, err
@@ -61,12 +79,8 @@ func RunNative(ctx context.Context, program string, argv []string, dir string, s
 	defer m.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, program)
-	cmd.Args = argv
-	cmd.Dir = dir
-	cmd.Env = []string{"HOME=/", "TERM=linux"}
+	cmd := newCmd(ctx)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		s.Close()
 		return nil, err
