@@ -259,8 +259,10 @@ func (p *Process) completeSignalLocked(sig int, target *Task) {
 	if t == nil {
 		t = p.wantsSignalLocked(sig)
 		if t == nil {
-			return // every thread blocks it: it waits, pending
+			return // every thread blocks it or is stopped: it waits, pending
 		}
+	} else if !t.wantsLocked(sig) {
+		return // the thread takes it once it unblocks it or continues
 	}
 	// A fatal signal (SIGKILL, or a default action that ends the process)
 	// ends every thread now. Init only dies of what the kernel forces on
@@ -274,15 +276,25 @@ func (p *Process) completeSignalLocked(sig int, target *Task) {
 	t.wakeLocked()
 }
 
+// wantsLocked reports whether t can take sig now (wants_signal): it does
+// not block it and is not exiting, and, unless sig is SIGKILL, it is not
+// stopped. A signal no thread wants stays pending: one that would kill
+// the process does not do so while it is stopped, but once continued.
+func (t *Task) wantsLocked(sig int) bool {
+	if t.sigMask&signals.Bit(sig) != 0 || t.exiting {
+		return false
+	}
+	return sig == signals.SIGKILL || !t.stopped
+}
+
 // wantsSignalLocked returns the thread a process-directed signal goes to:
-// the main thread if it does not block it, else another that does not.
+// the main thread if it wants it, else another that does.
 func (p *Process) wantsSignalLocked(sig int) *Task {
-	bit := signals.Bit(sig)
-	if t := p.tasks[p.PID]; t != nil && t.sigMask&bit == 0 && !t.exiting {
+	if t := p.tasks[p.PID]; t != nil && t.wantsLocked(sig) {
 		return t
 	}
 	for _, t := range p.tasks {
-		if t.sigMask&bit == 0 && !t.exiting {
+		if t.wantsLocked(sig) {
 			return t
 		}
 	}
