@@ -211,6 +211,7 @@ var argSpecs = map[string][]string{
 	"mprotect":          {"p", "u", "prot"},
 	"mremap":            {"p", "u", "u", "mremapflags", "mremapnew"},
 	"madvise":           {"p", "u", "madv"},
+	"msync":             {"p", "u", "msync"},
 	"brk":               {"p"},
 	"arch_prctl":        {"archprctl", "p"},
 	"set_tid_address":   {"p"},
@@ -382,6 +383,8 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return ioctlArg(t, uint64(a[1]), v, err), true
 	case "madv":
 		return fmtMadvise(uint64(v)), true
+	case "msync":
+		return flagList(uint64(v), msyncFlagNames, "0"), true
 	case "mremapflags":
 		return flagList(uint64(v), mremapFlagNames, "0"), true
 	case "mremapnew":

@@ -33,7 +33,7 @@ var sysCallTable = [sysno.NR]entry{
 	sysno.SYS_select:                  {name: "select"},
 	sysno.SYS_sched_yield:             {name: "sched_yield", fn: sysSchedYield},
 	sysno.SYS_mremap:                  {name: "mremap", fn: sysMremap},
-	sysno.SYS_msync:                   {name: "msync"},
+	sysno.SYS_msync:                   {name: "msync", fn: sysMsync},
 	sysno.SYS_mincore:                 {name: "mincore"},
 	sysno.SYS_madvise:                 {name: "madvise", fn: sysMadvise},
 	sysno.SYS_shmget:                  {name: "shmget"},

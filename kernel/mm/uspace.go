@@ -258,6 +258,15 @@ func (as *AddressSpace) covered(start, end uintptr) bool {
 	return true
 }
 
+// Covered reports whether mappings cover all of [addr, addr+length), the
+// length rounded up to whole pages.
+func (as *AddressSpace) Covered(addr, length uintptr) bool {
+	end := addr + uintptr(PageAlignUp(uint64(length)))
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.covered(addr, end)
+}
+
 // special reports whether a kernel-owned (Special) mapping overlaps
 // [start, end).
 func (as *AddressSpace) special(start, end uintptr) bool {
