@@ -218,14 +218,16 @@ func (t *Task) run() {
 				if ec&1 != 0 { // a protection violation on a present page
 					code = signals.SEGV_ACCERR
 				}
-				sig := signals.SIGSEGV
-				if linuxerr.Equals(linuxerr.ENOMEM, err) {
+				switch {
+				case linuxerr.Equals(linuxerr.ENOMEM, err):
 					// Out of memory for the page: Linux's OOM killer would
 					// pick a victim; here the faulting process goes.
 					t.fault(signals.SIGKILL, 0, addr, "out of memory")
-					break
+				case err == mm.ErrBeyondObject:
+					t.fault(signals.SIGBUS, signals.BUS_ADRERR, addr, "page fault beyond the end of a mapped file")
+				default:
+					t.fault(signals.SIGSEGV, code, addr, "page fault")
 				}
-				t.fault(sig, code, addr, "page fault")
 			}
 		case amd64.VectorDE:
 			t.trap(ev, signals.SIGFPE, signals.FPE_INTDIV, t.uc.Frame.Regs.Rip)

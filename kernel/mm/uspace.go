@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -761,8 +762,15 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 	return dst, nil
 }
 
+// ErrBeyondObject is Fault's error for an access to a page of a file (or
+// shared memory) mapping that lies past the end of the object: Linux
+// raises SIGBUS (BUS_ADRERR) for it rather than SIGSEGV (filemap_fault's
+// VM_FAULT_SIGBUS).
+var ErrBeyondObject = errors.New("access beyond the end of the mapped object")
+
 // Fault handles a page fault at va: it maps a page if the VMA allows the
-// access. It returns EFAULT for an access no mapping allows.
+// access. It returns EFAULT for an access no mapping allows, and
+// ErrBeyondObject for a page past the end of a mapped file.
 func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
 	as.mu.Lock()
 	defer as.mu.Unlock()
@@ -813,6 +821,9 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 	if v.Obj != nil {
 		opa, err := v.Obj.ObjectPage((v.Off + int64(page-v.Start)) / PageSize)
 		if err != nil {
+			if linuxerr.Equals(linuxerr.EFAULT, err) {
+				return ErrBeyondObject
+			}
 			return err
 		}
 		pa = opa
@@ -885,6 +896,9 @@ func (as *AddressSpace) translate(va uintptr, write bool) (uint64, error) {
 			return e.Addr()&^(size-1) | uint64(va)&(size-1), nil
 		}
 		if err := as.faultLocked(va, write, false); err != nil {
+			if err == ErrBeyondObject {
+				err = linuxerr.EFAULT // a system call's access: EFAULT, not SIGBUS
+			}
 			return 0, err
 		}
 	}
