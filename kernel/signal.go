@@ -193,6 +193,18 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 			}
 		}
 	}
+	if force && target != nil {
+		// force_sig_info_to_task: a fault's signal cannot be blocked or
+		// ignored: if it is, the default action applies. This comes
+		// before the check for ignored signals, which must see it.
+		h := p.sighand
+		h.mu.Lock()
+		if a := &h.actions[sig-1]; a.Handler == signals.SIG_IGN || target.sigMask&signals.Bit(sig) != 0 {
+			a.Handler = signals.SIG_DFL
+			target.sigMask &^= signals.Bit(sig)
+		}
+		h.mu.Unlock()
+	}
 	if p.ignoredLocked(sig, target, force) {
 		return false, continued
 	}
@@ -202,17 +214,6 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 	}
 	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
 		return false, continued
-	}
-	if force && target != nil {
-		// force_sig_info: a fault's signal cannot be blocked or ignored:
-		// if it is, the default action applies.
-		h := p.sighand
-		h.mu.Lock()
-		if a := &h.actions[sig-1]; a.Handler == signals.SIG_IGN || target.sigMask&signals.Bit(sig) != 0 {
-			a.Handler = signals.SIG_DFL
-			target.sigMask &^= signals.Bit(sig)
-		}
-		h.mu.Unlock()
 	}
 	q.add(sig, info)
 	p.completeSignalLocked(sig, target)
