@@ -215,7 +215,7 @@ func (t *Task) run() {
 			ec := t.uc.Frame.Regs.OrigRax
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
 				code := int32(signals.SEGV_MAPERR)
-				if ec&1 != 0 { // a protection violation on a present page
+				if linuxerr.Equals(linuxerr.EACCES, err) { // a mapping that forbids the access
 					code = signals.SEGV_ACCERR
 				}
 				switch {

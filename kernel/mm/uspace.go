@@ -769,7 +769,9 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 var ErrBeyondObject = errors.New("access beyond the end of the mapped object")
 
 // Fault handles a page fault at va: it maps a page if the VMA allows the
-// access. It returns EFAULT for an access no mapping allows, and
+// access. It returns EFAULT where nothing is mapped, EACCES for an access
+// the mapping's protection forbids (SEGV_MAPERR and SEGV_ACCERR, as
+// do_user_addr_fault tells bad_area from bad_area_access_error), and
 // ErrBeyondObject for a page past the end of a mapped file.
 func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
 	as.mu.Lock()
@@ -779,8 +781,11 @@ func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
 
 func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 	v := as.find(va)
-	if v == nil || v.Prot == 0 || write && v.Prot&ProtWrite == 0 || exec && v.Prot&ProtExec == 0 || !write && !exec && v.Prot&ProtRead == 0 {
+	if v == nil {
 		return linuxerr.EFAULT
+	}
+	if v.Prot == 0 || write && v.Prot&ProtWrite == 0 || exec && v.Prot&ProtExec == 0 || !write && !exec && v.Prot&ProtRead == 0 {
+		return linuxerr.EACCES
 	}
 	page := va &^ (PageSize - 1)
 	t, err := as.pt.leafTable(page, true)
@@ -896,8 +901,8 @@ func (as *AddressSpace) translate(va uintptr, write bool) (uint64, error) {
 			return e.Addr()&^(size-1) | uint64(va)&(size-1), nil
 		}
 		if err := as.faultLocked(va, write, false); err != nil {
-			if err == ErrBeyondObject {
-				err = linuxerr.EFAULT // a system call's access: EFAULT, not SIGBUS
+			if err == ErrBeyondObject || linuxerr.Equals(linuxerr.EACCES, err) {
+				err = linuxerr.EFAULT // a system call's access: EFAULT, not a signal
 			}
 			return 0, err
 		}
