@@ -235,7 +235,10 @@ func (t *Task) run() {
 			t.trap(ev, signals.SIGFPE, 0, t.uc.Frame.Regs.Rip)
 		case amd64.VectorUD:
 			t.trap(ev, signals.SIGILL, signals.ILL_ILLOPN, t.uc.Frame.Regs.Rip)
-		case amd64.VectorBP, amd64.VectorDB:
+		case amd64.VectorBP:
+			// do_int3_user raises a plain SIGTRAP (force_sig: SI_KERNEL).
+			t.trap(ev, signals.SIGTRAP, signals.SI_KERNEL, 0)
+		case amd64.VectorDB:
 			t.trap(ev, signals.SIGTRAP, signals.TRAP_BRKPT, 0)
 		case amd64.VectorAC:
 			t.trap(ev, signals.SIGBUS, signals.BUS_ADRERR, 0)
