@@ -61,6 +61,7 @@ func (t *Task) finish() {
 // and exit_notify).
 func (p *Process) exit() {
 	p.releaseVfork()
+	p.SetRealTimer(ITimerVal{})
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}

@@ -60,6 +60,8 @@ type Process struct {
 
 	sig procSignals // pending shared signals, group exit and stop
 
+	realTimer realTimer // setitimer(ITIMER_REAL), alarm (itimer.go)
+
 	// Accounting (under mu): CPU time of exited threads, and of waited-for
 	// children (Linux's signal_struct cutime/cstime).
 	utime, stime   int64
