@@ -239,6 +239,8 @@ var argSpecs = map[string][]string{
 	"tgkill":            {"d", "d", "sig"},
 	"kill":              {"d", "sig"},
 	"alarm":             {"u"},
+	"poll":              {"p", "u", "d"},
+	"ppoll":             {"p", "u", "timespec", "sigset", "u"},
 	"setitimer":         {"d", "p", "p"},
 	"getitimer":         {"d", "p"},
 	"epoll_create1":     {"oflags"},
