@@ -86,6 +86,27 @@ var pipeErrors = strings.Fields(`
 	copy_file_range:EXDEV copy_file_range:EISDIR copy_file_range:EINVAL
 	copy_file_range:EOVERFLOW`)
 
+// processCalls and processErrors are the process model's calls and error
+// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c and
+// signals.c.
+var processCalls = strings.Fields(`
+	fork vfork execve execveat wait4 waitid kill tgkill setpgid getpgid
+	getpgrp setsid getsid getrusage times rt_sigsuspend rt_sigtimedwait
+	rt_sigreturn rt_sigpending rt_sigqueueinfo rt_tgsigqueueinfo
+	setitimer getitimer alarm msync poll ppoll`)
+
+var processErrors = strings.Fields(`
+	wait4:ECHILD wait4:EINVAL wait4:ESRCH waitid:ECHILD waitid:EINVAL
+	execve:ENOENT execve:EACCES execve:ENOEXEC execve:ELOOP
+	execveat:E2BIG execveat:ENOTDIR execveat:EFAULT execveat:EINVAL
+	execveat:ENAMETOOLONG execveat:EBADF execveat:ELOOP execveat:ENOENT
+	setpgid:EPERM setpgid:ESRCH setpgid:EACCES setpgid:EINVAL setsid:EPERM
+	getpgid:ESRCH getsid:ESRCH kill:ESRCH kill:EINVAL tgkill:ESRCH
+	rt_sigqueueinfo:EPERM rt_sigtimedwait:EAGAIN rt_sigtimedwait:EINTR
+	sigaltstack:EPERM sigaltstack:ENOMEM getrusage:EINVAL
+	setitimer:EINVAL msync:EINVAL msync:ENOMEM poll:EFAULT poll:EINVAL
+	ppoll:EINVAL`)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -97,12 +118,12 @@ func checkCoverage(t *testing.T) {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
 	var missing []string
-	for _, name := range append(append(stage2Calls, lockCalls...), pipeCalls...) {
+	for _, name := range concat(stage2Calls, lockCalls, pipeCalls, processCalls) {
 		if c.stats[name].Calls == 0 {
 			missing = append(missing, name)
 		}
 	}
-	for _, pe := range append(append(stage2Errors, lockErrors...), pipeErrors...) {
+	for _, pe := range concat(stage2Errors, lockErrors, pipeErrors, processErrors) {
 		name, errno, _ := strings.Cut(pe, ":")
 		if !c.stats[name].Errnos[errno] {
 			missing = append(missing, name+" "+errno)
@@ -125,4 +146,12 @@ func checkCoverage(t *testing.T) {
 		t.Errorf("the conformance programs never exercised:\n  %s\nwhat they did exercise:\n  %s",
 			strings.Join(missing, "\n  "), strings.Join(seen, "\n  "))
 	}
+}
+
+func concat(lists ...[]string) []string {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return all
 }
