@@ -18,8 +18,8 @@ const (
 	PollErr    = fs.EventErr
 	PollHup    = fs.EventHup
 	PollNval   = 0x020
-	PollRdNorm = 0x040
-	PollWrNorm = 0x100
+	PollRdNorm = fs.EventRdNorm
+	PollWrNorm = fs.EventWrNorm
 )
 
 // defaultPollMask is what a file without a poll method is ready for

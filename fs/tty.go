@@ -247,9 +247,9 @@ func (t *TTY) Input(b []byte) {
 func (t *TTY) Readiness(_ *File, mask uint32) uint32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := uint32(EventOut)
+	r := uint32(EventOut | EventWrNorm)
 	if len(t.lines) > 0 || t.termios.Lflag&ICANON == 0 && len(t.raw) > 0 {
-		r |= EventIn
+		r |= EventIn | EventRdNorm
 	}
 	return r & mask
 }

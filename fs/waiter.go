@@ -13,6 +13,10 @@ const (
 	EventErr   = 0x008
 	EventHup   = 0x010
 	EventRdHup = 0x2000
+	// The "normal data" aliases of EventIn and EventOut that poll(2)
+	// users may ask for; the files that report them do so alongside.
+	EventRdNorm = 0x040
+	EventWrNorm = 0x100
 )
 
 // Queue lets waiters hear when a file's readiness changes (the role of
