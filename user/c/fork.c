@@ -12,6 +12,7 @@
 // also its own helper: run with "--args" it prints its arguments, and
 // run as a script's interpreter (argv[0] is "/init") it prints its argv.
 #include "check.h"
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -699,10 +700,10 @@ static void groups(void) {
 		_exit(127);
 	}
 	close(hold[0]);
-	// The exec'd child says it is running (through its exit status we
-	// cannot see yet): wait until its name changed... simply retry.
+	// Nothing tells when the child's execve is done: retry setpgid until
+	// it refuses (moving the child back each time it does not).
 	int r = 0, e = 0;
-	for (int i = 0; i < 400; i++) {
+	for (int i = 0; i < 1000; i++) {
 		r = setpgid(a, a);
 		e = errno;
 		if (r == -1 && e == EACCES)
@@ -957,6 +958,175 @@ static void stop_continue(void) {
 	printf("SIGTSTP in an orphaned group, then SIGTERM: %s\n", wait_status(st));
 }
 
+// ---- threads and the process tree
+
+static void *exec_thread(void *arg) {
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", getpid());
+	(void)arg;
+	execve(self, (char *[]){"fork", "--exec-from-thread", pid, NULL}, (char *[]){NULL});
+	return NULL;
+}
+
+// after_thread_exec reports on the program a thread of process pid ran.
+static int after_thread_exec(char **argv) {
+	printf("  after execve from a thread: the process's ID %s, the thread's ID %s\n",
+	       getpid() == atoi(argv[2]) ? "kept" : "changed", syscall(SYS_gettid) == getpid() ? "is the process's" : "differs");
+	return 0;
+}
+
+static void *exit_group_thread(void *arg) {
+	(void)arg;
+	pause_ms(20);
+	syscall(SYS_exit_group, 9);
+	return NULL;
+}
+
+static void *last_thread(void *arg) {
+	(void)arg;
+	pause_ms(300);
+	exit(7);
+}
+
+static void *wait_thread(void *arg) {
+	pid_t pid = *(pid_t *)arg;
+	int st;
+	static char result[64];
+	pid_t r = waitpid(pid, &st, 0);
+	snprintf(result, sizeof result, "%s", r == pid ? wait_status(st) : strerrorname_np(errno));
+	return result;
+}
+
+static int clone_child(void *arg) { return (int)(long)arg; }
+
+static void threads_and_tree(void) {
+	printf("-- threads and the process tree\n");
+	// execve from a thread other than the main one: the other threads
+	// end, and the caller goes on as the process, with its ID.
+	pid_t pid = pfork();
+	if (pid == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, exec_thread, NULL);
+		for (;;)
+			pause();
+	}
+	reap("a child that execs from a second thread", pid);
+	// exit_group from a thread ends the process while its main thread
+	// waits in read.
+	int p[2];
+	pipe(p);
+	pid = pfork();
+	if (pid == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, exit_group_thread, NULL);
+		char c;
+		read(p[0], &c, 1);
+		_exit(1);
+	}
+	reap("exit_group(9) from a thread while the main one reads", pid);
+	// The main thread may end first: the process lives on with the other
+	// thread, and wait reports it only when that one ends.
+	pid = pfork();
+	if (pid == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, last_thread, NULL);
+		pthread_exit(NULL);
+	}
+	pause_ms(20);
+	int st;
+	R(waitpid(pid, &st, WNOHANG));
+	R(kill(pid, 0));
+	reap("the process whose main thread ended first", pid);
+	// Any thread of a process may wait for its children.
+	pid = pfork();
+	if (pid == 0) {
+		pause_ms(20);
+		_exit(3);
+	}
+	pthread_t th;
+	void *res;
+	pthread_create(&th, NULL, wait_thread, &pid);
+	pthread_join(th, &res);
+	printf("waited for by another thread: %s\n", (char *)res);
+	// CLONE_PARENT: the new process is a sibling; init may not have one.
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pid = pfork();
+	if (pid == 0) {
+		pid_t g = clone(clone_child, stack + sizeof stack, CLONE_PARENT | SIGCHLD, (void *)6);
+		write(p[1], &g, sizeof g);
+		_exit(0);
+	}
+	reap("the child that made a sibling", pid);
+	pid_t g = 0;
+	read(p[0], &g, sizeof g);
+	reap("the sibling made with CLONE_PARENT, waited for by its parent's parent", g);
+	R(clone(clone_child, stack + sizeof stack, CLONE_PARENT | SIGCHLD, (void *)6));
+	// A process group that the exit of its members' parent orphans, with
+	// a stopped member, gets SIGHUP and SIGCONT (kill_orphaned_pgrp).
+	pid = pfork();
+	if (pid == 0) {
+		setsid();
+		pid_t c = pauser(0);
+		kill(c, SIGSTOP);
+		int st;
+		waitpid(c, &st, WUNTRACED);
+		write(p[1], &c, sizeof c);
+		_exit(0);
+	}
+	reap("a session leader leaving a stopped child in a group of its own", pid);
+	pid_t c = 0;
+	read(p[0], &c, sizeof c);
+	reap("the stopped child, its group orphaned", c);
+	close(p[0]);
+	close(p[1]);
+}
+
+// ---- pidfd
+
+static void pidfds(void) {
+	printf("-- pidfd\n");
+	pid_t pid = pauser(-1);
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+	ok("pidfd_open", fd >= 0);
+	struct pollfd pf = {fd, POLLIN | POLLRDNORM, 0};
+	R(poll(&pf, 1, 0));
+	R(syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0));
+	R(poll(&pf, 1, 5000));
+	printf("  revents of a dead child's pidfd: %#x\n", pf.revents);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	R(waitid(P_PIDFD, fd, &si, WEXITED));
+	siginfo("waitid P_PIDFD", &si, pid);
+	pf.events |= POLLHUP;
+	R(poll(&pf, 1, 0));
+	printf("  and once reaped: %#x\n", pf.revents);
+	R(syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0));
+	R(waitid(P_PIDFD, fd, &si, WEXITED));
+	close(fd);
+	R(syscall(SYS_pidfd_open, 99999, 0));
+	R(syscall(SYS_pidfd_open, getpid(), 1));
+	R(syscall(SYS_pidfd_open, 0, 0));
+	R(waitid(P_PIDFD, 99, &si, WEXITED));
+	int file = open("data/hello.txt", O_RDONLY);
+	R(waitid(P_PIDFD, file, &si, WEXITED));
+	R(syscall(SYS_pidfd_send_signal, file, SIGTERM, NULL, 0));
+	close(file);
+	// CLONE_PIDFD through clone3.
+	int cfd = -1;
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} args = {.flags = CLONE_PIDFD, .pidfd = (uintptr_t)&cfd, .exit_signal = SIGCHLD};
+	fflush(stdout);
+	pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid == 0)
+		_exit(4);
+	ok("clone3 CLONE_PIDFD gave a descriptor", cfd >= 0);
+	memset(&si, 0, sizeof si);
+	R(waitid(P_PIDFD, cfd, &si, WEXITED));
+	siginfo("waitid P_PIDFD of a clone3 child", &si, pid);
+	close(cfd);
+}
+
 // ---- getrusage and times
 
 static int tv_ok(struct timeval tv) { return tv.tv_sec >= 0 && tv.tv_usec >= 0 && tv.tv_usec < 1000000; }
@@ -999,6 +1169,8 @@ int main(int argc, char **argv) {
 		return show_fds(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "--wait") == 0)
 		return wait_stdin();
+	if (argc > 2 && strcmp(argv[1], "--exec-from-thread") == 0)
+		return after_thread_exec(argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ok("we are init", getpid() == 1);
 	fork_exec();
@@ -1016,6 +1188,8 @@ int main(int argc, char **argv) {
 	kills();
 	sigchld();
 	stop_continue();
+	threads_and_tree();
+	pidfds();
 	usage();
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/ucontext.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -230,7 +231,7 @@ static void interrupted(void) {
 	alarms = 0;
 	pid_t pid = pfork();
 	if (pid == 0) {
-		pause_ms(200);
+		pause_ms(500);
 		write(p[1], "late", 4);
 		_exit(0);
 	}
@@ -308,8 +309,12 @@ static void polling(void) {
 	for (int i = 0; i < 5; i++)
 		printf("  fd %d: %s\n", i, revents(fds[i].revents));
 	write(p[1], "x", 1);
+	fds[0].events = POLLIN | POLLRDNORM;
 	R(poll(fds, 1, 0));
 	printf("  after a write, the read end: %s\n", revents(fds[0].revents));
+	fds[1].events = POLLOUT | POLLWRNORM;
+	R(poll(fds + 1, 1, 0));
+	printf("  the write end: %s\n", revents(fds[1].revents));
 	char c;
 	read(p[0], &c, 1);
 	R(poll(fds, 1, 20));
@@ -695,6 +700,77 @@ static void faults(void) {
 	signal(SIGBUS, SIG_DFL);
 }
 
+// ---- the context a handler sees and changes
+
+// skip_ud2 moves the interrupted context past the ud2 (2 bytes) that
+// raised SIGILL and marks RAX, so that rt_sigreturn resumes there.
+static void skip_ud2(int sig, siginfo_t *si, void *ucp) {
+	(void)sig, (void)si;
+	ucontext_t *uc = ucp;
+	uc->uc_mcontext.gregs[REG_RIP] += 2;
+	uc->uc_mcontext.gregs[REG_RAX] = 0x1234;
+}
+
+static volatile double handler_float;
+
+static void clobber_fpu(int sig, siginfo_t *si, void *uc) {
+	(void)sig, (void)si, (void)uc;
+	volatile double x = 1e300;
+	handler_float = x * x; // inf, and FPU/SSE state of the handler's own
+	__asm__ volatile("pxor %%xmm0, %%xmm0; pxor %%xmm1, %%xmm1" ::: "xmm0", "xmm1");
+}
+
+static volatile int conts;
+
+static void on_cont(int sig, siginfo_t *si, void *uc) {
+	(void)sig, (void)si, (void)uc;
+	conts++;
+}
+
+static void context(void) {
+	printf("-- the handler's context\n");
+	handle(SIGILL, skip_ud2, 0);
+	long rax;
+	__asm__ volatile("mov $1, %%rax; ud2; mov %%rax, %0" : "=r"(rax)::"rax");
+	printf("after a handler moved RIP past ud2: RAX %#lx\n", rax);
+	signal(SIGILL, SIG_DFL);
+	// The interrupted code's vector registers come back after sigreturn.
+	handle(SIGUSR1, clobber_fpu, 0);
+	double in = 2.5, out;
+	__asm__ volatile("movsd %1, %%xmm1\n\t"
+	                 "mov %2, %%edi\n\t"
+	                 "mov $62, %%eax\n\t" // kill(getpid(), SIGUSR1): the handler runs on the way out
+	                 "mov %3, %%esi\n\t"
+	                 "syscall\n\t"
+	                 "movsd %%xmm1, %0"
+	                 : "=x"(out)
+	                 : "x"(in), "r"(getpid()), "r"(SIGUSR1)
+	                 : "rax", "rdi", "rsi", "rcx", "r11", "xmm1", "memory");
+	printf("xmm1 across a handler that cleared it: %g (the handler computed %g)\n", out, handler_float);
+	signal(SIGUSR1, SIG_DFL);
+	// A handler for SIGCONT runs when a stopped process continues.
+	int ready[2];
+	pipe(ready);
+	pid_t pid = pfork();
+	if (pid == 0) {
+		handle(SIGCONT, on_cont, 0);
+		write(ready[1], "r", 1);
+		while (!conts)
+			pause();
+		_exit(conts);
+	}
+	char c;
+	read(ready[0], &c, 1);
+	close(ready[0]);
+	close(ready[1]);
+	kill(pid, SIGSTOP);
+	int st;
+	waitpid(pid, &st, WUNTRACED);
+	printf("the child: %s\n", wait_status(st));
+	kill(pid, SIGCONT);
+	reap("after SIGCONT, its handler ran and it", pid);
+}
+
 // ---- sigtimedwait
 
 static void timedwait(void) {
@@ -830,6 +906,7 @@ int main(int argc, char **argv) {
 	altstack();
 	flags();
 	faults();
+	context();
 	timedwait();
 	defaults();
 	inherit();

@@ -1,6 +1,6 @@
 # Background jobs and wait: $!, wait for one job and its status, wait for
 # all, and output ordered by sleeps.
-(sleep 1; echo slow) &
+(sleep 2; echo slow) &
 (sleep 0.1; echo fast) &
 wait $!
 echo "fast done: $?"
