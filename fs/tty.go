@@ -243,6 +243,30 @@ func (t *TTY) Input(b []byte) {
 	t.q.Notify(EventIn)
 }
 
+// switchCanon keeps the input already received when ICANON changes, as
+// n_tty_set_termios does with its single read buffer: leaving canonical
+// mode makes the completed lines and the line being edited readable as
+// raw bytes (an end-of-file mark reads as the NUL byte n_tty stores for
+// it); entering it makes the raw bytes readable as one line, without a
+// newline (a pushed line).
+func (t *TTY) switchCanon(canon bool) {
+	if canon {
+		if len(t.raw) > 0 {
+			t.lines = append(t.lines, t.raw)
+			t.raw = nil
+		}
+		return
+	}
+	for _, l := range t.lines {
+		if len(l) == 0 {
+			l = []byte{0}
+		}
+		t.raw = append(t.raw, l...)
+	}
+	t.raw = append(t.raw, t.line...)
+	t.lines, t.line = nil, nil
+}
+
 // Readiness implements Pollable.
 func (t *TTY) Readiness(_ *File, mask uint32) uint32 {
 	t.mu.Lock()
@@ -358,12 +382,17 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 			return 0, err
 		}
 		t.mu.Lock()
+		wasCanon := t.termios.Lflag&ICANON != 0
 		t.termios.unmarshal(b)
 		if cmd == TCSETSF {
 			t.line, t.lines, t.raw = nil, nil, nil
 		}
+		if canon := t.termios.Lflag&ICANON != 0; canon != wasCanon {
+			t.switchCanon(canon)
+		}
 		t.notify()
 		t.mu.Unlock()
+		t.q.Notify(EventIn)
 		return 0, nil
 	case TIOCGWINSZ:
 		t.mu.Lock()
