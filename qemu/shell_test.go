@@ -64,30 +64,34 @@ func conformanceShell(t *testing.T) {
 	bb := busybox(t)
 	rootfs := shellRootfs(t)
 	for _, c := range []struct {
-		name string
-		args []string
+		name  string
+		args  []string
+		stdin string
 	}{
 		// sh -c with one-line commands (the kernel command line carries
 		// no quotes or newlines; longer scripts are files in /scripts).
-		{"pipeline-count", []string{"sh", "-c", "seq 1 100 | grep 7 | wc -l"}},
-		{"exit-status", []string{"sh", "-c", "(exit 3); echo $?; false; echo $?; true; echo $?"}},
-		{"ls-root", []string{"sh", "-c", "ls /; ls -a /data"}},
-		{"pipeline-3", []string{"sh", "-c", "seq 1 1000 | grep 1 | sort -rn | head -3"}},
-		{"exit-code", []string{"sh", "-c", "echo going; exit 42"}},
-		{"killed", []string{"sh", "-c", "echo dying; kill -TERM $$; echo not reached"}},
-		{"redirect", []string{"sh", "/scripts/redirect.sh"}},
-		{"heredoc", []string{"sh", "/scripts/heredoc.sh"}},
-		{"subst", []string{"sh", "/scripts/subst.sh"}},
-		{"jobs", []string{"sh", "/scripts/jobs.sh"}},
-		{"xargs", []string{"sh", "/scripts/xargs.sh"}},
-		{"find", []string{"sh", "/scripts/find.sh"}},
-		{"script", []string{"sh", "/scripts/script.sh"}},
-		{"script-by-path", []string{"sh", "-c", "/scripts/hello.sh by path"}},
+		{"pipeline-count", []string{"sh", "-c", "seq 1 100 | grep 7 | wc -l"}, ""},
+		{"exit-status", []string{"sh", "-c", "(exit 3); echo $?; false; echo $?; true; echo $?"}, ""},
+		{"ls-root", []string{"sh", "-c", "ls /; ls -a /data"}, ""},
+		{"pipeline-3", []string{"sh", "-c", "seq 1 1000 | grep 1 | sort -rn | head -3"}, ""},
+		{"exit-code", []string{"sh", "-c", "echo going; exit 42"}, ""},
+		{"killed", []string{"sh", "-c", "echo dying; kill -TERM $$; echo not reached"}, ""},
+		{"redirect", []string{"sh", "/scripts/redirect.sh"}, ""},
+		{"heredoc", []string{"sh", "/scripts/heredoc.sh"}, ""},
+		{"subst", []string{"sh", "/scripts/subst.sh"}, ""},
+		{"jobs", []string{"sh", "/scripts/jobs.sh"}, ""},
+		{"xargs", []string{"sh", "/scripts/xargs.sh"}, ""},
+		{"find", []string{"sh", "/scripts/find.sh"}, ""},
+		{"script", []string{"sh", "/scripts/script.sh"}, ""},
+		{"script-by-path", []string{"sh", "-c", "/scripts/hello.sh by path"}, ""},
+		// Reading the terminal, and an interactive shell on it.
+		{"read-tty", []string{"sh", "-c", "read a b; echo got $b $a; cat"}, "one two\nrest\n"},
+		{"interactive", []string{"sh"}, "echo hi\n(exit 3)\necho $?\nsleep 0.1 &\nwait\nexit 4\n"},
 	} {
 		coverage.expect()
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			compare(t, Case{Name: c.name, Program: bb, Args: c.args, Rootfs: rootfs, Init: true})
+			compare(t, Case{Name: c.name, Program: bb, Args: c.args, Stdin: []byte(c.stdin), Rootfs: rootfs, Init: true})
 		})
 	}
 }
