@@ -30,6 +30,7 @@ type Process struct {
 	pgid, sid  int32
 	state      procState
 	exitSignal int     // sent to the parent at exit (SIGCHLD; 0: none)
+	pdeathSig  int     // sent to this process when its parent exits (PR_SET_PDEATHSIG)
 	didExec    bool    // setpgid refuses EACCES once a child has exec'd
 	tty        *fs.TTY // controlling terminal of the process's session
 	childEvent chan struct{}
@@ -255,6 +256,22 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 
 // ExitStatus is the wait status once Done is closed.
 func (p *Process) ExitStatus() int { return p.exitCode }
+
+// PdeathSig returns the signal the process gets when its parent exits
+// (PR_GET_PDEATHSIG).
+func (p *Process) PdeathSig() int {
+	procMu.Lock()
+	defer procMu.Unlock()
+	return p.pdeathSig
+}
+
+// SetPdeathSig sets it (PR_SET_PDEATHSIG; 0: none). A child does not
+// inherit it.
+func (p *Process) SetPdeathSig(sig int) {
+	procMu.Lock()
+	p.pdeathSig = sig
+	procMu.Unlock()
+}
 
 // PPID returns the parent's ID (0 for init).
 func (p *Process) PPID() int32 {
