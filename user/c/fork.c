@@ -360,6 +360,50 @@ static void orphans(void) {
 	close(p[0]);
 	printf("the orphan's getppid after its parent exited: %s\n", r == '1' ? "1 (init: us)" : r == 'n' ? "unchanged" : "another process");
 	reap("the orphan, reaped by init", b);
+	// PR_SET_PDEATHSIG: a signal when the parent goes (not inherited).
+	R(prctl(PR_SET_PDEATHSIG, 65));
+	int ready[2], msgs[2], pids[2];
+	pipe(ready);
+	pipe(msgs);
+	pipe(pids);
+	a = pfork();
+	if (a == 0) {
+		b = pfork();
+		if (b == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGUSR1);
+			int got = -1;
+			prctl(PR_GET_PDEATHSIG, &got);
+			pid_t c = pfork();
+			if (c == 0) { // the grandchild does not inherit it
+				int g = -1;
+				prctl(PR_GET_PDEATHSIG, &g);
+				_exit(g);
+			}
+			int st;
+			waitpid(c, &st, 0);
+			char msg[80];
+			snprintf(msg, sizeof msg, "PR_GET_PDEATHSIG %d, in its own child %d\n", got, WEXITSTATUS(st));
+			write(msgs[1], msg, strlen(msg));
+			write(ready[1], "r", 1);
+			for (;;)
+				pause(); // until its parent's death kills it
+		}
+		char c;
+		read(ready[0], &c, 1);
+		write(pids[1], &b, sizeof b);
+		_exit(0);
+	}
+	char msg[80] = {0};
+	read(msgs[0], msg, sizeof msg - 1);
+	printf("the child: %s", msg);
+	read(pids[0], &b, sizeof b);
+	reap("its parent", a);
+	reap("the child with a parent-death signal", b);
+	for (int i = 0; i < 2; i++) {
+		close(ready[i]);
+		close(msgs[i]);
+		close(pids[i]);
+	}
 }
 
 static void zombies(void) {
