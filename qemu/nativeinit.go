@@ -67,6 +67,9 @@ func nativeInit(root string, argv []string) {
 // followed by the EOF character. root must contain proc and dev
 // directories. The harness must run as root.
 func RunNativeInit(ctx context.Context, root string, argv []string, stdin []byte, timeout time.Duration) (*NativeResult, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("running %s natively as init needs root (a PID and a mount namespace, mounts, chroot)", argv[0])
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
