@@ -614,7 +614,7 @@ func (e *pipeEnd) Readiness(_ *File, mask uint32) uint32 {
 	var r uint32
 	if e.reader {
 		if p.n() > 0 {
-			r |= EventIn
+			r |= EventIn | EventRdNorm
 		}
 		if p.writers == 0 && p.wCounter != e.hupAfter {
 			r |= EventHup
@@ -622,7 +622,7 @@ func (e *pipeEnd) Readiness(_ *File, mask uint32) uint32 {
 	}
 	if e.writer {
 		if !p.full() {
-			r |= EventOut
+			r |= EventOut | EventWrNorm
 		}
 		if p.readers == 0 {
 			r |= EventErr

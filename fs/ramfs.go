@@ -623,11 +623,12 @@ func (f *RamFile) Truncate(size int64) error {
 		return linuxerr.EINVAL
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if size == f.size {
+		f.mu.Unlock()
 		return nil
 	}
-	if size < f.size {
+	shrink := size < f.size
+	if shrink {
 		before := f.pages.Count()
 		f.pages.Truncate(size)
 		f.account(before)
@@ -635,6 +636,11 @@ func (f *RamFile) Truncate(size int64) error {
 	f.size = size
 	now := Now()
 	f.attr.Mtime, f.attr.Ctime = now, now
+	f.mu.Unlock()
+	if shrink {
+		// truncate_pagecache: mappings lose the pages past the end.
+		mm.UnmapObject(f, size, 0, true)
+	}
 	return nil
 }
 
@@ -666,12 +672,15 @@ func (f *RamFile) Allocate(off, n int64, keepSize bool) error {
 // checked the range).
 func (f *RamFile) PunchHole(off, n int64) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	before := f.pages.Count()
 	f.pages.Punch(off, min(n, max(f.size-off, 0)))
 	f.account(before)
 	now := Now()
 	f.attr.Mtime, f.attr.Ctime = now, now
+	f.mu.Unlock()
+	// shmem_fallocate: shared mappings lose the punched pages (private
+	// copies stay).
+	mm.UnmapObject(f, off, off+n, false)
 	return nil
 }
 

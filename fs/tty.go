@@ -304,9 +304,9 @@ func (t *TTY) readableLocked() bool {
 func (t *TTY) Readiness(_ *File, mask uint32) uint32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := uint32(EventOut)
+	r := uint32(EventOut | EventWrNorm)
 	if t.readableLocked() {
-		r |= EventIn
+		r |= EventIn | EventRdNorm
 	}
 	return r & mask
 }

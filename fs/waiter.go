@@ -13,6 +13,10 @@ const (
 	EventErr   = 0x008
 	EventHup   = 0x010
 	EventRdHup = 0x2000
+	// The "normal data" aliases of EventIn and EventOut that poll(2)
+	// users may ask for; the files that report them do so alongside.
+	EventRdNorm = 0x040
+	EventWrNorm = 0x100
 )
 
 // Queue lets waiters hear when a file's readiness changes (the role of
@@ -126,72 +130,8 @@ func WaitReadyDeadline(c Ctx, q *Queue, mask uint32, ready func() bool, deadline
 	}
 }
 
-// Poll events beyond epoll's base set (include/uapi/asm-generic/poll.h).
+// Poll events beyond those above (include/uapi/asm-generic/poll.h).
 const (
-	EventNval   = 0x020
-	EventRdNorm = 0x040
 	EventRdBand = 0x080
-	EventWrNorm = 0x100
 	EventWrBand = 0x200
-	// DefaultPollMask is what a file that cannot wait reports: always
-	// readable and writable (DEFAULT_POLLMASK).
-	DefaultPollMask = EventIn | EventOut | EventRdNorm | EventWrNorm
 )
-
-// PollFile returns which of mask's events f is ready for (vfs_poll),
-// with the *NORM bits that go with EPOLLIN and EPOLLOUT, and EPOLLERR and
-// EPOLLHUP always reported. A file that cannot wait is always ready.
-func PollFile(f *File, mask uint32) uint32 {
-	p, ok := f.ops.(Pollable)
-	if !ok {
-		return DefaultPollMask & (mask | EventErr | EventHup)
-	}
-	r := p.Readiness(f, mask|EventIn|EventOut|EventErr|EventHup)
-	if r&EventIn != 0 {
-		r |= EventRdNorm
-	}
-	if r&EventOut != 0 {
-		r |= EventWrNorm
-	}
-	return r & (mask | EventErr | EventHup)
-}
-
-// MultiWaiter waits for readiness changes on several files at once (the
-// poll_table of poll and select): every file's queue wakes the same
-// channel.
-type MultiWaiter struct {
-	ch      chan struct{}
-	once    sync.Once
-	entries []queueEntry
-}
-
-type queueEntry struct {
-	q *Queue
-	e *Entry
-}
-
-// NewMultiWaiter returns a waiter with nothing registered.
-func NewMultiWaiter() *MultiWaiter { return &MultiWaiter{ch: make(chan struct{})} }
-
-// Watch registers f's queue, if it has one, for the events in mask.
-func (w *MultiWaiter) Watch(f *File, mask uint32) {
-	p, ok := f.ops.(Pollable)
-	if !ok {
-		return
-	}
-	e := &Entry{Mask: mask | EventErr | EventHup, Callback: func(uint32) { w.once.Do(func() { close(w.ch) }) }}
-	q := p.EventQueue()
-	q.Register(e)
-	w.entries = append(w.entries, queueEntry{q, e})
-}
-
-// Ready is closed once a watched file's readiness changed.
-func (w *MultiWaiter) Ready() <-chan struct{} { return w.ch }
-
-// Close unregisters everything.
-func (w *MultiWaiter) Close() {
-	for _, qe := range w.entries {
-		qe.q.Unregister(qe.e)
-	}
-	w.entries = nil
-}

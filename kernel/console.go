@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -108,8 +109,16 @@ func signalIRQ(irq int) {
 	notifyEventfd(int(obj))
 }
 
+// rxMu serializes drainRx: StartConsole drains what arrived before the
+// console goroutine runs, and the goroutine may already be draining.
+// Without it both would take the same bytes (tail not yet advanced) and
+// give them to the console twice, or out of order.
+var rxMu sync.Mutex
+
 // drainRx passes the received bytes to the console.
 func drainRx() {
+	rxMu.Lock()
+	defer rxMu.Unlock()
 	var buf [ringSize]byte
 	t := rxTail.Load()
 	h := rxHead.Load()

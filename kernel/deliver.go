@@ -388,6 +388,18 @@ func (t *Task) SetSavedMask(mask uint64) {
 	p.mu.Unlock()
 }
 
+// RestoreSavedMask puts back at once the mask SetSavedMask replaced, for
+// a call that ends without a signal (restore_saved_sigmask): a signal the
+// temporary mask let through but the old one blocks stays pending.
+func (t *Task) RestoreSavedMask() {
+	p := t.Proc
+	p.mu.Lock()
+	if t.hasSaved {
+		t.sigMask, t.hasSaved = t.savedMask, false
+	}
+	p.mu.Unlock()
+}
+
 // Pause implements pause(2).
 func (t *Task) Pause() error {
 	t.BeginSleep(true)

@@ -9,6 +9,7 @@ import (
 
 	"oyako/amd64"
 	"oyako/fs"
+	"oyako/kernel/binfmt"
 	"oyako/kernel/elfload"
 	"oyako/kernel/initstack"
 	"oyako/kernel/mm"
@@ -38,10 +39,6 @@ func (r regularReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, err
 }
-
-// binprmBufSize is how much of a file exec reads to tell its format
-// (BINPRM_BUF_SIZE): a "#!" line must fit in it.
-const binprmBufSize = 256
 
 // maxInterpDepth bounds nested "#!" interpreters (exec_binprm's depth).
 const maxInterpDepth = 5
@@ -75,36 +72,6 @@ func OpenExec(c fs.Ctx, cwd fs.Path, path string, follow bool) (ExecFile, error)
 		return ExecFile{}, linuxerr.EACCES
 	}
 	return ExecFile{Node: n, Path: abs}, nil
-}
-
-// interpreterLine parses a "#!" line (load_script): the interpreter and
-// its optional single argument, everything after the first blank up to
-// the line's end, trimmed. ok is false if buf does not start with "#!".
-func interpreterLine(buf []byte) (interp, arg string, ok bool, err error) {
-	if len(buf) < 2 || buf[0] != '#' || buf[1] != '!' {
-		return "", "", false, nil
-	}
-	line := buf[2:]
-	if i := strings.IndexByte(string(line), '\n'); i >= 0 {
-		line = line[:i]
-	} else if len(buf) == binprmBufSize {
-		// The line does not end in the buffer: acceptable only if the
-		// interpreter (and its argument) end before it does.
-		s := strings.TrimLeft(string(line), " \t")
-		if !strings.ContainsAny(s, " \t") {
-			return "", "", true, linuxerr.ENOEXEC
-		}
-	}
-	s := strings.Trim(string(line), " \t")
-	if s == "" {
-		return "", "", true, linuxerr.ENOEXEC
-	}
-	if i := strings.IndexAny(s, " \t"); i >= 0 {
-		interp, arg = s[:i], strings.Trim(s[i:], " \t")
-	} else {
-		interp = s
-	}
-	return interp, arg, true, nil
 }
 
 // loadELF checks that f is a static ELF executable and builds a new
@@ -178,6 +145,10 @@ type ExecArgs struct {
 	Filename string
 	Argv     []string
 	Envp     []string
+	// FilenameInaccessible is set when Filename is /dev/fd/N/... for a
+	// close-on-exec descriptor N (BINPRM_FLAGS_PATH_INACCESSIBLE): a
+	// script's interpreter could not open it, so a script is refused.
+	FilenameInaccessible bool
 }
 
 // Exec replaces t's process image with a program (execve(2)): a "#!"
@@ -193,13 +164,16 @@ func (t *Task) Exec(a ExecArgs) error {
 		return err
 	}
 	f := a.File
+	// name is how the file being looked at was named (bprm->interp):
+	// the script's name that its interpreter receives.
+	name := a.Filename
 	for depth := 0; ; depth++ {
-		var buf [binprmBufSize]byte
+		var buf [binfmt.BufSize]byte
 		n, err := f.Node.(fs.Regular).ReadAt(buf[:], 0)
 		if err != nil && err != io.EOF {
 			return err
 		}
-		interp, arg, script, err := interpreterLine(buf[:n])
+		sc, script, err := binfmt.ParseScript(buf[:n])
 		if err != nil {
 			return err
 		}
@@ -209,21 +183,26 @@ func (t *Task) Exec(a ExecArgs) error {
 		if depth >= maxInterpDepth {
 			return linuxerr.ELOOP
 		}
-		// argv[0] is replaced by the interpreter, its argument and the
-		// script's name (bprm_change_interp, load_script).
-		argv := []string{interp}
-		if arg != "" {
-			argv = append(argv, arg)
+		if a.FilenameInaccessible {
+			return linuxerr.ENOENT
 		}
-		argv = append(argv, a.Filename)
+		// argv[0] is replaced by the interpreter, its argument and the
+		// script's name (load_script); the interpreter's name is what a
+		// script it is in turn gets (bprm_change_interp).
+		argv := []string{sc.Interp}
+		if sc.HasArg {
+			argv = append(argv, sc.Arg)
+		}
+		argv = append(argv, name)
 		if len(a.Argv) > 1 {
 			argv = append(argv, a.Argv[1:]...)
 		}
 		a.Argv = argv
+		name = sc.Interp
 		if err := checkArgSize(a.Argv, a.Envp); err != nil {
 			return err
 		}
-		if f, err = OpenExec(t, t.Proc.Cwd(), interp, true); err != nil {
+		if f, err = OpenExec(t, t.Proc.Cwd(), sc.Interp, true); err != nil {
 			return err
 		}
 	}

@@ -66,6 +66,7 @@ func (t *Task) finish() {
 // and exit_notify).
 func (p *Process) exit() {
 	p.releaseVfork()
+	p.SetRealTimer(ITimerVal{})
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}
@@ -76,6 +77,11 @@ func (p *Process) exit() {
 	files.put()
 
 	var hup []int32 // process groups that became orphaned with stopped members
+	type pdeathSend struct {
+		c   *Process
+		sig int
+	}
+	var pdeath []pdeathSend
 	procMu.Lock()
 	if p.sid == p.PID && p.tty != nil {
 		p.disassociateTTYLocked()
@@ -88,6 +94,9 @@ func (p *Process) exit() {
 	p.exitCode = code
 	// Reparent the children to init (forget_original_parent).
 	for _, c := range p.children {
+		if c.pdeathSig != 0 && c.state == procAlive {
+			pdeath = append(pdeath, pdeathSend{c, c.pdeathSig})
+		}
 		if initProc == nil || initProc == p {
 			c.parent = nil
 			continue
@@ -105,6 +114,12 @@ func (p *Process) exit() {
 	parent := p.parent
 	procMu.Unlock()
 
+	// The children that asked for it hear of their parent's death
+	// (reparent_leader: SEND_SIG_NOINFO, from the exiting process).
+	uid := p.Creds().RUID
+	for _, d := range pdeath {
+		d.c.send(signals.KillInfo(d.sig, signals.SI_USER, p.PID, uid), nil, false)
+	}
 	for _, pg := range hup {
 		SignalGroup(pg, signals.SIGHUP)
 		SignalGroup(pg, signals.SIGCONT)

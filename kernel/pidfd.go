@@ -26,14 +26,21 @@ func (d *pidfd) Write(fs.Ctx, *fs.File, []byte, int64) (int, error) {
 }
 func (d *pidfd) IsStream() bool { return true }
 
-// Readiness implements fs.Pollable: readable once the process exited.
+// Readiness implements fs.Pollable (pidfd_poll): readable once the
+// process has exited, and hung up too once it has been reaped.
 func (d *pidfd) Readiness(_ *fs.File, mask uint32) uint32 {
 	select {
 	case <-d.p.done:
-		return fs.EventIn & mask
 	default:
 		return 0
 	}
+	r := uint32(fs.EventIn | fs.EventRdNorm)
+	procMu.Lock()
+	if d.p.state == procDead {
+		r |= fs.EventHup
+	}
+	procMu.Unlock()
+	return r & mask
 }
 
 // EventQueue implements fs.Pollable.

@@ -30,6 +30,7 @@ type Process struct {
 	pgid, sid  int32
 	state      procState
 	exitSignal int     // sent to the parent at exit (SIGCHLD; 0: none)
+	pdeathSig  int     // sent to this process when its parent exits (PR_SET_PDEATHSIG)
 	didExec    bool    // setpgid refuses EACCES once a child has exec'd
 	tty        *fs.TTY // controlling terminal of the process's session
 	childEvent chan struct{}
@@ -59,6 +60,8 @@ type Process struct {
 	startTime                          int64    // monotonic ns at creation
 
 	sig procSignals // pending shared signals, group exit and stop
+
+	realTimer realTimer // setitimer(ITIMER_REAL), alarm (itimer.go)
 
 	// Accounting (under mu): CPU time of exited threads, and of waited-for
 	// children (Linux's signal_struct cutime/cstime).
@@ -276,6 +279,22 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 
 // ExitStatus is the wait status once Done is closed.
 func (p *Process) ExitStatus() int { return p.exitCode }
+
+// PdeathSig returns the signal the process gets when its parent exits
+// (PR_GET_PDEATHSIG).
+func (p *Process) PdeathSig() int {
+	procMu.Lock()
+	defer procMu.Unlock()
+	return p.pdeathSig
+}
+
+// SetPdeathSig sets it (PR_SET_PDEATHSIG; 0: none). A child does not
+// inherit it.
+func (p *Process) SetPdeathSig(sig int) {
+	procMu.Lock()
+	p.pdeathSig = sig
+	procMu.Unlock()
+}
 
 // PPID returns the parent's ID (0 for init).
 func (p *Process) PPID() int32 {

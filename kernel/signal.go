@@ -193,6 +193,18 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 			}
 		}
 	}
+	if force && target != nil {
+		// force_sig_info_to_task: a fault's signal cannot be blocked or
+		// ignored: if it is, the default action applies. This comes
+		// before the check for ignored signals, which must see it.
+		h := p.sighand
+		h.mu.Lock()
+		if a := &h.actions[sig-1]; a.Handler == signals.SIG_IGN || target.sigMask&signals.Bit(sig) != 0 {
+			a.Handler = signals.SIG_DFL
+			target.sigMask &^= signals.Bit(sig)
+		}
+		h.mu.Unlock()
+	}
 	if p.ignoredLocked(sig, target, force) {
 		return false, continued
 	}
@@ -202,17 +214,6 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 	}
 	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
 		return false, continued
-	}
-	if force && target != nil {
-		// force_sig_info: a fault's signal cannot be blocked or ignored:
-		// if it is, the default action applies.
-		h := p.sighand
-		h.mu.Lock()
-		if a := &h.actions[sig-1]; a.Handler == signals.SIG_IGN || target.sigMask&signals.Bit(sig) != 0 {
-			a.Handler = signals.SIG_DFL
-			target.sigMask &^= signals.Bit(sig)
-		}
-		h.mu.Unlock()
 	}
 	q.add(sig, info)
 	p.completeSignalLocked(sig, target)
@@ -259,8 +260,10 @@ func (p *Process) completeSignalLocked(sig int, target *Task) {
 	if t == nil {
 		t = p.wantsSignalLocked(sig)
 		if t == nil {
-			return // every thread blocks it: it waits, pending
+			return // every thread blocks it or is stopped: it waits, pending
 		}
+	} else if !t.wantsLocked(sig) {
+		return // the thread takes it once it unblocks it or continues
 	}
 	// A fatal signal (SIGKILL, or a default action that ends the process)
 	// ends every thread now. Init only dies of what the kernel forces on
@@ -274,15 +277,25 @@ func (p *Process) completeSignalLocked(sig int, target *Task) {
 	t.wakeLocked()
 }
 
+// wantsLocked reports whether t can take sig now (wants_signal): it does
+// not block it and is not exiting, and, unless sig is SIGKILL, it is not
+// stopped. A signal no thread wants stays pending: one that would kill
+// the process does not do so while it is stopped, but once continued.
+func (t *Task) wantsLocked(sig int) bool {
+	if t.sigMask&signals.Bit(sig) != 0 || t.exiting {
+		return false
+	}
+	return sig == signals.SIGKILL || !t.stopped
+}
+
 // wantsSignalLocked returns the thread a process-directed signal goes to:
-// the main thread if it does not block it, else another that does not.
+// the main thread if it wants it, else another that does.
 func (p *Process) wantsSignalLocked(sig int) *Task {
-	bit := signals.Bit(sig)
-	if t := p.tasks[p.PID]; t != nil && t.sigMask&bit == 0 && !t.exiting {
+	if t := p.tasks[p.PID]; t != nil && t.wantsLocked(sig) {
 		return t
 	}
 	for _, t := range p.tasks {
-		if t.sigMask&bit == 0 && !t.exiting {
+		if t.wantsLocked(sig) {
 			return t
 		}
 	}
@@ -340,19 +353,18 @@ type killTarget struct {
 	task *Task
 }
 
-// Kill implements kill(2)'s targets: pid > 0 a process, 0 the caller's
-// process group, -1 every process but init and the caller, < -1 the
-// process group -pid. sig 0 only checks that a target exists.
+// Kill implements kill(2)'s targets: pid > 0 a process (or the process
+// of thread pid), 0 the caller's process group, -1 every process but
+// init and the caller, < -1 the process group -pid. sig 0 only checks
+// that a target exists. As kill_something_info, a missing target is
+// ESRCH before a bad signal number is EINVAL.
 func (t *Task) Kill(pid int32, sig int) error {
-	if sig < 0 || sig > signals.SIGRTMAX {
-		return linuxerr.EINVAL
-	}
 	info := signals.KillInfo(sig, signals.SI_USER, t.Proc.PID, t.Proc.Creds().RUID)
 	var targets []*Process
 	procMu.Lock()
 	switch {
 	case pid > 0:
-		if p := procs[pid]; p != nil {
+		if p := processByIDLocked(pid); p != nil {
 			targets = append(targets, p)
 		}
 	case pid == -1:
@@ -376,10 +388,25 @@ func (t *Task) Kill(pid int32, sig int) error {
 	if len(targets) == 0 {
 		return linuxerr.ESRCH
 	}
+	if sig < 0 || sig > signals.SIGRTMAX {
+		return linuxerr.EINVAL
+	}
 	if sig != 0 {
 		for _, p := range targets {
 			p.send(info, nil, false)
 		}
+	}
+	return nil
+}
+
+// processByIDLocked returns the process with ID id, or the process of
+// the thread with that ID (find_vpid and the thread's group).
+func processByIDLocked(id int32) *Process {
+	if p := procs[id]; p != nil {
+		return p
+	}
+	if t := tasks[id]; t != nil {
+		return t.Proc
 	}
 	return nil
 }
@@ -390,16 +417,61 @@ func (t *Task) Tgkill(tgid, tid int32, sig int) error {
 	if tid <= 0 || tgid < 0 {
 		return linuxerr.EINVAL
 	}
-	if sig < 0 || sig > signals.SIGRTMAX {
-		return linuxerr.EINVAL
-	}
+	return sendSpecific(tgid, tid, sig, signals.KillInfo(sig, signals.SI_TKILL, t.Proc.PID, t.Proc.Creds().RUID))
+}
+
+// sendSpecific sends sig with info to thread tid, which must belong to
+// process tgid unless tgid is 0 (do_send_specific): ESRCH without such a
+// thread, then EINVAL for a bad signal number.
+func sendSpecific(tgid, tid int32, sig int, info signals.SigInfo) error {
 	target := TaskByTID(tid)
 	if target == nil || tgid != 0 && target.Proc.PID != tgid {
 		return linuxerr.ESRCH
 	}
+	if sig < 0 || sig > signals.SIGRTMAX {
+		return linuxerr.EINVAL
+	}
 	if sig != 0 {
-		info := signals.KillInfo(sig, signals.SI_TKILL, t.Proc.PID, t.Proc.Creds().RUID)
 		target.Proc.send(info, target, false)
+	}
+	return nil
+}
+
+// SigQueue implements rt_sigqueueinfo(2) (tid 0: to process pid) and
+// rt_tgsigqueueinfo(2) (to thread tid of process pid): sig with the
+// siginfo the caller wrote, whose si_signo becomes sig. Only the kernel
+// and kill(2) use the codes that vouch for the sender (si_code >= 0,
+// SI_TKILL): a caller may use them only towards its own thread ID
+// (do_rt_sigqueueinfo, do_rt_tgsigqueueinfo; EPERM).
+func (t *Task) SigQueue(pid, tid int32, sig int, info signals.SigInfo) error {
+	info.SetSigno(sig)
+	target := pid
+	if tid != 0 {
+		if pid <= 0 || tid <= 0 {
+			return linuxerr.EINVAL
+		}
+		target = tid
+	}
+	if code := info.Code(); (code >= 0 || code == signals.SI_TKILL) && t.TID != target {
+		return linuxerr.EPERM
+	}
+	if tid != 0 {
+		return sendSpecific(pid, tid, sig, info)
+	}
+	var p *Process
+	if pid > 0 {
+		procMu.Lock()
+		p = processByIDLocked(pid)
+		procMu.Unlock()
+	}
+	if p == nil {
+		return linuxerr.ESRCH
+	}
+	if sig < 0 || sig > signals.SIGRTMAX {
+		return linuxerr.EINVAL
+	}
+	if sig != 0 {
+		p.send(info, nil, false)
 	}
 	return nil
 }

@@ -253,17 +253,19 @@ func (t *Task) run() {
 			t.minFlt.Add(1)
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
 				code := int32(signals.SEGV_MAPERR)
-				if ec&1 != 0 { // a protection violation on a present page
+				if linuxerr.Equals(linuxerr.EACCES, err) { // a mapping that forbids the access
 					code = signals.SEGV_ACCERR
 				}
-				sig := signals.SIGSEGV
-				if linuxerr.Equals(linuxerr.ENOMEM, err) {
+				switch {
+				case linuxerr.Equals(linuxerr.ENOMEM, err):
 					// Out of memory for the page: Linux's OOM killer would
 					// pick a victim; here the faulting process goes.
 					t.fault(signals.SIGKILL, 0, addr, "out of memory")
-					break
+				case err == mm.ErrBeyondObject:
+					t.fault(signals.SIGBUS, signals.BUS_ADRERR, addr, "page fault beyond the end of a mapped file")
+				default:
+					t.fault(signals.SIGSEGV, code, addr, "page fault")
 				}
-				t.fault(sig, code, addr, "page fault")
 			}
 		case amd64.VectorDE:
 			t.trap(ev, signals.SIGFPE, signals.FPE_INTDIV, t.uc.Frame.Regs.Rip)
@@ -271,7 +273,10 @@ func (t *Task) run() {
 			t.trap(ev, signals.SIGFPE, 0, t.uc.Frame.Regs.Rip)
 		case amd64.VectorUD:
 			t.trap(ev, signals.SIGILL, signals.ILL_ILLOPN, t.uc.Frame.Regs.Rip)
-		case amd64.VectorBP, amd64.VectorDB:
+		case amd64.VectorBP:
+			// do_int3_user raises a plain SIGTRAP (force_sig: SI_KERNEL).
+			t.trap(ev, signals.SIGTRAP, signals.SI_KERNEL, 0)
+		case amd64.VectorDB:
 			t.trap(ev, signals.SIGTRAP, signals.TRAP_BRKPT, 0)
 		case amd64.VectorAC:
 			t.trap(ev, signals.SIGBUS, signals.BUS_ADRERR, 0)

@@ -22,6 +22,11 @@ type Case struct {
 	// MountNS runs the native side in a mount namespace of its own, for
 	// programs that mount file systems (it needs root).
 	MountNS bool
+	// Init makes the native side run the program as oyako does: as
+	// /init, process 1 of its own PID namespace, in a root directory
+	// with the same files (RunNativeInit). Cases whose results depend on
+	// the process tree, the root directory or /proc need it.
+	Init bool
 }
 
 // Outcome is what one side printed and how it exited.
@@ -79,11 +84,45 @@ func RunHost(ctx context.Context, c Case, timeout time.Duration) (*Outcome, erro
 		}
 	}
 	argv := append([]string{filepath.Base(c.Program)}, c.Args...)
-	r, err := runNative(ctx, c.Program, argv, dir, c.Stdin, timeout, c.MountNS)
+	var r *NativeResult
+	if c.Init {
+		if err := addInitFiles(dir, c.Program); err != nil {
+			return nil, err
+		}
+		r, err = RunNativeInit(ctx, dir, argv, c.Stdin, timeout)
+	} else {
+		r, err = runNative(ctx, c.Program, argv, dir, c.Stdin, timeout, c.MountNS)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Outcome{Output: r.Output, Status: r.Status}, nil
+}
+
+// addInitFiles completes a native root the way oyako's root is made
+// (BuildInitramfs and fs.NewRoot): the program as /init, and /dev, /proc
+// and /tmp if the rootfs has none.
+func addInitFiles(dir, program string) error {
+	for _, d := range []struct {
+		name string
+		mode os.FileMode
+	}{{"dev", 0o755}, {"proc", 0o555}, {"tmp", 0o1777}} {
+		p := filepath.Join(dir, d.name)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.Mkdir(p, d.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, d.mode); err != nil { // past the umask, with the sticky bit
+			return err
+		}
+	}
+	data, err := os.ReadFile(program)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "init"), data, 0o755)
 }
 
 func copyTree(src, dst string) error {

@@ -20,6 +20,8 @@ func TestConformance(t *testing.T) {
 	t.Run("c", conformanceC)
 	t.Run("go", conformanceGo)
 	t.Run("busybox", conformanceBusybox)
+	t.Run("sh", conformanceShell)
+	t.Run("proc", conformanceProcShapes)
 	t.Run("isolation", isolation)
 	t.Run("vdso", conformanceVDSO)
 	t.Run("coverage", checkCoverage)
@@ -43,16 +45,7 @@ func userPrograms(t *testing.T) (root, dir string) {
 // returns oyako's outcome.
 func compare(t *testing.T, c Case) *Outcome {
 	t.Helper()
-	ctx := context.Background()
-	host, err := RunHost(ctx, c, time.Minute)
-	if err != nil {
-		t.Fatalf("native: %v", err)
-	}
-	oy, err := RunOyako(ctx, kernelImage(t), c, 2*time.Minute, "sysstats")
-	if err != nil {
-		t.Fatalf("oyako: %v\noutput so far:\n%s", err, oy.Output)
-	}
-	coverage.add(SyscallStats(oy.Side))
+	host, oy := runSides(t, c)
 	if d := Diff(host.Output, oy.Output); d != "" {
 		t.Errorf("transcripts differ:\n%s", d)
 	}
@@ -65,27 +58,53 @@ func compare(t *testing.T, c Case) *Outcome {
 	return oy
 }
 
+// runSides runs c natively and in oyako and adds oyako's system call
+// counters to the suite's coverage.
+func runSides(t *testing.T, c Case) (host, oy *Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	host, err := RunHost(ctx, c, time.Minute)
+	if err != nil {
+		t.Fatalf("native: %v", err)
+	}
+	oy, err = RunOyako(ctx, kernelImage(t), c, 2*time.Minute, "sysstats")
+	if err != nil {
+		t.Fatalf("oyako: %v\noutput so far:\n%s", err, oy.Output)
+	}
+	coverage.add(SyscallStats(oy.Side))
+	return host, oy
+}
+
 func conformanceC(t *testing.T) {
 	root, dir := userPrograms(t)
 	rootfs := filepath.Join(root, "user", "rootfs")
 	for _, c := range []struct {
 		name, src, mode string
-		mountNS         bool
+		mountNS         bool // natively in a mount namespace of its own (Case.MountNS)
+		init            bool // run as init natively too (Case.Init)
 	}{
-		{"files", "files", "-static", false},
-		{"memory", "memory", "-static", false},
-		{"threads", "threads", "-static", false},
-		{"misc", "misc", "-static", false},
-		{"execself", "execself", "-static", false},
-		{"locks", "locks", "-static", false},
-		{"pipes", "pipes", "-static", false},
-		{"procfs", "procfs", "-static", false},
-		{"vfs", "vfs", "-static", false},
+		{"files", "files", "-static", false, false},
+		{"memory", "memory", "-static", false, false},
+		{"threads", "threads", "-static", false, false},
+		{"misc", "misc", "-static", false, false},
+		{"execself", "execself", "-static", false, false},
+		{"locks", "locks", "-static", false, false},
+		{"pipes", "pipes", "-static", false, false},
+		{"procfs", "procfs", "-static", false, false},
+		{"vfs", "vfs", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
-		{"mounts", "mounts", "-static", true},
+		{"mounts", "mounts", "-static", true, false},
+		// Processes: their results depend on the process tree, so they
+		// run as init on both sides.
+		{"locks2", "locks2", "-static", false, true},
+		{"fork", "fork", "-static", false, true},
+		{"vfork", "vfork", "-static", false, true},
+		{"shm", "shm", "-static", false, true},
+		{"signals", "signals", "-static", false, true},
 		// The same checks as a static PIE (ET_DYN without an interpreter).
-		{"misc-pie", "misc", "-static-pie", false},
-		{"memory-pie", "memory", "-static-pie", false},
+		{"misc-pie", "misc", "-static-pie", false, false},
+		{"memory-pie", "memory", "-static-pie", false, false},
+		{"fork-pie", "fork", "-static-pie", false, true},
 	} {
 		prog, err := BuildUserCAs(root, dir, c.src, c.name, c.mode)
 		if err != nil {
@@ -98,9 +117,23 @@ func conformanceC(t *testing.T) {
 		coverage.expect()
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs, MountNS: c.mountNS})
+			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs, MountNS: c.mountNS, Init: c.init})
 		})
 	}
+	// ftruncate of mapped files: skipped until oyako has ftruncate.
+	shm := filepath.Join(dir, "shm")
+	coverage.expect()
+	t.Run("shm-truncate", func(t *testing.T) {
+		t.Parallel()
+		c := Case{Name: "shm-truncate", Program: shm, Args: []string{"truncate"}, Rootfs: rootfs, Init: true}
+		host, oy := runSides(t, c)
+		if SyscallStats(oy.Side)["ftruncate"].Errnos["ENOSYS"] {
+			t.Skip("oyako has no ftruncate(2) yet")
+		}
+		if d := Diff(host.Output, oy.Output); d != "" || host.Status != oy.Status {
+			t.Errorf("transcripts differ (exit status linux %d, oyako %d):\n%s", host.Status, oy.Status, d)
+		}
+	})
 }
 
 func conformanceGo(t *testing.T) {
@@ -110,7 +143,18 @@ func conformanceGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	coverage.expect()
-	compare(t, Case{Name: "go-threads", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
+	t.Run("threads", func(t *testing.T) {
+		compare(t, Case{Name: "go-threads", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
+	})
+	// os/exec runs busybox applets: the shell cases' root.
+	prog, err = BuildUserGo(root, dir, "exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coverage.expect()
+	t.Run("exec", func(t *testing.T) {
+		compare(t, Case{Name: "go-exec", Program: prog, Rootfs: shellRootfs(t), Init: true})
+	})
 }
 
 // busybox is Debian's busybox-static; the same binary runs on both sides.

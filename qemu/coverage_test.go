@@ -122,6 +122,27 @@ var (
 	umount2:EINVAL`)
 )
 
+// processCalls and processErrors are the process model's calls and error
+// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c and
+// signals.c.
+var processCalls = strings.Fields(`
+	fork vfork execve execveat wait4 waitid kill tgkill setpgid getpgid
+	getpgrp setsid getsid getrusage times rt_sigsuspend rt_sigtimedwait
+	rt_sigreturn rt_sigpending rt_sigqueueinfo rt_tgsigqueueinfo
+	setitimer getitimer alarm msync poll ppoll`)
+
+var processErrors = strings.Fields(`
+	wait4:ECHILD wait4:EINVAL wait4:ESRCH waitid:ECHILD waitid:EINVAL
+	execve:ENOENT execve:EACCES execve:ENOEXEC execve:ELOOP
+	execveat:E2BIG execveat:ENOTDIR execveat:EFAULT execveat:EINVAL
+	execveat:ENAMETOOLONG execveat:EBADF execveat:ELOOP execveat:ENOENT
+	setpgid:EPERM setpgid:ESRCH setpgid:EACCES setpgid:EINVAL setsid:EPERM
+	getpgid:ESRCH getsid:ESRCH kill:ESRCH kill:EINVAL tgkill:ESRCH
+	rt_sigqueueinfo:EPERM rt_sigtimedwait:EAGAIN rt_sigtimedwait:EINTR
+	sigaltstack:EPERM sigaltstack:ENOMEM getrusage:EINVAL
+	setitimer:EINVAL msync:EINVAL msync:ENOMEM poll:EFAULT poll:EINVAL
+	ppoll:EINVAL`)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -132,8 +153,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

@@ -61,6 +61,28 @@ func RunNative(ctx context.Context, program string, argv []string, dir string, s
 // mountNS is set (Go makes every mount in it private, so that nothing the
 // program mounts reaches the host); that needs root.
 func runNative(ctx context.Context, program string, argv []string, dir string, stdin []byte, timeout time.Duration, mountNS bool) (*NativeResult, error) {
+	return runOnPTY(ctx, program, stdin, timeout, func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, program)
+		cmd.Args = argv
+		cmd.Dir = dir
+		cmd.Env = nativeEnv
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		if mountNS {
+			cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+		}
+		return cmd
+	})
+}
+
+// nativeEnv is the environment oyako gives init (cmd/oyako-kernel):
+// Linux's HOME and TERM, and docker's default PATH.
+var nativeEnv = []string{"HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+
+// runOnPTY starts the command newCmd makes (with ctx bounded by timeout)
+// with a pseudo-terminal as its standard input, output and error and
+// controlling terminal, feeds it stdin and EOF, and collects what it
+// printed and its status.
+func runOnPTY(ctx context.Context, program string, stdin []byte, timeout time.Duration, newCmd func(context.Context) *exec.Cmd) (*NativeResult, error) {
 	m, s, err := openPTY()
 	if err != nil {
 		return nil, err
@@ -68,15 +90,8 @@ func runNative(ctx context.Context, program string, argv []string, dir string, s
 	defer m.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, program)
-	cmd.Args = argv
-	cmd.Dir = dir
-	cmd.Env = []string{"HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd := newCmd(ctx)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if mountNS {
-		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
-	}
 	if err := cmd.Start(); err != nil {
 		s.Close()
 		return nil, err

@@ -49,6 +49,9 @@ func (s *SigInfo) PID() int32 { return int32(le.Uint32(s[16:])) }
 // Status returns si_status (chld layout).
 func (s *SigInfo) Status() int32 { return int32(le.Uint32(s[24:])) }
 
+// SetSigno sets si_signo.
+func (s *SigInfo) SetSigno(sig int) { le.PutUint32(s[0:], uint32(sig)) }
+
 func (s *SigInfo) head(sig int, code int32) {
 	le.PutUint32(s[0:], uint32(sig))
 	le.PutUint32(s[8:], uint32(code))

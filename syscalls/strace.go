@@ -224,6 +224,7 @@ var argSpecs = map[string][]string{
 	"mprotect":          {"p", "u", "prot"},
 	"mremap":            {"p", "u", "u", "mremapflags", "mremapnew"},
 	"madvise":           {"p", "u", "madv"},
+	"msync":             {"p", "u", "msync"},
 	"brk":               {"p"},
 	"arch_prctl":        {"archprctl", "p"},
 	"set_tid_address":   {"p"},
@@ -252,6 +253,11 @@ var argSpecs = map[string][]string{
 	"prctl":             {"prctl", "x", "x", "x", "x"},
 	"tgkill":            {"d", "d", "sig"},
 	"kill":              {"d", "sig"},
+	"alarm":             {"u"},
+	"poll":              {"p", "u", "d"},
+	"ppoll":             {"p", "u", "timespec", "sigset", "u"},
+	"setitimer":         {"d", "p", "p"},
+	"getitimer":         {"d", "p"},
 	"epoll_create1":     {"oflags"},
 	"epoll_ctl":         {"fd", "d", "fd", "p"},
 	"epoll_pwait":       {"fd", "p", "d", "d", "p", "u"},
@@ -440,6 +446,8 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 		return ioctlArg(t, uint64(a[1]), v, err), true
 	case "madv":
 		return fmtMadvise(uint64(v)), true
+	case "msync":
+		return flagList(uint64(v), msyncFlagNames, "0"), true
 	case "mremapflags":
 		return flagList(uint64(v), mremapFlagNames, "0"), true
 	case "mremapnew":

@@ -258,6 +258,8 @@ func fmtFlock(b []byte, getlk bool) string {
 var flockOpNames = []flagName{{fs.LOCK_SH, "LOCK_SH"}, {fs.LOCK_EX, "LOCK_EX"}, {fs.LOCK_NB, "LOCK_NB"},
 	{fs.LOCK_UN, "LOCK_UN"}, {fs.LOCK_MAND, "LOCK_MAND"}, {64, "LOCK_READ"}, {128, "LOCK_WRITE"}}
 
+var msyncFlagNames = []flagName{{msAsync, "MS_ASYNC"}, {msInvalidate, "MS_INVALIDATE"}, {msSync, "MS_SYNC"}}
+
 var closeRangeFlagNames = []flagName{{closeRangeUnshare, "CLOSE_RANGE_UNSHARE"}, {closeRangeCloexec, "CLOSE_RANGE_CLOEXEC"}}
 
 var spliceFlagNames = []flagName{{1, "SPLICE_F_MOVE"}, {2, "SPLICE_F_NONBLOCK"}, {4, "SPLICE_F_MORE"}, {8, "SPLICE_F_GIFT"}}

@@ -68,6 +68,7 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 	}
 	var file kernel.ExecFile
 	filename := path
+	inaccessible := false
 	if path == "" {
 		if flags&atEmptyPath == 0 {
 			return 0, linuxerr.ENOENT
@@ -98,7 +99,12 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 			filename = "/dev/fd/" + itoa(int64(int32(dirfd))) + "/" + path
 		}
 	}
-	if err := t.Exec(kernel.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp}); err != nil {
+	if filename != path {
+		// do_execveat_common: a /dev/fd/N name of a close-on-exec
+		// descriptor will not exist for the new program.
+		inaccessible, _ = t.Proc.FDs().Cloexec(int32(dirfd))
+	}
+	if err := t.Exec(kernel.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp, FilenameInaccessible: inaccessible}); err != nil {
 		if errors.Is(err, kernel.ErrDynamic) {
 			klog.Log("oyako: execve " + path + ": " + err.Error())
 			return 0, linuxerr.ENOEXEC

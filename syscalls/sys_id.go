@@ -1,6 +1,8 @@
 package syscalls
 
 import (
+	"encoding/binary"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel"
@@ -159,7 +161,7 @@ func capHeader(t *kernel.Task, addr uintptr) (words int, pid int32, err error) {
 	if err := t.CopyIn(addr, b[:]); err != nil {
 		return 0, 0, err
 	}
-	switch le32(b[:]) {
+	switch binary.LittleEndian.Uint32(b[:]) {
 	case capVersion1:
 		words = 1
 	case capVersion2, capVersion3:
@@ -170,7 +172,7 @@ func capHeader(t *kernel.Task, addr uintptr) (words int, pid int32, err error) {
 		}
 		return 0, 0, linuxerr.EINVAL
 	}
-	return words, int32(le32(b[4:])), nil
+	return words, int32(binary.LittleEndian.Uint32(b[4:])), nil
 }
 
 // sysCapget implements capget(2). A NULL data pointer only probes the
@@ -214,9 +216,9 @@ func sysCapset(t *kernel.Task, a *Args) (uintptr, error) {
 	}
 	var eff, prm, inh uint64
 	for i := 0; i < words; i++ {
-		eff |= uint64(le32(b[12*i:])) << (32 * i)
-		prm |= uint64(le32(b[12*i+4:])) << (32 * i)
-		inh |= uint64(le32(b[12*i+8:])) << (32 * i)
+		eff |= uint64(binary.LittleEndian.Uint32(b[12*i:])) << (32 * i)
+		prm |= uint64(binary.LittleEndian.Uint32(b[12*i+4:])) << (32 * i)
+		inh |= uint64(binary.LittleEndian.Uint32(b[12*i+8:])) << (32 * i)
 	}
 	return 0, t.Proc.Capset(eff, prm, inh)
 }

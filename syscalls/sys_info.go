@@ -254,9 +254,10 @@ func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
 		if a[1] > 64 {
 			return 0, linuxerr.EINVAL
 		}
+		t.Proc.SetPdeathSig(int(a[1]))
 		return 0, nil
 	case prGetPdeathsig:
-		return 0, copyOutU32(t, a[1], 0)
+		return 0, copyOutU32(t, a[1], uint32(t.Proc.PdeathSig()))
 	case prGetDumpable:
 		return 1, nil
 	case prSetDumpable:

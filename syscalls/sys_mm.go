@@ -163,6 +163,39 @@ func sysMadvise(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, linuxerr.EINVAL
 }
 
+// msync(2) flags (include/uapi/asm-generic/mman-common.h).
+const (
+	msAsync      = 1
+	msInvalidate = 2
+	msSync       = 4
+)
+
+// sysMsync implements msync(2) as mm/msync.c checks it: EINVAL for
+// unknown flags, an unaligned address or MS_SYNC with MS_ASYNC; ENOMEM
+// if the range (rounded up to pages) wraps or is not all mapped. Shared
+// file mappings use the file's own page frames, and files live in memory
+// only, so there is nothing to write back and no other copy to
+// invalidate: a valid call succeeds. (MS_INVALIDATE's EBUSY for locked
+// pages cannot happen: there is no mlock.)
+func sysMsync(t *kernel.Task, a *Args) (uintptr, error) {
+	addr, length, flags := a[0], a[1], int32(a[2])
+	if flags&^(msAsync|msInvalidate|msSync) != 0 || addr&(mm.PageSize-1) != 0 ||
+		flags&msAsync != 0 && flags&msSync != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	end := addr + uintptr(mm.PageAlignUp(uint64(length)))
+	if end < addr {
+		return 0, linuxerr.ENOMEM
+	}
+	if end == addr {
+		return 0, nil
+	}
+	if !t.Proc.AS().Covered(addr, end-addr) {
+		return 0, linuxerr.ENOMEM
+	}
+	return 0, nil
+}
+
 // sysBrk implements brk(2).
 func sysBrk(t *kernel.Task, a *Args) (uintptr, error) {
 	return t.Proc.AS().Brk(a[0]), nil

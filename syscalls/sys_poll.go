@@ -1,187 +1,145 @@
 package syscalls
 
 import (
+	"encoding/binary"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/epoll"
 	"oyako/fs"
 	"oyako/kernel"
-	"oyako/kernel/ktime"
+	"oyako/signals"
 )
 
-// poll, ppoll, select and pselect6 (fs/select.c): every file is asked
-// for its readiness; if none is ready the caller waits on all their wait
-// queues at once until one changes, the timeout passes or a signal comes.
-// An interrupted call returns EINTR if a handler runs and is restarted
-// otherwise (ERESTARTNOHAND).
+// poll(2), ppoll(2), select(2) and pselect6(2) (fs/select.c), on
+// epoll.Poll: every file is asked for its readiness; if none is ready the
+// caller waits on all their wait queues at once until one changes, the
+// timeout passes or a signal comes.
 
-// pollFD is one watched descriptor.
-type pollFD struct {
-	fd     int32
-	events uint32
-	file   *fs.File
-}
+// pollfdSize is sizeof(struct pollfd): int fd, short events, short revents.
+const pollfdSize = 8
 
-// doPoll waits until one of fds is ready or the deadline (0: none; a
-// deadline in the past: do not wait) and returns the events of each.
-func doPoll(t *kernel.Task, fds []pollFD, deadline int64, timed bool) ([]uint32, int, error) {
-	revents := make([]uint32, len(fds))
-	var timer <-chan time.Time
-	if timed {
-		tm := time.NewTimer(time.Duration(max(deadline-ktime.Now(), 0)))
-		defer tm.Stop()
-		timer = tm.C
-	}
-	for {
-		n := 0
-		for i, p := range fds {
-			switch {
-			case p.fd < 0:
-				revents[i] = 0
-			case p.file == nil:
-				revents[i] = fs.EventNval
-			default:
-				revents[i] = fs.PollFile(p.file, p.events)
-			}
-			if revents[i] != 0 {
-				n++
-			}
-		}
-		if n > 0 || timed && ktime.Now() >= deadline {
-			return revents, n, nil
-		}
-		w := fs.NewMultiWaiter()
-		for _, p := range fds {
-			if p.file != nil {
-				w.Watch(p.file, p.events)
-			}
-		}
-		// Anything that became ready while registering?
-		ready := false
-		for _, p := range fds {
-			if p.file != nil && fs.PollFile(p.file, p.events) != 0 {
-				ready = true
-			}
-		}
-		if !ready {
-			if err := blockOr(t, w.Ready(), timer); err != nil {
-				w.Close()
-				return revents, 0, err
-			}
-		}
-		w.Close()
-	}
-}
-
-// blockOr waits for ready or the timer (which may be nil), interruptibly.
-func blockOr(t *kernel.Task, ready <-chan struct{}, timer <-chan time.Time) error {
-	if timer == nil {
-		if err := t.Block(ready); err != nil {
-			return linuxerr.ERESTARTNOHAND
-		}
-		return nil
-	}
-	t.BeginSleep(true)
-	defer t.EndSleep()
-	select {
-	case <-ready:
-		return nil
-	case <-timer:
-		return nil
-	case <-t.Interrupted():
-		return linuxerr.ERESTARTNOHAND
-	}
-}
-
-// getPollFiles looks up the descriptors; the caller drops the references.
-func getPollFiles(t *kernel.Task, fds []pollFD) {
-	for i := range fds {
-		if fds[i].fd >= 0 {
-			fds[i].file, _ = getFile(t, uintptr(fds[i].fd))
-		}
-	}
-}
-
-func putPollFiles(fds []pollFD) {
-	for _, p := range fds {
-		if p.file != nil {
-			p.file.DecRef()
-		}
-	}
-}
-
-// pollCommon is poll and ppoll after the timeout and mask are read.
-func pollCommon(t *kernel.Task, addr uintptr, nfds uintptr, deadline int64, timed bool) (uintptr, error) {
+// readPollFDs copies poll's array in and looks its descriptors up
+// (do_sys_poll: more entries than RLIMIT_NOFILE is EINVAL). The caller
+// drops the files' references with putPollFDs.
+func readPollFDs(t *kernel.Task, addr uintptr, nfds uint32) ([]epoll.PollFD, error) {
 	if uint64(nfds) > t.Proc.Rlimit(rlimitNofile)[0] {
-		return 0, linuxerr.EINVAL
+		return nil, linuxerr.EINVAL
 	}
-	b := make([]byte, 8*nfds)
+	b := make([]byte, pollfdSize*int(nfds))
 	if err := t.CopyIn(addr, b); err != nil {
-		return 0, err
+		return nil, err
 	}
-	fds := make([]pollFD, nfds)
+	fds := make([]epoll.PollFD, nfds)
+	le := binary.LittleEndian
 	for i := range fds {
-		fds[i] = pollFD{fd: int32(le32(b[8*i:])), events: uint32(le16(b[8*i+4:]))}
+		fd := &fds[i]
+		fd.FD, fd.Events = int32(le.Uint32(b[pollfdSize*i:])), le.Uint16(b[pollfdSize*i+4:])
+		if fd.FD >= 0 {
+			if f, err := getFile(t, uintptr(fd.FD)); err == nil {
+				fd.File = f
+			}
+		}
 	}
-	getPollFiles(t, fds)
-	defer putPollFiles(fds)
-	revents, n, err := doPoll(t, fds, deadline, timed)
+	return fds, nil
+}
+
+func putPollFDs(fds []epoll.PollFD) {
+	for _, fd := range fds {
+		if fd.File != nil {
+			fd.File.DecRef()
+		}
+	}
+}
+
+// doPoll polls the array at addr and writes back each entry's revents.
+func doPoll(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (int, error) {
+	fds, err := readPollFDs(t, addr, nfds)
 	if err != nil {
 		return 0, err
 	}
-	for i := range fds {
-		putU16(b, 8*i+6, uint16(revents[i]))
+	defer putPollFDs(fds)
+	n, err := epoll.Poll(t, fds, deadline, noWait)
+	if err != nil {
+		return 0, err
 	}
-	return uintptr(n), t.CopyOut(addr, b)
+	for i, fd := range fds {
+		var b [2]byte
+		binary.LittleEndian.PutUint16(b[:], fd.Revents)
+		if err := t.CopyOut(addr+uintptr(pollfdSize*i+6), b[:]); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
-// sysPoll implements poll(2): timeout in milliseconds, negative for none.
+// sysPoll implements poll(2): a negative timeout waits for ever, 0 does
+// not wait. A signal's handler makes it fail with EINTR, whatever
+// SA_RESTART says; without one (a stop and continue) restart_syscall
+// polls again until the same deadline (do_restart_poll).
 func sysPoll(t *kernel.Task, a *Args) (uintptr, error) {
-	ms := int32(a[2])
-	return pollCommon(t, a[0], a[1], ktime.Now()+int64(ms)*1e6, ms >= 0)
+	timeout := int32(a[2])
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(time.Duration(timeout) * time.Millisecond)
+	}
+	return pollRestartable(t, a[0], uint32(a[1]), deadline, timeout == 0)
 }
 
-// sysPpoll implements ppoll(2): a timespec timeout (NULL: none) and a
-// signal mask in place while it waits.
+func pollRestartable(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (uintptr, error) {
+	n, err := doPoll(t, addr, nfds, deadline, noWait)
+	if linuxerr.Equals(linuxerr.EINTR, err) {
+		t.SetRestart(func() (uintptr, error) { return pollRestartable(t, addr, nfds, deadline, noWait) })
+		return 0, linuxerr.ERESTART_RESTARTBLOCK
+	}
+	return uintptr(n), err
+}
+
+// sysPpoll implements ppoll(2): the timeout is a timespec (NULL: none),
+// and the signal mask, if given, replaces the caller's while it waits; a
+// signal that interrupts it runs its handler with that mask still in
+// place (the old one comes back after the handler), and the call fails
+// with EINTR, or restarts if no handler ran. The time left is written
+// back to the timespec (poll_select_copy_remaining).
 func sysPpoll(t *kernel.Task, a *Args) (uintptr, error) {
-	deadline, timed, err := timespecDeadline(t, a[2])
-	if err != nil {
-		return 0, err
+	var deadline time.Time
+	noWait := false
+	if a[2] != 0 {
+		sec, nsec, err := readTimespec(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		noWait = sec == 0 && nsec == 0
+		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
 	}
-	if err := setCallMask(t, a[3], a[4]); err != nil {
-		return 0, err
+	masked := a[3] != 0
+	if masked {
+		if a[4] != sigsetSize {
+			return 0, linuxerr.EINVAL
+		}
+		mask, err := copyInU64(t, a[3])
+		if err != nil {
+			return 0, err
+		}
+		t.SetSavedMask(mask &^ signals.Unblockable)
 	}
-	return pollCommon(t, a[0], a[1], deadline, timed)
-}
-
-// timespecDeadline reads an optional relative timespec timeout.
-func timespecDeadline(t *kernel.Task, addr uintptr) (int64, bool, error) {
-	if addr == 0 {
-		return 0, false, nil
+	if a[2] == 0 || noWait {
+		deadline = time.Time{}
 	}
-	sec, nsec, err := readTimespec(t, addr)
-	if err != nil {
-		return 0, false, err
+	n, err := doPoll(t, a[0], uint32(a[1]), deadline, noWait)
+	if linuxerr.Equals(linuxerr.EINTR, err) {
+		err = linuxerr.ERESTARTNOHAND // the saved mask stays for the handler
+	} else if masked {
+		t.RestoreSavedMask()
 	}
-	return ktime.Now() + sec*1e9 + nsec, true, nil
-}
-
-// setCallMask installs the signal mask a call (ppoll, pselect6) waits
-// with; it is restored when the call returns.
-func setCallMask(t *kernel.Task, addr, size uintptr) error {
-	if addr == 0 {
-		return nil
+	if a[2] != 0 && !noWait {
+		left := max(time.Until(deadline), 0)
+		if t.CopyOut(a[2], timespecBytes(int64(left))) != nil && linuxerr.Equals(linuxerr.ERESTARTNOHAND, err) {
+			err = linuxerr.EINTR // the time left could not be stored: no restart
+		}
 	}
-	if size != sigsetSize {
-		return linuxerr.EINVAL
-	}
-	mask, err := copyInU64(t, addr)
-	if err != nil {
-		return err
-	}
-	t.SetSavedMask(mask)
-	return nil
+	return uintptr(n), err
 }
 
 // The fd_set event classes (fs/select.c POLLIN_SET and friends).
@@ -191,18 +149,19 @@ const (
 	pollExSet  = fs.EventPri
 )
 
-// selectCommon is select and pselect6 after the timeout and mask are read.
-func selectCommon(t *kernel.Task, n int32, inp, outp, exp uintptr, deadline int64, timed bool) (uintptr, error) {
+// selectCommon is select and pselect6 after the timeout and mask are read
+// (core_sys_select): the descriptors of the three sets become poll
+// entries; a descriptor that is not open is EBADF.
+func selectCommon(t *kernel.Task, n int32, addrs [3]uintptr, deadline time.Time, noWait bool) (uintptr, error) {
 	if n < 0 {
 		return 0, linuxerr.EINVAL
 	}
-	max := int32(t.Proc.Rlimit(rlimitNofile)[0])
-	if n > max {
+	if max := int32(t.Proc.Rlimit(rlimitNofile)[0]); n > max {
 		n = max
 	}
 	words := (int(n) + 63) / 64
-	sets := [3][]uint64{}
-	for i, addr := range [3]uintptr{inp, outp, exp} {
+	var sets [3][]uint64
+	for i, addr := range addrs {
 		if addr == 0 {
 			continue
 		}
@@ -212,55 +171,53 @@ func selectCommon(t *kernel.Task, n int32, inp, outp, exp uintptr, deadline int6
 		}
 		sets[i] = make([]uint64, words)
 		for w := range sets[i] {
-			sets[i][w] = le64(b[8*w:])
+			sets[i][w] = binary.LittleEndian.Uint64(b[8*w:])
 		}
 	}
-	var fds []pollFD
+	classes := [3]uint32{pollInSet, pollOutSet, pollExSet}
+	var fds []epoll.PollFD
+	defer func() { putPollFDs(fds) }()
 	for fd := int32(0); fd < n; fd++ {
 		var ev uint32
-		bit := uint64(1) << (fd % 64)
-		for i, class := range [3]uint32{pollInSet, pollOutSet, pollExSet} {
-			if sets[i] != nil && sets[i][fd/64]&bit != 0 {
+		for i, class := range classes {
+			if sets[i] != nil && sets[i][fd/64]&(1<<(fd%64)) != 0 {
 				ev |= class
 			}
 		}
-		if ev != 0 {
-			fds = append(fds, pollFD{fd: fd, events: ev})
+		if ev == 0 {
+			continue
 		}
-	}
-	getPollFiles(t, fds)
-	defer putPollFiles(fds)
-	for _, p := range fds {
-		if p.file == nil {
+		f, err := getFile(t, uintptr(fd))
+		if err != nil {
 			return 0, linuxerr.EBADF
 		}
+		fds = append(fds, epoll.PollFD{FD: fd, Events: uint16(ev), File: f})
 	}
-	revents, _, err := doPoll(t, fds, deadline, timed)
-	if err != nil {
+	if _, err := epoll.Poll(t, fds, deadline, noWait); err != nil {
 		return 0, err
 	}
-	out := [3][]uint64{}
+	var out [3][]uint64
 	count := 0
 	for i := range sets {
 		if sets[i] != nil {
 			out[i] = make([]uint64, words)
 		}
 	}
-	for k, p := range fds {
-		for i, class := range [3]uint32{pollInSet, pollOutSet, pollExSet} {
-			if sets[i] != nil && sets[i][p.fd/64]&(1<<(p.fd%64)) != 0 && revents[k]&class != 0 {
-				out[i][p.fd/64] |= 1 << (p.fd % 64)
+	for _, p := range fds {
+		for i, class := range classes {
+			if sets[i] != nil && sets[i][p.FD/64]&(1<<(p.FD%64)) != 0 && uint32(p.Revents)&class != 0 {
+				out[i][p.FD/64] |= 1 << (p.FD % 64)
 				count++
 			}
 		}
 	}
-	for i, addr := range [3]uintptr{inp, outp, exp} {
+	for i, addr := range addrs {
 		if addr == 0 {
 			continue
 		}
 		b := make([]byte, 8*words)
 		for w, v := range out[i] {
-			putU64(b, 8*w, v)
+			binary.LittleEndian.PutUint64(b[8*w:], v)
 		}
 		if err := t.CopyOut(addr, b); err != nil {
 			return 0, err
@@ -269,52 +226,82 @@ func selectCommon(t *kernel.Task, n int32, inp, outp, exp uintptr, deadline int6
 	return uintptr(count), nil
 }
 
-// sysSelect implements select(2): the remaining time is written back to
-// the timeval, as Linux does.
+// sysSelect implements select(2): the time left is written back to the
+// timeval, as Linux does; a signal's handler makes it fail with EINTR,
+// and without one it starts again (ERESTARTNOHAND).
 func sysSelect(t *kernel.Task, a *Args) (uintptr, error) {
-	var deadline int64
-	timed := a[4] != 0
-	if timed {
+	var deadline time.Time
+	noWait := false
+	if a[4] != 0 {
 		var b [16]byte
 		if err := t.CopyIn(a[4], b[:]); err != nil {
 			return 0, err
 		}
-		sec, usec := int64(le64(b[:])), int64(le64(b[8:]))
+		le := binary.LittleEndian
+		sec, usec := int64(le.Uint64(b[:])), int64(le.Uint64(b[8:]))
 		if sec < 0 || usec < 0 || usec >= 1e6 {
 			return 0, linuxerr.EINVAL
 		}
-		deadline = ktime.Now() + sec*1e9 + usec*1e3
+		noWait = sec == 0 && usec == 0
+		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond)
 	}
-	n, err := selectCommon(t, int32(a[0]), a[1], a[2], a[3], deadline, timed)
-	if timed && (err == nil || linuxerr.Equals(linuxerr.ERESTARTNOHAND, err)) {
-		left := max(deadline-ktime.Now(), 0)
+	if a[4] == 0 || noWait {
+		deadline = time.Time{}
+	}
+	n, err := selectCommon(t, int32(a[0]), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	if linuxerr.Equals(linuxerr.EINTR, err) {
+		err = linuxerr.ERESTARTNOHAND
+	}
+	if a[4] != 0 && !noWait {
+		left := max(time.Until(deadline), 0)
 		var b [16]byte
-		putU64(b[:], 0, uint64(left/1e9))
-		putU64(b[:], 8, uint64(left%1e9/1e3))
+		binary.LittleEndian.PutUint64(b[:], uint64(left/time.Second))
+		binary.LittleEndian.PutUint64(b[8:], uint64(left%time.Second/time.Microsecond))
 		t.CopyOut(a[4], b[:])
 	}
 	return n, err
 }
 
-// sysPselect6 implements pselect6(2): a timespec timeout and a signal
-// mask given as {sigset_t *, size_t}.
+// sysPselect6 implements pselect6(2): a timespec timeout (left as it is)
+// and a signal mask given as {sigset_t *, size_t}, in place while it
+// waits and, if a signal interrupts it, while that signal's handler runs.
 func sysPselect6(t *kernel.Task, a *Args) (uintptr, error) {
-	deadline, timed, err := timespecDeadline(t, a[4])
-	if err != nil {
-		return 0, err
+	var deadline time.Time
+	noWait := false
+	if a[4] != 0 {
+		sec, nsec, err := readTimespec(t, a[4])
+		if err != nil {
+			return 0, err
+		}
+		noWait = sec == 0 && nsec == 0
+		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
 	}
+	if a[4] == 0 || noWait {
+		deadline = time.Time{}
+	}
+	masked := false
 	if a[5] != 0 {
 		var b [16]byte
 		if err := t.CopyIn(a[5], b[:]); err != nil {
 			return 0, err
 		}
-		if err := setCallMask(t, uintptr(le64(b[:])), uintptr(le64(b[8:]))); err != nil {
-			return 0, err
+		if ss := uintptr(binary.LittleEndian.Uint64(b[:])); ss != 0 {
+			if binary.LittleEndian.Uint64(b[8:]) != sigsetSize {
+				return 0, linuxerr.EINVAL
+			}
+			mask, err := copyInU64(t, ss)
+			if err != nil {
+				return 0, err
+			}
+			t.SetSavedMask(mask &^ signals.Unblockable)
+			masked = true
 		}
 	}
-	return selectCommon(t, int32(a[0]), a[1], a[2], a[3], deadline, timed)
+	n, err := selectCommon(t, int32(a[0]), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	if linuxerr.Equals(linuxerr.EINTR, err) {
+		err = linuxerr.ERESTARTNOHAND // the saved mask stays for the handler
+	} else if masked {
+		t.RestoreSavedMask()
+	}
+	return n, err
 }
-
-func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
-func le32(b []byte) uint32 { return uint32(le16(b)) | uint32(le16(b[2:]))<<16 }
-func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }

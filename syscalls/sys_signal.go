@@ -178,6 +178,36 @@ func sysTkill(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, t.Tgkill(0, int32(a[0]), int(int32(a[1])))
 }
 
+// kernelSiginfoSize is sizeof(struct kernel_siginfo): what the kernel
+// reads of a siginfo a caller passes (copy_siginfo_from_user); the rest
+// of the 128 bytes reads as zeros.
+const kernelSiginfoSize = 48
+
+func copyInSiginfo(t *kernel.Task, addr uintptr) (signals.SigInfo, error) {
+	var info signals.SigInfo
+	return info, t.CopyIn(addr, info[:kernelSiginfoSize])
+}
+
+// sysRtSigqueueinfo implements rt_sigqueueinfo(2): a signal with a
+// siginfo of the caller's (sigqueue(3) sends SI_QUEUE and a value).
+func sysRtSigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
+	info, err := copyInSiginfo(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.SigQueue(int32(a[0]), 0, int(int32(a[1])), info)
+}
+
+// sysRtTgsigqueueinfo implements rt_tgsigqueueinfo(2): the same to one
+// thread.
+func sysRtTgsigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
+	info, err := copyInSiginfo(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.SigQueue(int32(a[0]), int32(a[1]), int(int32(a[2])), info)
+}
+
 // sysPidfdOpen implements pidfd_open(2).
 func sysPidfdOpen(t *kernel.Task, a *Args) (uintptr, error) {
 	fd, err := t.PidfdOpen(int32(a[0]), uint32(a[1]))

@@ -169,3 +169,97 @@ func sysClockNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
 	}
 	return 0, sleepFor(t, ktime.Now()+d, a[3])
 }
+
+// Interval timers (setitimer(2)).
+const (
+	itimerReal    = 0
+	itimerVirtual = 1
+	itimerProf    = 2
+)
+
+// itimervalSize is sizeof(struct itimerval): two struct timevals, the
+// interval first.
+const itimervalSize = 32
+
+// itimerval encodes an interval timer's setting (put_itimerval: the
+// nanoseconds truncated to microseconds).
+func itimerval(v kernel.ITimerVal) []byte {
+	b := make([]byte, itimervalSize)
+	for i, ns := range [2]int64{v.Interval, v.Value} {
+		putU64(b, 16*i, uint64(ns/1e9))
+		putU64(b, 16*i+8, uint64(ns%1e9/1e3))
+	}
+	return b
+}
+
+// readItimerval decodes a struct itimerval (get_itimerval): EINVAL for a
+// negative time or microseconds out of range.
+func readItimerval(t *kernel.Task, addr uintptr) (kernel.ITimerVal, error) {
+	b := make([]byte, itimervalSize)
+	if err := t.CopyIn(addr, b); err != nil {
+		return kernel.ITimerVal{}, err
+	}
+	var ns [2]int64
+	for i := range ns {
+		sec, usec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
+		if sec < 0 || usec < 0 || usec >= 1e6 {
+			return kernel.ITimerVal{}, linuxerr.EINVAL
+		}
+		ns[i] = sec*1e9 + usec*1e3
+	}
+	return kernel.ITimerVal{Interval: ns[0], Value: ns[1]}, nil
+}
+
+// checkItimer accepts the timers oyako has: the real one. The CPU-time
+// timers (ITIMER_VIRTUAL, ITIMER_PROF) are not implemented (ENOSYS);
+// anything else is EINVAL.
+func checkItimer(which int32) error {
+	switch which {
+	case itimerReal:
+		return nil
+	case itimerVirtual, itimerProf:
+		return linuxerr.ENOSYS
+	}
+	return linuxerr.EINVAL
+}
+
+// sysSetitimer implements setitimer(2) for ITIMER_REAL: a zero value
+// disarms the timer; the old setting is stored if asked for. A NULL new
+// value disarms it, as Linux still allows.
+func sysSetitimer(t *kernel.Task, a *Args) (uintptr, error) {
+	var v kernel.ITimerVal
+	if a[1] != 0 {
+		var err error
+		if v, err = readItimerval(t, a[1]); err != nil {
+			return 0, err
+		}
+	}
+	if err := checkItimer(int32(a[0])); err != nil {
+		return 0, err
+	}
+	old := t.Proc.SetRealTimer(v)
+	if a[2] != 0 {
+		return 0, t.CopyOut(a[2], itimerval(old))
+	}
+	return 0, nil
+}
+
+// sysGetitimer implements getitimer(2) for ITIMER_REAL.
+func sysGetitimer(t *kernel.Task, a *Args) (uintptr, error) {
+	if err := checkItimer(int32(a[0])); err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[1], itimerval(t.Proc.RealTimer()))
+}
+
+// sysAlarm implements alarm(2) (alarm_setitimer): the real timer set to
+// go off once in seconds (0: cancelled); it returns the seconds the old
+// one had left, rounded to the nearest and never 0 for an armed timer.
+func sysAlarm(t *kernel.Task, a *Args) (uintptr, error) {
+	old := t.Proc.SetRealTimer(kernel.ITimerVal{Value: int64(uint32(a[0])) * 1e9})
+	sec, ns := old.Value/1e9, old.Value%1e9
+	if sec == 0 && ns != 0 || ns >= 5e8 {
+		sec++
+	}
+	return uintptr(sec), nil
+}

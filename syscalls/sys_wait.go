@@ -86,7 +86,7 @@ func sysWaitid(t *kernel.Task, a *Args) (uintptr, error) {
 		p, ok := kernel.PidfdProcess(f)
 		f.DecRef()
 		if !ok {
-			return 0, linuxerr.EINVAL
+			return 0, linuxerr.EBADF // pidfd_get_pid: not a pidfd
 		}
 		w.Which, w.ID = kernel.PPID, p.PID
 	default:

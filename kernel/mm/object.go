@@ -32,6 +32,60 @@ type Object interface {
 	ObjectID() uint64
 }
 
+// The address spaces that map each object (the reverse map Linux keeps
+// in address_space->i_mmap), so that shrinking an object can take its
+// pages out of every mapping.
+var objectMaps struct {
+	mu sync.Mutex
+	m  map[Object]map[*AddressSpace]int
+}
+
+// trackMapping counts a mapping of obj in as (delta +1 or -1).
+func trackMapping(obj Object, as *AddressSpace, delta int) {
+	objectMaps.mu.Lock()
+	defer objectMaps.mu.Unlock()
+	if objectMaps.m == nil {
+		objectMaps.m = map[Object]map[*AddressSpace]int{}
+	}
+	spaces := objectMaps.m[obj]
+	if spaces == nil {
+		spaces = map[*AddressSpace]int{}
+		objectMaps.m[obj] = spaces
+	}
+	if spaces[as] += delta; spaces[as] <= 0 {
+		delete(spaces, as)
+		if len(spaces) == 0 {
+			delete(objectMaps.m, obj)
+		}
+	}
+}
+
+// UnmapObject takes the pages of obj in [off, end) (whole pages; end 0:
+// to the end) out of every mapping, as unmap_mapping_range does when a
+// file is truncated (evenCows: private copies too, so that a page past
+// the new end faults to SIGBUS) or a hole is punched in it (the shared
+// mappings' pages, so that they read the hole's zeros). The caller has
+// already changed the object and holds none of its locks: a fault takes
+// the address space's lock, then the object's.
+func UnmapObject(obj Object, off, end int64, evenCows bool) {
+	off = int64(PageAlignUp(uint64(off)))
+	if end != 0 {
+		end = int64(PageAlignDown(uint64(end)))
+		if end <= off {
+			return
+		}
+	}
+	objectMaps.mu.Lock()
+	var spaces []*AddressSpace
+	for as := range objectMaps.m[obj] {
+		spaces = append(spaces, as)
+	}
+	objectMaps.mu.Unlock()
+	for _, as := range spaces {
+		as.zapObject(obj, off, end, evenCows)
+	}
+}
+
 var objectIDs atomic.Uint64
 
 // NewObjectID returns a fresh object identity.

@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -148,7 +149,7 @@ func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {
 	as.pt.UnmapRange(MMIOBase+MMIOSize, UserTop, free)
 	freeTables(as.pt.Root, levelPML4, 0)
 	for _, v := range as.vmas {
-		v.drop()
+		v.drop(as)
 	}
 	as.vmas = nil
 }
@@ -172,7 +173,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	child.hiwaterRSS, child.hiwaterVM, child.layout = as.hiwaterRSS, as.hiwaterVM, as.layout
 	var failed bool
 	for _, v := range as.vmas {
-		child.vmas = append(child.vmas, v.clone())
+		child.vmas = append(child.vmas, v.clone(child))
 		private := v.Flags&MapShared == 0
 		as.pt.leafTables(v.Start, v.End, func(base uintptr, t *[512]PTE) {
 			var ct *[512]PTE
@@ -269,6 +270,15 @@ func (as *AddressSpace) covered(start, end uintptr) bool {
 	return true
 }
 
+// Covered reports whether mappings cover all of [addr, addr+length), the
+// length rounded up to whole pages.
+func (as *AddressSpace) Covered(addr, length uintptr) bool {
+	end := addr + uintptr(PageAlignUp(uint64(length)))
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.covered(addr, end)
+}
+
 // special reports whether a kernel-owned (Special) mapping overlaps
 // [start, end).
 func (as *AddressSpace) special(start, end uintptr) bool {
@@ -312,18 +322,26 @@ func (as *AddressSpace) findFree(length, top uintptr) (uintptr, bool) {
 	return 0, false
 }
 
-// clone returns a copy of v that holds its own reference to v's object.
-func (v *VMA) clone() *VMA {
+// clone returns a copy of v, for address space as, that holds its own
+// reference to v's object.
+func (v *VMA) clone(as *AddressSpace) *VMA {
 	c := *v
-	if c.Obj != nil {
-		c.Obj.IncMapRef()
-	}
+	c.hold(as)
 	return &c
 }
 
-// drop releases v's reference to its object.
-func (v *VMA) drop() {
+// hold takes v's reference to its object for address space as.
+func (v *VMA) hold(as *AddressSpace) {
 	if v.Obj != nil {
+		v.Obj.IncMapRef()
+		trackMapping(v.Obj, as, 1)
+	}
+}
+
+// drop releases v's reference to its object, in address space as.
+func (v *VMA) drop(as *AddressSpace) {
+	if v.Obj != nil {
+		trackMapping(v.Obj, as, -1)
 		v.Obj.DecMapRef()
 	}
 }
@@ -337,17 +355,17 @@ func (as *AddressSpace) carve(start, end uintptr) {
 			continue
 		}
 		if v.Start < start {
-			l := v.clone()
+			l := v.clone(as)
 			l.End = start
 			out = append(out, l)
 		}
 		if v.End > end {
-			r := v.clone()
+			r := v.clone(as)
 			r.Off += int64(end - v.Start)
 			r.Start = end
 			out = append(out, r)
 		}
-		v.drop()
+		v.drop(as)
 	}
 	as.vmas = out
 }
@@ -370,12 +388,12 @@ func (as *AddressSpace) merge(i int) {
 	}
 	if i+1 < len(as.vmas) && mergeable(as.vmas[i], as.vmas[i+1]) {
 		as.vmas[i].End = as.vmas[i+1].End
-		as.vmas[i+1].drop()
+		as.vmas[i+1].drop(as)
 		as.vmas = append(as.vmas[:i+1], as.vmas[i+2:]...)
 	}
 	if i > 0 && mergeable(as.vmas[i-1], as.vmas[i]) {
 		as.vmas[i-1].End = as.vmas[i].End
-		as.vmas[i].drop()
+		as.vmas[i].drop(as)
 		as.vmas = append(as.vmas[:i], as.vmas[i+1:]...)
 	}
 }
@@ -547,10 +565,9 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 		// unnamed shmem file, which /proc/PID/maps shows as such.
 		obj, name = NewShmem(int64(length)), "/dev/zero (deleted)"
 	}
-	if obj != nil {
-		obj.IncMapRef()
-	}
-	as.insert(&VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite})
+	v := &VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite}
+	v.hold(as)
+	as.insert(v)
 	as.noteVM()
 	return addr, nil
 }
@@ -605,7 +622,7 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 	var pieces []*VMA
 	for _, v := range as.vmas {
 		if v.Start < addr+length && v.End > addr {
-			n := v.clone()
+			n := v.clone(as)
 			if n.Start < addr {
 				n.Off += int64(addr - n.Start)
 				n.Start = addr
@@ -744,7 +761,7 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 			return 0, linuxerr.ENOMEM
 		}
 	}
-	moved := v.clone()
+	moved := v.clone(as)
 	moved.Off += int64(old - v.Start)
 	moved.Start, moved.End = dst, dst+newLen
 	// Move the frames of the pages that exist.
@@ -771,8 +788,17 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 	return dst, nil
 }
 
+// ErrBeyondObject is Fault's error for an access to a page of a file (or
+// shared memory) mapping that lies past the end of the object: Linux
+// raises SIGBUS (BUS_ADRERR) for it rather than SIGSEGV (filemap_fault's
+// VM_FAULT_SIGBUS).
+var ErrBeyondObject = errors.New("access beyond the end of the mapped object")
+
 // Fault handles a page fault at va: it maps a page if the VMA allows the
-// access. It returns EFAULT for an access no mapping allows.
+// access. It returns EFAULT where nothing is mapped, EACCES for an access
+// the mapping's protection forbids (SEGV_MAPERR and SEGV_ACCERR, as
+// do_user_addr_fault tells bad_area from bad_area_access_error), and
+// ErrBeyondObject for a page past the end of a mapped file.
 func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
 	as.mu.Lock()
 	defer as.mu.Unlock()
@@ -781,8 +807,11 @@ func (as *AddressSpace) Fault(va uintptr, write, exec bool) error {
 
 func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 	v := as.find(va)
-	if v == nil || v.Prot == 0 || write && v.Prot&ProtWrite == 0 || exec && v.Prot&ProtExec == 0 || !write && !exec && v.Prot&ProtRead == 0 {
+	if v == nil {
 		return linuxerr.EFAULT
+	}
+	if v.Prot == 0 || write && v.Prot&ProtWrite == 0 || exec && v.Prot&ProtExec == 0 || !write && !exec && v.Prot&ProtRead == 0 {
+		return linuxerr.EACCES
 	}
 	page := va &^ (PageSize - 1)
 	t, err := as.pt.leafTable(page, true)
@@ -825,6 +854,9 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 	if v.Obj != nil {
 		opa, err := v.Obj.ObjectPage((v.Off + int64(page-v.Start)) / PageSize)
 		if err != nil {
+			if linuxerr.Equals(linuxerr.EFAULT, err) {
+				return ErrBeyondObject
+			}
 			return err
 		}
 		pa = opa
@@ -900,6 +932,9 @@ func (as *AddressSpace) translate(va uintptr, write bool) (uint64, error) {
 			return e.Addr()&^(size-1) | uint64(va)&(size-1), nil
 		}
 		if err := as.faultLocked(va, write, false); err != nil {
+			if err == ErrBeyondObject || linuxerr.Equals(linuxerr.EACCES, err) {
+				err = linuxerr.EFAULT // a system call's access: EFAULT, not a signal
+			}
 			return 0, err
 		}
 	}
@@ -992,4 +1027,27 @@ func (as *AddressSpace) FutexKey(addr uintptr) (id uint64, off uint64, shared bo
 		return v.Obj.ObjectID(), uint64(v.Off) + uint64(addr-v.Start), true
 	}
 	return as.id, uint64(addr), false
+}
+
+// zapObject removes the pages the mappings of obj in the address space
+// have for object offsets [off, end) (page aligned; end 0: to the end),
+// those of private mappings only with evenCows, so that touching them
+// again finds what the object now holds there (UnmapObject).
+func (as *AddressSpace) zapObject(obj Object, off, end int64, evenCows bool) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for _, v := range as.vmas {
+		vend := v.Off + int64(v.End-v.Start)
+		if v.Obj != obj || vend <= off || end != 0 && v.Off >= end || v.Flags&MapShared == 0 && !evenCows {
+			continue
+		}
+		start, stop := v.Start, v.End
+		if off > v.Off {
+			start += uintptr(off - v.Off)
+		}
+		if end != 0 && end < vend {
+			stop -= uintptr(vend - end)
+		}
+		as.release(start, stop)
+	}
 }

@@ -411,3 +411,45 @@ func TestSharedMappings(t *testing.T) {
 		t.Fatalf("frames in use %d, want %d", used, used0)
 	}
 }
+
+// TestUnmapObject: truncating a mapped object takes its pages past the
+// new end out of every mapping, private copies included (SIGBUS on the
+// next touch); punching a hole takes them out of shared mappings only.
+func TestUnmapObject(t *testing.T) {
+	newTestKernel(t)
+	as, _ := NewAddressSpace()
+	file := newTestFile(bytes.Repeat([]byte("f"), 3*PageSize))
+	sh, _ := as.Map(MapParams{Length: 3 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapShared, Obj: file})
+	pr, _ := as.Map(MapParams{Length: 3 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate, Obj: file})
+	as.CopyOut(pr+2*PageSize, []byte("cow")) // a private copy of page 2
+	b := make([]byte, 1)
+	as.CopyIn(sh+2*PageSize, b)
+	// Punch page 1: the shared mapping reads the hole, the private one
+	// keeps the page it had.
+	as.CopyIn(pr+PageSize, b)
+	file.pages.Punch(PageSize, PageSize)
+	UnmapObject(file, PageSize, 2*PageSize, false)
+	if e, _, ok := as.pt.Lookup(sh + PageSize); ok {
+		t.Fatalf("shared page of the hole still mapped: %#x", uint64(e))
+	}
+	if _, _, ok := as.pt.Lookup(pr + PageSize); !ok {
+		t.Fatal("a punch took a private mapping's page")
+	}
+	// Truncate to one page: everything from page 1 on goes, the private
+	// copy of page 2 too, and the object's end makes a touch fail.
+	file.size = PageSize
+	file.pages.Truncate(PageSize)
+	UnmapObject(file, PageSize, 0, true)
+	for _, va := range []uintptr{sh + 2*PageSize, pr + PageSize, pr + 2*PageSize} {
+		if _, _, ok := as.pt.Lookup(va); ok {
+			t.Errorf("page at %#x still mapped after truncation", va)
+		}
+	}
+	if err := as.CopyIn(pr+2*PageSize, b); err == nil {
+		t.Error("a page past the end of the object is readable")
+	}
+	if err := as.CopyIn(sh, b); err != nil || b[0] != 'f' {
+		t.Errorf("the first page: %v %q", err, b)
+	}
+	as.DecRef(nil)
+}

@@ -61,3 +61,67 @@ __attribute__((unused)) static void showFile(const char *path) {
 	close(fd);
 	printf("%s holds %ld: %.*s\n", path, n, (int)(n > 0 ? n : 0), buf);
 }
+
+// ---- processes (fork.c, vfork.c, shm.c, signals.c, locks2.c)
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+__attribute__((unused)) static void pause_ms(int ms) {
+	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+// pfork flushes stdout (so that the child does not print it again) and
+// forks; a failure ends the program.
+__attribute__((unused)) static pid_t pfork(void) {
+	fflush(stdout);
+	pid_t p = fork();
+	if (p < 0) {
+		show("fork", -1);
+		exit(1);
+	}
+	return p;
+}
+
+// sig_name is "SIGTERM", or "SIGRTMIN+n" for a real-time signal (in one
+// of four buffers used in turn).
+__attribute__((unused)) static const char *sig_name(int sig) {
+	static char b[4][16];
+	static int i;
+	char *s = b[i++ % 4];
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(s, 16, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else if (sigabbrev_np(sig))
+		snprintf(s, 16, "SIG%s", sigabbrev_np(sig));
+	else
+		snprintf(s, 16, "%d", sig);
+	return s;
+}
+
+// wait_status describes a wait status.
+__attribute__((unused)) static const char *wait_status(int st) {
+	static char b[64];
+	if (WIFEXITED(st))
+		snprintf(b, sizeof b, "exited %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(b, sizeof b, "killed by %s", sig_name(WTERMSIG(st)));
+	else if (WIFSTOPPED(st))
+		snprintf(b, sizeof b, "stopped by %s", sig_name(WSTOPSIG(st)));
+	else if (WIFCONTINUED(st))
+		snprintf(b, sizeof b, "continued");
+	else
+		snprintf(b, sizeof b, "status %#x", st);
+	return b;
+}
+
+// reap waits for pid and prints "what: how it ended".
+__attribute__((unused)) static void reap(const char *what, pid_t pid) {
+	int st;
+	pid_t r = waitpid(pid, &st, 0);
+	if (r != pid)
+		printf("%s: waitpid: %ld %s\n", what, (long)r, r < 0 ? strerrorname_np(errno) : "");
+	else
+		printf("%s: %s\n", what, wait_status(st));
+}

@@ -24,11 +24,6 @@ static void hear(int fd) {
 		exit(4);
 }
 
-static void pause_ms(int ms) {
-	struct timespec ts = {0, ms * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static long setlk(int fd, int cmd, int type, off_t start, off_t len) {
 	struct flock l = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
 	return fcntl(fd, cmd, &l);

@@ -1,0 +1,181 @@
+package qemu
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The demo system of make qemu (shell.go), driven as a person at its
+// console would.
+
+// console is the serial console of a running kernel as a person at a
+// terminal sees it: what has been printed, and a way to type.
+type console struct {
+	t    *testing.T
+	in   *io.PipeWriter
+	mu   sync.Mutex
+	out  strings.Builder
+	seen int // how much of out expect has consumed
+	wake chan struct{}
+}
+
+func (c *console) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.out.Write(p)
+	close(c.wake)
+	c.wake = make(chan struct{})
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+// expect waits until the console prints want (after what earlier expects
+// consumed) and consumes up to it.
+func (c *console) expect(want string) {
+	c.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		c.mu.Lock()
+		rest := c.out.String()[c.seen:]
+		wake := c.wake
+		if i := strings.Index(rest, want); i >= 0 {
+			c.seen += i + len(want)
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		select {
+		case <-wake:
+		case <-deadline:
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.t.Fatalf("console never printed %q; it printed:\n%s", want, Tail([]byte(c.out.String()), 25))
+		}
+	}
+}
+
+// keyUntil presses key until the console prints want: a job control
+// key reaches the job only once the shell has made it the terminal's
+// foreground group, which the test cannot see happen (a person types
+// much later than this test does).
+func (c *console) keyUntil(key, want string) {
+	c.t.Helper()
+	for try := 0; try < 10 && !c.waitFor(want, 0); try++ {
+		c.typeIn(key)
+		if c.waitFor(want, time.Second) {
+			break
+		}
+	}
+	c.expect(want)
+}
+
+// waitFor reports whether the console prints want (after what expect
+// consumed) within d, without consuming it.
+func (c *console) waitFor(want string, d time.Duration) bool {
+	timeout := time.After(d)
+	for {
+		c.mu.Lock()
+		found := strings.Contains(c.out.String()[c.seen:], want)
+		wake := c.wake
+		c.mu.Unlock()
+		if found {
+			return true
+		}
+		select {
+		case <-wake:
+		case <-timeout:
+			return false
+		}
+	}
+}
+
+// typeIn types s on the console's keyboard.
+func (c *console) typeIn(s string) {
+	c.t.Helper()
+	if _, err := c.in.Write([]byte(s)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// TestInteractiveShell drives `make qemu`'s busybox sh over the serial
+// console as a person would: it waits for the prompt, types commands,
+// runs a pipeline, ends cat with ^D, interrupts a job with ^C, stops one
+// with ^Z and brings it back with fg, and leaves with ^D at the prompt,
+// which powers off with status 0.
+func TestInteractiveShell(t *testing.T) {
+	kernel := kernelImage(t)
+	bb, err := FindBusybox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	initrd, err := BuildShellInitramfs(bb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "shell-*.cpio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(initrd)
+	f.Close()
+	pr, pw := io.Pipe()
+	c := &console{t: t, in: pw, wake: make(chan struct{})}
+	type result struct {
+		res *Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := Run(context.Background(), Config{Kernel: kernel, Initrd: f.Name(), Append: "quiet", Timeout: 2 * time.Minute, Console: c, Stdin: pr})
+		done <- result{res, err}
+	}()
+	const prompt = "oyako:~# "
+	c.expect(prompt)
+	c.typeIn("echo $((6*7))\n")
+	c.expect("42")
+	c.expect(prompt)
+	c.typeIn("seq 1 100 | grep 7 | wc -l\n")
+	c.expect("\n19")
+	c.expect(prompt)
+	// Each job prints a marker first: once it shows, the shell has
+	// finished reading its line (in raw mode, typeahead would be its).
+	c.typeIn("echo go; cat\n")
+	c.expect("\ngo")
+	c.typeIn("through cat\n")
+	c.expect("through cat") // the terminal's echo
+	c.expect("through cat") // cat's copy
+	c.typeIn("\x04")
+	c.expect(prompt)
+	c.typeIn("echo go; sleep 30\n")
+	c.expect("\ngo")
+	c.keyUntil("\x03", prompt)
+	c.typeIn("echo status $?\n")
+	c.expect("status 130")
+	c.expect(prompt)
+	c.typeIn("echo go; sleep 30\n")
+	c.expect("\ngo")
+	c.keyUntil("\x1a", "Stopped")
+	c.expect(prompt)
+	c.typeIn("fg\n")
+	c.expect("sleep 30")
+	c.keyUntil("\x03", prompt)
+	c.typeIn("true\n")
+	c.expect(prompt)
+	c.typeIn("\x04") // end of input at the prompt: the shell exits with $?, 0
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("QEMU: %v", r.err)
+		}
+		if r.res.Status != 0 {
+			t.Fatalf("exit status %d, want 0; console:\n%s", r.res.Status, Tail(r.res.Serial, 20))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the kernel did not power off after the shell exited; console:\n%s", c.out.String())
+	}
+	pw.Close()
+}
