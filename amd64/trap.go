@@ -1,5 +1,15 @@
 package amd64
 
+// Page-fault error code bits (Intel SDM vol. 3A §4.7).
+const (
+	PFPresent = 1 << 0
+	PFWrite   = 1 << 1
+	PFUser    = 1 << 2
+	PFRsvd    = 1 << 3
+	PFInstr   = 1 << 4
+	PFPK      = 1 << 5
+)
+
 //go:generate sh -c "go run gen_vectors.go > vectors.s"
 
 // TrapHandler handles every interrupt and exception: it is called by the

@@ -3,6 +3,7 @@ package kernel
 import (
 	"unsafe"
 
+	"oyako/amd64"
 	"oyako/boot/linkinfo"
 	"oyako/kernel/mm"
 )
@@ -75,8 +76,8 @@ func (b *BootInfo) imagePhys() mm.Range {
 	return r
 }
 
-// ramTop returns the end of the highest RAM range.
-func (b *BootInfo) ramTop() uint64 {
+// RAMTop returns the end of the highest RAM range.
+func (b *BootInfo) RAMTop() uint64 {
 	var top uint64
 	for _, r := range b.Mem[:b.NMem] {
 		if r.Type == MemRAM && r.Base+r.Size > top {
@@ -84,4 +85,17 @@ func (b *BootInfo) ramTop() uint64 {
 		}
 	}
 	return top
+}
+
+// Initramfs returns the boot module QEMU passed with -initrd (the first
+// module), in place in memory, or nil.
+func Initramfs() []byte {
+	if Boot.NModules == 0 {
+		return nil
+	}
+	r := Boot.Modules[0]
+	if r.End <= r.Base {
+		return nil
+	}
+	return unsafe.Slice((*byte)(amd64.Ptr(mm.PhysToVirt(r.Base))), r.End-r.Base)
 }

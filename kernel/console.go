@@ -37,12 +37,6 @@ var (
 // StartConsole creates the console TTY and starts its input path.
 func StartConsole() error {
 	Console = fs.NewTTY(klog.ConsoleRaw)
-	// ^C, ^\ and ^Z signal the terminal's foreground group.
-	Console.Signal = func(pgrp int32, sig int) {
-		if pgrp > 0 {
-			SignalGroup(pgrp, sig)
-		}
-	}
 	fd, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if e != 0 {
 		return e

@@ -214,8 +214,8 @@ func microcode() uint32 {
 	return 0
 }
 
-// cpuInfo describes the boot CPU.
-func cpuInfo() fs.CPUInfo {
+// CPUInfo describes the boot CPU (/proc/cpuinfo).
+func CPUInfo() fs.CPUInfo {
 	c := &amd64.CPU
 	clflush := int(cpuid(1, 0, 1)>>8&0xff) * 8
 	info := fs.CPUInfo{

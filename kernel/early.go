@@ -1,8 +1,9 @@
 // Package kernel is oyako's core: it brings the machine up (EarlyInit),
-// handles traps, and serves the system calls the kernel's own Go runtime
-// makes from ring 0 (the runtime services, DESIGN.md §1). Later stages add
-// the task model here: processes, address spaces, the ELF loader and the
-// RunUser loop.
+// handles traps and reports crashes, drives the console, and serves the
+// system calls the kernel's own Go runtime makes from ring 0 (the runtime
+// services, DESIGN.md §1). It provides RunUser, which runs a user context
+// in ring 3 until it traps back; the processes and threads built on it
+// are package kernel/task's, memory is kernel/mm's.
 //
 // The runtime services run while the runtime may hold its own locks: on
 // the calling thread's service stack, interrupts off, with a g that has no
@@ -43,7 +44,7 @@ func EarlyInit() {
 	mm.UseDirectMap()
 	enableCR4Features()
 	mm.Kernel.Init(pt, mm.RuntimeBase, mm.RuntimeBase+mm.RuntimeSize)
-	check(mm.InitFrameRefs(Boot.ramTop()), "frame reference counts")
+	check(mm.InitFrameRefs(Boot.RAMTop()), "frame reference counts")
 
 	c := amd64.InitCPU(0, istStacks(0))
 	amd64.InitFPU(c)
@@ -106,7 +107,7 @@ func buildKernelPageTable() mm.PageTable {
 		check(pt.Precreate(base), "kernel PML4 entry")
 	}
 
-	top := Boot.ramTop()
+	top := Boot.RAMTop()
 	size := uint64(mm.HugeSize)
 	if amd64.CPU.Has(amd64.FeaturePDPE1GB) {
 		size = mm.GigaSize

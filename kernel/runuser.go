@@ -46,6 +46,9 @@ type UserContext struct {
 	cpuTicks uint64
 }
 
+// CPUTicks returns the CPU time spent running the context, in TSC ticks.
+func (uc *UserContext) CPUTicks() uint64 { return atomic.LoadUint64(&uc.cpuTicks) }
+
 // kicksPending counts kicked contexts that have not come back yet; while
 // it is not zero the timer keeps firing so that a context spinning in user
 // mode is interrupted.

@@ -572,12 +572,6 @@ func svcSchedGetaffinity(pid, size uint64, mask uintptr) (uint64, errno.Errno) {
 // Resource limits of the kernel runtime (getrlimit(2)).
 const rlimNlimits = 16
 
-// Resource numbers (include/uapi/asm-generic/resource.h).
-const (
-	rlimitNproc  = 6
-	rlimitNofile = 7
-)
-
 var rlimits = [rlimNlimits][2]uint64{
 	3: {8 << 20, ^uint64(0)},          // RLIMIT_STACK
 	7: {maxRuntimeFDs, maxRuntimeFDs}, // RLIMIT_NOFILE
@@ -662,4 +656,14 @@ func exitGroup(status int) {
 		l.S("oyako: the kernel's Go runtime exited with status ").D(int64(status)).Always()
 	}
 	PowerOff(status)
+}
+
+// RandomBytes fills b from the CPU's random number generator.
+func RandomBytes(b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		v := RandomUint64()
+		for j := 0; j < 8 && i+j < len(b); j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
 }

@@ -8,14 +8,14 @@ import (
 	"oyako/kernel/sched"
 )
 
-// Page-fault error code bits (Intel SDM vol. 3A §4.7).
+// Page-fault error code bits (amd64.PF*).
 const (
-	pfPresent = 1 << 0
-	pfWrite   = 1 << 1
-	pfUser    = 1 << 2
-	pfRsvd    = 1 << 3
-	pfInstr   = 1 << 4
-	pfPK      = 1 << 5
+	pfPresent = amd64.PFPresent
+	pfWrite   = amd64.PFWrite
+	pfUser    = amd64.PFUser
+	pfRsvd    = amd64.PFRsvd
+	pfInstr   = amd64.PFInstr
+	pfPK      = amd64.PFPK
 )
 
 var (

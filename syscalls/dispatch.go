@@ -9,6 +9,7 @@ import (
 
 	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/kernel/task"
 	"oyako/syscalls/sysno"
 )
 
@@ -18,7 +19,7 @@ type Args [6]uintptr
 
 // handler is the one signature of system call handlers (gVisor's
 // SyscallFn): the task and its arguments in, the result or an error out.
-type handler func(t *kernel.Task, a *Args) (uintptr, error)
+type handler func(t *task.Task, a *Args) (uintptr, error)
 
 // entry is one slot of sysCallTable (ztable.go, generated).
 type entry struct {
@@ -26,7 +27,7 @@ type entry struct {
 	fn   handler
 }
 
-func init() { kernel.SyscallHandler = Dispatch }
+func init() { task.SyscallHandler = Dispatch }
 
 // errNoReturn is returned by handlers after which the task does not go
 // back to user mode with a result (exit, exit_group).
@@ -34,7 +35,7 @@ var errNoReturn = errors.New("no return")
 
 // Dispatch runs the system call the task just made: the number is in
 // orig_rax, the result goes to RAX.
-func Dispatch(t *kernel.Task) {
+func Dispatch(t *task.Task) {
 	r := t.Regs()
 	nr := r.OrigRax
 	a := (*Args)(&t.SyscallArgs)

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/kernel/task"
 	"oyako/signals"
 	"oyako/syscalls/sysno"
 )
@@ -44,7 +44,7 @@ type straceArg struct {
 	atExit bool // an output: decoded when the call returns
 }
 
-func straceEnter(t *kernel.Task, nr uint64, a *Args) *straceCall {
+func straceEnter(t *task.Task, nr uint64, a *Args) *straceCall {
 	st := &straceCall{nr: nr, args: *a, spec: argSpecs[straceName(nr)]}
 	st.text = make([]straceArg, len(st.spec))
 	for i, spec := range st.spec {
@@ -60,7 +60,7 @@ func straceEnter(t *kernel.Task, nr uint64, a *Args) *straceCall {
 
 // decodeOutputs decodes the arguments the call wrote, now that it
 // returned ret or failed with err.
-func (st *straceCall) decodeOutputs(t *kernel.Task, ret uintptr, err error) {
+func (st *straceCall) decodeOutputs(t *task.Task, ret uintptr, err error) {
 	for i, spec := range st.spec {
 		if a := &st.text[i]; a.atExit {
 			s, show := formatArg(t, spec, st.args, i, ret, err)
@@ -87,7 +87,7 @@ func straceName(nr uint64) string {
 	return "syscall_" + strconv.FormatUint(nr, 10)
 }
 
-func straceExit(t *kernel.Task, st *straceCall, ret uintptr, err error) {
+func straceExit(t *task.Task, st *straceCall, ret uintptr, err error) {
 	st.decodeOutputs(t, ret, err)
 	if err != nil {
 		e := Errno(err)
@@ -103,14 +103,14 @@ func straceExit(t *kernel.Task, st *straceCall, ret uintptr, err error) {
 	straceResult(t, st.call(), formatRet(st, ret))
 }
 
-func straceNoReturn(t *kernel.Task, st *straceCall) {
+func straceNoReturn(t *task.Task, st *straceCall) {
 	st.decodeOutputs(t, 0, nil)
 	straceResult(t, st.call(), "?")
 }
 
 // pidPrefix is what strace -f puts before the lines of a process other
 // than the first: "[pid  NNNN] ".
-func pidPrefix(t *kernel.Task) string {
+func pidPrefix(t *task.Task) string {
 	if t == nil || t.TID == 1 {
 		return ""
 	}
@@ -119,7 +119,7 @@ func pidPrefix(t *kernel.Task) string {
 
 // straceResult prints a call and its result, aligned as strace aligns
 // them.
-func straceResult(t *kernel.Task, call, result string) {
+func straceResult(t *task.Task, call, result string) {
 	var b strings.Builder
 	b.WriteString(pidPrefix(t))
 	b.WriteString(call)
@@ -141,7 +141,7 @@ func pad(b *strings.Builder) {
 // StraceExited prints strace's last line for process 1.
 func StraceExited(status int) { straceExitLine(nil, status) }
 
-func straceExitLine(t *kernel.Task, status int) {
+func straceExitLine(t *task.Task, status int) {
 	if status&0x7f != 0 {
 		straceLine(fmt.Sprintf("%s+++ killed by %s +++", pidPrefix(t), signals.Name(status&0x7f)))
 		return
@@ -150,10 +150,10 @@ func straceExitLine(t *kernel.Task, status int) {
 }
 
 func init() {
-	kernel.TraceSignal = func(t *kernel.Task, info signals.SigInfo) {
+	task.TraceSignal = func(t *task.Task, info signals.SigInfo) {
 		straceLine(pidPrefix(t) + "--- " + signals.Name(info.Signo()) + " " + fmtSiginfo(info) + " ---")
 	}
-	kernel.TraceExit = func(t *kernel.Task, status int) {
+	task.TraceExit = func(t *task.Task, status int) {
 		if t.Proc.PID != 1 {
 			straceExitLine(t, status)
 		}
@@ -318,7 +318,7 @@ func decodedAtExit(spec string, a Args) bool {
 // arguments strace omits (the mode of an open without O_CREAT). ret and
 // err are the call's outcome for outputs (decodedAtExit), zero for
 // inputs, which are formatted before the call runs.
-func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err error) (string, bool) {
+func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error) (string, bool) {
 	v := a[i]
 	kind, param, _ := strings.Cut(spec, ":")
 	n := 0
@@ -485,7 +485,7 @@ func formatArg(t *kernel.Task, spec string, a Args, i int, ret uintptr, err erro
 
 // readBuf formats n bytes at addr as strace does: at most straceMaxStrlen
 // bytes, then "..." after the quote.
-func readBuf(t *kernel.Task, addr uintptr, n int) string {
+func readBuf(t *task.Task, addr uintptr, n int) string {
 	if n < 0 {
 		n = 0
 	}
@@ -584,7 +584,7 @@ func enumMap(v uint64, names map[uint64]string) string {
 // ioctlArg formats ioctl's third argument for the console's requests:
 // the structure or integer it points to, read before the call for the
 // requests that take it and after the call for those that return it.
-func ioctlArg(t *kernel.Task, req uint64, addr uintptr, err error) string {
+func ioctlArg(t *task.Task, req uint64, addr uintptr, err error) string {
 	out := ioctlOut(req)
 	switch req {
 	case 0x5401, 0x5402, 0x5403, 0x5404: // TCGETS, TCSETS*
@@ -611,7 +611,7 @@ func ioctlOut(req uint64) bool {
 // structure argument: NULL for a null pointer, the address itself when it
 // cannot be read or when the structure is a result (out) of a call that
 // failed.
-func structArg(t *kernel.Task, addr uintptr, size int, out bool, err error, format func([]byte) string) string {
+func structArg(t *task.Task, addr uintptr, size int, out bool, err error, format func([]byte) string) string {
 	if addr == 0 {
 		return "NULL"
 	}

@@ -358,7 +358,7 @@ func fmtClone(flags, stack, parentTID, childTID, tls uint64) string {
 const straceMaxStrlen = 32
 
 // userMemory is what the decoders of pointer arguments read: a task's
-// address space (*kernel.Task), or a fake one in host tests.
+// address space (*task.Task), or a fake one in host tests.
 type userMemory interface {
 	CopyIn(addr uintptr, dst []byte) error
 	CopyInString(addr uintptr, max int) (string, error)

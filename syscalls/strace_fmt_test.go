@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
 	"oyako/fs"
 )
 

@@ -7,7 +7,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // The calls that change attributes and sizes (fs/open.c, fs/utimes.c)
@@ -15,18 +15,18 @@ import (
 // (fs/attr.go); these read the arguments.
 
 // sysChmod implements chmod(2).
-func sysChmod(t *kernel.Task, a *Args) (uintptr, error) {
+func sysChmod(t *task.Task, a *Args) (uintptr, error) {
 	return chmodAt(t, atFdcwdArg, a[0], uint32(a[1]), 0)
 }
 
 // sysFchmodat implements fchmodat(2), which has no flags argument.
-func sysFchmodat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchmodat(t *task.Task, a *Args) (uintptr, error) {
 	return chmodAt(t, a[0], a[1], uint32(a[2]), 0)
 }
 
 // sysFchmodat2 implements fchmodat2(2): AT_SYMLINK_NOFOLLOW (a link's
 // mode cannot change: EOPNOTSUPP) and AT_EMPTY_PATH.
-func sysFchmodat2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchmodat2(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[3])
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
@@ -34,7 +34,7 @@ func sysFchmodat2(t *kernel.Task, a *Args) (uintptr, error) {
 	return chmodAt(t, a[0], a[1], uint32(a[2]), flags)
 }
 
-func chmodAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
+func chmodAt(t *task.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
 	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
@@ -43,7 +43,7 @@ func chmodAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintp
 }
 
 // sysFchmod implements fchmod(2).
-func sysFchmod(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchmod(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFileIO(t, a[0])
 	if err != nil {
 		return 0, err
@@ -53,17 +53,17 @@ func sysFchmod(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysChown implements chown(2).
-func sysChown(t *kernel.Task, a *Args) (uintptr, error) {
+func sysChown(t *task.Task, a *Args) (uintptr, error) {
 	return chownAt(t, atFdcwdArg, a[0], uint32(a[1]), uint32(a[2]), 0)
 }
 
 // sysLchown implements lchown(2).
-func sysLchown(t *kernel.Task, a *Args) (uintptr, error) {
+func sysLchown(t *task.Task, a *Args) (uintptr, error) {
 	return chownAt(t, atFdcwdArg, a[0], uint32(a[1]), uint32(a[2]), atSymlinkNofollow)
 }
 
 // sysFchownat implements fchownat(2).
-func sysFchownat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchownat(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[4])
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
@@ -71,7 +71,7 @@ func sysFchownat(t *kernel.Task, a *Args) (uintptr, error) {
 	return chownAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]), flags)
 }
 
-func chownAt(t *kernel.Task, dirfd, pathAddr uintptr, uid, gid, flags uint32) (uintptr, error) {
+func chownAt(t *task.Task, dirfd, pathAddr uintptr, uid, gid, flags uint32) (uintptr, error) {
 	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
@@ -80,7 +80,7 @@ func chownAt(t *kernel.Task, dirfd, pathAddr uintptr, uid, gid, flags uint32) (u
 }
 
 // sysFchown implements fchown(2).
-func sysFchown(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchown(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFileIO(t, a[0])
 	if err != nil {
 		return 0, err
@@ -99,7 +99,7 @@ const (
 // with a NULL path): UTIME_NOW and UTIME_OMIT, AT_SYMLINK_NOFOLLOW and
 // AT_EMPTY_PATH. With both times UTIME_OMIT nothing is done, not even the
 // lookup.
-func sysUtimensat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUtimensat(t *task.Task, a *Args) (uintptr, error) {
 	var ts *[2][2]int64
 	if a[2] != 0 {
 		var b [32]byte
@@ -115,18 +115,18 @@ func sysUtimensat(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysUtimes implements utimes(2).
-func sysUtimes(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUtimes(t *task.Task, a *Args) (uintptr, error) {
 	return futimesAt(t, atFdcwdArg, a[0], a[1])
 }
 
 // sysFutimesat implements futimesat(2).
-func sysFutimesat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFutimesat(t *task.Task, a *Args) (uintptr, error) {
 	return futimesAt(t, a[0], a[1], a[2])
 }
 
 // futimesAt reads the two struct timevals of utimes and futimesat: a
 // microsecond count outside 0..999999 is EINVAL (do_futimesat).
-func futimesAt(t *kernel.Task, dirfd, pathAddr, tvAddr uintptr) (uintptr, error) {
+func futimesAt(t *task.Task, dirfd, pathAddr, tvAddr uintptr) (uintptr, error) {
 	var ts *[2][2]int64
 	if tvAddr != 0 {
 		var b [32]byte
@@ -145,7 +145,7 @@ func futimesAt(t *kernel.Task, dirfd, pathAddr, tvAddr uintptr) (uintptr, error)
 }
 
 // sysUtime implements utime(2): whole seconds.
-func sysUtime(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUtime(t *task.Task, a *Args) (uintptr, error) {
 	var ts *[2][2]int64
 	if a[1] != 0 {
 		var b [16]byte
@@ -159,7 +159,7 @@ func sysUtime(t *kernel.Task, a *Args) (uintptr, error) {
 
 // utimesAt is do_utimes: a NULL path with a descriptor sets that file's
 // times (no flags allowed then), otherwise the path is looked up.
-func utimesAt(t *kernel.Task, dirfd, pathAddr uintptr, ts *[2][2]int64, flags uint32) (uintptr, error) {
+func utimesAt(t *task.Task, dirfd, pathAddr uintptr, ts *[2][2]int64, flags uint32) (uintptr, error) {
 	if ts != nil {
 		for i := range ts {
 			if ns := ts[i][1]; ns != utimeNow && ns != utimeOmit && (ns < 0 || ns > 999999999) {
@@ -209,7 +209,7 @@ func utimeArg(ts [2]int64, now time.Time) *time.Time {
 }
 
 // sysTruncate implements truncate(2).
-func sysTruncate(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTruncate(t *task.Task, a *Args) (uintptr, error) {
 	if int64(a[1]) < 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -217,7 +217,7 @@ func sysTruncate(t *kernel.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := kernel.Root.Lookup(t, start, path, fs.LookupFollow)
+	p, err := task.Root.Lookup(t, start, path, fs.LookupFollow)
 	if err != nil {
 		return 0, err
 	}
@@ -225,7 +225,7 @@ func sysTruncate(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFtruncate implements ftruncate(2).
-func sysFtruncate(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFtruncate(t *task.Task, a *Args) (uintptr, error) {
 	if int64(a[1]) < 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -238,7 +238,7 @@ func sysFtruncate(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFallocate implements fallocate(2).
-func sysFallocate(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFallocate(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFileIO(t, a[0])
 	if err != nil {
 		return 0, err
@@ -248,7 +248,7 @@ func sysFallocate(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFsync implements fsync(2).
-func sysFsync(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFsync(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFileIO(t, a[0])
 	if err != nil {
 		return 0, err
@@ -258,13 +258,13 @@ func sysFsync(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFdatasync implements fdatasync(2).
-func sysFdatasync(t *kernel.Task, a *Args) (uintptr, error) { return sysFsync(t, a) }
+func sysFdatasync(t *task.Task, a *Args) (uintptr, error) { return sysFsync(t, a) }
 
 // sysSync implements sync(2): memory is all there is to write to.
-func sysSync(t *kernel.Task, a *Args) (uintptr, error) { return 0, nil }
+func sysSync(t *task.Task, a *Args) (uintptr, error) { return 0, nil }
 
 // sysSyncfs implements syncfs(2): any open file will do, pipes included.
-func sysSyncfs(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSyncfs(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFileIO(t, a[0])
 	if err != nil {
 		return 0, err

@@ -8,11 +8,11 @@ import (
 
 	"oyako/epoll"
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // sysEpollCreate1 implements epoll_create1(2).
-func sysEpollCreate1(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollCreate1(t *task.Task, a *Args) (uintptr, error) {
 	if uint32(a[0])&^fs.O_CLOEXEC != 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -20,14 +20,14 @@ func sysEpollCreate1(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysEpollCreate implements epoll_create(2).
-func sysEpollCreate(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollCreate(t *task.Task, a *Args) (uintptr, error) {
 	if int32(a[0]) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
 	return installNew(t, epoll.New(0), false)
 }
 
-func installNew(t *kernel.Task, f *fs.File, cloexec bool) (uintptr, error) {
+func installNew(t *task.Task, f *fs.File, cloexec bool) (uintptr, error) {
 	fd, err := t.Proc.FDs().Install(f, 0, cloexec)
 	if err != nil {
 		f.DecRef()
@@ -37,7 +37,7 @@ func installNew(t *kernel.Task, f *fs.File, cloexec bool) (uintptr, error) {
 }
 
 // sysEpollCtl implements epoll_ctl(2).
-func sysEpollCtl(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollCtl(t *task.Task, a *Args) (uintptr, error) {
 	epf, f, err := getFiles(t, a[0], a[2])
 	if err != nil {
 		return 0, err
@@ -61,7 +61,7 @@ func sysEpollCtl(t *kernel.Task, a *Args) (uintptr, error) {
 	return 0, ep.Ctl(op, int32(a[2]), f, events, data)
 }
 
-func epollWait(t *kernel.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
+func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
 	if max <= 0 || max > epoll.MaxEvents {
 		return 0, linuxerr.EINVAL
 	}
@@ -94,13 +94,13 @@ func msTimeout(ms int32) time.Duration {
 }
 
 // sysEpollWait implements epoll_wait(2).
-func sysEpollWait(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollWait(t *task.Task, a *Args) (uintptr, error) {
 	return epollWait(t, a[0], a[1], int32(a[2]), msTimeout(int32(a[3])))
 }
 
 // sysEpollPwait implements epoll_pwait(2); the signal mask applies to
 // signal delivery, which is stage 7.
-func sysEpollPwait(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollPwait(t *task.Task, a *Args) (uintptr, error) {
 	if a[4] != 0 && a[5] != sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
@@ -108,7 +108,7 @@ func sysEpollPwait(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysEpollPwait2 implements epoll_pwait2(2) (a timespec timeout).
-func sysEpollPwait2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEpollPwait2(t *task.Task, a *Args) (uintptr, error) {
 	if a[4] != 0 && a[5] != sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
@@ -124,7 +124,7 @@ func sysEpollPwait2(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysEventfd2 implements eventfd2(2).
-func sysEventfd2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEventfd2(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[1])
 	if flags&^(fs.EFD_SEMAPHORE|fs.EFD_CLOEXEC|fs.EFD_NONBLOCK) != 0 {
 		return 0, linuxerr.EINVAL
@@ -133,6 +133,6 @@ func sysEventfd2(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysEventfd implements eventfd(2).
-func sysEventfd(t *kernel.Task, a *Args) (uintptr, error) {
+func sysEventfd(t *task.Task, a *Args) (uintptr, error) {
 	return installNew(t, fs.NewEventFD(uint32(a[0]), 0), false)
 }

@@ -6,15 +6,15 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/kernel/task"
 )
 
 // maxArgv bounds argv and envp pointer arrays (MAX_ARG_STRINGS).
 const maxArgv = 0x7fffffff
 
 // readStringArray reads a NULL-terminated array of string pointers.
-func readStringArray(t *kernel.Task, addr uintptr) ([]string, error) {
+func readStringArray(t *task.Task, addr uintptr) ([]string, error) {
 	var out []string
 	if addr == 0 {
 		return nil, nil
@@ -40,17 +40,17 @@ func readStringArray(t *kernel.Task, addr uintptr) ([]string, error) {
 }
 
 // sysExecve implements execve(2).
-func sysExecve(t *kernel.Task, a *Args) (uintptr, error) {
+func sysExecve(t *task.Task, a *Args) (uintptr, error) {
 	return execveat(t, uintptr(atFdcwd&0xffffffff), a[0], a[1], a[2], 0)
 }
 
 // sysExecveat implements execveat(2): the program is path relative to
 // dirfd, or dirfd itself with AT_EMPTY_PATH and an empty path.
-func sysExecveat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysExecveat(t *task.Task, a *Args) (uintptr, error) {
 	return execveat(t, a[0], a[1], a[2], a[3], uint32(a[4]))
 }
 
-func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags uint32) (uintptr, error) {
+func execveat(t *task.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -66,7 +66,7 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 	if err != nil {
 		return 0, err
 	}
-	var file kernel.ExecFile
+	var file task.ExecFile
 	filename := path
 	inaccessible := false
 	if path == "" {
@@ -84,7 +84,7 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 		if f.Inode.Attr().Mode&0o111 == 0 || f.Mnt != nil && f.Mnt.NoExec() {
 			return 0, linuxerr.EACCES
 		}
-		file = kernel.ExecFile{Node: f.Inode, Path: f.Path}
+		file = task.ExecFile{Node: f.Inode, Path: f.Path}
 		// The name the program gets for itself (do_execveat_common).
 		filename = "/dev/fd/" + itoa(int64(int32(dirfd)))
 	} else {
@@ -92,7 +92,7 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 		if err != nil {
 			return 0, err
 		}
-		if file, err = kernel.OpenExec(t, dir, path, flags&atSymlinkNofollow == 0); err != nil {
+		if file, err = task.OpenExec(t, dir, path, flags&atSymlinkNofollow == 0); err != nil {
 			return 0, err
 		}
 		if path[0] != '/' && int32(dirfd) != atFdcwd {
@@ -104,8 +104,8 @@ func execveat(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 		// descriptor will not exist for the new program.
 		inaccessible, _ = t.Proc.FDs().Cloexec(int32(dirfd))
 	}
-	if err := t.Exec(kernel.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp, FilenameInaccessible: inaccessible}); err != nil {
-		if errors.Is(err, kernel.ErrDynamic) {
+	if err := t.Exec(task.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp, FilenameInaccessible: inaccessible}); err != nil {
+		if errors.Is(err, task.ErrDynamic) {
 			klog.Log("oyako: execve " + path + ": " + err.Error())
 			return 0, linuxerr.ENOEXEC
 		}

@@ -4,32 +4,32 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // sysOpenat implements openat(2).
-func sysOpenat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysOpenat(t *task.Task, a *Args) (uintptr, error) {
 	return openAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
 }
 
 // sysOpen implements open(2).
-func sysOpen(t *kernel.Task, a *Args) (uintptr, error) {
+func sysOpen(t *task.Task, a *Args) (uintptr, error) {
 	return openAt(t, uintptr(atFdcwd&0xffffffff), a[0], uint32(a[1]), uint32(a[2]))
 }
 
 // sysCreat implements creat(2).
-func sysCreat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysCreat(t *task.Task, a *Args) (uintptr, error) {
 	return openAt(t, uintptr(atFdcwd&0xffffffff), a[0], fs.O_CREAT|fs.O_WRONLY|fs.O_TRUNC, uint32(a[1]))
 }
 
-func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr, error) {
+func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr, error) {
 	dir, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
 	// A 64-bit kernel opens every file O_LARGEFILE (force_o_largefile),
 	// which F_GETFL and /proc/PID/fdinfo show.
-	f, err := kernel.Root.Open(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false))
+	f, err := task.Root.Open(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false))
 	if err != nil {
 		return 0, err
 	}
@@ -45,7 +45,7 @@ func openAt(t *kernel.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintpt
 }
 
 // sysClose implements close(2).
-func sysClose(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClose(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.FDs().Close(int32(a[0]))
 }
 
@@ -71,7 +71,7 @@ func statBytes(at fs.Attr) []byte {
 
 // statAt resolves a path for the stat family: AT_EMPTY_PATH with an empty
 // path means dirfd itself.
-func statAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Attr, error) {
+func statAt(t *task.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Attr, error) {
 	p, err := lookupAt(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return fs.Attr{}, err
@@ -80,7 +80,7 @@ func statAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Attr, err
 }
 
 // sysNewfstatat implements newfstatat(2) (fstatat).
-func sysNewfstatat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysNewfstatat(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[3])
 	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount) != 0 {
 		return 0, linuxerr.EINVAL
@@ -93,7 +93,7 @@ func sysNewfstatat(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysNewstat implements stat(2).
-func sysNewstat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysNewstat(t *task.Task, a *Args) (uintptr, error) {
 	at, err := statAt(t, uintptr(atFdcwd&0xffffffff), a[0], 0)
 	if err != nil {
 		return 0, err
@@ -102,7 +102,7 @@ func sysNewstat(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysNewlstat implements lstat(2).
-func sysNewlstat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysNewlstat(t *task.Task, a *Args) (uintptr, error) {
 	at, err := statAt(t, uintptr(atFdcwd&0xffffffff), a[0], atSymlinkNofollow)
 	if err != nil {
 		return 0, err
@@ -111,7 +111,7 @@ func sysNewlstat(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysNewfstat implements fstat(2).
-func sysNewfstat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysNewfstat(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -127,7 +127,7 @@ const (
 )
 
 // sysStatx implements statx(2).
-func sysStatx(t *kernel.Task, a *Args) (uintptr, error) {
+func sysStatx(t *task.Task, a *Args) (uintptr, error) {
 	flags, mask := uint32(a[2]), uint32(a[3])
 	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
 		return 0, linuxerr.EINVAL
@@ -161,7 +161,7 @@ func sysStatx(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGetdents64 implements getdents64(2).
-func sysGetdents64(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetdents64(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -198,16 +198,16 @@ func sysGetdents64(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysReadlinkat implements readlinkat(2).
-func sysReadlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysReadlinkat(t *task.Task, a *Args) (uintptr, error) {
 	return readlinkAt(t, a[0], a[1], a[2], a[3])
 }
 
 // sysReadlink implements readlink(2).
-func sysReadlink(t *kernel.Task, a *Args) (uintptr, error) {
+func sysReadlink(t *task.Task, a *Args) (uintptr, error) {
 	return readlinkAt(t, uintptr(atFdcwd&0xffffffff), a[0], a[1], a[2])
 }
 
-func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, error) {
+func readlinkAt(t *task.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, error) {
 	if int(size) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -228,7 +228,7 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 		if _, ok := p.Node.(fs.Symlink); !ok {
 			return 0, linuxerr.ENOENT
 		}
-	} else if p, err = kernel.Root.Lookup(t, start, path, 0); err != nil {
+	} else if p, err = task.Root.Lookup(t, start, path, 0); err != nil {
 		return 0, err
 	}
 	l, ok := p.Node.(fs.Symlink)
@@ -249,8 +249,8 @@ func readlinkAt(t *kernel.Task, dirfd, pathAddr, buf, size uintptr) (uintptr, er
 
 // sysGetcwd implements getcwd(2): the path and its NUL, ERANGE if it does
 // not fit, ENOENT if the directory was removed.
-func sysGetcwd(t *kernel.Task, a *Args) (uintptr, error) {
-	p, err := kernel.Root.PathOf(t.Proc.Cwd())
+func sysGetcwd(t *task.Task, a *Args) (uintptr, error) {
+	p, err := task.Root.PathOf(t.Proc.Cwd())
 	if err != nil {
 		return 0, err
 	}
@@ -262,12 +262,12 @@ func sysGetcwd(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysChdir implements chdir(2).
-func sysChdir(t *kernel.Task, a *Args) (uintptr, error) {
+func sysChdir(t *task.Task, a *Args) (uintptr, error) {
 	path, err := pathArg(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	p, err := kernel.Root.Lookup(t, t.Proc.Cwd(), path, fs.LookupFollow)
+	p, err := task.Root.Lookup(t, t.Proc.Cwd(), path, fs.LookupFollow)
 	if err != nil {
 		return 0, err
 	}
@@ -279,7 +279,7 @@ func sysChdir(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFchdir implements fchdir(2).
-func sysFchdir(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFchdir(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -293,7 +293,7 @@ func sysFchdir(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysUmask implements umask(2).
-func sysUmask(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUmask(t *task.Task, a *Args) (uintptr, error) {
 	return uintptr(t.Proc.Umask(uint32(a[0]), true)), nil
 }
 
@@ -315,7 +315,7 @@ const (
 
 // sysFcntl implements fcntl(2) for descriptor flags, status flags,
 // duplication, record locks (sys_lock.go) and pipe sizes.
-func sysFcntl(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFcntl(t *task.Task, a *Args) (uintptr, error) {
 	fds := t.Proc.FDs()
 	f, err := getFile(t, a[0])
 	if err != nil {
@@ -402,7 +402,7 @@ const (
 // range in the copy), make the copy the task's table, and drop the
 // caller's reference to the old one. The files left out are not closed in
 // the old table: its other users keep them, and it keeps its POSIX locks.
-func sysCloseRange(t *kernel.Task, a *Args) (uintptr, error) {
+func sysCloseRange(t *task.Task, a *Args) (uintptr, error) {
 	first, last, flags := uint32(a[0]), uint32(a[1]), uint32(a[2])
 	if flags&^(closeRangeUnshare|closeRangeCloexec) != 0 || first > last {
 		return 0, linuxerr.EINVAL
@@ -412,7 +412,7 @@ func sysCloseRange(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysDup implements dup(2).
-func sysDup(t *kernel.Task, a *Args) (uintptr, error) {
+func sysDup(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -425,7 +425,7 @@ func sysDup(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysDup2 implements dup2(2).
-func sysDup2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysDup2(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -442,7 +442,7 @@ func sysDup2(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysDup3 implements dup3(2).
-func sysDup3(t *kernel.Task, a *Args) (uintptr, error) {
+func sysDup3(t *task.Task, a *Args) (uintptr, error) {
 	if uint32(a[2])&^fs.O_CLOEXEC != 0 || a[0] == a[1] {
 		return 0, linuxerr.EINVAL
 	}
@@ -458,21 +458,21 @@ func sysDup3(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysPipe2 implements pipe2(2).
-func sysPipe2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPipe2(t *task.Task, a *Args) (uintptr, error) {
 	return pipe(t, a[0], uint32(a[1]))
 }
 
 // sysPipe implements pipe(2).
-func sysPipe(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPipe(t *task.Task, a *Args) (uintptr, error) {
 	return pipe(t, a[0], 0)
 }
 
-func pipe(t *kernel.Task, addr uintptr, flags uint32) (uintptr, error) {
+func pipe(t *task.Task, addr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(fs.O_CLOEXEC|fs.O_NONBLOCK|fs.O_DIRECT) != 0 {
 		return 0, linuxerr.EINVAL
 	}
 	r, w := fs.NewPipe(flags)
-	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*kernel.Task).SigPipe() }
+	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*task.Task).SigPipe() }
 	fds := t.Proc.FDs()
 	cloexec := flags&fs.O_CLOEXEC != 0
 	rfd, err := fds.Install(r, 0, cloexec)
@@ -506,7 +506,7 @@ const (
 )
 
 // sysIoctl implements ioctl(2).
-func sysIoctl(t *kernel.Task, a *Args) (uintptr, error) {
+func sysIoctl(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -543,17 +543,17 @@ const (
 )
 
 // sysAccess implements access(2).
-func sysAccess(t *kernel.Task, a *Args) (uintptr, error) {
+func sysAccess(t *task.Task, a *Args) (uintptr, error) {
 	return accessAt(t, uintptr(atFdcwd&0xffffffff), a[0], uint32(a[1]), 0)
 }
 
 // sysFaccessat implements faccessat(2).
-func sysFaccessat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFaccessat(t *task.Task, a *Args) (uintptr, error) {
 	return accessAt(t, a[0], a[1], uint32(a[2]), 0)
 }
 
 // sysFaccessat2 implements faccessat2(2).
-func sysFaccessat2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFaccessat2(t *task.Task, a *Args) (uintptr, error) {
 	return accessAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
 }
 
@@ -561,7 +561,7 @@ func sysFaccessat2(t *kernel.Task, a *Args) (uintptr, error) {
 // permission can be missing (no execute bit at all on a non-directory, or
 // a regular file on a noexec mount), and writing anything but a device,
 // FIFO or socket on a read-only mount is EROFS.
-func accessAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
+func accessAt(t *task.Task, dirfd, pathAddr uintptr, mode, flags uint32) (uintptr, error) {
 	if mode&^(rOK|wOK|xOK) != 0 || flags&^(atEaccess|atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}

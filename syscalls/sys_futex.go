@@ -5,8 +5,8 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/kernel"
 	"oyako/kernel/ktime"
+	"oyako/kernel/task"
 )
 
 // futex(2) operations (include/uapi/linux/futex.h).
@@ -26,7 +26,7 @@ const (
 // sysFutex implements futex(2): WAIT, WAKE, their _BITSET forms,
 // REQUEUE and CMP_REQUEUE, private or not. Priority-inheritance and
 // WAKE_OP operations are ENOSYS.
-func sysFutex(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFutex(t *task.Task, a *Args) (uintptr, error) {
 	addr, op, val := a[0], uint32(a[1]), uint32(a[2])
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
 	// do_futex: FUTEX_CLOCK_REALTIME is for the absolute-timeout waits
@@ -61,17 +61,17 @@ func sysFutex(t *kernel.Task, a *Args) (uintptr, error) {
 			}
 			deadline = time.Now().Add(time.Duration(d))
 		}
-		return 0, kernel.FutexWait(t, addr, val, bitset, deadline)
+		return 0, task.FutexWait(t, addr, val, bitset, deadline)
 	case futexWake:
 		if addr&3 != 0 {
 			return 0, linuxerr.EINVAL
 		}
-		return uintptr(kernel.FutexWake(t, addr, int(int32(val)))), nil
+		return uintptr(task.FutexWake(t, addr, int(int32(val)))), nil
 	case futexWakeBitset:
-		n, err := kernel.FutexWakeBitset(t, addr, int(int32(val)), uint32(a[5]))
+		n, err := task.FutexWakeBitset(t, addr, int(int32(val)), uint32(a[5]))
 		return uintptr(n), err
 	case futexRequeue, futexCmpRequeue:
-		n, err := kernel.FutexRequeue(t, addr, a[4], int(int32(val)), int(int32(a[3])), cmd == futexCmpRequeue, uint32(a[5]))
+		n, err := task.FutexRequeue(t, addr, a[4], int(int32(val)), int(int32(a[3])), cmd == futexCmpRequeue, uint32(a[5]))
 		return uintptr(n), err
 	}
 	return 0, linuxerr.ENOSYS

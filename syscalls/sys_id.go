@@ -5,63 +5,63 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // User and group IDs (kernel/sys.c, kernel/groups.c) and process groups
 // and sessions. The rules are the kernel package's (creds.go, pgrp.go).
 
 // sysGetuid implements getuid(2).
-func sysGetuid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().RUID), nil }
+func sysGetuid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().RUID), nil }
 
 // sysGeteuid implements geteuid(2).
-func sysGeteuid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().EUID), nil }
+func sysGeteuid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().EUID), nil }
 
 // sysGetgid implements getgid(2).
-func sysGetgid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().RGID), nil }
+func sysGetgid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().RGID), nil }
 
 // sysGetegid implements getegid(2).
-func sysGetegid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().EGID), nil }
+func sysGetegid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.Creds().EGID), nil }
 
 // sysSetuid implements setuid(2).
-func sysSetuid(t *kernel.Task, a *Args) (uintptr, error) { return 0, t.Proc.SetUID(uint32(a[0])) }
+func sysSetuid(t *task.Task, a *Args) (uintptr, error) { return 0, t.Proc.SetUID(uint32(a[0])) }
 
 // sysSetgid implements setgid(2).
-func sysSetgid(t *kernel.Task, a *Args) (uintptr, error) { return 0, t.Proc.SetGID(uint32(a[0])) }
+func sysSetgid(t *task.Task, a *Args) (uintptr, error) { return 0, t.Proc.SetGID(uint32(a[0])) }
 
 // sysSetreuid implements setreuid(2).
-func sysSetreuid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetreuid(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.SetREUID(uint32(a[0]), uint32(a[1]))
 }
 
 // sysSetregid implements setregid(2).
-func sysSetregid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetregid(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.SetREGID(uint32(a[0]), uint32(a[1]))
 }
 
 // sysSetresuid implements setresuid(2).
-func sysSetresuid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetresuid(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.SetRESUID(uint32(a[0]), uint32(a[1]), uint32(a[2]))
 }
 
 // sysSetresgid implements setresgid(2).
-func sysSetresgid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetresgid(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.SetRESGID(uint32(a[0]), uint32(a[1]), uint32(a[2]))
 }
 
 // sysGetresuid implements getresuid(2).
-func sysGetresuid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetresuid(t *task.Task, a *Args) (uintptr, error) {
 	c := t.Proc.Creds()
 	return 0, copyOutIDs(t, [3]uintptr{a[0], a[1], a[2]}, [3]uint32{c.RUID, c.EUID, c.SUID})
 }
 
 // sysGetresgid implements getresgid(2).
-func sysGetresgid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetresgid(t *task.Task, a *Args) (uintptr, error) {
 	c := t.Proc.Creds()
 	return 0, copyOutIDs(t, [3]uintptr{a[0], a[1], a[2]}, [3]uint32{c.RGID, c.EGID, c.SGID})
 }
 
-func copyOutIDs(t *kernel.Task, addrs [3]uintptr, ids [3]uint32) error {
+func copyOutIDs(t *task.Task, addrs [3]uintptr, ids [3]uint32) error {
 	for i := range addrs {
 		if err := copyOutU32(t, addrs[i], ids[i]); err != nil {
 			return err
@@ -71,17 +71,17 @@ func copyOutIDs(t *kernel.Task, addrs [3]uintptr, ids [3]uint32) error {
 }
 
 // sysSetfsuid implements setfsuid(2): it returns the old fs user ID.
-func sysSetfsuid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetfsuid(t *task.Task, a *Args) (uintptr, error) {
 	return uintptr(t.Proc.SetFSUID(uint32(a[0]))), nil
 }
 
 // sysSetfsgid implements setfsgid(2).
-func sysSetfsgid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetfsgid(t *task.Task, a *Args) (uintptr, error) {
 	return uintptr(t.Proc.SetFSGID(uint32(a[0]))), nil
 }
 
 // sysGetgroups implements getgroups(2): size 0 asks for the count.
-func sysGetgroups(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetgroups(t *task.Task, a *Args) (uintptr, error) {
 	size := int32(a[0])
 	if size < 0 {
 		return 0, linuxerr.EINVAL
@@ -101,7 +101,7 @@ func sysGetgroups(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysSetgroups implements setgroups(2).
-func sysSetgroups(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetgroups(t *task.Task, a *Args) (uintptr, error) {
 	n := int32(a[0])
 	if n < 0 || n > 65536 {
 		return 0, linuxerr.EINVAL
@@ -118,30 +118,30 @@ func sysSetgroups(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysSetpgid implements setpgid(2).
-func sysSetpgid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetpgid(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.SetPGID(int32(a[0]), int32(a[1]))
 }
 
 // sysGetpgid implements getpgid(2).
-func sysGetpgid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetpgid(t *task.Task, a *Args) (uintptr, error) {
 	pg, err := t.GetPGID(int32(a[0]))
 	return uintptr(pg), err
 }
 
 // sysGetpgrp implements getpgrp(2).
-func sysGetpgrp(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetpgrp(t *task.Task, a *Args) (uintptr, error) {
 	pg, err := t.GetPGID(0)
 	return uintptr(pg), err
 }
 
 // sysSetsid implements setsid(2).
-func sysSetsid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetsid(t *task.Task, a *Args) (uintptr, error) {
 	sid, err := t.SetSID()
 	return uintptr(sid), err
 }
 
 // sysGetsid implements getsid(2).
-func sysGetsid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetsid(t *task.Task, a *Args) (uintptr, error) {
 	sid, err := t.GetSID(int32(a[0]))
 	return uintptr(sid), err
 }
@@ -156,7 +156,7 @@ const (
 // capHeader reads struct __user_cap_header_struct and returns how many
 // 32-bit words each set has in the data, and the pid; an unknown version
 // writes the preferred one back and is EINVAL (cap_validate_magic).
-func capHeader(t *kernel.Task, addr uintptr) (words int, pid int32, err error) {
+func capHeader(t *task.Task, addr uintptr) (words int, pid int32, err error) {
 	var b [8]byte
 	if err := t.CopyIn(addr, b[:]); err != nil {
 		return 0, 0, err
@@ -177,7 +177,7 @@ func capHeader(t *kernel.Task, addr uintptr) (words int, pid int32, err error) {
 
 // sysCapget implements capget(2). A NULL data pointer only probes the
 // version.
-func sysCapget(t *kernel.Task, a *Args) (uintptr, error) {
+func sysCapget(t *task.Task, a *Args) (uintptr, error) {
 	words, pid, err := capHeader(t, a[0])
 	if err != nil || a[1] == 0 {
 		return 0, err
@@ -187,7 +187,7 @@ func sysCapget(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, linuxerr.EINVAL
 	}
 	if pid != 0 && pid != p.PID {
-		if p = kernel.ProcessByPID(pid); p == nil {
+		if p = task.ProcessByPID(pid); p == nil {
 			return 0, linuxerr.ESRCH
 		}
 	}
@@ -202,7 +202,7 @@ func sysCapget(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysCapset implements capset(2): a process may only change its own sets.
-func sysCapset(t *kernel.Task, a *Args) (uintptr, error) {
+func sysCapset(t *task.Task, a *Args) (uintptr, error) {
 	words, pid, err := capHeader(t, a[0])
 	if err != nil {
 		return 0, err

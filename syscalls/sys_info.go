@@ -9,11 +9,12 @@ import (
 	"oyako/amd64"
 	"oyako/kernel"
 	"oyako/kernel/mm"
+	"oyako/kernel/task"
 )
 
 // sysNewuname implements uname(2).
-func sysNewuname(t *kernel.Task, a *Args) (uintptr, error) {
-	u := kernel.UTS()
+func sysNewuname(t *task.Task, a *Args) (uintptr, error) {
+	u := task.UTS()
 	b := make([]byte, 6*utsFieldLen)
 	for i, s := range []string{u.Sysname, u.Nodename, u.Release, u.Version, u.Machine, u.Domainname} {
 		copy(b[utsFieldLen*i:utsFieldLen*i+utsFieldLen-1], s)
@@ -26,22 +27,22 @@ func sysNewuname(t *kernel.Task, a *Args) (uintptr, error) {
 const utsFieldLen = 65
 
 // sysSethostname implements sethostname(2).
-func sysSethostname(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSethostname(t *task.Task, a *Args) (uintptr, error) {
 	name, err := utsName(t, a[0], a[1])
 	if err != nil {
 		return 0, err
 	}
-	kernel.SetHostname(name)
+	task.SetHostname(name)
 	return 0, nil
 }
 
 // sysSetdomainname implements setdomainname(2).
-func sysSetdomainname(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetdomainname(t *task.Task, a *Args) (uintptr, error) {
 	name, err := utsName(t, a[0], a[1])
 	if err != nil {
 		return 0, err
 	}
-	kernel.SetDomainname(name)
+	task.SetDomainname(name)
 	return 0, nil
 }
 
@@ -49,7 +50,7 @@ func sysSetdomainname(t *kernel.Task, a *Args) (uintptr, error) {
 // EPERM without CAP_SYS_ADMIN (an effective root ID), EINVAL for a
 // length beyond 64, EFAULT for an unreadable buffer. The name is the
 // bytes given, up to a NUL.
-func utsName(t *kernel.Task, addr uintptr, n uintptr) (string, error) {
+func utsName(t *task.Task, addr uintptr, n uintptr) (string, error) {
 	if t.Proc.Creds().EUID != 0 {
 		return "", linuxerr.EPERM
 	}
@@ -75,7 +76,7 @@ const (
 )
 
 // sysGetrandom implements getrandom(2) from the CPU's RDRAND/RDSEED.
-func sysGetrandom(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetrandom(t *task.Task, a *Args) (uintptr, error) {
 	n, flags := a[1], a[2]
 	if flags&^(grndNonblock|grndRandom|grndInsecure) != 0 || flags&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
 		return 0, linuxerr.EINVAL
@@ -91,12 +92,12 @@ func sysGetrandom(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysSchedGetaffinity implements sched_getaffinity(2): every task may run
 // on the one CPU. It returns the size of the kernel's cpumask (8 bytes).
-func sysSchedGetaffinity(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSchedGetaffinity(t *task.Task, a *Args) (uintptr, error) {
 	const cpumaskSize = 8
 	if int32(a[0]) < 0 {
 		return 0, linuxerr.ESRCH
 	}
-	if a[0] != 0 && kernel.TaskByTID(int32(a[0])) == nil {
+	if a[0] != 0 && task.TaskByTID(int32(a[0])) == nil {
 		return 0, linuxerr.ESRCH
 	}
 	if a[1]*8 < amd64.MaxCPUs || a[1]&7 != 0 {
@@ -107,8 +108,8 @@ func sysSchedGetaffinity(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysSchedSetaffinity implements sched_setaffinity(2): the mask must
 // include CPU 0.
-func sysSchedSetaffinity(t *kernel.Task, a *Args) (uintptr, error) {
-	if a[0] != 0 && kernel.TaskByTID(int32(a[0])) == nil {
+func sysSchedSetaffinity(t *task.Task, a *Args) (uintptr, error) {
+	if a[0] != 0 && task.TaskByTID(int32(a[0])) == nil {
 		return 0, linuxerr.ESRCH
 	}
 	if a[1] < 8 {
@@ -132,10 +133,10 @@ const (
 )
 
 // sysPrlimit64 implements prlimit64(2) (as root, who may raise limits).
-func sysPrlimit64(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPrlimit64(t *task.Task, a *Args) (uintptr, error) {
 	p := t.Proc
 	if pid := int32(a[0]); pid != 0 && pid != p.PID {
-		if p = kernel.ProcessByPID(pid); p == nil {
+		if p = task.ProcessByPID(pid); p == nil {
 			return 0, linuxerr.ESRCH
 		}
 	}
@@ -143,16 +144,16 @@ func sysPrlimit64(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGetrlimit implements getrlimit(2).
-func sysGetrlimit(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetrlimit(t *task.Task, a *Args) (uintptr, error) {
 	return 0, rlimit(t, t.Proc, int(a[0]), 0, a[1])
 }
 
 // sysSetrlimit implements setrlimit(2).
-func sysSetrlimit(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetrlimit(t *task.Task, a *Args) (uintptr, error) {
 	return 0, rlimit(t, t.Proc, int(a[0]), a[1], 0)
 }
 
-func rlimit(t *kernel.Task, p *kernel.Process, res int, newAddr, oldAddr uintptr) error {
+func rlimit(t *task.Task, p *task.Process, res int, newAddr, oldAddr uintptr) error {
 	if res < 0 || res >= rlimNlimits {
 		return linuxerr.EINVAL
 	}
@@ -196,7 +197,7 @@ const (
 )
 
 // sysArchPrctl implements arch_prctl(2).
-func sysArchPrctl(t *kernel.Task, a *Args) (uintptr, error) {
+func sysArchPrctl(t *task.Task, a *Args) (uintptr, error) {
 	f := t.Frame()
 	switch a[0] {
 	case archSetFS, archSetGS:
@@ -237,7 +238,7 @@ const (
 
 // sysPrctl implements the prctl(2) options programs commonly use; the
 // rest (PR_SET_VMA among them) are EINVAL, as on a kernel without them.
-func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPrctl(t *task.Task, a *Args) (uintptr, error) {
 	switch a[0] {
 	case prSetName:
 		name, err := t.CopyInString(a[1], 4096)
@@ -285,7 +286,7 @@ func sysPrctl(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGetcpu implements getcpu(2): CPU 0, node 0.
-func sysGetcpu(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetcpu(t *task.Task, a *Args) (uintptr, error) {
 	if a[0] != 0 {
 		if err := copyOutU32(t, a[0], 0); err != nil {
 			return 0, err
@@ -299,10 +300,10 @@ func sysGetcpu(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysSysinfo implements sysinfo(2): uptime, load averages (16 fraction
 // bits), memory in bytes (mem_unit 1), and the number of threads.
-func sysSysinfo(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSysinfo(t *task.Task, a *Args) (uintptr, error) {
 	b := make([]byte, 112)
 	putU64(b, 0, uint64(kernel.Uptime()/1e9))
-	for i, l := range kernel.LoadAvg() {
+	for i, l := range task.LoadAvg() {
 		putU64(b, 8+8*i, l<<(16-11))
 	}
 	total, free := kernel.MemTotals()
@@ -310,7 +311,7 @@ func sysSysinfo(t *kernel.Task, a *Args) (uintptr, error) {
 	putU64(b, 32, total)
 	putU64(b, 40, free)
 	putU64(b, 48, shmem*mm.PageSize) // sharedram: NR_SHMEM
-	putU16(b, 80, uint16(min(kernel.NrThreads(), 0xffff)))
+	putU16(b, 80, uint16(min(task.NrThreads(), 0xffff)))
 	putU32(b, 104, 1)
 	return 0, t.CopyOut(a[0], b)
 }

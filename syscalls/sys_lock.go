@@ -6,7 +6,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // fcntl(2)'s open file description lock commands (include/uapi/asm-generic/fcntl.h).
@@ -44,7 +44,7 @@ func encodeFlock(b []byte, l fs.Flock) {
 // open as f: F_GETLK, F_SETLK, F_SETLKW and their open file description
 // variants (fs/fcntl.c do_fcntl, fs/locks.c fcntl_getlk and fcntl_setlk).
 // POSIX locks belong to the process's descriptor table, OFD locks to f.
-func fcntlLock(t *kernel.Task, fd int32, f *fs.File, cmd int32, arg uintptr) (uintptr, error) {
+func fcntlLock(t *task.Task, fd int32, f *fs.File, cmd int32, arg uintptr) (uintptr, error) {
 	var b [flockSize]byte
 	if err := t.CopyIn(arg, b[:]); err != nil {
 		return 0, err
@@ -66,7 +66,7 @@ func fcntlLock(t *kernel.Task, fd int32, f *fs.File, cmd int32, arg uintptr) (ui
 // for EWOULDBLOCK instead of waiting. The lock belongs to the open file
 // description and never meets fcntl's record locks. LOCK_MAND requests
 // are accepted and ignored, as Linux has done since 5.15.
-func sysFlock(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFlock(t *task.Task, a *Args) (uintptr, error) {
 	cmd := uint32(a[1])
 	if cmd&fs.LOCK_MAND != 0 {
 		return 0, nil

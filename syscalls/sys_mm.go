@@ -4,8 +4,8 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
 	"oyako/kernel/mm"
+	"oyako/kernel/task"
 )
 
 // mmap(2) flags beyond those mm handles.
@@ -60,7 +60,7 @@ func mapFile(f *fs.File, p *mm.MapParams) error {
 // sysMmap implements mmap(2): anonymous memory, private and shared, and
 // mappings of regular files, private (copy-on-write) and shared (the
 // file's own pages).
-func sysMmap(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMmap(t *task.Task, a *Args) (uintptr, error) {
 	addr, length, prot, flags, fd, off := a[0], a[1], uint32(a[2]), uint32(a[3]), a[4], int64(a[5])
 	typ := flags & mapTypeMask
 	if typ == mapSharedValidate {
@@ -99,12 +99,12 @@ func sysMmap(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysMunmap implements munmap(2).
-func sysMunmap(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMunmap(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Proc.AS().Unmap(a[0], a[1])
 }
 
 // sysMprotect implements mprotect(2).
-func sysMprotect(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMprotect(t *task.Task, a *Args) (uintptr, error) {
 	prot := uint32(a[2])
 	const protGrowsdown, protGrowsup = 0x01000000, 0x02000000
 	if prot&(protGrowsdown|protGrowsup) != 0 {
@@ -114,7 +114,7 @@ func sysMprotect(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysMremap implements mremap(2).
-func sysMremap(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMremap(t *task.Task, a *Args) (uintptr, error) {
 	const mremapDontunmap = 4
 	if uint32(a[3])&mremapDontunmap != 0 {
 		return 0, linuxerr.EINVAL
@@ -148,7 +148,7 @@ const (
 
 // sysMadvise implements madvise(2): MADV_DONTNEED and MADV_FREE free the
 // pages; the hints are accepted.
-func sysMadvise(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMadvise(t *task.Task, a *Args) (uintptr, error) {
 	addr, length := a[0], a[1]
 	if addr&(mm.PageSize-1) != 0 {
 		return 0, linuxerr.EINVAL
@@ -177,7 +177,7 @@ const (
 // only, so there is nothing to write back and no other copy to
 // invalidate: a valid call succeeds. (MS_INVALIDATE's EBUSY for locked
 // pages cannot happen: there is no mlock.)
-func sysMsync(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMsync(t *task.Task, a *Args) (uintptr, error) {
 	addr, length, flags := a[0], a[1], int32(a[2])
 	if flags&^(msAsync|msInvalidate|msSync) != 0 || addr&(mm.PageSize-1) != 0 ||
 		flags&msAsync != 0 && flags&msSync != 0 {
@@ -197,6 +197,6 @@ func sysMsync(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysBrk implements brk(2).
-func sysBrk(t *kernel.Task, a *Args) (uintptr, error) {
+func sysBrk(t *task.Task, a *Args) (uintptr, error) {
 	return t.Proc.AS().Brk(a[0]), nil
 }

@@ -4,7 +4,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // Mounts and file system information (fs/namespace.c, fs/statfs.c). The
@@ -13,7 +13,7 @@ import (
 // sysMount implements mount(2): the type, source and data strings are
 // copied first (copy_mount_string, copy_mount_options: at most a page of
 // data), then the target is looked up, following links.
-func sysMount(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMount(t *task.Task, a *Args) (uintptr, error) {
 	var ma fs.MountArgs
 	var err error
 	if a[0] != 0 {
@@ -43,12 +43,12 @@ func sysMount(t *kernel.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Mount(t, start, path, ma)
+	return 0, task.Root.Mount(t, start, path, ma)
 }
 
 // mountString copies one of mount(2)'s strings (strndup_user with
 // PATH_MAX): EINVAL if it does not end within a page.
-func mountString(t *kernel.Task, addr uintptr) (string, error) {
+func mountString(t *task.Task, addr uintptr) (string, error) {
 	s, err := t.CopyInString(addr, fs.PathMax)
 	if linuxerr.Equals(linuxerr.ENAMETOOLONG, err) {
 		return "", linuxerr.EINVAL
@@ -58,7 +58,7 @@ func mountString(t *kernel.Task, addr uintptr) (string, error) {
 
 // sysUmount2 implements umount2(2): MNT_FORCE, MNT_DETACH, MNT_EXPIRE and
 // UMOUNT_NOFOLLOW.
-func sysUmount2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUmount2(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[1])
 	if flags&^(fs.MNT_FORCE|fs.MNT_DETACH|fs.MNT_EXPIRE|fs.UMOUNT_NOFOLLOW) != 0 {
 		return 0, linuxerr.EINVAL
@@ -71,11 +71,11 @@ func sysUmount2(t *kernel.Task, a *Args) (uintptr, error) {
 	if flags&fs.UMOUNT_NOFOLLOW != 0 {
 		lf = 0
 	}
-	p, err := kernel.Root.Lookup(t, start, path, lf)
+	p, err := task.Root.Lookup(t, start, path, lf)
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Umount(p, flags)
+	return 0, task.Root.Umount(p, flags)
 }
 
 // statfsBytes encodes struct statfs (include/uapi/asm-generic/statfs.h
@@ -98,7 +98,7 @@ func statfsBytes(s fs.Statfs) []byte {
 }
 
 // sysStatfs implements statfs(2).
-func sysStatfs(t *kernel.Task, a *Args) (uintptr, error) {
+func sysStatfs(t *task.Task, a *Args) (uintptr, error) {
 	p, err := lookupAt(t, atFdcwdArg, a[0], 0)
 	if err != nil {
 		return 0, err
@@ -107,7 +107,7 @@ func sysStatfs(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysFstatfs implements fstatfs(2); O_PATH descriptors are fine.
-func sysFstatfs(t *kernel.Task, a *Args) (uintptr, error) {
+func sysFstatfs(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err

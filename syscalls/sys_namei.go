@@ -4,7 +4,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // The calls that create, remove and rename names (fs/namei.c). The file
@@ -13,52 +13,52 @@ import (
 var atFdcwdArg = uintptr(atFdcwd & 0xffffffff)
 
 // sysMkdir implements mkdir(2).
-func sysMkdir(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMkdir(t *task.Task, a *Args) (uintptr, error) {
 	return mkdirAt(t, atFdcwdArg, a[0], uint32(a[1]))
 }
 
 // sysMkdirat implements mkdirat(2).
-func sysMkdirat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMkdirat(t *task.Task, a *Args) (uintptr, error) {
 	return mkdirAt(t, a[0], a[1], uint32(a[2]))
 }
 
-func mkdirAt(t *kernel.Task, dirfd, pathAddr uintptr, mode uint32) (uintptr, error) {
+func mkdirAt(t *task.Task, dirfd, pathAddr uintptr, mode uint32) (uintptr, error) {
 	start, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Mkdir(t, start, path, mode, t.Proc.Umask(0, false))
+	return 0, task.Root.Mkdir(t, start, path, mode, t.Proc.Umask(0, false))
 }
 
 // sysMknod implements mknod(2).
-func sysMknod(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMknod(t *task.Task, a *Args) (uintptr, error) {
 	return mknodAt(t, atFdcwdArg, a[0], uint32(a[1]), uint32(a[2]))
 }
 
 // sysMknodat implements mknodat(2).
-func sysMknodat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysMknodat(t *task.Task, a *Args) (uintptr, error) {
 	return mknodAt(t, a[0], a[1], uint32(a[2]), uint32(a[3]))
 }
 
-func mknodAt(t *kernel.Task, dirfd, pathAddr uintptr, mode, dev uint32) (uintptr, error) {
+func mknodAt(t *task.Task, dirfd, pathAddr uintptr, mode, dev uint32) (uintptr, error) {
 	start, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Mknod(t, start, path, mode, dev, t.Proc.Umask(0, false))
+	return 0, task.Root.Mknod(t, start, path, mode, dev, t.Proc.Umask(0, false))
 }
 
 // sysUnlink implements unlink(2).
-func sysUnlink(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUnlink(t *task.Task, a *Args) (uintptr, error) {
 	start, path, err := pathAt(t, atFdcwdArg, a[0])
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Unlink(t, start, path)
+	return 0, task.Root.Unlink(t, start, path)
 }
 
 // sysUnlinkat implements unlinkat(2): AT_REMOVEDIR makes it rmdir.
-func sysUnlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysUnlinkat(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[2])
 	if flags&^atRemovedir != 0 {
 		return 0, linuxerr.EINVAL
@@ -68,36 +68,36 @@ func sysUnlinkat(t *kernel.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	if flags&atRemovedir != 0 {
-		return 0, kernel.Root.Rmdir(t, start, path)
+		return 0, task.Root.Rmdir(t, start, path)
 	}
-	return 0, kernel.Root.Unlink(t, start, path)
+	return 0, task.Root.Unlink(t, start, path)
 }
 
 // sysRmdir implements rmdir(2).
-func sysRmdir(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRmdir(t *task.Task, a *Args) (uintptr, error) {
 	start, path, err := pathAt(t, atFdcwdArg, a[0])
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Rmdir(t, start, path)
+	return 0, task.Root.Rmdir(t, start, path)
 }
 
 // sysRename implements rename(2).
-func sysRename(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRename(t *task.Task, a *Args) (uintptr, error) {
 	return renameAt(t, atFdcwdArg, a[0], atFdcwdArg, a[1], 0)
 }
 
 // sysRenameat implements renameat(2).
-func sysRenameat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRenameat(t *task.Task, a *Args) (uintptr, error) {
 	return renameAt(t, a[0], a[1], a[2], a[3], 0)
 }
 
 // sysRenameat2 implements renameat2(2).
-func sysRenameat2(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRenameat2(t *task.Task, a *Args) (uintptr, error) {
 	return renameAt(t, a[0], a[1], a[2], a[3], uint32(a[4]))
 }
 
-func renameAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
+func renameAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -109,22 +109,22 @@ func renameAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags ui
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Rename(t, oldStart, oldPath, newStart, newPath, flags)
+	return 0, task.Root.Rename(t, oldStart, oldPath, newStart, newPath, flags)
 }
 
 // sysLink implements link(2).
-func sysLink(t *kernel.Task, a *Args) (uintptr, error) {
+func sysLink(t *task.Task, a *Args) (uintptr, error) {
 	return linkAt(t, atFdcwdArg, a[0], atFdcwdArg, a[1], 0)
 }
 
 // sysLinkat implements linkat(2): AT_SYMLINK_FOLLOW follows a final
 // symbolic link of the old path, AT_EMPTY_PATH names olddfd's file (an
 // O_TMPFILE file gets its first name this way).
-func sysLinkat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysLinkat(t *task.Task, a *Args) (uintptr, error) {
 	return linkAt(t, a[0], a[1], a[2], a[3], uint32(a[4]))
 }
 
-func linkAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
+func linkAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -140,20 +140,20 @@ func linkAt(t *kernel.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Link(t, old, newStart, newPath)
+	return 0, task.Root.Link(t, old, newStart, newPath)
 }
 
 // sysSymlink implements symlink(2).
-func sysSymlink(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSymlink(t *task.Task, a *Args) (uintptr, error) {
 	return symlinkAt(t, a[0], atFdcwdArg, a[1])
 }
 
 // sysSymlinkat implements symlinkat(2).
-func sysSymlinkat(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSymlinkat(t *task.Task, a *Args) (uintptr, error) {
 	return symlinkAt(t, a[0], a[1], a[2])
 }
 
-func symlinkAt(t *kernel.Task, targetAddr, newdfd, pathAddr uintptr) (uintptr, error) {
+func symlinkAt(t *task.Task, targetAddr, newdfd, pathAddr uintptr) (uintptr, error) {
 	target, err := pathArg(t, targetAddr)
 	if err != nil {
 		return 0, err
@@ -162,5 +162,5 @@ func symlinkAt(t *kernel.Task, targetAddr, newdfd, pathAddr uintptr) (uintptr, e
 	if err != nil {
 		return 0, err
 	}
-	return 0, kernel.Root.Symlink(t, target, start, path)
+	return 0, task.Root.Symlink(t, target, start, path)
 }

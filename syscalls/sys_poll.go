@@ -8,7 +8,7 @@ import (
 
 	"oyako/epoll"
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 	"oyako/signals"
 )
 
@@ -23,7 +23,7 @@ const pollfdSize = 8
 // readPollFDs copies poll's array in and looks its descriptors up
 // (do_sys_poll: more entries than RLIMIT_NOFILE is EINVAL). The caller
 // drops the files' references with putPollFDs.
-func readPollFDs(t *kernel.Task, addr uintptr, nfds uint32) ([]epoll.PollFD, error) {
+func readPollFDs(t *task.Task, addr uintptr, nfds uint32) ([]epoll.PollFD, error) {
 	if uint64(nfds) > t.Proc.Rlimit(rlimitNofile)[0] {
 		return nil, linuxerr.EINVAL
 	}
@@ -54,7 +54,7 @@ func putPollFDs(fds []epoll.PollFD) {
 }
 
 // doPoll polls the array at addr and writes back each entry's revents.
-func doPoll(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (int, error) {
+func doPoll(t *task.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (int, error) {
 	fds, err := readPollFDs(t, addr, nfds)
 	if err != nil {
 		return 0, err
@@ -78,7 +78,7 @@ func doPoll(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Time, noWai
 // not wait. A signal's handler makes it fail with EINTR, whatever
 // SA_RESTART says; without one (a stop and continue) restart_syscall
 // polls again until the same deadline (do_restart_poll).
-func sysPoll(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPoll(t *task.Task, a *Args) (uintptr, error) {
 	timeout := int32(a[2])
 	var deadline time.Time
 	if timeout > 0 {
@@ -87,7 +87,7 @@ func sysPoll(t *kernel.Task, a *Args) (uintptr, error) {
 	return pollRestartable(t, a[0], uint32(a[1]), deadline, timeout == 0)
 }
 
-func pollRestartable(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (uintptr, error) {
+func pollRestartable(t *task.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (uintptr, error) {
 	n, err := doPoll(t, addr, nfds, deadline, noWait)
 	if linuxerr.Equals(linuxerr.EINTR, err) {
 		t.SetRestart(func() (uintptr, error) { return pollRestartable(t, addr, nfds, deadline, noWait) })
@@ -102,7 +102,7 @@ func pollRestartable(t *kernel.Task, addr uintptr, nfds uint32, deadline time.Ti
 // place (the old one comes back after the handler), and the call fails
 // with EINTR, or restarts if no handler ran. The time left is written
 // back to the timespec (poll_select_copy_remaining).
-func sysPpoll(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPpoll(t *task.Task, a *Args) (uintptr, error) {
 	var deadline time.Time
 	noWait := false
 	if a[2] != 0 {
@@ -152,7 +152,7 @@ const (
 // selectCommon is select and pselect6 after the timeout and mask are read
 // (core_sys_select): the descriptors of the three sets become poll
 // entries; a descriptor that is not open is EBADF.
-func selectCommon(t *kernel.Task, n int32, addrs [3]uintptr, deadline time.Time, noWait bool) (uintptr, error) {
+func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, noWait bool) (uintptr, error) {
 	if n < 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -229,7 +229,7 @@ func selectCommon(t *kernel.Task, n int32, addrs [3]uintptr, deadline time.Time,
 // sysSelect implements select(2): the time left is written back to the
 // timeval, as Linux does; a signal's handler makes it fail with EINTR,
 // and without one it starts again (ERESTARTNOHAND).
-func sysSelect(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSelect(t *task.Task, a *Args) (uintptr, error) {
 	var deadline time.Time
 	noWait := false
 	if a[4] != 0 {
@@ -265,7 +265,7 @@ func sysSelect(t *kernel.Task, a *Args) (uintptr, error) {
 // sysPselect6 implements pselect6(2): a timespec timeout (left as it is)
 // and a signal mask given as {sigset_t *, size_t}, in place while it
 // waits and, if a signal interrupts it, while that signal's handler runs.
-func sysPselect6(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPselect6(t *task.Task, a *Args) (uintptr, error) {
 	var deadline time.Time
 	noWait := false
 	if a[4] != 0 {

@@ -6,7 +6,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // ioChunk bounds the kernel buffer one read or write goes through (a
@@ -14,7 +14,7 @@ import (
 const ioChunk = 1 << 20
 
 // sysRead implements read(2).
-func sysRead(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRead(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -24,7 +24,7 @@ func sysRead(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysPread64 implements pread64(2).
-func sysPread64(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPread64(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -44,7 +44,7 @@ func sysPread64(t *kernel.Task, a *Args) (uintptr, error) {
 // readInto reads up to n bytes with read and copies them to user memory at
 // addr. A regular file is read in chunks until n bytes or EOF; anything
 // else is read once (a tty returns a line, a pipe what it has).
-func readInto(t *kernel.Task, addr uintptr, n int, read func([]byte) (int, error)) (uintptr, error) {
+func readInto(t *task.Task, addr uintptr, n int, read func([]byte) (int, error)) (uintptr, error) {
 	if err := accessOK(addr, uintptr(n)); err != nil {
 		return 0, err
 	}
@@ -84,7 +84,7 @@ func partial(done int, err error) (uintptr, error) {
 }
 
 // sysWrite implements write(2).
-func sysWrite(t *kernel.Task, a *Args) (uintptr, error) {
+func sysWrite(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -97,7 +97,7 @@ func sysWrite(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysPwrite64 implements pwrite64(2).
-func sysPwrite64(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPwrite64(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -116,7 +116,7 @@ func sysPwrite64(t *kernel.Task, a *Args) (uintptr, error) {
 
 // writeFrom copies n bytes from user memory at addr and writes them with
 // write, in chunks.
-func writeFrom(t *kernel.Task, addr uintptr, n int, write func([]byte) (int, error)) (uintptr, error) {
+func writeFrom(t *task.Task, addr uintptr, n int, write func([]byte) (int, error)) (uintptr, error) {
 	if err := accessOK(addr, uintptr(n)); err != nil {
 		return 0, err
 	}
@@ -157,7 +157,7 @@ type iovec struct{ base, len uintptr }
 
 // readIovecs reads an iovec array (EINVAL for a bad count or a total
 // length overflowing ssize_t, as rw_copy_check_uvector).
-func readIovecs(t *kernel.Task, addr uintptr, cnt uintptr) ([]iovec, int, error) {
+func readIovecs(t *task.Task, addr uintptr, cnt uintptr) ([]iovec, int, error) {
 	if int(cnt) < 0 || cnt > uioMaxIOV {
 		return nil, 0, linuxerr.EINVAL
 	}
@@ -184,7 +184,7 @@ func readIovecs(t *kernel.Task, addr uintptr, cnt uintptr) ([]iovec, int, error)
 }
 
 // sysReadv implements readv(2): one read into a kernel buffer, scattered.
-func sysReadv(t *kernel.Task, a *Args) (uintptr, error) {
+func sysReadv(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -215,7 +215,7 @@ func sysReadv(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysWritev implements writev(2): gathered, then one write (so that a
 // small writev to a pipe or tty is atomic, as in Linux).
-func sysWritev(t *kernel.Task, a *Args) (uintptr, error) {
+func sysWritev(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
@@ -247,7 +247,7 @@ func sysWritev(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysLseek implements lseek(2).
-func sysLseek(t *kernel.Task, a *Args) (uintptr, error) {
+func sysLseek(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err

@@ -6,7 +6,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/kernel"
+	"oyako/kernel/task"
 	"oyako/signals"
 )
 
@@ -14,7 +14,7 @@ import (
 const sigsetSize = 8
 
 // sysRtSigaction implements rt_sigaction(2).
-func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigaction(t *task.Task, a *Args) (uintptr, error) {
 	sig, act, oact := int(a[0]), a[1], a[2]
 	if a[3] != sigsetSize || sig < 1 || sig > signals.SIGRTMAX {
 		return 0, linuxerr.EINVAL
@@ -46,7 +46,7 @@ func sysRtSigaction(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysRtSigprocmask implements rt_sigprocmask(2).
-func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigprocmask(t *task.Task, a *Args) (uintptr, error) {
 	how, set, oset := a[0], a[1], a[2]
 	if a[3] != sigsetSize {
 		return 0, linuxerr.EINVAL
@@ -71,7 +71,7 @@ func sysRtSigprocmask(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysRtSigpending implements rt_sigpending(2): the pending signals that
 // are blocked.
-func sysRtSigpending(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigpending(t *task.Task, a *Args) (uintptr, error) {
 	if a[1] > sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
@@ -82,7 +82,7 @@ func sysRtSigpending(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysRtSigsuspend implements rt_sigsuspend(2): it returns EINTR once a
 // handler has run.
-func sysRtSigsuspend(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigsuspend(t *task.Task, a *Args) (uintptr, error) {
 	if a[1] != sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
@@ -94,11 +94,11 @@ func sysRtSigsuspend(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysPause implements pause(2).
-func sysPause(t *kernel.Task, a *Args) (uintptr, error) { return 0, t.Pause() }
+func sysPause(t *task.Task, a *Args) (uintptr, error) { return 0, t.Pause() }
 
 // sysRtSigreturn implements rt_sigreturn(2): the registers come from the
 // signal frame, RAX included.
-func sysRtSigreturn(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigreturn(t *task.Task, a *Args) (uintptr, error) {
 	t.Sigreturn()
 	return uintptr(t.Regs().Rax), nil
 }
@@ -107,7 +107,7 @@ func sysRtSigreturn(t *kernel.Task, a *Args) (uintptr, error) {
 // set that is pending (blocked or not), waiting for one up to the
 // timeout; EAGAIN when it expires, EINTR when another signal's handler
 // runs.
-func sysRtSigtimedwait(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigtimedwait(t *task.Task, a *Args) (uintptr, error) {
 	if a[3] != sigsetSize {
 		return 0, linuxerr.EINVAL
 	}
@@ -136,7 +136,7 @@ func sysRtSigtimedwait(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysSigaltstack implements sigaltstack(2).
-func sysSigaltstack(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSigaltstack(t *task.Task, a *Args) (uintptr, error) {
 	var n *signals.StackT
 	if a[0] != 0 {
 		var b [24]byte
@@ -161,12 +161,12 @@ func sysSigaltstack(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysKill implements kill(2).
-func sysKill(t *kernel.Task, a *Args) (uintptr, error) {
+func sysKill(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Kill(int32(a[0]), int(int32(a[1])))
 }
 
 // sysTgkill implements tgkill(2).
-func sysTgkill(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTgkill(t *task.Task, a *Args) (uintptr, error) {
 	if int32(a[0]) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
@@ -174,7 +174,7 @@ func sysTgkill(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysTkill implements tkill(2).
-func sysTkill(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTkill(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.Tgkill(0, int32(a[0]), int(int32(a[1])))
 }
 
@@ -183,14 +183,14 @@ func sysTkill(t *kernel.Task, a *Args) (uintptr, error) {
 // of the 128 bytes reads as zeros.
 const kernelSiginfoSize = 48
 
-func copyInSiginfo(t *kernel.Task, addr uintptr) (signals.SigInfo, error) {
+func copyInSiginfo(t *task.Task, addr uintptr) (signals.SigInfo, error) {
 	var info signals.SigInfo
 	return info, t.CopyIn(addr, info[:kernelSiginfoSize])
 }
 
 // sysRtSigqueueinfo implements rt_sigqueueinfo(2): a signal with a
 // siginfo of the caller's (sigqueue(3) sends SI_QUEUE and a value).
-func sysRtSigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtSigqueueinfo(t *task.Task, a *Args) (uintptr, error) {
 	info, err := copyInSiginfo(t, a[2])
 	if err != nil {
 		return 0, err
@@ -200,7 +200,7 @@ func sysRtSigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysRtTgsigqueueinfo implements rt_tgsigqueueinfo(2): the same to one
 // thread.
-func sysRtTgsigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRtTgsigqueueinfo(t *task.Task, a *Args) (uintptr, error) {
 	info, err := copyInSiginfo(t, a[3])
 	if err != nil {
 		return 0, err
@@ -209,14 +209,14 @@ func sysRtTgsigqueueinfo(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysPidfdOpen implements pidfd_open(2).
-func sysPidfdOpen(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPidfdOpen(t *task.Task, a *Args) (uintptr, error) {
 	fd, err := t.PidfdOpen(int32(a[0]), uint32(a[1]))
 	return uintptr(fd), err
 }
 
 // sysPidfdSendSignal implements pidfd_send_signal(2) (without a siginfo
 // argument: EINVAL if one is given).
-func sysPidfdSendSignal(t *kernel.Task, a *Args) (uintptr, error) {
+func sysPidfdSendSignal(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err

@@ -4,7 +4,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // The data-moving calls: splice, tee, sendfile and copy_file_range. The
@@ -12,7 +12,7 @@ import (
 // and write the offset arguments in the order Linux does.
 
 // offsetArg reads a loff_t argument; a null pointer means none.
-func offsetArg(t *kernel.Task, addr uintptr) (*int64, error) {
+func offsetArg(t *task.Task, addr uintptr) (*int64, error) {
 	if addr == 0 {
 		return nil, nil
 	}
@@ -25,7 +25,7 @@ func offsetArg(t *kernel.Task, addr uintptr) (*int64, error) {
 }
 
 // putOffset writes back an offset argument read by offsetArg.
-func putOffset(t *kernel.Task, addr uintptr, off *int64) error {
+func putOffset(t *task.Task, addr uintptr, off *int64) error {
 	if off == nil {
 		return nil
 	}
@@ -33,7 +33,7 @@ func putOffset(t *kernel.Task, addr uintptr, off *int64) error {
 }
 
 // sysSplice implements splice(2).
-func sysSplice(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSplice(t *task.Task, a *Args) (uintptr, error) {
 	offInAddr, offOutAddr, n, flags := a[1], a[3], a[4], uint32(a[5])
 	if n == 0 {
 		return 0, nil
@@ -74,7 +74,7 @@ func sysSplice(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysTee implements tee(2).
-func sysTee(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTee(t *task.Task, a *Args) (uintptr, error) {
 	n, flags := a[2], uint32(a[3])
 	if flags&^fs.SPLICE_F_ALL != 0 {
 		return 0, linuxerr.EINVAL
@@ -94,7 +94,7 @@ func sysTee(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysSendfile implements sendfile(2) (x86-64's entry is sendfile64: the
 // offset is a loff_t).
-func sysSendfile(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSendfile(t *task.Task, a *Args) (uintptr, error) {
 	offAddr := a[2]
 	off, err := offsetArg(t, offAddr)
 	if err != nil {
@@ -108,7 +108,7 @@ func sysSendfile(t *kernel.Task, a *Args) (uintptr, error) {
 	return uintptr(k), err
 }
 
-func sendfile(t *kernel.Task, a *Args, off *int64) (int, error) {
+func sendfile(t *task.Task, a *Args, off *int64) (int, error) {
 	in, err := getFile(t, a[1])
 	if err != nil {
 		return 0, err
@@ -123,7 +123,7 @@ func sendfile(t *kernel.Task, a *Args, off *int64) (int, error) {
 }
 
 // sysCopyFileRange implements copy_file_range(2).
-func sysCopyFileRange(t *kernel.Task, a *Args) (uintptr, error) {
+func sysCopyFileRange(t *task.Task, a *Args) (uintptr, error) {
 	offInAddr, offOutAddr, n, flags := a[1], a[3], a[4], uint32(a[5])
 	in, out, err := getFiles(t, a[0], a[2])
 	if err != nil {

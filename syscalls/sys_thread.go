@@ -6,7 +6,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/kernel"
+	"oyako/kernel/task"
 	"oyako/signals"
 )
 
@@ -14,30 +14,30 @@ import (
 // parent_tid, child_tid, tls; the exit signal is the low byte of flags).
 // With CLONE_PIDFD the pidfd is stored at parent_tid, so CLONE_PARENT_SETTID
 // cannot go with it.
-func sysClone(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClone(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint64(uint32(a[0]))
-	if flags&kernel.ClonePidfd != 0 && flags&kernel.CloneParentSettid != 0 {
+	if flags&task.ClonePidfd != 0 && flags&task.CloneParentSettid != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	tid, err := t.Clone(kernel.CloneArgs{Flags: flags &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4], Pidfd: a[2], ExitSignal: flags & 0xff})
+	tid, err := t.Clone(task.CloneArgs{Flags: flags &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4], Pidfd: a[2], ExitSignal: flags & 0xff})
 	return uintptr(tid), err
 }
 
 // sysFork implements fork(2).
-func sysFork(t *kernel.Task, a *Args) (uintptr, error) {
-	tid, err := t.Clone(kernel.CloneArgs{ExitSignal: signals.SIGCHLD})
+func sysFork(t *task.Task, a *Args) (uintptr, error) {
+	tid, err := t.Clone(task.CloneArgs{ExitSignal: signals.SIGCHLD})
 	return uintptr(tid), err
 }
 
 // sysVfork implements vfork(2): the child shares the memory and the
 // caller sleeps until the child execs or exits.
-func sysVfork(t *kernel.Task, a *Args) (uintptr, error) {
-	tid, err := t.Clone(kernel.CloneArgs{Flags: kernel.CloneVM | kernel.CloneVfork, ExitSignal: signals.SIGCHLD})
+func sysVfork(t *task.Task, a *Args) (uintptr, error) {
+	tid, err := t.Clone(task.CloneArgs{Flags: task.CloneVM | task.CloneVfork, ExitSignal: signals.SIGCHLD})
 	return uintptr(tid), err
 }
 
 // sysClone3 implements clone3(2).
-func sysClone3(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClone3(t *task.Task, a *Args) (uintptr, error) {
 	const (
 		cloneArgsSizeVer0 = 64
 		maxSize           = 4096
@@ -70,11 +70,11 @@ func sysClone3(t *kernel.Task, a *Args) (uintptr, error) {
 	if size >= 80 && (le.Uint64(b[64:]) != 0 || le.Uint64(b[72:]) != 0) { // set_tid, set_tid_size
 		return 0, linuxerr.EINVAL
 	}
-	if size >= 88 && le.Uint64(b[80:]) != 0 && flags&kernel.CloneIntoCgroup == 0 {
+	if size >= 88 && le.Uint64(b[80:]) != 0 && flags&task.CloneIntoCgroup == 0 {
 		return 0, linuxerr.EINVAL
 	}
 	// clone3_args_valid.
-	if flags&kernel.CloneDetached != 0 || flags&(kernel.CloneThread|kernel.CloneParent) != 0 && exitSignal != 0 {
+	if flags&task.CloneDetached != 0 || flags&(task.CloneThread|task.CloneParent) != 0 && exitSignal != 0 {
 		return 0, linuxerr.EINVAL
 	}
 	if (stack == 0) != (stackSize == 0) {
@@ -84,31 +84,31 @@ func sysClone3(t *kernel.Task, a *Args) (uintptr, error) {
 	if stack != 0 {
 		sp = uintptr(stack + stackSize)
 	}
-	tid, err := t.Clone(kernel.CloneArgs{Flags: flags, Stack: sp, ParentTID: uintptr(parentTID), ChildTID: uintptr(childTID), TLS: uintptr(tls), Pidfd: uintptr(pidfd), ExitSignal: exitSignal})
+	tid, err := t.Clone(task.CloneArgs{Flags: flags, Stack: sp, ParentTID: uintptr(parentTID), ChildTID: uintptr(childTID), TLS: uintptr(tls), Pidfd: uintptr(pidfd), ExitSignal: exitSignal})
 	return uintptr(tid), err
 }
 
 // sysExit implements exit(2): the calling thread ends.
-func sysExit(t *kernel.Task, a *Args) (uintptr, error) {
+func sysExit(t *task.Task, a *Args) (uintptr, error) {
 	t.Exit(int(a[0]))
 	return 0, errNoReturn
 }
 
 // sysExitGroup implements exit_group(2).
-func sysExitGroup(t *kernel.Task, a *Args) (uintptr, error) {
+func sysExitGroup(t *task.Task, a *Args) (uintptr, error) {
 	t.ExitGroup(int(a[0]))
 	return 0, errNoReturn
 }
 
 // sysSetTidAddress implements set_tid_address(2).
-func sysSetTidAddress(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetTidAddress(t *task.Task, a *Args) (uintptr, error) {
 	t.ClearChildTID = a[0]
 	return uintptr(t.TID), nil
 }
 
 // sysSetRobustList implements set_robust_list(2): the list is recorded
 // (walking it at thread exit, for robust mutexes, is not implemented).
-func sysSetRobustList(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSetRobustList(t *task.Task, a *Args) (uintptr, error) {
 	const robustListHeadSize = 24
 	if a[1] != robustListHeadSize {
 		return 0, linuxerr.EINVAL
@@ -119,10 +119,10 @@ func sysSetRobustList(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysGetRobustList implements get_robust_list(2) for the calling thread
 // or another in the system.
-func sysGetRobustList(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetRobustList(t *task.Task, a *Args) (uintptr, error) {
 	target := t
 	if int32(a[0]) != 0 {
-		if target = kernel.TaskByTID(int32(a[0])); target == nil {
+		if target = task.TaskByTID(int32(a[0])); target == nil {
 			return 0, linuxerr.ESRCH
 		}
 	}
@@ -144,7 +144,7 @@ const (
 // number fields (always CPU 0 here). Restarting critical sections
 // (rseq_cs) on preemption is not implemented: programs that use them
 // directly (not glibc) would not see aborts.
-func sysRseq(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRseq(t *task.Task, a *Args) (uintptr, error) {
 	addr, length, flags, sig := a[0], uint32(a[1]), uint32(a[2]), uint32(a[3])
 	if flags&^rseqFlagUnregister != 0 {
 		return 0, linuxerr.EINVAL
@@ -180,16 +180,16 @@ func sysRseq(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGettid implements gettid(2).
-func sysGettid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.TID), nil }
+func sysGettid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.TID), nil }
 
 // sysGetpid implements getpid(2).
-func sysGetpid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PID), nil }
+func sysGetpid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PID), nil }
 
 // sysGetppid implements getppid(2).
-func sysGetppid(t *kernel.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PPID()), nil }
+func sysGetppid(t *task.Task, a *Args) (uintptr, error) { return uintptr(t.Proc.PPID()), nil }
 
 // sysSchedYield implements sched_yield(2).
-func sysSchedYield(t *kernel.Task, a *Args) (uintptr, error) {
+func sysSchedYield(t *task.Task, a *Args) (uintptr, error) {
 	runtime.Gosched()
 	return 0, nil
 }

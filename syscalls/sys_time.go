@@ -6,8 +6,8 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/kernel"
 	"oyako/kernel/ktime"
+	"oyako/kernel/task"
 )
 
 const timerAbstime = 1
@@ -15,7 +15,7 @@ const timerAbstime = 1
 // clockNow returns clock clk's time in nanoseconds: the system-wide
 // clocks from ktime (the same values the vDSO computes), the CPU-time
 // clocks from the task's accounting.
-func clockNow(t *kernel.Task, clk int32) (int64, error) {
+func clockNow(t *task.Task, clk int32) (int64, error) {
 	switch clk {
 	case ktime.ClockProcessCputimeID:
 		return t.Proc.CPUNanos(), nil
@@ -36,7 +36,7 @@ func timespecBytes(ns int64) []byte {
 }
 
 // readTimespec reads a struct timespec (EINVAL if tv_nsec is out of range).
-func readTimespec(t *kernel.Task, addr uintptr) (sec, nsec int64, err error) {
+func readTimespec(t *task.Task, addr uintptr) (sec, nsec int64, err error) {
 	var b [16]byte
 	if err := t.CopyIn(addr, b[:]); err != nil {
 		return 0, 0, err
@@ -49,7 +49,7 @@ func readTimespec(t *kernel.Task, addr uintptr) (sec, nsec int64, err error) {
 }
 
 // sysClockGettime implements clock_gettime(2).
-func sysClockGettime(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClockGettime(t *task.Task, a *Args) (uintptr, error) {
 	ns, err := clockNow(t, int32(a[0]))
 	if err != nil {
 		return 0, err
@@ -59,7 +59,7 @@ func sysClockGettime(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysClockGetres implements clock_getres(2): 1 ns for the TSC-based
 // clocks, the tick for the coarse ones.
-func sysClockGetres(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClockGetres(t *task.Task, a *Args) (uintptr, error) {
 	res, ok := ktime.ClockRes(int32(a[0]))
 	if !ok {
 		return 0, linuxerr.EINVAL
@@ -71,7 +71,7 @@ func sysClockGetres(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGettimeofday implements gettimeofday(2).
-func sysGettimeofday(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGettimeofday(t *task.Task, a *Args) (uintptr, error) {
 	if a[0] != 0 {
 		ns := ktime.Realtime()
 		b := make([]byte, 16)
@@ -91,7 +91,7 @@ func sysGettimeofday(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysTime implements time(2): the coarse realtime clock's seconds, as
 // Linux (and the vDSO's time) read it.
-func sysTime(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTime(t *task.Task, a *Args) (uintptr, error) {
 	sec := ktime.Seconds()
 	if a[0] != 0 {
 		if err := copyOutU64(t, a[0], uint64(sec)); err != nil {
@@ -106,7 +106,7 @@ func sysTime(t *kernel.Task, a *Args) (uintptr, error) {
 // ERESTART_RESTARTBLOCK: a handler turns that into EINTR; without one
 // (a stop and continue), restart_syscall sleeps the rest
 // (hrtimer_nanosleep and its restart block).
-func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
+func sleepFor(t *task.Task, deadline int64, rem uintptr) error {
 	left := deadline - ktime.Now()
 	if left <= 0 {
 		return nil
@@ -132,12 +132,12 @@ func sleepFor(t *kernel.Task, deadline int64, rem uintptr) error {
 
 // sysRestartSyscall implements restart_syscall(2): it continues the call
 // a signal interrupted, from where it stopped.
-func sysRestartSyscall(t *kernel.Task, a *Args) (uintptr, error) {
+func sysRestartSyscall(t *task.Task, a *Args) (uintptr, error) {
 	return t.Restart()
 }
 
 // sysNanosleep implements nanosleep(2).
-func sysNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
+func sysNanosleep(t *task.Task, a *Args) (uintptr, error) {
 	sec, nsec, err := readTimespec(t, a[0])
 	if err != nil {
 		return 0, err
@@ -146,7 +146,7 @@ func sysNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysClockNanosleep implements clock_nanosleep(2).
-func sysClockNanosleep(t *kernel.Task, a *Args) (uintptr, error) {
+func sysClockNanosleep(t *task.Task, a *Args) (uintptr, error) {
 	clk, flags := int32(a[0]), a[1]
 	switch clk {
 	case ktime.ClockRealtime, ktime.ClockMonotonic, ktime.ClockBoottime, ktime.ClockTAI:
@@ -183,7 +183,7 @@ const itimervalSize = 32
 
 // itimerval encodes an interval timer's setting (put_itimerval: the
 // nanoseconds truncated to microseconds).
-func itimerval(v kernel.ITimerVal) []byte {
+func itimerval(v task.ITimerVal) []byte {
 	b := make([]byte, itimervalSize)
 	for i, ns := range [2]int64{v.Interval, v.Value} {
 		putU64(b, 16*i, uint64(ns/1e9))
@@ -194,20 +194,20 @@ func itimerval(v kernel.ITimerVal) []byte {
 
 // readItimerval decodes a struct itimerval (get_itimerval): EINVAL for a
 // negative time or microseconds out of range.
-func readItimerval(t *kernel.Task, addr uintptr) (kernel.ITimerVal, error) {
+func readItimerval(t *task.Task, addr uintptr) (task.ITimerVal, error) {
 	b := make([]byte, itimervalSize)
 	if err := t.CopyIn(addr, b); err != nil {
-		return kernel.ITimerVal{}, err
+		return task.ITimerVal{}, err
 	}
 	var ns [2]int64
 	for i := range ns {
 		sec, usec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
 		if sec < 0 || usec < 0 || usec >= 1e6 {
-			return kernel.ITimerVal{}, linuxerr.EINVAL
+			return task.ITimerVal{}, linuxerr.EINVAL
 		}
 		ns[i] = sec*1e9 + usec*1e3
 	}
-	return kernel.ITimerVal{Interval: ns[0], Value: ns[1]}, nil
+	return task.ITimerVal{Interval: ns[0], Value: ns[1]}, nil
 }
 
 // checkItimer accepts the timers oyako has: the real one. The CPU-time
@@ -226,8 +226,8 @@ func checkItimer(which int32) error {
 // sysSetitimer implements setitimer(2) for ITIMER_REAL: a zero value
 // disarms the timer; the old setting is stored if asked for. A NULL new
 // value disarms it, as Linux still allows.
-func sysSetitimer(t *kernel.Task, a *Args) (uintptr, error) {
-	var v kernel.ITimerVal
+func sysSetitimer(t *task.Task, a *Args) (uintptr, error) {
+	var v task.ITimerVal
 	if a[1] != 0 {
 		var err error
 		if v, err = readItimerval(t, a[1]); err != nil {
@@ -245,7 +245,7 @@ func sysSetitimer(t *kernel.Task, a *Args) (uintptr, error) {
 }
 
 // sysGetitimer implements getitimer(2) for ITIMER_REAL.
-func sysGetitimer(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetitimer(t *task.Task, a *Args) (uintptr, error) {
 	if err := checkItimer(int32(a[0])); err != nil {
 		return 0, err
 	}
@@ -255,8 +255,8 @@ func sysGetitimer(t *kernel.Task, a *Args) (uintptr, error) {
 // sysAlarm implements alarm(2) (alarm_setitimer): the real timer set to
 // go off once in seconds (0: cancelled); it returns the seconds the old
 // one had left, rounded to the nearest and never 0 for an armed timer.
-func sysAlarm(t *kernel.Task, a *Args) (uintptr, error) {
-	old := t.Proc.SetRealTimer(kernel.ITimerVal{Value: int64(uint32(a[0])) * 1e9})
+func sysAlarm(t *task.Task, a *Args) (uintptr, error) {
+	old := t.Proc.SetRealTimer(task.ITimerVal{Value: int64(uint32(a[0])) * 1e9})
 	sec, ns := old.Value/1e9, old.Value%1e9
 	if sec == 0 && ns != 0 || ns >= 5e8 {
 		sec++

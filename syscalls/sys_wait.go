@@ -6,30 +6,31 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel"
+	"oyako/kernel/task"
 	"oyako/signals"
 )
 
 // sysWait4 implements wait4(2): pid > 0 that child, 0 the caller's process
 // group, -1 any child, < -1 the group -pid; the status and the child's
 // resource usage are stored if asked for.
-func sysWait4(t *kernel.Task, a *Args) (uintptr, error) {
+func sysWait4(t *task.Task, a *Args) (uintptr, error) {
 	pid, options := int32(a[0]), uint32(a[2])
-	if options&^(kernel.WNOHANG|kernel.WUNTRACED|kernel.WCONTINUED|kernel.WNOTHREAD|kernel.WCLONE|kernel.WALL) != 0 {
+	if options&^(task.WNOHANG|task.WUNTRACED|task.WCONTINUED|task.WNOTHREAD|task.WCLONE|task.WALL) != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	w := kernel.WaitSpec{Options: options | kernel.WEXITED}
+	w := task.WaitSpec{Options: options | task.WEXITED}
 	switch {
 	case pid == math.MinInt32:
 		return 0, linuxerr.ESRCH // -INT_MIN names nothing
 	case pid < -1:
-		w.Which, w.ID = kernel.PPGID, -pid
+		w.Which, w.ID = task.PPGID, -pid
 	case pid == -1:
-		w.Which = kernel.PAll
+		w.Which = task.PAll
 	case pid == 0:
 		pg, _ := t.GetPGID(0)
-		w.Which, w.ID = kernel.PPGID, pg
+		w.Which, w.ID = task.PPGID, pg
 	default:
-		w.Which, w.ID = kernel.PPID, pid
+		w.Which, w.ID = task.PPID, pid
 	}
 	res, err := t.Wait(w)
 	if err != nil {
@@ -58,37 +59,37 @@ func sysWait4(t *kernel.Task, a *Args) (uintptr, error) {
 // caller's group) or P_PIDFD; options must ask for at least one of
 // WEXITED, WSTOPPED and WCONTINUED. The siginfo is zeroed when WNOHANG
 // found nothing.
-func sysWaitid(t *kernel.Task, a *Args) (uintptr, error) {
+func sysWaitid(t *task.Task, a *Args) (uintptr, error) {
 	which, id, options := int(int32(a[0])), int32(a[1]), uint32(a[3])
-	if options&^(kernel.WNOHANG|kernel.WNOWAIT|kernel.WEXITED|kernel.WUNTRACED|kernel.WCONTINUED|kernel.WNOTHREAD|kernel.WCLONE|kernel.WALL) != 0 ||
-		options&(kernel.WEXITED|kernel.WUNTRACED|kernel.WCONTINUED) == 0 {
+	if options&^(task.WNOHANG|task.WNOWAIT|task.WEXITED|task.WUNTRACED|task.WCONTINUED|task.WNOTHREAD|task.WCLONE|task.WALL) != 0 ||
+		options&(task.WEXITED|task.WUNTRACED|task.WCONTINUED) == 0 {
 		return 0, linuxerr.EINVAL
 	}
-	w := kernel.WaitSpec{Which: which, ID: id, Options: options}
+	w := task.WaitSpec{Which: which, ID: id, Options: options}
 	switch which {
-	case kernel.PAll:
-	case kernel.PPID:
+	case task.PAll:
+	case task.PPID:
 		if id <= 0 {
 			return 0, linuxerr.EINVAL
 		}
-	case kernel.PPGID:
+	case task.PPGID:
 		if id < 0 {
 			return 0, linuxerr.EINVAL
 		}
 		if id == 0 {
 			w.ID, _ = t.GetPGID(0)
 		}
-	case kernel.PPIDFD:
+	case task.PPIDFD:
 		f, err := getFile(t, uintptr(id))
 		if err != nil {
 			return 0, err
 		}
-		p, ok := kernel.PidfdProcess(f)
+		p, ok := task.PidfdProcess(f)
 		f.DecRef()
 		if !ok {
 			return 0, linuxerr.EBADF // pidfd_get_pid: not a pidfd
 		}
-		w.Which, w.ID = kernel.PPID, p.PID
+		w.Which, w.ID = task.PPID, p.PID
 	default:
 		return 0, linuxerr.EINVAL
 	}
@@ -138,7 +139,7 @@ const (
 
 // sysGetrusage implements getrusage(2): CPU times of the process, its
 // waited-for children, or the calling thread.
-func sysGetrusage(t *kernel.Task, a *Args) (uintptr, error) {
+func sysGetrusage(t *task.Task, a *Args) (uintptr, error) {
 	var u, s int64
 	switch int32(a[0]) {
 	case rusageSelf:
@@ -155,7 +156,7 @@ func sysGetrusage(t *kernel.Task, a *Args) (uintptr, error) {
 
 // sysTimes implements times(2): the CPU times in clock ticks, and the
 // ticks since boot.
-func sysTimes(t *kernel.Task, a *Args) (uintptr, error) {
+func sysTimes(t *task.Task, a *Args) (uintptr, error) {
 	if a[0] != 0 {
 		u, s := t.Proc.Times()
 		cu, cs := t.Proc.ChildTimes()

@@ -6,7 +6,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel"
+	"oyako/kernel/task"
 )
 
 // AT_FDCWD and the *at flags (include/uapi/linux/fcntl.h).
@@ -38,13 +38,13 @@ func accessOK(addr, n uintptr) error {
 }
 
 // getFile returns the open file at fd; the caller drops the reference.
-func getFile(t *kernel.Task, fd uintptr) (*fs.File, error) {
+func getFile(t *task.Task, fd uintptr) (*fs.File, error) {
 	return t.Proc.FDs().Get(int32(fd))
 }
 
 // getFiles returns the open files at fd1 and fd2, looked up in that order;
 // the caller drops both references.
-func getFiles(t *kernel.Task, fd1, fd2 uintptr) (*fs.File, *fs.File, error) {
+func getFiles(t *task.Task, fd1, fd2 uintptr) (*fs.File, *fs.File, error) {
 	f1, err := getFile(t, fd1)
 	if err != nil {
 		return nil, nil, err
@@ -58,13 +58,13 @@ func getFiles(t *kernel.Task, fd1, fd2 uintptr) (*fs.File, *fs.File, error) {
 }
 
 // pathArg reads a path argument (EFAULT, ENAMETOOLONG as Linux's getname).
-func pathArg(t *kernel.Task, addr uintptr) (string, error) {
+func pathArg(t *task.Task, addr uintptr) (string, error) {
 	return t.CopyInString(addr, fs.PathMax)
 }
 
 // pathAt reads a path argument and finds the directory it is relative to
 // (the *at calls' dirfd and path pair).
-func pathAt(t *kernel.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
+func pathAt(t *task.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
 	path, err := pathArg(t, pathAddr)
 	if err != nil {
 		return fs.Path{}, "", err
@@ -77,7 +77,7 @@ func pathAt(t *kernel.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
 // from: the working directory for AT_FDCWD, else dirfd's directory. An
 // absolute or empty path does not look at dirfd (the empty one fails
 // with ENOENT when resolved).
-func baseDir(t *kernel.Task, dirfd uintptr, path string) (fs.Path, error) {
+func baseDir(t *task.Task, dirfd uintptr, path string) (fs.Path, error) {
 	if path == "" || path[0] == '/' || int32(dirfd) == atFdcwd {
 		return t.Proc.Cwd(), nil
 	}
@@ -95,7 +95,7 @@ func baseDir(t *kernel.Task, dirfd uintptr, path string) (fs.Path, error) {
 // fdPath returns where dirfd is, for the calls that act on it with
 // AT_EMPTY_PATH and an empty path: the working directory for AT_FDCWD.
 // O_PATH descriptors count.
-func fdPath(t *kernel.Task, dirfd uintptr) (fs.Path, error) {
+func fdPath(t *task.Task, dirfd uintptr) (fs.Path, error) {
 	if int32(dirfd) == atFdcwd {
 		return t.Proc.Cwd(), nil
 	}
@@ -110,7 +110,7 @@ func fdPath(t *kernel.Task, dirfd uintptr) (fs.Path, error) {
 // lookupAt resolves the *at calls' dirfd and path to what they name:
 // with AT_EMPTY_PATH in flags an empty path names dirfd itself; with
 // AT_SYMLINK_NOFOLLOW a final symbolic link is not followed.
-func lookupAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, error) {
+func lookupAt(t *task.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, error) {
 	start, path, err := pathAt(t, dirfd, pathAddr)
 	if err != nil {
 		return fs.Path{}, err
@@ -122,12 +122,12 @@ func lookupAt(t *kernel.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, e
 	if flags&atSymlinkNofollow != 0 {
 		lf = 0
 	}
-	return kernel.Root.Lookup(t, start, path, lf)
+	return task.Root.Lookup(t, start, path, lf)
 }
 
 // getFileIO returns the open file at fd for a call that acts on the file
 // itself: an O_PATH descriptor is EBADF (fdget).
-func getFileIO(t *kernel.Task, fd uintptr) (*fs.File, error) {
+func getFileIO(t *task.Task, fd uintptr) (*fs.File, error) {
 	f, err := getFile(t, fd)
 	if err != nil {
 		return nil, err
@@ -143,19 +143,19 @@ func putU64(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:]
 func putU32(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
 func putU16(b []byte, off int, v uint16) { binary.LittleEndian.PutUint16(b[off:], v) }
 
-func copyOutU32(t *kernel.Task, addr uintptr, v uint32) error {
+func copyOutU32(t *task.Task, addr uintptr, v uint32) error {
 	var b [4]byte
 	putU32(b[:], 0, v)
 	return t.CopyOut(addr, b[:])
 }
 
-func copyOutU64(t *kernel.Task, addr uintptr, v uint64) error {
+func copyOutU64(t *task.Task, addr uintptr, v uint64) error {
 	var b [8]byte
 	putU64(b[:], 0, v)
 	return t.CopyOut(addr, b[:])
 }
 
-func copyInU64(t *kernel.Task, addr uintptr) (uint64, error) {
+func copyInU64(t *task.Task, addr uintptr) (uint64, error) {
 	var b [8]byte
 	err := t.CopyIn(addr, b[:])
 	return binary.LittleEndian.Uint64(b[:]), err

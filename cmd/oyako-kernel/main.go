@@ -30,6 +30,7 @@ import (
 	"oyako/boot"
 	"oyako/kernel"
 	"oyako/kernel/selfcheck"
+	"oyako/kernel/task"
 	"oyako/syscalls"
 )
 
@@ -97,7 +98,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 		fmt.Println("oyako: console:", err)
 		return 1
 	}
-	if err := kernel.SetupRoot(initramfs); err != nil {
+	if err := task.SetupRoot(initramfs); err != nil {
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
@@ -108,20 +109,20 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 	if strace {
 		syscalls.StraceExecve(path, argv, envp)
 	}
-	p, err := kernel.StartInit(path, argv, envp, strace)
+	p, err := task.StartInit(path, argv, envp, strace)
 	if err != nil {
-		if errors.Is(err, kernel.ErrDynamic) {
+		if errors.Is(err, task.ErrDynamic) {
 			fmt.Printf("oyako: %s: %v\n", path, err)
 		} else {
 			fmt.Printf("oyako: cannot run %s: %v\n", path, err)
 		}
-		return kernel.ExecStatus(err)
+		return task.ExecStatus(err)
 	}
 	<-p.Done()
 	if strace {
 		syscalls.StraceExited(p.ExitStatus())
 	}
-	return kernel.ShellStatus(p.ExitStatus())
+	return task.ShellStatus(p.ExitStatus())
 }
 
 func runSelfCheck() {

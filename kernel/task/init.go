@@ -1,47 +1,40 @@
-package kernel
+package task
 
 import (
 	"errors"
-	"unsafe"
+
+	"oyako/kernel"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
-	"oyako/amd64"
 	"oyako/fs"
 	"oyako/kernel/mm"
 )
-
-// Initramfs returns the boot module QEMU passed with -initrd (the first
-// module), in place in memory, or nil.
-func Initramfs() []byte {
-	if Boot.NModules == 0 {
-		return nil
-	}
-	r := Boot.Modules[0]
-	if r.End <= r.Base {
-		return nil
-	}
-	return unsafe.Slice((*byte)(amd64.Ptr(mm.PhysToVirt(r.Base))), r.End-r.Base)
-}
 
 // SetupRoot builds the root file system from the initramfs (which may be
 // nil) and the console. The files' contents are copied into the ramfs, so
 // the archive's memory goes back to the frame allocator afterwards, as
 // Linux frees the initrd once unpacked.
 func SetupRoot(initramfs []byte) error {
-	fs.RandomSource = RandomBytes
+	fs.RandomSource = kernel.RandomBytes
 	fs.MemStats = func() (total, used uint64) {
 		t, u, _ := mm.FrameStats()
 		return t, u
 	}
-	r, err := fs.NewRoot(initramfs, Console, Procs)
+	// ^C, ^\ and ^Z signal the console's foreground group.
+	kernel.Console.Signal = func(pgrp int32, sig int) {
+		if pgrp > 0 {
+			SignalGroup(pgrp, sig)
+		}
+	}
+	r, err := fs.NewRoot(initramfs, kernel.Console, Procs)
 	if err != nil {
 		return err
 	}
 	r.CwdIn = cwdIn
 	Root = r
-	if initramfs != nil && Boot.NModules > 0 {
-		m := Boot.Modules[0]
+	if initramfs != nil && kernel.Boot.NModules > 0 {
+		m := kernel.Boot.Modules[0]
 		mm.AddFreeRange(m.Base, m.End)
 	}
 	return nil
@@ -70,8 +63,8 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 			return nil, err
 		}
 	}
-	p.tty = Console
-	Console.SetSession(1, 1)
+	p.tty = kernel.Console
+	kernel.Console.SetSession(1, 1)
 	p.tasks[1] = t
 	procMu.Lock()
 	procs[1] = p

@@ -1,4 +1,4 @@
-package kernel
+package task
 
 import (
 	"fmt"
@@ -118,6 +118,13 @@ func (s *sharedFiles) put() {
 		s.t.CloseAll()
 	}
 }
+
+// Resource limits (include/uapi/asm-generic/resource.h).
+const (
+	rlimNlimits  = 16
+	rlimitNproc  = 6
+	rlimitNofile = 7
+)
 
 // Root is the file system every process sees.
 var Root *fs.Root

@@ -1,9 +1,11 @@
-package kernel
+package task
 
 import (
 	"errors"
 	"io"
 	"strings"
+
+	"oyako/kernel"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -391,7 +393,7 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 	}
 	mem := make([]byte, (size+mm.PageSize-1)&^(mm.PageSize-1))
 	var random [16]byte
-	RandomBytes(random[:])
+	kernel.RandomBytes(random[:])
 	hwcap2 := uint64(0)
 	if amd64.ReadCR4()&amd64.CR4_FSGSBASE != 0 {
 		hwcap2 |= 2 // HWCAP2_FSGSBASE
@@ -435,16 +437,6 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 		return userStack{}, err
 	}
 	return userStack{SP: sp, ArgStart: p.ArgStart, ArgEnd: p.ArgEnd, EnvStart: p.EnvStart, EnvEnd: p.EnvEnd}, nil
-}
-
-// RandomBytes fills b from the CPU's random number generator.
-func RandomBytes(b []byte) {
-	for i := 0; i < len(b); i += 8 {
-		v := RandomUint64()
-		for j := 0; j < 8 && i+j < len(b); j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
 }
 
 func init() { mm.FlushTLB = sched.FlushCR3 }

@@ -1,8 +1,10 @@
-package kernel
+package task
 
 import (
 	"sync"
 	"sync/atomic"
+
+	"oyako/kernel"
 
 	"oyako/amd64"
 	"oyako/fs"
@@ -74,7 +76,7 @@ func (procTable) PIDMax() int { return pidMax }
 func idleNanos() int64 { return ktime.TicksToNanos(sched.IdleTicks()) }
 
 // Uptime implements fs.SystemInfo.
-func (procTable) Uptime() (up, idle int64) { return Uptime(), idleNanos() }
+func (procTable) Uptime() (up, idle int64) { return kernel.Uptime(), idleNanos() }
 
 // taskStates counts the user threads and those running or runnable
 // (nr_running).
@@ -110,7 +112,7 @@ func (procTable) LoadAvg() fs.LoadAvg {
 // Unevictable (as ramfs's are on Linux) and shared memory, like all
 // anonymous memory, stays on the active list.
 func (procTable) MemInfo() fs.MemInfo {
-	total, free := MemTotals()
+	total, free := kernel.MemTotals()
 	cache, shmem := mm.CacheStats()
 	anon, mapped, pageTables, committed := memoryTotals()
 	m := fs.MemInfo{
@@ -124,7 +126,7 @@ func (procTable) MemInfo() fs.MemInfo {
 	}
 	m.ActiveAnon = anon + m.Shmem
 	// The direct map uses the largest pages the CPU has.
-	if top := Boot.ramTop(); amd64.CPU.Has(amd64.FeaturePDPE1GB) {
+	if top := kernel.Boot.RAMTop(); amd64.CPU.Has(amd64.FeaturePDPE1GB) {
 		m.DirectMap1G = (top + mm.GigaSize - 1) &^ (mm.GigaSize - 1)
 	} else {
 		m.DirectMap2M = (top + mm.HugeSize - 1) &^ (mm.HugeSize - 1)
@@ -138,7 +140,7 @@ func (procTable) MemInfo() fs.MemInfo {
 // waits for I/O (procs_blocked counts iowait only), and interrupts are
 // not counted.
 func (procTable) Stat() fs.SysStat {
-	up, idle := Uptime(), idleNanos()
+	up, idle := kernel.Uptime(), idleNanos()
 	user := exitedUserNanos.Load()
 	procMu.Lock()
 	for _, t := range tasks {
@@ -157,4 +159,4 @@ func (procTable) Stat() fs.SysStat {
 }
 
 // CPUs implements fs.SystemInfo.
-func (procTable) CPUs() []fs.CPUInfo { return []fs.CPUInfo{cpuInfo()} }
+func (procTable) CPUs() []fs.CPUInfo { return []fs.CPUInfo{kernel.CPUInfo()} }

@@ -1,4 +1,4 @@
-package kernel
+package task
 
 import "gvisor.dev/gvisor/pkg/errors/linuxerr"
 

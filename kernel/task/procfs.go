@@ -1,7 +1,9 @@
-package kernel
+package task
 
 import (
 	"sort"
+
+	"oyako/kernel"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -130,7 +132,7 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	}
 	info.PGID, info.SID = p.pgid, p.sid
 	if p.tty != nil {
-		if p.tty == Console {
+		if p.tty == kernel.Console {
 			info.TTYNr = consoleTTYNr
 		}
 		info.TTYPgrp = p.tty.Foreground()

@@ -1,8 +1,10 @@
-package kernel
+package task
 
 import (
 	"fmt"
 	"sync/atomic"
+
+	"oyako/kernel"
 
 	"golang.org/x/arch/x86/x86asm"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -16,7 +18,7 @@ import (
 
 // Task is a user thread: a goroutine running the loop
 //
-//	for { handle signals; ev := RunUser(&t.uc); handle ev }
+//	for { handle signals; ev := kernel.RunUser(&t.uc); handle ev }
 //
 // with its user context, its process, and the per-thread state Linux keeps
 // in task_struct.
@@ -24,7 +26,7 @@ type Task struct {
 	TID  int32
 	Proc *Process
 
-	uc    UserContext
+	uc    kernel.UserContext
 	fpuPA uint64
 
 	// Per-thread state set by system calls.
@@ -208,7 +210,7 @@ func (t *Task) blocked(since int64) { t.stime.Add(-(ktime.Now() - since)) }
 
 // CPUNanos is the CPU time the task has spent in user mode (and in the
 // interrupts taken there).
-func (t *Task) CPUNanos() int64 { return ktime.TicksToNanos(atomic.LoadUint64(&t.uc.cpuTicks)) }
+func (t *Task) CPUNanos() int64 { return ktime.TicksToNanos(t.uc.CPUTicks()) }
 
 // SetRestart records how restart_syscall(2) continues an interrupted call.
 func (t *Task) SetRestart(fn func() (uintptr, error)) { t.restart = fn }
@@ -238,20 +240,20 @@ func (t *Task) Exiting() bool {
 func (t *Task) run() {
 	defer t.finish()
 	for t.handleSignals() {
-		ev, addr := RunUser(&t.uc, t.Proc.AS().Root())
+		ev, addr := kernel.RunUser(&t.uc, t.Proc.AS().Root())
 		start := ktime.Now()
 		switch ev {
-		case EventSyscall:
+		case kernel.EventSyscall:
 			t.inSyscall = true
 			SyscallHandler(t)
-		case EventKick:
-		case EventBadFrame:
+		case kernel.EventKick:
+		case kernel.EventBadFrame:
 			t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "cannot return to a non-canonical address")
 		case amd64.VectorPF:
 			t.trapErr, t.trapNo, t.trapCR2 = t.uc.Frame.Regs.OrigRax, ev, addr
 			ec := t.uc.Frame.Regs.OrigRax
 			t.minFlt.Add(1)
-			if err := t.Proc.AS().Fault(uintptr(addr), ec&pfWrite != 0, ec&pfInstr != 0); err != nil {
+			if err := t.Proc.AS().Fault(uintptr(addr), ec&amd64.PFWrite != 0, ec&amd64.PFInstr != 0); err != nil {
 				code := int32(signals.SEGV_MAPERR)
 				if linuxerr.Equals(linuxerr.EACCES, err) { // a mapping that forbids the access
 					code = signals.SEGV_ACCERR
