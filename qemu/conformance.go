@@ -42,20 +42,18 @@ func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration,
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp("", "oyako-case-*.cpio")
+	path, err := TempInitramfs(initrd)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(f.Name())
-	f.Write(initrd)
-	f.Close()
+	defer os.Remove(path)
 	line, err := InitCmdline(append([]string{"quiet"}, extra...), c.Program, c.Args)
 	if err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
 	w := &CRLFWriter{W: &out}
-	res, err := Run(ctx, Config{Kernel: kernel, Initrd: f.Name(), Append: line, Timeout: timeout,
+	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout,
 		Console: w, Stdin: &EOFReader{R: bytes.NewReader(c.Stdin)}})
 	w.Flush()
 	if err != nil {

@@ -73,6 +73,24 @@ func BuildInitramfs(program, rootfs string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// TempInitramfs writes an initramfs image to a temporary file for QEMU's
+// -initrd and returns its path; the caller removes it.
+func TempInitramfs(image []byte) (string, error) {
+	f, err := os.CreateTemp("", "oyako-initramfs-*.cpio")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(image)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
 // InitCmdline returns the kernel command line that runs program (packed
 // as /init by BuildInitramfs) with args: the kernel options in opts, init's
 // argv[0] (the program's base name, as a shell passes it; busybox picks

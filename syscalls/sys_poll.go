@@ -103,36 +103,16 @@ func pollRestartable(t *task.Task, addr uintptr, nfds uint32, deadline time.Time
 // with EINTR, or restarts if no handler ran. The time left is written
 // back to the timespec (poll_select_copy_remaining).
 func sysPpoll(t *task.Task, a *Args) (uintptr, error) {
-	var deadline time.Time
-	noWait := false
-	if a[2] != 0 {
-		sec, nsec, err := readTimespec(t, a[2])
-		if err != nil {
-			return 0, err
-		}
-		noWait = sec == 0 && nsec == 0
-		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
+	deadline, noWait, err := timespecTimeout(t, a[2])
+	if err != nil {
+		return 0, err
 	}
-	masked := a[3] != 0
-	if masked {
-		if a[4] != sigsetSize {
-			return 0, linuxerr.EINVAL
-		}
-		mask, err := copyInU64(t, a[3])
-		if err != nil {
-			return 0, err
-		}
-		t.SetSavedMask(mask &^ signals.Unblockable)
-	}
-	if a[2] == 0 || noWait {
-		deadline = time.Time{}
+	masked, err := setCallMask(t, a[3], a[4])
+	if err != nil {
+		return 0, err
 	}
 	n, err := doPoll(t, a[0], uint32(a[1]), deadline, noWait)
-	if linuxerr.Equals(linuxerr.EINTR, err) {
-		err = linuxerr.ERESTARTNOHAND // the saved mask stays for the handler
-	} else if masked {
-		t.RestoreSavedMask()
-	}
+	err = endCallMask(t, masked, err)
 	if a[2] != 0 && !noWait {
 		left := max(time.Until(deadline), 0)
 		if t.CopyOut(a[2], timespecBytes(int64(left))) != nil && linuxerr.Equals(linuxerr.ERESTARTNOHAND, err) {
@@ -140,6 +120,53 @@ func sysPpoll(t *task.Task, a *Args) (uintptr, error) {
 		}
 	}
 	return uintptr(n), err
+}
+
+// timespecTimeout reads the relative timespec timeout of ppoll and
+// pselect6: NULL waits for ever (a zero deadline), zero does not wait.
+func timespecTimeout(t *task.Task, addr uintptr) (deadline time.Time, noWait bool, err error) {
+	if addr == 0 {
+		return time.Time{}, false, nil
+	}
+	sec, nsec, err := readTimespec(t, addr)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if sec == 0 && nsec == 0 {
+		return time.Time{}, true, nil
+	}
+	return time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec)), false, nil
+}
+
+// setCallMask puts the signal mask at addr (if any) in place for the
+// call (ppoll, pselect6): a handler of a signal that interrupts the call
+// runs with it, and the old one comes back afterwards.
+func setCallMask(t *task.Task, addr, size uintptr) (bool, error) {
+	if addr == 0 {
+		return false, nil
+	}
+	if size != sigsetSize {
+		return false, linuxerr.EINVAL
+	}
+	mask, err := copyInU64(t, addr)
+	if err != nil {
+		return false, err
+	}
+	t.SetSavedMask(mask &^ signals.Unblockable)
+	return true, nil
+}
+
+// endCallMask ends a call that set a mask with setCallMask: interrupted
+// (EINTR), it restarts unless a handler runs, which gets the saved mask;
+// otherwise the old mask comes back now.
+func endCallMask(t *task.Task, masked bool, err error) error {
+	if linuxerr.Equals(linuxerr.EINTR, err) {
+		return linuxerr.ERESTARTNOHAND // the saved mask stays for the handler
+	}
+	if masked {
+		t.RestoreSavedMask()
+	}
+	return err
 }
 
 // The fd_set event classes (fs/select.c POLLIN_SET and friends).
@@ -266,18 +293,9 @@ func sysSelect(t *task.Task, a *Args) (uintptr, error) {
 // and a signal mask given as {sigset_t *, size_t}, in place while it
 // waits and, if a signal interrupts it, while that signal's handler runs.
 func sysPselect6(t *task.Task, a *Args) (uintptr, error) {
-	var deadline time.Time
-	noWait := false
-	if a[4] != 0 {
-		sec, nsec, err := readTimespec(t, a[4])
-		if err != nil {
-			return 0, err
-		}
-		noWait = sec == 0 && nsec == 0
-		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
-	}
-	if a[4] == 0 || noWait {
-		deadline = time.Time{}
+	deadline, noWait, err := timespecTimeout(t, a[4])
+	if err != nil {
+		return 0, err
 	}
 	masked := false
 	if a[5] != 0 {
@@ -285,23 +303,11 @@ func sysPselect6(t *task.Task, a *Args) (uintptr, error) {
 		if err := t.CopyIn(a[5], b[:]); err != nil {
 			return 0, err
 		}
-		if ss := uintptr(binary.LittleEndian.Uint64(b[:])); ss != 0 {
-			if binary.LittleEndian.Uint64(b[8:]) != sigsetSize {
-				return 0, linuxerr.EINVAL
-			}
-			mask, err := copyInU64(t, ss)
-			if err != nil {
-				return 0, err
-			}
-			t.SetSavedMask(mask &^ signals.Unblockable)
-			masked = true
+		le := binary.LittleEndian
+		if masked, err = setCallMask(t, uintptr(le.Uint64(b[:])), uintptr(le.Uint64(b[8:]))); err != nil {
+			return 0, err
 		}
 	}
 	n, err := selectCommon(t, int32(a[0]), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
-	if linuxerr.Equals(linuxerr.EINTR, err) {
-		err = linuxerr.ERESTARTNOHAND // the saved mask stays for the handler
-	} else if masked {
-		t.RestoreSavedMask()
-	}
-	return n, err
+	return n, endCallMask(t, masked, err)
 }

@@ -115,17 +115,13 @@ func cmdQEMU(argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp("", "oyako-shell-*.cpio")
+	path, err := qemu.TempInitramfs(initrd)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(initrd); err != nil {
-		return 0, err
-	}
-	f.Close()
+	defer os.Remove(path)
 	c := b.config(kernel, fs.Args())
-	c.Initrd = f.Name()
+	c.Initrd = path
 	c.Console = os.Stdout
 	c.Stdin = consoleInput()
 	if interactive() && !flagSet(fs, "timeout") {
@@ -220,15 +216,11 @@ func cmdRun(argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp("", "oyako-initramfs-*.cpio")
+	path, err := qemu.TempInitramfs(initrd)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(initrd); err != nil {
-		return 0, err
-	}
-	f.Close()
+	defer os.Remove(path)
 	var opts []string
 	if !*verbose {
 		opts = append(opts, "quiet")
@@ -242,7 +234,7 @@ func cmdRun(argv []string) (int, error) {
 	}
 	c := b.config(kernel, nil)
 	c.Append = line
-	c.Initrd = f.Name()
+	c.Initrd = path
 	out := &qemu.CRLFWriter{W: os.Stdout}
 	c.Console = out
 	c.Stdin = consoleInput()

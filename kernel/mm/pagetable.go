@@ -1,6 +1,10 @@
 package mm
 
-import "oyako/amd64"
+import (
+	"unsafe"
+
+	"oyako/amd64"
+)
 
 // PTE is an x86-64 page-table entry (Intel SDM vol. 3A §4.5; Linux's
 // pgtable_types.h names in the comments).
@@ -265,21 +269,9 @@ func leafWalk(t *[512]PTE, level int, base, start, end uintptr, fn func(uintptr,
 // leafTable returns the last-level table covering va, creating the
 // tables above it when create is set.
 func (pt PageTable) leafTable(va uintptr, create bool) (*[512]PTE, Err) {
-	e, err := pt.walk(va, levelPD, create)
+	e, err := pt.walk(va, levelPT, create)
 	if err != OK {
 		return nil, err
 	}
-	if !e.Present() {
-		if !create {
-			return nil, ErrNotFound
-		}
-		pa, err := AllocZeroedFrame()
-		if err != OK {
-			return nil, err
-		}
-		*e = PTE(pa) | tableFlags(va)
-	} else if *e&PTEHuge != 0 {
-		return nil, ErrExists
-	}
-	return table(e.Addr()), OK
+	return (*[512]PTE)(unsafe.Add(unsafe.Pointer(e), -8*index(va, levelPT))), OK
 }

@@ -111,25 +111,9 @@ func (as *AddressSpace) Usage() Usage {
 // nor the kernel's shared MMIO tables (what freeTables would free, less
 // the root: Linux's mm_pgtables_bytes leaves out the PGD).
 func countTables(pa uint64, level int, va uintptr) uint64 {
-	if level == levelPT {
-		return 0
-	}
-	t := table(pa)
-	n := 512
-	if level == levelPML4 {
-		n = 256
-	}
 	var c uint64
-	for i := 0; i < n; i++ {
-		e := t[i]
-		if !e.Present() || e&PTEHuge != 0 {
-			continue
-		}
-		sub := va + uintptr(i)<<shiftOf(level)
-		if level == levelPD && sub >= MMIOBase && sub < MMIOBase+MMIOSize {
-			continue // shared with the kernel page table
-		}
-		c += 1 + countTables(e.Addr(), level-1, sub)
-	}
+	userTables(pa, level, va, func(pa uint64, level int, va uintptr) {
+		c += 1 + countTables(pa, level, va)
+	})
 	return c
 }

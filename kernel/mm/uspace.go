@@ -212,12 +212,23 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 // freeTables frees the page-table pages of the lower half under the table
 // at pa (which covers va at level), except the kernel's shared MMIO tables.
 func freeTables(pa uint64, level int, va uintptr) {
+	userTables(pa, level, va, freeTables)
+	FreeFrame(pa)
+}
+
+// userTables calls fn with each page-table page directly under the
+// table at pa (which covers va at level) in the lower half, except the
+// kernel's shared MMIO tables, with the level and address it covers.
+func userTables(pa uint64, level int, va uintptr, fn func(pa uint64, level int, va uintptr)) {
+	if level == levelPT {
+		return
+	}
 	t := table(pa)
 	n := 512
 	if level == levelPML4 {
 		n = 256
 	}
-	for i := 0; i < n && level > levelPT; i++ {
+	for i := 0; i < n; i++ {
 		e := t[i]
 		if !e.Present() || e&PTEHuge != 0 {
 			continue
@@ -226,9 +237,8 @@ func freeTables(pa uint64, level int, va uintptr) {
 		if level == levelPD && sub >= MMIOBase && sub < MMIOBase+MMIOSize {
 			continue // shared with the kernel page table
 		}
-		freeTables(e.Addr(), level-1, sub)
+		fn(e.Addr(), level-1, sub)
 	}
-	FreeFrame(pa)
 }
 
 // VMAs returns a copy of the mappings, in address order.

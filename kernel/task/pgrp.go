@@ -69,19 +69,16 @@ func (t *Task) SetPGID(pid, pgid int32) error {
 
 // GetPGID implements getpgid(2) (pid 0: the caller).
 func (t *Task) GetPGID(pid int32) (int32, error) {
-	procMu.Lock()
-	defer procMu.Unlock()
-	p := t.Proc
-	if pid != 0 {
-		if p = procs[pid]; p == nil {
-			return 0, linuxerr.ESRCH
-		}
-	}
-	return p.pgid, nil
+	return t.groupID(pid, func(p *Process) int32 { return p.pgid })
 }
 
 // GetSID implements getsid(2) (pid 0: the caller).
 func (t *Task) GetSID(pid int32) (int32, error) {
+	return t.groupID(pid, func(p *Process) int32 { return p.sid })
+}
+
+// groupID reads one of process pid's group IDs under procMu.
+func (t *Task) groupID(pid int32, id func(*Process) int32) (int32, error) {
 	procMu.Lock()
 	defer procMu.Unlock()
 	p := t.Proc
@@ -90,7 +87,7 @@ func (t *Task) GetSID(pid int32) (int32, error) {
 			return 0, linuxerr.ESRCH
 		}
 	}
-	return p.sid, nil
+	return id(p), nil
 }
 
 // SetSID implements setsid(2): a new session and process group led by
