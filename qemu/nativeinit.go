@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // A native run "as init" reproduces the place a program has in oyako, for
@@ -59,7 +60,22 @@ func nativeInit(root string, argv []string) {
 	if err := syscall.Chdir("/"); err != nil {
 		fail("chdir", err)
 	}
+	resetSignals()
 	fail("executing /init", syscall.Exec("/init", argv, nativeEnv))
+}
+
+// resetSignals gives the program what the kernel gives init: every
+// signal's default action (a signal the harness was started with ignored
+// would stay ignored across execve) and none blocked.
+func resetSignals() {
+	var dfl [4]uint64 // struct kernel_sigaction: handler SIG_DFL, no flags or mask
+	for sig := 1; sig <= 64; sig++ {
+		if sig != int(syscall.SIGKILL) && sig != int(syscall.SIGSTOP) {
+			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		}
+	}
+	var none uint64
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
 }
 
 // RunNativeInit runs the program installed as root/init with argv as
