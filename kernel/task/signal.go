@@ -222,22 +222,15 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 
 // ignoredLocked is sig_ignored: a signal that is not blocked and whose
 // action is to ignore it is dropped at once; init ignores signals whose
-// action is the default unless the kernel forces them.
+// action is the default unless the kernel forces them. For a
+// process-directed signal, "blocked" is the main thread's mask, as Linux
+// checks the group leader's.
 func (p *Process) ignoredLocked(sig int, target *Task, force bool) bool {
-	blocked := false
-	bit := signals.Bit(sig)
-	if target != nil {
-		blocked = (target.sigMask|target.realBlocked)&bit != 0
-	} else {
-		blocked = true
-		for _, t := range p.tasks {
-			if (t.sigMask|t.realBlocked)&bit == 0 {
-				blocked = false
-			}
-		}
-		blocked = blocked && len(p.tasks) > 0
+	t := target
+	if t == nil {
+		t = p.tasks[p.PID]
 	}
-	if blocked {
+	if t != nil && (t.sigMask|t.realBlocked)&signals.Bit(sig) != 0 {
 		return false
 	}
 	a := p.sighand.action(sig)
