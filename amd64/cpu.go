@@ -33,6 +33,12 @@ func WriteCR0(v uint64)
 // ReadCR2 returns CR2, the linear address of the last page fault.
 func ReadCR2() uint64
 
+// CurrentG returns the address of the calling goroutine's g, which the Go
+// runtime keeps in the thread-local slot (and in R14 inside Go code). The
+// kernel records it for debuggers: the gdb helpers match it against the g
+// of the code they stopped in to find the task being served.
+func CurrentG() uintptr
+
 // ReadCR3 returns CR3, the physical address of the current PML4.
 func ReadCR3() uint64
 

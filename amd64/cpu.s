@@ -285,3 +285,9 @@ TEXT ·fninit(SB),NOSPLIT,$8-0
 	MOVL	$0x1f80, 0(SP)	// MXCSR default: all exceptions masked
 	LDMXCSR	0(SP)
 	RET
+
+// func CurrentG() uintptr
+TEXT ·CurrentG(SB),NOSPLIT,$0-8
+	MOVQ	(TLS), AX
+	MOVQ	AX, ret+0(FP)
+	RET

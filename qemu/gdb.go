@@ -2,6 +2,8 @@ package qemu
 
 import (
 	"context"
+	"debug/elf"
+	_ "embed"
 	"fmt"
 	"io"
 	"net"
@@ -15,12 +17,43 @@ import (
 // GDBConfig describes a debugging session.
 type GDBConfig struct {
 	Boot Config // the boot to debug; its GDBPort is chosen if 0
+	// Program is the host path of a user program whose symbols gdb loads
+	// at the addresses the kernel runs it at ("" for none).
+	Program string
 	// Commands run in gdb after it attached (batch mode if Batch).
 	Commands []string
 	Batch    bool
 	Stdin    io.Reader
 	Stdout   io.Writer
 	Stderr   io.Writer
+}
+
+// helpers is the gdb extension with oyako's commands (oyako-ps,
+// oyako-regs, oyako-syscall, oyako-log, oyako-maps).
+//
+//go:embed gdb/oyako.py
+var helpers []byte
+
+// etDynBase is where the kernel loads a static-PIE (ET_DYN) program:
+// kernel/mm.ETDynBase (a test keeps the two equal).
+const etDynBase = 0x555555554000
+
+// SymbolFileCommand returns the gdb command that loads program's symbols
+// where the kernel maps it: at its link addresses (ET_EXEC), or moved by
+// the kernel's fixed base (ET_DYN, static-PIE; there is no randomization).
+func SymbolFileCommand(program string) (string, error) {
+	f, err := elf.Open(program)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	switch f.Type {
+	case elf.ET_EXEC:
+		return fmt.Sprintf("add-symbol-file %s", program), nil
+	case elf.ET_DYN:
+		return fmt.Sprintf("add-symbol-file %s -o %#x", program, etDynBase), nil
+	}
+	return "", fmt.Errorf("%s: not an executable ELF file (type %v)", program, f.Type)
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that is free right now.
@@ -36,31 +69,53 @@ func FreePort() (int, error) {
 // GDB boots the kernel halted at its first instruction with QEMU's gdb
 // stub, attaches gdb with the kernel's symbols (the kernel runs at its
 // link addresses, so breakpoints on Go functions work), runs the commands,
-// and returns when gdb exits. QEMU is killed then.
-func GDB(ctx context.Context, g GDBConfig) error {
+// and returns when gdb exits, with QEMU's result if the guest ended by
+// itself (its exit status) before that. QEMU is killed then.
+func GDB(ctx context.Context, g GDBConfig) (*Result, error) {
 	if _, err := exec.LookPath("gdb"); err != nil {
-		return fmt.Errorf("gdb not found: install Debian's gdb (make gdb does)")
+		return nil, fmt.Errorf("gdb not found: install Debian's gdb (make gdb does)")
 	}
+	var symbols string
+	if g.Program != "" {
+		c, err := SymbolFileCommand(g.Program)
+		if err != nil {
+			return nil, err
+		}
+		symbols = c
+	}
+	script, err := os.CreateTemp("", "oyako-gdb-*.py")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(script.Name())
+	if _, err := script.Write(helpers); err != nil {
+		return nil, err
+	}
+	script.Close()
 	if g.Boot.GDBPort == 0 {
 		p, err := FreePort()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		g.Boot.GDBPort = p
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	qemuDone := make(chan error, 1)
+	type outcome struct {
+		res *Result
+		err error
+	}
+	qemuDone := make(chan outcome, 1)
 	started := make(chan struct{})
 	g.Boot.Started = func(*os.Process) { close(started) }
 	go func() {
-		_, err := Run(ctx, g.Boot)
-		qemuDone <- err
+		res, err := Run(ctx, g.Boot)
+		qemuDone <- outcome{res, err}
 	}()
 	select {
 	case <-started:
-	case err := <-qemuDone:
-		return fmt.Errorf("QEMU did not start: %v", err)
+	case o := <-qemuDone:
+		return nil, fmt.Errorf("QEMU did not start: %v", o.err)
 	}
 	// Wait for the stub to listen.
 	addr := "127.0.0.1:" + strconv.Itoa(g.Boot.GDBPort)
@@ -71,7 +126,7 @@ func GDB(ctx context.Context, g GDBConfig) error {
 			break
 		}
 		if i > 100 {
-			return fmt.Errorf("QEMU's gdb stub did not listen on %s", addr)
+			return nil, fmt.Errorf("QEMU's gdb stub did not listen on %s", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -84,9 +139,17 @@ func GDB(ctx context.Context, g GDBConfig) error {
 		"-ex", "set pagination off",
 		"-ex", "set confirm off",
 		"-ex", "set architecture i386:x86-64",
+		// Read code from the ELF files rather than through the guest's
+		// page tables: a program's text page is mapped when first run
+		// (demand paging), and x/i at a breakpoint before that would fail.
+		"-ex", "set trust-readonly-sections on",
 		"-ex", "file "+g.Boot.Kernel,
-		"-ex", "target remote "+addr,
+		"-ex", "source "+script.Name(),
 	)
+	if symbols != "" {
+		args = append(args, "-ex", symbols)
+	}
+	args = append(args, "-ex", "target remote "+addr)
 	for _, c := range g.Commands {
 		args = append(args, "-ex", c)
 	}
@@ -95,8 +158,18 @@ func GDB(ctx context.Context, g GDBConfig) error {
 	}
 	cmd := exec.CommandContext(ctx, "gdb", args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.Stdin, g.Stdout, g.Stderr
-	err := cmd.Run()
+	err = cmd.Run()
+	// gdb ends when the guest powers off ("Remote connection closed"):
+	// give QEMU a moment to report the status it exited with.
+	select {
+	case o := <-qemuDone:
+		if o.res != nil && o.res.Status >= 0 {
+			return o.res, nil
+		}
+		return o.res, err
+	case <-time.After(2 * time.Second):
+	}
 	cancel()
-	<-qemuDone
-	return err
+	o := <-qemuDone
+	return o.res, err
 }

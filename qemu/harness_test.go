@@ -205,7 +205,7 @@ func TestHangIsKilled(t *testing.T) {
 func TestGDB(t *testing.T) {
 	image := kernelImage(t)
 	var out strings.Builder
-	err := GDB(context.Background(), GDBConfig{
+	_, err := GDB(context.Background(), GDBConfig{
 		Boot: Config{Kernel: image, Timeout: 2 * time.Minute},
 		Commands: []string{
 			"break 'oyako/kernel.Start'",

@@ -46,8 +46,12 @@ func Dispatch(t *task.Task) {
 		kernel.SyscallCounts[nr].Add(1)
 	}
 	var st *straceCall
-	if t.Strace {
+	if t.Strace || task.DebugSyscalls {
 		st = straceEnter(t, nr, a)
+		if task.DebugSyscalls {
+			t.SyscallText = st.entryText()
+			defer func() { t.SyscallText = "" }()
+		}
 	}
 	var ret uintptr
 	var err error
@@ -58,7 +62,7 @@ func Dispatch(t *task.Task) {
 		ret, err = e.fn(t, a)
 	}
 	if err == errNoReturn {
-		if st != nil {
+		if st != nil && t.Strace {
 			straceNoReturn(t, st)
 		}
 		return
@@ -70,7 +74,7 @@ func Dispatch(t *task.Task) {
 	} else {
 		r.Rax = uint64(ret)
 	}
-	if st != nil {
+	if st != nil && t.Strace {
 		straceExit(t, st, ret, err)
 	}
 }

@@ -80,6 +80,22 @@ func (st *straceCall) call() string {
 	return straceName(st.nr) + "(" + strings.Join(parts, ", ") + ")"
 }
 
+// entryText is the call as it stands at entry, for debuggers: the
+// arguments the call writes (decoded at exit) show as the addresses or
+// values their registers hold.
+func (st *straceCall) entryText() string {
+	var parts []string
+	for i, a := range st.text {
+		switch {
+		case a.atExit:
+			parts = append(parts, fmt.Sprintf("%#x", st.args[i]))
+		case !a.hidden:
+			parts = append(parts, a.s)
+		}
+	}
+	return straceName(st.nr) + "(" + strings.Join(parts, ", ") + ")"
+}
+
 func straceName(nr uint64) string {
 	if n := sysno.Name(nr); n != "" {
 		return n

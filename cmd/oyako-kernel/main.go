@@ -24,11 +24,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"oyako/boot"
 	"oyako/kernel"
+	"oyako/kernel/klog"
 	"oyako/kernel/selfcheck"
 	"oyako/kernel/task"
 	"oyako/syscalls"
@@ -58,6 +60,10 @@ func main() {
 			opts.selfcheck = true
 		case arg == "sysstats":
 			opts.sysstats = true
+		case arg == "gdb":
+			// A debugger is attached: keep each system call in
+			// progress decoded for its helpers (oyako-syscall).
+			task.DebugSyscalls = true
 		case strings.HasPrefix(arg, "init="):
 			opts.init = strings.TrimPrefix(arg, "init=")
 		case strings.HasPrefix(arg, "argv0="):
@@ -66,10 +72,13 @@ func main() {
 			opts.crash = strings.TrimPrefix(arg, "crash=")
 		}
 	}
-	if !opts.quiet {
-		kernel.PrintBanner(os.Stdout)
-		fmt.Printf("oyako: entered at physical %#x by the PVH loader\n", boot.BootInfo().PVHEntry)
+	// A quiet boot keeps the banner in the log ring only (oyako-log).
+	var banner io.Writer = os.Stdout
+	if opts.quiet {
+		banner = klog.RingOnly{}
 	}
+	kernel.PrintBanner(banner)
+	fmt.Fprintf(banner, "oyako: entered at physical %#x by the PVH loader\n", boot.BootInfo().PVHEntry)
 	if opts.crash != "" {
 		fmt.Printf("oyako: crashing on purpose: %s\n", opts.crash)
 		if err := kernel.Crash(opts.crash); err != nil {

@@ -187,7 +187,7 @@ func cmdGDB(argv []string) error {
 		c.Timeout = b.timeout
 	}
 	fmt.Fprintf(os.Stderr, "oyako: QEMU is halted at the first instruction; try: break 'oyako/kernel.Start', continue, bt\n")
-	return qemu.GDB(context.Background(), qemu.GDBConfig{
+	_, err = qemu.GDB(context.Background(), qemu.GDBConfig{
 		Boot:     c,
 		Commands: cmds,
 		Batch:    *batch,
@@ -195,6 +195,7 @@ func cmdGDB(argv []string) error {
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 	})
+	return err
 }
 
 func cmdRun(argv []string) (int, error) {

@@ -21,9 +21,11 @@ func lock() uint64 { return consoleLock.Lock() }
 
 func unlock(flags uint64) { consoleLock.Unlock(flags) }
 
-// Console writes program output to the serial console.
+// Console writes the kernel's own output (what its Go code prints, strace
+// lines) to the serial console; the log ring keeps it too.
 func Console(b []byte) {
 	f := lock()
+	Ring.write(b)
 	amd64.SerialWrite(b)
 	unlock(f)
 }
@@ -34,6 +36,17 @@ func ConsoleRaw(b []byte) {
 	f := lock()
 	amd64.SerialWriteRaw(b)
 	unlock(f)
+}
+
+// RingOnly writes to the log ring alone: what a quiet boot keeps off the
+// console but a debugger's oyako-log still shows (the banner).
+type RingOnly struct{}
+
+func (RingOnly) Write(b []byte) (int, error) {
+	f := lock()
+	Ring.write(b)
+	unlock(f)
+	return len(b), nil
 }
 
 // Side writes b to the host side channel (debugcon), not the console.
@@ -126,23 +139,55 @@ func (l *Line) D(v int64) *Line {
 // Bytes returns the line built so far.
 func (l *Line) Bytes() []byte { return l.buf[:l.n] }
 
-// Print writes the line, with a newline, to the console unless Quiet.
-func (l *Line) Print() {
-	if !Quiet {
-		l.Always()
-	}
-}
+// Print writes the line, with a newline, to the console unless Quiet. The
+// log ring keeps it either way.
+func (l *Line) Print() { l.emit(!Quiet) }
 
 // Always writes the line, with a newline, to the console even when Quiet.
-func (l *Line) Always() {
+func (l *Line) Always() { l.emit(true) }
+
+func (l *Line) emit(console bool) {
 	if l.n == len(l.buf) {
 		l.n--
 	}
 	l.buf[l.n] = '\n'
 	f := lock()
-	amd64.SerialWrite(l.buf[:l.n+1])
+	Ring.write(l.buf[:l.n+1])
+	if console {
+		amd64.SerialWrite(l.buf[:l.n+1])
+	}
 	unlock(f)
 	l.n = 0
+}
+
+// Ring keeps the most recent kernel log lines, those Quiet suppressed
+// included, as Linux's printk buffer does, for a debugger to read (the
+// gdb helper oyako-log, like Linux's lx-dmesg). Program output is not in
+// it.
+var Ring LogRing
+
+// LogRing is a byte ring: Buf[i % len(Buf)] for the last len(Buf) of the
+// Head bytes ever written.
+type LogRing struct {
+	Buf  [32 << 10]byte
+	Head uint64
+}
+
+func (r *LogRing) write(b []byte) {
+	for _, c := range b {
+		r.Buf[r.Head%uint64(len(r.Buf))] = c
+		r.Head++
+	}
+}
+
+// Bytes returns the ring's contents, oldest first.
+func (r *LogRing) Bytes() []byte {
+	n := uint64(len(r.Buf))
+	if r.Head <= n {
+		return append([]byte(nil), r.Buf[:r.Head]...)
+	}
+	i := r.Head % n
+	return append(append([]byte(nil), r.Buf[i:]...), r.Buf[:i]...)
 }
 
 // Log writes s as a kernel log line unless Quiet. It is for ordinary Go

@@ -172,7 +172,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	np.tasks[tid] = nt
 	np.mu.Unlock()
-	tasks[tid] = nt
+	addTaskLocked(nt)
 	procMu.Unlock()
 
 	if f&CloneChildSettid != 0 {

@@ -26,7 +26,7 @@ func (t *Task) finish() {
 		}
 	}
 	procMu.Lock()
-	delete(tasks, t.TID)
+	removeTaskLocked(t)
 	procMu.Unlock()
 	p.mu.Lock()
 	p.utime += t.CPUNanos()

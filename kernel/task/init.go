@@ -68,7 +68,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	p.tasks[1] = t
 	procMu.Lock()
 	procs[1] = p
-	tasks[1] = t
+	addTaskLocked(t)
 	initProc = p
 	nextPID, lastPID = 2, 1
 	totalForks.Add(1)
@@ -81,7 +81,7 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	if err != nil {
 		procMu.Lock()
 		delete(procs, 1)
-		delete(tasks, 1)
+		removeTaskLocked(t)
 		p.leaveGroupsLocked()
 		initProc = nil
 		procMu.Unlock()

@@ -40,6 +40,11 @@ type Task struct {
 	// Strace makes the syscall layer print this task's system calls.
 	Strace bool
 
+	// SyscallText is the system call in progress as -strace shows it at
+	// entry, when DebugSyscalls is set (for the gdb helpers); "" outside
+	// calls.
+	SyscallText string
+
 	// SyscallArgs holds the current system call's arguments for the
 	// syscall layer, so that handing them to a handler by pointer does
 	// not allocate on every call.
@@ -90,6 +95,10 @@ type Task struct {
 	// vforkParent is the process sleeping until this task's process
 	// execs or exits (CLONE_VFORK).
 	vforkDone chan struct{}
+
+	// For debuggers (debug.go): the live-task list and the goroutine.
+	debugNext, debugPrev *Task
+	g                    uintptr
 }
 
 // SyscallHandler dispatches a task's system call (set by package syscalls,
@@ -238,6 +247,7 @@ func (t *Task) Exiting() bool {
 
 // run is the task's goroutine.
 func (t *Task) run() {
+	t.recordG()
 	defer t.finish()
 	for t.handleSignals() {
 		ev, addr := kernel.RunUser(&t.uc, t.Proc.AS().Root())
