@@ -60,15 +60,7 @@ type fn struct {
 func TestRestrictedCodeDoesNotAllocate(t *testing.T) {
 	image := kernelImage(t)
 	path := filepath.Join(filepath.Dir(image), "kernel.elf")
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, syms := openELF(t, path)
 	text := f.Section(".text")
 	code, err := text.Data()
 	if err != nil {

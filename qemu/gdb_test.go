@@ -12,9 +12,9 @@ import (
 )
 
 // gdbProgram runs program under gdb in batch mode with the commands and
-// returns gdb's output (the program's console output mixed in) and QEMU's
-// result.
-func gdbProgram(t *testing.T, program string, args []string, cmds []string) (string, *Result) {
+// returns gdb's output (the program's console output mixed in) once the
+// program exited with status want.
+func gdbProgram(t *testing.T, program string, args []string, cmds []string, want int) string {
 	t.Helper()
 	c, remove, err := ProgramBoot(kernelImage(t), program, "", []string{"quiet", "gdb"}, args)
 	if err != nil {
@@ -30,7 +30,13 @@ func gdbProgram(t *testing.T, program string, args []string, cmds []string) (str
 	if err != nil {
 		t.Fatalf("gdb: %v\n%s", err, out.Bytes())
 	}
-	return string(out.Bytes()), res
+	if res == nil || res.Status != want {
+		t.Fatalf("the program's exit status %d did not come back: %+v\n%s", want, res, out.Bytes())
+	}
+	if testing.Verbose() {
+		t.Logf("%s", out.Bytes())
+	}
+	return string(out.Bytes())
 }
 
 // TestGDBSyscall follows one write(2) from a user program into the
@@ -43,7 +49,7 @@ func TestGDBSyscall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, res := gdbProgram(t, prog, nil, []string{
+	out := gdbProgram(t, prog, nil, []string{
 		"break main",
 		"continue",
 		"break write",
@@ -73,10 +79,7 @@ func TestGDBSyscall(t *testing.T) {
 		"print $cs & 3",
 		"print $rax",
 		"continue",
-	})
-	if res == nil || res.Status != 3 {
-		t.Fatalf("the program's exit status 3 did not come back: %+v\n%s", res, out)
-	}
+	}, 3)
 	mustContain(t, out,
 		`Breakpoint 1, 0x[0-9a-f]+ in main \(\)`,
 		`Breakpoint 2, 0x[0-9a-f]+ in write \(\)|Breakpoint 2, 0x[0-9a-f]+ in __libc_write \(\)`,
@@ -109,7 +112,7 @@ func TestGDBSyscall(t *testing.T) {
 // TestGDBProcesses stops a forked pipeline at a breakpoint and lists its
 // processes with oyako-ps.
 func TestGDBProcesses(t *testing.T) {
-	out, res := gdbProgram(t, busybox(t), []string{"sh", "-c", "sleep 1 | cat; exit 4"}, []string{
+	out := gdbProgram(t, busybox(t), []string{"sh", "-c", "sleep 1 | cat; exit 4"}, []string{
 		// Once sleep sleeps, the CPU goes idle only when cat waits in
 		// read and sh in wait4 as well: stop there.
 		"break 'oyako/syscalls.sysClockNanosleep'",
@@ -124,13 +127,7 @@ func TestGDBProcesses(t *testing.T) {
 		"oyako-log",
 		"delete",
 		"continue",
-	})
-	if res == nil || res.Status != 4 {
-		t.Fatalf("status: %+v\n%s", res, out)
-	}
-	if testing.Verbose() {
-		t.Log(out)
-	}
+	}, 4)
 	// $oyako_cr3 names the page table oyako-ps shows for the process.
 	if m := regexp.MustCompile(`(?m)^\s+1\s+1 S\s+(0x[0-9a-f]+)\s+init`).FindStringSubmatch(out); m == nil || !strings.Contains(out, "$1 = "+m[1]+"\n") {
 		t.Errorf("$oyako_cr3(1) is not init's CR3 in oyako-ps")
@@ -148,21 +145,28 @@ func TestGDBProcesses(t *testing.T) {
 
 // symbolAt names the function of program that holds addr.
 func symbolAt(t *testing.T, program string, addr uint64) string {
-	f, err := elf.Open(program)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, syms := openELF(t, program)
 	for _, s := range syms {
 		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && addr >= s.Value && addr < s.Value+s.Size {
 			return s.Name
 		}
 	}
 	return ""
+}
+
+// openELF opens an ELF file for the test and reads its symbols.
+func openELF(t *testing.T, path string) (*elf.File, []elf.Symbol) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, syms
 }
 
 func mustRoot(t *testing.T) string {
