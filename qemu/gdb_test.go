@@ -3,40 +3,77 @@ package qemu
 import (
 	"context"
 	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
 	"oyako/kernel/mm"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// gdbProgram runs program under gdb in batch mode with the commands and
-// returns gdb's output (the program's console output mixed in) once the
-// program exited with status want.
+var (
+	oyakoOnce sync.Once
+	oyakoBin  string
+	oyakoErr  error
+)
+
+// oyakoTool builds the host tool, cmd/oyako, once per test binary.
+func oyakoTool(t *testing.T) string {
+	t.Helper()
+	kernelImage(t) // skips in -short mode; warms the build cache
+	oyakoOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "oyako-tool-")
+		if err != nil {
+			oyakoErr = err
+			return
+		}
+		oyakoBin = filepath.Join(dir, "oyako")
+		cmd := exec.Command("go", "build", "-o", oyakoBin, "./cmd/oyako")
+		cmd.Dir = mustRoot(t)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			oyakoErr = fmt.Errorf("go build ./cmd/oyako: %v\n%s", err, b)
+		}
+	})
+	if oyakoErr != nil {
+		t.Fatal(oyakoErr)
+	}
+	return oyakoBin
+}
+
+// gdbProgram runs `oyako run -gdb -batch` on program with the gdb
+// commands and returns gdb's output (the program's output mixed in) once
+// the program exited with status want, which oyako run passes on.
 func gdbProgram(t *testing.T, program string, args []string, cmds []string, want int) string {
 	t.Helper()
-	c, remove, err := ProgramBoot(kernelImage(t), program, "", []string{"quiet", "gdb"}, args)
-	if err != nil {
-		t.Fatal(err)
+	argv := []string{"run", "-gdb", "-batch", "-timeout", "2m"}
+	for _, c := range cmds {
+		argv = append(argv, "-ex", c)
 	}
-	defer remove()
-	c.Timeout = 2 * time.Minute
-	var out lockedBuffer
-	c.Console = &CRLFWriter{W: &out}
+	argv = append(append(argv, program), args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := GDB(ctx, GDBConfig{Boot: c, Program: program, Commands: cmds, Batch: true, Stdout: &out, Stderr: &out})
-	if err != nil {
-		t.Fatalf("gdb: %v\n%s", err, out.Bytes())
+	cmd := exec.CommandContext(ctx, oyakoTool(t), argv...)
+	cmd.Dir = mustRoot(t)
+	b, err := cmd.CombinedOutput()
+	out := strings.ReplaceAll(string(b), "\r\n", "\n")
+	status := 0
+	if e, ok := err.(*exec.ExitError); ok {
+		status = e.ExitCode()
+	} else if err != nil {
+		t.Fatalf("oyako run -gdb: %v\n%s", err, out)
 	}
-	if res == nil || res.Status != want {
-		t.Fatalf("the program's exit status %d did not come back: %+v\n%s", want, res, out.Bytes())
+	if status != want {
+		t.Fatalf("oyako run -gdb exited %d, not with the program's status %d\n%s", status, want, out)
 	}
 	if testing.Verbose() {
-		t.Logf("%s", out.Bytes())
+		t.Logf("%s", out)
 	}
-	return string(out.Bytes())
+	return out
 }
 
 // TestGDBSyscall follows one write(2) from a user program into the
@@ -181,5 +218,24 @@ func TestETDynBase(t *testing.T) {
 	// The constant qemu's symbol loading uses is the kernel's.
 	if etDynBase != mm.ETDynBase {
 		t.Fatalf("etDynBase %#x, kernel/mm.ETDynBase %#x", etDynBase, mm.ETDynBase)
+	}
+}
+
+// TestRunNoTimeLimit runs a program for longer than the two minutes
+// oyako run once killed everything after: a person's program, shell or
+// debugging session runs as long as it likes (the tests pass their own
+// limits, as this one does to the host tool's process).
+func TestRunNoTimeLimit(t *testing.T) {
+	tool := oyakoTool(t)
+	bb := busybox(t)
+	t.Parallel() // it sleeps: let the conformance cases use the CPU
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, tool, "run", bb, "sh", "-c", "sleep 150; echo slept")
+	cmd.Dir = mustRoot(t)
+	b, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(b)) != "slept" {
+		t.Fatalf("oyako run of sleep 150: %v after %v\n%s", err, time.Since(start).Round(time.Second), b)
 	}
 }

@@ -2,11 +2,11 @@ package qemu
 
 import "os"
 
-// ProgramBoot returns the boot of kernel running program (a host path) as
-// init with args, rootfs (a directory, or "") added to its initramfs, and
-// opts on the kernel command line. remove deletes the temporary initramfs
-// once QEMU is done with it.
-func ProgramBoot(kernel, program, rootfs string, opts, args []string) (c Config, remove func(), err error) {
+// ProgramBoot returns boot c running program (a host path) as init with
+// args: its initramfs holds the program and rootfs (a directory, or ""),
+// its command line opts. remove deletes the temporary initramfs once QEMU
+// is done with it.
+func ProgramBoot(c Config, program, rootfs string, opts, args []string) (_ Config, remove func(), err error) {
 	initrd, err := BuildInitramfs(program, rootfs)
 	if err != nil {
 		return Config{}, nil, err
@@ -21,5 +21,6 @@ func ProgramBoot(kernel, program, rootfs string, opts, args []string) (c Config,
 		remove()
 		return Config{}, nil, err
 	}
-	return Config{Kernel: kernel, Initrd: path, Append: line}, remove, nil
+	c.Initrd, c.Append = path, line
+	return c, remove, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -27,7 +28,7 @@ type Config struct {
 	Memory  string        // guest RAM, e.g. "128M" (default)
 	Machine string        // "microvm" (default) or "q35"
 	KVM     bool          // use KVM instead of TCG
-	Timeout time.Duration // kill QEMU after this long (default 2 minutes)
+	Timeout time.Duration // kill QEMU after this long (default 2 minutes; NoTimeout: never)
 	// Console receives the serial console as it arrives (may be nil).
 	Console io.Writer
 	// Stdin, if set, feeds the serial console.
@@ -49,6 +50,10 @@ type Result struct {
 	Side       []byte // everything written to the debugcon side channel
 	Elapsed    time.Duration
 }
+
+// NoTimeout as Config.Timeout lets QEMU run as long as the guest does: a
+// person at the shell or in gdb (the watchdog is for tests).
+const NoTimeout time.Duration = -1
 
 // ErrTimeout is wrapped by Run's error when QEMU was killed for running
 // past its timeout.
@@ -111,9 +116,15 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	defer os.RemoveAll(dir)
 	side := filepath.Join(dir, "side.log")
 
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	cancel := context.CancelFunc(func() {})
+	if timeout != NoTimeout {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Binary, Args(&c, side)...)
+	// QEMU dies with the harness: a test binary killed by its deadline
+	// (or a person's ^C to oyako) must not leave a guest running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var serial lockedBuffer
 	out := io.Writer(&serial)
 	if c.Console != nil {

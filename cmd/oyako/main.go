@@ -4,8 +4,11 @@
 //	oyako build                   build build/oyako.elf
 //	oyako qemu [flags] [args]     boot the kernel (args go on its command line)
 //	oyako run [flags] ELF [ARGS]  run a static Linux program as init
+//	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
+//
+// qemu, run and gdb have no time limit unless -timeout gives one.
 //
 // oyako qemu exits with the kernel's own exit status (0 after the
 // self-check passes), which the kernel reports on QEMU's debugcon port;
@@ -32,7 +35,8 @@ func usage() {
   oyako build
   oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
   oyako run [-v] [-strace] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] ELF [ARGS...]
-  oyako gdb [-m SIZE] [-machine microvm|q35] [-ex CMD]... [kernel args...]
+  oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
+  oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
 `)
 	os.Exit(2)
@@ -82,17 +86,21 @@ func (b *bootFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.mem, "m", "128M", "guest RAM")
 	fs.StringVar(&b.machine, "machine", "microvm", "QEMU machine: microvm or q35")
 	fs.BoolVar(&b.kvm, "kvm", false, "use KVM instead of TCG")
-	fs.DurationVar(&b.timeout, "timeout", 2*time.Minute, "kill QEMU after this long")
+	fs.DurationVar(&b.timeout, "timeout", 0, "kill QEMU after this long (0: never)")
 }
 
 func (b *bootFlags) config(kernel string, args []string) qemu.Config {
+	timeout := b.timeout
+	if timeout == 0 {
+		timeout = qemu.NoTimeout
+	}
 	return qemu.Config{
 		Kernel:  kernel,
 		Append:  strings.Join(args, " "),
 		Memory:  b.mem,
 		Machine: b.machine,
 		KVM:     b.kvm,
-		Timeout: b.timeout,
+		Timeout: timeout,
 	}
 }
 
@@ -124,9 +132,6 @@ func cmdQEMU(argv []string) (int, error) {
 	c.Initrd = path
 	c.Console = os.Stdout
 	c.Stdin = consoleInput()
-	if interactive() && !flagSet(fs, "timeout") {
-		c.Timeout = 24 * time.Hour // a person at the shell
-	}
 	res, err := qemu.Run(context.Background(), c)
 	if res != nil {
 		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
@@ -157,13 +162,6 @@ func consoleInput() io.Reader {
 	return &qemu.EOFReader{R: os.Stdin}
 }
 
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
@@ -173,24 +171,19 @@ func cmdGDB(argv []string) error {
 	fs := flag.NewFlagSet("gdb", flag.ExitOnError)
 	var b bootFlags
 	b.register(fs)
-	var cmds multiFlag
-	fs.Var(&cmds, "ex", "gdb command to run after attaching (repeatable)")
-	batch := fs.Bool("batch", false, "run gdb in batch mode (exit after the -ex commands)")
+	var g gdbFlags
+	g.register(fs)
 	fs.Parse(argv)
 	kernel, err := qemu.BuildKernel("")
 	if err != nil {
 		return err
 	}
 	c := b.config(kernel, fs.Args())
-	c.Timeout = 24 * time.Hour // a person is debugging
-	if *batch {
-		c.Timeout = b.timeout
-	}
 	fmt.Fprintf(os.Stderr, "oyako: QEMU is halted at the first instruction; try: break 'oyako/kernel.Start', continue, bt\n")
 	_, err = qemu.GDB(context.Background(), qemu.GDBConfig{
 		Boot:     c,
-		Commands: cmds,
-		Batch:    *batch,
+		Commands: g.cmds,
+		Batch:    g.batch,
 		Stdin:    os.Stdin,
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
@@ -205,6 +198,9 @@ func cmdRun(argv []string) (int, error) {
 	verbose := fs.Bool("v", false, "show the kernel's banner and log")
 	strace := fs.Bool("strace", false, "print the program's system calls (strace format)")
 	rootfs := fs.String("rootfs", "", "directory to add to the initramfs")
+	var g gdbFlags
+	fs.BoolVar(&g.on, "gdb", false, "start halted under gdb with the kernel's and the program's symbols")
+	g.register(fs)
 	fs.Parse(argv)
 	if fs.NArg() < 1 {
 		usage()
@@ -212,6 +208,9 @@ func cmdRun(argv []string) (int, error) {
 	kernel, err := qemu.BuildKernel("")
 	if err != nil {
 		return 0, err
+	}
+	if g.on {
+		return runGDB(kernel, b, g, *rootfs, *verbose, *strace, fs.Args())
 	}
 	initrd, err := qemu.BuildInitramfs(fs.Arg(0), *rootfs)
 	if err != nil {
@@ -251,6 +250,60 @@ func cmdRun(argv []string) (int, error) {
 	}
 	if err != nil {
 		return 0, err
+	}
+	return res.Status, nil
+}
+
+// gdbFlags are the debugging flags of oyako gdb and oyako run -gdb.
+type gdbFlags struct {
+	on, batch bool // on: oyako run -gdb
+	cmds      multiFlag
+}
+
+// register adds -ex and -batch (oyako run adds -gdb itself).
+func (g *gdbFlags) register(fs *flag.FlagSet) {
+	fs.Var(&g.cmds, "ex", "a gdb command to run after attaching (repeatable)")
+	fs.BoolVar(&g.batch, "batch", false, "run gdb in batch mode (exit after the -ex commands)")
+}
+
+// runGDB runs program (args[0]) as init under gdb: QEMU starts halted,
+// gdb loads the kernel's symbols, the program's at the addresses it will
+// run at, and oyako's helpers, and attaches. The program's output goes to
+// the terminal with gdb's; its input is empty (gdb reads the terminal).
+// It returns the program's exit status if it ended during the session.
+func runGDB(kernel string, b bootFlags, g gdbFlags, rootfs string, verbose, strace bool, args []string) (int, error) {
+	opts := []string{"gdb"}
+	if !verbose {
+		opts = append(opts, "quiet")
+	}
+	if strace {
+		opts = append(opts, "strace")
+	}
+	c, remove, err := qemu.ProgramBoot(b.config(kernel, nil), args[0], rootfs, opts, args[1:])
+	if err != nil {
+		return 0, err
+	}
+	defer remove()
+	out := &qemu.CRLFWriter{W: os.Stdout}
+	c.Console = out
+	if !g.batch {
+		fmt.Fprintf(os.Stderr, "oyako: QEMU is halted before the kernel's first instruction; try: break main, continue, oyako-ps (see docs/gdb.md)\n")
+	}
+	res, err := qemu.GDB(context.Background(), qemu.GDBConfig{
+		Boot:     c,
+		Program:  args[0],
+		Commands: g.cmds,
+		Batch:    g.batch,
+		Stdin:    os.Stdin,
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+	})
+	out.Flush()
+	if err != nil {
+		return 0, err
+	}
+	if res == nil {
+		return 0, nil // gdb quit while the program still ran
 	}
 	return res.Status, nil
 }
