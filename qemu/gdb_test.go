@@ -77,10 +77,11 @@ func gdbProgram(t *testing.T, program string, args []string, cmds []string, want
 }
 
 // TestGDBSyscall follows one write(2) from a user program into the
-// kernel and back, as the README's walkthrough does: a breakpoint on the
-// program's main, stepi over its SYSCALL instruction into
+// kernel and back, as docs/gdb.md walks it: a breakpoint on the program's
+// main and write, stepi over its SYSCALL instruction into
 // entry_SYSCALL_64, a breakpoint on the Go handler, the helpers' view of
-// the task, finish, and the program's own exit status at the end.
+// the task, the copy from user memory, the serial driver, SYSRETQ back to
+// ring 3 with the result in RAX, and the program's own exit status.
 func TestGDBSyscall(t *testing.T) {
 	prog, err := BuildUserC(mustRoot(t), t.TempDir(), "walk")
 	if err != nil {
@@ -91,47 +92,69 @@ func TestGDBSyscall(t *testing.T) {
 		"continue",
 		"break write",
 		"continue",
+		"x/5i $pc",
 		"delete",
-		// Run to write's SYSCALL instructions (glibc's write has two: a
-		// plain one and one inside the cancellation dance), then step
-		// over the one reached.
+		// Run to write's SYSCALL instruction (glibc's write has two: a
+		// plain one and one inside the cancellation dance; whichever is
+		// reached), as "advance *ADDR" does in the walkthrough.
 		`python [gdb.execute("tbreak *" + l.split()[0 if l.split()[0] != "=>" else 1]) for l in gdb.execute("x/40i $pc", to_string=True).splitlines() if "syscall" in l]`,
 		"continue",
+		"info registers rax rdi rdx",
+		"x/s $rsi",
 		"x/i $pc",
 		"stepi",
 		"echo after-stepi:\\n",
 		"info symbol $pc",
+		"info registers cs",
 		"break 'oyako/syscalls.sysWrite'",
 		"continue",
 		"bt",
 		"oyako-regs",
 		"oyako-syscall",
 		"oyako-ps",
-		"finish",
-		// Back in ring 3 after the kernel's return: RAX holds write's
-		// result, RIP is the instruction after the SYSCALL.
-		`python gdb.execute("tbreak *%#x" % user_regs(current_task())[0]["Rip"])`,
+		"print 'oyako/syscalls.sysCallTable'[1]",
+		"break 'oyako/kernel/mm.(*AddressSpace).CopyIn'",
 		"continue",
+		"bt 4",
+		"break 'oyako/amd64.SerialWriteRaw'",
+		"continue",
+		"bt 9",
+		"delete",
+		"break 'oyako/amd64.EnterUser'",
+		"continue",
+		"oyako-regs",
+		// To the SYSRETQ instruction, then over it.
+		`python [gdb.execute("advance *" + l.split()[0 if l.split()[0] != "=>" else 1]) for l in gdb.execute("x/120i $pc", to_string=True).splitlines() if "sysretq" in l][:1]`,
+		"x/i $pc",
+		"stepi",
 		"echo back-in-ring-3:\\n",
 		"print $cs & 3",
 		"print $rax",
+		"delete",
 		"continue",
 	}, 3)
 	mustContain(t, out,
 		`Breakpoint 1, 0x[0-9a-f]+ in main \(\)`,
-		`Breakpoint 2, 0x[0-9a-f]+ in write \(\)|Breakpoint 2, 0x[0-9a-f]+ in __libc_write \(\)`,
-		`=> 0x[0-9a-f]+ <[_a-z]*write\+\d+>:\s+syscall`,
-		`after-stepi:\noyako/syscalls.entry_SYSCALL_64.abi0 in section .text`,
-		`Breakpoint 5, oyako/syscalls.sysWrite \(`,
+		`Breakpoint 2, 0x[0-9a-f]+ in write \(\)`,
+		`<write\+\d+>:\s+mov\s+\$0x1,%eax\n\s+0x[0-9a-f]+ <write\+\d+>:\s+syscall`,
+		`rax\s+0x1\s+1\nrdi\s+0x1\s+1\nrdx\s+0x6\s+6\n0x[0-9a-f]+:\s+"hello\\n"`,
+		`=> 0x[0-9a-f]+ <write\+\d+>:\s+syscall`,
+		`after-stepi:\noyako/syscalls.entry_SYSCALL_64.abi0 in section .text.*\ncs\s+0x10\s+16\n`,
+		`Breakpoint \d+, oyako/syscalls.sysWrite \(`,
 		`#1\s+0x[0-9a-f]+ in oyako/syscalls.Dispatch \(`,
 		`#2\s+0x[0-9a-f]+ in oyako/kernel/task.\(\*Task\).run \(`,
-		`task 1 \(init\), pid 1: saved by entry_SYSCALL_64: the task is in a system call`,
+		`task 1 \(init\), pid 1: saved by entry_SYSCALL_64: the task is in a system call\nRIP: 0033:0x[0-9a-f]+  RSP: 002b:`,
+		`RAX: ffffffffffffffda RBX`,
 		`ORIG_RAX: 0000000000000001 \(write: RAX was 1 at the SYSCALL instruction\)`,
 		`RDX: 0000000000000006 RSI: [0-9a-f]+ RDI: 0000000000000001`,
 		`(?m)^write\(1, "hello\\n", 6\)$`,
 		`>\s+1\s+1 R\s+0x[0-9a-f]+\s+init\s+write\(1, "hello\\n", 6\)`,
-		`in oyako/syscalls.Dispatch \(t=0x[0-9a-f]+\) at .*dispatch.go:\d+\n\d+\s+ret, err = e.fn\(t, a\)`,
-		`back-in-ring-3:\n\$1 = 3\n\$2 = 6\n`,
+		`\$1 = \{name = "write", fn = .*<oyako/syscalls\[sysCallTable\]`,
+		`#2\s+0x[0-9a-f]+ in oyako/syscalls.writeFrom \(.*\n#3\s+0x[0-9a-f]+ in oyako/syscalls.sysWrite`,
+		`#1\s+oyako/kernel/klog.ConsoleRaw .*\n#2\s+0x[0-9a-f]+ in oyako/fs.\(\*TTY\).Write`,
+		`the frame EnterUser is returning to ring 3 with\n.*\nRAX: 0000000000000006 `,
+		`=> 0x[0-9a-f]+ <oyako/amd64.EnterUser\+\d+>:\s+sysretq`,
+		`back-in-ring-3:\n\$2 = 3\n\$3 = 6\n`,
 		`(?m)^hello$`,
 	)
 	// The user RIP oyako-regs shows is the instruction after the SYSCALL

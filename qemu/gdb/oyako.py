@@ -223,7 +223,14 @@ def user_regs(t):
     else:
         where = "saved when the task last entered the kernel"
     if cur is not None and int(cur.address) == int(t.address) and int(_global("oyako/amd64.cpus")[0]["UserFrame"]) != 0:
-        where = "being saved or restored by the entry path: partly stale"
+        # The CPU is between ring 3 and the task's goroutine: on its way
+        # in (an entry stub is saving the frame) or out (EnterUser is
+        # restoring it).
+        pc = gdb.execute("info symbol $pc", to_string=True)
+        if "EnterUser" in pc:
+            where = "the frame EnterUser is returning to ring 3 with"
+        else:
+            where = "being saved by the entry path: partly stale until it is done"
     return regs, where
 
 
