@@ -55,10 +55,10 @@ func (m *fakeMem) at(addr uint64, n int) []byte {
 
 // devQueue is the device's view of a queue.
 type devQueue struct {
-	num                  int
-	desc, avail, used    uint64
-	ready                bool
-	lastAvail, usedIdx   uint16
+	num                int
+	desc, avail, used  uint64
+	ready              bool
+	lastAvail, usedIdx uint16
 }
 
 // fakePort is a virtserialport: hostConnected mirrors its character
