@@ -31,7 +31,7 @@ var (
 	rxHead     atomic.Uint32 // written by the interrupt handler
 	rxTail     atomic.Uint32 // written by the console goroutine
 	rxDropped  atomic.Uint64
-	irqEventfd [24]int32 // runtime eventfd object per IRQ, +1 (0: none)
+	irqEventfd [amd64.NumIRQs]int32 // runtime eventfd object per IRQ, +1 (0: none)
 )
 
 // StartConsole creates the console TTY and starts its input path.

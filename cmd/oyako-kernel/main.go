@@ -14,6 +14,11 @@
 //	selfcheck      run the self-check even if there is an initramfs
 //	sysstats       when init exits, write per-system-call counts and the
 //	               errnos returned to the side channel (oyako-sys lines)
+//	stdio=XYZ      init's stdin, stdout and stderr: t the console
+//	               terminal (the default), p a pipe to the host through
+//	               the virtio console's port 1, 2 or 3; stderr may be 1,
+//	               the pipe of stdout (kernel.StartStdio)
+//	winsize=RxC    the console terminal's window size in rows and columns
 //
 // With an initramfs (QEMU -initrd) it runs init as process 1 on the
 // console and powers off with init's exit status (128+signal if a signal
@@ -28,6 +33,7 @@ import (
 	"strings"
 
 	"oyako/boot"
+	"oyako/fs"
 	"oyako/kernel"
 	"oyako/kernel/selfcheck"
 	"oyako/kernel/task"
@@ -40,6 +46,7 @@ func main() {
 		quiet, strace, selfcheck bool
 		sysstats                 bool
 		init, argv0, crash       string
+		stdio, winsize           string
 		initArgs                 []string
 	}
 	opts.init = "/init"
@@ -64,6 +71,10 @@ func main() {
 			opts.argv0 = strings.TrimPrefix(arg, "argv0=")
 		case strings.HasPrefix(arg, "crash="):
 			opts.crash = strings.TrimPrefix(arg, "crash=")
+		case strings.HasPrefix(arg, "stdio="):
+			opts.stdio = strings.TrimPrefix(arg, "stdio=")
+		case strings.HasPrefix(arg, "winsize="):
+			opts.winsize = strings.TrimPrefix(arg, "winsize=")
 		}
 	}
 	if !opts.quiet {
@@ -82,7 +93,7 @@ func main() {
 		if argv0 == "" {
 			argv0 = opts.init
 		}
-		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace)
+		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace, opts.stdio, opts.winsize)
 		if opts.sysstats {
 			syscalls.ReportStats()
 		}
@@ -92,16 +103,29 @@ func main() {
 }
 
 // runInit runs the init program and returns the exit status to power off
-// with.
-func runInit(initramfs []byte, path string, argv []string, strace bool) int {
+// with, once its output reached the host.
+func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, winsize string) int {
 	if err := kernel.StartConsole(); err != nil {
 		fmt.Println("oyako: console:", err)
 		return 1
+	}
+	if winsize != "" {
+		var rows, cols uint16
+		if _, err := fmt.Sscanf(winsize, "%dx%d", &rows, &cols); err != nil {
+			fmt.Printf("oyako: winsize=%s: want ROWSxCOLS\n", winsize)
+		}
+		kernel.Console.Resize(fs.Winsize{Row: rows, Col: cols})
 	}
 	if err := task.SetupRoot(initramfs); err != nil {
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
+	files, err := kernel.StartStdio(stdio)
+	if err != nil {
+		// The streams stay on the console.
+		fmt.Println("oyako: stdio:", err)
+	}
+	defer kernel.FlushStdio()
 	// Linux gives init HOME and TERM; PATH is docker's default, so that
 	// programs that look commands up (Go's os/exec) find them, as they
 	// would in a container. qemu.RunNative gives native runs the same.
@@ -109,7 +133,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 	if strace {
 		syscalls.StraceExecve(path, argv, envp)
 	}
-	p, err := task.StartInit(path, argv, envp, strace)
+	p, err := task.StartInit(path, argv, envp, strace, files)
 	if err != nil {
 		if errors.Is(err, task.ErrDynamic) {
 			fmt.Printf("oyako: %s: %v\n", path, err)
