@@ -32,6 +32,9 @@ type Config struct {
 	Console io.Writer
 	// Stdin, if set, feeds the serial console.
 	Stdin io.Reader
+	// Stdio, if set, makes some of init's standard streams pipes to
+	// the host instead of the console (see Stdio).
+	Stdio *Stdio
 	// GDBPort, if not 0, starts QEMU halted with its gdb stub on this port.
 	GDBPort int
 	// Started, if set, is called with the QEMU process once it runs.
@@ -111,9 +114,19 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	defer os.RemoveAll(dir)
 	side := filepath.Join(dir, "side.log")
 
+	wiring, err := newStdioWiring(c.Stdio, 3)
+	if err != nil {
+		return nil, err
+	}
+	defer wiring.close()
+	if m := c.Stdio.Modes(); m != "ttt" {
+		c.Append = strings.TrimSpace("stdio=" + m + " " + c.Append)
+	}
+
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Binary, Args(&c, side)...)
+	cmd := exec.CommandContext(ctx, Binary, append(Args(&c, side), wiring.args...)...)
+	cmd.ExtraFiles = wiring.qemu
 	var serial lockedBuffer
 	out := io.Writer(&serial)
 	if c.Console != nil {
@@ -149,10 +162,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 		return nil, err
 	}
+	wiring.start()
 	if c.Started != nil {
 		c.Started(cmd.Process)
 	}
 	waitErr := cmd.Wait()
+	wiring.wait()
 	if stdinPipe != nil {
 		stdinPipe.Close()
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +32,7 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
   oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
-  oyako run [-v] [-strace] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] ELF [ARGS...]
+  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] [-kernel IMAGE] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
 `)
@@ -139,12 +140,92 @@ func cmdQEMU(argv []string) (int, error) {
 	return res.Status, nil
 }
 
-// interactive reports whether standard input is a terminal (isatty: a
+// interactive reports whether standard input is a terminal.
+func interactive() bool { return isTTY(os.Stdin) }
+
+// runStreams wires the program's standard streams as the same program
+// would have them if run here (docker run's conventions): each stream
+// that is a terminal here is the console terminal there, anything else
+// (a pipe, a file, /dev/null, a closed descriptor) is a pipe carrying
+// the same bytes. With forceTTY all three are the console (docker run
+// -t), fed by this stdin; without input, stdin is empty (a pipe at its
+// end, or a console nobody types on). It returns the writer the console
+// goes through: this terminal (stdout if it is one, else stderr, else
+// stdin's), or stderr when none is.
+func runStreams(c *qemu.Config, forceTTY, input bool) *qemu.CRLFWriter {
+	if forceTTY {
+		if input {
+			c.Stdin = consoleInput()
+		}
+		return &qemu.CRLFWriter{W: os.Stdout}
+	}
+	inTTY, outTTY, errTTY := isTTY(os.Stdin), isTTY(os.Stdout), isTTY(os.Stderr)
+	st := &qemu.Stdio{}
+	switch {
+	case !input:
+		st.Stdin = strings.NewReader("")
+	case inTTY:
+		c.Stdin = os.Stdin // QEMU puts the terminal in raw mode
+	default:
+		st.Stdin = os.Stdin
+		st.StdinGone = func() { os.Stdin.Close() }
+	}
+	if !outTTY {
+		st.Stdout = os.Stdout
+	}
+	if !errTTY {
+		if !outTTY && sameFile(os.Stdout, os.Stderr) {
+			st.StderrIsStdout = true
+		} else {
+			st.Stderr = os.Stderr
+		}
+	}
+	c.Stdio = st
+	// A host reader that went away makes writes fail with EPIPE instead
+	// of killing the harness, which then closes the program's pipe.
+	signal.Ignore(syscall.SIGPIPE)
+	console := io.Writer(os.Stderr)
+	switch {
+	case outTTY:
+		console = os.Stdout
+	case errTTY:
+		console = os.Stderr
+	case inTTY:
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			console = tty
+		}
+	}
+	w := &qemu.CRLFWriter{W: console}
+	c.Console = w
+	return w
+}
+
+// isTTY reports whether f is a terminal (isatty: the TCGETS ioctl; a
 // character device such as /dev/null is not one).
-func interactive() bool {
+func isTTY(f *os.File) bool {
 	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, os.Stdin.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
 	return e == 0
+}
+
+// sameFile reports whether a and b are the same open file or pipe (2>&1).
+func sameFile(a, b *os.File) bool {
+	var sa, sb syscall.Stat_t
+	if syscall.Fstat(int(a.Fd()), &sa) != nil || syscall.Fstat(int(b.Fd()), &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// windowSize is the size of this terminal (the first of stdin, stdout and
+// stderr that is one).
+func windowSize() (ws struct{ Row, Col, X, Y uint16 }, ok bool) {
+	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TIOCGWINSZ, uintptr(unsafe.Pointer(&ws))); e == 0 {
+			return ws, true
+		}
+	}
+	return ws, false
 }
 
 // consoleInput is what feeds the serial console: the terminal itself
@@ -204,13 +285,19 @@ func cmdRun(argv []string) (int, error) {
 	verbose := fs.Bool("v", false, "show the kernel's banner and log")
 	strace := fs.Bool("strace", false, "print the program's system calls (strace format)")
 	rootfs := fs.String("rootfs", "", "directory to add to the initramfs")
+	forceTTY := fs.Bool("t", false, "give the program the console terminal as stdin, stdout and stderr, whatever they are here")
+	input := fs.Bool("i", true, "give the program this stdin (-i=false: an empty one)")
+	image := fs.String("kernel", "", "boot this kernel image instead of building one")
 	fs.Parse(argv)
 	if fs.NArg() < 1 {
 		usage()
 	}
-	kernel, err := qemu.BuildKernel("")
-	if err != nil {
-		return 0, err
+	kernel := *image
+	if kernel == "" {
+		var err error
+		if kernel, err = qemu.BuildKernel(""); err != nil {
+			return 0, err
+		}
 	}
 	initrd, err := qemu.BuildInitramfs(fs.Arg(0), *rootfs)
 	if err != nil {
@@ -228,18 +315,19 @@ func cmdRun(argv []string) (int, error) {
 	if *strace {
 		opts = append(opts, "strace")
 	}
+	c := b.config(kernel, nil)
+	c.Initrd = path
+	console := runStreams(&c, *forceTTY, *input)
+	if ws, ok := windowSize(); ok {
+		opts = append(opts, fmt.Sprintf("winsize=%dx%d", ws.Row, ws.Col))
+	}
 	line, err := qemu.InitCmdline(opts, fs.Arg(0), fs.Args()[1:])
 	if err != nil {
 		return 0, err
 	}
-	c := b.config(kernel, nil)
 	c.Append = line
-	c.Initrd = path
-	out := &qemu.CRLFWriter{W: os.Stdout}
-	c.Console = out
-	c.Stdin = consoleInput()
 	res, err := qemu.Run(context.Background(), c)
-	out.Flush()
+	console.Flush()
 	if res != nil {
 		for _, r := range qemu.SideReports(res.Side) {
 			fmt.Fprintln(os.Stderr, "oyako:", r)
