@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -35,6 +36,11 @@ type Config struct {
 	// Stdio, if set, makes some of init's standard streams pipes to
 	// the host instead of the console (see Stdio).
 	Stdio *Stdio
+	// OwnGroup runs QEMU in a process group of its own, so that the
+	// signals a terminal sends its foreground group (^C) reach the
+	// harness only, which may pass them on through Stdin. QEMU then
+	// must not read a terminal, and dies with the harness.
+	OwnGroup bool
 	// GDBPort, if not 0, starts QEMU halted with its gdb stub on this port.
 	GDBPort int
 	// Started, if set, is called with the QEMU process once it runs.
@@ -127,6 +133,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Binary, append(Args(&c, side), wiring.args...)...)
 	cmd.ExtraFiles = wiring.qemu
+	if c.OwnGroup {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	}
 	var serial lockedBuffer
 	out := io.Writer(&serial)
 	if c.Console != nil {

@@ -151,8 +151,8 @@ func interactive() bool { return isTTY(os.Stdin) }
 // -t), fed by this stdin; without input, stdin is empty (a pipe at its
 // end, or a console nobody types on). It returns the writer the console
 // goes through: this terminal (stdout if it is one, else stderr, else
-// stdin's), or stderr when none is.
-func runStreams(c *qemu.Config, forceTTY, input bool) *qemu.CRLFWriter {
+// stdin's); with no terminal, stderr if verbose, else nowhere.
+func runStreams(c *qemu.Config, forceTTY, input, verbose bool) *qemu.CRLFWriter {
 	if forceTTY {
 		if input {
 			c.Stdin = consoleInput()
@@ -170,6 +170,12 @@ func runStreams(c *qemu.Config, forceTTY, input bool) *qemu.CRLFWriter {
 		st.Stdin = os.Stdin
 		st.StdinGone = func() { os.Stdin.Close() }
 	}
+	if !inTTY {
+		// No terminal in raw mode takes ^C to the console: the
+		// signals a terminal sends become its characters.
+		c.Stdin = newSignalInput()
+		c.OwnGroup = true
+	}
 	if !outTTY {
 		st.Stdout = os.Stdout
 	}
@@ -184,7 +190,13 @@ func runStreams(c *qemu.Config, forceTTY, input bool) *qemu.CRLFWriter {
 	// A host reader that went away makes writes fail with EPIPE instead
 	// of killing the harness, which then closes the program's pipe.
 	signal.Ignore(syscall.SIGPIPE)
-	console := io.Writer(os.Stderr)
+	// With no terminal here, the console is a terminal nobody looks
+	// at: its output (the echo of a ^C passed on, what a program writes
+	// to /dev/tty) is dropped, unless the kernel log was asked for.
+	console := io.Discard
+	if verbose {
+		console = os.Stderr
+	}
 	switch {
 	case outTTY:
 		console = os.Stdout
@@ -198,6 +210,28 @@ func runStreams(c *qemu.Config, forceTTY, input bool) *qemu.CRLFWriter {
 	w := &qemu.CRLFWriter{W: console}
 	c.Console = w
 	return w
+}
+
+// signalInput feeds the console the characters of the terminal signals
+// oyako receives: ^C for SIGINT, ^\ for SIGQUIT. The console's line
+// discipline turns them back into the signals, for the program's
+// foreground process group (docker run's --sig-proxy, for what a
+// terminal would send).
+type signalInput chan os.Signal
+
+func newSignalInput() signalInput {
+	ch := make(signalInput, 4)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGQUIT)
+	return ch
+}
+
+func (s signalInput) Read(p []byte) (int, error) {
+	if <-s == syscall.SIGQUIT {
+		p[0] = 0x1c
+	} else {
+		p[0] = 0x03
+	}
+	return 1, nil
 }
 
 // isTTY reports whether f is a terminal (isatty: the TCGETS ioctl; a
@@ -317,7 +351,12 @@ func cmdRun(argv []string) (int, error) {
 	}
 	c := b.config(kernel, nil)
 	c.Initrd = path
-	console := runStreams(&c, *forceTTY, *input)
+	if c.Machine != "microvm" && !*forceTTY {
+		// Pipes need microvm's virtio-mmio transports.
+		fmt.Fprintf(os.Stderr, "oyako: -machine %s: the program's streams are the console (-t)\n", c.Machine)
+		*forceTTY = true
+	}
+	console := runStreams(&c, *forceTTY, *input, *verbose)
 	if ws, ok := windowSize(); ok {
 		opts = append(opts, fmt.Sprintf("winsize=%dx%d", ws.Row, ws.Col))
 	}
@@ -371,5 +410,10 @@ func cmdBench(argv []string) error {
 	}
 	fmt.Printf("oyako bench: user/c/bench.c, %d iterations x 9 rounds, median of rounds; oyako under QEMU TCG\n", *n)
 	qemu.PrintBench(os.Stdout, res)
+	streams, err := qemu.BenchStdio(context.Background(), kernel, 64<<20, 3)
+	if err != nil {
+		return err
+	}
+	qemu.PrintStdioBench(os.Stdout, streams)
 	return nil
 }
