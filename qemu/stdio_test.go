@@ -151,23 +151,25 @@ func TestStdioPipes(t *testing.T) {
 	}
 }
 
-// TestStdioEnds checks the ends of stdin that have no native equivalent
-// to compare with: a closed descriptor is an empty stdin (natively the
-// program's reads would fail with EBADF), and so is -i=false.
-func TestStdioEnds(t *testing.T) {
+// TestStdioOptions checks what has no native run to compare with: a
+// closed stdin is an empty one in oyako (natively reads would fail with
+// EBADF), as is -i=false, and -t gives the program the console terminal
+// on all three streams, fed the piped input (echoed, as a terminal does).
+func TestStdioOptions(t *testing.T) {
 	oyako := oyakoCommand(t)
 	bb, err := FindBusybox()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, script := range []string{
-		`$RUN wc -c <&-`,
-		`echo data | $RUN -i=false wc -c`,
+	for _, c := range []struct{ script, stdout string }{
+		{`$RUN $BB wc -c <&-`, "0\n"},
+		{`echo data | $RUN -i=false $BB wc -c`, "0\n"},
+		{`echo hi | $RUN -t $BB cat`, "hi\nhi\n"},
+		{`echo | $RUN -t $BB sh -c '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty'`, "\ntty\n"},
 	} {
-		script = strings.Replace(script, "$RUN -i=false", oyako+" -i=false "+bb, 1)
-		o := runShell(t, script, oyako+" "+bb, "")
-		if string(o.stdout) != "0\n" || o.status != 0 || len(o.stderr) != 0 {
-			t.Errorf("%s: stdout %q, stderr %q, status %d; want 0, nothing, 0", script, o.stdout, o.stderr, o.status)
+		o := runShell(t, strings.ReplaceAll(c.script, "$BB", bb), oyako, "")
+		if string(o.stdout) != c.stdout || o.status != 0 || len(o.stderr) != 0 {
+			t.Errorf("%s: stdout %q, stderr %q, status %d; want %q, nothing, 0", c.script, o.stdout, o.stderr, o.status, c.stdout)
 		}
 	}
 }

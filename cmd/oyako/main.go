@@ -157,7 +157,9 @@ func runStreams(c *qemu.Config, forceTTY, input, verbose bool) *qemu.CRLFWriter 
 		if input {
 			c.Stdin = consoleInput()
 		}
-		return &qemu.CRLFWriter{W: os.Stdout}
+		w := &qemu.CRLFWriter{W: os.Stdout}
+		c.Console = w
+		return w
 	}
 	inTTY, outTTY, errTTY := isTTY(os.Stdin), isTTY(os.Stdout), isTTY(os.Stderr)
 	st := &qemu.Stdio{}
