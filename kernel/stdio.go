@@ -139,11 +139,13 @@ const (
 	outputBatch = 16
 )
 
-// Port numbers of the streams (QEMU virtserialport nr).
+// Port numbers of the streams (QEMU virtserialport nr), and of the port
+// that carries the host terminal's window size.
 const (
 	portStdin  = 1
 	portStdout = 2
 	portStderr = 3
+	portResize = 4
 )
 
 var outPumps []*outPump
@@ -152,16 +154,19 @@ var outPumps []*outPump
 // each for stdin, stdout and stderr, 't' for the console terminal or 'p'
 // for a pipe to the host; stderr may also be '1', the very pipe stdout
 // has (the host's stderr is its stdout, as with 2>&1). It returns the
-// files for descriptors 0, 1 and 2, nil where the console serves.
-func StartStdio(modes string) (files [3]*fs.File, err error) {
+// files for descriptors 0, 1 and 2, nil where the console serves. With
+// resize, port 4 brings the host terminal's new sizes (4-byte records:
+// rows and columns, 16-bit little-endian), which resize the console and
+// send its foreground group SIGWINCH.
+func StartStdio(modes string, resize bool) (files [3]*fs.File, err error) {
 	if modes == "" {
-		return files, nil
+		modes = "ttt"
 	}
 	if len(modes) != 3 || !validMode(modes[0], "tp") || !validMode(modes[1], "tp") || !validMode(modes[2], "tp1") ||
 		modes[2] == '1' && modes[1] != 'p' {
 		return files, fmt.Errorf("stdio=%s: want three of t (terminal) or p (pipe); stderr may be 1 (stdout's pipe)", modes)
 	}
-	if modes == "ttt" {
+	if modes == "ttt" && !resize {
 		return files, nil
 	}
 	t, slot, err := findConsole()
@@ -177,6 +182,9 @@ func StartStdio(modes string) (files [3]*fs.File, err error) {
 	}
 	if modes[2] == 'p' {
 		ports = append(ports, virtio.PortConfig{ID: portStderr, RxBuffer: 1, TxBuffer: outputBuffers})
+	}
+	if resize {
+		ports = append(ports, virtio.PortConfig{ID: portResize, RxBuffer: 2, TxBuffer: 1, Reader: true})
 	}
 
 	fd, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
@@ -227,7 +235,28 @@ func StartStdio(modes string) (files [3]*fs.File, err error) {
 		files[1].IncRef()
 		files[2] = files[1]
 	}
+	if resize {
+		go resizeConsole(con.Port(portResize))
+	}
 	return files, nil
+}
+
+// resizeConsole applies the window sizes the host sends.
+func resizeConsole(p *virtio.Port) {
+	var rec []byte
+	for {
+		err := p.Receive(func(b []byte) error {
+			rec = append(rec, b...)
+			for len(rec) >= 4 {
+				Console.Resize(fs.Winsize{Row: uint16(rec[0]) | uint16(rec[1])<<8, Col: uint16(rec[2]) | uint16(rec[3])<<8})
+				rec = rec[4:]
+			}
+			return nil
+		})
+		if err != nil {
+			return
+		}
+	}
 }
 
 func validMode(c byte, set string) bool {

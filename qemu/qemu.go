@@ -125,8 +125,8 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		return nil, err
 	}
 	defer wiring.close()
-	if m := c.Stdio.Modes(); m != "ttt" {
-		c.Append = strings.TrimSpace("stdio=" + m + " " + c.Append)
+	if w := c.Stdio.KernelWords(); len(w) > 0 {
+		c.Append = strings.TrimSpace(strings.Join(w, " ") + " " + c.Append)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)

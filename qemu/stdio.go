@@ -43,6 +43,10 @@ type Stdio struct {
 	// StderrIsStdout makes the program's stderr its stdout pipe (the
 	// host's stderr is its stdout, as after 2>&1); Stderr is unused.
 	StderrIsStdout bool
+	// Resize, if not nil, brings the host terminal's new window sizes
+	// (rows, columns) for the console (port 4; the kernel's resize
+	// option).
+	Resize <-chan [2]uint16
 }
 
 // Modes is the kernel's stdio= word for s: t for a stream that stays on
@@ -67,6 +71,18 @@ func (s *Stdio) Modes() string {
 	return string(m)
 }
 
+// KernelWords are the kernel command-line words for s.
+func (s *Stdio) KernelWords() []string {
+	var w []string
+	if m := s.Modes(); m != "ttt" {
+		w = append(w, "stdio="+m)
+	}
+	if s != nil && s.Resize != nil {
+		w = append(w, "resize")
+	}
+	return w
+}
+
 // stdioWiring is a Stdio's sockets during a run.
 type stdioWiring struct {
 	s      *Stdio
@@ -81,14 +97,17 @@ type stdioWiring struct {
 // descriptor QEMU gets the first of its ends as.
 func newStdioWiring(s *Stdio, firstFD int) (*stdioWiring, error) {
 	w := &stdioWiring{s: s}
-	modes := s.Modes()
-	if modes == "ttt" {
+	modes := []byte(s.Modes())
+	if s != nil && s.Resize != nil {
+		modes = append(modes, 'p')
+	}
+	if string(modes) == "ttt" {
 		return w, nil
 	}
 	// Modern virtio-mmio (QEMU defaults to the legacy interface), one
-	// virtio-serial device with ports 1 to 3.
-	w.args = []string{"-global", "virtio-mmio.force-legacy=false", "-device", "virtio-serial-device,max_ports=4"}
-	for i, m := range []byte(modes) {
+	// virtio-serial device with ports 1 to 4.
+	w.args = []string{"-global", "virtio-mmio.force-legacy=false", "-device", "virtio-serial-device,max_ports=5"}
+	for i, m := range modes {
 		if m != 'p' {
 			continue
 		}
@@ -134,6 +153,8 @@ func (w *stdioWiring) start() {
 		case 3:
 			w.copies.Add(1)
 			go w.copyOut(c, w.s.Stderr)
+		case 4:
+			go sendSizes(c, w.s.Resize)
 		}
 	}
 }
@@ -151,6 +172,16 @@ func (w *stdioWiring) copyIn(c *net.UnixConn) {
 	}()
 	io.Copy(c, w.s.Stdin)
 	c.CloseWrite()
+}
+
+// sendSizes passes window sizes on (the run does not wait for it).
+func sendSizes(c *net.UnixConn, sizes <-chan [2]uint16) {
+	for ws := range sizes {
+		rec := []byte{byte(ws[0]), byte(ws[0] >> 8), byte(ws[1]), byte(ws[1] >> 8)}
+		if _, err := c.Write(rec); err != nil {
+			return
+		}
+	}
 }
 
 // copyOut copies one output stream until QEMU exits, or until the host's

@@ -287,6 +287,14 @@ func TestStdioTerminal(t *testing.T) {
 	expect("istty")
 	typeIn("stty size\r")
 	expect("37 101")
+	// A resize reaches the console (and SIGWINCH its foreground group).
+	ws = struct{ Row, Col, X, Y uint16 }{Row: 41, Col: 77}
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSWINSZ, uintptr(unsafe.Pointer(&ws))); e != 0 {
+		t.Fatal(e)
+	}
+	time.Sleep(500 * time.Millisecond)
+	typeIn("stty size\r")
+	expect("41 77")
 	typeIn("cat\r")
 	expect("cat\r\n")
 	// What is typed before cat reads goes to the shell's line editor.

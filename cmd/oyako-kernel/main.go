@@ -19,6 +19,8 @@
 //	               the virtio console's port 1, 2 or 3; stderr may be 1,
 //	               the pipe of stdout (kernel.StartStdio)
 //	winsize=RxC    the console terminal's window size in rows and columns
+//	resize         the virtio console's port 4 brings the host terminal's
+//	               later sizes
 //
 // With an initramfs (QEMU -initrd) it runs init as process 1 on the
 // console and powers off with init's exit status (128+signal if a signal
@@ -44,7 +46,7 @@ func main() {
 	kernel.Start()
 	var opts struct {
 		quiet, strace, selfcheck bool
-		sysstats                 bool
+		sysstats, resize         bool
 		init, argv0, crash       string
 		stdio, winsize           string
 		initArgs                 []string
@@ -65,6 +67,8 @@ func main() {
 			opts.selfcheck = true
 		case arg == "sysstats":
 			opts.sysstats = true
+		case arg == "resize":
+			opts.resize = true
 		case strings.HasPrefix(arg, "init="):
 			opts.init = strings.TrimPrefix(arg, "init=")
 		case strings.HasPrefix(arg, "argv0="):
@@ -93,7 +97,7 @@ func main() {
 		if argv0 == "" {
 			argv0 = opts.init
 		}
-		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace, opts.stdio, opts.winsize)
+		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace, opts.stdio, opts.winsize, opts.resize)
 		if opts.sysstats {
 			syscalls.ReportStats()
 		}
@@ -104,7 +108,7 @@ func main() {
 
 // runInit runs the init program and returns the exit status to power off
 // with, once its output reached the host.
-func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, winsize string) int {
+func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, winsize string, resize bool) int {
 	if err := kernel.StartConsole(); err != nil {
 		fmt.Println("oyako: console:", err)
 		return 1
@@ -120,7 +124,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, w
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
-	files, err := kernel.StartStdio(stdio)
+	files, err := kernel.StartStdio(stdio, resize)
 	if err != nil {
 		// The streams stay on the console.
 		fmt.Println("oyako: stdio:", err)

@@ -264,6 +264,22 @@ func windowSize() (ws struct{ Row, Col, X, Y uint16 }, ok bool) {
 	return ws, false
 }
 
+// windowChanges sends this terminal's size each time it changes
+// (SIGWINCH).
+func windowChanges() <-chan [2]uint16 {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGWINCH)
+	sizes := make(chan [2]uint16)
+	go func() {
+		for range sig {
+			if ws, ok := windowSize(); ok {
+				sizes <- [2]uint16{ws.Row, ws.Col}
+			}
+		}
+	}()
+	return sizes
+}
+
 // consoleInput is what feeds the serial console: the terminal itself
 // (QEMU puts it in raw mode), or anything else followed by ^D, the
 // console's end-of-file (a serial port cannot signal the end of input).
@@ -353,12 +369,19 @@ func cmdRun(argv []string) (int, error) {
 	}
 	c := b.config(kernel, nil)
 	c.Initrd = path
-	if c.Machine != "microvm" && !*forceTTY {
+	virtio := c.Machine == "microvm"
+	if !virtio && !*forceTTY {
 		// Pipes need microvm's virtio-mmio transports.
 		fmt.Fprintf(os.Stderr, "oyako: -machine %s: the program's streams are the console (-t)\n", c.Machine)
 		*forceTTY = true
 	}
 	console := runStreams(&c, *forceTTY, *input, *verbose)
+	if _, ok := windowSize(); ok && virtio {
+		if c.Stdio == nil {
+			c.Stdio = &qemu.Stdio{}
+		}
+		c.Stdio.Resize = windowChanges()
+	}
 	if ws, ok := windowSize(); ok {
 		opts = append(opts, fmt.Sprintf("winsize=%dx%d", ws.Row, ws.Col))
 	}
