@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"syscall"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -187,33 +185,23 @@ func StartStdio(modes string, resize bool) (files [3]*fs.File, err error) {
 		ports = append(ports, virtio.PortConfig{ID: portResize, RxBuffer: 2, TxBuffer: 1, Reader: true})
 	}
 
-	fd, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if e != 0 {
-		return files, e
-	}
+	// The interrupt is on before the device starts (NewConsole resets
+	// it); the goroutine acts once the driver exists.
+	var con *virtio.Console
+	ready := make(chan struct{})
 	gsi := virtioGSI(slot)
-	base := uintptr(virtioMMIOBase + slot*virtio.MMIOSize)
-	bindIRQ(gsi, int(fd))
-	flags := amd64.SaveFlagsCli()
-	virtioIRQ[gsi] = base
-	amd64.RestoreFlags(flags)
-	amd64.EnableIRQ(gsi)
-	con, err := virtio.NewConsole(t, frameMemory{}, ports)
-	if err != nil {
+	if err := onIRQ(gsi, "virtio console", func() { <-ready; con.Interrupt() }); err != nil {
 		return files, err
 	}
-	irqFile := os.NewFile(fd, "virtio-irq")
-	go func() {
-		var b [8]byte
-		for {
-			if _, err := irqFile.Read(b[:]); err != nil {
-				klog.Log("oyako: virtio console interrupts stopped: " + err.Error())
-				return
-			}
-			con.Interrupt()
-		}
-	}()
-	con.Interrupt() // what happened before the goroutine ran
+	flags := amd64.SaveFlagsCli()
+	virtioIRQ[gsi] = virtioMMIOBase + uintptr(slot)*virtio.MMIOSize
+	amd64.RestoreFlags(flags)
+	amd64.EnableIRQ(gsi)
+	if con, err = virtio.NewConsole(t, frameMemory{}, ports); err != nil {
+		return files, err
+	}
+	close(ready)
+	con.Interrupt() // what happened before the interrupt was bound
 
 	if modes[0] == 'p' {
 		r, w := fs.NewPipe(0)

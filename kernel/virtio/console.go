@@ -518,16 +518,3 @@ func (p *Port) Closed() bool {
 	defer p.c.mu.Unlock()
 	return p.hostClosed
 }
-
-// WaitClosed blocks until the host closes its side.
-func (p *Port) WaitClosed() {
-	c := p.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for !p.hostClosed {
-		ch := c.wake
-		c.mu.Unlock()
-		<-ch
-		c.mu.Lock()
-	}
-}
