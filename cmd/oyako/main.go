@@ -172,7 +172,7 @@ func runStreams(c *qemu.Config, forceTTY, input, verbose bool) *qemu.CRLFWriter 
 		st.Stdin = os.Stdin
 		st.StdinGone = func() { os.Stdin.Close() }
 	}
-	if !inTTY {
+	if c.Stdin == nil {
 		// No terminal in raw mode takes ^C to the console: the
 		// signals a terminal sends become its characters.
 		c.Stdin = newSignalInput()
