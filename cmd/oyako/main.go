@@ -194,7 +194,8 @@ func runStreams(c *qemu.Config, forceTTY, input, verbose bool) *qemu.CRLFWriter 
 	signal.Ignore(syscall.SIGPIPE)
 	// With no terminal here, the console is a terminal nobody looks
 	// at: its output (the echo of a ^C passed on, what a program writes
-	// to /dev/tty) is dropped, unless the kernel log was asked for.
+	// to /dev/tty) is dropped, unless the kernel log or strace's lines
+	// were asked for.
 	console := io.Discard
 	if verbose {
 		console = os.Stderr
@@ -375,7 +376,7 @@ func cmdRun(argv []string) (int, error) {
 		fmt.Fprintf(os.Stderr, "oyako: -machine %s: the program's streams are the console (-t)\n", c.Machine)
 		*forceTTY = true
 	}
-	console := runStreams(&c, *forceTTY, *input, *verbose)
+	console := runStreams(&c, *forceTTY, *input, *verbose || *strace)
 	if _, ok := windowSize(); ok && virtio {
 		if c.Stdio == nil {
 			c.Stdio = &qemu.Stdio{}
