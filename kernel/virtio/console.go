@@ -296,15 +296,23 @@ func (c *Console) handleControl() {
 			break
 		}
 		got = true
+		var id uint32
+		var event, value uint16
 		if off := int(d) * ctrlSlot; n >= ctrlMsgSize {
 			m := c.ctrlRxBuf[off : off+ctrlMsgSize]
-			c.control(binary.LittleEndian.Uint32(m[0:]), binary.LittleEndian.Uint16(m[4:]), binary.LittleEndian.Uint16(m[6:]))
+			id, event, value = binary.LittleEndian.Uint32(m[0:]), binary.LittleEndian.Uint16(m[4:]), binary.LittleEndian.Uint16(m[6:])
 		}
+		// The slot goes back at once: answering a message makes the
+		// device send more (QEMU does during the notification), and a
+		// message finding no buffer is lost.
 		d, _ = c.ctrlRx.PeekFree()
 		c.ctrlRx.Add(c.ctrlRxAddr+uint64(int(d)*ctrlSlot), ctrlSlot, true)
+		c.ctrlRx.Publish()
+		if n >= ctrlMsgSize {
+			c.control(id, event, value)
+		}
 	}
 	if got {
-		c.ctrlRx.Publish()
 		c.t.Notify(c.ctrlRx.Index)
 	}
 }

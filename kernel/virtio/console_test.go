@@ -235,6 +235,11 @@ func TestConsoleUnconfiguredPort(t *testing.T) {
 	if r.con.Port(3) != nil {
 		t.Error("port 3 exists")
 	}
+	r.con.mu.Lock()
+	if r.con.Unexpected == 0 {
+		t.Error("the announcement of port 3 went unnoticed")
+	}
+	r.con.mu.Unlock()
 	r.dev.mu.Lock()
 	defer r.dev.mu.Unlock()
 	if r.dev.ports[3].guestConnected {
