@@ -292,13 +292,25 @@ func TestStdioTerminal(t *testing.T) {
 	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSWINSZ, uintptr(unsafe.Pointer(&ws))); e != 0 {
 		t.Fatal(e)
 	}
-	time.Sleep(500 * time.Millisecond)
-	typeIn("stty size\r")
-	expect("41 77")
-	typeIn("cat\r")
-	expect("cat\r\n")
-	// What is typed before cat reads goes to the shell's line editor.
-	time.Sleep(time.Second)
+	for i := 0; ; i++ {
+		typeIn("stty size\r")
+		expect("\r\n")
+		expect("# ")
+		mu.Lock()
+		got := strings.Contains(screen.String(), "41 77")
+		mu.Unlock()
+		if got {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("the console never got the new size:\n%s", screen.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Once the shell printed ready it has left its line editor: what is
+	// typed now waits in the terminal for cat.
+	typeIn("echo re''ady; cat\r")
+	expect("ready\r\n")
 	typeIn("typed\r")
 	expect("typed\r\ntyped") // echo, then cat's copy
 	typeIn("\x03")
