@@ -87,6 +87,26 @@ func runShell(t *testing.T, script, run, dir string) shellOutcome {
 	return o
 }
 
+func TestStdioModes(t *testing.T) {
+	w := io.Discard
+	for _, c := range []struct {
+		s     *Stdio
+		words string
+	}{
+		{nil, ""},
+		{&Stdio{}, ""},
+		{&Stdio{Stdin: strings.NewReader("")}, "stdio=ptt"},
+		{&Stdio{Stdout: w, Stderr: w}, "stdio=tpp"},
+		{&Stdio{Stdout: w, StderrIsStdout: true}, "stdio=tp1"},
+		{&Stdio{Stderr: w, StderrIsStdout: true}, "stdio=ttp"}, // no stdout pipe to share
+		{&Stdio{Resize: make(chan [2]uint16)}, "resize"},
+	} {
+		if got := strings.Join(c.s.KernelWords(), " "); got != c.words {
+			t.Errorf("%+v: kernel words %q, want %q", c.s, got, c.words)
+		}
+	}
+}
+
 // TestStdioPipes runs shell command lines twice, once with $RUN the
 // program itself and once with $RUN "oyako run" of it, and requires the
 // same stdout, stderr and status: a program's standard streams that are
