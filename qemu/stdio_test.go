@@ -39,6 +39,7 @@ func oyakoCommand(t *testing.T) string {
 			oyakoErr = err
 			return
 		}
+		tempDirs = append(tempDirs, dir)
 		oyakoBin = filepath.Join(dir, "oyako")
 		cmd := exec.Command("go", "build", "-o", oyakoBin, "./cmd/oyako")
 		cmd.Dir = root
