@@ -13,7 +13,16 @@ import (
 var (
 	LAPIC  = lapic.LAPIC{Base: 0xfee00000}
 	IOAPIC = ioapic.IOAPIC{Index: 0, Base: 0xfec00000, GSIBase: 0}
+	// IOAPIC2 is the second IOAPIC of QEMU's microvm with ACPI (GSIs 24
+	// to 47, where its virtio-mmio transports interrupt:
+	// IO_APIC_SECONDARY_ADDRESS and _IRQBASE in hw/i386/microvm.c).
+	// IOAPIC2Present says whether InitIOAPIC found it.
+	IOAPIC2        = ioapic.IOAPIC{Index: 1, Base: 0xfec10000, GSIBase: 24}
+	IOAPIC2Present bool
 )
+
+// NumIRQs is the number of GSIs the kernel routes (two IOAPICs of 24).
+const NumIRQs = 48
 
 // LAPIC registers tamago's driver does not cover (Intel SDM vol. 3A §10.5.4).
 const (
@@ -32,7 +41,8 @@ const (
 const (
 	VectorTimer    = 0xec // LAPIC timer
 	VectorSpurious = 0xff // LAPIC spurious interrupt
-	// VectorIRQBase is the vector of ISA IRQ 0 through the IOAPIC.
+	// VectorIRQBase is the vector of ISA IRQ 0 through the IOAPIC;
+	// GSI n has vector VectorIRQBase+n, for n < NumIRQs.
 	VectorIRQBase = 0x30
 )
 
@@ -73,11 +83,31 @@ func LAPICTimerStartMasked(count uint32) {
 // LAPICTimerCount returns the timer's current count.
 func LAPICTimerCount() uint32 { return lapicRead(lapicTimerCount) }
 
-// InitIOAPIC initializes the IOAPIC (all redirection entries start masked).
-func InitIOAPIC() { IOAPIC.Init() }
+// InitIOAPIC initializes the IOAPIC, and the second one if the machine
+// has it (all redirection entries start masked). An IOAPIC's version
+// register reads 0x11 or 0x20 in its low byte (QEMU's
+// IOAPIC_VER_DEF is 0x20) with the highest entry's index above it; an
+// address with nothing behind it reads as all zeros or all ones.
+func InitIOAPIC() {
+	IOAPIC.Init()
+	v := IOAPIC2.Version()
+	if ver := v & 0xff; (ver == 0x11 || ver == 0x20) && v>>16&0xff == 23 {
+		IOAPIC2Present = true
+		IOAPIC2.Init()
+	}
+}
 
-// EnableIRQ routes ISA IRQ irq to VectorIRQBase+irq on the boot CPU.
-func EnableIRQ(irq int) { IOAPIC.EnableInterrupt(irq, VectorIRQBase+irq) }
+// EnableIRQ routes GSI irq (an ISA IRQ below 16) to VectorIRQBase+irq on
+// the boot CPU, edge-triggered.
+func EnableIRQ(irq int) {
+	if irq >= IOAPIC2.GSIBase {
+		if IOAPIC2Present {
+			IOAPIC2.EnableInterrupt(irq, VectorIRQBase+irq)
+		}
+		return
+	}
+	IOAPIC.EnableInterrupt(irq, VectorIRQBase+irq)
+}
 
 // DisablePIC masks the legacy 8259 PICs, whose interrupts the IOAPIC
 // replaces.

@@ -66,6 +66,13 @@ func Inb(port uint16) uint8
 // Outl writes a 32-bit value to an I/O port.
 func Outl(port uint16, v uint32)
 
+// MMIORead32 and MMIOWrite32 access a 32-bit device register with one
+// plain MOV. Being assembly, they are never merged, reordered or elided by
+// the compiler, and unlike atomic.StoreUint32 (XCHG) they do not make QEMU's
+// TCG run a locked instruction on I/O memory in its slow exclusive mode.
+func MMIORead32(addr uintptr) uint32
+func MMIOWrite32(addr uintptr, v uint32)
+
 // Halt executes HLT: the CPU sleeps until the next interrupt.
 func Halt()
 

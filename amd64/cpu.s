@@ -109,6 +109,20 @@ TEXT ·Outl(SB),NOSPLIT,$0-8
 	OUTL
 	RET
 
+// func MMIORead32(addr uintptr) uint32
+TEXT ·MMIORead32(SB),NOSPLIT,$0-12
+	MOVQ	addr+0(FP), BX
+	MOVL	(BX), AX
+	MOVL	AX, ret+8(FP)
+	RET
+
+// func MMIOWrite32(addr uintptr, v uint32)
+TEXT ·MMIOWrite32(SB),NOSPLIT,$0-12
+	MOVQ	addr+0(FP), BX
+	MOVL	v+8(FP), AX
+	MOVL	AX, (BX)
+	RET
+
 // func Halt()
 TEXT ·Halt(SB),NOSPLIT,$0-0
 	HLT

@@ -50,8 +50,7 @@ type Pipe struct {
 	mu      sync.Mutex
 	bufs    []pipeBuf // occupied slots bufs[start:], oldest first
 	start   int
-	slots   int    // capacity in buffers (pipe->max_usage)
-	spare   []byte // a page of a consumed buffer kept for the next write (tmp_page)
+	slots   int // capacity in buffers (pipe->max_usage)
 	readers int
 	writers int
 	q       Queue
@@ -112,13 +111,20 @@ func (p *Pipe) push(b pipeBuf) { p.bufs = append(p.bufs, b) }
 func (p *Pipe) readable() bool { return p.n() > 0 || p.writers == 0 }
 func (p *Pipe) writable() bool { return !p.full() || p.readers == 0 }
 
+// pipePages recycles the pages of consumed buffers. Linux keeps one such
+// page per pipe (tmp_page, anon_pipe_buf_release); a pool shared by every
+// pipe spares most writes a fresh zeroed page, whose allocation and
+// clearing cost as much as the copy itself, and lets the garbage
+// collector take the pages back when pipes go quiet.
+var pipePages = sync.Pool{New: func() any { return new([PageSize]byte) }}
+
 // pop drops the oldest buffer, keeping its page for reuse unless another
 // pipe may still read it (anon_pipe_buf_release) or it moved to another
 // pipe (moved).
 func (p *Pipe) pop(moved bool) {
 	b := p.tail()
-	if !moved && b.flags&bufShared == 0 && p.spare == nil && len(b.page) == PageSize {
-		p.spare = b.page
+	if !moved && b.flags&bufShared == 0 && len(b.page) == PageSize {
+		pipePages.Put((*[PageSize]byte)(b.page))
 	}
 	*b = pipeBuf{}
 	p.start++
@@ -134,11 +140,7 @@ func (p *Pipe) pop(moved bool) {
 
 // newPage returns a page for a new buffer.
 func (p *Pipe) newPage() []byte {
-	if pg := p.spare; pg != nil {
-		p.spare = nil
-		return pg
-	}
-	return make([]byte, PageSize)
+	return pipePages.Get().(*[PageSize]byte)[:]
 }
 
 // consume removes n bytes from the front, across buffers.

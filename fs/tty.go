@@ -508,16 +508,7 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		if err := c.CopyIn(arg, b); err != nil {
 			return 0, err
 		}
-		w := Winsize{binary.LittleEndian.Uint16(b[0:]), binary.LittleEndian.Uint16(b[2:]), binary.LittleEndian.Uint16(b[4:]), binary.LittleEndian.Uint16(b[6:])}
-		t.mu.Lock()
-		changed := w != t.winsize
-		t.winsize = w
-		pgrp, signal := t.pgrp, t.Signal
-		t.mu.Unlock()
-		// tty_do_resize: a new size is announced to the foreground group.
-		if changed && signal != nil && pgrp > 0 {
-			signal(pgrp, 28) // SIGWINCH
-		}
+		t.Resize(Winsize{binary.LittleEndian.Uint16(b[0:]), binary.LittleEndian.Uint16(b[2:]), binary.LittleEndian.Uint16(b[4:]), binary.LittleEndian.Uint16(b[6:])})
 		return 0, nil
 	case FIONREAD:
 		t.mu.Lock()
@@ -563,6 +554,19 @@ func (t *TTY) Session() int32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.session
+}
+
+// Resize sets the window size (tty_do_resize): a new size is announced to
+// the foreground process group with SIGWINCH.
+func (t *TTY) Resize(w Winsize) {
+	t.mu.Lock()
+	changed := w != t.winsize
+	t.winsize = w
+	pgrp, signal := t.pgrp, t.Signal
+	t.mu.Unlock()
+	if changed && signal != nil && pgrp > 0 {
+		signal(pgrp, 28) // SIGWINCH
+	}
 }
 
 // SetSession makes the terminal the controlling terminal of session sid

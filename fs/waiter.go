@@ -54,7 +54,8 @@ func (q *Queue) Unregister(e *Entry) {
 // Notify tells the registered entries that events happened.
 func (q *Queue) Notify(events uint32) {
 	q.mu.Lock()
-	var cbs []func(uint32)
+	var buf [4]func(uint32)
+	cbs := buf[:0]
 	for e := range q.entries {
 		if e.Mask&events != 0 {
 			cbs = append(cbs, e.Callback)

@@ -31,18 +31,15 @@ var (
 	rxHead     atomic.Uint32 // written by the interrupt handler
 	rxTail     atomic.Uint32 // written by the console goroutine
 	rxDropped  atomic.Uint64
-	irqEventfd [24]int32 // runtime eventfd object per IRQ, +1 (0: none)
+	irqEventfd [amd64.NumIRQs]int32 // runtime eventfd object per IRQ, +1 (0: none)
 )
 
 // StartConsole creates the console TTY and starts its input path.
 func StartConsole() error {
 	Console = fs.NewTTY(klog.ConsoleRaw)
-	fd, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if e != 0 {
-		return e
+	if err := onIRQ(comIRQ, "console input", drainRx); err != nil {
+		return err
 	}
-	bindIRQ(comIRQ, int(fd))
-	f := os.NewFile(fd, "com1-irq")
 	amd64.EnableSerialRxInterrupt()
 	amd64.EnableIRQ(comIRQ)
 	// The IOAPIC sees edges: input that arrived before the interrupt was
@@ -51,17 +48,31 @@ func StartConsole() error {
 	flags := amd64.SaveFlagsCli()
 	comInterrupt()
 	amd64.RestoreFlags(flags)
+	drainRx()
+	return nil
+}
+
+// onIRQ makes interrupt irq run fn in a goroutine of its own: the
+// interrupt signals an eventfd of the kernel's runtime, which the
+// goroutine reads through the runtime's poller. fn runs at least once
+// after each interrupt (several interrupts may make one call).
+func onIRQ(irq int, name string, fn func()) error {
+	fd, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if e != 0 {
+		return e
+	}
+	bindIRQ(irq, int(fd))
+	f := os.NewFile(fd, name)
 	go func() {
 		var b [8]byte
 		for {
 			if _, err := f.Read(b[:]); err != nil {
-				klog.Log("oyako: console input stopped: " + err.Error())
+				klog.Log("oyako: " + name + " stopped: " + err.Error())
 				return
 			}
-			drainRx()
+			fn()
 		}
 	}()
-	drainRx()
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
 	"oyako/kernel/vdso"
+	"oyako/kernel/virtio"
 )
 
 // istStackSize is the size of each interrupt stack.
@@ -130,10 +131,19 @@ func buildKernelPageTable() mm.PageTable {
 		}
 	}
 
-	for _, pa := range [...]uint64{uint64(amd64.IOAPIC.Base), uint64(amd64.LAPIC.Base)} {
-		check(pt.Map(uintptr(pa), pa, mm.PTEWrite|mm.PTENoExec|mm.PTECacheDisable|mm.PTEWriteThrough|mm.PTEGlobal), "MMIO window")
+	mmio := [...]uint64{uint64(amd64.IOAPIC.Base), uint64(amd64.IOAPIC2.Base), uint64(amd64.LAPIC.Base)}
+	for _, pa := range mmio {
+		mapMMIO(pt, pa)
+	}
+	for pa := uint64(virtioMMIOBase); pa < virtioMMIOBase+virtioTransports*virtio.MMIOSize; pa += mm.PageSize {
+		mapMMIO(pt, pa)
 	}
 	return pt
+}
+
+// mapMMIO maps the page of device registers at pa, uncached.
+func mapMMIO(pt mm.PageTable, pa uint64) {
+	check(pt.Map(uintptr(pa), pa, mm.PTEWrite|mm.PTENoExec|mm.PTECacheDisable|mm.PTEWriteThrough|mm.PTEGlobal), "MMIO window")
 }
 
 // enableCR4Features turns on global pages and the protections the CPU

@@ -44,7 +44,7 @@ func handleTrap(f *amd64.Frame) {
 		sched.Tick(f)
 	case v == amd64.VectorSpurious:
 		spurious++ // no EOI for spurious interrupts
-	case v >= amd64.VectorIRQBase && v < amd64.VectorIRQBase+24:
+	case v >= amd64.VectorIRQBase && v < amd64.VectorIRQBase+amd64.NumIRQs:
 		amd64.LAPICEOI()
 		deviceInterrupt(int(v - amd64.VectorIRQBase))
 		sched.MaybePreempt(f, ktime.Now())
@@ -75,6 +75,10 @@ func handleTrap(f *amd64.Frame) {
 func deviceInterrupt(irq int) {
 	if irq == comIRQ {
 		comInterrupt()
+		return
+	}
+	if virtioIRQ[irq] != 0 {
+		virtioInterrupt(irq)
 		return
 	}
 	WakePollers()

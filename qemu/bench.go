@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,4 +136,139 @@ func PrintBench(w io.Writer, b *Bench) {
 	if o, l := MemforkKiB(b.OyakoOut), MemforkKiB(b.LinuxOut); o >= 0 {
 		fmt.Fprintf(w, "fork of a process that touched 64 MiB: %d KiB of free memory used while the child lives on oyako (%d KiB on Linux, where other processes also use memory); pages are shared copy-on-write, not copied\n", o, l)
 	}
+}
+
+// StreamBench is the throughput of `oyako run`'s piped standard streams
+// in one direction: Bytes moved by a run that took Elapsed, of which Boot
+// is the same run with nothing to move (booting, unpacking the
+// initramfs, powering off).
+type StreamBench struct {
+	Name          string
+	Bytes         int64
+	Elapsed, Boot time.Duration
+}
+
+// MBps is the rate in megabytes (10^6 bytes) per second, boot excluded.
+func (s StreamBench) MBps() float64 {
+	return float64(s.Bytes) / (s.Elapsed - s.Boot).Seconds() / 1e6
+}
+
+// BenchStdio moves size bytes through busybox cat in oyako, the way
+// `head -c SIZE /dev/zero | oyako run busybox cat` would: host to guest
+// (stdin to cat, which writes to the guest's /dev/null), guest to host
+// (cat of a file in the initramfs to stdout), and both at once (stdin
+// through cat to stdout). Each figure is the median of rounds runs.
+func BenchStdio(ctx context.Context, kernel string, size int64, rounds int) ([]StreamBench, error) {
+	bb, err := FindBusybox()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "oyako-bench-stdio-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "big"), make([]byte, size), 0o644); err != nil {
+		return nil, err
+	}
+	mem := fmt.Sprintf("%dM", 256+3*size>>20) // the archive, the file unpacked, and room
+	type run struct {
+		rootfs  string
+		args    []string
+		in, out bool
+	}
+	// timeRun boots once and returns how long it took and how many bytes
+	// came out.
+	timeRun := func(r run, n int64) (time.Duration, int64, error) {
+		initrd, err := BuildInitramfs(bb, r.rootfs)
+		if err != nil {
+			return 0, 0, err
+		}
+		path, err := TempInitramfs(initrd)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer os.Remove(path)
+		line, err := InitCmdline([]string{"quiet"}, bb, r.args)
+		if err != nil {
+			return 0, 0, err
+		}
+		var out countWriter
+		st := &Stdio{Stdout: &out, Stderr: io.Discard, Stdin: strings.NewReader("")}
+		if r.in {
+			st.Stdin = io.LimitReader(zeros{}, n)
+		}
+		start := time.Now()
+		res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Memory: mem, Stdio: st, Timeout: 5 * time.Minute})
+		elapsed := time.Since(start)
+		if err == nil && res.Status != 0 {
+			err = fmt.Errorf("%v: exit status %d", r.args, res.Status)
+		}
+		return elapsed, out.n, err
+	}
+	median := func(r run, n int64) (time.Duration, error) {
+		var ds []time.Duration
+		for i := 0; i < rounds; i++ {
+			d, got, err := timeRun(r, n)
+			if err != nil {
+				return 0, err
+			}
+			want := int64(0)
+			if r.out {
+				want = n
+			}
+			if got != want {
+				return 0, fmt.Errorf("%v: %d bytes came out, want %d", r.args, got, want)
+			}
+			ds = append(ds, d)
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2], nil
+	}
+	var res []StreamBench
+	for _, b := range []struct {
+		name string
+		run  run
+		boot run
+	}{
+		{"stdin -> cat -> /dev/null", run{"", []string{"sh", "-c", "cat >/dev/null"}, true, false}, run{"", []string{"sh", "-c", "cat >/dev/null"}, true, false}},
+		{"file -> cat -> stdout", run{dir, []string{"cat", "/big"}, false, true}, run{dir, []string{"true"}, false, false}},
+		{"stdin -> cat -> stdout", run{"", []string{"cat"}, true, true}, run{"", []string{"cat"}, true, true}},
+	} {
+		d, err := median(b.run, size)
+		if err != nil {
+			return nil, err
+		}
+		boot, err := median(b.boot, 0)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, StreamBench{Name: b.name, Bytes: size, Elapsed: d, Boot: boot})
+	}
+	return res, nil
+}
+
+// PrintStdioBench writes BenchStdio's results.
+func PrintStdioBench(w io.Writer, rs []StreamBench) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "oyako run's piped streams, %d MiB through busybox cat (boot time subtracted):\n", rs[0].Bytes>>20)
+	for _, r := range rs {
+		fmt.Fprintf(w, "  %-26s %8.1f MB/s  (%v, boot %v)\n", r.Name, r.MBps(), r.Elapsed.Round(time.Millisecond), r.Boot.Round(time.Millisecond))
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }

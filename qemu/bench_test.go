@@ -53,3 +53,18 @@ func TestBenchRuns(t *testing.T) {
 		t.Errorf("fork of a 64 MiB process used %d KiB in oyako; want page tables only (under 1 MiB):\n%s", kib, res.OyakoOut)
 	}
 }
+
+// TestBenchStdioRuns moves a few MiB through each of make bench's stream
+// rows (again: that it works, not how fast).
+func TestBenchStdioRuns(t *testing.T) {
+	rs, err := BenchStdio(context.Background(), kernelImage(t), 4<<20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	PrintStdioBench(&b, rs)
+	if len(rs) != 3 || !strings.Contains(b.String(), "MB/s") {
+		t.Errorf("rows:\n%s", b.String())
+	}
+	t.Logf("\n%s", b.String())
+}

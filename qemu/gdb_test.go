@@ -3,54 +3,22 @@ package qemu
 import (
 	"context"
 	"debug/elf"
-	"fmt"
-	"os"
 	"os/exec"
-	"oyako/kernel/mm"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	oyakoOnce sync.Once
-	oyakoBin  string
-	oyakoErr  error
+	"oyako/kernel/mm"
 )
-
-// oyakoTool builds the host tool, cmd/oyako, once per test binary.
-func oyakoTool(t *testing.T) string {
-	t.Helper()
-	kernelImage(t) // skips in -short mode; warms the build cache
-	oyakoOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "oyako-tool-")
-		if err != nil {
-			oyakoErr = err
-			return
-		}
-		oyakoBin = filepath.Join(dir, "oyako")
-		cmd := exec.Command("go", "build", "-o", oyakoBin, "./cmd/oyako")
-		cmd.Dir = mustRoot(t)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			oyakoErr = fmt.Errorf("go build ./cmd/oyako: %v\n%s", err, b)
-		}
-	})
-	if oyakoErr != nil {
-		t.Fatal(oyakoErr)
-	}
-	return oyakoBin
-}
 
 // gdbProgram runs `oyako run -gdb -batch` on program with the gdb
 // commands and returns gdb's output (the program's output mixed in) once
 // the program exited with status want, which oyako run passes on.
 func gdbProgram(t *testing.T, program string, args []string, cmds []string, want int) string {
 	t.Helper()
-	argv := []string{"run", "-gdb", "-batch", "-timeout", "2m"}
+	argv := []string{"run", "-kernel", kernelImage(t), "-gdb", "-batch", "-timeout", "2m"}
 	for _, c := range cmds {
 		argv = append(argv, "-ex", c)
 	}
@@ -255,7 +223,7 @@ func TestRunNoTimeLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, tool, "run", bb, "sh", "-c", "sleep 150; echo slept")
+	cmd := exec.CommandContext(ctx, tool, "run", "-kernel", kernelImage(t), bb, "sh", "-c", "sleep 150; echo slept")
 	cmd.Dir = mustRoot(t)
 	b, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(b)) != "slept" {

@@ -16,7 +16,17 @@ var (
 	buildOnce  sync.Once
 	builtImage string
 	buildErr   error
+	// tempDirs are removed when the tests end.
+	tempDirs []string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range tempDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
 
 // kernelImage builds the kernel once per test binary.
 func kernelImage(t *testing.T) string {
@@ -30,6 +40,7 @@ func kernelImage(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		tempDirs = append(tempDirs, dir)
 		builtImage, buildErr = BuildKernel(dir)
 	})
 	if buildErr != nil {

@@ -33,6 +33,14 @@ type Config struct {
 	Console io.Writer
 	// Stdin, if set, feeds the serial console.
 	Stdin io.Reader
+	// Stdio, if set, makes some of init's standard streams pipes to
+	// the host instead of the console (see Stdio).
+	Stdio *Stdio
+	// OwnGroup runs QEMU in a process group of its own, so that the
+	// signals a terminal sends its foreground group (^C) reach the
+	// harness only, which may pass them on through Stdin. QEMU then
+	// must not read a terminal, and dies with the harness.
+	OwnGroup bool
 	// GDBPort, if not 0, starts QEMU halted with its gdb stub on this port.
 	GDBPort int
 	// Started, if set, is called with the QEMU process once it runs.
@@ -116,15 +124,27 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	defer os.RemoveAll(dir)
 	side := filepath.Join(dir, "side.log")
 
+	wiring, err := newStdioWiring(c.Stdio, 3)
+	if err != nil {
+		return nil, err
+	}
+	defer wiring.close()
+	if w := c.Stdio.KernelWords(); len(w) > 0 {
+		c.Append = strings.TrimSpace(strings.Join(w, " ") + " " + c.Append)
+	}
+
 	cancel := context.CancelFunc(func() {})
 	if timeout != NoTimeout {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Binary, Args(&c, side)...)
+	cmd := exec.CommandContext(ctx, Binary, append(Args(&c, side), wiring.args...)...)
+	cmd.ExtraFiles = wiring.qemu
 	// QEMU dies with the harness: a test binary killed by its deadline
-	// (or a person's ^C to oyako) must not leave a guest running.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// (or a person's ^C to oyako) must not leave a guest running. With
+	// OwnGroup it has a process group of its own, so that a terminal's
+	// ^C reaches only the harness, which passes it on.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: c.OwnGroup, Pdeathsig: syscall.SIGKILL}
 	var serial lockedBuffer
 	out := io.Writer(&serial)
 	if c.Console != nil {
@@ -160,10 +180,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 		return nil, err
 	}
+	wiring.start()
 	if c.Started != nil {
 		c.Started(cmd.Process)
 	}
 	waitErr := cmd.Wait()
+	wiring.wait()
 	if stdinPipe != nil {
 		stdinPipe.Close()
 	}

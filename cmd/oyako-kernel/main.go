@@ -14,6 +14,13 @@
 //	selfcheck      run the self-check even if there is an initramfs
 //	sysstats       when init exits, write per-system-call counts and the
 //	               errnos returned to the side channel (oyako-sys lines)
+//	stdio=XYZ      init's stdin, stdout and stderr: t the console
+//	               terminal (the default), p a pipe to the host through
+//	               the virtio console's port 1, 2 or 3; stderr may be 1,
+//	               the pipe of stdout (kernel.StartStdio)
+//	winsize=RxC    the console terminal's window size in rows and columns
+//	resize         the virtio console's port 4 brings the host terminal's
+//	               later sizes
 //
 // With an initramfs (QEMU -initrd) it runs init as process 1 on the
 // console and powers off with init's exit status (128+signal if a signal
@@ -29,6 +36,7 @@ import (
 	"strings"
 
 	"oyako/boot"
+	"oyako/fs"
 	"oyako/kernel"
 	"oyako/kernel/klog"
 	"oyako/kernel/selfcheck"
@@ -40,8 +48,9 @@ func main() {
 	kernel.Start()
 	var opts struct {
 		quiet, strace, selfcheck bool
-		sysstats                 bool
+		sysstats, resize         bool
 		init, argv0, crash       string
+		stdio, winsize           string
 		initArgs                 []string
 	}
 	opts.init = "/init"
@@ -64,12 +73,18 @@ func main() {
 			// A debugger is attached: keep each system call in
 			// progress decoded for its helpers (oyako-syscall).
 			task.DebugSyscalls = true
+		case arg == "resize":
+			opts.resize = true
 		case strings.HasPrefix(arg, "init="):
 			opts.init = strings.TrimPrefix(arg, "init=")
 		case strings.HasPrefix(arg, "argv0="):
 			opts.argv0 = strings.TrimPrefix(arg, "argv0=")
 		case strings.HasPrefix(arg, "crash="):
 			opts.crash = strings.TrimPrefix(arg, "crash=")
+		case strings.HasPrefix(arg, "stdio="):
+			opts.stdio = strings.TrimPrefix(arg, "stdio=")
+		case strings.HasPrefix(arg, "winsize="):
+			opts.winsize = strings.TrimPrefix(arg, "winsize=")
 		}
 	}
 	// A quiet boot keeps the banner in the log ring only (oyako-log).
@@ -91,7 +106,7 @@ func main() {
 		if argv0 == "" {
 			argv0 = opts.init
 		}
-		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace)
+		status := runInit(initramfs, opts.init, append([]string{argv0}, opts.initArgs...), opts.strace, opts.stdio, opts.winsize, opts.resize)
 		if opts.sysstats {
 			syscalls.ReportStats()
 		}
@@ -101,16 +116,29 @@ func main() {
 }
 
 // runInit runs the init program and returns the exit status to power off
-// with.
-func runInit(initramfs []byte, path string, argv []string, strace bool) int {
+// with, once its output reached the host.
+func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, winsize string, resize bool) int {
 	if err := kernel.StartConsole(); err != nil {
 		fmt.Println("oyako: console:", err)
 		return 1
+	}
+	if winsize != "" {
+		var rows, cols uint16
+		if _, err := fmt.Sscanf(winsize, "%dx%d", &rows, &cols); err != nil {
+			fmt.Printf("oyako: winsize=%s: want ROWSxCOLS\n", winsize)
+		}
+		kernel.Console.Resize(fs.Winsize{Row: rows, Col: cols})
 	}
 	if err := task.SetupRoot(initramfs); err != nil {
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
+	files, err := kernel.StartStdio(stdio, resize)
+	if err != nil {
+		// The streams stay on the console.
+		fmt.Println("oyako: stdio:", err)
+	}
+	defer kernel.FlushStdio()
 	// Linux gives init HOME and TERM; PATH is docker's default, so that
 	// programs that look commands up (Go's os/exec) find them, as they
 	// would in a container. qemu.RunNative gives native runs the same.
@@ -118,7 +146,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool) int {
 	if strace {
 		syscalls.StraceExecve(path, argv, envp)
 	}
-	p, err := task.StartInit(path, argv, envp, strace)
+	p, err := task.StartInit(path, argv, envp, strace, files)
 	if err != nil {
 		if errors.Is(err, task.ErrDynamic) {
 			fmt.Printf("oyako: %s: %v\n", path, err)

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -34,7 +35,7 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
   oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
-  oyako run [-v] [-strace] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] ELF [ARGS...]
+  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] [-kernel IMAGE] ELF [ARGS...]
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
@@ -144,12 +145,145 @@ func cmdQEMU(argv []string) (int, error) {
 	return res.Status, nil
 }
 
-// interactive reports whether standard input is a terminal (isatty: a
+// interactive reports whether standard input is a terminal.
+func interactive() bool { return isTTY(os.Stdin) }
+
+// runStreams wires the program's standard streams as the same program
+// would have them if run here (docker run's conventions): each stream
+// that is a terminal here is the console terminal there, anything else
+// (a pipe, a file, /dev/null, a closed descriptor) is a pipe carrying
+// the same bytes. With forceTTY all three are the console (docker run
+// -t), fed by this stdin; without input, stdin is empty (a pipe at its
+// end, or a console nobody types on). It returns the writer the console
+// goes through: this terminal (stdout if it is one, else stderr, else
+// stdin's); with no terminal, stderr if verbose, else nowhere.
+func runStreams(c *qemu.Config, forceTTY, input, verbose bool) *qemu.CRLFWriter {
+	if forceTTY {
+		if input {
+			c.Stdin = consoleInput()
+		}
+		w := &qemu.CRLFWriter{W: os.Stdout}
+		c.Console = w
+		return w
+	}
+	inTTY, outTTY, errTTY := isTTY(os.Stdin), isTTY(os.Stdout), isTTY(os.Stderr)
+	st := &qemu.Stdio{}
+	switch {
+	case !input:
+		st.Stdin = strings.NewReader("")
+	case inTTY:
+		c.Stdin = os.Stdin // QEMU puts the terminal in raw mode
+	default:
+		st.Stdin = os.Stdin
+		st.StdinGone = func() { os.Stdin.Close() }
+	}
+	if c.Stdin == nil {
+		// No terminal in raw mode takes ^C to the console: the
+		// signals a terminal sends become its characters.
+		c.Stdin = newSignalInput()
+		c.OwnGroup = true
+	}
+	if !outTTY {
+		st.Stdout = os.Stdout
+	}
+	if !errTTY {
+		if !outTTY && sameFile(os.Stdout, os.Stderr) {
+			st.StderrIsStdout = true
+		} else {
+			st.Stderr = os.Stderr
+		}
+	}
+	c.Stdio = st
+	// A host reader that went away makes writes fail with EPIPE instead
+	// of killing the harness, which then closes the program's pipe.
+	signal.Ignore(syscall.SIGPIPE)
+	// With no terminal here, the console is a terminal nobody looks
+	// at: its output (the echo of a ^C passed on, what a program writes
+	// to /dev/tty) is dropped, unless the kernel log or strace's lines
+	// were asked for.
+	console := io.Discard
+	if verbose {
+		console = os.Stderr
+	}
+	switch {
+	case outTTY:
+		console = os.Stdout
+	case errTTY:
+		console = os.Stderr
+	case inTTY:
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			console = tty
+		}
+	}
+	w := &qemu.CRLFWriter{W: console}
+	c.Console = w
+	return w
+}
+
+// signalInput feeds the console the characters of the terminal signals
+// oyako receives: ^C for SIGINT, ^\ for SIGQUIT. The console's line
+// discipline turns them back into the signals, for the program's
+// foreground process group (docker run's --sig-proxy, for what a
+// terminal would send).
+type signalInput chan os.Signal
+
+func newSignalInput() signalInput {
+	ch := make(signalInput, 4)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGQUIT)
+	return ch
+}
+
+func (s signalInput) Read(p []byte) (int, error) {
+	if <-s == syscall.SIGQUIT {
+		p[0] = 0x1c
+	} else {
+		p[0] = 0x03
+	}
+	return 1, nil
+}
+
+// isTTY reports whether f is a terminal (isatty: the TCGETS ioctl; a
 // character device such as /dev/null is not one).
-func interactive() bool {
+func isTTY(f *os.File) bool {
 	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, os.Stdin.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
 	return e == 0
+}
+
+// sameFile reports whether a and b are the same open file or pipe (2>&1).
+func sameFile(a, b *os.File) bool {
+	var sa, sb syscall.Stat_t
+	if syscall.Fstat(int(a.Fd()), &sa) != nil || syscall.Fstat(int(b.Fd()), &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// windowSize is the size of this terminal (the first of stdin, stdout and
+// stderr that is one).
+func windowSize() (ws struct{ Row, Col, X, Y uint16 }, ok bool) {
+	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TIOCGWINSZ, uintptr(unsafe.Pointer(&ws))); e == 0 {
+			return ws, true
+		}
+	}
+	return ws, false
+}
+
+// windowChanges sends this terminal's size each time it changes
+// (SIGWINCH).
+func windowChanges() <-chan [2]uint16 {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGWINCH)
+	sizes := make(chan [2]uint16)
+	go func() {
+		for range sig {
+			if ws, ok := windowSize(); ok {
+				sizes <- [2]uint16{ws.Row, ws.Col}
+			}
+		}
+	}()
+	return sizes
 }
 
 // consoleInput is what feeds the serial console: the terminal itself
@@ -198,6 +332,9 @@ func cmdRun(argv []string) (int, error) {
 	verbose := fs.Bool("v", false, "show the kernel's banner and log")
 	strace := fs.Bool("strace", false, "print the program's system calls (strace format)")
 	rootfs := fs.String("rootfs", "", "directory to add to the initramfs")
+	forceTTY := fs.Bool("t", false, "give the program the console terminal as stdin, stdout and stderr, whatever they are here")
+	input := fs.Bool("i", true, "give the program this stdin (-i=false: an empty one)")
+	image := fs.String("kernel", "", "boot this kernel image instead of building one")
 	var g gdbFlags
 	fs.BoolVar(&g.on, "gdb", false, "start halted under gdb with the kernel's and the program's symbols")
 	g.register(fs)
@@ -205,22 +342,16 @@ func cmdRun(argv []string) (int, error) {
 	if fs.NArg() < 1 {
 		usage()
 	}
-	kernel, err := qemu.BuildKernel("")
-	if err != nil {
-		return 0, err
+	kernel := *image
+	if kernel == "" {
+		var err error
+		if kernel, err = qemu.BuildKernel(""); err != nil {
+			return 0, err
+		}
 	}
 	if g.on {
 		return runGDB(kernel, b, g, *rootfs, *verbose, *strace, fs.Args())
 	}
-	initrd, err := qemu.BuildInitramfs(fs.Arg(0), *rootfs)
-	if err != nil {
-		return 0, err
-	}
-	path, err := qemu.TempInitramfs(initrd)
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(path)
 	var opts []string
 	if !*verbose {
 		opts = append(opts, "quiet")
@@ -228,18 +359,29 @@ func cmdRun(argv []string) (int, error) {
 	if *strace {
 		opts = append(opts, "strace")
 	}
-	line, err := qemu.InitCmdline(opts, fs.Arg(0), fs.Args()[1:])
+	if ws, ok := windowSize(); ok {
+		opts = append(opts, fmt.Sprintf("winsize=%dx%d", ws.Row, ws.Col))
+	}
+	c, remove, err := qemu.ProgramBoot(b.config(kernel, nil), fs.Arg(0), *rootfs, opts, fs.Args()[1:])
 	if err != nil {
 		return 0, err
 	}
-	c := b.config(kernel, nil)
-	c.Append = line
-	c.Initrd = path
-	out := &qemu.CRLFWriter{W: os.Stdout}
-	c.Console = out
-	c.Stdin = consoleInput()
+	defer remove()
+	virtio := c.Machine == "microvm"
+	if !virtio && !*forceTTY {
+		// Pipes need microvm's virtio-mmio transports.
+		fmt.Fprintf(os.Stderr, "oyako: -machine %s: the program's streams are the console (-t)\n", c.Machine)
+		*forceTTY = true
+	}
+	console := runStreams(&c, *forceTTY, *input, *verbose || *strace)
+	if _, ok := windowSize(); ok && virtio {
+		if c.Stdio == nil {
+			c.Stdio = &qemu.Stdio{}
+		}
+		c.Stdio.Resize = windowChanges()
+	}
 	res, err := qemu.Run(context.Background(), c)
-	out.Flush()
+	console.Flush()
 	if res != nil {
 		for _, r := range qemu.SideReports(res.Side) {
 			fmt.Fprintln(os.Stderr, "oyako:", r)
@@ -337,5 +479,10 @@ func cmdBench(argv []string) error {
 	}
 	fmt.Printf("oyako bench: user/c/bench.c, %d iterations x 9 rounds, median of rounds; oyako under QEMU TCG\n", *n)
 	qemu.PrintBench(os.Stdout, res)
+	streams, err := qemu.BenchStdio(context.Background(), kernel, 64<<20, 3)
+	if err != nil {
+		return err
+	}
+	qemu.PrintStdioBench(os.Stdout, streams)
 	return nil
 }

@@ -42,12 +42,15 @@ const (
 	FrameRefBase = 0xffffea0000000000
 	FrameRefSize = 1 << 30
 
-	// MMIOBase..MMIOBase+MMIOSize is the window of device registers (IOAPIC
-	// at 0xfec00000, LAPIC at 0xfee00000) that the tamago drivers address
-	// with 32-bit physical addresses. It is identity mapped, supervisor
-	// only, in every address space, so user mappings avoid it.
-	MMIOBase = 0xfec00000
-	MMIOSize = 0x00400000
+	// MMIOBase..MMIOBase+MMIOSize is the window of device registers
+	// (QEMU microvm's virtio-mmio transports at 0xfeb00000, the IOAPICs
+	// at 0xfec00000 and 0xfec10000, the LAPIC at 0xfee00000) that the
+	// drivers address with 32-bit physical addresses. It is identity
+	// mapped, supervisor only, in every address space, so user mappings
+	// avoid it. It is made of whole 2 MiB page-directory entries, which
+	// every address space shares.
+	MMIOBase = 0xfea00000
+	MMIOSize = 0x00600000
 
 	// VDSOBase is where the kernel maps the vDSO for its own Go runtime:
 	// the vvar page, then the vDSO image (supervisor-only; processes get

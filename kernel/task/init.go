@@ -41,9 +41,10 @@ func SetupRoot(initramfs []byte) error {
 }
 
 // StartInit starts the program at path as process 1: a session leader
-// with the console as its standard input, output and error and as its
-// controlling terminal, running as root.
-func StartInit(path string, argv, envp []string, strace bool) (*Process, error) {
+// with the console as its controlling terminal, running as root. Its
+// standard input, output and error are stdio's files, or the console
+// where they are nil; StartInit takes the files' references.
+func StartInit(path string, argv, envp []string, strace bool, stdio [3]*fs.File) (*Process, error) {
 	p := newProcess(1)
 	p.files = newSharedFiles(fs.NewFDTable())
 	p.fsctx = &fsContext{cwd: Root.Top(), umask: 0o022}
@@ -55,9 +56,12 @@ func StartInit(path string, argv, envp []string, strace bool) (*Process, error) 
 	}
 	t.Strace = strace
 	for fd := 0; fd < 3; fd++ {
-		f, err := Root.Open(t, Root.Top(), "/dev/console", fs.O_RDWR|fs.O_LARGEFILE, 0, 0)
-		if err != nil {
-			return nil, err
+		f := stdio[fd]
+		if f == nil {
+			var err error
+			if f, err = Root.Open(t, Root.Top(), "/dev/console", fs.O_RDWR|fs.O_LARGEFILE, 0, 0); err != nil {
+				return nil, err
+			}
 		}
 		if _, err := p.files.t.Install(f, int32(fd), false); err != nil {
 			return nil, err
