@@ -102,11 +102,21 @@ int main(void) {
 	}
 	printf("gettimeofday and time: vDSO <= syscall <= vDSO: %s\n", ordered ? "ok" : "FAIL");
 
-	// The coarse clocks lag the fine ones by at most their resolution.
+	// The coarse clocks lag the fine ones by about their resolution (the
+	// tick). Never ahead; behind by more than two ticks only when the tick
+	// itself came late, which a virtual CPU the host did not run for a
+	// while shows (under TCG as under KVM): so some sample of twenty,
+	// a millisecond apart, must be within two ticks.
 	struct timespec res;
 	clock_getres(CLOCK_MONOTONIC_COARSE, &res);
-	int64_t fine = vdso_read(CLOCK_MONOTONIC), coarse = vdso_read(CLOCK_MONOTONIC_COARSE);
-	ok("CLOCK_MONOTONIC_COARSE within its resolution of CLOCK_MONOTONIC", coarse <= fine + ns(res) && fine - coarse <= 2 * ns(res));
+	int ahead = 0, within = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t fine = vdso_read(CLOCK_MONOTONIC), coarse = vdso_read(CLOCK_MONOTONIC_COARSE);
+		ahead |= coarse > fine + ns(res);
+		within |= fine - coarse <= 2 * ns(res);
+		usleep(1000);
+	}
+	ok("CLOCK_MONOTONIC_COARSE within its resolution of CLOCK_MONOTONIC", !ahead && within);
 	clock_getres(CLOCK_MONOTONIC, &res);
 	printf("CLOCK_MONOTONIC resolution %ld ns\n", res.tv_nsec);
 

@@ -12,7 +12,14 @@ wait $!
 echo "false: $?"
 wait
 echo "all done"
-sh -c 'sleep 5' &
+# The job tells it started (through a FIFO) before it is killed: a job
+# killed while it is still the shell's fork, before it ran anything, is
+# reaped without ash's "Terminated" line, and which of the two happens
+# would otherwise depend on scheduling, on Linux as on oyako.
+mkfifo /tmp/jobs-started
+sh -c 'echo >/tmp/jobs-started; exec sleep 5' &
+read started </tmp/jobs-started
 kill $!
 wait $!
 echo "killed: $?"
+rm /tmp/jobs-started
