@@ -137,6 +137,21 @@ func TestGDBSyscall(t *testing.T) {
 	}
 }
 
+// TestGDBStaticPIE checks that a static-PIE program's symbols are loaded
+// where the kernel maps it (ET_DYN at mm.ETDynBase): break main stops in
+// main, and the program still finishes with its status.
+func TestGDBStaticPIE(t *testing.T) {
+	prog, err := BuildUserCAs(mustRoot(t), t.TempDir(), "walk", "walk-pie", "-static-pie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := gdbProgram(t, prog, nil, []string{"break main", "continue", "info symbol $pc", "continue"}, 3)
+	mustContain(t, out,
+		`Breakpoint 1, 0x00005555555[0-9a-f]+ in main \(\)`,
+		`(?m)^main in section \.text of .*walk-pie$`,
+	)
+}
+
 // TestGDBProcesses stops a forked pipeline at a breakpoint and lists its
 // processes with oyako-ps.
 func TestGDBProcesses(t *testing.T) {
