@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/mm"
 )
 
 // FDTable maps a process's file descriptors to open files
@@ -14,6 +16,10 @@ import (
 type FDTable struct {
 	mu    sync.Mutex
 	files []fdEntry
+	// nextFD is no higher than the lowest free descriptor (files_struct's
+	// next_fd), so that opening many descriptors one after another does
+	// not scan the table from 0 each time.
+	nextFD int32
 	// Limit is RLIMIT_NOFILE: descriptors are below it.
 	Limit int32
 }
@@ -40,23 +46,50 @@ func (t *FDTable) Get(fd int32) (*File, error) {
 }
 
 // Install puts f (whose reference the table takes over) at the lowest free
-// descriptor at or above min.
+// descriptor at or above min (alloc_fd).
 func (t *FDTable) Install(f *File, min int32, cloexec bool) (int32, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if min < 0 || min >= t.Limit {
 		return -1, linuxerr.EINVAL
 	}
-	for fd := min; fd < t.Limit; fd++ {
-		if int(fd) >= len(t.files) {
-			t.files = append(t.files, make([]fdEntry, int(fd)+1-len(t.files))...)
-		}
-		if t.files[fd].file == nil {
-			t.files[fd] = fdEntry{f, cloexec}
-			return fd, nil
-		}
+	fd := max(min, t.nextFD)
+	for int(fd) < len(t.files) && t.files[fd].file != nil {
+		fd++
 	}
-	return -1, linuxerr.EMFILE
+	if fd >= t.Limit {
+		return -1, linuxerr.EMFILE
+	}
+	if max := FileMax.Load(); max > 0 && openFiles.Load() > max {
+		return -1, linuxerr.ENFILE // the file being installed is counted
+	}
+	if err := t.growLocked(fd); err != nil {
+		return -1, err
+	}
+	t.files[fd] = fdEntry{f, cloexec}
+	if min <= t.nextFD {
+		t.nextFD = fd + 1
+	}
+	return fd, nil
+}
+
+// growLocked makes room for descriptor fd (expand_files): the array at
+// least doubles, up to the limit, and a growth that needs memory the
+// programs may not take fails with ENOMEM (mm/reserve.go).
+func (t *FDTable) growLocked(fd int32) error {
+	if int(fd) < len(t.files) {
+		return nil
+	}
+	n := max(int(fd)+1, 2*len(t.files), 64)
+	n = min(n, max(int(t.Limit), int(fd)+1))
+	const entry = 16 // bytes of an fdEntry
+	if bytes := (n - len(t.files)) * entry; bytes > mm.PageSize && !mm.AdmitKernel(uint64(bytes/mm.PageSize)) {
+		return linuxerr.ENOMEM
+	}
+	files := make([]fdEntry, n)
+	copy(files, t.files)
+	t.files = files
+	return nil
 }
 
 // InstallAt puts f at fd, closing what was there (dup2 and dup3).
@@ -66,8 +99,9 @@ func (t *FDTable) InstallAt(fd int32, f *File, cloexec bool) error {
 		t.mu.Unlock()
 		return linuxerr.EBADF
 	}
-	if int(fd) >= len(t.files) {
-		t.files = append(t.files, make([]fdEntry, int(fd)+1-len(t.files))...)
+	if err := t.growLocked(fd); err != nil {
+		t.mu.Unlock()
+		return err
 	}
 	old := t.files[fd].file
 	t.files[fd] = fdEntry{f, cloexec}
@@ -76,6 +110,13 @@ func (t *FDTable) InstallAt(fd int32, f *File, cloexec bool) error {
 		t.closeFile(old)
 	}
 	return nil
+}
+
+// freedLocked notes that fd is free again (__put_unused_fd).
+func (t *FDTable) freedLocked(fd int32) {
+	if fd < t.nextFD {
+		t.nextFD = fd
+	}
 }
 
 // Close removes fd.
@@ -87,6 +128,7 @@ func (t *FDTable) Close(fd int32) error {
 	}
 	f := t.files[fd].file
 	t.files[fd] = fdEntry{}
+	t.freedLocked(fd)
 	t.mu.Unlock()
 	t.closeFile(f)
 	return nil
@@ -133,6 +175,7 @@ func (t *FDTable) sweep(lo, hi uint64, visit func(e *fdEntry) bool) {
 		if e := &t.files[fd]; e.file != nil && visit(e) {
 			drop = append(drop, e.file)
 			*e = fdEntry{}
+			t.freedLocked(int32(fd))
 		}
 	}
 	t.mu.Unlock()
@@ -185,7 +228,7 @@ func (t *FDTable) CloseOnExec() {
 func (t *FDTable) CloseAll() {
 	t.mu.Lock()
 	files := t.files
-	t.files = nil
+	t.files, t.nextFD = nil, 0
 	t.mu.Unlock()
 	for _, e := range files {
 		if e.file != nil {

@@ -97,6 +97,7 @@ func (f *File) OnRelease(fn func()) (remove func()) {
 // NewFile makes an open file description with one reference. ops may be
 // nil for regular files and directories.
 func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
+	openFiles.Add(1)
 	f := &File{Inode: inode, Path: path, ops: ops}
 	// The open-time flags are not the file's (do_dentry_open).
 	f.flags.Store(flags &^ (O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
@@ -132,8 +133,23 @@ func (f *File) DecRef() {
 		if f.Mnt != nil {
 			f.Mnt.files.Add(-1)
 		}
+		openFiles.Add(-1)
 	}
 }
+
+// Open files, as /proc/sys/fs/file-nr counts them (nr_files), and their
+// limit, file-max: a new descriptor for a file beyond it is refused with
+// ENFILE (alloc_empty_file). Linux lets root past the limit; here every
+// program is root, and the limit is what keeps open files from taking
+// the kernel's heap (the kernel sizes it from its budget, mm/reserve.go),
+// so it applies to everyone.
+var (
+	openFiles atomic.Int64
+	FileMax   atomic.Int64 // 0: no limit
+)
+
+// OpenFiles returns the number of open files.
+func OpenFiles() int64 { return openFiles.Load() }
 
 // setMount records the mount f was opened on, which it keeps busy.
 func (f *File) setMount(m *Mount) {

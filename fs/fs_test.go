@@ -305,4 +305,46 @@ func TestFDTable(t *testing.T) {
 	if _, err := tab.Install(f, 10, false); err != linuxerr.EMFILE {
 		t.Fatalf("past the limit: %v", err)
 	}
+
+	// The lowest free descriptor, whatever order they were freed in
+	// (next_fd is a hint, never above it).
+	big := NewFDTable()
+	big.Limit = 5000
+	for i := 0; i < 4000; i++ {
+		f.IncRef()
+		if fd, err := big.Install(f, 0, false); err != nil || fd != int32(i) {
+			t.Fatalf("install %d: %d, %v", i, fd, err)
+		}
+	}
+	big.Close(3000)
+	big.Close(17)
+	big.CloseRange(100, 102, false)
+	for _, want := range []int32{17, 100, 101, 102, 3000, 4000} {
+		f.IncRef()
+		if fd, _ := big.Install(f, 0, false); fd != want {
+			t.Fatalf("next descriptor %d, want %d", fd, want)
+		}
+	}
+	f.IncRef()
+	if fd, _ := big.Install(f, 50, false); fd != 4001 {
+		t.Fatalf("from 50: %d, want 4001", fd)
+	}
+	f.IncRef()
+	if err := big.InstallAt(4999, f, false); err != nil {
+		t.Fatal(err)
+	}
+	f.IncRef()
+	if err := big.InstallAt(5000, f, false); err != linuxerr.EBADF {
+		t.Fatalf("dup2 at the limit: %v", err)
+	}
+	big.CloseAll()
+
+	// file-max: a new file past it is refused with ENFILE.
+	FileMax.Store(OpenFiles())
+	defer FileMax.Store(0)
+	g, _ := r.Open(c, r.Top(), "/dev/null", O_RDWR, 0, 0)
+	if _, err := NewFDTable().Install(g, 0, false); err != linuxerr.ENFILE {
+		t.Fatalf("past file-max: %v, want ENFILE", err)
+	}
+	g.DecRef()
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/mm"
 )
 
 // Pipe sizes (include/linux/pipe_fs_i.h, include/uapi/linux/limits.h,
@@ -24,6 +26,8 @@ const (
 	bufCanMerge = 1 << iota // later small writes may append to it
 	bufPacket               // O_DIRECT: a read returns at most this buffer
 	bufShared               // its page is also in another pipe (tee, partial splice)
+	bufCharged              // its page is charged to user memory (mm.ChargeUser)
+	bufPoolPage             // its page is a whole page of the pool (pipePages)
 )
 
 // pipeBuf is one slot of a pipe: part of a page (struct pipe_buffer). tee
@@ -114,17 +118,53 @@ func (p *Pipe) writable() bool { return !p.full() || p.readers == 0 }
 // pipePages recycles the pages of consumed buffers. Linux keeps one such
 // page per pipe (tmp_page, anon_pipe_buf_release); a pool shared by every
 // pipe spares most writes a fresh zeroed page, whose allocation and
-// clearing cost as much as the copy itself, and lets the garbage
-// collector take the pages back when pipes go quiet.
-var pipePages = sync.Pool{New: func() any { return new([PageSize]byte) }}
+// clearing cost as much as the copy itself. The pool is bounded (256
+// KiB), so that pipes that went quiet do not keep the kernel's heap large.
+var pipePages struct {
+	sync.Mutex
+	free [][]byte
+}
+
+const pipePoolMax = 64 // pages
+
+func getPipePage() []byte {
+	pipePages.Lock()
+	if n := len(pipePages.free); n > 0 {
+		pg := pipePages.free[n-1]
+		pipePages.free[n-1] = nil
+		pipePages.free = pipePages.free[:n-1]
+		pipePages.Unlock()
+		return pg
+	}
+	pipePages.Unlock()
+	return make([]byte, PageSize)
+}
+
+func putPipePage(pg []byte) {
+	pipePages.Lock()
+	if len(pipePages.free) < pipePoolMax {
+		pipePages.free = append(pipePages.free, pg)
+	}
+	pipePages.Unlock()
+}
+
+// A pipe's pages are memory a program made the kernel hold, so each page
+// a write or a splice puts in is charged to user memory (mm/reserve.go):
+// when memory is short the write fails with ENOMEM (pipe_write's
+// alloc_page failing) instead of the kernel's heap growing into the
+// reserve. The charge goes with the buffer when splice moves it to
+// another pipe; a tee'd copy shares the page and is not charged again.
 
 // pop drops the oldest buffer, keeping its page for reuse unless another
 // pipe may still read it (anon_pipe_buf_release) or it moved to another
-// pipe (moved).
+// pipe (moved), and gives back its charge unless it moved.
 func (p *Pipe) pop(moved bool) {
 	b := p.tail()
-	if !moved && b.flags&bufShared == 0 && len(b.page) == PageSize {
-		pipePages.Put((*[PageSize]byte)(b.page))
+	if !moved && b.flags&bufCharged != 0 {
+		mm.UnchargeUser(1)
+	}
+	if !moved && b.flags&(bufShared|bufPoolPage) == bufPoolPage {
+		putPipePage(b.page)
 	}
 	*b = pipeBuf{}
 	p.start++
@@ -139,9 +179,7 @@ func (p *Pipe) pop(moved bool) {
 }
 
 // newPage returns a page for a new buffer.
-func (p *Pipe) newPage() []byte {
-	return pipePages.Get().(*[PageSize]byte)[:]
-}
+func (p *Pipe) newPage() []byte { return getPipePage() }
 
 // consume removes n bytes from the front, across buffers.
 func (p *Pipe) consume(n int) {
@@ -277,9 +315,15 @@ func (p *Pipe) write(c Ctx, src []byte, nonblock, packet bool) (int, error) {
 			break
 		}
 		if !p.full() {
-			b := pipeBuf{page: p.newPage(), flags: bufCanMerge}
+			if !mm.ChargeUser(1) {
+				if done == 0 {
+					err = linuxerr.ENOMEM
+				}
+				break
+			}
+			b := pipeBuf{page: p.newPage(), flags: bufCanMerge | bufCharged | bufPoolPage}
 			if packet {
-				b.flags = bufPacket
+				b.flags = bufPacket | bufCharged | bufPoolPage
 			}
 			b.len = copy(b.page, src[done:])
 			done += b.len
@@ -370,7 +414,13 @@ func (p *Pipe) spliceIn(c Ctx, n, pageOff int, nonblock bool, read func([]byte) 
 		return 0, err
 	}
 	n = min(n, (p.slots-p.n())*PageSize)
-	// The pages of the new buffers are page-aligned windows of one buffer.
+	// The pages of the new buffers are page-aligned windows of one
+	// buffer, charged before the read takes anything from the source.
+	pages := (pageOff + n + PageSize - 1) / PageSize
+	if !mm.ChargeUser(pages) {
+		p.mu.Unlock()
+		return 0, linuxerr.ENOMEM
+	}
 	buf := make([]byte, pageOff+n)
 	k, err := read(buf[pageOff:])
 	done := 0
@@ -378,9 +428,11 @@ func (p *Pipe) spliceIn(c Ctx, n, pageOff int, nonblock bool, read func([]byte) 
 		base := at / PageSize * PageSize
 		piece := min(base+PageSize-at, k-done)
 		end := min(base+PageSize, len(buf))
-		p.push(pipeBuf{page: buf[base:end:end], off: at - base, len: piece})
+		p.push(pipeBuf{page: buf[base:end:end], off: at - base, len: piece, flags: bufCharged})
+		pages--
 		done += piece
 	}
+	mm.UnchargeUser(pages)
 	p.mu.Unlock()
 	if done > 0 {
 		p.q.Notify(EventIn)
@@ -463,7 +515,7 @@ func prepPipes(c Ctx, in, out *Pipe, nonblock bool) error {
 func (b *pipeBuf) share(n int) pipeBuf {
 	b.flags |= bufShared
 	o := *b
-	o.flags &^= bufCanMerge
+	o.flags &^= bufCanMerge | bufCharged
 	o.len = min(o.len, n)
 	return o
 }
@@ -644,8 +696,8 @@ func (e *pipeEnd) Release(*File) {
 	}
 }
 
-// drop takes the end's reader and writer off the pipe and wakes whoever
-// waits for them.
+// drop takes the end's reader and writer off the pipe, frees what is in
+// the pipe when it was the last end, and wakes whoever waits for them.
 func (e *pipeEnd) drop() {
 	p := e.p
 	p.mu.Lock()
@@ -654,6 +706,13 @@ func (e *pipeEnd) drop() {
 	}
 	if e.writer {
 		p.writers--
+	}
+	if p.readers == 0 && p.writers == 0 {
+		// The last end is gone: the data goes with the pipe
+		// (free_pipe_info), and its charge with it.
+		for p.n() > 0 {
+			p.pop(false)
+		}
 	}
 	p.mu.Unlock()
 	p.q.Notify(EventIn | EventOut | EventHup | EventErr)

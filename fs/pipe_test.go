@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/mm"
 )
 
 // fillPipe writes size-byte writes to the non-blocking w until EAGAIN and
@@ -479,5 +481,42 @@ func TestCopyFileRange(t *testing.T) {
 	oi = -1
 	if _, err := CopyFileRange(c, src, &oi, dst, nil, 10); err != linuxerr.EOVERFLOW {
 		t.Errorf("negative offset: %v", err)
+	}
+}
+
+// TestPipeChargesUserMemory checks that a pipe's data is charged to user
+// memory while it is in the pipe (mm/reserve.go) and given back when it
+// is read or when the last end goes, and that a write finding no user
+// memory left fails with ENOMEM.
+func TestPipeChargesUserMemory(t *testing.T) {
+	c := &testCtx{}
+	base := mm.Charged()
+	r, w := NewPipe(O_NONBLOCK)
+	if n := fillPipe(t, w, 4096); n != PipeBufSize {
+		t.Fatalf("filled %d bytes", n)
+	}
+	if got := mm.Charged() - base; got != PipeDefBuffers {
+		t.Fatalf("a full pipe charges %d pages, want %d", got, PipeDefBuffers)
+	}
+	mustRead(t, r, 4096)
+	if got := mm.Charged() - base; got != PipeDefBuffers-1 {
+		t.Fatalf("after reading a page: %d pages charged, want %d", got, PipeDefBuffers-1)
+	}
+	r.DecRef()
+	w.DecRef()
+	if got := mm.Charged() - base; got != 0 {
+		t.Fatalf("after the last end: %d pages still charged", got)
+	}
+
+	// With the whole of memory reserved, nothing may be charged.
+	total, _, _ := mm.FrameStats()
+	old := mm.UserReserve()
+	mm.SetUserReserve(total)
+	defer mm.SetUserReserve(old)
+	r, w = NewPipe(O_NONBLOCK)
+	defer r.DecRef()
+	defer w.DecRef()
+	if _, err := w.Write(c, []byte("x")); err != linuxerr.ENOMEM {
+		t.Fatalf("write with no user memory left: %v, want ENOMEM", err)
 	}
 }

@@ -679,6 +679,9 @@ func (f *procFile) Open(_ Ctx, flags uint32) (FileOps, error) {
 	if flags&O_ACCMODE != O_RDONLY && (f.write == nil || f.mode&0o200 == 0) {
 		return nil, linuxerr.EACCES
 	}
+	if flags&O_ACCMODE != O_WRONLY && (f.content == nil || f.mode&0o400 == 0) {
+		return nil, linuxerr.EACCES // a write-only sysctl (drop_caches)
+	}
 	return &procOps{f: f}, nil
 }
 

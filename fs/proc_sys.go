@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
 // The system-wide files of /proc: meminfo, cpuinfo, stat, uptime,
@@ -28,6 +30,13 @@ type SystemInfo interface {
 	SetDomainname(name string)
 	// PIDMax is /proc/sys/kernel/pid_max.
 	PIDMax() int
+	// DropCaches does what a write of what (1 to 4) to
+	// /proc/sys/vm/drop_caches asks: 2 frees the kernel's reclaimable
+	// objects (its heap's free memory goes back to the frames).
+	DropCaches(what int)
+	// MaxMapCount and SetMaxMapCount are /proc/sys/vm/max_map_count.
+	MaxMapCount() int
+	SetMaxMapCount(n int)
 }
 
 // LoadAvg is what /proc/loadavg shows.
@@ -291,6 +300,31 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 		}
 		return e
 	}
+	// num is a read-write integer sysctl (proc_dointvec_minmax); set
+	// nil makes it write-only (mode 0200, as drop_caches).
+	num := func(get func() int, set func(int), lo, hi int) procStaticEntry {
+		return procStaticEntry{ino: NewIno(), dt: DT_REG, make: func(_ *procStaticDir, ino uint64) Inode {
+			f := &procFile{ino: ino, mode: 0o644, sysctl: true,
+				content: func() ([]byte, error) { return []byte(strconv.Itoa(get()) + "\n"), nil },
+				write: func(_ Ctx, b []byte, off int64) (int, error) {
+					if off != 0 {
+						// Strict mode (sysctl_writes_strict): a
+						// numeric write past the start is ignored.
+						return 0, nil
+					}
+					v, err := sysctlInt(b, lo, hi)
+					if err != nil {
+						return 0, err
+					}
+					set(v)
+					return len(b), nil
+				}}
+			if get == nil {
+				f.mode, f.content = 0o200, nil
+			}
+			return f
+		}}
+	}
 	named := func(name string, e procStaticEntry) procStaticEntry { e.name = name; return e }
 	d := &procStaticDir{ino: ino, parent: p}
 	subdir := func(name string, entries ...procStaticEntry) procStaticEntry {
@@ -299,8 +333,15 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 	}
 	d.entries = []procStaticEntry{
 		subdir("fs",
+			named("file-max", num(func() int { return int(FileMax.Load()) }, func(n int) { FileMax.Store(int64(n)) }, 0, 1<<31-1)),
+			// file-nr: allocated, unused (always 0 since 2.6), maximum.
+			named("file-nr", ro(func() string { return fmt.Sprintf("%d\t0\t%d", OpenFiles(), FileMax.Load()) })),
 			named("nr_open", ro(func() string { return strconv.Itoa(1 << 20) })),
 			named("pipe-max-size", ro(func() string { return strconv.Itoa(PipeMaxSize) })),
+		),
+		subdir("vm",
+			named("drop_caches", num(nil, src.DropCaches, 1, 4)),
+			named("max_map_count", num(src.MaxMapCount, src.SetMaxMapCount, 0, 1<<31-1)),
 		),
 		subdir("kernel",
 			named("cap_last_cap", ro(func() string { return "40" })),
@@ -314,6 +355,30 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 		),
 	}
 	return d
+}
+
+// sysctlInt parses a write of b to an integer sysctl as
+// proc_dointvec_minmax does: leading blanks, an optional sign, decimal
+// digits, then blanks or the end; a value outside [lo, hi] or anything
+// else is EINVAL.
+func sysctlInt(b []byte, lo, hi int) (int, error) {
+	s := strings.TrimLeft(string(b), " \t\n")
+	end := 0
+	if end < len(s) && (s[end] == '-' || s[end] == '+') {
+		end++
+	}
+	digits := end
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == digits || strings.TrimRight(s[end:], " \t\n\x00") != "" {
+		return 0, linuxerr.EINVAL
+	}
+	v, err := strconv.Atoi(s[:end])
+	if err != nil || v < lo || v > hi {
+		return 0, linuxerr.EINVAL
+	}
+	return v, nil
 }
 
 // sysctlString applies a write of b at offset off to the string sysctl

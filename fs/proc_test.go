@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -60,7 +61,11 @@ func sampleTask() TaskInfo {
 	}
 }
 
-type fakeProcs struct{ procs map[int32]*fakeProc }
+type fakeProcs struct {
+	procs   map[int32]*fakeProc
+	dropped []int // drop_caches writes
+	maxMaps int
+}
 
 func newFakeProcs() *fakeProcs {
 	return &fakeProcs{procs: map[int32]*fakeProc{7: {pid: 7, tids: []int32{7, 8}, fds: NewFDTable(), comm: map[int32]string{7: "prog", 8: "worker"}}}}
@@ -83,6 +88,9 @@ func (s *fakeProcs) Uptime() (up, idle int64)  { return 12345e6 + 999e3, 6789e6 
 func (s *fakeProcs) SetHostname(name string)   { fakeUTS.Nodename = name }
 func (s *fakeProcs) SetDomainname(name string) { fakeUTS.Domainname = name }
 func (s *fakeProcs) PIDMax() int               { return 4194304 }
+func (s *fakeProcs) DropCaches(what int)       { s.dropped = append(s.dropped, what) }
+func (s *fakeProcs) MaxMapCount() int          { return s.maxMaps }
+func (s *fakeProcs) SetMaxMapCount(n int)      { s.maxMaps = n }
 func (s *fakeProcs) UTS() UTS                  { return fakeUTS }
 func (s *fakeProcs) LoadAvg() LoadAvg {
 	return LoadAvg{Avg: [3]uint64{1024, 2048 + 20, 0}, Running: 1, Threads: 3, LastPID: 42}
@@ -384,4 +392,52 @@ func TestProcTree(t *testing.T) {
 		t.Errorf("writing ostype: %v", err)
 	}
 	fakeUTS.Nodename = "oyako"
+
+	// /proc/sys/vm: drop_caches is write-only (0200), its values 1 to 4;
+	// max_map_count an integer, what proc_dointvec accepts.
+	if _, err := r.Open(c, r.Top(), "/proc/sys/vm/drop_caches", O_RDONLY, 0, 0); err != linuxerr.EACCES {
+		t.Errorf("reading drop_caches: %v, want EACCES", err)
+	}
+	for _, w := range []struct {
+		in  string
+		err error
+	}{{"3\n", nil}, {" 2", nil}, {"0", linuxerr.EINVAL}, {"5\n", linuxerr.EINVAL}, {"x", linuxerr.EINVAL}, {"1 2", linuxerr.EINVAL}} {
+		dc, err := r.Open(c, r.Top(), "/proc/sys/vm/drop_caches", O_WRONLY, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dc.Write(c, []byte(w.in)); err != w.err {
+			t.Errorf("drop_caches %q: %v, want %v", w.in, err, w.err)
+		}
+		// A second write, past the start, is ignored (strict mode).
+		if w.err == nil {
+			if n, err := dc.Write(c, []byte("1")); n != 0 || err != nil {
+				t.Errorf("drop_caches second write: %d, %v", n, err)
+			}
+		}
+		dc.DecRef()
+	}
+	if fmt.Sprint(src.dropped) != "[3 2]" {
+		t.Errorf("drop_caches calls %v", src.dropped)
+	}
+	src.maxMaps = 65530
+	if got := readAll(t, r, c, "/proc/sys/vm/max_map_count"); got != "65530\n" {
+		t.Errorf("max_map_count %q", got)
+	}
+	mc, err := r.Open(c, r.Top(), "/proc/sys/vm/max_map_count", O_WRONLY, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Write(c, []byte("4096\n")); err != nil || src.maxMaps != 4096 {
+		t.Errorf("max_map_count write: %v, now %d", err, src.maxMaps)
+	}
+	mc.DecRef()
+	mc, err = r.Open(c, r.Top(), "/proc/sys/vm/max_map_count", O_WRONLY, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Write(c, []byte("-1")); err != linuxerr.EINVAL {
+		t.Errorf("max_map_count -1: %v", err)
+	}
+	mc.DecRef()
 }

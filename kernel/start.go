@@ -12,7 +12,7 @@ var mainNanos int64
 // Start finishes bring-up from ordinary Go code once the runtime runs
 // main: it marks the runtime as started (kernel faults can now be
 // reported from the faulting goroutine) and sets the wall clock from the
-// RTC.
+// RTC, and sets the memory reserve user programs leave to the kernel.
 //
 // The kernel's runtime runs with GOMAXPROCS=8 (set in its environment at
 // boot) although it sees one CPU: a task goroutine running user code sits
@@ -22,6 +22,7 @@ var mainNanos int64
 func Start() {
 	mainNanos = ktime.Now()
 	runtimeStarted = true
+	setupMemoryPressure()
 	var r rtc.RTC
 	for i := 0; i < 3; i++ {
 		if t, err := r.Now(); err == nil {

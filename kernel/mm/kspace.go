@@ -3,6 +3,7 @@ package mm
 import (
 	"oyako/amd64"
 	"oyako/kernel/spin"
+	"sync/atomic"
 )
 
 // Protections, as mmap(2)'s PROT_ bits.
@@ -32,6 +33,9 @@ type KernelSpace struct {
 	vmas   [MaxKernelVMAs]kvma
 	n      int
 	faults uint64 // demand-zero pages filled
+	// resident counts the frames mapped in the region: all of the
+	// kernel runtime's memory (heap, stacks, metadata).
+	resident atomic.Uint64
 }
 
 // Kernel is the kernel's address space.
@@ -201,6 +205,7 @@ func (s *KernelSpace) Fault(va uintptr, write, exec bool) bool {
 		return false
 	}
 	s.faults++
+	s.resident.Add(1)
 	return true
 }
 
@@ -235,11 +240,15 @@ func accessPTE(prot uint32) PTE {
 
 // release unmaps and frees the pages in [start, end).
 func (s *KernelSpace) release(start, end uintptr) {
-	s.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
+	n := s.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
 		s.flush(va)
 		FreeFrame(pa)
 	})
+	s.resident.Add(^uint64(n - 1))
 }
+
+// Resident returns the frames mapped in the kernel runtime's region.
+func (s *KernelSpace) Resident() uint64 { return s.resident.Load() }
 
 func (s *KernelSpace) flush(va uintptr) {
 	if !hostTest {

@@ -145,7 +145,7 @@ func (p *Pages) lockedPage(pg int64, alloc bool) (uint64, error) {
 	if pa, ok := p.pages[pg]; ok || !alloc {
 		return pa, nil
 	}
-	pa, err := AllocZeroedFrame()
+	pa, err := AllocUserZeroedFrame()
 	if err != OK {
 		return 0, linuxerr.ENOMEM
 	}

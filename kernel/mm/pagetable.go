@@ -60,6 +60,16 @@ func NewPageTable() (PageTable, Err) {
 	return PageTable{pa}, err
 }
 
+// allocTable returns a zeroed frame for a page table that maps va: one of
+// a user program's tables is user memory (reserve.go), the kernel half's
+// tables are the kernel's.
+func allocTable(va uintptr) (uint64, Err) {
+	if va < UserTop {
+		return AllocUserZeroedFrame()
+	}
+	return AllocZeroedFrame()
+}
+
 // tableFlags are the flags of a non-leaf entry: permissive, so that the leaf
 // decides (Linux's _PAGE_TABLE and _KERNPG_TABLE).
 func tableFlags(va uintptr) PTE {
@@ -80,7 +90,7 @@ func (pt PageTable) walk(va uintptr, level int, create bool) (*PTE, Err) {
 			if !create {
 				return nil, ErrNotFound
 			}
-			pa, err := AllocZeroedFrame()
+			pa, err := allocTable(va)
 			if err != OK {
 				return nil, err
 			}

@@ -55,6 +55,14 @@ func (as *AddressSpace) SetLayout(l Layout) {
 	as.mu.Unlock()
 }
 
+// RSS returns the pages present in the address space (mm_struct's rss,
+// summed).
+func (as *AddressSpace) RSS() uint64 {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.rss
+}
+
 // Usage reports the address space's memory use. The split of the
 // resident pages walks the page table (mappings are few and absent
 // tables are skipped whole); the totals are kept as pages come and go.

@@ -88,10 +88,11 @@ var asIDs atomic.Uint64
 // NewAddressSpace creates an empty address space whose page table shares
 // the kernel half and the MMIO window with the kernel's page table.
 func NewAddressSpace() (*AddressSpace, error) {
-	pt, err := NewPageTable()
+	root, err := AllocUserZeroedFrame() // a process's table: user memory
 	if err != OK {
 		return nil, linuxerr.ENOMEM
 	}
+	pt := PageTable{root}
 	k := table(Kernel.pt.Root)
 	u := table(pt.Root)
 	copy(u[256:], k[256:])
@@ -357,27 +358,66 @@ func (v *VMA) drop(as *AddressSpace) {
 }
 
 // carve removes [start, end) from the VMAs, splitting partial overlaps.
+// It touches only the VMAs in the range (found by binary search), so its
+// cost does not grow with the mappings elsewhere.
 func (as *AddressSpace) carve(start, end uintptr) {
-	var out []*VMA
-	for _, v := range as.vmas {
-		if v.End <= start || v.Start >= end {
-			out = append(out, v)
-			continue
-		}
+	lo := sort.Search(len(as.vmas), func(i int) bool { return as.vmas[i].End > start })
+	hi := lo
+	for hi < len(as.vmas) && as.vmas[hi].Start < end {
+		hi++
+	}
+	if lo == hi {
+		return
+	}
+	var keep [2]*VMA // the pieces outside [start, end): at most two
+	n := 0
+	for _, v := range as.vmas[lo:hi] {
 		if v.Start < start {
 			l := v.clone(as)
 			l.End = start
-			out = append(out, l)
+			keep[n] = l
+			n++
 		}
 		if v.End > end {
 			r := v.clone(as)
 			r.Off += int64(end - v.Start)
 			r.Start = end
-			out = append(out, r)
+			keep[n] = r
+			n++
 		}
 		v.drop(as)
 	}
-	as.vmas = out
+	tail := len(as.vmas) - hi
+	if grow := n - (hi - lo); grow > 0 {
+		as.vmas = append(as.vmas, make([]*VMA, grow)...)
+	}
+	copy(as.vmas[lo+n:], as.vmas[hi:hi+tail])
+	copy(as.vmas[lo:], keep[:n])
+	newLen := lo + n + tail
+	clear(as.vmas[newLen:])
+	as.vmas = as.vmas[:newLen]
+}
+
+// splits reports whether removing or changing [start, end) would split a
+// mapping (a VMA crossing either end), which adds one.
+func (as *AddressSpace) splits(start, end uintptr) bool {
+	if v := as.find(start); v != nil && v.Start < start {
+		return true
+	}
+	v := as.find(end - 1)
+	return v != nil && v.End > end
+}
+
+// MaxMapCount is vm.max_map_count: the most mappings a process may have
+// (DEFAULT_MAX_MAP_COUNT). mmap refuses a new one beyond it, and munmap
+// and mprotect a split, with ENOMEM (do_mmap, __split_vma).
+var MaxMapCount atomic.Int32
+
+func init() { MaxMapCount.Store(65530) }
+
+// mapCountFull reports whether the address space may not add a mapping.
+func (as *AddressSpace) mapCountFull() bool {
+	return len(as.vmas) >= int(MaxMapCount.Load())
 }
 
 // insert adds v, which overlaps nothing and whose object reference the
@@ -566,6 +606,9 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 			}
 		}
 	}
+	if len(as.vmas) > int(MaxMapCount.Load()) {
+		return 0, linuxerr.ENOMEM // do_mmap: map_count > sysctl_max_map_count
+	}
 	as.release(addr, addr+length)
 	as.carve(addr, addr+length)
 	flags := p.Flags & (MapShared | MapPrivate | MapAnonymous | MapGrowsDown)
@@ -595,6 +638,9 @@ func (as *AddressSpace) Unmap(addr, length uintptr) error {
 	defer as.mu.Unlock()
 	if as.special(addr, addr+length) {
 		return linuxerr.EINVAL
+	}
+	if as.mapCountFull() && as.splits(addr, addr+length) {
+		return linuxerr.ENOMEM // __split_vma at the limit
 	}
 	as.release(addr, addr+length)
 	as.carve(addr, addr+length)
@@ -628,6 +674,9 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 			return linuxerr.EACCES
 		}
 		a = v.End
+	}
+	if as.mapCountFull() && as.splits(addr, addr+length) {
+		return linuxerr.ENOMEM // __split_vma at the limit
 	}
 	var pieces []*VMA
 	for _, v := range as.vmas {
@@ -844,7 +893,7 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 		// becomes writable in place; a shared one is copied.
 		pa := e.Addr()
 		if FrameShared(pa) {
-			npa, err := AllocFrame()
+			npa, err := AllocUserFrame()
 			if err != OK {
 				return linuxerr.ENOMEM
 			}
@@ -873,7 +922,7 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 		if private {
 			if write {
 				// Write to a private file page: copy it at once.
-				npa, err := AllocFrame()
+				npa, err := AllocUserFrame()
 				if err != OK {
 					PutFrame(opa)
 					return linuxerr.ENOMEM
@@ -887,7 +936,7 @@ func (as *AddressSpace) faultLocked(va uintptr, write, exec bool) error {
 			}
 		}
 	} else {
-		npa, err := AllocZeroedFrame()
+		npa, err := AllocUserZeroedFrame()
 		if err != OK {
 			return linuxerr.ENOMEM
 		}

@@ -72,6 +72,22 @@ func (procTable) SetDomainname(name string) { SetDomainname(name) }
 // PIDMax implements fs.SystemInfo.
 func (procTable) PIDMax() int { return pidMax }
 
+// DropCaches implements fs.SystemInfo: there is no page cache to drop
+// (files have no backing store), so 1 does nothing; 2 and 3 make the
+// kernel's runtime collect and give its free heap back (the slab caches'
+// counterpart); 4 only silences Linux's log message.
+func (procTable) DropCaches(what int) {
+	if what&2 != 0 {
+		kernel.DropCaches()
+	}
+}
+
+// MaxMapCount implements fs.SystemInfo.
+func (procTable) MaxMapCount() int { return int(mm.MaxMapCount.Load()) }
+
+// SetMaxMapCount implements fs.SystemInfo.
+func (procTable) SetMaxMapCount(n int) { mm.MaxMapCount.Store(int32(n)) }
+
 // idleNanos is the time the CPU has spent idle.
 func idleNanos() int64 { return ktime.TicksToNanos(sched.IdleTicks()) }
 
@@ -106,17 +122,21 @@ func (procTable) LoadAvg() fs.LoadAvg {
 	return fs.LoadAvg{Avg: LoadAvg(), Running: running, Threads: total, LastPID: last}
 }
 
-// MemInfo implements fs.SystemInfo. There is no swap and no reclaim: the
-// page cache (files and shared memory, which have no backing store) is
-// never evicted, so MemAvailable is what is free, the files' pages are
-// Unevictable (as ramfs's are on Linux) and shared memory, like all
-// anonymous memory, stays on the active list.
+// MemInfo implements fs.SystemInfo. There is no swap: the page cache
+// (files and shared memory, which have no backing store) is never
+// evicted, so the files' pages are Unevictable (as ramfs's are on Linux)
+// and shared memory, like all anonymous memory, stays on the active list.
+// The kernel's own heap is Slab, and its free spans, which the kernel
+// hands back when programs need the memory (mm/reserve.go), are
+// SReclaimable and count in MemAvailable, as reclaimable slab does.
 func (procTable) MemInfo() fs.MemInfo {
 	total, free := kernel.MemTotals()
+	heap, reclaimable := kernel.HeapMemory()
 	cache, shmem := mm.CacheStats()
 	anon, mapped, pageTables, committed := memoryTotals()
 	m := fs.MemInfo{
-		Total: total, Free: free, Available: free,
+		Total: total, Free: free, Available: free + reclaimable,
+		Slab: heap, SReclaimable: reclaimable,
 		Cached: cache * mm.PageSize, Shmem: shmem * mm.PageSize, Unevictable: (cache - shmem) * mm.PageSize,
 		Anon: anon, Mapped: mapped, PageTables: pageTables,
 		CommitLimit: total / 2, // vm.overcommit_ratio 50, no swap

@@ -114,7 +114,7 @@ func (t *Task) Frame() *amd64.Frame { return &t.uc.Frame }
 // newTask makes a task with a fresh vector-state area in its initial
 // state (x87 control word 0x37f, MXCSR 0x1f80: what execve gives).
 func newTask(p *Process, tid int32) (*Task, error) {
-	pa, err := mm.AllocZeroedFrame()
+	pa, err := mm.AllocUserZeroedFrame()
 	if err != mm.OK {
 		return nil, linuxerr.ENOMEM
 	}
@@ -270,9 +270,7 @@ func (t *Task) run() {
 				}
 				switch {
 				case linuxerr.Equals(linuxerr.ENOMEM, err):
-					// Out of memory for the page: Linux's OOM killer would
-					// pick a victim; here the faulting process goes.
-					t.fault(signals.SIGKILL, 0, addr, "out of memory")
+					t.outOfMemory(addr) // oom.go
 				case err == mm.ErrBeyondObject:
 					t.fault(signals.SIGBUS, signals.BUS_ADRERR, addr, "page fault beyond the end of a mapped file")
 				default:
