@@ -440,6 +440,23 @@ func genericOptions(opts []string, sbFlags uint32) (uint32, []string) {
 	return sbFlags, more
 }
 
+// MountMax is fs.mount-max: the most mounts a namespace may hold
+// (sysctl_mount_max); a mount or bind that would pass it is ENOSPC. The
+// kernel lowers it on small machines, where the default 100000 would
+// not fit in its heap.
+var MountMax atomic.Int64
+
+func init() { MountMax.Store(100000) }
+
+// countMountsLocked refuses pending more mounts past MountMax
+// (count_mounts). The caller holds r.mu.
+func (r *Root) countMountsLocked(pending int) error {
+	if int64(len(r.mounts)+pending) > MountMax.Load() {
+		return linuxerr.ENOSPC
+	}
+	return nil
+}
+
 // graft mounts fs's root on target (do_add_mount and graft_tree). The
 // caller holds r.ns.
 func (r *Root) graft(target Path, where string, fs FileSystem, typ *fsType, root Inode, source string, mntFlags, sbFlags uint32) error {
@@ -454,6 +471,9 @@ func (r *Root) graft(target Path, where string, fs FileSystem, typ *fsType, root
 	}
 	if isDirNode(target.Node) != isDirNode(root) {
 		return linuxerr.ENOTDIR
+	}
+	if err := r.countMountsLocked(1); err != nil {
+		return err
 	}
 	sb := r.superOfLocked(fs)
 	if sb == nil {
@@ -516,6 +536,9 @@ func (r *Root) bind(c Ctx, start, target Path, where, source string, rec bool) e
 	var below []*Mount
 	if rec {
 		below = r.belowLocked(src)
+	}
+	if err := r.countMountsLocked(1 + len(below)); err != nil {
+		return err
 	}
 	r.attachLocked(m, target.Mnt, target.Node)
 	copies := map[*Mount]*Mount{src.Mnt: m}

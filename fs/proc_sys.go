@@ -336,6 +336,7 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 			named("file-max", num(func() int { return int(FileMax.Load()) }, func(n int) { FileMax.Store(int64(n)) }, 0, 1<<31-1)),
 			// file-nr: allocated, unused (always 0 since 2.6), maximum.
 			named("file-nr", ro(func() string { return fmt.Sprintf("%d\t0\t%d", OpenFiles(), FileMax.Load()) })),
+			named("mount-max", num(func() int { return int(MountMax.Load()) }, func(n int) { MountMax.Store(int64(n)) }, 1, 1<<31-1)),
 			named("nr_open", ro(func() string { return strconv.Itoa(1 << 20) })),
 			named("pipe-max-size", ro(func() string { return strconv.Itoa(PipeMaxSize) })),
 		),

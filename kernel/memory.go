@@ -47,6 +47,9 @@ func setupMemoryPressure() {
 	// Half the budget for open files at a generous 512 bytes each (a
 	// file, its descriptor and what it pins take about 150).
 	fs.FileMax.Store(int64(budget * mm.PageSize / 2 / 512))
+	// Mounts: at most a sixteenth of the budget at 512 bytes each, and
+	// never more than Linux's default.
+	fs.MountMax.Store(min(100000, int64(budget*mm.PageSize/16/512)))
 	debug.SetMemoryLimit(int64(budget*mm.PageSize) + limitSlack)
 	mm.Reclaim = reclaim
 }
