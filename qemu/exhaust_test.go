@@ -11,7 +11,8 @@ import (
 // fork bomb, a thread bomb, a descriptor leak with the limit raised to
 // nr_open, thousands of pipes filled with data, a file filling the root
 // file system, mappings up to vm.max_map_count, the loops Linux bounds
-// (symlinks, "#!", epoll) and a Go program allocating until stopped. The
+// (symlinks, "#!", epoll), mounts to fs.mount-max and a Go program
+// allocating until stopped. The
 // kernel must refuse or kill and go on: after each scenario a normal
 // workload runs and the free memory comes back (exhaust.c states its
 // slack).
@@ -52,9 +53,11 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^loops: execve of a script that is its own interpreter: ELOOP$`,
 		`(?m)^loops: epoll cycle: ELOOP$`,
 		`(?m)^loops: epoll chain: ELOOP # at depth 5$`, // as Linux: EP_MAX_NESTS
+		`(?m)^mounts: mount: -1 ENOSPC # `,
+		`(?m)^mounts: all unmounted: ok$`,
 		`(?m)^gohog: child killed by KILL$`,
 	)
-	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "gohog"} {
+	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "gohog"} {
 		mustContain(t, got, `(?m)^`+s+`: then a normal workload: ok$`, `(?m)^`+s+`: free memory back: ok # `)
 	}
 	if testing.Verbose() {

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -222,23 +223,41 @@ static void tmpfill(int out) {
 	say(out, "tmpfill: unlink: %s\n", unlink("/fill") == 0 ? "ok" : strerrorname_np(errno));
 }
 
+// setSysctl writes value to /proc/sys/path and returns the old value.
+static long setSysctl(const char *path, long value) {
+	char buf[32];
+	long old = -1;
+	int fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	long n = read(fd, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		old = strtol(buf, NULL, 10);
+	}
+	close(fd);
+	fd = open(path, O_WRONLY);
+	n = snprintf(buf, sizeof buf, "%ld\n", value);
+	if (fd < 0 || write(fd, buf, n) != n)
+		old = -1;
+	if (fd >= 0)
+		close(fd);
+	return old;
+}
+
 // mappings lowers vm.max_map_count to 4096 (the default 65530 takes long
 // under emulation) and makes small mappings until the kernel refuses one.
 static void mappings(int out) {
-	int fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
-	if (fd < 0 || write(fd, "4096\n", 5) != 5)
+	long old = setSysctl("/proc/sys/vm/max_map_count", 4096);
+	if (old < 0)
 		say(out, "mappings: set max_map_count: -1 %s\n", strerrorname_np(errno));
-	if (fd >= 0)
-		close(fd);
 	long n = 0;
 	for (;;) {
 		// Alternate protections so that neighbours cannot merge.
 		void *p = mmap(NULL, 4096, (n & 1) ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			say(out, "mappings: mmap: -1 %s # after %ld\n", strerrorname_np(errno), n);
-			fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
-			if (fd >= 0 && write(fd, "65530", 5) == 5)
-				close(fd);
+			setSysctl("/proc/sys/vm/max_map_count", old);
 			return;
 		}
 		n++;
@@ -295,6 +314,27 @@ static void loops(int out) {
 	say(out, "loops: epoll chain: 8 deep allowed\n");
 }
 
+// mounts lowers fs.mount-max to 300 (mount lookups are linear in the
+// mounts, so the machine's default takes minutes under emulation), stacks
+// tmpfs mounts on one directory until the kernel refuses one (ENOSPC),
+// then takes them all down.
+static void mounts(int out) {
+	long old = setSysctl("/proc/sys/fs/mount-max", 300);
+	if (old < 0)
+		say(out, "mounts: set mount-max: -1 %s\n", strerrorname_np(errno));
+	mkdir("/stack", 0755);
+	long n = 0;
+	while (mount("none", "/stack", "tmpfs", 0, NULL) == 0)
+		n++;
+	int e = errno;
+	long down = 0;
+	while (umount("/stack") == 0)
+		down++;
+	say(out, "mounts: mount: -1 %s # after %ld, %ld unmounted\n", strerrorname_np(e), n, down);
+	say(out, "mounts: all unmounted: %s\n", down == n ? "ok" : "FAIL");
+	setSysctl("/proc/sys/fs/mount-max", old);
+}
+
 // gohog runs /hog (user/go/hog, when the initramfs has it): a Go program
 // that allocates until stopped.
 static void gohog(int out) {
@@ -309,7 +349,7 @@ static const struct {
 } scenarios[] = {
 	{"touch", touch}, {"forkbomb", forkbomb}, {"threads", threads}, {"fdleak", fdleak},
 	{"pipes", pipes}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
-	{"gohog", gohog},
+	{"mounts", mounts}, {"gohog", gohog},
 };
 
 // workload is the normal program that must run after each scenario:
