@@ -23,6 +23,15 @@ func write8(t *testing.T, f *fs.File) {
 	}
 }
 
+// writeOK writes p to f; a write that fails would leave a waiter blocked
+// forever, so it is reported at once.
+func writeOK(t *testing.T, f *fs.File, p string) {
+	t.Helper()
+	if _, err := f.Write(ctx{}, []byte(p)); err != nil {
+		t.Errorf("write %q: %v", p, err)
+	}
+}
+
 func TestLevelEdgeOneshot(t *testing.T) {
 	epf := New(0)
 	ep, _ := FromFile(epf)
@@ -44,7 +53,7 @@ func TestLevelEdgeOneshot(t *testing.T) {
 		t.Fatalf("events before anything happened: %v", evs)
 	}
 	write8(t, efd)
-	w.Write(ctx{}, []byte("x"))
+	writeOK(t, w, "x")
 	evs, _ := ep.Wait(ctx{}, 8, 0)
 	if len(evs) != 2 {
 		t.Fatalf("want 2 events, got %v", evs)
@@ -54,7 +63,7 @@ func TestLevelEdgeOneshot(t *testing.T) {
 	if len(evs) != 1 || evs[0].Data != 0x11 {
 		t.Fatalf("second wait: %v", evs)
 	}
-	w.Write(ctx{}, []byte("y"))
+	writeOK(t, w, "y")
 	if evs, _ = ep.Wait(ctx{}, 8, 0); len(evs) != 2 {
 		t.Fatalf("new edge: %v", evs)
 	}
@@ -90,7 +99,7 @@ func TestWaitBlocksAndTimesOut(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(10 * time.Millisecond)
-		w.Write(ctx{}, []byte("z"))
+		writeOK(t, w, "z")
 	}()
 	evs, err := ep.Wait(ctx{}, 4, -1)
 	if err != nil || len(evs) != 1 || evs[0].Data != 7 {
@@ -98,7 +107,7 @@ func TestWaitBlocksAndTimesOut(t *testing.T) {
 	}
 	// Closing the last reference to a watched file removes it.
 	r.DecRef()
-	w.Write(ctx{}, []byte("more"))
+	w.Write(ctx{}, []byte("more")) // EPIPE: the reader is gone
 	if evs, _ := ep.Wait(ctx{}, 4, 0); len(evs) != 0 {
 		t.Fatalf("released file still reported: %v", evs)
 	}
