@@ -92,6 +92,7 @@ func conformanceC(t *testing.T) {
 		{"pipes", "pipes", "-static", false, false},
 		{"procfs", "procfs", "-static", false, false},
 		{"vfs", "vfs", "-static", false, false},
+		{"epollnest", "epollnest", "-static", false, false},
 		{"biglen", "biglen", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
