@@ -95,6 +95,7 @@ func conformanceC(t *testing.T) {
 		{"epollnest", "epollnest", "-static", false, false},
 		{"biglen", "biglen", "-static", false, false},
 		{"badframe", "badframe", "-static", false, false},
+		{"stopcont", "stopcont", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they

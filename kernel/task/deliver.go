@@ -124,7 +124,9 @@ func (t *Task) joinStopLocked() {
 	}
 	for {
 		p.mu.Lock()
-		if p.sig.stopSig == 0 || t.exiting {
+		// SIGCONT clears t.stopped: a stop that began again before this
+		// thread woke is a new one, which it joins afresh.
+		if !t.stopped || t.exiting {
 			t.stopped = false
 			p.mu.Unlock()
 			return
