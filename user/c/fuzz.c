@@ -1021,6 +1021,21 @@ static long gen_addr(rng_t *r) {
 	}
 }
 
+// probe_read copies n bytes at p into out through a pipe of the
+// child's own (fds 1021 and 1022): the kernel reads them, so an
+// unreadable p fails (EFAULT) instead of killing the fuzzer. Threads
+// take turns.
+static pthread_mutex_t probe_mu = PTHREAD_MUTEX_INITIALIZER;
+#define PROBE_R 1021
+#define PROBE_W 1022
+
+static int probe_read(long p, void *out, size_t n) {
+	pthread_mutex_lock(&probe_mu);
+	int ok = sys3(SYS_write, PROBE_W, p, n) == (long)n && sys3(SYS_read, PROBE_R, out, n) == (long)n;
+	pthread_mutex_unlock(&probe_mu);
+	return ok;
+}
+
 static void clear_wdsig(void *p) {
 	uint64_t m;
 	memcpy(&m, p, 8);
@@ -1407,16 +1422,50 @@ static void do_sigreturn(rng_t *r) {
 		raw_sigreturn(f + 1);
 }
 
+// sanitize_mask makes sure the signal mask *arg points to does not block
+// WDSIG while the call waits: cleared in place in the fuzzer's own
+// memory, else (memory a random mmap mapped, say) replaced by a cleaned
+// copy if it could be read and blocks WDSIG. An unreadable mask is left:
+// the call fails with EFAULT.
+static void sanitize_mask(long *arg) {
+	uint64_t m;
+	if (!*arg)
+		return;
+	if (ours(*arg, 8)) {
+		clear_wdsig((void *)*arg);
+		return;
+	}
+	if (!probe_read(*arg, &m, 8) || !(m & (1ULL << (WDSIG - 1))))
+		return;
+	uint64_t *copy = (uint64_t *)arena_alloc(8);
+	*copy = m;
+	clear_wdsig(copy);
+	*arg = (long)copy;
+}
+
 static long make_call(rng_t *r, struct call *c) {
 	if (c->nr == SYS_rt_sigreturn) {
 		do_sigreturn(r);
 		return 0;
 	}
 	int m = sigmask_arg(c->nr);
-	if (m >= 0 && ours(c->a[m], 8))
-		clear_wdsig((void *)c->a[m]);
-	if (c->nr == SYS_pselect6 && ours(c->a[5], 16) && ours(((long *)c->a[5])[0], 8))
-		clear_wdsig((void *)((long *)c->a[5])[0]);
+	if (m >= 0)
+		sanitize_mask(&c->a[m]);
+	if (c->nr == SYS_pselect6 && c->a[5]) {
+		// Its sixth argument is {const sigset_t *ss; size_t ss_len}.
+		long sel[2];
+		if (ours(c->a[5], 16))
+			sanitize_mask((long *)c->a[5]);
+		else if (probe_read(c->a[5], sel, 16)) {
+			long was = sel[0];
+			sanitize_mask(&sel[0]);
+			if (sel[0] != was) {
+				long *copy = (long *)arena_alloc(16);
+				copy[0] = sel[0], copy[1] = sel[1];
+				c->a[5] = (long)copy;
+			}
+		}
+	}
 	if (c->nr == SYS_exit)
 		self->finished = 1; // it ends this thread (and it cannot fail)
 	switch (c->nr) {
@@ -1520,6 +1569,13 @@ static void child_main(long batch, long calls) {
 	alarm(0);
 	if (opt.verbose)
 		dup2(2, 1023); // the log survives the child closing fd 2
+	int pp[2];
+	if (pipe2(pp, O_NONBLOCK) == 0) {
+		dup2(pp[0], PROBE_R);
+		dup2(pp[1], PROBE_W);
+		close(pp[0]);
+		close(pp[1]);
+	}
 	snprintf(scratch_dir, sizeof scratch_dir, "/tmp/fuzz/%ld", batch);
 	if (mkdir(scratch_dir, 0777) < 0 || chdir(scratch_dir) < 0) {
 		fdprint(2, "fuzz: child: %s: %s\n", scratch_dir, strerror(errno));
@@ -1709,6 +1765,10 @@ static int reap_batch(int pid, long batch) {
 			    opt.batch_size);
 			print_slots(batch);
 			print_threads(batch, pid);
+			siginfo_t si = {0};
+			int w = waitid(P_PID, pid, &si, WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL);
+			say("fuzz: hang batch=%ld: waitid(WSTOPPED|WCONTINUED|WNOWAIT) = %d, si_pid %d si_code %d si_status %d",
+			    batch, w, si.si_pid, si.si_code, si.si_status);
 			say("fuzz: hang batch=%ld: sending SIGKILL", batch);
 			kill(pid, SIGKILL);
 			for (;;) {
