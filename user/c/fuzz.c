@@ -339,10 +339,16 @@ static void parse_args(int argc, char **argv) {
 
 // ---------------------------------------------------------------------
 // The page the children count in, shared with the parent (MAP_SHARED).
-// The pointer generator never hands it out; a random munmap or a
-// MAP_FIXED mmap over it may still take it from a child, which then dies
-// at its next count (unmapped) or counts into a private page (replaced):
-// the parent counts the latter as lost.
+// The pointer generator never hands it out, and it lives far from every
+// other mapping (SHARED_ADDR), so that a huge read into scratch memory
+// cannot run on into it once a random mmap has filled the guard page
+// after scratch (seed 8 did that when the page sat just above). A random
+// munmap or MAP_FIXED mmap over it may still take it from a child, which
+// then dies at its next count (unmapped) or counts into a private page
+// (replaced): the parent counts the latter as lost. A write that still
+// reaches it shows in its magic word: that batch's counts are lost too.
+#define SHARED_ADDR 0x3f0000000000UL
+#define SHARED_MAGIC 0x7a7566676e6f6b61UL
 
 struct tslot {
 	volatile long nr; // -1: between calls
@@ -352,6 +358,7 @@ struct tslot {
 };
 
 struct shared {
+	volatile uint64_t magic;
 	volatile uint64_t counts[NSLOT];
 	volatile long batch;	   // the batch the child runs
 	volatile long batch_calls; // calls made in it
@@ -1627,7 +1634,7 @@ static struct {
 	long calls, batches, threaded, done;
 	long exited[256];
 	long signaled[65];
-	long stops, strays, hangs, lost, lost_batches, rmfail, excluded;
+	long stops, strays, hangs, lost, lost_batches, rmfail, excluded, corrupted;
 } st;
 
 static struct termios saved_tio;
@@ -1959,7 +1966,8 @@ static int final_report(long after, double elapsed, const char *failure) {
 		if (!sh->counts[i] && i < 512 && !opt.nonly)
 			snprintf(line + strlen(line), sizeof line - strlen(line), " %d", i);
 	say("fuzz: numbers-not-reached%s", line[0] ? line : " none");
-	say("fuzz: lost-counts %ld (batches %ld)", st.lost, st.lost_batches);
+	say("fuzz: lost-counts %ld (batches %ld; shared page written over in %ld)", st.lost, st.lost_batches,
+	    st.corrupted);
 	say("fuzz: excluded-calls %ld", st.excluded);
 	line[0] = 0;
 	for (int i = 0; i < 256; i++)
@@ -2005,12 +2013,13 @@ int main(int argc, char **argv) {
 	for (size_t i = 0; i < sizeof exclusions / sizeof exclusions[0]; i++)
 		say("fuzz: excluded %ld: %s", exclusions[i].nr, exclusions[i].why);
 
-	sh = mmap(NULL, (sizeof(struct shared) + 4095) & ~4095UL, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		  -1, 0);
+	sh = mmap((void *)SHARED_ADDR, (sizeof(struct shared) + 4095) & ~4095UL, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (sh == MAP_FAILED) {
-		say("fuzz: FAIL mmap of the shared page");
+		say("fuzz: FAIL mmap of the shared page: %s", strerror(errno));
 		return 3;
 	}
+	sh->magic = SHARED_MAGIC;
 	mkdir("/tmp", 01777);
 	if (mkdir("/tmp/fuzz", 0777) < 0 && errno != EEXIST) {
 		say("fuzz: FAIL mkdir /tmp/fuzz: %s", strerror(errno));
@@ -2052,6 +2061,16 @@ int main(int argc, char **argv) {
 		}
 		int status = reap_batch(pid, batch);
 		st.batches++;
+		if (sh->magic != SHARED_MAGIC || sh->batch_calls < 0 || sh->batch_calls > n || sh->batch_excluded < 0 ||
+		    sh->batch_excluded > n) {
+			// Something the child did wrote over the page: its counts
+			// for this batch (and perhaps others') cannot be trusted.
+			say("fuzz: batch %ld wrote over the shared page (magic %#lx, calls %ld)", batch, (long)sh->magic,
+			    (long)sh->batch_calls);
+			sh->magic = SHARED_MAGIC;
+			st.corrupted++;
+			sh->batch_calls = sh->batch_excluded = 0;
+		}
 		st.calls += sh->batch_calls;
 		if (sh->nthreads > 1)
 			st.threaded++;
