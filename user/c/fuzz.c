@@ -1758,6 +1758,18 @@ static void fail_stop(const char *what, long batch) {
 	exit(final_report(memfree_kib(), now() - run_start, what));
 }
 
+// exited_by_call reports whether a thread of the batch was in an exit(2)
+// or exit_group(2) call with status when the child ended: a random call
+// that merely looks like a finished batch.
+static int exited_by_call(int status) {
+	for (int i = 0; i < sh->nthreads && i < MAXTHREADS; i++) {
+		struct tslot *s = &sh->slot[i];
+		if ((s->nr == SYS_exit || s->nr == SYS_exit_group) && (s->args[0] & 0xff) == status)
+			return 1;
+	}
+	return 0;
+}
+
 // reap_batch waits for the batch's child, resumes it when it stops, and
 // accounts for how it ended: its exit status, or -1 (a signal).
 static int reap_batch(int pid, long batch) {
@@ -2081,7 +2093,7 @@ int main(int argc, char **argv) {
 		// MAP_FIXED mmap or mremap over it: what it counted after that
 		// went to a private page (an upper bound: its exclusions were
 		// counted there too).
-		if (status == BATCH_DONE && !sh->done) {
+		if (status == BATCH_DONE && !sh->done && !exited_by_call(BATCH_DONE)) {
 			st.lost += n - sh->batch_calls - sh->batch_excluded;
 			st.lost_batches++;
 		}
