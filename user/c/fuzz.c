@@ -14,8 +14,9 @@
 // kinds[]), maps its scratch memory, and makes about batch-size raw system
 // calls (inline SYSCALL, no glibc wrapper), in one thread or, in one batch
 // of four, in two to four threads racing on the same pool and memory. The
-// call numbers are random (0-511 and a few above); the arguments are
-// biased towards edges and towards what each call expects (argtypes[]).
+// call numbers are random (0-511 and a few above; three in four are
+// Linux's calls, typed[]); the arguments are biased towards edges and
+// towards what each call expects (argtypes[]).
 // A call that ends its caller (exit, munmap of its own text, a signal,
 // rt_sigreturn with garbage, execve) ends only that child.
 //
@@ -729,6 +730,11 @@ static const char *const argtypes[512] = {
 	[SYS_close_range] = "ffF", [SYS_openat2] = "dpbl", [SYS_pidfd_getfd] = "ffF",
 	[SYS_faccessat2] = "dpwF", [SYS_epoll_pwait2] = "fbntSz",
 	[452] = "dpmF", // fchmodat2
+	// Calls without arguments, so that they are in typed[] too.
+	[SYS_sched_yield] = "", [SYS_pause] = "", [SYS_getpid] = "", [SYS_fork] = "", [SYS_vfork] = "",
+	[SYS_getuid] = "", [SYS_getgid] = "", [SYS_geteuid] = "", [SYS_getegid] = "", [SYS_getppid] = "",
+	[SYS_getpgrp] = "", [SYS_setsid] = "", [SYS_gettid] = "", [SYS_sync] = "", [SYS_munlockall] = "",
+	[SYS_vhangup] = "", [SYS_restart_syscall] = "", [SYS_inotify_init] = "", [SYS_rt_sigreturn] = "",
 };
 
 // Signal-mask arguments: which argument of which call is a sigset the
@@ -1267,10 +1273,25 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 	}
 }
 
+// typed lists the numbers argtypes[] describes (Linux's system calls):
+// three picks in four come from it, so that most calls are ones Linux
+// has (numbers 335-423 and past 462 have none) and get arguments of the
+// kinds they expect; the rest are any number of 0-511, or above.
+static long typed[512];
+static int ntyped;
+
+static void init_typed(void) {
+	for (int i = 0; i < 512; i++)
+		if (argtypes[i])
+			typed[ntyped++] = i;
+}
+
 static long pick_nr(rng_t *r) {
 	if (opt.nonly)
 		return opt.only[below(r, opt.nonly)];
-	if (pct(r, 97))
+	if (pct(r, 75))
+		return typed[below(r, ntyped)];
+	if (pct(r, 90))
 		return (long)below(r, 512);
 	switch (below(r, 4)) {
 	case 0:
@@ -1591,6 +1612,7 @@ static void child_main(long batch, long calls) {
 	uint64_t bseed = mix(opt.seed, (uint64_t)batch);
 	rng_t r;
 	rng_seed(&r, bseed);
+	init_typed();
 	for (int i = 0; i < NKINDS; i++)
 		if (kinds[i].make() == 0)
 			__atomic_or_fetch(&sh->kinds, 1u << i, __ATOMIC_RELAXED);
