@@ -6,7 +6,7 @@ OYAKO = $(GO) run ./cmd/oyako
 # Arguments for the kernel command line (make qemu ARGS="crash=panic").
 ARGS ?=
 
-.PHONY: all build qemu run bench test unit check gdb deps test-deps apt clean
+.PHONY: all build qemu run bench fuzz test unit check gdb deps test-deps apt clean
 
 all: build
 
@@ -52,6 +52,13 @@ run: deps
 # bench runs the benchmarks natively and in oyako, side by side.
 bench: test-deps
 	$(OYAKO) bench
+
+# fuzz runs the ring-3 system call fuzzer (user/c/fuzz.c) in one boot and
+# prints its report and the kernel's per-call counts and errnos.
+# make fuzz [N=1000000] [SEED=...] [FUZZFLAGS="-only 232,233 -v"]
+N ?= 1000000
+fuzz: test-deps
+	$(OYAKO) fuzz -n $(N) $(if $(SEED),-seed $(SEED)) $(FUZZFLAGS)
 
 # gdb boots the kernel halted and attaches gdb with its symbols.
 gdb: deps

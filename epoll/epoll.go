@@ -6,9 +6,13 @@
 //
 // Files take part if their operations implement fs.Pollable: pipes,
 // eventfds, the console, epoll instances (more kinds come with stage 5).
-// Limits: no EPOLLEXCLUSIVE or EPOLLWAKEUP semantics (accepted, ignored);
-// no loop detection between nested instances beyond adding an instance to
-// itself.
+// Nesting is bounded as Linux bounds it (ep_loop_check): no instance
+// watches itself, no cycle of watches, no path of more than MaxNests
+// watches; so readiness checks and wake-ups that walk nested instances
+// always end.
+// Limits: no EPOLLEXCLUSIVE or EPOLLWAKEUP semantics (their rules on
+// epoll_ctl are checked, their effect on wake-ups is not kept); no bound
+// on how many paths lead to one file (reverse_path_check's EINVAL).
 package epoll
 
 import (
@@ -33,6 +37,14 @@ const (
 
 	// MaxEvents is EP_MAX_EVENTS: INT_MAX over sizeof(struct epoll_event).
 	MaxEvents = 0x7fffffff / 12
+
+	// MaxNests is EP_MAX_NESTS: a path of watches between epoll
+	// instances is at most this long (five instances in a chain).
+	MaxNests = 4
+
+	// exclusiveOK is EPOLLEXCLUSIVE_OK_BITS: the events an exclusive
+	// watch may ask for.
+	exclusiveOK = fs.EventIn | fs.EventOut | fs.EventErr | fs.EventHup | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE
 )
 
 // Event is a struct epoll_event as epoll_wait reports it.
@@ -63,11 +75,21 @@ type Instance struct {
 	ready []*item
 	q     fs.Queue
 	self  *fs.File
+
+	// watchers counts, per instance, the items by which it watches this
+	// one (Linux's ep->refs); guarded by nest.
+	watchers map[*Instance]int
 }
+
+// nest serializes the changes to which instance watches which with the
+// loop checks that precede them (Linux's epnested_mutex): two inserts
+// racing (A into B, B into A) cannot both pass. Lock order: nest, then an
+// instance's mu.
+var nest sync.Mutex
 
 // New returns a new epoll instance as an open file.
 func New(flags uint32) *fs.File {
-	ep := &Instance{items: map[key]*item{}}
+	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}}
 	now := fs.Now()
 	inode := &anonInode{fs.Attr{Dev: 10, Ino: fs.NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
 	ep.self = fs.NewFile(inode, "anon_inode:[eventpoll]", fs.O_RDWR|flags&fs.O_NONBLOCK, ep)
@@ -94,14 +116,49 @@ func (ep *Instance) markReady(it *item) {
 	ep.q.Notify(fs.EventIn)
 }
 
-// Ctl implements epoll_ctl(2) for file f open as fd.
-func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64) error {
-	if f == ep.self {
+// CtlFile implements epoll_ctl(2) on the open files epf (the instance)
+// and f (open as fd), with do_epoll_ctl_file's first checks: a target
+// that cannot be polled is EPERM, an epf that is not an instance (or is
+// the target) EINVAL.
+func CtlFile(epf *fs.File, op int, fd int32, f *fs.File, events uint32, data uint64) error {
+	if _, ok := f.Ops().(fs.Pollable); !ok {
+		return linuxerr.EPERM // e.g. a regular file
+	}
+	ep, ok := FromFile(epf)
+	if !ok || epf == f {
 		return linuxerr.EINVAL
 	}
+	return ep.Ctl(op, fd, f, events, data)
+}
+
+// Ctl implements epoll_ctl(2) for file f open as fd, checking in
+// do_epoll_ctl_file's order: EPERM for a target that cannot be polled,
+// EINVAL for the instance itself, EPOLLEXCLUSIVE's rules, ELOOP for an
+// instance whose watch would close a cycle or make too long a path
+// (ep_loop_check), then the interest set: EEXIST, ENOENT, EINVAL for an
+// unknown op or for changing an exclusive watch.
+func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64) error {
 	p, ok := f.Ops().(fs.Pollable)
 	if !ok {
 		return linuxerr.EPERM // e.g. a regular file
+	}
+	if f == ep.self {
+		return linuxerr.EINVAL
+	}
+	target, nested := FromFile(f)
+	if op != CtlDel && events&EPOLLEXCLUSIVE != 0 {
+		// epoll adds to the target's wait queue at EPOLL_CTL_ADD only,
+		// so an exclusive watch cannot be changed into, nor nested.
+		if op == CtlMod || op == CtlAdd && (nested || events&^exclusiveOK != 0) {
+			return linuxerr.EINVAL
+		}
+	}
+	if op == CtlAdd && nested {
+		nest.Lock()
+		defer nest.Unlock()
+		if !ep.loopCheck(target) {
+			return linuxerr.ELOOP
+		}
 	}
 	k := key{f, fd}
 	ep.mu.Lock()
@@ -116,6 +173,9 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 		it.entry = fs.Entry{Mask: it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP), Callback: func(uint32) { ep.markReady(it) }}
 		ep.items[k] = it
 		ep.mu.Unlock()
+		if nested {
+			target.watchers[ep]++ // nest is held
+		}
 		p.EventQueue().Register(&it.entry)
 		it.unhook = f.OnRelease(func() { ep.remove(k) })
 	case CtlMod:
@@ -123,7 +183,7 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 			ep.mu.Unlock()
 			return linuxerr.ENOENT
 		}
-		if events&EPOLLEXCLUSIVE != 0 {
+		if it.events&EPOLLEXCLUSIVE != 0 {
 			ep.mu.Unlock()
 			return linuxerr.EINVAL
 		}
@@ -172,7 +232,76 @@ func (ep *Instance) remove(k key) {
 		if it.unhook != nil {
 			it.unhook()
 		}
+		if target, nested := FromFile(k.file); nested {
+			nest.Lock()
+			if target.watchers[ep]--; target.watchers[ep] == 0 {
+				delete(target.watchers, ep)
+			}
+			nest.Unlock()
+		}
 	}
+}
+
+// loopCheck is ep_loop_check: whether ep may watch the instance to. It
+// may not if to reaches ep through the instances it watches (a cycle),
+// or if the longest path of watches through the new one would be longer
+// than MaxNests: the deepest path down from to, plus the new watch, plus
+// the longest path up from ep through the instances that watch it. The
+// walk down gives up past MaxNests, so it ends even on a graph it has
+// never seen; memos keep a diamond from being walked twice. The caller
+// holds nest.
+func (ep *Instance) loopCheck(to *Instance) bool {
+	down := map[*Instance]int{}
+	var walkDown func(x *Instance, depth int) int
+	walkDown = func(x *Instance, depth int) int { // ep_loop_check_proc
+		if d, ok := down[x]; ok {
+			return d
+		}
+		result := 0
+		for _, c := range x.nestedInstances() {
+			if c == ep || depth > MaxNests {
+				result = MaxNests + 1
+			} else {
+				result = max(result, walkDown(c, depth+1)+1)
+			}
+			if result > MaxNests {
+				break
+			}
+		}
+		down[x] = result
+		return result
+	}
+	depth := walkDown(to, 0)
+	if depth > MaxNests {
+		return false
+	}
+	up := map[*Instance]int{}
+	var walkUp func(x *Instance) int
+	walkUp = func(x *Instance) int { // ep_get_upwards_depth_proc
+		if d, ok := up[x]; ok {
+			return d
+		}
+		result := 0
+		for w := range x.watchers {
+			result = max(result, walkUp(w)+1)
+		}
+		up[x] = result
+		return result
+	}
+	return depth+1+walkUp(ep) <= MaxNests
+}
+
+// nestedInstances returns the epoll instances ep watches.
+func (ep *Instance) nestedInstances() []*Instance {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	var out []*Instance
+	for k := range ep.items {
+		if x, ok := FromFile(k.file); ok {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // collect takes up to max events off the ready list.

@@ -137,3 +137,101 @@ func TestNested(t *testing.T) {
 		t.Fatalf("non-pollable file: %v", err)
 	}
 }
+
+// TestNestingLimits checks ep_loop_check's rules: no watch of itself, no
+// cycle, no path of more than MaxNests watches from either end; and that
+// closing an instance takes its watches out of the count.
+func TestNestingLimits(t *testing.T) {
+	mk := func(n int) ([]*fs.File, []*Instance) {
+		fs_, eps := make([]*fs.File, n), make([]*Instance, n)
+		for i := range fs_ {
+			fs_[i] = New(0)
+			eps[i], _ = FromFile(fs_[i])
+		}
+		return fs_, eps
+	}
+	f, e := mk(3)
+	if err := e[0].Ctl(CtlAdd, 1, f[1], fs.EventIn, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e[1].Ctl(CtlAdd, 0, f[0], fs.EventIn, 0); err != linuxerr.ELOOP {
+		t.Fatalf("cycle of two: %v", err)
+	}
+	e[1].Ctl(CtlAdd, 2, f[2], fs.EventIn, 0)
+	if err := e[2].Ctl(CtlAdd, 0, f[0], fs.EventIn, 0); err != linuxerr.ELOOP {
+		t.Fatalf("cycle of three: %v", err)
+	}
+	if err := e[0].Ctl(CtlAdd, 1, f[1], fs.EventIn, 0); err != linuxerr.EEXIST {
+		t.Fatalf("again: %v", err)
+	}
+	if err := e[0].Ctl(CtlAdd, 2, f[2], fs.EventIn, 0); err != nil {
+		t.Fatalf("a diamond: %v", err)
+	}
+	// Chains: four watches pass, a fifth is ELOOP, built either way.
+	for _, down := range []bool{true, false} {
+		f, e := mk(6)
+		for i := 0; i < 5; i++ {
+			var err error
+			if down {
+				err = e[i].Ctl(CtlAdd, int32(i+1), f[i+1], fs.EventIn, 0)
+			} else {
+				err = e[i+1].Ctl(CtlAdd, int32(i), f[i], fs.EventIn, 0)
+			}
+			if want := error(nil); i == 4 {
+				if err != linuxerr.ELOOP {
+					t.Fatalf("down=%v: watch %d: %v, want ELOOP", down, i+1, err)
+				}
+			} else if err != want {
+				t.Fatalf("down=%v: watch %d: %v", down, i+1, err)
+			}
+		}
+		// Closing the middle instance shortens the chain.
+		f[2].DecRef()
+		var err error
+		if down {
+			err = e[4].Ctl(CtlAdd, 5, f[5], fs.EventIn, 0)
+		} else {
+			err = e[5].Ctl(CtlAdd, 4, f[4], fs.EventIn, 0)
+		}
+		if err != nil {
+			t.Fatalf("down=%v: after closing the middle: %v", down, err)
+		}
+	}
+	// EPOLLEXCLUSIVE: not on MOD, not for a nested instance, only
+	// EXCLUSIVE_OK bits; an exclusive watch cannot be changed.
+	f, e = mk(2)
+	r, _ := fs.NewPipe(0)
+	if err := e[0].Ctl(CtlMod, 3, r, fs.EventIn|EPOLLEXCLUSIVE, 0); err != linuxerr.EINVAL {
+		t.Fatalf("MOD exclusive: %v", err)
+	}
+	if err := e[0].Ctl(CtlAdd, 1, f[1], fs.EventIn|EPOLLEXCLUSIVE, 0); err != linuxerr.EINVAL {
+		t.Fatalf("exclusive nested: %v", err)
+	}
+	if err := e[0].Ctl(CtlAdd, 3, r, fs.EventIn|fs.EventPri|EPOLLEXCLUSIVE, 0); err != linuxerr.EINVAL {
+		t.Fatalf("exclusive with EPOLLPRI: %v", err)
+	}
+	if err := e[0].Ctl(CtlAdd, 3, r, fs.EventIn|EPOLLEXCLUSIVE, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e[0].Ctl(CtlMod, 3, r, fs.EventIn, 0); err != linuxerr.EINVAL {
+		t.Fatalf("MOD of an exclusive watch: %v", err)
+	}
+}
+
+// TestNestedRace races inserts that would close a cycle: one of each
+// pair must fail, so readiness checks never loop.
+func TestNestedRace(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		a, b := New(0), New(0)
+		ea, _ := FromFile(a)
+		eb, _ := FromFile(b)
+		errs := make(chan error, 2)
+		go func() { errs <- ea.Ctl(CtlAdd, 1, b, fs.EventIn, 0) }()
+		go func() { errs <- eb.Ctl(CtlAdd, 0, a, fs.EventIn, 0) }()
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) {
+			t.Fatalf("A into B: %v, B into A: %v; want exactly one ELOOP", e1, e2)
+		}
+		ea.Readiness(a, fs.EventIn) // must return
+	}
+}

@@ -92,6 +92,11 @@ func conformanceC(t *testing.T) {
 		{"pipes", "pipes", "-static", false, false},
 		{"procfs", "procfs", "-static", false, false},
 		{"vfs", "vfs", "-static", false, false},
+		{"epollnest", "epollnest", "-static", false, false},
+		{"biglen", "biglen", "-static", false, false},
+		{"badframe", "badframe", "-static", false, false},
+		{"stopcont", "stopcont", "-static", false, false},
+		{"vforkthread", "vforkthread", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they

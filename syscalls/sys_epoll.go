@@ -36,18 +36,10 @@ func installNew(t *task.Task, f *fs.File, cloexec bool) (uintptr, error) {
 	return uintptr(fd), nil
 }
 
-// sysEpollCtl implements epoll_ctl(2).
+// sysEpollCtl implements epoll_ctl(2): the event is read first (every op
+// but EPOLL_CTL_DEL, an unknown one included), then the descriptors are
+// looked up, then epoll.CtlFile checks the rest, as do_epoll_ctl.
 func sysEpollCtl(t *task.Task, a *Args) (uintptr, error) {
-	epf, f, err := getFiles(t, a[0], a[2])
-	if err != nil {
-		return 0, err
-	}
-	defer epf.DecRef()
-	defer f.DecRef()
-	ep, ok := epoll.FromFile(epf)
-	if !ok || a[0] == a[2] {
-		return 0, linuxerr.EINVAL
-	}
 	op := int(int32(a[1]))
 	var events uint32
 	var data uint64
@@ -58,7 +50,13 @@ func sysEpollCtl(t *task.Task, a *Args) (uintptr, error) {
 		}
 		events, data = binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
 	}
-	return 0, ep.Ctl(op, int32(a[2]), f, events, data)
+	epf, f, err := getFiles(t, a[0], a[2])
+	if err != nil {
+		return 0, err
+	}
+	defer epf.DecRef()
+	defer f.DecRef()
+	return 0, epoll.CtlFile(epf, op, int32(a[2]), f, events, data)
 }
 
 func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {

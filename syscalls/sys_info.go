@@ -81,11 +81,27 @@ func sysGetrandom(t *task.Task, a *Args) (uintptr, error) {
 	if flags&^(grndNonblock|grndRandom|grndInsecure) != 0 || flags&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
 		return 0, linuxerr.EINVAL
 	}
+	// import_ubuf: at most MAX_RW_COUNT, and a range in the user half.
 	n = min(n, maxRWCount)
-	buf := make([]byte, n)
-	kernel.RandomBytes(buf)
-	if err := t.CopyOut(a[0], buf); err != nil {
+	if err := accessOK(a[0], n); err != nil {
 		return 0, err
+	}
+	// get_random_bytes_user fills the buffer a block at a time: the
+	// kernel never holds more than one block whatever the length, and a
+	// fault after some bytes were copied ends the call with their count.
+	// No block crosses a page of the buffer, so that the count is
+	// exactly what precedes the first page that faults.
+	var buf [256]byte
+	done := uintptr(0)
+	for done < n {
+		toPage := mm.PageSize - (a[0]+done)%mm.PageSize
+		b := buf[:min(n-done, uintptr(len(buf)), toPage)]
+		kernel.RandomBytes(b)
+		if err := t.CopyOut(a[0]+done, b); err != nil {
+			r, err := partial(int(done), err)
+			return r, err
+		}
+		done += uintptr(len(b))
 	}
 	return n, nil
 }

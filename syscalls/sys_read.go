@@ -155,8 +155,12 @@ const uioMaxIOV = 1024
 
 type iovec struct{ base, len uintptr }
 
-// readIovecs reads an iovec array (EINVAL for a bad count or a total
-// length overflowing ssize_t, as rw_copy_check_uvector).
+// readIovecs reads an iovec array as __import_iovec does: EINVAL for a
+// bad count or any length that does not fit in ssize_t (checked for
+// every segment first, copy_iovec_from_user), then EFAULT for a segment
+// outside the user half; the lengths are cut so that the total is at
+// most MAX_RW_COUNT (a longer readv or writev is a short one, not an
+// error).
 func readIovecs(t *task.Task, addr uintptr, cnt uintptr) ([]iovec, int, error) {
 	if int(cnt) < 0 || cnt > uioMaxIOV {
 		return nil, 0, linuxerr.EINVAL
@@ -166,24 +170,27 @@ func readIovecs(t *task.Task, addr uintptr, cnt uintptr) ([]iovec, int, error) {
 		return nil, 0, err
 	}
 	iov := make([]iovec, cnt)
-	total := 0
 	for i := range iov {
 		iov[i] = iovec{uintptr(binary.LittleEndian.Uint64(b[16*i:])), uintptr(binary.LittleEndian.Uint64(b[16*i+8:]))}
 		if int64(iov[i].len) < 0 {
 			return nil, 0, linuxerr.EINVAL
 		}
+	}
+	total := 0
+	for i := range iov {
 		if err := accessOK(iov[i].base, iov[i].len); err != nil {
 			return nil, 0, err
 		}
+		iov[i].len = min(iov[i].len, uintptr(maxRWCount-total))
 		total += int(iov[i].len)
-		if total < 0 || total > maxRWCount {
-			return nil, 0, linuxerr.EINVAL
-		}
 	}
 	return iov, total, nil
 }
 
 // sysReadv implements readv(2): one read into a kernel buffer, scattered.
+// The buffer is as large as the total length up to ioChunk; a longer
+// readv reads chunk after chunk while each comes back full (the total
+// can reach MAX_RW_COUNT, which the kernel must not allocate at once).
 func sysReadv(t *task.Task, a *Args) (uintptr, error) {
 	f, err := getFile(t, a[0])
 	if err != nil {
@@ -194,23 +201,37 @@ func sysReadv(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, total)
-	n, err := f.Read(t, buf)
-	if err != nil {
+	if total == 0 {
+		_, err := f.Read(t, nil)
 		return 0, err
 	}
-	done := 0
-	for _, v := range iov {
-		if done == n {
-			break
+	buf := make([]byte, min(total, ioChunk))
+	done := 0 // bytes read and copied out
+	vi, voff := 0, uintptr(0)
+	for done < total {
+		n, err := f.Read(t, buf[:min(total-done, len(buf))])
+		// Scatter what was read over the iovecs, from where the last
+		// chunk left off.
+		for c := 0; c < n; {
+			v := iov[vi]
+			m := min(int(v.len-voff), n-c)
+			if cerr := t.CopyOut(v.base+voff, buf[c:c+m]); cerr != nil {
+				return partial(done+c, cerr)
+			}
+			c += m
+			if voff += uintptr(m); voff == v.len {
+				vi, voff = vi+1, 0
+			}
 		}
-		c := min(int(v.len), n-done)
-		if err := t.CopyOut(v.base, buf[done:done+c]); err != nil {
+		done += n
+		if err != nil {
 			return partial(done, err)
 		}
-		done += c
+		if n < min(total-done+n, len(buf)) || n == 0 {
+			break
+		}
 	}
-	return uintptr(n), nil
+	return uintptr(done), nil
 }
 
 // sysWritev implements writev(2): gathered, then one write (so that a
@@ -228,22 +249,43 @@ func sysWritev(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, 0, total)
-	for _, v := range iov {
-		part := make([]byte, v.len)
-		if err := t.CopyIn(v.base, part); err != nil {
-			if len(buf) == 0 {
-				return 0, err
+	// Gather up to ioChunk bytes and write them; a longer writev goes on
+	// chunk after chunk while each is written whole (the total can reach
+	// MAX_RW_COUNT, which the kernel must not allocate at once). A fault
+	// ends the gathering: what was gathered before it is written.
+	buf := make([]byte, min(total, ioChunk))
+	done := 0
+	vi, voff := 0, uintptr(0)
+	for {
+		size, fault := 0, error(nil)
+		for size < len(buf) && vi < len(iov) {
+			v := iov[vi]
+			m := min(int(v.len-voff), len(buf)-size)
+			if err := t.CopyIn(v.base+voff, buf[size:size+m]); err != nil {
+				fault = err
+				break
 			}
-			break
+			size += m
+			if voff += uintptr(m); voff == v.len {
+				vi, voff = vi+1, 0
+			}
 		}
-		buf = append(buf, part...)
+		if size == 0 && (fault != nil || done == 0) {
+			if fault != nil {
+				return partial(done, fault)
+			}
+			_, err := f.Write(t, nil)
+			return 0, err
+		}
+		n, err := f.Write(t, buf[:size])
+		done += n
+		if err != nil {
+			return partial(done, err)
+		}
+		if n < size || fault != nil || vi == len(iov) {
+			return uintptr(done), nil
+		}
 	}
-	n, err := f.Write(t, buf)
-	if err != nil && n == 0 {
-		return 0, err
-	}
-	return uintptr(n), nil
 }
 
 // sysLseek implements lseek(2).

@@ -7,6 +7,7 @@
 //	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
+//	oyako fuzz [-n N] [-seed S]   run the system call fuzzer (make fuzz)
 //
 // qemu, run and gdb have no time limit unless -timeout gives one.
 //
@@ -39,6 +40,7 @@ func usage() {
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
+  oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
 `)
 	os.Exit(2)
 }
@@ -64,6 +66,8 @@ func main() {
 		err = cmdGDB(os.Args[2:])
 	case "bench":
 		err = cmdBench(os.Args[2:])
+	case "fuzz":
+		status, err = cmdFuzz(os.Args[2:])
 	default:
 		usage()
 	}

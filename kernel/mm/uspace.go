@@ -144,10 +144,7 @@ func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	free := func(_ uintptr, pa uint64) { PutFrame(pa) }
-	// Not the MMIO window: its page tables are the kernel's.
-	as.pt.UnmapRange(0, MMIOBase, free)
-	as.pt.UnmapRange(MMIOBase+MMIOSize, UserTop, free)
+	as.unmapUser(0, UserTop, func(_ uintptr, pa uint64) { PutFrame(pa) })
 	freeTables(as.pt.Root, levelPML4, 0)
 	for _, v := range as.vmas {
 		v.drop(as)
@@ -450,11 +447,30 @@ func (as *AddressSpace) merge(i int) {
 
 // release unmaps [start, end) and puts the frames that backed it.
 func (as *AddressSpace) release(start, end uintptr) {
-	n := as.pt.UnmapRange(start, end, func(va uintptr, pa uint64) {
+	n := as.unmapUser(start, end, func(va uintptr, pa uint64) {
 		invlpg(va)
 		PutFrame(pa)
 	})
 	as.rss -= uint64(n)
+}
+
+// unmapUser unmaps the pages of [start, end) with the page table's
+// UnmapRange, except those of the MMIO window, whose page tables are the
+// kernel's (shareMMIO): a munmap(2) across the window must leave the
+// kernel's device registers mapped and never free their frames.
+func (as *AddressSpace) unmapUser(start, end uintptr, release func(va uintptr, pa uint64)) int {
+	const lo, hi = MMIOBase, MMIOBase + MMIOSize
+	if start >= hi || end <= lo {
+		return as.pt.UnmapRange(start, end, release)
+	}
+	n := 0
+	if start < lo {
+		n += as.pt.UnmapRange(start, lo, release)
+	}
+	if end > hi {
+		n += as.pt.UnmapRange(hi, end, release)
+	}
+	return n
 }
 
 // flushTLB makes every CPU forget the address space's translations after
@@ -811,6 +827,11 @@ func (as *AddressSpace) Remap(old, oldLen, newLen uintptr, flags uint32, newAddr
 	if flags&MremapFixed != 0 {
 		if dst&(PageSize-1) != 0 || dst < mmapMin || dst > UserTop-newLen || dst < old+oldLen && dst+newLen > old {
 			return 0, linuxerr.EINVAL
+		}
+		if dst < MMIOBase+MMIOSize && dst+newLen > MMIOBase {
+			// Reserved for the kernel, as for mmap(MAP_FIXED): the
+			// get_unmapped_area of mremap_to fails.
+			return 0, linuxerr.ENOMEM
 		}
 		as.release(dst, dst+newLen)
 		as.carve(dst, dst+newLen)

@@ -59,6 +59,24 @@ func TestAddressSpaceSharesKernelHalf(t *testing.T) {
 	if _, err := as.Map(MapParams{Addr: 0xfec00000, Length: PageSize, Prot: ProtRead, Flags: MapPrivate | MapAnonymous | MapFixed}); err != linuxerr.ENOMEM {
 		t.Fatalf("MAP_FIXED over the MMIO window: %v", err)
 	}
+	// munmap and mremap across the window (the fuzzer's first finding:
+	// munmap(0, 4 GiB) unmapped the kernel's IOAPIC and LAPIC pages and
+	// freed them): the window stays mapped, nothing of it is freed.
+	low, _ := as.Map(MapParams{Addr: 0xfe000000, Length: PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous | MapFixed})
+	as.CopyOut(low, []byte{1})
+	if err := as.Unmap(0, 1<<33); err != nil {
+		t.Fatalf("munmap across the MMIO window: %v", err)
+	}
+	if pa, ok := as.pt.Translate(0xfee00000); !ok || pa != 0xfee00000 {
+		t.Fatal("munmap across the window unmapped the LAPIC")
+	}
+	if _, ok := as.pt.Translate(low); ok {
+		t.Fatal("munmap left the page below the window mapped")
+	}
+	src, _ := as.Map(MapParams{Length: PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous})
+	if _, err := as.Remap(src, PageSize, 2*PageSize, MremapMaymove|MremapFixed, 0xfebff000); err != linuxerr.ENOMEM {
+		t.Fatalf("mremap into the MMIO window: %v", err)
+	}
 	a, _ := as.Map(MapParams{Length: 3 * PageSize, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous})
 	as.CopyOut(a, bytes.Repeat([]byte{1}, 3*PageSize))
 	as.DecRef(nil)

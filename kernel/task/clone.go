@@ -193,7 +193,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if f&CloneVfork != 0 {
 		vfork = make(chan struct{})
 		np.mu.Lock()
-		np.vforkDone = vfork
+		nt.vforkDone = vfork
 		np.mu.Unlock()
 	}
 	totalForks.Add(1)

@@ -124,7 +124,9 @@ func (t *Task) joinStopLocked() {
 	}
 	for {
 		p.mu.Lock()
-		if p.sig.stopSig == 0 || t.exiting {
+		// SIGCONT clears t.stopped: a stop that began again before this
+		// thread woke is a new one, which it joins afresh.
+		if !t.stopped || t.exiting {
 			t.stopped = false
 			p.mu.Unlock()
 			return
@@ -224,6 +226,13 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 			as.CopyOut(uintptr(b.Frame), b.Bytes) == nil &&
 			(b.Info == nil || as.CopyOut(uintptr(b.Frame)+signals.InfoOffset, b.Info) == nil)
 	}
+	var report string
+	if !ok {
+		// Described before p.mu is taken: the description names the
+		// process, which takes p.mu (the fuzzer's first hang was this
+		// thread waiting for the lock it held).
+		report = t.describeFault(signals.SIGSEGV, "signal frame not writable", 0)
+	}
 	p.mu.Lock()
 	if !ok {
 		// force_sigsegv: the handler cannot run; SIGSEGV's own handler
@@ -235,7 +244,7 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 			h.mu.Unlock()
 		}
 		t.sigMask &^= signals.Bit(signals.SIGSEGV)
-		t.setFaultReport(signals.SIGSEGV, "signal frame not writable", 0)
+		t.faultReport, t.faultSig = report, signals.SIGSEGV
 		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true)
 		p.mu.Unlock()
 		return

@@ -231,7 +231,7 @@ func (t *Task) Exec(a ExecArgs) error {
 	}
 	p := t.Proc
 	old := p.as.Swap(as)
-	p.releaseVfork()
+	t.releaseVfork()
 	if old != nil {
 		old.DecRef(dropAddressSpace)
 	}

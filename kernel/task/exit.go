@@ -25,6 +25,7 @@ func (t *Task) finish() {
 			FutexWake(t, t.ClearChildTID, 1)
 		}
 	}
+	t.releaseVfork()
 	procMu.Lock()
 	removeTaskLocked(t)
 	procMu.Unlock()
@@ -65,7 +66,6 @@ func (t *Task) finish() {
 // exit ends a process whose last thread is gone (do_exit's process part
 // and exit_notify).
 func (p *Process) exit() {
-	p.releaseVfork()
 	p.SetRealTimer(ITimerVal{})
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
@@ -191,12 +191,15 @@ func (p *Process) reapLocked() {
 	delete(procs, p.PID)
 }
 
-// releaseVfork wakes the parent of a CLONE_VFORK child: the child no
-// longer uses its memory (mm_release's complete_vfork_done).
-func (p *Process) releaseVfork() {
+// releaseVfork wakes the task that made t with CLONE_VFORK: t no longer
+// uses its memory (mm_release's complete_vfork_done, when t exits or
+// execs). It is t's, not its process's: a thread made with CLONE_VFORK
+// releases its maker when it exits, though its process lives on.
+func (t *Task) releaseVfork() {
+	p := t.Proc
 	p.mu.Lock()
-	ch := p.vforkDone
-	p.vforkDone = nil
+	ch := t.vforkDone
+	t.vforkDone = nil
 	p.mu.Unlock()
 	if ch != nil {
 		close(ch)

@@ -70,11 +70,8 @@ type Process struct {
 	// Page faults of exited threads and of waited-for children.
 	minFlt, cminFlt uint64
 
-	// vforkDone is closed when a CLONE_VFORK child stops using its
-	// parent's memory (exec or exit); nil otherwise.
-	vforkDone chan struct{}
-	done      chan struct{} // closed when the process has exited
-	exitCode  int           // wait status once done
+	done     chan struct{} // closed when the process has exited
+	exitCode int           // wait status once done
 }
 
 type procState uint8

@@ -188,7 +188,11 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		if s.stopSig != 0 {
 			continued = s.stopped
 			s.stopSig, s.stopping, s.stopped = 0, 0, false
+			// Every thread is running again from now on, whether or not
+			// it has woken yet (wake_up_state of __TASK_STOPPED): a new
+			// stop must count it, and it must join that stop.
 			for _, t := range p.tasks {
+				t.stopped = false
 				t.wakeLocked()
 			}
 		}
@@ -550,20 +554,32 @@ func (t *Task) PendingSignals() uint64 {
 // notifyParentStop tells the parent that the process stopped (or, with
 // continued, resumed): a wait report, and SIGCHLD unless the parent asked
 // for none with SA_NOCLDSTOP (do_notify_parent_cldstop).
+//
+// The notification runs after the change it reports, outside p.mu, so
+// it can come late: a SIGCONT's after the process already stopped again,
+// a stop's after a SIGCONT undid it. A late one changes nothing: the wait
+// report follows the process's state (as Linux's wait reads
+// signal->flags), or the late "continued" would hide the stop that
+// followed it and leave the process stopped with nobody told.
 func (p *Process) notifyParentStop(continued bool) {
 	procMu.Lock()
 	parent := p.parent
 	code := int32(signals.CLD_STOPPED)
 	status := int32(0)
+	p.mu.Lock()
+	current := p.sig.stopped != continued
+	stopSig := p.sig.stopSig
+	p.mu.Unlock()
+	if !current {
+		procMu.Unlock()
+		return
+	}
 	if continued {
 		p.contReport, p.stopReport = true, 0
 		code, status = signals.CLD_CONTINUED, signals.SIGCONT
 	} else {
-		p.mu.Lock()
-		p.stopReport = p.sig.stopSig
-		p.mu.Unlock()
-		p.contReport = false
-		status = int32(p.stopReport)
+		p.stopReport, p.contReport = stopSig, false
+		status = int32(stopSig)
 	}
 	if parent != nil {
 		parent.notifyChildEventLocked()

@@ -92,8 +92,8 @@ type Task struct {
 	minFlt   atomic.Uint64
 	nvcsw    atomic.Uint64
 
-	// vforkParent is the process sleeping until this task's process
-	// execs or exits (CLONE_VFORK).
+	// vforkDone is closed when this task, made with CLONE_VFORK, execs
+	// or exits: its maker sleeps until then (Linux's vfork_done).
 	vforkDone chan struct{}
 
 	// For debuggers (debug.go): the live-task list and the goroutine.
