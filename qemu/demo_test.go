@@ -156,12 +156,19 @@ func TestInteractiveShell(t *testing.T) {
 	c.typeIn("echo status $?\n")
 	c.expect("status 130")
 	c.expect(prompt)
-	c.typeIn("echo go; sleep 30\n")
+	c.typeIn("echo go; cat\n")
 	c.expect("\ngo")
 	c.keyUntil("\x1a", "Stopped")
 	c.expect(prompt)
 	c.typeIn("fg\n")
-	c.expect("sleep 30")
+	c.expect("cat")
+	// fg prints the job before it makes it the foreground and continues
+	// it: a ^C typed in between interrupts the shell's fg instead (on
+	// Linux too) and leaves the job stopped. cat's copy of a line shows
+	// it is running in the foreground.
+	c.typeIn("after fg\n")
+	c.expect("after fg") // the terminal's echo
+	c.expect("after fg") // cat's copy
 	c.keyUntil("\x03", prompt)
 	c.typeIn("true\n")
 	c.expect(prompt)
