@@ -10,6 +10,9 @@
 // watches itself, no cycle of watches, no path of more than MaxNests
 // watches; so readiness checks and wake-ups that walk nested instances
 // always end.
+// Watches are counted per user and bounded by MaxUserWatches
+// (fs.epoll.max_user_watches, ENOSPC), and by the kernel heap's room
+// (ENOMEM).
 // Limits: no EPOLLEXCLUSIVE or EPOLLWAKEUP semantics (their rules on
 // epoll_ctl are checked, their effect on wake-ups is not kept); no bound
 // on how many paths lead to one file (reverse_path_check's EINVAL).
@@ -17,11 +20,13 @@ package epoll
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 )
 
 // epoll_ctl operations and event flags.
@@ -68,6 +73,45 @@ type item struct {
 	unhook   func()
 }
 
+// MaxUserWatches is fs.epoll.max_user_watches: the most watches one
+// user's epoll instances may hold together. SetMaxUserWatches sizes it
+// from the machine's memory.
+var MaxUserWatches atomic.Int64
+
+// itemCost is EP_ITEM_COST for oyako: about what one watch takes of the
+// kernel's heap (the item, its wait-queue entry and callbacks, its place
+// in the interest set).
+const itemCost = 256
+
+// SetMaxUserWatches sets MaxUserWatches as Linux's eventpoll_init does:
+// a 25th of the memory, in items.
+func SetMaxUserWatches(memBytes uint64) {
+	MaxUserWatches.Store(int64(memBytes / 25 / itemCost))
+}
+
+func init() { SetMaxUserWatches(64 << 20) }
+
+// watches counts each user's watches (user_struct's epoll_watches), by
+// the real UID of the process that made the instance.
+var watches struct {
+	sync.Mutex
+	byUID map[uint32]*atomic.Int64
+}
+
+func watchesOf(uid uint32) *atomic.Int64 {
+	watches.Lock()
+	defer watches.Unlock()
+	c := watches.byUID[uid]
+	if c == nil {
+		if watches.byUID == nil {
+			watches.byUID = make(map[uint32]*atomic.Int64)
+		}
+		c = new(atomic.Int64)
+		watches.byUID[uid] = c
+	}
+	return c
+}
+
 // Instance is an epoll instance.
 type Instance struct {
 	mu    sync.Mutex
@@ -79,6 +123,8 @@ type Instance struct {
 	// watchers counts, per instance, the items by which it watches this
 	// one (Linux's ep->refs); guarded by nest.
 	watchers map[*Instance]int
+
+	user *atomic.Int64 // the watches of the user who made it (ep->user)
 }
 
 // nest serializes the changes to which instance watches which with the
@@ -87,9 +133,10 @@ type Instance struct {
 // instance's mu.
 var nest sync.Mutex
 
-// New returns a new epoll instance as an open file.
-func New(flags uint32) *fs.File {
-	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}}
+// New returns a new epoll instance as an open file, made by a process of
+// real UID uid.
+func New(flags uint32, uid uint32) *fs.File {
+	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}, user: watchesOf(uid)}
 	now := fs.Now()
 	inode := &anonInode{fs.Attr{Dev: 10, Ino: fs.NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
 	ep.self = fs.NewFile(inode, "anon_inode:[eventpoll]", fs.O_RDWR|flags&fs.O_NONBLOCK, ep)
@@ -136,7 +183,9 @@ func CtlFile(epf *fs.File, op int, fd int32, f *fs.File, events uint32, data uin
 // EINVAL for the instance itself, EPOLLEXCLUSIVE's rules, ELOOP for an
 // instance whose watch would close a cycle or make too long a path
 // (ep_loop_check), then the interest set: EEXIST, ENOENT, EINVAL for an
-// unknown op or for changing an exclusive watch.
+// unknown op or for changing an exclusive watch; a new watch past the
+// user's MaxUserWatches is ENOSPC (ep_insert), one the kernel's heap has
+// no room for ENOMEM.
 func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64) error {
 	p, ok := f.Ops().(fs.Pollable)
 	if !ok {
@@ -169,6 +218,15 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 			ep.mu.Unlock()
 			return linuxerr.EEXIST
 		}
+		if ep.user.Load() >= MaxUserWatches.Load() {
+			ep.mu.Unlock()
+			return linuxerr.ENOSPC
+		}
+		if !mm.AdmitKernel(1) {
+			ep.mu.Unlock()
+			return linuxerr.ENOMEM
+		}
+		ep.user.Add(1)
 		it = &item{key: k, events: events | fs.EventErr | fs.EventHup, data: data}
 		it.entry = fs.Entry{Mask: it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP), Callback: func(uint32) { ep.markReady(it) }}
 		ep.items[k] = it
@@ -215,6 +273,7 @@ func (ep *Instance) remove(k key) {
 	it, ok := ep.items[k]
 	if ok {
 		delete(ep.items, k)
+		ep.user.Add(-1)
 		if it.inReady {
 			for i, r := range ep.ready {
 				if r == it {

@@ -33,7 +33,7 @@ func writeOK(t *testing.T, f *fs.File, p string) {
 }
 
 func TestLevelEdgeOneshot(t *testing.T) {
-	epf := New(0)
+	epf := New(0, 0)
 	ep, _ := FromFile(epf)
 	efd := fs.NewEventFD(0, fs.EFD_NONBLOCK)
 	r, w := fs.NewPipe(fs.O_NONBLOCK)
@@ -89,7 +89,7 @@ func TestLevelEdgeOneshot(t *testing.T) {
 }
 
 func TestWaitBlocksAndTimesOut(t *testing.T) {
-	epf := New(0)
+	epf := New(0, 0)
 	ep, _ := FromFile(epf)
 	r, w := fs.NewPipe(0)
 	ep.Ctl(CtlAdd, 3, r, fs.EventIn, 7)
@@ -121,7 +121,7 @@ func TestWaitBlocksAndTimesOut(t *testing.T) {
 }
 
 func TestNested(t *testing.T) {
-	outer, inner := New(0), New(0)
+	outer, inner := New(0, 0), New(0, 0)
 	o, _ := FromFile(outer)
 	i, _ := FromFile(inner)
 	efd := fs.NewEventFD(0, 0)
@@ -145,7 +145,7 @@ func TestNestingLimits(t *testing.T) {
 	mk := func(n int) ([]*fs.File, []*Instance) {
 		fs_, eps := make([]*fs.File, n), make([]*Instance, n)
 		for i := range fs_ {
-			fs_[i] = New(0)
+			fs_[i] = New(0, 0)
 			eps[i], _ = FromFile(fs_[i])
 		}
 		return fs_, eps
@@ -222,7 +222,7 @@ func TestNestingLimits(t *testing.T) {
 // pair must fail, so readiness checks never loop.
 func TestNestedRace(t *testing.T) {
 	for i := 0; i < 200; i++ {
-		a, b := New(0), New(0)
+		a, b := New(0, 0), New(0, 0)
 		ea, _ := FromFile(a)
 		eb, _ := FromFile(b)
 		errs := make(chan error, 2)
@@ -233,5 +233,44 @@ func TestNestedRace(t *testing.T) {
 			t.Fatalf("A into B: %v, B into A: %v; want exactly one ELOOP", e1, e2)
 		}
 		ea.Readiness(a, fs.EventIn) // must return
+	}
+}
+
+// TestMaxUserWatches: one user's watches across its instances stop at
+// max_user_watches with ENOSPC (after EEXIST), and removing a watch or
+// closing an instance gives room back; another user has its own count.
+func TestMaxUserWatches(t *testing.T) {
+	old := MaxUserWatches.Load()
+	defer MaxUserWatches.Store(old)
+	MaxUserWatches.Store(2)
+	a, b := New(0, 1000), New(0, 1000)
+	epa, _ := FromFile(a)
+	epb, _ := FromFile(b)
+	e1, e2, e3 := fs.NewEventFD(0, 0), fs.NewEventFD(0, 0), fs.NewEventFD(0, 0)
+	if err := epa.Ctl(CtlAdd, 3, e1, fs.EventIn, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := epb.Ctl(CtlAdd, 4, e2, fs.EventIn, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := epa.Ctl(CtlAdd, 3, e1, fs.EventIn, 0); err != linuxerr.EEXIST {
+		t.Errorf("existing watch at the limit: %v", err)
+	}
+	if err := epa.Ctl(CtlAdd, 5, e3, fs.EventIn, 0); err != linuxerr.ENOSPC {
+		t.Errorf("watch past the limit: %v", err)
+	}
+	other, _ := FromFile(New(0, 1001))
+	if err := other.Ctl(CtlAdd, 5, e3, fs.EventIn, 0); err != nil {
+		t.Errorf("another user's watch: %v", err)
+	}
+	if err := epa.Ctl(CtlDel, 3, e1, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := epa.Ctl(CtlAdd, 5, e3, fs.EventIn, 0); err != nil {
+		t.Errorf("watch after a delete: %v", err)
+	}
+	b.DecRef() // its watch goes with it
+	if err := epa.Ctl(CtlAdd, 3, e1, fs.EventIn, 0); err != nil {
+		t.Errorf("watch after closing an instance: %v", err)
 	}
 }

@@ -60,6 +60,9 @@ func (r *Root) Mkdir(c Ctx, start Path, path string, mode, umask uint32) error {
 	if err != nil {
 		return err
 	}
+	if err := cr.rd.fs.admitInode(); err != nil {
+		return err
+	}
 	cr.rd.attach(cr.name, cr.rd.fs.newDir(c, cr.rd, mode&(0o777|S_ISVTX)&^umask))
 	return nil
 }
@@ -84,6 +87,9 @@ func (r *Root) Mknod(c Ctx, start Path, path string, mode uint32, dev uint32, um
 	}
 	mode &^= umask
 	fs := cr.rd.fs
+	if err := fs.admitInode(); err != nil {
+		return err
+	}
 	var n Inode
 	switch mode & S_IFMT {
 	case 0, S_IFREG:
@@ -111,6 +117,9 @@ func (r *Root) Symlink(c Ctx, target string, start Path, path string) error {
 	defer r.ns.Unlock()
 	cr, err := r.create(c, start, path, false)
 	if err != nil {
+		return err
+	}
+	if err := cr.rd.fs.admitInode(); err != nil {
 		return err
 	}
 	s := cr.rd.fs.newSymlink(c, cr.rd, target)
@@ -146,6 +155,9 @@ func (r *Root) Link(c Ctx, old Path, start Path, path string) error {
 		}
 	} else if n.Attr().Nlink == 0 {
 		return linuxerr.ENOENT
+	}
+	if err := cr.rd.fs.admitInode(); err != nil {
+		return err
 	}
 	cr.rd.attach(cr.name, old.Node)
 	old.Node.(linkCounted).IncLink()
@@ -354,6 +366,9 @@ func (r *Root) Rename(c Ctx, oldStart Path, oldPath string, newStart Path, newPa
 		return linuxerr.ENOTEMPTY
 	}
 	if flags&RENAME_WHITEOUT != 0 {
+		if err := oldDir.fs.admitInode(); err != nil {
+			return err
+		}
 		wo := oldDir.fs.newDevice(c, oldDir, S_IFCHR, 0, 0, nil)
 		oldDir.put(op.name, wo)
 		wo.IncLink()

@@ -323,3 +323,38 @@ func TestSetattr(t *testing.T) {
 		t.Errorf("size %d", a.Size)
 	}
 }
+
+// TestTmpfsInodeLimit: a tmpfs with nr_inodes=N holds N inodes (its root
+// among them); every way of making another, and a new hard link, is
+// ENOSPC, and removing one makes room (shmem_reserve_inode).
+func TestTmpfsInodeLimit(t *testing.T) {
+	r, _, _ := newTestRoot(t)
+	c := &testCtx{}
+	top := r.Top()
+	errIs(t, "mkdir", r.Mkdir(c, top, "/tmp/m", 0o755, 0), nil)
+	errIs(t, "mount", r.Mount(c, top, "/tmp/m", MountArgs{Source: "t", Type: "tmpfs", Data: "nr_inodes=3"}), nil)
+	errIs(t, "mkdir 2", r.Mkdir(c, top, "/tmp/m/d", 0o755, 0), nil)
+	errIs(t, "mknod 3", r.Mknod(c, top, "/tmp/m/f", S_IFREG|0o644, 0, 0), nil)
+	errIs(t, "mkdir 4", r.Mkdir(c, top, "/tmp/m/e", 0o755, 0), linuxerr.ENOSPC)
+	errIs(t, "mknod 4", r.Mknod(c, top, "/tmp/m/g", S_IFIFO|0o644, 0, 0), linuxerr.ENOSPC)
+	errIs(t, "symlink 4", r.Symlink(c, "f", top, "/tmp/m/s"), linuxerr.ENOSPC)
+	errIs(t, "link 4", r.Link(c, lookup(t, r, "/tmp/m/f"), top, "/tmp/m/h"), linuxerr.ENOSPC)
+	errIs(t, "link across mounts first", r.Link(c, lookup(t, r, "/tmp"), top, "/tmp/m/h"), linuxerr.EXDEV)
+	errIs(t, "mkdir of an existing name first", r.Mkdir(c, top, "/tmp/m/d", 0o755, 0), linuxerr.EEXIST)
+	if _, err := r.Open(c, top, "/tmp/m/o", O_CREAT|O_RDWR, 0o644, 0); !linuxerr.Equals(linuxerr.ENOSPC, err) {
+		t.Errorf("open O_CREAT 4: %v", err)
+	}
+	if _, err := r.Open(c, top, "/tmp/m/d", O_TMPFILE|O_RDWR, 0o600, 0); !linuxerr.Equals(linuxerr.ENOSPC, err) {
+		t.Errorf("O_TMPFILE 4: %v", err)
+	}
+	if f, err := r.Open(c, top, "/tmp/m/f", O_CREAT|O_RDWR, 0o644, 0); err != nil {
+		t.Errorf("open O_CREAT of an existing file: %v", err)
+	} else {
+		f.DecRef()
+	}
+	if s := StatfsOf(lookup(t, r, "/tmp/m")); s.Files != 3 || s.Ffree != 0 {
+		t.Errorf("statfs files %d free %d", s.Files, s.Ffree)
+	}
+	errIs(t, "unlink", r.Unlink(c, top, "/tmp/m/f"), nil)
+	errIs(t, "mkdir after unlink", r.Mkdir(c, top, "/tmp/m/e", 0o755, 0), nil)
+}

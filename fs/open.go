@@ -144,6 +144,9 @@ func (r *Root) createFile(c Ctx, p parentOf, lookupErr error, mode uint32) (*Ram
 	if rd.isDead() {
 		return nil, linuxerr.ENOENT
 	}
+	if err := rd.fs.admitInode(); err != nil {
+		return nil, err
+	}
 	f := rd.fs.newFile(c, rd, mode)
 	rd.attach(p.name, f)
 	f.IncLink()
@@ -169,6 +172,9 @@ func (r *Root) openTmpfile(c Ctx, start Path, path string, flags, mode uint32) (
 	rd, ok := d.(*RamDir)
 	if !ok {
 		return nil, linuxerr.EOPNOTSUPP
+	}
+	if err := rd.fs.admitInode(); err != nil {
+		return nil, err
 	}
 	rf := rd.fs.newFile(c, rd, mode)
 	rf.linkable = flags&O_EXCL == 0

@@ -65,6 +65,7 @@ type fakeProcs struct {
 	procs   map[int32]*fakeProc
 	dropped []int // drop_caches writes
 	maxMaps int
+	watches int
 }
 
 func newFakeProcs() *fakeProcs {
@@ -91,6 +92,8 @@ func (s *fakeProcs) PIDMax() int               { return 4194304 }
 func (s *fakeProcs) DropCaches(what int)       { s.dropped = append(s.dropped, what) }
 func (s *fakeProcs) MaxMapCount() int          { return s.maxMaps }
 func (s *fakeProcs) SetMaxMapCount(n int)      { s.maxMaps = n }
+func (s *fakeProcs) MaxUserWatches() int       { return s.watches }
+func (s *fakeProcs) SetMaxUserWatches(n int)   { s.watches = n }
 func (s *fakeProcs) UTS() UTS                  { return fakeUTS }
 func (s *fakeProcs) LoadAvg() LoadAvg {
 	return LoadAvg{Avg: [3]uint64{1024, 2048 + 20, 0}, Running: 1, Threads: 3, LastPID: 42}

@@ -136,6 +136,23 @@ func (fs *RamFS) initInode(n *ramInode, c Ctx, dir *RamDir, mode uint32) {
 	fs.inodes.Add(1)
 }
 
+// admitInode is shmem_reserve_inode: a new inode, or a new name for one
+// (tmpfs counts hard links too), past the file system's nr_inodes is
+// ENOSPC. Inodes and
+// names live in the kernel's heap, and the tmpfs limits of many mounts
+// together exceed it, so the heap must have room as well (ENOMEM, as
+// Linux's failed inode allocation): a program creating files without end
+// is refused instead of taking the kernel's memory.
+func (fs *RamFS) admitInode() error {
+	if fs.maxInos != 0 && fs.inodes.Load() >= fs.maxInos {
+		return linuxerr.ENOSPC
+	}
+	if !mm.AdmitKernel(1) {
+		return linuxerr.ENOMEM
+	}
+	return nil
+}
+
 // Set-ID and sticky bits.
 const (
 	S_ISUID = 0o4000

@@ -6,6 +6,7 @@ import (
 	"runtime/metrics"
 	"sync"
 
+	"oyako/epoll"
 	"oyako/fs"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
@@ -50,6 +51,8 @@ func setupMemoryPressure() {
 	// Mounts: at most a sixteenth of the budget at 512 bytes each, and
 	// never more than Linux's default.
 	fs.MountMax.Store(min(100000, int64(budget*mm.PageSize/16/512)))
+	// Epoll watches per user: Linux's share of memory (eventpoll_init).
+	epoll.SetMaxUserWatches(total * mm.PageSize)
 	debug.SetMemoryLimit(int64(budget*mm.PageSize) + limitSlack)
 	mm.Reclaim = reclaim
 }

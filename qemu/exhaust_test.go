@@ -11,8 +11,10 @@ import (
 // fork bomb, a thread bomb, a descriptor leak with the limit raised to
 // nr_open, thousands of pipes filled with data, a file filling the root
 // file system, mappings up to vm.max_map_count, the loops Linux bounds
-// (symlinks, "#!", epoll), mounts to fs.mount-max and a Go program
-// allocating until stopped. The
+// (symlinks, "#!", epoll), mounts to fs.mount-max, real-time signals
+// queued with no RLIMIT_SIGPENDING, files in tmpfs after tmpfs until
+// the kernel's heap is full, epoll watches to max_user_watches and a Go
+// program allocating until stopped. The
 // kernel must refuse or kill and go on: after each scenario a normal
 // workload runs and the free memory comes back (exhaust.c states its
 // slack).
@@ -55,9 +57,16 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^loops: epoll chain: ELOOP # at depth 5$`, // as Linux: EP_MAX_NESTS
 		`(?m)^mounts: mount: -1 ENOSPC # `,
 		`(?m)^mounts: all unmounted: ok$`,
+		`(?m)^sigqueue: sigqueue: -1 EAGAIN # `,
+		`(?m)^inodes: create in one tmpfs: -1 ENOSPC # `,
+		`(?m)^inodes: at nr_inodes: ok$`,
+		`(?m)^inodes: create: -1 ENOMEM # `,
+		`(?m)^inodes: all unmounted: ok$`,
+		`(?m)^watches: epoll_ctl: -1 ENOSPC # `,
+		`(?m)^watches: at max_user_watches: ok$`,
 		`(?m)^gohog: child killed by KILL$`,
 	)
-	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "gohog"} {
+	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "inodes", "watches", "gohog"} {
 		mustContain(t, got, `(?m)^`+s+`: then a normal workload: ok$`, `(?m)^`+s+`: free memory back: ok # `)
 	}
 	if testing.Verbose() {

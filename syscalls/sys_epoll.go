@@ -16,7 +16,7 @@ func sysEpollCreate1(t *task.Task, a *Args) (uintptr, error) {
 	if uint32(a[0])&^fs.O_CLOEXEC != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	return installNew(t, epoll.New(0), uint32(a[0])&fs.O_CLOEXEC != 0)
+	return installNew(t, epoll.New(0, t.Proc.Creds().RUID), uint32(a[0])&fs.O_CLOEXEC != 0)
 }
 
 // sysEpollCreate implements epoll_create(2).
@@ -24,7 +24,7 @@ func sysEpollCreate(t *task.Task, a *Args) (uintptr, error) {
 	if int32(a[0]) <= 0 {
 		return 0, linuxerr.EINVAL
 	}
-	return installNew(t, epoll.New(0), false)
+	return installNew(t, epoll.New(0, t.Proc.Creds().RUID), false)
 }
 
 func installNew(t *task.Task, f *fs.File, cloexec bool) (uintptr, error) {

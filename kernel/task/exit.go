@@ -35,6 +35,7 @@ func (t *Task) finish() {
 	exitedUserNanos.Add(t.CPUNanos())
 	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)
+	t.pending.flush()
 	close(p.tasksChanged)
 	p.tasksChanged = make(chan struct{})
 	last := len(p.tasks) == 0
@@ -73,6 +74,7 @@ func (p *Process) exit() {
 	p.mu.Lock()
 	files := p.files
 	code := p.sig.code
+	p.sig.shared.flush()
 	p.mu.Unlock()
 	files.put()
 

@@ -2,9 +2,12 @@ package task
 
 import (
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/kernel/mm"
 	"oyako/signals"
 )
 
@@ -36,7 +39,8 @@ func (h *sigHand) copy() *sigHand {
 
 // sigQueue is a set of pending signals with their siginfo (struct
 // sigpending): a standard signal is pending at most once, real-time
-// signals queue each sending.
+// signals queue each sending. A signal whose information could not be
+// queued (RLIMIT_SIGPENDING) is in set without an entry.
 type sigQueue struct {
 	set  uint64
 	list []queuedSignal
@@ -45,22 +49,56 @@ type sigQueue struct {
 type queuedSignal struct {
 	sig  int
 	info signals.SigInfo
+	user *atomic.Int64 // the count it is charged to (struct sigqueue's ucounts)
 }
 
-func (q *sigQueue) add(sig int, info signals.SigInfo) {
+// sigPending counts, for each user, the signals queued with their
+// information for that user's processes (the real UID of the process a
+// signal is queued for), which RLIMIT_SIGPENDING bounds: ucounts'
+// UCOUNT_RLIMIT_SIGPENDING. Each queued entry holds its user's counter,
+// so a change of UID does not move the charge.
+var sigPending struct {
+	sync.Mutex
+	byUID map[uint32]*atomic.Int64
+}
+
+func sigPendingOf(uid uint32) *atomic.Int64 {
+	sigPending.Lock()
+	defer sigPending.Unlock()
+	c := sigPending.byUID[uid]
+	if c == nil {
+		if sigPending.byUID == nil {
+			sigPending.byUID = make(map[uint32]*atomic.Int64)
+		}
+		c = new(atomic.Int64)
+		sigPending.byUID[uid] = c
+	}
+	return c
+}
+
+// SigPendingOf returns the signals queued for user uid's processes (the
+// first number of /proc/PID/status's SigQ).
+func SigPendingOf(uid uint32) int64 { return sigPendingOf(uid).Load() }
+
+func (q *sigQueue) add(sig int, info signals.SigInfo, user *atomic.Int64) {
+	user.Add(1)
 	q.set |= signals.Bit(sig)
-	q.list = append(q.list, queuedSignal{sig, info})
+	q.list = append(q.list, queuedSignal{sig, info, user})
 }
 
-// take removes the first queued instance of sig and returns its info.
+// take removes the first queued instance of sig and returns its info. A
+// signal pending without an entry gives the information collect_signal
+// makes up: the number, SI_USER, no sender.
 func (q *sigQueue) take(sig int) signals.SigInfo {
 	var info signals.SigInfo
+	info.SetSigno(sig)
 	found, more := false, false
 	out := q.list[:0]
 	for _, s := range q.list {
 		switch {
 		case s.sig == sig && !found:
 			info, found = s.info, true
+			s.user.Add(-1)
 		default:
 			if s.sig == sig {
 				more = true
@@ -68,6 +106,7 @@ func (q *sigQueue) take(sig int) signals.SigInfo {
 			out = append(out, s)
 		}
 	}
+	clear(q.list[len(out):])
 	q.list = out
 	if !more {
 		q.set &^= signals.Bit(sig)
@@ -85,9 +124,48 @@ func (q *sigQueue) remove(mask uint64) {
 	for _, s := range q.list {
 		if mask&signals.Bit(s.sig) == 0 {
 			out = append(out, s)
+		} else {
+			s.user.Add(-1)
 		}
 	}
+	clear(q.list[len(out):])
 	q.list = out
+}
+
+// roomForOne reports whether the kernel's heap has room for one more
+// entry: a long queue grows by doubling, so the growth is asked for
+// before it is made (mm.AdmitKernel).
+func (q *sigQueue) roomForOne() bool {
+	if len(q.list) < cap(q.list) || len(q.list) < 256 {
+		return true
+	}
+	grow := uint64(cap(q.list)) * uint64(unsafe.Sizeof(queuedSignal{}))
+	return mm.AdmitKernel(grow/mm.PageSize + 1)
+}
+
+// flush drops everything pending (flush_sigqueue): the thread or process
+// is gone.
+func (q *sigQueue) flush() { q.remove(^uint64(0)) }
+
+// queueLocked queues sig with info on q as __send_signal_locked does,
+// charging the entry to the real UID of p. Past RLIMIT_SIGPENDING, or
+// when the kernel's heap has no room for the entry (root may raise the
+// limit to infinity), a standard signal sent by the kernel or kill(2)
+// (si_code >= 0) is queued anyway; otherwise a real-time signal sent
+// with its own information (sigqueue, tgkill) fails with EAGAIN, and any
+// other is marked pending with its information lost.
+func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error {
+	user := sigPendingOf(p.creds.RUID)
+	override := sig < signals.SIGRTMIN && info.Code() >= 0
+	switch {
+	case override || uint64(user.Load()) < p.rlimits[rlimitSigpending][0] && q.roomForOne():
+		q.add(sig, info, user)
+	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
+		return linuxerr.EAGAIN
+	default:
+		q.set |= signals.Bit(sig)
+	}
+	return nil
 }
 
 // next returns the signal dequeue_signal takes from set: a synchronous
@@ -152,27 +230,28 @@ func (p *Process) SendSignal(sig int) {
 }
 
 // send queues a signal for the process (target nil: process-directed) or
-// one of its threads, following __send_signal_locked: it reports whether
-// the signal was queued (false when ignored or already pending). force is
-// set for signals the kernel raises on a fault, which neither a blocked
-// mask nor init's protection can stop.
-func (p *Process) send(info signals.SigInfo, target *Task, force bool) bool {
+// one of its threads, following __send_signal_locked. A signal that is
+// ignored or already pending is dropped without error; one that cannot
+// be queued is EAGAIN (queueLocked). force is set for signals the kernel
+// raises on a fault, which neither a blocked mask nor init's protection
+// can stop.
+func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 	sig := info.Signo()
 	p.mu.Lock()
-	queued, continued := p.sendLocked(info, sig, target, force)
+	continued, err := p.sendLocked(info, sig, target, force)
 	p.mu.Unlock()
 	if continued {
 		p.notifyParentStop(true)
 	}
-	return queued
+	return err
 }
 
 // sendLocked is send under p.mu. continued reports a stopped process that
 // the signal (SIGCONT) resumed, whose parent must hear of it.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (queued, continued bool) {
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (continued bool, err error) {
 	s := &p.sig
 	if s.exiting {
-		return false, false
+		return false, nil
 	}
 	// prepare_signal: stop and continue signals cancel each other.
 	if isStopSignal(sig) {
@@ -210,18 +289,23 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		h.mu.Unlock()
 	}
 	if p.ignoredLocked(sig, target, force) {
-		return false, continued
+		return continued, nil
 	}
 	q := &s.shared
 	if target != nil {
+		if p.tasks[target.TID] != target {
+			return continued, nil // it has exited: its queue is flushed
+		}
 		q = &target.pending
 	}
 	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
-		return false, continued
+		return continued, nil
 	}
-	q.add(sig, info)
+	if err := p.queueLocked(q, sig, info); err != nil {
+		return continued, err
+	}
 	p.completeSignalLocked(sig, target)
-	return true, continued
+	return continued, nil
 }
 
 // ignoredLocked is sig_ignored: a signal that is not blocked and whose
@@ -429,7 +513,7 @@ func sendSpecific(tgid, tid int32, sig int, info signals.SigInfo) error {
 		return linuxerr.EINVAL
 	}
 	if sig != 0 {
-		target.Proc.send(info, target, false)
+		return target.Proc.send(info, target, false)
 	}
 	return nil
 }
@@ -468,7 +552,7 @@ func (t *Task) SigQueue(pid, tid int32, sig int, info signals.SigInfo) error {
 		return linuxerr.EINVAL
 	}
 	if sig != 0 {
-		p.send(info, nil, false)
+		return p.send(info, nil, false)
 	}
 	return nil
 }

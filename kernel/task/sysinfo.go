@@ -7,6 +7,7 @@ import (
 	"oyako/kernel"
 
 	"oyako/amd64"
+	"oyako/epoll"
 	"oyako/fs"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
@@ -87,6 +88,12 @@ func (procTable) MaxMapCount() int { return int(mm.MaxMapCount.Load()) }
 
 // SetMaxMapCount implements fs.SystemInfo.
 func (procTable) SetMaxMapCount(n int) { mm.MaxMapCount.Store(int32(n)) }
+
+// MaxUserWatches implements fs.SystemInfo.
+func (procTable) MaxUserWatches() int { return int(epoll.MaxUserWatches.Load()) }
+
+// SetMaxUserWatches implements fs.SystemInfo.
+func (procTable) SetMaxUserWatches(n int) { epoll.MaxUserWatches.Store(int64(n)) }
 
 // idleNanos is the time the CPU has spent idle.
 func idleNanos() int64 { return ktime.TicksToNanos(sched.IdleTicks()) }

@@ -13,10 +13,12 @@
 #include "check.h"
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -335,6 +337,102 @@ static void mounts(int out) {
 	setSysctl("/proc/sys/fs/mount-max", old);
 }
 
+// sigqueue raises RLIMIT_SIGPENDING to infinity (root may) and queues
+// real-time signals to itself, blocked, until the kernel refuses one:
+// with no limit left, the kernel's heap bounds the queue (EAGAIN).
+static void sigqueueFill(int out) {
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	if (setrlimit(RLIMIT_SIGPENDING, &rl) != 0)
+		say(out, "sigqueue: setrlimit: -1 %s\n", strerrorname_np(errno));
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	union sigval v = {0};
+	long n = 0;
+	while (sigqueue(getpid(), SIGRTMIN, v) == 0)
+		n++;
+	say(out, "sigqueue: sigqueue: -1 %s # after %ld\n", strerrorname_np(errno), n);
+}
+
+// inodes fills a tmpfs with empty files until its nr_inodes (ENOSPC),
+// then mounts more tmpfs, each with Linux's default limit, and fills
+// them until the kernel's heap, where inodes live, has no more room.
+static void inodes(int out) {
+	char path[64];
+	long total = 0, mounts = 0;
+	int err = 0;
+	mkdir("/inodes", 0755);
+	for (;;) {
+		snprintf(path, sizeof path, "/inodes/%ld", mounts);
+		mkdir(path, 0755);
+		if (mount("none", path, "tmpfs", 0, NULL) != 0) {
+			err = errno;
+			say(out, "inodes: mount: -1 %s\n", strerrorname_np(err));
+			break;
+		}
+		mounts++;
+		long n = 0;
+		for (;;) {
+			snprintf(path, sizeof path, "/inodes/%ld/%ld", mounts - 1, n);
+			int fd = open(path, O_CREAT | O_WRONLY, 0644);
+			if (fd < 0)
+				break;
+			close(fd);
+			n++;
+		}
+		err = errno;
+		total += n;
+		if (mounts == 1) {
+			struct statfs sf;
+			snprintf(path, sizeof path, "/inodes/0");
+			statfs(path, &sf);
+			say(out, "inodes: create in one tmpfs: -1 %s # after %ld\n", strerrorname_np(err), n);
+			say(out, "inodes: at nr_inodes: %s\n", err == ENOSPC && (long)sf.f_files == n + 1 && sf.f_ffree == 0 ? "ok" : "FAIL");
+		}
+		if (err != ENOSPC)
+			break;
+	}
+	say(out, "inodes: create: -1 %s # after %ld files in %ld file systems\n", strerrorname_np(err), total, mounts);
+	long down = 0;
+	for (long i = 0; i < mounts; i++) {
+		snprintf(path, sizeof path, "/inodes/%ld", i);
+		if (umount(path) == 0)
+			down++;
+		rmdir(path);
+	}
+	say(out, "inodes: all unmounted: %s\n", down == mounts ? "ok" : "FAIL");
+}
+
+// watches adds one eventfd, under ever more descriptors (dup), to an
+// epoll instance until fs.epoll.max_user_watches (ENOSPC).
+static void watches(int out) {
+	struct rlimit rl = {1 << 20, 1 << 20};
+	setrlimit(RLIMIT_NOFILE, &rl);
+	long max = -1;
+	char buf[32];
+	int fd = open("/proc/sys/fs/epoll/max_user_watches", O_RDONLY);
+	long r = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (r > 0) {
+		buf[r] = 0;
+		max = strtol(buf, NULL, 10);
+	}
+	if (fd >= 0)
+		close(fd);
+	int ep = epoll_create1(0), efd = eventfd(0, 0);
+	struct epoll_event ev = {.events = EPOLLIN};
+	long n = 0;
+	for (;;) {
+		int d = dup(efd);
+		if (d < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, d, &ev) != 0)
+			break;
+		n++;
+	}
+	int err = errno;
+	say(out, "watches: epoll_ctl: -1 %s # after %ld\n", strerrorname_np(err), n);
+	say(out, "watches: at max_user_watches: %s\n", n == max ? "ok" : "FAIL");
+}
+
 // gohog runs /hog (user/go/hog, when the initramfs has it): a Go program
 // that allocates until stopped.
 static void gohog(int out) {
@@ -349,7 +447,8 @@ static const struct {
 } scenarios[] = {
 	{"touch", touch}, {"forkbomb", forkbomb}, {"threads", threads}, {"fdleak", fdleak},
 	{"pipes", pipes}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
-	{"mounts", mounts}, {"gohog", gohog},
+	{"mounts", mounts}, {"sigqueue", sigqueueFill}, {"inodes", inodes}, {"watches", watches},
+	{"gohog", gohog},
 };
 
 // workload is the normal program that must run after each scenario:
