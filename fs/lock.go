@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/mm"
 )
 
 // This file is the advisory file lock manager, after Linux's fs/locks.c:
@@ -299,6 +301,11 @@ func posixLock(n Inode, req *fileLock, wait bool) error {
 			insertBlock(fl, req, posixConflict)
 			return errDeferred
 		}
+	}
+	// Locks live in the kernel's heap: a request that may add records
+	// needs room there, or is ENOLCK (locks_alloc_lock failing).
+	if (req.typ != F_UNLCK || req.start != 0 || req.end != offsetMax) && !mm.AdmitKernel(1) {
+		return linuxerr.ENOLCK
 	}
 
 	// The owner's locks are together in the list; keep them at their place

@@ -48,9 +48,9 @@ func cmdFuzz(argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// About 3,000 calls a second under TCG on an idle machine.
+	// About 1,500 calls a second under TCG on an idle machine.
 	fmt.Printf("oyako fuzz: %d calls in one boot (%s guest, TCG): about %v on an idle machine, time limit %v\n",
-		o.Calls, o.Memory, time.Duration(o.Calls/3000+10)*time.Second, qemu.FuzzTimeout(o.Calls))
+		o.Calls, o.Memory, time.Duration(o.Calls/1500+10)*time.Second, qemu.FuzzTimeout(o.Calls))
 	res, err := qemu.RunFuzz(context.Background(), kernel, prog, o)
 	if res != nil {
 		qemu.PrintFuzz(os.Stdout, res)

@@ -255,11 +255,14 @@ static struct {
 	int deadline;	  // seconds per batch
 	long progress;	  // calls between progress lines
 	// slack_kib is how far below its value before the first batch
-	// MemFree may end. Measured with 256 MiB: MemFree drops by 5.0-5.7
-	// MiB early (the kernel's Go heap growing to its working size: GOGC
-	// 100, no memory limit, freed spans kept) and then stays within a
-	// 1.5 MiB band from 50,000 to 300,000 calls; so 8 MiB passes that and
-	// still fails a leak of a page per batch over a million calls.
+	// MemFree may end, both read after drop_caches (the kernel's heap
+	// gives back its free memory). Measured with 256 MiB: it drops by
+	// about 2.4 MiB within the first 10,000 calls (the Go runtime's
+	// span and arena records of the heap's peak, kept for reuse, and
+	// the kernel's lasting tables) and then stays flat (within 0.1 MiB
+	// from 10,000 to 100,000 calls; -6.2 MiB over a million without
+	// drop_caches); so 4 MiB passes that and fails a leak of a page per
+	// batch within a million calls.
 	long slack_kib;
 	int threads_rate; // percent of batches with several threads
 } opt = {
@@ -267,7 +270,7 @@ static struct {
 	.batch_size = 1000,
 	.deadline = 20,
 	.progress = 50000,
-	.slack_kib = 8192,
+	.slack_kib = 4096,
 	.threads_rate = 25,
 };
 
@@ -1682,6 +1685,19 @@ static long memfree_kib(void) {
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
 
+// settled_memfree_kib is MemFree once the kernel has given back what it
+// holds and does not use (echo 3 >/proc/sys/vm/drop_caches: its heap's
+// free memory), so that readings compare memory in use.
+static long settled_memfree_kib(void) {
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "3", 1) != 1) {
+		}
+		close(fd);
+	}
+	return memfree_kib();
+}
+
 static const char *signame(int s) {
 	const char *n = sigabbrev_np(s);
 	static char buf[16];
@@ -2070,7 +2086,7 @@ int main(int argc, char **argv) {
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 
-	long before = memfree_kib();
+	long before = settled_memfree_kib();
 	memfree_before = before;
 	say("fuzz: memfree-before-kib %ld", before);
 	double start = now();
@@ -2123,7 +2139,7 @@ int main(int argc, char **argv) {
 		cleanup_batch(batch, procfd);
 		health_check(batch);
 		if (warm_at && st.calls >= warm_at) {
-			memfree_warm = memfree_kib();
+			memfree_warm = settled_memfree_kib();
 			warm_at = 0;
 		}
 		if (st.calls >= next_progress) {
@@ -2136,10 +2152,10 @@ int main(int argc, char **argv) {
 	sync();
 	// Let the kernel's memory settle (freed pages of the last child,
 	// whatever it returns lazily) before the second reading.
-	long after = memfree_kib();
+	long after = settled_memfree_kib();
 	for (int i = 0; i < 20 && before - after > opt.slack_kib; i++) {
 		usleep(100000);
-		after = memfree_kib();
+		after = settled_memfree_kib();
 	}
 	return final_report(after, now() - start, NULL);
 }
