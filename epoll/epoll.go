@@ -27,6 +27,7 @@ import (
 
 	"oyako/fs"
 	"oyako/kernel/mm"
+	"oyako/kernel/ucount"
 )
 
 // epoll_ctl operations and event flags.
@@ -93,24 +94,7 @@ func init() { SetMaxUserWatches(64 << 20) }
 
 // watches counts each user's watches (user_struct's epoll_watches), by
 // the real UID of the process that made the instance.
-var watches struct {
-	sync.Mutex
-	byUID map[uint32]*atomic.Int64
-}
-
-func watchesOf(uid uint32) *atomic.Int64 {
-	watches.Lock()
-	defer watches.Unlock()
-	c := watches.byUID[uid]
-	if c == nil {
-		if watches.byUID == nil {
-			watches.byUID = make(map[uint32]*atomic.Int64)
-		}
-		c = new(atomic.Int64)
-		watches.byUID[uid] = c
-	}
-	return c
-}
+var watches ucount.Table
 
 // Instance is an epoll instance.
 type Instance struct {
@@ -136,7 +120,7 @@ var nest sync.Mutex
 // New returns a new epoll instance as an open file, made by a process of
 // real UID uid.
 func New(flags uint32, uid uint32) *fs.File {
-	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}, user: watchesOf(uid)}
+	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}, user: watches.Of(uid)}
 	now := fs.Now()
 	inode := &anonInode{fs.Attr{Dev: 10, Ino: fs.NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
 	ep.self = fs.NewFile(inode, "anon_inode:[eventpoll]", fs.O_RDWR|flags&fs.O_NONBLOCK, ep)

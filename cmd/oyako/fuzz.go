@@ -54,12 +54,7 @@ func cmdFuzz(argv []string) (int, error) {
 	res, err := qemu.RunFuzz(context.Background(), kernel, prog, o)
 	if res != nil {
 		qemu.PrintFuzz(os.Stdout, res)
-		for _, r := range qemu.SideReports(res.Side) {
-			fmt.Fprintln(os.Stderr, "oyako:", r)
-		}
-		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
-			fmt.Fprintln(os.Stderr, l)
-		}
+		printKernelReports(res.Side, res.Serial, kernel)
 	}
 	if err != nil {
 		return 0, err

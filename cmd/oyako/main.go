@@ -387,12 +387,7 @@ func cmdRun(argv []string) (int, error) {
 	res, err := qemu.Run(context.Background(), c)
 	console.Flush()
 	if res != nil {
-		for _, r := range qemu.SideReports(res.Side) {
-			fmt.Fprintln(os.Stderr, "oyako:", r)
-		}
-		for _, l := range qemu.DecodeCrash(res.Serial, kernel) {
-			fmt.Fprintln(os.Stderr, l)
-		}
+		printKernelReports(res.Side, res.Serial, kernel)
 	}
 	if err != nil {
 		return 0, err
@@ -489,4 +484,15 @@ func cmdBench(argv []string) error {
 	}
 	qemu.PrintStdioBench(os.Stdout, streams)
 	return nil
+}
+
+// printKernelReports prints, on stderr, what the kernel reported on its
+// side channel and a crash report decoded from its console, if any.
+func printKernelReports(side, serial []byte, kernel string) {
+	for _, r := range qemu.SideReports(side) {
+		fmt.Fprintln(os.Stderr, "oyako:", r)
+	}
+	for _, l := range qemu.DecodeCrash(serial, kernel) {
+		fmt.Fprintln(os.Stderr, l)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel/mm"
+	"oyako/kernel/ucount"
 	"oyako/signals"
 )
 
@@ -57,28 +58,7 @@ type queuedSignal struct {
 // signal is queued for), which RLIMIT_SIGPENDING bounds: ucounts'
 // UCOUNT_RLIMIT_SIGPENDING. Each queued entry holds its user's counter,
 // so a change of UID does not move the charge.
-var sigPending struct {
-	sync.Mutex
-	byUID map[uint32]*atomic.Int64
-}
-
-func sigPendingOf(uid uint32) *atomic.Int64 {
-	sigPending.Lock()
-	defer sigPending.Unlock()
-	c := sigPending.byUID[uid]
-	if c == nil {
-		if sigPending.byUID == nil {
-			sigPending.byUID = make(map[uint32]*atomic.Int64)
-		}
-		c = new(atomic.Int64)
-		sigPending.byUID[uid] = c
-	}
-	return c
-}
-
-// SigPendingOf returns the signals queued for user uid's processes (the
-// first number of /proc/PID/status's SigQ).
-func SigPendingOf(uid uint32) int64 { return sigPendingOf(uid).Load() }
+var sigPending ucount.Table
 
 func (q *sigQueue) add(sig int, info signals.SigInfo, user *atomic.Int64) {
 	user.Add(1)
@@ -155,7 +135,7 @@ func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 // with its own information (sigqueue, tgkill) fails with EAGAIN, and any
 // other is marked pending with its information lost.
 func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error {
-	user := sigPendingOf(p.creds.RUID)
+	user := sigPending.Of(p.creds.RUID)
 	override := sig < signals.SIGRTMIN && info.Code() >= 0
 	switch {
 	case override || uint64(user.Load()) < p.rlimits[rlimitSigpending][0] && q.roomForOne():

@@ -49,6 +49,24 @@ __attribute__((unused)) static void putFile(const char *path, const char *s) {
 		close(fd);
 }
 
+// procField returns the number after name (a line's start, with its
+// colon: "MemFree:", "SigQ:") in a /proc file, or -1.
+__attribute__((unused)) static long procField(const char *path, const char *name) {
+	char buf[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	size_t len = strlen(name);
+	for (char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, name, len) == 0)
+			return strtol(p + len, NULL, 10);
+	return -1;
+}
+
 // showFile prints how many bytes a file starts with, and them.
 __attribute__((unused)) static void showFile(const char *path) {
 	char buf[64];

@@ -23,48 +23,13 @@
 #include <pthread.h>
 #include <stdarg.h>
 
+// meminfo returns the value of /proc/meminfo's line name (with its colon),
+// in KiB.
+static long meminfo(const char *name) { return procField("/proc/meminfo", name); }
+
 // memAvailableKiB is /proc/meminfo's MemAvailable: free memory plus what
 // the kernel holds and gives back on demand.
-static long memAvailableKiB(void) {
-	char buf[4096];
-	int fd = open("/proc/meminfo", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	long n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strstr(buf, "MemAvailable:");
-	return p ? strtol(p + 13, NULL, 10) : -1;
-}
-
-// meminfo returns the value of /proc/meminfo's line name (with its colon).
-static long meminfo(const char *name) {
-	char buf[4096];
-	int fd = open("/proc/meminfo", O_RDONLY);
-	long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strstr(buf, name);
-	return p ? strtol(p + strlen(name), NULL, 10) : -1;
-}
-
-static long memTotalKiB(void) {
-	char buf[4096];
-	int fd = open("/proc/meminfo", O_RDONLY);
-	long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strstr(buf, "MemTotal:");
-	return p ? strtol(p + 9, NULL, 10) : -1;
-}
+static long memAvailableKiB(void) { return meminfo("MemAvailable:"); }
 
 // report is a pipe a scenario's child writes its lines to, so that they
 // arrive even when it is killed right after.
@@ -84,7 +49,7 @@ static void say(int fd, const char *fmt, ...) {
 // touch maps twice the guest's RAM and writes every page: the kernel
 // must kill it (or refuse the memory), not crash.
 static void touch(int out) {
-	long total = memTotalKiB() * 1024;
+	long total = meminfo("MemTotal:") * 1024;
 	size_t len = 2 * (size_t)total;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {

@@ -16,17 +16,7 @@
 #define LIMIT 16
 
 // sigq returns the first number of SigQ: the user's queued signals.
-static long sigq(void) {
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY);
-	long n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strstr(buf, "\nSigQ:\t");
-	return p ? strtol(p + 7, NULL, 10) : -1;
-}
+static long sigq(void) { return procField("/proc/self/status", "SigQ:"); }
 
 static const char *codeName(int code) {
 	switch (code) {
