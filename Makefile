@@ -58,7 +58,7 @@ bench: test-deps
 # make fuzz [N=1000000] [SEED=...] [FUZZFLAGS="-only 232,233 -v"]
 N ?= 1000000
 fuzz: test-deps
-	$(OYAKO) fuzz -n $(N) $(if $(SEED),-seed $(SEED)) $(FUZZFLAGS)
+	$(OYAKO) fuzz -n $(N) $(if $(SEED),-seed $(SEED)) -- $(FUZZFLAGS)
 
 # gdb boots the kernel halted and attaches gdb with its symbols.
 gdb: deps

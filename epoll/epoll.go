@@ -72,6 +72,7 @@ type item struct {
 	inReady  bool
 	disabled bool // EPOLLONESHOT fired; re-armed by EPOLL_CTL_MOD
 	unhook   func()
+	user     *ucount.Count // the watch's charge to its instance's user
 }
 
 // MaxUserWatches is fs.epoll.max_user_watches: the most watches one
@@ -108,7 +109,7 @@ type Instance struct {
 	// one (Linux's ep->refs); guarded by nest.
 	watchers map[*Instance]int
 
-	user *atomic.Int64 // the watches of the user who made it (ep->user)
+	uid uint32 // the user who made it, charged for its watches (ep->user)
 }
 
 // nest serializes the changes to which instance watches which with the
@@ -120,7 +121,7 @@ var nest sync.Mutex
 // New returns a new epoll instance as an open file, made by a process of
 // real UID uid.
 func New(flags uint32, uid uint32) *fs.File {
-	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}, user: watches.Of(uid)}
+	ep := &Instance{items: map[key]*item{}, watchers: map[*Instance]int{}, uid: uid}
 	now := fs.Now()
 	inode := &anonInode{fs.Attr{Dev: 10, Ino: fs.NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
 	ep.self = fs.NewFile(inode, "anon_inode:[eventpoll]", fs.O_RDWR|flags&fs.O_NONBLOCK, ep)
@@ -202,16 +203,17 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 			ep.mu.Unlock()
 			return linuxerr.EEXIST
 		}
-		if ep.user.Load() >= MaxUserWatches.Load() {
+		user := watches.Charge(ep.uid, MaxUserWatches.Load(), false)
+		if user == nil {
 			ep.mu.Unlock()
 			return linuxerr.ENOSPC
 		}
 		if !mm.AdmitKernel(1) {
+			watches.Uncharge(user)
 			ep.mu.Unlock()
 			return linuxerr.ENOMEM
 		}
-		ep.user.Add(1)
-		it = &item{key: k, events: events | fs.EventErr | fs.EventHup, data: data}
+		it = &item{key: k, events: events | fs.EventErr | fs.EventHup, data: data, user: user}
 		it.entry = fs.Entry{Mask: it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP), Callback: func(uint32) { ep.markReady(it) }}
 		ep.items[k] = it
 		ep.mu.Unlock()
@@ -257,7 +259,7 @@ func (ep *Instance) remove(k key) {
 	it, ok := ep.items[k]
 	if ok {
 		delete(ep.items, k)
-		ep.user.Add(-1)
+		watches.Uncharge(it.user)
 		if it.inReady {
 			for i, r := range ep.ready {
 				if r == it {

@@ -273,4 +273,9 @@ func TestMaxUserWatches(t *testing.T) {
 	if err := epa.Ctl(CtlAdd, 3, e1, fs.EventIn, 0); err != nil {
 		t.Errorf("watch after closing an instance: %v", err)
 	}
+	a.DecRef()
+	other.self.DecRef()
+	if n := watches.Load(1000) + watches.Load(1001); n != 0 {
+		t.Errorf("%d watches still charged after every instance closed", n)
+	}
 }

@@ -20,7 +20,7 @@ func cmdFuzz(argv []string) (int, error) {
 	seed := fs.String("seed", "", "the run's seed (default: the fuzzer picks one and prints it)")
 	mem := fs.String("m", qemu.FuzzMemory, "guest RAM")
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags: -batch K -batches M -only NR,... -v ...]\n")
+		fmt.Fprintf(os.Stderr, "usage: oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [-- fuzzer flags: -batch K -batches M -only NR,... -progress CALLS -v ...]\n")
 		fs.PrintDefaults()
 	}
 	fs.Parse(argv)

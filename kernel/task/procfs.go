@@ -183,7 +183,7 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	info.SigQLimit = p.rlimits[rlimitSigpending][0]
 	info.ArgStart, info.ArgEnd, info.EnvStart, info.EnvEnd = p.argStart, p.argEnd, p.envStart, p.envEnd
 	info.SigShared = p.sig.shared.set
-	info.SigQ = uint64(sigPending.Of(p.creds.RUID).Load()) // the user's, as Linux shows
+	info.SigQ = uint64(sigPending.Load(p.creds.RUID)) // the user's, as Linux shows
 	h := p.sighand
 	h.mu.Lock()
 	for i, a := range h.actions {

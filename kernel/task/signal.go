@@ -1,8 +1,8 @@
 package task
 
 import (
+	"math"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -50,18 +50,17 @@ type sigQueue struct {
 type queuedSignal struct {
 	sig  int
 	info signals.SigInfo
-	user *atomic.Int64 // the count it is charged to (struct sigqueue's ucounts)
+	user *ucount.Count // what it is charged to (struct sigqueue's ucounts); nil: nothing
 }
 
 // sigPending counts, for each user, the signals queued with their
 // information for that user's processes (the real UID of the process a
 // signal is queued for), which RLIMIT_SIGPENDING bounds: ucounts'
-// UCOUNT_RLIMIT_SIGPENDING. Each queued entry holds its user's counter,
-// so a change of UID does not move the charge.
+// UCOUNT_RLIMIT_SIGPENDING. Each queued entry holds its user's count, so
+// a change of UID does not move the charge.
 var sigPending ucount.Table
 
-func (q *sigQueue) add(sig int, info signals.SigInfo, user *atomic.Int64) {
-	user.Add(1)
+func (q *sigQueue) add(sig int, info signals.SigInfo, user *ucount.Count) {
 	q.set |= signals.Bit(sig)
 	q.list = append(q.list, queuedSignal{sig, info, user})
 }
@@ -78,7 +77,7 @@ func (q *sigQueue) take(sig int) signals.SigInfo {
 		switch {
 		case s.sig == sig && !found:
 			info, found = s.info, true
-			s.user.Add(-1)
+			s.uncharge()
 		default:
 			if s.sig == sig {
 				more = true
@@ -105,7 +104,7 @@ func (q *sigQueue) remove(mask uint64) {
 		if mask&signals.Bit(s.sig) == 0 {
 			out = append(out, s)
 		} else {
-			s.user.Add(-1)
+			s.uncharge()
 		}
 	}
 	clear(q.list[len(out):])
@@ -123,6 +122,12 @@ func (q *sigQueue) roomForOne() bool {
 	return mm.AdmitKernel(grow/mm.PageSize + 1)
 }
 
+func (s *queuedSignal) uncharge() {
+	if s.user != nil {
+		sigPending.Uncharge(s.user)
+	}
+}
+
 // flush drops everything pending (flush_sigqueue): the thread or process
 // is gone.
 func (q *sigQueue) flush() { q.remove(^uint64(0)) }
@@ -135,10 +140,13 @@ func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 // with its own information (sigqueue, tgkill) fails with EAGAIN, and any
 // other is marked pending with its information lost.
 func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error {
-	user := sigPending.Of(p.creds.RUID)
 	override := sig < signals.SIGRTMIN && info.Code() >= 0
-	switch {
-	case override || uint64(user.Load()) < p.rlimits[rlimitSigpending][0] && q.roomForOne():
+	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
+	if !override && !q.roomForOne() {
+		limit = 0
+	}
+	switch user := sigPending.Charge(p.creds.RUID, limit, override); {
+	case user != nil:
 		q.add(sig, info, user)
 	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
 		return linuxerr.EAGAIN

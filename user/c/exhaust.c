@@ -132,9 +132,10 @@ static void fdleak(int out) {
 	say(out, "fdleak: open with the limit raised: -1 %s # after %ld\n", strerrorname_np(e), n);
 }
 
-// pipes makes pipes and fills each until the kernel refuses a pipe or
-// its data; then it closes them all (the report itself goes through a
-// pipe, which needs memory) and says what stopped it.
+// pipes makes pipes of one page (F_SETPIPE_SZ) and fills each, so that
+// thousands hold data, until the kernel refuses a pipe or its data; then
+// it closes them all (the report itself goes through a pipe, which needs
+// memory) and says what stopped it.
 static void pipes(int out) {
 	struct rlimit rl = {1 << 20, 1 << 20};
 	setrlimit(RLIMIT_NOFILE, &rl);
@@ -150,6 +151,10 @@ static void pipes(int out) {
 			break;
 		}
 		n++;
+		if (fcntl(p[1], F_SETPIPE_SZ, 4096) < 0) {
+			what = "F_SETPIPE_SZ", err = errno;
+			break;
+		}
 		for (;;) {
 			long w = write(p[1], chunk, sizeof chunk);
 			if (w > 0) {
@@ -165,6 +170,7 @@ static void pipes(int out) {
 		if (fd != out)
 			close(fd);
 	say(out, "pipes: %s: -1 %s # after %ld pipes, %ld MiB\n", what, strerrorname_np(err), n, bytes >> 20);
+	say(out, "pipes: thousands filled: %s\n", n >= 1000 && bytes >= (n - 1) * 4096L ? "ok" : "FAIL");
 }
 
 // tmpfill writes one file on the root file system (ramfs: no size limit)

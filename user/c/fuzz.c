@@ -257,12 +257,13 @@ static struct {
 	// slack_kib is how far below its value before the first batch
 	// MemFree may end, both read after drop_caches (the kernel's heap
 	// gives back its free memory). Measured with 256 MiB: it drops by
-	// about 2.4 MiB within the first 10,000 calls (the Go runtime's
-	// span and arena records of the heap's peak, kept for reuse, and
-	// the kernel's lasting tables) and then stays flat (within 0.1 MiB
-	// from 10,000 to 100,000 calls; -6.2 MiB over a million without
-	// drop_caches); so 4 MiB passes that and fails a leak of a page per
-	// batch within a million calls.
+	// 2.1-2.6 MiB within the first 20,000-100,000 calls (the Go
+	// runtime's records of the heap's largest extent, goroutines and
+	// spans it keeps for reuse) and then settles: -3.4 MiB at a million
+	// calls, within 0.2 MiB over the last half million (progress lines
+	// every 100,000 calls); -4.1 MiB at most in four runs. 6 MiB passes
+	// that and fails a leak of a page every two batches over a million
+	// calls.
 	long slack_kib;
 	int threads_rate; // percent of batches with several threads
 } opt = {
@@ -270,7 +271,7 @@ static struct {
 	.batch_size = 1000,
 	.deadline = 20,
 	.progress = 50000,
-	.slack_kib = 4096,
+	.slack_kib = 6144,
 	.threads_rate = 25,
 };
 
@@ -1671,7 +1672,8 @@ static double now(void) {
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long memfree_kib(void) {
+// meminfo_kib returns /proc/meminfo's line name (with its colon), in KiB.
+static long meminfo_kib(const char *name) {
 	char buf[4096];
 	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -1681,9 +1683,11 @@ static long memfree_kib(void) {
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	char *p = strstr(buf, "MemFree:");
-	return p ? strtol(p + 8, NULL, 10) : -1;
+	char *p = strstr(buf, name);
+	return p ? strtol(p + strlen(name), NULL, 10) : -1;
 }
+
+static long memfree_kib(void) { return meminfo_kib("MemFree:"); }
 
 // settled_memfree_kib is MemFree once the kernel has given back what it
 // holds and does not use (echo 3 >/proc/sys/vm/drop_caches: its heap's
@@ -1997,6 +2001,10 @@ static void report_kinds(void) {
 // final_report prints the run's report; failure, if not NULL, is why the
 // run stopped early. It returns the exit status.
 static long memfree_before = -1, memfree_warm = -1;
+// slab_*: the kernel's heap (meminfo's Slab) at the same readings, which
+// tells a heap that grew from frames that went missing.
+static long slab_before = -1, slab_warm = -1;
+static char meminfo_before[128]; // other lines of /proc/meminfo, before
 
 static int final_report(long after, double elapsed, const char *failure) {
 	long before = memfree_before;
@@ -2038,6 +2046,10 @@ static int final_report(long after, double elapsed, const char *failure) {
 	say("fuzz: memfree-warm-kib %ld", memfree_warm);
 	say("fuzz: memfree-after-kib %ld", after);
 	say("fuzz: memfree-slack-kib %ld", opt.slack_kib);
+	say("fuzz: slab-kib before %ld warm %ld after %ld", slab_before, slab_warm, meminfo_kib("Slab:"));
+	say("fuzz: meminfo-before-kib %s", meminfo_before);
+	say("fuzz: meminfo-after-kib Cached %ld AnonPages %ld PageTables %ld KernelStack %ld", meminfo_kib("Cached:"),
+	    meminfo_kib("AnonPages:"), meminfo_kib("PageTables:"), meminfo_kib("KernelStack:"));
 	int memok = before >= 0 && after >= 0 && before - after <= opt.slack_kib;
 	say("fuzz: memory %s (%+ld KiB)", memok ? "ok" : "LEAK", after - before);
 	int ok = st.hangs == 0 && memok && !failure;
@@ -2088,6 +2100,9 @@ int main(int argc, char **argv) {
 
 	long before = settled_memfree_kib();
 	memfree_before = before;
+	slab_before = meminfo_kib("Slab:");
+	snprintf(meminfo_before, sizeof meminfo_before, "Cached %ld AnonPages %ld PageTables %ld KernelStack %ld",
+		 meminfo_kib("Cached:"), meminfo_kib("AnonPages:"), meminfo_kib("PageTables:"), meminfo_kib("KernelStack:"));
 	say("fuzz: memfree-before-kib %ld", before);
 	double start = now();
 	run_start = start;
@@ -2140,12 +2155,15 @@ int main(int argc, char **argv) {
 		health_check(batch);
 		if (warm_at && st.calls >= warm_at) {
 			memfree_warm = settled_memfree_kib();
+			slab_warm = meminfo_kib("Slab:");
 			warm_at = 0;
 		}
 		if (st.calls >= next_progress) {
 			double t = now() - start;
-			say("fuzz: progress calls=%ld/%ld batches=%ld elapsed=%.0fs rate=%.0f/s eta=%.0fs memfree-kib=%ld", st.calls,
-			    opt.calls, st.batches, t, st.calls / t, (opt.calls - st.calls) / (st.calls / t), memfree_kib());
+			long free = settled_memfree_kib();
+			say("fuzz: progress calls=%ld/%ld batches=%ld elapsed=%.0fs rate=%.0f/s eta=%.0fs memfree-kib=%ld slab-kib=%ld",
+			    st.calls, opt.calls, st.batches, t, st.calls / t, (opt.calls - st.calls) / (st.calls / t), free,
+			    meminfo_kib("Slab:"));
 			next_progress += opt.progress;
 		}
 	}
