@@ -331,21 +331,20 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 	}
 	named := func(name string, e procStaticEntry) procStaticEntry { e.name = name; return e }
 	d := &procStaticDir{ino: ino, parent: p}
-	// subdirIn makes directory name in parent; subdir one in /proc/sys.
-	subdirIn := func(parent *procStaticDir, name string, entries ...procStaticEntry) procStaticEntry {
-		sub := &procStaticDir{ino: NewIno(), entries: entries, parent: parent}
-		for i := range entries {
-			if e := &entries[i]; e.dt == DT_DIR {
-				// A directory made before its parent: it is ours.
-				e.make(nil, 0).(*procStaticDir).parent = sub
+	// subdir makes directory name in /proc/sys holding entries; a
+	// directory among them, made before this one, is moved into it.
+	subdir := func(name string, entries ...procStaticEntry) procStaticEntry {
+		sub := &procStaticDir{ino: NewIno(), entries: entries, parent: d}
+		for _, e := range entries {
+			if e.dt == DT_DIR {
+				e.make(sub, 0).(*procStaticDir).parent = sub
 			}
 		}
 		return procStaticEntry{name: name, ino: sub.ino, dt: DT_DIR, make: func(*procStaticDir, uint64) Inode { return sub }}
 	}
-	subdir := func(name string, entries ...procStaticEntry) procStaticEntry { return subdirIn(d, name, entries...) }
 	d.entries = []procStaticEntry{
 		subdir("fs",
-			subdirIn(nil, "epoll",
+			subdir("epoll",
 				named("max_user_watches", num(src.MaxUserWatches, src.SetMaxUserWatches, 0, 1<<31-1))),
 			named("file-max", num(func() int { return int(FileMax.Load()) }, func(n int) { FileMax.Store(int64(n)) }, 0, 1<<31-1)),
 			// file-nr: allocated, unused (always 0 since 2.6), maximum.

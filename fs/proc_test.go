@@ -443,4 +443,12 @@ func TestProcTree(t *testing.T) {
 		t.Errorf("max_map_count -1: %v", err)
 	}
 	mc.DecRef()
+	src.watches = 19000
+	if got := readAll(t, r, c, "/proc/sys/fs/epoll/max_user_watches"); got != "19000\n" {
+		t.Errorf("max_user_watches %q", got)
+	}
+	// The nested directory's parent is /proc/sys/fs, not /proc/sys.
+	if a, b := readAll(t, r, c, "/proc/sys/fs/epoll/../mount-max"), readAll(t, r, c, "/proc/sys/fs/mount-max"); a != b {
+		t.Errorf("/proc/sys/fs/epoll/../mount-max %q, /proc/sys/fs/mount-max %q", a, b)
+	}
 }

@@ -50,7 +50,7 @@ type sigQueue struct {
 type queuedSignal struct {
 	sig  int
 	info signals.SigInfo
-	user *ucount.Count // what it is charged to (struct sigqueue's ucounts); nil: nothing
+	user *ucount.Count // what it is charged to (struct sigqueue's ucounts)
 }
 
 // sigPending counts, for each user, the signals queued with their
@@ -77,7 +77,7 @@ func (q *sigQueue) take(sig int) signals.SigInfo {
 		switch {
 		case s.sig == sig && !found:
 			info, found = s.info, true
-			s.uncharge()
+			sigPending.Uncharge(s.user)
 		default:
 			if s.sig == sig {
 				more = true
@@ -104,7 +104,7 @@ func (q *sigQueue) remove(mask uint64) {
 		if mask&signals.Bit(s.sig) == 0 {
 			out = append(out, s)
 		} else {
-			s.uncharge()
+			sigPending.Uncharge(s.user)
 		}
 	}
 	clear(q.list[len(out):])
@@ -120,12 +120,6 @@ func (q *sigQueue) roomForOne() bool {
 	}
 	grow := uint64(cap(q.list)) * uint64(unsafe.Sizeof(queuedSignal{}))
 	return mm.AdmitKernel(grow/mm.PageSize + 1)
-}
-
-func (s *queuedSignal) uncharge() {
-	if s.user != nil {
-		sigPending.Uncharge(s.user)
-	}
 }
 
 // flush drops everything pending (flush_sigqueue): the thread or process
