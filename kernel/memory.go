@@ -64,22 +64,18 @@ const limitSlack = 4 << 20
 // reclaim runs a garbage collection and returns the freed heap pages to
 // the frame allocator (the scavenger's madvise lands in mm.Kernel.Discard),
 // at most once per reclaimEvery.
-func reclaim() {
-	reclaimState.Lock()
-	defer reclaimState.Unlock()
-	now := ktime.Now()
-	if now-reclaimState.last < reclaimEvery && reclaimState.last != 0 {
-		return
-	}
-	debug.FreeOSMemory()
-	reclaimState.last = ktime.Now()
-}
+func reclaim() { giveBack(false) }
 
 // DropCaches gives the kernel runtime's free memory back at once (a
 // write of 2 to /proc/sys/vm/drop_caches), whatever the rate limit.
-func DropCaches() {
+func DropCaches() { giveBack(true) }
+
+func giveBack(now bool) {
 	reclaimState.Lock()
 	defer reclaimState.Unlock()
+	if !now && reclaimState.last != 0 && ktime.Now()-reclaimState.last < reclaimEvery {
+		return
+	}
 	debug.FreeOSMemory()
 	reclaimState.last = ktime.Now()
 }

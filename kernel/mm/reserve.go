@@ -51,13 +51,17 @@ func UserRoom(n uint64) bool {
 // programs, reclaiming the runtime's unused memory once if they may not
 // yet. Callers about to grow a kernel structure a program sizes (a
 // descriptor table) ask it first.
-func AdmitUser(n uint64) bool {
-	if UserRoom(n) {
+func AdmitUser(n uint64) bool { return withReclaim(func() bool { return UserRoom(n) }) }
+
+// withReclaim reports whether room() holds, asking the runtime to give
+// back the memory it does not use (Reclaim) once first if it does not.
+func withReclaim(room func() bool) bool {
+	if room() {
 		return true
 	}
 	if r := Reclaim; r != nil {
 		r()
-		return UserRoom(n)
+		return room()
 	}
 	return false
 }
@@ -104,14 +108,7 @@ func kernelRoom(n uint64) bool {
 // heap for a user program: within the budget and the programs' share of
 // the frames, reclaiming once if not yet.
 func AdmitKernel(n uint64) bool {
-	if kernelRoom(n) && UserRoom(n) {
-		return true
-	}
-	if r := Reclaim; r != nil {
-		r()
-		return kernelRoom(n) && UserRoom(n)
-	}
-	return false
+	return withReclaim(func() bool { return kernelRoom(n) && UserRoom(n) })
 }
 
 // ChargeUser accounts n pages of kernel heap memory held for a user
