@@ -121,7 +121,7 @@ func RunFuzz(ctx context.Context, kernel, program string, o FuzzOptions) (*FuzzR
 	c.Stdin = &EOFReader{R: strings.NewReader("")}
 	if o.Progress != nil {
 		c.Console = &lineWriter{fn: func(l string) {
-			if s, ok := fuzzLine(l); ok && (strings.HasPrefix(s, "progress ") || strings.HasPrefix(s, "hang ") ||
+			if s, ok := fuzzLine(l); ok && (strings.HasPrefix(s, "progress ") || strings.HasPrefix(s, "hang ") || strings.HasPrefix(s, "batch ") ||
 				strings.HasPrefix(s, "FAIL ") || strings.HasPrefix(s, "seed ") || strings.HasPrefix(s, "plan ")) {
 				fmt.Fprintln(o.Progress, "fuzz: "+s)
 			}

@@ -646,6 +646,11 @@ static void unblock_wdsig(void) {
 static void *watchdog(void *arg) {
 	(void)arg;
 	struct timespec tick = {0, WD_TICK_NS};
+	// The process ID comes from the kernel, not from my_pid: a random
+	// call may write over the fuzzer's own data (seed 16024639320428143385
+	// batch 605 zeroed my_pid, every tgkill failed with EINVAL and the
+	// child hung in rt_sigsuspend).
+	long pid = sys0(SYS_getpid);
 	for (;;) {
 		nanosleep(&tick, NULL);
 		int live = 0;
@@ -655,8 +660,15 @@ static void *watchdog(void *arg) {
 				continue;
 			live++;
 			unsigned long p = t->progress;
-			if (t->in_call && p == t->seen && t->tid)
-				sys3(SYS_tgkill, my_pid, t->tid, WDSIG);
+			if (t->in_call && p == t->seen && t->tid && sys3(SYS_tgkill, pid, t->tid, WDSIG) == -EAGAIN) {
+				// The signal queue is full: a random call lowered
+				// RLIMIT_SIGPENDING, and tgkill of a real-time
+				// signal past it is refused (EAGAIN, as on Linux).
+				// Lift the limit (the child is root) and send again.
+				uint64_t inf[2] = {~0ULL, ~0ULL}; // RLIM_INFINITY
+				sys4(SYS_prlimit64, 0, 11 /* RLIMIT_SIGPENDING */, inf, 0);
+				sys3(SYS_tgkill, pid, t->tid, WDSIG);
+			}
 			t->seen = p;
 		}
 		if (!live || wd_stop)
@@ -1765,7 +1777,7 @@ static void print_threads(long batch, int pid) {
 	buf[m > 0 ? m : 0] = 0;
 	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
 		if (!strncmp(l, "State:", 6) || !strncmp(l, "SigPnd:", 7) || !strncmp(l, "ShdPnd:", 7) ||
-		    !strncmp(l, "SigBlk:", 7) || !strncmp(l, "Threads:", 8))
+		    !strncmp(l, "SigBlk:", 7) || !strncmp(l, "SigQ:", 5) || !strncmp(l, "SigCgt:", 7) || !strncmp(l, "Threads:", 8))
 			say("fuzz: hang batch=%ld: %s", batch, l);
 }
 
