@@ -38,6 +38,14 @@ func handleTrap(f *amd64.Frame) {
 		if kicksPending.Load() > 0 {
 			sched.SetKickDeadline(ktime.Now() + kickInterval)
 			if f.FromUser() && kickRequested() {
+				// userTrap does not return, so Tick below does not
+				// run: program the one-shot timer, which has just
+				// fired, here (SetKickDeadline reprograms it only
+				// when the kick deadline moves). Otherwise the
+				// kicked context may go back to ring 3 with no
+				// timer armed and spin there for ever, the CPU's
+				// other threads and timers starved.
+				sched.Rearm()
 				userTrap(f, 0, EventKick)
 			}
 		}

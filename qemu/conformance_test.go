@@ -161,6 +161,17 @@ func conformanceGo(t *testing.T) {
 	t.Run("exec", func(t *testing.T) {
 		compare(t, Case{Name: "go-exec", Program: prog, Rootfs: shellRootfs(t), Init: true})
 	})
+	// os/signal, faults turned into panics, asynchronous preemption,
+	// SIGPIPE and a child killed by a signal; its children are busybox
+	// applets.
+	prog, err = BuildUserGo(root, dir, "signals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coverage.expect()
+	t.Run("signals", func(t *testing.T) {
+		compare(t, Case{Name: "go-signals", Program: prog, Rootfs: shellRootfs(t), Init: true})
+	})
 }
 
 // busybox is Debian's busybox-static; the same binary runs on both sides.
