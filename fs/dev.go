@@ -111,7 +111,7 @@ func openCTTY(c Ctx, _ uint32) (FileOps, error) {
 }
 
 // AddDevices creates the standard device nodes in dir (/dev): null, zero,
-// full, random, urandom, and console and tty for the console TTY, and the
+// full, random, urandom, and console, ttyS0 and tty for the console TTY, and the
 // directory shm (for a tmpfs of POSIX shared memory).
 func AddDevices(dir *RamDir, console *TTY) {
 	devs := []struct {
@@ -126,6 +126,10 @@ func AddDevices(dir *RamDir, console *TTY) {
 		{"urandom", 0o666, 1, 9},
 		{"tty", 0o666, 5, 0},
 		{"console", 0o600, 5, 1},
+		// The serial port under its own name (drivers/tty/serial's
+		// ttyS0; devtmpfs's default mode): the console's terminal
+		// without /dev/console's exceptions to job control.
+		{"ttyS0", 0o600, 4, 64},
 	}
 	for _, d := range devs {
 		if _, err := dir.Lookup(nil, d.name); err == nil {

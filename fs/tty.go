@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/signals"
 )
 
 // Termios is the kernel's struct termios (include/uapi/asm-generic/termbits.h).
@@ -349,6 +351,13 @@ func (t *TTY) outputProcess(dst, p []byte) []byte {
 // one line (nothing for an EOF character at the start of a line);
 // non-canonical mode follows VMIN and VTIME.
 func (t *TTY) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
+	// n_tty_read's job_control: a background reader gets SIGTTIN, except
+	// through /dev/console.
+	if !IsConsole(f) {
+		if err := t.checkChange(c, signals.SIGTTIN); err != nil {
+			return 0, err
+		}
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -452,8 +461,17 @@ func (t *TTY) readRaw(c Ctx, f *File, p []byte) (int, error) {
 	return n, nil
 }
 
-// Write implements FileOps.
-func (t *TTY) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
+// Write implements FileOps. With TOSTOP set, a background writer gets
+// SIGTTOU (n_tty_write), except through /dev/console.
+func (t *TTY) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
+	t.mu.Lock()
+	tostop := t.termios.Lflag&TOSTOP != 0
+	t.mu.Unlock()
+	if tostop && !IsConsole(f) {
+		if err := t.checkChange(c, signals.SIGTTOU); err != nil {
+			return 0, err
+		}
+	}
 	t.mu.Lock()
 	out := t.outputProcess(make([]byte, 0, len(p)+len(p)/8), p)
 	t.mu.Unlock()
@@ -472,6 +490,10 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		t.mu.Unlock()
 		return 0, c.CopyOut(arg, b)
 	case TCSETS, TCSETSW, TCSETSF:
+		// set_termios checks job control before it reads the argument.
+		if err := t.checkChange(c, signals.SIGTTOU); err != nil {
+			return 0, err
+		}
 		b := make([]byte, termiosSize)
 		if err := c.CopyIn(arg, b); err != nil {
 			return 0, err
@@ -523,6 +545,9 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 	case TIOCOUTQ:
 		return 0, c.CopyOut(arg, make([]byte, 4))
 	case TCFLSH:
+		if err := t.checkChange(c, signals.SIGTTOU); err != nil {
+			return 0, err
+		}
 		t.mu.Lock()
 		if arg == 0 || arg == 2 { // TCIFLUSH, TCIOFLUSH
 			t.buf, t.ends, t.eof = t.buf[:0], nil, nil
@@ -530,9 +555,41 @@ func (t *TTY) Ioctl(c Ctx, _ *File, cmd uint32, arg uintptr) (uintptr, error) {
 		t.mu.Unlock()
 		return 0, nil
 	case TCXONC:
-		return 0, nil
+		return 0, t.checkChange(c, signals.SIGTTOU)
 	}
 	return 0, linuxerr.ENOTTY
+}
+
+// JobControl is implemented by a Ctx that belongs to a process group (the
+// kernel's tasks): TTYCheckChange is Linux's __tty_check_change
+// (drivers/tty/tty_jobctrl.c), which stops a background process group
+// that reads from its controlling terminal (sig SIGTTIN) or changes it
+// (SIGTTOU).
+type JobControl interface {
+	TTYCheckChange(tty *TTY, sig int) error
+}
+
+// checkChange applies job control to the caller c for sig.
+func (t *TTY) checkChange(c Ctx, sig int) error {
+	if j, ok := c.(JobControl); ok {
+		return j.TTYCheckChange(t, sig)
+	}
+	return nil
+}
+
+// IsConsole reports whether f was opened through /dev/console (device
+// 5:1), which Linux gives its own file operations (console_fops, with
+// redirected_tty_write): reads and TOSTOP writes through it skip job
+// control ("don't stop on /dev/console", n_tty.c), and opening it never
+// acquires a controlling terminal (tty_open's noctty). /dev/tty and the
+// serial port's own node (/dev/ttyS0, 4:64) reach the same terminal
+// without those exceptions.
+func IsConsole(f *File) bool {
+	if f == nil {
+		return false
+	}
+	d, ok := f.Inode.(*Device)
+	return ok && d.attr.Rdev == Mkdev(5, 1)
 }
 
 // SetForeground sets the foreground process group.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -34,8 +35,8 @@ func (c *console) Write(p []byte) (int, error) {
 }
 
 // expect waits until the console prints want (after what earlier expects
-// consumed) and consumes up to it.
-func (c *console) expect(want string) {
+// consumed), consumes up to it and returns what it consumed.
+func (c *console) expect(want string) string {
 	c.t.Helper()
 	// Generous: the machines running the tests are shared and loaded;
 	// the tail of the console says what was missing.
@@ -47,7 +48,7 @@ func (c *console) expect(want string) {
 		if i := strings.Index(rest, want); i >= 0 {
 			c.seen += i + len(want)
 			c.mu.Unlock()
-			return
+			return rest[:i+len(want)]
 		}
 		c.mu.Unlock()
 		select {
@@ -80,7 +81,25 @@ func TestInteractiveShell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	initrd, err := BuildShellInitramfs(bb)
+	// ttyjob (user/c/ttyjob.c) needs a terminal: natively, script(1)'s
+	// pseudo-terminal; in oyako, the shell's.
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttyjob, err := BuildUserC(root, t.TempDir(), "ttyjob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, err := exec.Command("script", "-qec", ttyjob, "/dev/null").Output()
+	if err != nil {
+		t.Fatalf("script -c ttyjob (util-linux's script runs it on a pseudo-terminal): %v\n%s", err, native)
+	}
+	prog, err := os.ReadFile(ttyjob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initrd, err := BuildShellInitramfs(bb, map[string][]byte{"usr/bin/ttyjob": prog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +195,38 @@ func TestInteractiveShell(t *testing.T) {
 	c.expect(prompt)
 	c.typeIn("echo status $?\n")
 	c.expect("status 130")
+	c.expect(prompt)
+	// A background job that reads from the terminal is stopped by
+	// SIGTTIN; fg continues it in the foreground, where its read, made
+	// again, gets the line typed next.
+	c.typeIn("cat &\n")
+	c.expect(prompt)
+	stopped := false
+	for try := 0; try < 50 && !stopped; try++ {
+		c.typeIn("jobs\n")
+		stopped = strings.Contains(c.expect(prompt), "Stopped (tty input)")
+		if !stopped {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !stopped {
+		t.Fatalf("cat & was not reported stopped by SIGTTIN; console:\n%s", Tail([]byte(c.out.String()), 25))
+	}
+	c.typeIn("fg\n")
+	c.expect("cat")
+	c.typeIn("in the foreground\n")
+	c.expect("in the foreground") // the terminal's echo
+	c.expect("in the foreground") // cat's copy
+	c.typeIn("\x04")
+	c.expect(prompt)
+	// The calls of a background process group, as on Linux.
+	c.typeIn("ttyjob\n")
+	c.expect("ttyjob\r\n")
+	got := c.expect("ttyjob done")
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	if d := Diff([]byte(norm(string(native))), []byte(norm(got))); d != "" {
+		t.Errorf("ttyjob: linux (script's pseudo-terminal) and oyako differ:\n%s", d)
+	}
 	c.expect(prompt)
 	c.typeIn("true\n")
 	c.expect(prompt)

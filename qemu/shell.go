@@ -14,7 +14,8 @@ import (
 // The demo system `make qemu` boots: Debian's busybox-static with its
 // applet links, a passwd and group file, and an init script that mounts
 // the usual file systems and starts an interactive shell in a session of
-// its own with the console as its controlling terminal, so that it has
+// its own with the serial port (/dev/ttyS0, the console's terminal) as
+// its controlling terminal, so that it has
 // job control (a shell that were process 1 itself would not: every job's
 // process group would be orphaned, its only outside parent being init,
 // and ^Z would do nothing, as on Linux). When the shell exits (exit N,
@@ -25,9 +26,11 @@ import (
 const ShellInit = `#!/bin/sh
 # oyako's init: mount what a shell session expects (the kernel mounted
 # /proc and /dev already, as it does for every program it runs), then run the shell as
-# the leader of a new session on the console (setsid -c takes the console
-# as its controlling terminal), and end with its status: process 1's exit
-# powers the machine off.
+# the leader of a new session on the serial port, as a getty would: its
+# own node /dev/ttyS0, not /dev/console, through which Linux neither stops
+# a background reader with SIGTTIN nor a writer with SIGTTOU (setsid -c
+# takes the terminal as the session's controlling terminal). End with the
+# shell's status: process 1's exit powers the machine off.
 [ -e /proc/self ] || mount -t proc proc /proc
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /tmp
@@ -36,7 +39,7 @@ export PS1='oyako:\w\$ '
 export HOME=/root
 cd /root
 echo "oyako: busybox sh on the console; ^D or 'exit N' powers off"
-setsid -c /bin/sh
+setsid -c /bin/sh </dev/ttyS0 >/dev/ttyS0 2>&1
 `
 
 // shellFiles are the demo's configuration files.
@@ -57,8 +60,9 @@ func FindBusybox() (string, error) {
 }
 
 // BuildShellInitramfs packs the demo system around the static busybox
-// at bb.
-func BuildShellInitramfs(bb string) ([]byte, error) {
+// at bb, with extra files (path in the image: contents; executable) if
+// any.
+func BuildShellInitramfs(bb string, extra map[string][]byte) ([]byte, error) {
 	data, err := os.ReadFile(bb)
 	if err != nil {
 		return nil, err
@@ -90,6 +94,10 @@ func BuildShellInitramfs(bb string) ([]byte, error) {
 	}
 	for name, body := range shellFiles {
 		w.WriteFile(cpio.Header{Name: name, Mode: cpio.ModeRegular | 0o644}, []byte(body))
+	}
+	for name, body := range extra {
+		dir(path.Dir(name))
+		w.WriteFile(cpio.Header{Name: name, Mode: cpio.ModeRegular | 0o755}, body)
 	}
 	if err := w.WriteFile(cpio.Header{Name: "init", Mode: cpio.ModeRegular | 0o755}, []byte(ShellInit)); err != nil {
 		return nil, err

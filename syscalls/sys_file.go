@@ -38,7 +38,7 @@ func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr,
 		f.DecRef()
 		return 0, err
 	}
-	if tty, ok := f.Ops().(*fs.TTY); ok && flags&(fs.O_NOCTTY|fs.O_PATH) == 0 {
+	if tty, ok := f.Ops().(*fs.TTY); ok && flags&(fs.O_NOCTTY|fs.O_PATH) == 0 && !fs.IsConsole(f) {
 		t.OpenedTTY(tty)
 	}
 	return uintptr(fd), nil

@@ -124,7 +124,7 @@ func cmdQEMU(argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	initrd, err := qemu.BuildShellInitramfs(bb)
+	initrd, err := qemu.BuildShellInitramfs(bb, nil)
 	if err != nil {
 		return 0, err
 	}

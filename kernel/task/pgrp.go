@@ -6,6 +6,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/signals"
 )
 
 // Process groups, sessions and controlling terminals (kernel/sys.c's
@@ -151,6 +152,15 @@ func (t *Task) TTYIoctl(tty *fs.TTY, cmd uint32, arg uintptr) (ok bool, ret uint
 		binary.LittleEndian.PutUint32(b[:], uint32(v))
 		return true, 0, t.CopyOut(arg, b[:])
 	case tiocspgrp:
+		// tiocspgrp: job control first (a background caller that
+		// neither ignores nor blocks SIGTTOU is stopped; an orphaned
+		// one is refused with ENOTTY), then the argument.
+		if err := t.TTYCheckChange(tty, signals.SIGTTOU); err != nil {
+			if linuxerr.Equals(linuxerr.EIO, err) {
+				err = linuxerr.ENOTTY
+			}
+			return true, 0, err
+		}
 		var b [4]byte
 		if err := t.CopyIn(arg, b[:]); err != nil {
 			return true, 0, err
@@ -244,4 +254,41 @@ func (t *Task) OpenedTTY(tty *fs.TTY) {
 	if p.sid == p.PID && p.tty == nil && tty.Session() == 0 {
 		p.setTTYLocked(tty)
 	}
+}
+
+// TTYCheckChange implements fs.JobControl (__tty_check_change,
+// drivers/tty/tty_jobctrl.c). If tty is the caller's controlling
+// terminal and the caller's process group is not its foreground group,
+// the caller may not read from it (sig SIGTTIN) or change it (SIGTTOU):
+// sig goes to the caller's whole process group, from the kernel, and
+// the call fails with ERESTARTSYS, so that it is made again once the
+// group is continued (in the foreground, or it stops again). If the
+// calling thread blocks or ignores sig, a read fails with EIO and a
+// change is allowed; a group that is orphaned, which no shell would
+// continue, gets EIO.
+func (t *Task) TTYCheckChange(tty *fs.TTY, sig int) error {
+	p := t.Proc
+	procMu.Lock()
+	mine, pgid := p.tty == tty, p.pgid
+	procMu.Unlock()
+	if !mine {
+		return nil
+	}
+	if fg := tty.Foreground(); fg == 0 || fg == pgid {
+		return nil
+	}
+	p.mu.Lock()
+	ignored := t.sigMask&signals.Bit(sig) != 0 || p.sighand.action(sig).Handler == signals.SIG_IGN
+	p.mu.Unlock()
+	switch {
+	case ignored:
+		if sig == signals.SIGTTIN {
+			return linuxerr.EIO
+		}
+		return nil
+	case p.pgrpOrphaned():
+		return linuxerr.EIO
+	}
+	SignalGroup(pgid, sig) // kill_pgrp(pgrp, sig, 1): SI_KERNEL
+	return linuxerr.ERESTARTSYS
 }
