@@ -143,6 +143,17 @@ var processErrors = strings.Fields(`
 	setitimer:EINVAL msync:EINVAL msync:ENOMEM poll:EFAULT poll:EINVAL
 	ppoll:EINVAL`)
 
+// timerCalls and timerErrors are the POSIX timers' calls and error paths
+// (issue 9, stage 6), made by user/c/timers.c.
+var (
+	timerCalls  = strings.Fields(`timer_create timer_settime timer_gettime timer_getoverrun timer_delete`)
+	timerErrors = strings.Fields(`
+	timer_create:EINVAL timer_create:EOPNOTSUPP timer_create:EFAULT
+	timer_settime:EINVAL timer_settime:EFAULT timer_gettime:EINVAL
+	timer_gettime:EFAULT timer_delete:EINVAL timer_getoverrun:EINVAL
+	getitimer:EFAULT`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -153,8 +164,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

@@ -554,8 +554,12 @@ func fmtSiginfo(si signals.SigInfo) string {
 	if !ok {
 		name = strconv.Itoa(int(code))
 	}
-	if code == signals.SI_KERNEL {
+	switch code {
+	case signals.SI_KERNEL:
 		return head + name + "}"
+	case signals.SI_TIMER:
+		return fmt.Sprintf("%s%s, si_timerid=%#x, si_overrun=%d, si_int=%d, si_ptr=%#x}", head, name,
+			le.Uint32(si[16:]), int32(le.Uint32(si[20:])), int32(le.Uint32(si[24:])), le.Uint64(si[24:]))
 	}
 	return fmt.Sprintf("%s%s, si_pid=%d, si_uid=%d}", head, name, si.PID(), le.Uint32(si[20:]))
 }

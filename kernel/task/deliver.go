@@ -54,14 +54,24 @@ func (t *Task) handleSignals() bool {
 // dequeueLocked takes the next signal not in mask, the thread's own
 // before the process's (dequeue_signal).
 func (t *Task) dequeueLocked(mask uint64) (int, signals.SigInfo) {
-	if sig := next(t.pending.set &^ mask); sig != 0 {
-		return sig, t.pending.take(sig)
+	for {
+		q := &t.pending
+		sig := next(q.set &^ mask)
+		if sig == 0 {
+			q = &t.Proc.sig.shared
+			if sig = next(q.set &^ mask); sig == 0 {
+				return 0, signals.SigInfo{}
+			}
+		}
+		s := q.take(sig)
+		if s.timer != nil && !t.Proc.timerDeliverLocked(&s) {
+			continue // a stale timer signal is dropped
+		}
+		if s.timer == nil {
+			s.release()
+		}
+		return sig, s.info
 	}
-	s := &t.Proc.sig
-	if sig := next(s.shared.set &^ mask); sig != 0 {
-		return sig, s.shared.take(sig)
-	}
-	return 0, signals.SigInfo{}
 }
 
 // defaultActionLocked applies sig's default action (signal(7)): ignore,
@@ -245,7 +255,7 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 		}
 		t.sigMask &^= signals.Bit(signals.SIGSEGV)
 		t.faultReport, t.faultSig = report, signals.SIGSEGV
-		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true)
+		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true, nil)
 		p.mu.Unlock()
 		return
 	}

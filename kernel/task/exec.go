@@ -262,6 +262,7 @@ func (t *Task) Exec(a ExecArgs) error {
 	t.altStack = signals.NoAltStack
 	t.hasSaved = false
 	p.creds.execCaps()
+	p.deleteTimersLocked() // exit_itimers: POSIX timers end; the interval timers stay
 	p.mu.Unlock()
 	procMu.Lock()
 	p.didExec = true

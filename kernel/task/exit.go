@@ -68,6 +68,11 @@ func (t *Task) finish() {
 // and exit_notify).
 func (p *Process) exit() {
 	p.SetRealTimer(ITimerVal{})
+	p.mu.Lock()
+	p.deleteTimersLocked()
+	p.disarmCPUTimerLocked(&p.itimerVirt.cpuTimer)
+	p.disarmCPUTimerLocked(&p.itimerProf.cpuTimer)
+	p.mu.Unlock()
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}

@@ -51,6 +51,21 @@ type queuedSignal struct {
 	sig  int
 	info signals.SigInfo
 	user *ucount.Count // what it is charged to (struct sigqueue's ucounts)
+	// timer is the POSIX timer whose preallocated signal this is (charged
+	// to the timer, not here), seq the timer's it_signal_seq it stands
+	// for (posixtimer.go).
+	timer *posixTimer
+	seq   uint64
+}
+
+// release gives back what the entry holds once it leaves the queue:
+// its charge, or its timer's pending mark.
+func (s *queuedSignal) release() {
+	if s.timer != nil {
+		s.timer.unqueued()
+		return
+	}
+	sigPending.Uncharge(s.user)
 }
 
 // sigPending counts, for each user, the signals queued with their
@@ -60,24 +75,23 @@ type queuedSignal struct {
 // a change of UID does not move the charge.
 var sigPending ucount.Table
 
-func (q *sigQueue) add(sig int, info signals.SigInfo, user *ucount.Count) {
-	q.set |= signals.Bit(sig)
-	q.list = append(q.list, queuedSignal{sig, info, user})
+func (q *sigQueue) add(s queuedSignal) {
+	q.set |= signals.Bit(s.sig)
+	q.list = append(q.list, s)
 }
 
-// take removes the first queued instance of sig and returns its info. A
-// signal pending without an entry gives the information collect_signal
-// makes up: the number, SI_USER, no sender.
-func (q *sigQueue) take(sig int) signals.SigInfo {
-	var info signals.SigInfo
-	info.SetSigno(sig)
+// take removes the first queued instance of sig and returns it (without
+// releasing it). A signal pending without an entry gives the information
+// collect_signal makes up: the number, SI_USER, no sender.
+func (q *sigQueue) take(sig int) queuedSignal {
+	taken := queuedSignal{sig: sig}
+	taken.info.SetSigno(sig)
 	found, more := false, false
 	out := q.list[:0]
 	for _, s := range q.list {
 		switch {
 		case s.sig == sig && !found:
-			info, found = s.info, true
-			sigPending.Uncharge(s.user)
+			taken, found = s, true
 		default:
 			if s.sig == sig {
 				more = true
@@ -90,7 +104,7 @@ func (q *sigQueue) take(sig int) signals.SigInfo {
 	if !more {
 		q.set &^= signals.Bit(sig)
 	}
-	return info
+	return taken
 }
 
 // remove drops every pending signal in mask.
@@ -104,7 +118,7 @@ func (q *sigQueue) remove(mask uint64) {
 		if mask&signals.Bit(s.sig) == 0 {
 			out = append(out, s)
 		} else {
-			sigPending.Uncharge(s.user)
+			s.release()
 		}
 	}
 	clear(q.list[len(out):])
@@ -141,7 +155,7 @@ func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error 
 	}
 	switch user := sigPending.Charge(p.creds.RUID, limit, override); {
 	case user != nil:
-		q.add(sig, info, user)
+		q.add(queuedSignal{sig: sig, info: info, user: user})
 	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
 		return linuxerr.EAGAIN
 	default:
@@ -220,7 +234,7 @@ func (p *Process) SendSignal(sig int) {
 func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 	sig := info.Signo()
 	p.mu.Lock()
-	continued, err := p.sendLocked(info, sig, target, force)
+	continued, err := p.sendLocked(info, sig, target, force, nil)
 	p.mu.Unlock()
 	if continued {
 		p.notifyParentStop(true)
@@ -229,8 +243,9 @@ func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 }
 
 // sendLocked is send under p.mu. continued reports a stopped process that
-// the signal (SIGCONT) resumed, whose parent must hear of it.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (continued bool, err error) {
+// the signal (SIGCONT) resumed, whose parent must hear of it. A POSIX
+// timer's signal (tm not nil) is queued with its preallocated entry.
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool, tm *posixTimer) (continued bool, err error) {
 	s := &p.sig
 	if s.exiting {
 		return false, nil
@@ -271,6 +286,9 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		h.mu.Unlock()
 	}
 	if p.ignoredLocked(sig, target, force) {
+		if tm != nil {
+			p.timerNotQueuedLocked(tm)
+		}
 		return continued, nil
 	}
 	q := &s.shared
@@ -281,9 +299,15 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		q = &target.pending
 	}
 	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
+		if tm != nil {
+			p.timerNotQueuedLocked(tm)
+		}
 		return continued, nil
 	}
-	if err := p.queueLocked(q, sig, info); err != nil {
+	if tm != nil {
+		tm.queued = true
+		q.add(queuedSignal{sig: sig, info: info, timer: tm, seq: tm.seq})
+	} else if err := p.queueLocked(q, sig, info); err != nil {
 		return continued, err
 	}
 	p.completeSignalLocked(sig, target)

@@ -250,6 +250,7 @@ func (t *Task) run() {
 	t.recordG()
 	defer t.finish()
 	for t.handleSignals() {
+		t.uc.SetCPUWatch(t.Proc.cpuTimers.watching.Load())
 		ev, addr := kernel.RunUser(&t.uc, t.Proc.AS().Root())
 		start := ktime.Now()
 		switch ev {
@@ -296,6 +297,7 @@ func (t *Task) run() {
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, addr)
 		}
 		t.stime.Add(ktime.Now() - start)
+		t.Proc.runCPUTimers()
 	}
 }
 
