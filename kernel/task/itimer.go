@@ -89,10 +89,7 @@ func (p *Process) realTimerFired(gen uint64) {
 		return
 	}
 	if rt.interval > 0 {
-		next := rt.expires + rt.interval
-		if now := ktime.Now(); next <= now {
-			next += ((now-next)/rt.interval + 1) * rt.interval
-		}
+		next, _ := ktime.Forward(rt.expires, rt.interval, max(ktime.Now(), rt.expires))
 		rt.armLocked(p, next)
 	} else {
 		rt.expires, rt.timer = 0, nil

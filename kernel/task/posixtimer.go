@@ -224,11 +224,8 @@ func (p *Process) timerClockLocked(tm *posixTimer) int64 {
 // forward moves an interval timer's expiry past now and counts the
 // intervals it moved (hrtimer_forward).
 func (tm *posixTimer) forward(now int64) {
-	if tm.interval <= 0 || now < tm.expires {
-		return
-	}
-	n := (now-tm.expires)/tm.interval + 1
-	tm.expires += n * tm.interval
+	var n int64
+	tm.expires, n = ktime.Forward(tm.expires, tm.interval, now)
 	tm.overrun += n
 }
 
