@@ -59,13 +59,15 @@ type queuedSignal struct {
 }
 
 // release gives back what the entry holds once it leaves the queue:
-// its charge, or its timer's pending mark.
+// its charge, or its timer's pending mark. (take's made-up entry for a
+// signal pending without one holds nothing.)
 func (s *queuedSignal) release() {
-	if s.timer != nil {
+	switch {
+	case s.timer != nil:
 		s.timer.unqueued()
-		return
+	case s.user != nil:
+		sigPending.Uncharge(s.user)
 	}
-	sigPending.Uncharge(s.user)
 }
 
 // sigPending counts, for each user, the signals queued with their
