@@ -7,6 +7,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/mm"
 	"oyako/kernel/ucount"
 	"oyako/signals"
@@ -191,6 +192,9 @@ type procSignals struct {
 	stopSig  int
 	stopping int
 	stopped  bool
+	// signalfdQ wakes the readers and pollers of signalfds that wait
+	// for the process's signals (sighand's signalfd_wqh).
+	signalfdQ fs.Queue
 }
 
 // isStopSignal reports whether sig's default action stops the process.
@@ -220,8 +224,15 @@ func (p *Process) SendSignal(sig int) {
 func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 	sig := info.Signo()
 	p.mu.Lock()
-	continued, err := p.sendLocked(info, sig, target, force)
+	continued, queued, err := p.sendLocked(info, sig, target, force)
 	p.mu.Unlock()
+	if queued {
+		// signalfd_notify: a signalfd reader or poller may want it. The
+		// wake-up runs outside p.mu, as the callbacks (epoll's ready
+		// list, a poller's readiness check) may look at the process's
+		// pending signals.
+		p.sig.signalfdQ.Notify(fs.EventIn)
+	}
 	if continued {
 		p.notifyParentStop(true)
 	}
@@ -229,11 +240,12 @@ func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 }
 
 // sendLocked is send under p.mu. continued reports a stopped process that
-// the signal (SIGCONT) resumed, whose parent must hear of it.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (continued bool, err error) {
+// the signal (SIGCONT) resumed, whose parent must hear of it; queued
+// that the signal is now pending.
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (continued, queued bool, err error) {
 	s := &p.sig
 	if s.exiting {
-		return false, nil
+		return false, false, nil
 	}
 	// prepare_signal: stop and continue signals cancel each other.
 	if isStopSignal(sig) {
@@ -271,23 +283,23 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		h.mu.Unlock()
 	}
 	if p.ignoredLocked(sig, target, force) {
-		return continued, nil
+		return continued, false, nil
 	}
 	q := &s.shared
 	if target != nil {
 		if p.tasks[target.TID] != target {
-			return continued, nil // it has exited: its queue is flushed
+			return continued, false, nil // it has exited: its queue is flushed
 		}
 		q = &target.pending
 	}
 	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
-		return continued, nil
+		return continued, false, nil
 	}
 	if err := p.queueLocked(q, sig, info); err != nil {
-		return continued, err
+		return continued, false, err
 	}
 	p.completeSignalLocked(sig, target)
-	return continued, nil
+	return continued, true, nil
 }
 
 // ignoredLocked is sig_ignored: a signal that is not blocked and whose
