@@ -18,15 +18,15 @@ import (
 //
 // Linux has no notion of an owner: read, poll and the wait queue a
 // poller sleeps on all belong to current (the calling thread and its
-// sighand). Here read follows that exactly (the file system passes the
-// reading task as fs.Ctx), but fs.Pollable has no calling task, so
-// readiness and its wake-ups are those of the thread that created the
-// file: poll, select and epoll report the signals pending for that
-// thread and its process, and wake when a signal is queued to that
-// process. A process that inherits a signalfd (fork) and polls it sees
-// its creator's signals, where Linux would show its own; reading it
-// dequeues its own, as on Linux. If the creating thread has ended, its
-// process's shared pending set alone decides readiness.
+// sighand). Read, poll(2) and select(2) follow that exactly (the file
+// system passes the calling task as fs.Ctx; fs.CallerPollable), and so
+// does the readiness epoll_wait reports (its waiter's). What has no
+// caller gets the thread that created the file instead: the wait queue
+// an epoll watch registers on at epoll_ctl (Linux: the sighand of the
+// thread calling epoll_ctl), and the readiness of an epoll instance
+// nested in another. So a process that inherits a signalfd and adds it
+// to an epoll instance of its own is woken by its creator's signals,
+// not its own; one that inherited the watch too behaves as on Linux.
 
 // SFD_* are signalfd4(2)'s flags.
 const (
@@ -37,8 +37,12 @@ const (
 // signalFD is the file operations of a signalfd (struct signalfd_ctx).
 type signalFD struct {
 	// mask is the set of signals read takes (Linux keeps its complement).
-	mask  atomic.Uint64
-	owner *Task // whose signals poll reports (see above)
+	mask atomic.Uint64
+	// The creating thread and its process, for the callers above that
+	// the file system cannot name. Only the ID of the thread is kept,
+	// so an open signalfd holds no ended thread.
+	owner    *Process
+	ownerTID int32
 }
 
 // signalfdInode is the anonymous inode signalfds share
@@ -55,7 +59,7 @@ func (t *Task) Signalfd(fd int32, mask uint64, flags uint32) (int32, error) {
 	}
 	mask &^= signals.Unblockable
 	if fd == -1 {
-		s := &signalFD{owner: t}
+		s := &signalFD{owner: t.Proc, ownerTID: t.TID}
 		s.mask.Store(mask)
 		f := fs.NewFile(signalfdInode, "anon_inode:[signalfd]", fs.O_RDWR|flags&fs.O_NONBLOCK, s)
 		nfd, err := t.Proc.FDs().Install(f, 0, flags&SFD_CLOEXEC != 0)
@@ -77,13 +81,6 @@ func (t *Task) Signalfd(fd int32, mask uint64, flags uint32) (int32, error) {
 	// A reader or poller may now want signals that are already pending.
 	t.Proc.sig.signalfdQ.Notify(fs.EventIn)
 	return fd, nil
-}
-
-// pendingFor reports whether t has a signal of mask pending, its own or
-// its process's (next_signal on both pending sets). The caller holds
-// t.Proc.mu.
-func (t *Task) pendingForLocked(mask uint64) bool {
-	return (t.pending.set|t.Proc.sig.shared.set)&mask != 0
 }
 
 // Read implements fs.FileOps (signalfd_read): as many whole records as p
@@ -120,9 +117,7 @@ func (s *signalFD) Read(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
 			return 0, linuxerr.EAGAIN
 		}
 		err := fs.WaitReady(c, &proc.sig.signalfdQ, fs.EventIn, func() bool {
-			proc.mu.Lock()
-			defer proc.mu.Unlock()
-			return t.pendingForLocked(s.mask.Load())
+			return s.ReadinessFor(t, f, fs.EventIn) != 0
 		})
 		if err != nil {
 			return 0, err
@@ -139,26 +134,55 @@ func (s *signalFD) Write(fs.Ctx, *fs.File, []byte, int64) (int, error) {
 // IsStream implements fs.Stream.
 func (s *signalFD) IsStream() bool { return true }
 
-// Readiness implements fs.Pollable (signalfd_poll): readable when a
-// signal of the mask is pending for the creating thread or its process.
+// Readiness implements fs.Pollable (signalfd_poll) for callers without a
+// task: readable when a signal of the mask is pending for the creating
+// thread or its process (the process's alone once that thread ended).
 func (s *signalFD) Readiness(_ *fs.File, mask uint32) uint32 {
-	t := s.owner
-	p := t.Proc
+	p := s.owner
 	p.mu.Lock()
 	set := p.sig.shared.set
-	if p.tasks[t.TID] == t {
+	if t := p.tasks[s.ownerTID]; t != nil {
 		set |= t.pending.set
 	}
 	p.mu.Unlock()
-	if set&s.mask.Load() == 0 {
+	return s.ready(set, mask)
+}
+
+// ReadinessFor implements fs.CallerPollable: readable when a signal of
+// the mask is pending for the calling thread or its process.
+func (s *signalFD) ReadinessFor(c fs.Ctx, f *fs.File, mask uint32) uint32 {
+	t, ok := c.(*Task)
+	if !ok {
+		return s.Readiness(f, mask)
+	}
+	p := t.Proc
+	p.mu.Lock()
+	set := t.pending.set | p.sig.shared.set
+	p.mu.Unlock()
+	return s.ready(set, mask)
+}
+
+// ready is signalfd_poll's answer for a thread with pending set: only
+// EPOLLIN, never writable.
+func (s *signalFD) ready(pending uint64, mask uint32) uint32 {
+	if pending&s.mask.Load() == 0 {
 		return 0
 	}
 	return fs.EventIn & mask
 }
 
 // EventQueue implements fs.Pollable: the creating process's signalfd
-// wait queue (sighand's signalfd_wqh).
-func (s *signalFD) EventQueue() *fs.Queue { return &s.owner.Proc.sig.signalfdQ }
+// wait queue (sighand's signalfd_wqh), for callers without a task.
+func (s *signalFD) EventQueue() *fs.Queue { return &s.owner.sig.signalfdQ }
+
+// EventQueueFor implements fs.CallerPollable: the calling process's
+// signalfd wait queue.
+func (s *signalFD) EventQueueFor(c fs.Ctx) *fs.Queue {
+	if t, ok := c.(*Task); ok {
+		return &t.Proc.sig.signalfdQ
+	}
+	return s.EventQueue()
+}
 
 // FDInfo implements fs.FDInfoer (signalfd_show_fdinfo).
 func (s *signalFD) FDInfo(*fs.File) string {

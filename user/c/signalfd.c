@@ -251,8 +251,11 @@ static void inherited(int fd) {
 	R(kill(getpid(), SIGUSR1));
 	child = pfork();
 	if (child == 0) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		R(poll(&pf, 1, 0));
 		readRecs("child, parent's pending", fd, REC);
 		kill(getpid(), SIGUSR2);
+		R(poll(&pf, 1, 0));
 		readRecs("child, its own", fd, REC);
 		fflush(stdout);
 		_exit(0);
@@ -271,6 +274,8 @@ static void *thread(void *arg) {
 	ttid = gettid();
 	if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 		return NULL;
+	struct pollfd pf = {tfd, POLLIN, 0};
+	R(poll(&pf, 1, 0));
 	readRecs("thread", tfd, 2 * REC);
 	return NULL;
 }
