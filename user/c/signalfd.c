@@ -160,6 +160,7 @@ static void basics(int fd, int fdnb) {
 	R(kill(getpid(), SIGUSR1));
 	R(kill(getpid(), SIGUSR2));
 	readRecs("small", fd, REC - 1);
+	readRecs("nothing", fd, 0);
 	readRecs("one and a half", fd, REC + REC / 2);
 	R(read(fd, KERNEL_PTR, REC));
 	readRecs("after EFAULT", fd, 2 * REC);
@@ -226,6 +227,12 @@ static void update(int fd) {
 	m = setOf(SIGUSR1, SIGUSR2);
 	R(signalfd(fd, &m, 0) == fd);
 	sigmaskLine(fd);
+	// An update's flags are checked but not applied.
+	int blocking = signalfd(-1, &m, 0);
+	R(signalfd(blocking, &m, SFD_NONBLOCK | SFD_CLOEXEC) == blocking);
+	printf("after update: flags %#o cloexec %d\n", fcntl(blocking, F_GETFL) & (O_ACCMODE | O_NONBLOCK),
+	       fcntl(blocking, F_GETFD));
+	close(blocking);
 	readRecs("USR1 back in the mask", fd, REC);
 }
 
