@@ -23,8 +23,8 @@ import (
 // does the readiness epoll_wait reports (its waiter's). What has no
 // caller gets the thread that created the file instead: the wait queue
 // an epoll watch registers on at epoll_ctl (Linux: the sighand of the
-// thread calling epoll_ctl), and the readiness of an epoll instance
-// nested in another. So a process that inherits a signalfd and adds it
+// thread calling epoll_ctl), and what an epoll instance that watches a
+// signalfd reports about itself to poll or to another instance. So a process that inherits a signalfd and adds it
 // to an epoll instance of its own is woken by its creator's signals,
 // not its own; one that inherited the watch too behaves as on Linux.
 
