@@ -123,13 +123,13 @@ var (
 )
 
 // processCalls and processErrors are the process model's calls and error
-// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c and
-// signals.c.
+// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c,
+// signals.c and signalfd.c.
 var processCalls = strings.Fields(`
 	fork vfork execve execveat wait4 waitid kill tgkill setpgid getpgid
 	getpgrp setsid getsid getrusage times rt_sigsuspend rt_sigtimedwait
 	rt_sigreturn rt_sigpending rt_sigqueueinfo rt_tgsigqueueinfo
-	setitimer getitimer alarm msync poll ppoll`)
+	setitimer getitimer alarm msync poll ppoll signalfd signalfd4`)
 
 var processErrors = strings.Fields(`
 	wait4:ECHILD wait4:EINVAL wait4:ESRCH waitid:ECHILD waitid:EINVAL
@@ -141,7 +141,8 @@ var processErrors = strings.Fields(`
 	rt_sigqueueinfo:EPERM rt_sigtimedwait:EAGAIN rt_sigtimedwait:EINTR
 	sigaltstack:EPERM sigaltstack:ENOMEM getrusage:EINVAL
 	setitimer:EINVAL msync:EINVAL msync:ENOMEM poll:EFAULT poll:EINVAL
-	ppoll:EINVAL`)
+	ppoll:EINVAL signalfd:EINVAL signalfd:EFAULT signalfd4:EINVAL
+	signalfd4:EFAULT signalfd4:EBADF`)
 
 // timerCalls and timerErrors are the POSIX timers' calls and error paths
 // (issue 9, stage 6), made by user/c/timers.c.

@@ -566,6 +566,9 @@ func fmtSiginfo(si signals.SigInfo) string {
 
 var renameFlagNames = []flagName{{fs.RENAME_NOREPLACE, "RENAME_NOREPLACE"}, {fs.RENAME_EXCHANGE, "RENAME_EXCHANGE"}, {fs.RENAME_WHITEOUT, "RENAME_WHITEOUT"}}
 
+// sfdFlagNames are signalfd4(2)'s flags (SFD_* are O_* values).
+var sfdFlagNames = []flagName{{fs.O_CLOEXEC, "SFD_CLOEXEC"}, {fs.O_NONBLOCK, "SFD_NONBLOCK"}}
+
 var mountFlagNames = []flagName{{fs.MS_RDONLY, "MS_RDONLY"}, {fs.MS_NOSUID, "MS_NOSUID"}, {fs.MS_NODEV, "MS_NODEV"},
 	{fs.MS_NOEXEC, "MS_NOEXEC"}, {fs.MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {fs.MS_REMOUNT, "MS_REMOUNT"},
 	{fs.MS_MANDLOCK, "MS_MANDLOCK"}, {fs.MS_DIRSYNC, "MS_DIRSYNC"}, {fs.MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},

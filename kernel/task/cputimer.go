@@ -180,7 +180,7 @@ func (p *Process) runCPUTimers() {
 		return
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlockNotify()
 	var proc [cpuclockMax]int64 // the process's clocks, read once
 	read := false
 	type expiry struct {
@@ -279,7 +279,9 @@ func (p *Process) SetCPUITimer(which int, v ITimerVal) ITimerVal {
 			if it.interval > 0 {
 				p.armCPUTimerLocked(&it.cpuTimer, at+it.interval)
 			}
-			p.sendLocked(signals.KillInfo(sig, signals.SI_KERNEL, 0, 0), sig, nil, false, nil)
+			if _, queued, _ := p.sendLocked(signals.KillInfo(sig, signals.SI_KERNEL, 0, 0), sig, nil, false, nil); queued {
+				p.sig.signalfdWake = true
+			}
 		}
 	}
 	p.disarmCPUTimerLocked(&it.cpuTimer)

@@ -312,7 +312,7 @@ func (p *Process) timerArmLocked(tm *posixTimer, now int64) {
 	gen := tm.wallGen
 	tm.wall = time.AfterFunc(time.Duration(tm.expires-now), func() {
 		p.mu.Lock()
-		defer p.mu.Unlock()
+		defer p.unlockNotify()
 		if tm.wallGen == gen && tm.status == timerArmed && !tm.deleted {
 			p.timerExpiredLocked(tm)
 		}
@@ -350,7 +350,9 @@ func (p *Process) timerExpiredLocked(tm *posixTimer) {
 	if target != nil && p.tasks[target.TID] != target {
 		return // the thread is gone: nothing is sent
 	}
-	p.sendLocked(tm.info, tm.info.Signo(), target, false, tm)
+	if _, queued, _ := p.sendLocked(tm.info, tm.info.Signo(), target, false, tm); queued {
+		p.sig.signalfdWake = true
+	}
 }
 
 // timerNotQueuedLocked handles an expiry whose signal was not queued

@@ -7,6 +7,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/mm"
 	"oyako/kernel/ucount"
 	"oyako/signals"
@@ -207,6 +208,12 @@ type procSignals struct {
 	stopSig  int
 	stopping int
 	stopped  bool
+	// signalfdQ wakes the readers and pollers of signalfds that wait
+	// for the process's signals (sighand's signalfd_wqh).
+	signalfdQ fs.Queue
+	// signalfdWake records a send made under p.mu by a timer, whose
+	// wake-up waits for unlockNotify.
+	signalfdWake bool
 }
 
 // isStopSignal reports whether sig's default action stops the process.
@@ -236,21 +243,41 @@ func (p *Process) SendSignal(sig int) {
 func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 	sig := info.Signo()
 	p.mu.Lock()
-	continued, err := p.sendLocked(info, sig, target, force, nil)
+	continued, queued, err := p.sendLocked(info, sig, target, force, nil)
 	p.mu.Unlock()
+	if queued {
+		// signalfd_notify: a signalfd reader or poller may want it. The
+		// wake-up runs outside p.mu, as the callbacks (epoll's ready
+		// list, a poller's readiness check) may look at the process's
+		// pending signals.
+		p.sig.signalfdQ.Notify(fs.EventIn)
+	}
 	if continued {
 		p.notifyParentStop(true)
 	}
 	return err
 }
 
+// unlockNotify unlocks p.mu after sends made under it by the kernel's
+// timers, and then wakes the signalfd readers if one queued a signal
+// (signalfd_notify runs outside p.mu, as in send).
+func (p *Process) unlockNotify() {
+	wake := p.sig.signalfdWake
+	p.sig.signalfdWake = false
+	p.mu.Unlock()
+	if wake {
+		p.sig.signalfdQ.Notify(fs.EventIn)
+	}
+}
+
 // sendLocked is send under p.mu. continued reports a stopped process that
-// the signal (SIGCONT) resumed, whose parent must hear of it. A POSIX
-// timer's signal (tm not nil) is queued with its preallocated entry.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool, tm *posixTimer) (continued bool, err error) {
+// the signal (SIGCONT) resumed, whose parent must hear of it; queued
+// that the signal is now pending. A POSIX timer's signal (tm not nil) is
+// queued with its preallocated entry.
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool, tm *posixTimer) (continued, queued bool, err error) {
 	s := &p.sig
 	if s.exiting {
-		return false, nil
+		return false, false, nil
 	}
 	// prepare_signal: stop and continue signals cancel each other.
 	if isStopSignal(sig) {
@@ -291,12 +318,12 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		if tm != nil {
 			p.timerNotQueuedLocked(tm)
 		}
-		return continued, nil
+		return continued, false, nil
 	}
 	q := &s.shared
 	if target != nil {
 		if p.tasks[target.TID] != target {
-			return continued, nil // it has exited: its queue is flushed
+			return continued, false, nil // it has exited: its queue is flushed
 		}
 		q = &target.pending
 	}
@@ -304,16 +331,16 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		if tm != nil {
 			p.timerNotQueuedLocked(tm)
 		}
-		return continued, nil
+		return continued, false, nil
 	}
 	if tm != nil {
 		tm.queued = true
 		q.add(queuedSignal{sig: sig, info: info, timer: tm, seq: tm.seq})
 	} else if err := p.queueLocked(q, sig, info); err != nil {
-		return continued, err
+		return continued, false, err
 	}
 	p.completeSignalLocked(sig, target)
-	return continued, nil
+	return continued, true, nil
 }
 
 // ignoredLocked is sig_ignored: a signal that is not blocked and whose

@@ -510,11 +510,21 @@ static int mk_opath(void) {
 	return fd < 0 ? -1 : 0;
 }
 
+// Two signalfds: a blocking one for SIGUSR1, and a non-blocking one for
+// signals the fuzzer's calls send and the kernel raises (SIGUSR2, SIGCHLD,
+// SIGALRM, and the real-time signals past glibc's own two, up to WDSIG
+// but not it). A read takes the reading thread's signals, which random
+// masks may or may not block.
 static int mk_signalfd(void) {
 	uint64_t mask = 1ULL << (SIGUSR1 - 1);
-	int fd = sys4(SYS_signalfd4, -1, &mask, 8, 0);
-	add_fd(fd);
-	return fd < 0 ? -1 : 0;
+	int a = sys4(SYS_signalfd4, -1, &mask, 8, 0);
+	mask = 1ULL << (SIGUSR2 - 1) | 1ULL << (SIGCHLD - 1) | 1ULL << (SIGALRM - 1) | 0x3fULL << 33;
+	int b = sys4(SYS_signalfd4, -1, &mask, 8, 04000 /* SFD_NONBLOCK */ | O_CLOEXEC);
+	if (a < 0)
+		return -1;
+	add_fd(a);
+	add_fd(b);
+	return 0;
 }
 
 static int mk_timerfd(void) {
