@@ -56,21 +56,22 @@ func (t *Task) handleSignals() bool {
 func (t *Task) dequeueLocked(mask uint64) (int, signals.SigInfo) {
 	for {
 		q := &t.pending
-		sig := next(q.set &^ mask)
+		sig := signals.Next(q.Set &^ mask)
 		if sig == 0 {
 			q = &t.Proc.sig.shared
-			if sig = next(q.set &^ mask); sig == 0 {
+			if sig = signals.Next(q.Set &^ mask); sig == 0 {
 				return 0, signals.SigInfo{}
 			}
 		}
-		s := q.take(sig)
-		if s.timer != nil && !t.Proc.timerDeliverLocked(&s) {
-			continue // a stale timer signal is dropped
+		s := q.Take(sig)
+		if tm, ok := s.Held.(*posixTimer); ok {
+			if !t.Proc.timerDeliverLocked(tm, &s) {
+				continue // a stale timer signal is dropped
+			}
+		} else if s.Held != nil {
+			s.Held.Release()
 		}
-		if s.timer == nil {
-			s.release()
-		}
-		return sig, s.info
+		return sig, s.Info
 	}
 }
 

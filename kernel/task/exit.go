@@ -35,7 +35,7 @@ func (t *Task) finish() {
 	exitedUserNanos.Add(t.CPUNanos())
 	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)
-	t.pending.flush()
+	t.pending.Flush()
 	close(p.tasksChanged)
 	p.tasksChanged = make(chan struct{})
 	last := len(p.tasks) == 0
@@ -79,7 +79,7 @@ func (p *Process) exit() {
 	p.mu.Lock()
 	files := p.files
 	code := p.sig.code
-	p.sig.shared.flush()
+	p.sig.shared.Flush()
 	p.mu.Unlock()
 	files.put()
 

@@ -367,9 +367,10 @@ func (p *Process) timerNotQueuedLocked(tm *posixTimer) {
 	}
 }
 
-// unqueued is called with the process's mu held when tm's pending signal
-// is discarded without delivery (flushed, or ignored by a new action).
-func (tm *posixTimer) unqueued() {
+// Release implements signals.Holder: tm's pending signal was discarded
+// without delivery (flushed, or ignored by a new action), with the
+// process's mu held.
+func (tm *posixTimer) Release() {
 	tm.queued = false
 	if tm.status == timerRequeuePending {
 		tm.proc.timerNotQueuedLocked(tm)
@@ -383,11 +384,9 @@ func (p *Process) timerRequeueLocked(tm *posixTimer) {
 	if tm.target != nil {
 		q = &tm.target.pending
 	}
-	for i := range q.list {
-		if s := &q.list[i]; s.timer == tm {
-			s.seq = tm.seq
-			s.info.AddOverrun(1)
-		}
+	if s := q.Find(tm); s != nil {
+		s.Seq = tm.seq
+		s.Info.AddOverrun(1)
 	}
 }
 
@@ -395,10 +394,9 @@ func (p *Process) timerRequeueLocked(tm *posixTimer) {
 // is being delivered. It reports false if the signal must be dropped
 // (the timer was changed or deleted since); otherwise an interval timer
 // is re-armed, and the expiries it missed become s.info's si_overrun.
-func (p *Process) timerDeliverLocked(s *queuedSignal) bool {
-	tm := s.timer
+func (p *Process) timerDeliverLocked(tm *posixTimer, s *signals.Queued) bool {
 	tm.queued = false
-	if tm.deleted || s.seq != tm.seq {
+	if tm.deleted || s.Seq != tm.seq {
 		return false
 	}
 	if tm.interval > 0 && tm.status == timerRequeuePending {
@@ -407,7 +405,7 @@ func (p *Process) timerDeliverLocked(s *queuedSignal) bool {
 		p.timerArmLocked(tm, now)
 		tm.overrunLast = tm.overrun
 		tm.overrun = -1
-		s.info.AddOverrun(tm.overrunLast)
+		s.Info.AddOverrun(tm.overrunLast)
 	}
 	return true
 }

@@ -39,38 +39,6 @@ func (h *sigHand) copy() *sigHand {
 	return &sigHand{actions: h.actions}
 }
 
-// sigQueue is a set of pending signals with their siginfo (struct
-// sigpending): a standard signal is pending at most once, real-time
-// signals queue each sending. A signal whose information could not be
-// queued (RLIMIT_SIGPENDING) is in set without an entry.
-type sigQueue struct {
-	set  uint64
-	list []queuedSignal
-}
-
-type queuedSignal struct {
-	sig  int
-	info signals.SigInfo
-	user *ucount.Count // what it is charged to (struct sigqueue's ucounts)
-	// timer is the POSIX timer whose preallocated signal this is (charged
-	// to the timer, not here), seq the timer's it_signal_seq it stands
-	// for (posixtimer.go).
-	timer *posixTimer
-	seq   uint64
-}
-
-// release gives back what the entry holds once it leaves the queue:
-// its charge, or its timer's pending mark. (take's made-up entry for a
-// signal pending without one holds nothing.)
-func (s *queuedSignal) release() {
-	switch {
-	case s.timer != nil:
-		s.timer.unqueued()
-	case s.user != nil:
-		sigPending.Uncharge(s.user)
-	}
-}
-
 // sigPending counts, for each user, the signals queued with their
 // information for that user's processes (the real UID of the process a
 // signal is queued for), which RLIMIT_SIGPENDING bounds: ucounts'
@@ -78,70 +46,16 @@ func (s *queuedSignal) release() {
 // a change of UID does not move the charge.
 var sigPending ucount.Table
 
-func (q *sigQueue) add(s queuedSignal) {
-	q.set |= signals.Bit(s.sig)
-	q.list = append(q.list, s)
-}
-
-// take removes the first queued instance of sig and returns it (without
-// releasing it). A signal pending without an entry gives the information
-// collect_signal makes up: the number, SI_USER, no sender.
-func (q *sigQueue) take(sig int) queuedSignal {
-	taken := queuedSignal{sig: sig}
-	taken.info.SetSigno(sig)
-	found, more := false, false
-	out := q.list[:0]
-	for _, s := range q.list {
-		switch {
-		case s.sig == sig && !found:
-			taken, found = s, true
-		default:
-			if s.sig == sig {
-				more = true
-			}
-			out = append(out, s)
-		}
-	}
-	clear(q.list[len(out):])
-	q.list = out
-	if !more {
-		q.set &^= signals.Bit(sig)
-	}
-	return taken
-}
-
-// remove drops every pending signal in mask.
-func (q *sigQueue) remove(mask uint64) {
-	if q.set&mask == 0 {
-		return
-	}
-	q.set &^= mask
-	out := q.list[:0]
-	for _, s := range q.list {
-		if mask&signals.Bit(s.sig) == 0 {
-			out = append(out, s)
-		} else {
-			s.release()
-		}
-	}
-	clear(q.list[len(out):])
-	q.list = out
-}
-
 // roomForOne reports whether the kernel's heap has room for one more
-// entry: a long queue grows by doubling, so the growth is asked for
+// entry in q: a long queue grows by doubling, so the growth is asked for
 // before it is made (mm.AdmitKernel).
-func (q *sigQueue) roomForOne() bool {
-	if len(q.list) < cap(q.list) || len(q.list) < 256 {
+func roomForOne(q *signals.Queue) bool {
+	if q.Len() < q.Cap() || q.Len() < 256 {
 		return true
 	}
-	grow := uint64(cap(q.list)) * uint64(unsafe.Sizeof(queuedSignal{}))
+	grow := uint64(q.Cap()) * uint64(unsafe.Sizeof(signals.Queued{}))
 	return mm.AdmitKernel(grow/mm.PageSize + 1)
 }
-
-// flush drops everything pending (flush_sigqueue): the thread or process
-// is gone.
-func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 
 // queueLocked queues sig with info on q as __send_signal_locked does,
 // charging the entry to the real UID of p. Past RLIMIT_SIGPENDING, or
@@ -150,43 +64,22 @@ func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 // (si_code >= 0) is queued anyway; otherwise a real-time signal sent
 // with its own information (sigqueue, tgkill) fails with EAGAIN, and any
 // other is marked pending with its information lost.
-func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error {
+func (p *Process) queueLocked(q *signals.Queue, sig int, info signals.SigInfo) error {
 	override := sig < signals.SIGRTMIN && info.Code() >= 0
 	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
-	if !override && !q.roomForOne() {
+	if !override && !roomForOne(q) {
 		limit = 0
 	}
 	switch user := sigPending.Charge(p.creds.RUID, limit, override); {
 	case user != nil:
-		q.add(queuedSignal{sig: sig, info: info, user: user})
+		q.Add(signals.Queued{Sig: sig, Info: info, Held: user})
 	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
 		return linuxerr.EAGAIN
 	default:
-		q.set |= signals.Bit(sig)
+		q.Set |= signals.Bit(sig)
 	}
 	return nil
 }
-
-// next returns the signal dequeue_signal takes from set: a synchronous
-// (fault) signal first, else the lowest-numbered one; 0 for none.
-func next(set uint64) int {
-	if set == 0 {
-		return 0
-	}
-	if s := set & synchronousMask; s != 0 {
-		set = s
-	}
-	for sig := 1; sig <= signals.SIGRTMAX; sig++ {
-		if set&signals.Bit(sig) != 0 {
-			return sig
-		}
-	}
-	return 0
-}
-
-// synchronousMask are the signals a fault raises (SYNCHRONOUS_MASK).
-const synchronousMask = 1<<(signals.SIGSEGV-1) | 1<<(signals.SIGBUS-1) | 1<<(signals.SIGILL-1) |
-	1<<(signals.SIGTRAP-1) | 1<<(signals.SIGFPE-1) | 1<<(signals.SIGSYS-1)
 
 // stopMask are the stop signals; stopMaskTTY those a terminal sends.
 const (
@@ -197,7 +90,7 @@ const (
 // procSignals is a process's shared signal state (the signal_struct
 // part): the process-wide pending set, group exit and group stop.
 type procSignals struct {
-	shared sigQueue
+	shared signals.Queue
 	// exiting is set once the group is ending (exit_group or a fatal
 	// signal); code is the wait status it ends with.
 	exiting bool
@@ -281,14 +174,14 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 	}
 	// prepare_signal: stop and continue signals cancel each other.
 	if isStopSignal(sig) {
-		s.shared.remove(signals.Bit(signals.SIGCONT))
+		s.shared.Remove(signals.Bit(signals.SIGCONT))
 		for _, t := range p.tasks {
-			t.pending.remove(signals.Bit(signals.SIGCONT))
+			t.pending.Remove(signals.Bit(signals.SIGCONT))
 		}
 	} else if sig == signals.SIGCONT {
-		s.shared.remove(stopMask)
+		s.shared.Remove(stopMask)
 		for _, t := range p.tasks {
-			t.pending.remove(stopMask)
+			t.pending.Remove(stopMask)
 		}
 		if s.stopSig != 0 {
 			continued = s.stopped
@@ -327,7 +220,7 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		}
 		q = &target.pending
 	}
-	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
+	if sig < signals.SIGRTMIN && q.Set&signals.Bit(sig) != 0 {
 		if tm != nil {
 			p.timerNotQueuedLocked(tm)
 		}
@@ -335,7 +228,7 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 	}
 	if tm != nil {
 		tm.queued = true
-		q.add(queuedSignal{sig: sig, info: info, timer: tm, seq: tm.seq})
+		q.Add(signals.Queued{Sig: sig, Info: info, Held: tm, Seq: tm.seq})
 	} else if err := p.queueLocked(q, sig, info); err != nil {
 		return continued, false, err
 	}
@@ -452,7 +345,7 @@ func (p *Process) exitGroup(code int) {
 func (t *Task) signalPendingLocked() bool {
 	s := &t.Proc.sig
 	return t.exiting || s.stopSig != 0 && !t.stopped ||
-		(t.pending.set|s.shared.set)&^t.sigMask != 0
+		(t.pending.Set|s.shared.Set)&^t.sigMask != 0
 }
 
 // wakeLocked makes the task look at its signals: it stops waiting in the
@@ -630,9 +523,9 @@ func (t *Task) Sigaction(sig int, act *signals.Sigaction) signals.Sigaction {
 	h.mu.Unlock()
 	if act != nil && (act.Handler == signals.SIG_IGN || act.Handler == signals.SIG_DFL && defaultIgnored(sig)) {
 		bit := signals.Bit(sig)
-		p.sig.shared.remove(bit)
+		p.sig.shared.Remove(bit)
 		for _, o := range p.tasks {
-			o.pending.remove(bit)
+			o.pending.Remove(bit)
 		}
 	}
 	return old
@@ -667,7 +560,7 @@ func (t *Task) PendingSignals() uint64 {
 	p := t.Proc
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return t.pending.set | p.sig.shared.set
+	return t.pending.Set | p.sig.shared.Set
 }
 
 // notifyParentStop tells the parent that the process stopped (or, with

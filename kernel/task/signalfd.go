@@ -140,9 +140,9 @@ func (s *signalFD) IsStream() bool { return true }
 func (s *signalFD) Readiness(_ *fs.File, mask uint32) uint32 {
 	p := s.owner
 	p.mu.Lock()
-	set := p.sig.shared.set
+	set := p.sig.shared.Set
 	if t := p.tasks[s.ownerTID]; t != nil {
-		set |= t.pending.set
+		set |= t.pending.Set
 	}
 	p.mu.Unlock()
 	return s.ready(set, mask)
@@ -157,7 +157,7 @@ func (s *signalFD) ReadinessFor(c fs.Ctx, f *fs.File, mask uint32) uint32 {
 	}
 	p := t.Proc
 	p.mu.Lock()
-	set := t.pending.set | p.sig.shared.set
+	set := t.pending.Set | p.sig.shared.Set
 	p.mu.Unlock()
 	return s.ready(set, mask)
 }

@@ -54,7 +54,7 @@ type Task struct {
 	sigMask uint64
 	// realBlocked is the mask rt_sigtimedwait lifted while it waits.
 	realBlocked uint64
-	pending     sigQueue
+	pending     signals.Queue
 	altStack    signals.AltStack
 	// savedMask is the mask to restore after a handler interrupts a call
 	// that replaced it (rt_sigsuspend, ppoll, epoll_pwait); hasSaved says
