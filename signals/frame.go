@@ -165,11 +165,23 @@ func (f FPU) frameSize() uint64 {
 	return 512
 }
 
-// FrameSize is the most stack a signal frame takes: the value of
-// AT_MINSIGSTKSZ (Linux's signal_frame_size: the rt_sigframe, the vector
-// state with its magic, and the alignment of both).
+// Sizes in Linux's worst-case signal frame (arch/x86/kernel/signal.c
+// init_sigframe_size, with CONFIG_IA32_EMULATION as distributions build
+// it): struct sigframe_ia32 is the largest frame header, and
+// fpu__get_fpstate_size adds room for a legacy fsave header.
+const (
+	sigframeIA32Size = 732 // struct sigframe_ia32
+	fregsStateSize   = 112 // struct fregs_state
+)
+
+// FrameSize is the value of AT_MINSIGSTKSZ, computed as Linux's
+// init_sigframe_size does: the largest frame header and the vector
+// state (with its magic and an fsave header), each with its worst-case
+// alignment padding, rounded up to 16. A 64-bit frame (BuildFrame)
+// always fits in it.
 func (f FPU) FrameSize() uint64 {
-	return RtSigframeSize + f.frameSize() + 64 + 16
+	size := sigframeIA32Size + 15 + f.frameSize() + fregsStateSize + 63
+	return (size + 15) &^ 15
 }
 
 // Delivery is what the kernel knows when it delivers a signal to a

@@ -178,3 +178,28 @@ func TestCheckFPState(t *testing.T) {
 		t.Error("legacy image not taken as x87+SSE only")
 	}
 }
+
+// TestFrameSize checks AT_MINSIGSTKSZ against Linux's init_sigframe_size
+// and that the largest 64-bit frame fits in it at any alignment.
+func TestFrameSize(t *testing.T) {
+	for _, c := range []struct {
+		fpu  FPU
+		want uint64
+	}{
+		{FPU{Size: 512}, 1440},                               // FXSAVE only
+		{FPU{XSave: true, Size: 832, Features: 0x7}, 1760},   // x87, SSE, AVX
+		{FPU{XSave: true, Size: 2432, Features: 0xe7}, 3360}, // AVX-512 (AMD layout)
+	} {
+		got := c.fpu.FrameSize()
+		if got != c.want {
+			t.Errorf("FrameSize(%+v) = %d, want %d", c.fpu, got, c.want)
+		}
+		for top := uint64(0x10000); top < 0x10040; top++ {
+			d := Delivery{Regs: Regs{Rsp: top + 128}, Action: Sigaction{Flags: SA_RESTORER}, FPUState: make([]byte, c.fpu.Size)}
+			b, ok := BuildFrame(&d, c.fpu)
+			if !ok || top-b.Frame > got {
+				t.Errorf("%+v: a frame below %#x takes %d bytes, more than %d", c.fpu, top, top-b.Frame, got)
+			}
+		}
+	}
+}
