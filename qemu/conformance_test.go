@@ -99,6 +99,7 @@ func conformanceC(t *testing.T) {
 		{"vforkthread", "vforkthread", "-static", false, false},
 		{"sigqueue", "sigqueue", "-static", false, false},
 		{"sigframe", "sigframe", "-static", false, false},
+		{"sigreturn", "sigreturn", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they

@@ -258,7 +258,7 @@ func (t *Task) run() {
 			SyscallHandler(t)
 		case kernel.EventKick:
 		case kernel.EventBadFrame:
-			t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "cannot return to a non-canonical address")
+			t.badReturn()
 		case amd64.VectorPF:
 			ec := t.uc.Frame.Regs.OrigRax
 			t.minFlt.Add(1)
@@ -291,7 +291,8 @@ func (t *Task) run() {
 		case amd64.VectorDB:
 			t.trap(ev, signals.SIGTRAP, signals.TRAP_BRKPT, 0)
 		case amd64.VectorAC:
-			t.trap(ev, signals.SIGBUS, signals.BUS_ADRERR, 0)
+			// exc_alignment_check: BUS_ADRALN without an address.
+			t.trap(ev, signals.SIGBUS, signals.BUS_ADRALN, 0)
 		case amd64.VectorGP:
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, 0)
 		default:

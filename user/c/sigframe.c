@@ -62,10 +62,11 @@ uint64_t redzone[16];
 #define RZ(i) "mov -128+" #i "*8(%rsp), %rax\nmov %rax, redzone+" #i "*8(%rip)\n"
 
 // PROLOGUE saves the callee-saved registers and the stack pointer, fills
-// the red zone below it with a pattern and loads the vector state and
-// the general registers.
+// the red zone below it with a pattern and loads RFLAGS (CF and IF), the
+// vector state and the general registers.
 #define PROLOGUE                                                                                   \
 	"push %rbx\npush %rbp\npush %r12\npush %r13\npush %r14\npush %r15\n"                           \
+	"pushq $0x203\npopfq\n"                                                                        \
 	"mov %rsp, saved_rsp(%rip)\n"                                                                  \
 	"lea -128(%rsp), %rdi\nmovabs $0x7a7a7a7a7a7a7a7a, %rax\nmov $16, %ecx\ncld\nrep stosq\n"       \
 	"ldmxcsr in_mxcsr(%rip)\nfldcw in_fcw(%rip)\n" LOADX(0) LOADX(1) LOADX(2) LOADX(3) LOADX(4)    \
@@ -102,7 +103,7 @@ extern char fault_insn[], fault_end[], syscall_end[];
 __asm__(".text\n"
         // probe_fault stores to V_RCX (unmapped) with CF set and every
         // register loaded; the handler moves RIP to fault_end.
-        ".globl probe_fault\nprobe_fault:\n" PROLOGUE "stc\n"
+        ".globl probe_fault\nprobe_fault:\n" PROLOGUE
         ".globl fault_insn\nfault_insn:\nmov %rax, (%rcx)\n"
         ".globl fault_end\nfault_end:\n" EPILOGUE
         // probe_syscall makes tkill(my_tid, SIGUSR1) with every other
