@@ -16,6 +16,7 @@
 // values.
 #include "check.h"
 #include <cpuid.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/auxv.h>
@@ -131,7 +132,7 @@ __asm__(".text\n"
 
 static uint32_t xsave_size, ymm_offset; // CPUID.(EAX=0DH,ECX=0).EBX and the AVX component's offset
 static uint64_t xcr0;
-static int mode; // what the handler checks: 0 fault, 1 syscall, 2 altstack, 3 frame size
+static int mode; // what the handler checks: 0 fault, 1 syscall, 2 altstack, 4 uc_stack only
 static stack_t alt;
 static uint64_t frame_bytes; // the stack the page fault's frame took below the red zone
 
@@ -228,6 +229,10 @@ void handler_c(int sig, siginfo_t *si, void *ucp) {
 	struct sigaction cur;
 	sigaction(sig, NULL, &cur);
 	printf("-- handler for %s\n", sig_name(sig));
+	if (mode == 4) {
+		printf("uc_stack: sp %p flags %#x size %zu\n", uc->uc_stack.ss_sp, uc->uc_stack.ss_flags, uc->uc_stack.ss_size);
+		return;
+	}
 	printf("return address is sa_restorer: %s\n", *(uint64_t *)entry_rsp == (uint64_t)cur.sa_restorer ? "ok" : "FAIL");
 	printf("(rsp+8) %% 16 at entry: %lu\n", (unsigned long)((entry_rsp + 8) % 16));
 	printf("ucontext at rsp+8: %s, siginfo after it: %s\n", (uint64_t)uc == entry_rsp + 8 ? "ok" : "FAIL",
@@ -411,6 +416,38 @@ static void altstacks(void) {
 	signal(SIGUSR2, SIG_DFL);
 }
 
+static void *thread_raise(void *arg) {
+	(void)arg;
+	raise(SIGUSR2);
+	return NULL;
+}
+
+// inherited shows uc_stack in a new thread (which starts without an
+// alternate stack, flags SS_DISABLE: sas_ss_reset) and after execve
+// (which forgets the stack but keeps its flags: setup_new_exec).
+static void inherited(char *self) {
+	printf("-- uc_stack in a new thread and after execve\n");
+	mode = 4;
+	static char stack[16384];
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack, .ss_flags = SS_AUTODISARM};
+	sigaltstack(&ss, NULL);
+	on(SIGUSR2, 0);
+	pthread_t th;
+	pthread_create(&th, NULL, thread_raise, NULL);
+	pthread_join(th, NULL);
+	signal(SIGUSR2, SIG_DFL);
+	fflush(stdout);
+	pid_t pid = pfork();
+	if (pid == 0) {
+		char *argv[] = {self, "--after-exec", NULL};
+		execv(self, argv);
+		_exit(127);
+	}
+	reap("after execve", pid);
+	stack_t off = {.ss_flags = SS_DISABLE};
+	sigaltstack(&off, NULL);
+}
+
 static void on_tiny(int sig, siginfo_t *si, void *uc) {
 	(void)sig, (void)si, (void)uc;
 	hits++;
@@ -446,8 +483,17 @@ static void minsigstksz(void) {
 	munmap(mem, 3 * 65536);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "--after-exec")) {
+		mode = 4;
+		stack_t now;
+		sigaltstack(NULL, &now);
+		printf("sigaltstack says flags %#x size %zu\n", now.ss_flags, now.ss_size);
+		on(SIGUSR2, 0);
+		raise(SIGUSR2);
+		return 0;
+	}
 	unsigned a, b, c, d;
 	__cpuid_count(0xd, 0, a, b, c, d);
 	xsave_size = b;
@@ -464,5 +510,6 @@ int main(void) {
 	syscall_frame();
 	altstacks();
 	minsigstksz();
+	inherited(argv[0]);
 	return 0;
 }
