@@ -100,6 +100,8 @@ func conformanceC(t *testing.T) {
 		{"sigqueue", "sigqueue", "-static", false, false},
 		{"timers", "timers", "-static", false, false},
 		{"signalfd", "signalfd", "-static", false, false},
+		{"sigframe", "sigframe", "-static", false, false},
+		{"sigreturn", "sigreturn", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they

@@ -28,6 +28,7 @@ const (
 
 	SEGV_MAPERR = 1
 	SEGV_ACCERR = 2
+	BUS_ADRALN  = 1
 	BUS_ADRERR  = 2
 	ILL_ILLOPN  = 2
 	ILL_PRVOPC  = 5
