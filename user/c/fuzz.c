@@ -705,7 +705,7 @@ static void *watchdog(void *arg) {
 //   a address  t timespec   T ms timeout  S sigset   z sigset size
 //   A sigaction v iovec     e epoll_event o pollfd array
 //   u uid/gid  c clockid    i ioctl     w small enum  y fs type
-//   V argv     k clone_args L offset    x anything
+//   V argv     k clone_args L offset    E sigevent   x anything
 static const char *const argtypes[512] = {
 	[SYS_read] = "fbl", [SYS_write] = "fbl", [SYS_open] = "pFm", [SYS_close] = "f",
 	[SYS_stat] = "pb", [SYS_fstat] = "fb", [SYS_lstat] = "pb", [SYS_poll] = "onT",
@@ -752,6 +752,8 @@ static const char *const argtypes[512] = {
 	[SYS_get_robust_list] = "Pbb", [SYS_splice] = "fbfblF", [SYS_tee] = "fflF",
 	[SYS_sync_file_range] = "fLLF", [SYS_vmsplice] = "fvnF", [SYS_utimensat] = "dpbF",
 	[SYS_epoll_pwait] = "fbnTSz", [SYS_signalfd] = "fSz", [SYS_timerfd_create] = "cF",
+	[SYS_timer_create] = "cEb", [SYS_timer_settime] = "wFtb", [SYS_timer_gettime] = "wb",
+	[SYS_timer_getoverrun] = "w", [SYS_timer_delete] = "w",
 	[SYS_eventfd] = "n", [SYS_fallocate] = "fwLL", [SYS_timerfd_settime] = "fFbb",
 	[SYS_timerfd_gettime] = "fb", [SYS_signalfd4] = "fSzF", [SYS_eventfd2] = "nF",
 	[SYS_epoll_create1] = "F", [SYS_dup3] = "ffF", [SYS_pipe2] = "bF", [SYS_inotify_init1] = "F",
@@ -1186,6 +1188,22 @@ static long gen_sigaction(rng_t *r) {
 	return (long)sa;
 }
 
+// gen_sigevent makes a struct sigevent for timer_create: each
+// notification kind, a signal from gen_sig, a thread of this child (or
+// any number) for SIGEV_THREAD_ID.
+static long gen_sigevent(rng_t *r) {
+	if (pct(r, 20))
+		return pct(r, 50) ? 0 : gen_ptr(r, 64);
+	long *ev = (long *)arena_alloc(64);
+	fill_random(r, ev, 64);
+	static const int notify[] = {0 /* SIGEV_SIGNAL */, 1 /* SIGEV_NONE */, 2 /* SIGEV_THREAD */, 4 /* SIGEV_THREAD_ID */};
+	int *iv = (int *)ev;
+	iv[2] = (int)gen_sig(r);
+	iv[3] = pct(r, 90) ? notify[below(r, 4)] : (int)gen_int(r);
+	iv[4] = pct(r, 80) ? (int)self->tid : (int)gen_int(r);
+	return (long)ev;
+}
+
 static long gen_iovec(rng_t *r) {
 	if (pct(r, 15))
 		return gen_ptr(r, 64);
@@ -1310,6 +1328,8 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 		return pct(r, 85) ? 8 : gen_int(r);
 	case 'A':
 		return gen_sigaction(r);
+	case 'E':
+		return gen_sigevent(r);
 	case 'v':
 		return gen_iovec(r);
 	case 'e':
