@@ -291,3 +291,13 @@ func (p *Process) SetCPUITimer(which int, v ITimerVal) ITimerVal {
 	}
 	return old
 }
+
+// threadCPUTimersExitLocked disarms the timers on the CPU-time clock of
+// a thread that ends (posix_cpu_timers_exit): its clock stops for good.
+func (p *Process) threadCPUTimersExitLocked(t *Task) {
+	for ct := range p.cpuTimers.armed {
+		if ct.clock.task == t {
+			p.disarmCPUTimerLocked(ct)
+		}
+	}
+}

@@ -36,6 +36,7 @@ func (t *Task) finish() {
 	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)
 	t.pending.Flush()
+	p.threadCPUTimersExitLocked(t)
 	close(p.tasksChanged)
 	p.tasksChanged = make(chan struct{})
 	last := len(p.tasks) == 0
