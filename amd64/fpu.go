@@ -23,7 +23,9 @@ var XFeatures uint64
 func InitFPU(c *PerCPU) {
 	cr0 := ReadCR0()
 	cr0 &^= CR0_EM | CR0_TS
-	cr0 |= CR0_MP | CR0_NE
+	// AM: a ring-3 program that sets RFLAGS.AC gets alignment checks
+	// (#AC, SIGBUS), as Linux enables them; ring 0 is never checked.
+	cr0 |= CR0_MP | CR0_NE | CR0_AM
 	WriteCR0(cr0)
 	cr4 := ReadCR4() | CR4_OSFXSR | CR4_OSXMMEXCPT
 	c.UseXSAVE = 0

@@ -65,6 +65,13 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
 	JZ	kernelgs
 	SWAPGS
+	// RFLAGS.AC comes from ring 3 through an interrupt or exception gate
+	// (SYSCALL masks it): with SMAP it would let the kernel touch user
+	// pages (Linux's ASM_CLAC at entry). POPFQ clears it without SMAP's
+	// CLAC instruction.
+	PUSHFQ
+	ANDQ	$~0x40000, 0(SP)
+	POPFQ
 	MOVL	$MSR_KERNEL_GS_BASE, CX
 	RDMSR
 	SHLQ	$32, DX

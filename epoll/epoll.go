@@ -5,7 +5,7 @@
 // instances nest.
 //
 // Files take part if their operations implement fs.Pollable: pipes,
-// eventfds, the console, epoll instances (more kinds come with stage 5).
+// eventfds, signalfds, pidfds, the console, epoll instances.
 // Nesting is bounded as Linux bounds it (ep_loop_check): no instance
 // watches itself, no cycle of watches, no path of more than MaxNests
 // watches; so readiness checks and wake-ups that walk nested instances
@@ -349,8 +349,9 @@ func (ep *Instance) nestedInstances() []*Instance {
 	return out
 }
 
-// collect takes up to max events off the ready list.
-func (ep *Instance) collect(max int) []Event {
+// collect takes up to max events off the ready list, with each file's
+// readiness as c, the waiter, sees it (ep_item_poll runs as current).
+func (ep *Instance) collect(c fs.Ctx, max int) []Event {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	var out []Event
@@ -361,7 +362,7 @@ func (ep *Instance) collect(max int) []Event {
 			break
 		}
 		p := it.key.file.Ops().(fs.Pollable)
-		r := p.Readiness(it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
+		r := fs.ReadinessFor(c, p, it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
 		if r == 0 || it.disabled {
 			it.inReady = false
 			continue
@@ -390,7 +391,7 @@ func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, err
 		deadline = time.Now().Add(timeout)
 	}
 	for {
-		if evs := ep.collect(max); len(evs) > 0 || timeout == 0 {
+		if evs := ep.collect(c, max); len(evs) > 0 || timeout == 0 {
 			return evs, nil
 		}
 		timedOut, err := fs.WaitReadyDeadline(c, &ep.q, fs.EventIn, ep.hasReady, deadline)

@@ -38,7 +38,7 @@ type PollFD struct {
 
 // pollOne is do_pollfd: the events of fd that are ready among those it
 // asks for, POLLERR and POLLHUP always included.
-func pollOne(fd *PollFD) uint32 {
+func pollOne(c fs.Ctx, fd *PollFD) uint32 {
 	if fd.FD < 0 {
 		return 0
 	}
@@ -48,7 +48,7 @@ func pollOne(fd *PollFD) uint32 {
 	want := uint32(fd.Events) | PollErr | PollHup
 	mask := uint32(defaultPollMask)
 	if p, ok := fd.File.Ops().(fs.Pollable); ok {
-		mask = p.Readiness(fd.File, want)
+		mask = fs.ReadinessFor(c, p, fd.File, want)
 	}
 	return mask & want
 }
@@ -61,7 +61,7 @@ func Poll(c fs.Ctx, fds []PollFD, deadline time.Time, noWait bool) (int, error) 
 	for {
 		n := 0
 		for i := range fds {
-			r := pollOne(&fds[i])
+			r := pollOne(c, &fds[i])
 			fds[i].Revents = uint16(r)
 			if r != 0 {
 				n++
@@ -105,9 +105,10 @@ func waitAny(c fs.Ctx, fds []PollFD, deadline time.Time) error {
 		}
 		if p, ok := fd.File.Ops().(fs.Pollable); ok {
 			e := &fs.Entry{Mask: uint32(fd.Events) | PollErr | PollHup, Callback: func(uint32) { wake() }}
-			p.EventQueue().Register(e)
-			regs = append(regs, reg{p.EventQueue(), e})
-			if pollOne(fd) != 0 {
+			q := fs.EventQueueFor(c, p)
+			q.Register(e)
+			regs = append(regs, reg{q, e})
+			if pollOne(c, fd) != 0 {
 				wake()
 			}
 		}

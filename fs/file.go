@@ -196,7 +196,9 @@ func (f *File) Writable() bool {
 	return (m == O_WRONLY || m == O_RDWR) && f.Flags()&O_PATH == 0
 }
 
-func (f *File) isStream() bool {
+// IsStream reports whether f is a stream (a pipe, a terminal, an event
+// file...): a read returns what is there, it has no file position.
+func (f *File) IsStream() bool {
 	s, ok := f.ops.(Stream)
 	return ok && s.IsStream()
 }
@@ -206,7 +208,7 @@ func (f *File) Read(c Ctx, p []byte) (int, error) {
 	if !f.Readable() {
 		return 0, linuxerr.EBADF
 	}
-	if f.isStream() {
+	if f.IsStream() {
 		return f.readAt(c, p, 0)
 	}
 	f.mu.Lock()
@@ -221,7 +223,7 @@ func (f *File) Pread(c Ctx, p []byte, off int64) (int, error) {
 	if !f.Readable() {
 		return 0, linuxerr.EBADF
 	}
-	if f.isStream() {
+	if f.IsStream() {
 		return 0, linuxerr.ESPIPE
 	}
 	if off < 0 {
@@ -254,7 +256,7 @@ func (f *File) Write(c Ctx, p []byte) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
 	}
-	if f.isStream() {
+	if f.IsStream() {
 		return f.writeAt(c, p, 0)
 	}
 	f.mu.Lock()
@@ -279,7 +281,7 @@ func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
 	}
-	if np, ok := f.ops.(NoPwriter); f.isStream() || ok && np.NoPwrite() {
+	if np, ok := f.ops.(NoPwriter); f.IsStream() || ok && np.NoPwrite() {
 		return 0, linuxerr.ESPIPE
 	}
 	if off < 0 {
@@ -314,7 +316,7 @@ const (
 
 // Seek implements lseek(2).
 func (f *File) Seek(off int64, whence int) (int64, error) {
-	if f.isStream() {
+	if f.IsStream() {
 		return 0, linuxerr.ESPIPE
 	}
 	f.mu.Lock()

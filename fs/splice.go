@@ -61,7 +61,7 @@ func (f *File) pos() int64 {
 }
 
 func (f *File) setPos(off int64) {
-	if f.isStream() {
+	if f.IsStream() {
 		return
 	}
 	f.mu.Lock()
@@ -100,7 +100,7 @@ func (f *File) readFull(c Ctx, p []byte, off int64) (int, error) {
 // buffers cut at their page boundaries, as the page cache's splice_read
 // does; streams are read once, as copy_splice_read does.
 func spliceToPipe(c Ctx, f *File, pos *int64, p *Pipe, n uint64, nonblock bool) (int, error) {
-	stream := f.isStream()
+	stream := f.IsStream()
 	pageOff := 0
 	if !stream {
 		pageOff = int(*pos % PageSize)
@@ -126,7 +126,7 @@ func spliceFromPipe(c Ctx, p *Pipe, f *File, pos *int64, n uint64, nonblock bool
 	if !f.canSpliceWrite() {
 		return 0, linuxerr.EINVAL
 	}
-	stream := f.isStream()
+	stream := f.IsStream()
 	return p.spliceOut(c, clampCount(n), nonblock, func(b []byte) (int, error) {
 		k, err := f.writeAt(c, b, *pos)
 		if !stream {
@@ -194,7 +194,7 @@ func startPos(f *File, off *int64) (int64, error) {
 	if off == nil {
 		return f.pos(), nil
 	}
-	if f.isStream() {
+	if f.IsStream() {
 		return 0, linuxerr.EINVAL
 	}
 	return *off, nil
@@ -235,7 +235,7 @@ func Sendfile(c Ctx, out, in *File, off *int64, n uint64) (int, error) {
 	if off == nil {
 		pos = in.pos()
 	} else {
-		if in.isStream() {
+		if in.IsStream() {
 			return 0, linuxerr.ESPIPE
 		}
 		pos = *off
@@ -269,7 +269,7 @@ func Sendfile(c Ctx, out, in *File, off *int64, n uint64) (int, error) {
 // (do_splice_direct), through a kernel buffer the size of the pipe Linux
 // uses for this, and advances *pos and *opos by what was written.
 func spliceDirect(c Ctx, in *File, pos *int64, out *File, opos *int64, n uint64) (int, error) {
-	if out.Flags()&O_APPEND != 0 || in.isStream() {
+	if out.Flags()&O_APPEND != 0 || in.IsStream() {
 		return 0, linuxerr.EINVAL
 	}
 	total := 0
@@ -290,7 +290,7 @@ func spliceDirect(c Ctx, in *File, pos *int64, out *File, opos *int64, n uint64)
 		}
 		w, err := out.writeAt(c, buf[:k], *opos)
 		*pos += int64(w)
-		if !out.isStream() {
+		if !out.IsStream() {
 			*opos += int64(w)
 		}
 		total += w

@@ -76,6 +76,37 @@ type Pollable interface {
 	EventQueue() *Queue
 }
 
+// CallerPollable is implemented by Pollables whose readiness depends on
+// the thread that asks, as Linux poll methods that look at current do
+// (signalfd_poll: the caller's pending signals and its sighand's wait
+// queue). Readiness and EventQueue stay the answers for callers the
+// file system cannot name (an epoll instance's registration at
+// epoll_ctl, an instance nested in another).
+type CallerPollable interface {
+	Pollable
+	// ReadinessFor is Readiness as c sees it.
+	ReadinessFor(c Ctx, f *File, mask uint32) uint32
+	// EventQueueFor is the queue notified when readiness as c sees it
+	// may have changed.
+	EventQueueFor(c Ctx) *Queue
+}
+
+// ReadinessFor returns p's readiness for f as c sees it.
+func ReadinessFor(c Ctx, p Pollable, f *File, mask uint32) uint32 {
+	if cp, ok := p.(CallerPollable); ok {
+		return cp.ReadinessFor(c, f, mask)
+	}
+	return p.Readiness(f, mask)
+}
+
+// EventQueueFor returns the queue that tells c of p's changes.
+func EventQueueFor(c Ctx, p Pollable) *Queue {
+	if cp, ok := p.(CallerPollable); ok {
+		return cp.EventQueueFor(c)
+	}
+	return p.EventQueue()
+}
+
 // WaitReady blocks until ready() is true, rechecking whenever q reports
 // one of mask's events. It returns the caller's interruption error.
 func WaitReady(c Ctx, q *Queue, mask uint32, ready func() bool) error {

@@ -42,8 +42,19 @@ const (
 type UserContext struct {
 	Frame amd64.Frame
 	kick  atomic.Uint32
+	// cpuWatch makes every timer tick that interrupts the context bring
+	// it back (EventKick), so that its process's CPU-time timers are
+	// checked (kernel/task/cputimer.go).
+	cpuWatch atomic.Bool
 	// cpuTicks is the CPU time spent running the context, in TSC ticks.
 	cpuTicks uint64
+}
+
+// SetCPUWatch sets whether timer ticks bring the context back.
+func (uc *UserContext) SetCPUWatch(on bool) {
+	if uc.cpuWatch.Load() != on {
+		uc.cpuWatch.Store(on)
+	}
 }
 
 // CPUTicks returns the CPU time spent running the context, in TSC ticks.
@@ -132,6 +143,13 @@ func userTrap(f *amd64.Frame, cr2 uint64, event uint64) {
 	copy(unsafe.Slice((*byte)(amd64.Ptr(fpu)), c.XSaveSize), unsafe.Slice((*byte)(amd64.Ptr(f.FPU)), c.XSaveSize))
 	sched.Current().FaultAddr = cr2
 	amd64.Resume((*amd64.Frame)(amd64.Ptr(c.KCont)))
+}
+
+// cpuWatchRequested reports whether the user context running on this CPU
+// asked to come back at each tick.
+func cpuWatchRequested() bool {
+	c := amd64.ThisCPU()
+	return c.UserFrame != 0 && (*UserContext)(amd64.Ptr(c.UserFrame)).cpuWatch.Load()
 }
 
 // kickRequested reports whether the user context running on this CPU has

@@ -50,6 +50,10 @@ func handleTrap(f *amd64.Frame) {
 			}
 		}
 		sched.Tick(f)
+		// Tick returned: the interrupted context goes on, here.
+		if f.FromUser() && cpuWatchRequested() {
+			userTrap(f, 0, EventKick)
+		}
 	case v == amd64.VectorSpurious:
 		spurious++ // no EOI for spurious interrupts
 	case v >= amd64.VectorIRQBase && v < amd64.VectorIRQBase+amd64.NumIRQs:

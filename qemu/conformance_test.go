@@ -98,6 +98,10 @@ func conformanceC(t *testing.T) {
 		{"stopcont", "stopcont", "-static", false, false},
 		{"vforkthread", "vforkthread", "-static", false, false},
 		{"sigqueue", "sigqueue", "-static", false, false},
+		{"timers", "timers", "-static", false, false},
+		{"signalfd", "signalfd", "-static", false, false},
+		{"sigframe", "sigframe", "-static", false, false},
+		{"sigreturn", "sigreturn", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they
@@ -151,6 +155,15 @@ func conformanceGo(t *testing.T) {
 	coverage.expect()
 	t.Run("threads", func(t *testing.T) {
 		compare(t, Case{Name: "go-threads", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
+	})
+	// runtime/pprof samples with timer_create and ITIMER_PROF.
+	prog, err = BuildUserGo(root, dir, "profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coverage.expect()
+	t.Run("profile", func(t *testing.T) {
+		compare(t, Case{Name: "go-profile", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
 	})
 	// os/exec runs busybox applets: the shell cases' root.
 	prog, err = BuildUserGo(root, dir, "exec")

@@ -123,13 +123,13 @@ var (
 )
 
 // processCalls and processErrors are the process model's calls and error
-// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c and
-// signals.c.
+// paths (issue 7, stage 4), made by user/c/fork.c, vfork.c, shm.c,
+// signals.c and signalfd.c.
 var processCalls = strings.Fields(`
 	fork vfork execve execveat wait4 waitid kill tgkill setpgid getpgid
 	getpgrp setsid getsid getrusage times rt_sigsuspend rt_sigtimedwait
 	rt_sigreturn rt_sigpending rt_sigqueueinfo rt_tgsigqueueinfo
-	setitimer getitimer alarm msync poll ppoll`)
+	setitimer getitimer alarm msync poll ppoll signalfd signalfd4`)
 
 var processErrors = strings.Fields(`
 	wait4:ECHILD wait4:EINVAL wait4:ESRCH waitid:ECHILD waitid:EINVAL
@@ -141,7 +141,19 @@ var processErrors = strings.Fields(`
 	rt_sigqueueinfo:EPERM rt_sigtimedwait:EAGAIN rt_sigtimedwait:EINTR
 	sigaltstack:EPERM sigaltstack:ENOMEM getrusage:EINVAL
 	setitimer:EINVAL msync:EINVAL msync:ENOMEM poll:EFAULT poll:EINVAL
-	ppoll:EINVAL`)
+	ppoll:EINVAL signalfd:EINVAL signalfd:EFAULT signalfd4:EINVAL
+	signalfd4:EFAULT signalfd4:EBADF`)
+
+// timerCalls and timerErrors are the POSIX timers' calls and error paths
+// (issue 9, stage 6), made by user/c/timers.c.
+var (
+	timerCalls  = strings.Fields(`timer_create timer_settime timer_gettime timer_getoverrun timer_delete`)
+	timerErrors = strings.Fields(`
+	timer_create:EINVAL timer_create:EOPNOTSUPP timer_create:EFAULT
+	timer_settime:EINVAL timer_settime:EFAULT timer_gettime:EINVAL
+	timer_gettime:EFAULT timer_delete:EINVAL timer_getoverrun:EINVAL
+	getitimer:EFAULT`)
+)
 
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
@@ -153,8 +165,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

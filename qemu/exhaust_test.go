@@ -12,7 +12,8 @@ import (
 // nr_open, thousands of pipes filled with data, a file filling the root
 // file system, mappings up to vm.max_map_count, the loops Linux bounds
 // (symlinks, "#!", epoll), mounts to fs.mount-max, real-time signals
-// queued with no RLIMIT_SIGPENDING, files in tmpfs after tmpfs until
+// queued with no RLIMIT_SIGPENDING, POSIX timers to the limit and
+// without one, files in tmpfs after tmpfs until
 // the kernel's heap is full, epoll watches to max_user_watches and a Go
 // program allocating until stopped. The
 // kernel must refuse or kill and go on: after each scenario a normal
@@ -59,6 +60,9 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^mounts: mount: -1 ENOSPC # `,
 		`(?m)^mounts: all unmounted: ok$`,
 		`(?m)^sigqueue: sigqueue: -1 EAGAIN # `,
+		`(?m)^timers: timer_create: -1 EAGAIN # `,
+		`(?m)^timers: at the limit: ok$`,
+		`(?m)^timers: timer_create without a limit: -1 EAGAIN # `,
 		`(?m)^inodes: create in one tmpfs: -1 ENOSPC # `,
 		`(?m)^inodes: at nr_inodes: ok$`,
 		`(?m)^inodes: create: -1 ENOMEM # `,
@@ -67,7 +71,7 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^watches: at max_user_watches: ok$`,
 		`(?m)^gohog: child killed by KILL$`,
 	)
-	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "inodes", "watches", "gohog"} {
+	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "timers", "inodes", "watches", "gohog"} {
 		mustContain(t, got, `(?m)^`+s+`: then a normal workload: ok$`, `(?m)^`+s+`: free memory back: ok # `)
 	}
 	if testing.Verbose() {

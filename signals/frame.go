@@ -165,11 +165,23 @@ func (f FPU) frameSize() uint64 {
 	return 512
 }
 
-// FrameSize is the most stack a signal frame takes: the value of
-// AT_MINSIGSTKSZ (Linux's signal_frame_size: the rt_sigframe, the vector
-// state with its magic, and the alignment of both).
+// Sizes in Linux's worst-case signal frame (arch/x86/kernel/signal.c
+// init_sigframe_size, with CONFIG_IA32_EMULATION as distributions build
+// it): struct sigframe_ia32 is the largest frame header, and
+// fpu__get_fpstate_size adds room for a legacy fsave header.
+const (
+	sigframeIA32Size = 732 // struct sigframe_ia32
+	fregsStateSize   = 112 // struct fregs_state
+)
+
+// FrameSize is the value of AT_MINSIGSTKSZ, computed as Linux's
+// init_sigframe_size does: the largest frame header and the vector
+// state (with its magic and an fsave header), each with its worst-case
+// alignment padding, rounded up to 16. A 64-bit frame (BuildFrame)
+// always fits in it.
 func (f FPU) FrameSize() uint64 {
-	return RtSigframeSize + f.frameSize() + 64 + 16
+	size := sigframeIA32Size + 15 + f.frameSize() + fregsStateSize + 63
+	return (size + 15) &^ 15
 }
 
 // Delivery is what the kernel knows when it delivers a signal to a
@@ -318,6 +330,10 @@ type Returned struct {
 	Regs  Regs
 	Mask  uint64
 	Stack StackT
+	// Cs and Ss are the selectors to return with, CPL 3 forced
+	// (COPY_SEG_CPL3); BadSelector tells whether ring 3 can be entered
+	// with them.
+	Cs, Ss uint16
 	// FPState is the address of the saved vector state (0: none, reset
 	// to the initial state); UcFlags tells its format.
 	FPState uint64
@@ -333,60 +349,119 @@ func ParseFrame(b []byte, eflags uint64) Returned {
 	mc := &f.Uc.Mcontext
 	r := Returned{Regs: mc.Regs, Mask: f.Uc.Sigmask, Stack: f.Uc.Stack, FPState: mc.Fpstate, UcFlags: f.Uc.Flags}
 	r.Regs.Eflags = eflags&^fixEflags | mc.Eflags&fixEflags
+	r.Cs, r.Ss = mc.Cs|3, mc.Ss|3
+	// Without UC_STRICT_RESTORE_SS a bad SS in 64-bit code is replaced
+	// (force_valid_ss: the only valid one is the user data segment).
+	if f.Uc.Flags&UC_STRICT_RESTORE_SS == 0 && r.Cs == userCS {
+		r.Ss = userDS
+	}
 	return r
 }
 
-// FPStateSize is how many bytes rt_sigreturn reads at the saved vector
+// BadSelector reports whether the CPU would refuse to return to r's
+// selectors (IRET raises #GP: Linux delivers SIGSEGV, si_code SI_KERNEL)
+// and the error code of that #GP: the selector at fault, or 0 for a null
+// SS. A 32-bit code segment (compatibility mode, which Linux would run)
+// is refused too: oyako runs 64-bit code only.
+func (r Returned) BadSelector() (bad bool, errCode uint64) {
+	switch {
+	case r.Cs != userCS:
+		return true, uint64(r.Cs &^ 3)
+	case r.Ss != userDS:
+		return true, uint64(r.Ss &^ 3)
+	}
+	return false, 0
+}
+
+// FPStateSize is the most rt_sigreturn reads at the saved vector
 // state's address.
 func (f FPU) FPStateSize() int { return int(f.frameSize()) }
 
-// CheckFPState validates a vector-state image from a signal frame before
-// it is restored, so that nothing a program wrote can make FXRSTOR or
-// XRSTOR fault in the kernel (fpu__restore_sig's checks): MXCSR's reserved
-// bits must be clear and, for an XSAVE image (both magics present), the
-// header may only name enabled components in the standard format. It
-// returns the image to load (an XSAVE image whose magic is absent is
-// taken as a plain FXSAVE image: only x87 and SSE state) and whether it is
-// acceptable.
-func CheckFPState(b []byte, fpu FPU, mxcsrMask uint32) ([]byte, bool) {
+// x87, SSE and AVX state components (XCR0 bits).
+const (
+	xfeatureFP  = 1 << 0
+	xfeatureSSE = 1 << 1
+	xfeatureAVX = 1 << 2
+	// xsaveMinSize is the legacy area and the XSAVE header.
+	xsaveMinSize = 512 + 64
+)
+
+// XStateInFrame reports whether the vector state whose first 512
+// bytes (the FXSAVE image with its software bytes) are legacy is an
+// XSAVE image, and how much of it rt_sigreturn must read then (the
+// state and the trailing magic): check_xstate_in_sigframe's size
+// checks. Otherwise the frame is taken as a plain FXSAVE image of x87
+// and SSE state.
+func (f FPU) XStateInFrame(legacy []byte) (xsave bool, size int) {
+	if !f.XSave || len(legacy) < 512 {
+		return false, 512
+	}
+	sw := legacy[fxSwBytesOffset:]
+	le := binary.LittleEndian
+	magic1, ext, xsize := le.Uint32(sw[0:]), le.Uint32(sw[4:]), le.Uint32(sw[16:])
+	if magic1 != FP_XSTATE_MAGIC1 || xsize < xsaveMinSize || xsize > uint32(f.Size) || xsize > ext {
+		return false, 512
+	}
+	return true, max(int(xsize)+FP_XSTATE_MAGIC2_SIZE, f.Size)
+}
+
+// CheckFPState validates the vector state of a signal frame at addr
+// before it is restored, as fpu__restore_sig and the XRSTOR or FXRSTOR
+// it runs on the user's image would, so that nothing a program wrote
+// makes XRSTOR fault in the kernel. b holds the bytes XStateInFrame asked
+// for. It returns the image to load (in the kernel's XSAVE format) and
+// whether it is acceptable: Linux raises SIGSEGV otherwise.
+//
+// An XSAVE image (both magics, sizes in range) must be 64-byte aligned;
+// its header may name only enabled components, in the standard format
+// (XCOMP_BV and the next 8 bytes zero: XRSTOR ignores the rest); the
+// components restored are those the software bytes' xfeatures name, the
+// others return to their initial state. Any other image is a plain
+// FXSAVE one: 16-byte aligned, x87 and SSE state only. MXCSR's reserved
+// bits must be clear when it is loaded.
+func CheckFPState(b []byte, addr uint64, fpu FPU, mxcsrMask uint32) ([]byte, bool) {
 	if len(b) < 512 {
 		return nil, false
 	}
 	le := binary.LittleEndian
+	xsave, size := fpu.XStateInFrame(b)
+	if xsave && (len(b) < size || le.Uint32(b[le.Uint32(b[fxSwBytesOffset+16:]):]) != FP_XSTATE_MAGIC2) {
+		xsave = false
+	}
+	if xsave && addr&63 != 0 || addr&15 != 0 {
+		return nil, false // XRSTOR and FXRSTOR fault on a misaligned image
+	}
 	if mxcsrMask == 0 {
 		mxcsrMask = MXCSRMaskDefault
 	}
-	if le.Uint32(b[mxcsrOffset:])&^mxcsrMask != 0 {
+	rfbm := uint64(xfeatureFP | xfeatureSSE)
+	if xsave {
+		rfbm = le.Uint64(b[fxSwBytesOffset+8:]) & fpu.Features
+	}
+	if rfbm&(xfeatureSSE|xfeatureAVX) != 0 && le.Uint32(b[mxcsrOffset:])&^mxcsrMask != 0 {
 		return nil, false
 	}
 	out := make([]byte, fpu.Size)
-	copy(out, b[:min(len(b), 512)])
-	if !fpu.XSave {
-		return out, true
-	}
-	// Keep the x87 and SSE state only, unless the frame says it is a
-	// complete XSAVE image.
-	hdr := out[xsaveHeaderOffset : xsaveHeaderOffset+64]
-	clear(hdr)
-	le.PutUint64(hdr, 0x3) // XSTATE_BV: x87 and SSE from the legacy area
-	sw := b[fxSwBytesOffset:]
-	if le.Uint32(sw[0:]) != FP_XSTATE_MAGIC1 || len(b) < fpu.Size+4 ||
-		le.Uint32(sw[16:]) != uint32(fpu.Size) || le.Uint32(b[fpu.Size:]) != FP_XSTATE_MAGIC2 {
-		return out, true
-	}
-	h := b[xsaveHeaderOffset : xsaveHeaderOffset+64]
-	bv, comp := le.Uint64(h[0:]), le.Uint64(h[8:])
-	if bv&^fpu.Features != 0 || comp != 0 {
-		return nil, false
-	}
-	for _, c := range h[16:] {
-		if c != 0 {
-			return nil, false
-		}
-	}
-	copy(out, b[:fpu.Size])
+	copy(out, b[:512])
 	// The software bytes are not state: XRSTOR ignores them, but clear
 	// them so the area matches what XSAVE writes.
 	clear(out[fxSwBytesOffset:512])
+	if !fpu.XSave {
+		return out, true
+	}
+	bv := uint64(xfeatureFP | xfeatureSSE) // FXRSTOR loads both from the legacy area
+	if xsave {
+		h := b[xsaveHeaderOffset : xsaveHeaderOffset+64]
+		bv = le.Uint64(h[0:])
+		if bv&^fpu.Features != 0 || le.Uint64(h[8:]) != 0 || le.Uint64(h[16:]) != 0 {
+			return nil, false
+		}
+		copy(out[xsaveMinSize:], b[xsaveMinSize:fpu.Size])
+		bv &= rfbm // components left out of xfeatures are initialized
+		if rfbm&(xfeatureSSE|xfeatureAVX) == 0 {
+			le.PutUint32(out[mxcsrOffset:], 0x1f80) // MXCSR comes from the initial state
+		}
+	}
+	le.PutUint64(out[xsaveHeaderOffset:], bv)
 	return out, true
 }

@@ -151,30 +151,89 @@ func TestCheckFPState(t *testing.T) {
 	good := fpFrame(make([]byte, 832), xsaveFPU)
 	binary.LittleEndian.PutUint32(good[24:], 0x1f80)
 	binary.LittleEndian.PutUint64(good[512:], 0x7)
-	if _, ok := CheckFPState(good, xsaveFPU, 0xffff); !ok {
+	if _, ok := CheckFPState(good, 0x1000, xsaveFPU, 0xffff); !ok {
 		t.Fatal("valid XSAVE image refused")
 	}
 	bad := append([]byte(nil), good...)
 	binary.LittleEndian.PutUint64(bad[512:], 0x10) // a component not enabled
-	if _, ok := CheckFPState(bad, xsaveFPU, 0xffff); ok {
+	if _, ok := CheckFPState(bad, 0x1000, xsaveFPU, 0xffff); ok {
 		t.Error("XSTATE_BV outside XCR0 accepted")
 	}
 	bad = append([]byte(nil), good...)
 	binary.LittleEndian.PutUint64(bad[520:], 1<<63) // compacted format
-	if _, ok := CheckFPState(bad, xsaveFPU, 0xffff); ok {
+	if _, ok := CheckFPState(bad, 0x1000, xsaveFPU, 0xffff); ok {
 		t.Error("compacted XSAVE accepted")
 	}
 	bad = append([]byte(nil), good...)
 	binary.LittleEndian.PutUint32(bad[24:], 0xffff0000) // MXCSR reserved bits
-	if _, ok := CheckFPState(bad, xsaveFPU, 0xffff); ok {
+	if _, ok := CheckFPState(bad, 0x1000, xsaveFPU, 0xffff); ok {
 		t.Error("reserved MXCSR bits accepted")
 	}
 	// Without the magic it is a legacy FXSAVE image: header rebuilt.
 	legacy := append([]byte(nil), good...)
 	binary.LittleEndian.PutUint32(legacy[464:], 0)
 	binary.LittleEndian.PutUint64(legacy[512:], 0x10)
-	out, ok := CheckFPState(legacy, xsaveFPU, 0xffff)
+	out, ok := CheckFPState(legacy, 0x1000, xsaveFPU, 0xffff)
 	if !ok || binary.LittleEndian.Uint64(out[512:]) != 3 {
 		t.Error("legacy image not taken as x87+SSE only")
+	}
+	// FXRSTOR needs 16-byte alignment, XRSTOR 64.
+	if _, ok := CheckFPState(legacy[:512], 0x1010, xsaveFPU, 0xffff); !ok {
+		t.Error("legacy image 16-byte aligned refused")
+	}
+	if _, ok := CheckFPState(good, 0x1010, xsaveFPU, 0xffff); ok {
+		t.Error("XSAVE image 16-byte aligned accepted")
+	}
+	// XRSTOR checks header bytes 8 to 23 only.
+	bad = append([]byte(nil), good...)
+	bad[512+16] = 1
+	if _, ok := CheckFPState(bad, 0x1000, xsaveFPU, 0xffff); ok {
+		t.Error("header byte 16 accepted")
+	}
+	lax := append([]byte(nil), good...)
+	lax[512+40] = 1
+	if _, ok := CheckFPState(lax, 0x1000, xsaveFPU, 0xffff); !ok {
+		t.Error("header byte 40 refused")
+	}
+	// Components left out of xfeatures return to their initial state.
+	fpsse := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint64(fpsse[472:], 3)
+	if out, ok := CheckFPState(fpsse, 0x1000, xsaveFPU, 0xffff); !ok || binary.LittleEndian.Uint64(out[512:]) != 3 {
+		t.Error("xfeatures FP|SSE: AVX kept")
+	}
+	// A smaller xstate_size with the second magic there is an XSAVE image.
+	small := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(small[480:], 576)
+	binary.LittleEndian.PutUint32(small[576:], FP_XSTATE_MAGIC2)
+	if xs, _ := xsaveFPU.XStateInFrame(small); !xs {
+		t.Error("xstate_size 576 not taken as XSAVE")
+	}
+	if out, ok := CheckFPState(small, 0x1000, xsaveFPU, 0xffff); !ok || binary.LittleEndian.Uint64(out[512:]) != 7 {
+		t.Error("xstate_size 576: AVX lost")
+	}
+}
+
+// TestFrameSize checks AT_MINSIGSTKSZ against Linux's init_sigframe_size
+// and that the largest 64-bit frame fits in it at any alignment.
+func TestFrameSize(t *testing.T) {
+	for _, c := range []struct {
+		fpu  FPU
+		want uint64
+	}{
+		{FPU{Size: 512}, 1440},                               // FXSAVE only
+		{FPU{XSave: true, Size: 832, Features: 0x7}, 1760},   // x87, SSE, AVX
+		{FPU{XSave: true, Size: 2432, Features: 0xe7}, 3360}, // AVX-512 (AMD layout)
+	} {
+		got := c.fpu.FrameSize()
+		if got != c.want {
+			t.Errorf("FrameSize(%+v) = %d, want %d", c.fpu, got, c.want)
+		}
+		for top := uint64(0x10000); top < 0x10040; top++ {
+			d := Delivery{Regs: Regs{Rsp: top + 128}, Action: Sigaction{Flags: SA_RESTORER}, FPUState: make([]byte, c.fpu.Size)}
+			b, ok := BuildFrame(&d, c.fpu)
+			if !ok || top-b.Frame > got {
+				t.Errorf("%+v: a frame below %#x takes %d bytes, more than %d", c.fpu, top, top-b.Frame, got)
+			}
+		}
 	}
 }

@@ -28,6 +28,7 @@ const (
 
 	SEGV_MAPERR = 1
 	SEGV_ACCERR = 2
+	BUS_ADRALN  = 1
 	BUS_ADRERR  = 2
 	ILL_ILLOPN  = 2
 	ILL_PRVOPC  = 5
@@ -86,4 +87,21 @@ func FaultInfo(sig int, code int32, addr uint64) SigInfo {
 	s.head(sig, code)
 	le.PutUint64(s[16:], addr)
 	return s
+}
+
+// TimerInfo is the siginfo of a POSIX timer's signal (the _timer layout):
+// si_tid (the timer's ID, glibc's si_timerid), si_overrun, si_value.
+func TimerInfo(sig int, timerID int32, value uint64) SigInfo {
+	var s SigInfo
+	s.head(sig, SI_TIMER)
+	le.PutUint32(s[16:], uint32(timerID))
+	le.PutUint64(s[24:], value)
+	return s
+}
+
+// AddOverrun adds n to a timer signal's si_overrun, which stays at most
+// INT_MAX (timer_overrun_to_int).
+func (s *SigInfo) AddOverrun(n int64) {
+	sum := int64(int32(le.Uint32(s[20:]))) + n
+	le.PutUint32(s[20:], uint32(min(max(sum, 0), 1<<31-1)))
 }

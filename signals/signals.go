@@ -1,12 +1,14 @@
 // Package signals holds the facts about Linux signals that the kernel's
 // layers share: the numbers and names of signal(7), the mask rules of
-// rt_sigprocmask(2) and the default actions. It is pure data and small
-// allocation-free functions, so both the runtime services (which may not
-// allocate) and the system call layer use it.
+// rt_sigprocmask(2), the default actions, siginfo's layouts (and
+// signalfd's records of them), and the x86-64 rt_sigframe that handlers
+// run on and rt_sigreturn(2) reads back. It is pure data and small
+// functions without hardware, so the host tests cover them, and the
+// runtime services (which may not allocate) can use the constants.
 //
-// Limits: delivery is roadmap stage 7 (sigaction state, pending sets and
-// Linux-exact rt_sigframes will live here); today a process records
-// dispositions and masks, and only default-terminating signals take effect.
+// Limits: the state that changes as signals are sent and delivered
+// (pending sets, actions, masks, group stop, timers) belongs to processes
+// and threads, and lives with them in kernel/task (signal.go, deliver.go).
 package signals
 
 // Signal numbers on x86-64 (arch/x86/include/uapi/asm/signal.h).

@@ -42,3 +42,21 @@ func TestUAPIFlags(t *testing.T) {
 		t.Fatalf("UAPIFlags = %#x", uint64(UAPIFlags))
 	}
 }
+
+func TestTimerInfo(t *testing.T) {
+	si := TimerInfo(SIGALRM, 7, 1<<40|9)
+	if si.Signo() != SIGALRM || si.Code() != SI_TIMER {
+		t.Fatalf("signo %d code %d", si.Signo(), si.Code())
+	}
+	if id := int32(le.Uint32(si[16:])); id != 7 {
+		t.Errorf("si_tid %d, want 7", id)
+	}
+	if v := le.Uint64(si[24:]); v != 1<<40|9 {
+		t.Errorf("si_value %#x", v)
+	}
+	si.AddOverrun(3)
+	si.AddOverrun(1 << 40) // saturates at INT_MAX
+	if o := int32(le.Uint32(si[20:])); o != 1<<31-1 {
+		t.Errorf("si_overrun %d, want INT_MAX", o)
+	}
+}

@@ -274,10 +274,17 @@ var argSpecs = map[string][]string{
 	"ppoll":             {"p", "u", "timespec", "sigset", "u"},
 	"setitimer":         {"d", "p", "p"},
 	"getitimer":         {"d", "p"},
+	"timer_create":      {"clock", "p", "p"},
+	"timer_settime":     {"d", "d", "p", "p"},
+	"timer_gettime":     {"d", "p"},
+	"timer_getoverrun":  {"d"},
+	"timer_delete":      {"d"},
 	"epoll_create1":     {"oflags"},
 	"epoll_ctl":         {"fd", "d", "fd", "p"},
 	"epoll_pwait":       {"fd", "p", "d", "d", "p", "u"},
 	"eventfd2":          {"u", "oflags"},
+	"signalfd4":         {"d", "sigset", "u", "sfdflags"},
+	"signalfd":          {"d", "sigset", "u"},
 	"execve":            {"path", "argv", "envp"},
 	"execveat":          {"dirfd", "path", "argv", "envp", "atflags"},
 	"wait4":             {"d", "waitstatusout", "waitoptions", "p"},
@@ -404,6 +411,8 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 		return fmtFileMode(uint64(v)), true
 	case "renameflags":
 		return flagList(uint64(v), renameFlagNames, "0"), true
+	case "sfdflags":
+		return flagList(uint64(v), sfdFlagNames, "0"), true
 	case "mountflags":
 		return flagList(uint64(v), mountFlagNames, "0"), true
 	case "umountflags":

@@ -554,13 +554,20 @@ func fmtSiginfo(si signals.SigInfo) string {
 	if !ok {
 		name = strconv.Itoa(int(code))
 	}
-	if code == signals.SI_KERNEL {
+	switch code {
+	case signals.SI_KERNEL:
 		return head + name + "}"
+	case signals.SI_TIMER:
+		return fmt.Sprintf("%s%s, si_timerid=%#x, si_overrun=%d, si_int=%d, si_ptr=%#x}", head, name,
+			le.Uint32(si[16:]), int32(le.Uint32(si[20:])), int32(le.Uint32(si[24:])), le.Uint64(si[24:]))
 	}
 	return fmt.Sprintf("%s%s, si_pid=%d, si_uid=%d}", head, name, si.PID(), le.Uint32(si[20:]))
 }
 
 var renameFlagNames = []flagName{{fs.RENAME_NOREPLACE, "RENAME_NOREPLACE"}, {fs.RENAME_EXCHANGE, "RENAME_EXCHANGE"}, {fs.RENAME_WHITEOUT, "RENAME_WHITEOUT"}}
+
+// sfdFlagNames are signalfd4(2)'s flags (SFD_* are O_* values).
+var sfdFlagNames = []flagName{{fs.O_CLOEXEC, "SFD_CLOEXEC"}, {fs.O_NONBLOCK, "SFD_NONBLOCK"}}
 
 var mountFlagNames = []flagName{{fs.MS_RDONLY, "MS_RDONLY"}, {fs.MS_NOSUID, "MS_NOSUID"}, {fs.MS_NODEV, "MS_NODEV"},
 	{fs.MS_NOEXEC, "MS_NOEXEC"}, {fs.MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {fs.MS_REMOUNT, "MS_REMOUNT"},

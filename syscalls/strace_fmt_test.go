@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"oyako/signals"
 	"strings"
 	"testing"
 
@@ -257,5 +258,14 @@ func TestFmtFlock(t *testing.T) {
 	}
 	if got, want := flagList(closeRangeCloexec, closeRangeFlagNames, "0"), "CLOSE_RANGE_CLOEXEC"; got != want {
 		t.Errorf("close_range flags: %s, want %s", got, want)
+	}
+}
+
+func TestFmtSiginfoTimer(t *testing.T) {
+	si := signals.TimerInfo(signals.SIGPROF, 3, 42)
+	si.AddOverrun(5)
+	want := "{si_signo=SIGPROF, si_code=SI_TIMER, si_timerid=0x3, si_overrun=5, si_int=42, si_ptr=0x2a}"
+	if got := fmtSiginfo(si); got != want {
+		t.Errorf("fmtSiginfo = %q, want %q", got, want)
 	}
 }

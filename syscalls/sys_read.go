@@ -20,7 +20,7 @@ func sysRead(t *task.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return readInto(t, a[1], int(min(a[2], maxRWCount)), func(p []byte) (int, error) { return f.Read(t, p) })
+	return readInto(t, a[1], int(min(a[2], maxRWCount)), f.IsStream(), func(p []byte) (int, error) { return f.Read(t, p) })
 }
 
 // sysPread64 implements pread64(2).
@@ -34,7 +34,7 @@ func sysPread64(t *task.Task, a *Args) (uintptr, error) {
 	if off < 0 {
 		return 0, linuxerr.EINVAL
 	}
-	return readInto(t, a[1], int(min(a[2], maxRWCount)), func(p []byte) (int, error) {
+	return readInto(t, a[1], int(min(a[2], maxRWCount)), f.IsStream(), func(p []byte) (int, error) {
 		n, err := f.Pread(t, p, off)
 		off += int64(n)
 		return n, err
@@ -42,9 +42,10 @@ func sysPread64(t *task.Task, a *Args) (uintptr, error) {
 }
 
 // readInto reads up to n bytes with read and copies them to user memory at
-// addr. A regular file is read in chunks until n bytes or EOF; anything
-// else is read once (a tty returns a line, a pipe what it has).
-func readInto(t *task.Task, addr uintptr, n int, read func([]byte) (int, error)) (uintptr, error) {
+// addr. A file is read in chunks until n bytes or EOF; a stream is read
+// once (a tty returns a line, a pipe what it has: a second read of a pipe
+// that held exactly one chunk would wait for more).
+func readInto(t *task.Task, addr uintptr, n int, stream bool, read func([]byte) (int, error)) (uintptr, error) {
 	if err := accessOK(addr, uintptr(n)); err != nil {
 		return 0, err
 	}
@@ -66,7 +67,7 @@ func readInto(t *task.Task, addr uintptr, n int, read func([]byte) (int, error))
 		if err != nil {
 			return partial(total, err)
 		}
-		if m < len(buf) {
+		if m < len(buf) || stream {
 			break
 		}
 	}

@@ -227,3 +227,26 @@ func sysPidfdSendSignal(t *task.Task, a *Args) (uintptr, error) {
 	}
 	return 0, t.PidfdSendSignal(f, int(int32(a[1])), uint32(a[3]))
 }
+
+// sysSignalfd4 implements signalfd4(2): the size of the mask is checked,
+// then the mask read, then the flags and the descriptor (do_signalfd4).
+func sysSignalfd4(t *task.Task, a *Args) (uintptr, error) {
+	return signalfd(t, int32(a[0]), a[1], a[2], uint32(a[3]))
+}
+
+// sysSignalfd implements signalfd(2): signalfd4 without flags.
+func sysSignalfd(t *task.Task, a *Args) (uintptr, error) {
+	return signalfd(t, int32(a[0]), a[1], a[2], 0)
+}
+
+func signalfd(t *task.Task, fd int32, maskAddr, size uintptr, flags uint32) (uintptr, error) {
+	if size != sigsetSize {
+		return 0, linuxerr.EINVAL
+	}
+	mask, err := copyInU64(t, maskAddr)
+	if err != nil {
+		return 0, err
+	}
+	nfd, err := t.Signalfd(fd, mask, flags)
+	return uintptr(nfd), err
+}

@@ -14,13 +14,14 @@ const timerAbstime = 1
 
 // clockNow returns clock clk's time in nanoseconds: the system-wide
 // clocks from ktime (the same values the vDSO computes), the CPU-time
-// clocks from the task's accounting.
+// clocks (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and the IDs
+// clock_getcpuclockid(3) makes) from the tasks' accounting.
 func clockNow(t *task.Task, clk int32) (int64, error) {
-	switch clk {
-	case ktime.ClockProcessCputimeID:
-		return t.Proc.CPUNanos(), nil
-	case ktime.ClockThreadCputimeID:
-		return t.CPUNanos(), nil
+	if c, isCPU, err := t.DecodeCPUClock(clk); isCPU {
+		if err != nil {
+			return 0, err
+		}
+		return c.Now(), nil
 	}
 	if ns, ok := ktime.Clock(clk); ok {
 		return ns, nil
@@ -61,6 +62,12 @@ func sysClockGettime(t *task.Task, a *Args) (uintptr, error) {
 // clocks, the tick for the coarse ones.
 func sysClockGetres(t *task.Task, a *Args) (uintptr, error) {
 	res, ok := ktime.ClockRes(int32(a[0]))
+	if _, isCPU, err := t.DecodeCPUClock(int32(a[0])); isCPU {
+		if err != nil {
+			return 0, err
+		}
+		res, ok = 1, true
+	}
 	if !ok {
 		return 0, linuxerr.EINVAL
 	}
@@ -170,13 +177,6 @@ func sysClockNanosleep(t *task.Task, a *Args) (uintptr, error) {
 	return 0, sleepFor(t, ktime.Now()+d, a[3])
 }
 
-// Interval timers (setitimer(2)).
-const (
-	itimerReal    = 0
-	itimerVirtual = 1
-	itimerProf    = 2
-)
-
 // itimervalSize is sizeof(struct itimerval): two struct timevals, the
 // interval first.
 const itimervalSize = 32
@@ -210,22 +210,11 @@ func readItimerval(t *task.Task, addr uintptr) (task.ITimerVal, error) {
 	return task.ITimerVal{Interval: ns[0], Value: ns[1]}, nil
 }
 
-// checkItimer accepts the timers oyako has: the real one. The CPU-time
-// timers (ITIMER_VIRTUAL, ITIMER_PROF) are not implemented (ENOSYS);
-// anything else is EINVAL.
-func checkItimer(which int32) error {
-	switch which {
-	case itimerReal:
-		return nil
-	case itimerVirtual, itimerProf:
-		return linuxerr.ENOSYS
-	}
-	return linuxerr.EINVAL
-}
-
-// sysSetitimer implements setitimer(2) for ITIMER_REAL: a zero value
-// disarms the timer; the old setting is stored if asked for. A NULL new
-// value disarms it, as Linux still allows.
+// sysSetitimer implements setitimer(2): ITIMER_REAL counts real time,
+// ITIMER_VIRTUAL the process's user time, ITIMER_PROF its user and
+// system time; a zero value disarms the timer; the old setting is
+// stored if asked for. A NULL new value disarms it, as Linux still
+// allows.
 func sysSetitimer(t *task.Task, a *Args) (uintptr, error) {
 	var v task.ITimerVal
 	if a[1] != 0 {
@@ -234,22 +223,33 @@ func sysSetitimer(t *task.Task, a *Args) (uintptr, error) {
 			return 0, err
 		}
 	}
-	if err := checkItimer(int32(a[0])); err != nil {
-		return 0, err
+	var old task.ITimerVal
+	switch which := int(int32(a[0])); which {
+	case task.ITimerReal:
+		old = t.Proc.SetRealTimer(v)
+	case task.ITimerVirtual, task.ITimerProf:
+		old = t.Proc.SetCPUITimer(which, v)
+	default:
+		return 0, linuxerr.EINVAL
 	}
-	old := t.Proc.SetRealTimer(v)
 	if a[2] != 0 {
 		return 0, t.CopyOut(a[2], itimerval(old))
 	}
 	return 0, nil
 }
 
-// sysGetitimer implements getitimer(2) for ITIMER_REAL.
+// sysGetitimer implements getitimer(2).
 func sysGetitimer(t *task.Task, a *Args) (uintptr, error) {
-	if err := checkItimer(int32(a[0])); err != nil {
-		return 0, err
+	var v task.ITimerVal
+	switch which := int(int32(a[0])); which {
+	case task.ITimerReal:
+		v = t.Proc.RealTimer()
+	case task.ITimerVirtual, task.ITimerProf:
+		v = t.Proc.CPUITimer(which)
+	default:
+		return 0, linuxerr.EINVAL
 	}
-	return 0, t.CopyOut(a[1], itimerval(t.Proc.RealTimer()))
+	return 0, t.CopyOut(a[1], itimerval(v))
 }
 
 // sysAlarm implements alarm(2) (alarm_setitimer): the real timer set to

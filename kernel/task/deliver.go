@@ -7,6 +7,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/amd64"
+	"oyako/kernel/mm"
 	"oyako/signals"
 )
 
@@ -54,14 +55,25 @@ func (t *Task) handleSignals() bool {
 // dequeueLocked takes the next signal not in mask, the thread's own
 // before the process's (dequeue_signal).
 func (t *Task) dequeueLocked(mask uint64) (int, signals.SigInfo) {
-	if sig := next(t.pending.set &^ mask); sig != 0 {
-		return sig, t.pending.take(sig)
+	for {
+		q := &t.pending
+		sig := signals.Next(q.Set &^ mask)
+		if sig == 0 {
+			q = &t.Proc.sig.shared
+			if sig = signals.Next(q.Set &^ mask); sig == 0 {
+				return 0, signals.SigInfo{}
+			}
+		}
+		s := q.Take(sig)
+		if tm, ok := s.Held.(*posixTimer); ok {
+			if !t.Proc.timerDeliverLocked(tm, &s) {
+				continue // a stale timer signal is dropped
+			}
+		} else if s.Held != nil {
+			s.Held.Release()
+		}
+		return sig, s.Info
 	}
-	s := &t.Proc.sig
-	if sig := next(s.shared.set &^ mask); sig != 0 {
-		return sig, s.shared.take(sig)
-	}
-	return 0, signals.SigInfo{}
 }
 
 // defaultActionLocked applies sig's default action (signal(7)): ignore,
@@ -245,7 +257,7 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 		}
 		t.sigMask &^= signals.Bit(signals.SIGSEGV)
 		t.faultReport, t.faultSig = report, signals.SIGSEGV
-		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true)
+		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true, nil)
 		p.mu.Unlock()
 		return
 	}
@@ -300,55 +312,100 @@ func setUserRegs(r *amd64.PtRegs, s signals.Regs) {
 	r.Cs, r.Ss = amd64.UserCS, amd64.UserDS
 }
 
-// Sigreturn implements rt_sigreturn(2): it restores the registers, vector
-// state, signal mask and alternate stack saved in the frame at RSP-8.
-// A frame that cannot be read or holds vector state that could fault in
-// the kernel kills the process with SIGSEGV, as Linux's badframe.
+// Sigreturn implements rt_sigreturn(2) as Linux's does: it restores the
+// signal mask, the registers (only FIX_EFLAGS of RFLAGS, CPL 3 forced on
+// CS and SS), the vector state and the alternate stack saved in the frame
+// at RSP-8. A frame that cannot be read or holds vector state that XRSTOR
+// would refuse raises SIGSEGV (badframe) after the mask and registers are
+// restored; selectors the CPU would refuse raise SIGSEGV as the #GP of
+// Linux's IRET does. Nothing from the frame reaches XRSTOR unchecked
+// (signals.CheckFPState).
 func (t *Task) Sigreturn() {
 	r := &t.uc.Frame.Regs
-	as := t.Proc.AS()
+	p := t.Proc
+	as := p.AS()
 	buf := make([]byte, signals.RtSigframeSize)
-	frame := uintptr(r.Rsp - 8)
-	if as.CopyIn(frame, buf) != nil {
+	if as.CopyIn(uintptr(r.Rsp-8), buf) != nil {
 		t.badFrame()
 		return
 	}
 	ret := signals.ParseFrame(buf, r.Eflags)
-	fpu := fpuFormat()
-	var state []byte
-	if ret.FPState != 0 {
-		img := make([]byte, fpu.FPStateSize())
-		if ret.FPState&63 != 0 || as.CopyIn(uintptr(ret.FPState), img) != nil {
-			t.badFrame()
-			return
-		}
-		var ok bool
-		if state, ok = signals.CheckFPState(img, fpu, amd64.MXCSRMask()); !ok {
-			t.badFrame()
-			return
-		}
-	}
+	p.mu.Lock()
+	t.setMaskLocked(ret.Mask)
+	t.inSyscall = false
+	p.mu.Unlock()
 	setUserRegs(r, ret.Regs)
+	state, ok := t.readFPState(ret.FPState)
+	if !ok {
+		t.resetFPU() // fpu__clear_user_states
+		t.badFrame()
+		return
+	}
 	if state != nil {
-		area := t.fpuArea()
-		copy(area[:], state)
+		copy(t.fpuArea()[:], state)
 	} else {
 		t.resetFPU()
 	}
-	p := t.Proc
+	if bad, code := ret.BadSelector(); bad {
+		t.trapErr, t.trapNo = code, amd64.VectorGP
+		t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "return to a bad segment selector")
+		return
+	}
 	p.mu.Lock()
-	t.setMaskLocked(ret.Mask)
 	// restore_altstack: errors are ignored.
 	t.altStack.Set(ret.Stack, r.Rsp, signals.MINSIGSTKSZ)
-	t.inSyscall = false
 	p.mu.Unlock()
 }
 
-// badFrame kills the process for an unusable rt_sigreturn frame.
+// readFPState reads and checks the vector state a signal frame points
+// at (nil for none), reading only what Linux's restore reads.
+func (t *Task) readFPState(addr uint64) ([]byte, bool) {
+	if addr == 0 {
+		return nil, true
+	}
+	as := t.Proc.AS()
+	fpu := fpuFormat()
+	img := make([]byte, fpu.FPStateSize())
+	if as.CopyIn(uintptr(addr), img[:512]) != nil {
+		return nil, false
+	}
+	if xsave, size := fpu.XStateInFrame(img); xsave {
+		if as.CopyIn(uintptr(addr)+512, img[512:size]) != nil {
+			return nil, false
+		}
+	} else {
+		img = img[:512]
+	}
+	return signals.CheckFPState(img, addr, fpu, amd64.MXCSRMask())
+}
+
+// badFrame raises SIGSEGV for an unusable rt_sigreturn frame
+// (signal_fault).
 func (t *Task) badFrame() {
 	t.setFaultReport(signals.SIGSEGV, "bad rt_sigreturn frame", 0)
 	t.Proc.send(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), t, true)
 }
+
+// badReturn raises what the CPU raises when ring 3 cannot be entered at
+// the saved RIP (the kernel refuses to enter it at an address past the
+// lower half): a RIP in the kernel half is entered, and fetching from
+// it page-faults (SEGV_MAPERR at RIP, the error code a protection fault
+// as Linux's sanitize_error_code reports user accesses to kernel
+// addresses); a non-canonical RIP or RSP makes IRET raise #GP (SIGSEGV,
+// SI_KERNEL).
+func (t *Task) badReturn() {
+	r := &t.uc.Frame.Regs
+	if r.Rip >= kernelHalf && r.Rsp < mm.UserTop {
+		t.trapErr, t.trapNo, t.trapCR2 = amd64.PFUser|amd64.PFInstr|amd64.PFPresent, amd64.VectorPF, r.Rip
+		t.fault(signals.SIGSEGV, signals.SEGV_MAPERR, r.Rip, "instruction fetch from the kernel half")
+		return
+	}
+	t.trapErr, t.trapNo = 0, amd64.VectorGP
+	t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "cannot return to a non-canonical address")
+}
+
+// kernelHalf is the first canonical address of the upper half.
+const kernelHalf = 0xffff800000000000
 
 // SigAltStack returns the alternate stack and, if n is set, changes it
 // (sigaltstack(2)).

@@ -11,7 +11,9 @@
 // (signal.go: sending, pending sets, group stop; deliver.go: handlers on
 // rt_sigframes, default actions, system call restart), kernel/sys.c
 // (creds.go, pgrp.go), kernel/futex (futex.go), kernel/time/itimer.c
-// (itimer.go), and the process side of /proc (procfs.go, sysinfo.go).
+// (itimer.go), fs/signalfd.c (signalfd.go; its readiness is its
+// creator's, see there), and the process side of /proc (procfs.go,
+// sysinfo.go).
 // The system call layer (package syscalls) calls into it with Go values;
 // memory is mm's, files are fs's, signal frames signals'.
 //

@@ -259,9 +259,11 @@ func (t *Task) Exec(a ExecArgs) error {
 		}
 		p.sighand = h
 	}
-	t.altStack = signals.NoAltStack
+	// setup_new_exec forgets the stack but keeps its flags.
+	t.altStack.Sp, t.altStack.Size = 0, 0
 	t.hasSaved = false
 	p.creds.execCaps()
+	p.deleteTimersLocked() // exit_itimers: POSIX timers end; the interval timers stay
 	p.mu.Unlock()
 	procMu.Lock()
 	p.didExec = true

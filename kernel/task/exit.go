@@ -35,7 +35,8 @@ func (t *Task) finish() {
 	exitedUserNanos.Add(t.CPUNanos())
 	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)
-	t.pending.flush()
+	t.pending.Flush()
+	p.threadCPUTimersExitLocked(t)
 	close(p.tasksChanged)
 	p.tasksChanged = make(chan struct{})
 	last := len(p.tasks) == 0
@@ -68,13 +69,18 @@ func (t *Task) finish() {
 // and exit_notify).
 func (p *Process) exit() {
 	p.SetRealTimer(ITimerVal{})
+	p.mu.Lock()
+	p.deleteTimersLocked()
+	p.disarmCPUTimerLocked(&p.itimerVirt.cpuTimer)
+	p.disarmCPUTimerLocked(&p.itimerProf.cpuTimer)
+	p.mu.Unlock()
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}
 	p.mu.Lock()
 	files := p.files
 	code := p.sig.code
-	p.sig.shared.flush()
+	p.sig.shared.Flush()
 	p.mu.Unlock()
 	files.put()
 

@@ -9,6 +9,7 @@ import (
 
 	"oyako/fs"
 	"oyako/kernel/mm"
+	"oyako/signals"
 )
 
 // SetupRoot builds the root file system from the initramfs (which may be
@@ -55,6 +56,10 @@ func StartInit(path string, argv, envp []string, strace bool, stdio [3]*fs.File)
 		return nil, err
 	}
 	t.Strace = strace
+	// Linux's init inherits init_task's alternate stack: none, with
+	// flags 0 (a thread's sas_ss_reset gives SS_DISABLE); signal frames
+	// show the flags as they are (__save_altstack).
+	t.altStack = signals.AltStack{}
 	for fd := 0; fd < 3; fd++ {
 		f := stdio[fd]
 		if f == nil {

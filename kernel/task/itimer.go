@@ -14,9 +14,8 @@ import (
 // the process (from the kernel: SI_KERNEL) and starts again if it has an
 // interval. A forked child starts without one, execve keeps it, and the
 // process's exit cancels it.
-//
-// Limits: the CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF) are not
-// implemented.
+// The CPU-time interval timers (ITIMER_VIRTUAL, ITIMER_PROF) are in
+// cputimer.go.
 
 // ITimerVal is an interval timer's setting (struct itimerspec64): the
 // time to the next expiry (0: disarmed) and the interval it is reloaded
@@ -90,10 +89,7 @@ func (p *Process) realTimerFired(gen uint64) {
 		return
 	}
 	if rt.interval > 0 {
-		next := rt.expires + rt.interval
-		if now := ktime.Now(); next <= now {
-			next += ((now-next)/rt.interval + 1) * rt.interval
-		}
+		next, _ := ktime.Forward(rt.expires, rt.interval, max(ktime.Now(), rt.expires))
 		rt.armLocked(p, next)
 	} else {
 		rt.expires, rt.timer = 0, nil

@@ -62,6 +62,11 @@ type Process struct {
 	sig procSignals // pending shared signals, group exit and stop
 
 	realTimer realTimer // setitimer(ITIMER_REAL), alarm (itimer.go)
+	// The CPU-time interval timers, the armed CPU-time timers
+	// (cputimer.go) and the POSIX timers (posixtimer.go), under mu.
+	itimerVirt, itimerProf cpuITimer
+	cpuTimers              cpuTimers
+	timers                 processTimers
 
 	// Accounting (under mu): CPU time of exited threads, and of waited-for
 	// children (Linux's signal_struct cutime/cstime).

@@ -182,7 +182,7 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	info.RSSLimit = p.rlimits[rlimitRSS][0]
 	info.SigQLimit = p.rlimits[rlimitSigpending][0]
 	info.ArgStart, info.ArgEnd, info.EnvStart, info.EnvEnd = p.argStart, p.argEnd, p.envStart, p.envEnd
-	info.SigShared = p.sig.shared.set
+	info.SigShared = p.sig.shared.Set
 	info.SigQ = uint64(sigPending.Load(p.creds.RUID)) // the user's, as Linux shows
 	h := p.sighand
 	h.mu.Lock()
@@ -213,7 +213,7 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	if info.State == 'T' {
 		info.ExitCode = int32(p.sig.stopSig) // the stop signal, while stopped
 	}
-	info.SigPending = t.pending.set
+	info.SigPending = t.pending.Set
 	info.SigBlocked = t.sigMask
 	info.VoluntarySwitches = t.nvcsw.Load()
 	if whole {

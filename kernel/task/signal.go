@@ -7,6 +7,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/mm"
 	"oyako/kernel/ucount"
 	"oyako/signals"
@@ -38,21 +39,6 @@ func (h *sigHand) copy() *sigHand {
 	return &sigHand{actions: h.actions}
 }
 
-// sigQueue is a set of pending signals with their siginfo (struct
-// sigpending): a standard signal is pending at most once, real-time
-// signals queue each sending. A signal whose information could not be
-// queued (RLIMIT_SIGPENDING) is in set without an entry.
-type sigQueue struct {
-	set  uint64
-	list []queuedSignal
-}
-
-type queuedSignal struct {
-	sig  int
-	info signals.SigInfo
-	user *ucount.Count // what it is charged to (struct sigqueue's ucounts)
-}
-
 // sigPending counts, for each user, the signals queued with their
 // information for that user's processes (the real UID of the process a
 // signal is queued for), which RLIMIT_SIGPENDING bounds: ucounts'
@@ -60,71 +46,16 @@ type queuedSignal struct {
 // a change of UID does not move the charge.
 var sigPending ucount.Table
 
-func (q *sigQueue) add(sig int, info signals.SigInfo, user *ucount.Count) {
-	q.set |= signals.Bit(sig)
-	q.list = append(q.list, queuedSignal{sig, info, user})
-}
-
-// take removes the first queued instance of sig and returns its info. A
-// signal pending without an entry gives the information collect_signal
-// makes up: the number, SI_USER, no sender.
-func (q *sigQueue) take(sig int) signals.SigInfo {
-	var info signals.SigInfo
-	info.SetSigno(sig)
-	found, more := false, false
-	out := q.list[:0]
-	for _, s := range q.list {
-		switch {
-		case s.sig == sig && !found:
-			info, found = s.info, true
-			sigPending.Uncharge(s.user)
-		default:
-			if s.sig == sig {
-				more = true
-			}
-			out = append(out, s)
-		}
-	}
-	clear(q.list[len(out):])
-	q.list = out
-	if !more {
-		q.set &^= signals.Bit(sig)
-	}
-	return info
-}
-
-// remove drops every pending signal in mask.
-func (q *sigQueue) remove(mask uint64) {
-	if q.set&mask == 0 {
-		return
-	}
-	q.set &^= mask
-	out := q.list[:0]
-	for _, s := range q.list {
-		if mask&signals.Bit(s.sig) == 0 {
-			out = append(out, s)
-		} else {
-			sigPending.Uncharge(s.user)
-		}
-	}
-	clear(q.list[len(out):])
-	q.list = out
-}
-
 // roomForOne reports whether the kernel's heap has room for one more
-// entry: a long queue grows by doubling, so the growth is asked for
+// entry in q: a long queue grows by doubling, so the growth is asked for
 // before it is made (mm.AdmitKernel).
-func (q *sigQueue) roomForOne() bool {
-	if len(q.list) < cap(q.list) || len(q.list) < 256 {
+func roomForOne(q *signals.Queue) bool {
+	if q.Len() < q.Cap() || q.Len() < 256 {
 		return true
 	}
-	grow := uint64(cap(q.list)) * uint64(unsafe.Sizeof(queuedSignal{}))
+	grow := uint64(q.Cap()) * uint64(unsafe.Sizeof(signals.Queued{}))
 	return mm.AdmitKernel(grow/mm.PageSize + 1)
 }
-
-// flush drops everything pending (flush_sigqueue): the thread or process
-// is gone.
-func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 
 // queueLocked queues sig with info on q as __send_signal_locked does,
 // charging the entry to the real UID of p. Past RLIMIT_SIGPENDING, or
@@ -133,43 +64,22 @@ func (q *sigQueue) flush() { q.remove(^uint64(0)) }
 // (si_code >= 0) is queued anyway; otherwise a real-time signal sent
 // with its own information (sigqueue, tgkill) fails with EAGAIN, and any
 // other is marked pending with its information lost.
-func (p *Process) queueLocked(q *sigQueue, sig int, info signals.SigInfo) error {
+func (p *Process) queueLocked(q *signals.Queue, sig int, info signals.SigInfo) error {
 	override := sig < signals.SIGRTMIN && info.Code() >= 0
 	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
-	if !override && !q.roomForOne() {
+	if !override && !roomForOne(q) {
 		limit = 0
 	}
 	switch user := sigPending.Charge(p.creds.RUID, limit, override); {
 	case user != nil:
-		q.add(sig, info, user)
+		q.Add(signals.Queued{Sig: sig, Info: info, Held: user})
 	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
 		return linuxerr.EAGAIN
 	default:
-		q.set |= signals.Bit(sig)
+		q.Set |= signals.Bit(sig)
 	}
 	return nil
 }
-
-// next returns the signal dequeue_signal takes from set: a synchronous
-// (fault) signal first, else the lowest-numbered one; 0 for none.
-func next(set uint64) int {
-	if set == 0 {
-		return 0
-	}
-	if s := set & synchronousMask; s != 0 {
-		set = s
-	}
-	for sig := 1; sig <= signals.SIGRTMAX; sig++ {
-		if set&signals.Bit(sig) != 0 {
-			return sig
-		}
-	}
-	return 0
-}
-
-// synchronousMask are the signals a fault raises (SYNCHRONOUS_MASK).
-const synchronousMask = 1<<(signals.SIGSEGV-1) | 1<<(signals.SIGBUS-1) | 1<<(signals.SIGILL-1) |
-	1<<(signals.SIGTRAP-1) | 1<<(signals.SIGFPE-1) | 1<<(signals.SIGSYS-1)
 
 // stopMask are the stop signals; stopMaskTTY those a terminal sends.
 const (
@@ -180,7 +90,7 @@ const (
 // procSignals is a process's shared signal state (the signal_struct
 // part): the process-wide pending set, group exit and group stop.
 type procSignals struct {
-	shared sigQueue
+	shared signals.Queue
 	// exiting is set once the group is ending (exit_group or a fatal
 	// signal); code is the wait status it ends with.
 	exiting bool
@@ -191,6 +101,12 @@ type procSignals struct {
 	stopSig  int
 	stopping int
 	stopped  bool
+	// signalfdQ wakes the readers and pollers of signalfds that wait
+	// for the process's signals (sighand's signalfd_wqh).
+	signalfdQ fs.Queue
+	// signalfdWake records a send made under p.mu by a timer, whose
+	// wake-up waits for unlockNotify.
+	signalfdWake bool
 }
 
 // isStopSignal reports whether sig's default action stops the process.
@@ -220,31 +136,52 @@ func (p *Process) SendSignal(sig int) {
 func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
 	sig := info.Signo()
 	p.mu.Lock()
-	continued, err := p.sendLocked(info, sig, target, force)
+	continued, queued, err := p.sendLocked(info, sig, target, force, nil)
 	p.mu.Unlock()
+	if queued {
+		// signalfd_notify: a signalfd reader or poller may want it. The
+		// wake-up runs outside p.mu, as the callbacks (epoll's ready
+		// list, a poller's readiness check) may look at the process's
+		// pending signals.
+		p.sig.signalfdQ.Notify(fs.EventIn)
+	}
 	if continued {
 		p.notifyParentStop(true)
 	}
 	return err
 }
 
+// unlockNotify unlocks p.mu after sends made under it by the kernel's
+// timers, and then wakes the signalfd readers if one queued a signal
+// (signalfd_notify runs outside p.mu, as in send).
+func (p *Process) unlockNotify() {
+	wake := p.sig.signalfdWake
+	p.sig.signalfdWake = false
+	p.mu.Unlock()
+	if wake {
+		p.sig.signalfdQ.Notify(fs.EventIn)
+	}
+}
+
 // sendLocked is send under p.mu. continued reports a stopped process that
-// the signal (SIGCONT) resumed, whose parent must hear of it.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool) (continued bool, err error) {
+// the signal (SIGCONT) resumed, whose parent must hear of it; queued
+// that the signal is now pending. A POSIX timer's signal (tm not nil) is
+// queued with its preallocated entry.
+func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool, tm *posixTimer) (continued, queued bool, err error) {
 	s := &p.sig
 	if s.exiting {
-		return false, nil
+		return false, false, nil
 	}
 	// prepare_signal: stop and continue signals cancel each other.
 	if isStopSignal(sig) {
-		s.shared.remove(signals.Bit(signals.SIGCONT))
+		s.shared.Remove(signals.Bit(signals.SIGCONT))
 		for _, t := range p.tasks {
-			t.pending.remove(signals.Bit(signals.SIGCONT))
+			t.pending.Remove(signals.Bit(signals.SIGCONT))
 		}
 	} else if sig == signals.SIGCONT {
-		s.shared.remove(stopMask)
+		s.shared.Remove(stopMask)
 		for _, t := range p.tasks {
-			t.pending.remove(stopMask)
+			t.pending.Remove(stopMask)
 		}
 		if s.stopSig != 0 {
 			continued = s.stopped
@@ -271,23 +208,32 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 		h.mu.Unlock()
 	}
 	if p.ignoredLocked(sig, target, force) {
-		return continued, nil
+		if tm != nil {
+			p.timerNotQueuedLocked(tm)
+		}
+		return continued, false, nil
 	}
 	q := &s.shared
 	if target != nil {
 		if p.tasks[target.TID] != target {
-			return continued, nil // it has exited: its queue is flushed
+			return continued, false, nil // it has exited: its queue is flushed
 		}
 		q = &target.pending
 	}
-	if sig < signals.SIGRTMIN && q.set&signals.Bit(sig) != 0 {
-		return continued, nil
+	if sig < signals.SIGRTMIN && q.Set&signals.Bit(sig) != 0 {
+		if tm != nil {
+			p.timerNotQueuedLocked(tm)
+		}
+		return continued, false, nil
 	}
-	if err := p.queueLocked(q, sig, info); err != nil {
-		return continued, err
+	if tm != nil {
+		tm.queued = true
+		q.Add(signals.Queued{Sig: sig, Info: info, Held: tm, Seq: tm.seq})
+	} else if err := p.queueLocked(q, sig, info); err != nil {
+		return continued, false, err
 	}
 	p.completeSignalLocked(sig, target)
-	return continued, nil
+	return continued, true, nil
 }
 
 // ignoredLocked is sig_ignored: a signal that is not blocked and whose
@@ -399,7 +345,7 @@ func (p *Process) exitGroup(code int) {
 func (t *Task) signalPendingLocked() bool {
 	s := &t.Proc.sig
 	return t.exiting || s.stopSig != 0 && !t.stopped ||
-		(t.pending.set|s.shared.set)&^t.sigMask != 0
+		(t.pending.Set|s.shared.Set)&^t.sigMask != 0
 }
 
 // wakeLocked makes the task look at its signals: it stops waiting in the
@@ -577,9 +523,9 @@ func (t *Task) Sigaction(sig int, act *signals.Sigaction) signals.Sigaction {
 	h.mu.Unlock()
 	if act != nil && (act.Handler == signals.SIG_IGN || act.Handler == signals.SIG_DFL && defaultIgnored(sig)) {
 		bit := signals.Bit(sig)
-		p.sig.shared.remove(bit)
+		p.sig.shared.Remove(bit)
 		for _, o := range p.tasks {
-			o.pending.remove(bit)
+			o.pending.Remove(bit)
 		}
 	}
 	return old
@@ -614,7 +560,7 @@ func (t *Task) PendingSignals() uint64 {
 	p := t.Proc
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return t.pending.set | p.sig.shared.set
+	return t.pending.Set | p.sig.shared.Set
 }
 
 // notifyParentStop tells the parent that the process stopped (or, with

@@ -54,7 +54,7 @@ type Task struct {
 	sigMask uint64
 	// realBlocked is the mask rt_sigtimedwait lifted while it waits.
 	realBlocked uint64
-	pending     sigQueue
+	pending     signals.Queue
 	altStack    signals.AltStack
 	// savedMask is the mask to restore after a handler interrupts a call
 	// that replaced it (rt_sigsuspend, ppoll, epoll_pwait); hasSaved says
@@ -250,6 +250,7 @@ func (t *Task) run() {
 	t.recordG()
 	defer t.finish()
 	for t.handleSignals() {
+		t.uc.SetCPUWatch(t.Proc.cpuTimers.watching.Load())
 		ev, addr := kernel.RunUser(&t.uc, t.Proc.AS().Root())
 		start := ktime.Now()
 		switch ev {
@@ -258,12 +259,14 @@ func (t *Task) run() {
 			SyscallHandler(t)
 		case kernel.EventKick:
 		case kernel.EventBadFrame:
-			t.fault(signals.SIGSEGV, signals.SI_KERNEL, 0, "cannot return to a non-canonical address")
+			t.badReturn()
 		case amd64.VectorPF:
-			t.trapErr, t.trapNo, t.trapCR2 = t.uc.Frame.Regs.OrigRax, ev, addr
 			ec := t.uc.Frame.Regs.OrigRax
 			t.minFlt.Add(1)
 			if err := t.Proc.AS().Fault(uintptr(addr), ec&amd64.PFWrite != 0, ec&amd64.PFInstr != 0); err != nil {
+				// Only a fault that raises a signal is recorded for
+				// the frames of later signals (set_signal_archinfo).
+				t.trapErr, t.trapNo, t.trapCR2 = ec, ev, addr
 				code := int32(signals.SEGV_MAPERR)
 				if linuxerr.Equals(linuxerr.EACCES, err) { // a mapping that forbids the access
 					code = signals.SEGV_ACCERR
@@ -289,13 +292,15 @@ func (t *Task) run() {
 		case amd64.VectorDB:
 			t.trap(ev, signals.SIGTRAP, signals.TRAP_BRKPT, 0)
 		case amd64.VectorAC:
-			t.trap(ev, signals.SIGBUS, signals.BUS_ADRERR, 0)
+			// exc_alignment_check: BUS_ADRALN without an address.
+			t.trap(ev, signals.SIGBUS, signals.BUS_ADRALN, 0)
 		case amd64.VectorGP:
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, 0)
 		default:
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, addr)
 		}
 		t.stime.Add(ktime.Now() - start)
+		t.Proc.runCPUTimers()
 	}
 }
 

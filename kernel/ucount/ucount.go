@@ -17,9 +17,14 @@ type Table struct {
 // Count is one user's count. What is charged holds it, so that the
 // charge goes back to the same user after the process changed its IDs.
 type Count struct {
-	uid uint32
-	n   int64
+	table *Table
+	uid   uint32
+	n     int64
 }
+
+// Release gives back one charge of c (Uncharge): what holds a charge
+// can give it back without knowing its table.
+func (c *Count) Release() { c.table.Uncharge(c) }
 
 // Charge adds one to uid's count and returns it, unless the count is
 // already at limit and override is false (then nil).
@@ -34,7 +39,7 @@ func (t *Table) Charge(uid uint32, limit int64, override bool) *Count {
 		if t.byUID == nil {
 			t.byUID = make(map[uint32]*Count)
 		}
-		c = &Count{uid: uid}
+		c = &Count{table: t, uid: uid}
 		t.byUID[uid] = c
 	} else if c.n >= limit && !override {
 		return nil

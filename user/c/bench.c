@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -42,6 +43,10 @@ static int cmp(const void *a, const void *b) {
 
 typedef void (*op_fn)(long n);
 
+// op_failed is set by an operation that did not do what it measures: its
+// row is not printed.
+static const char *op_failed;
+
 // run_n runs op n times a round.
 static void run_n(const char *name, op_fn op, long n) {
 	double cyc[ROUNDS], ns[ROUNDS];
@@ -56,6 +61,11 @@ static void run_n(const char *name, op_fn op, long n) {
 		uint64_t t1 = now_ns();
 		cyc[r] = (double)(c1 - c0) / n;
 		ns[r] = (double)(t1 - t0) / n;
+	}
+	if (op_failed) {
+		printf("%s: no result: %s\n", name, op_failed);
+		op_failed = NULL;
+		return;
 	}
 	qsort(cyc, ROUNDS, sizeof cyc[0], cmp);
 	qsort(ns, ROUNDS, sizeof ns[0], cmp);
@@ -92,6 +102,31 @@ static void op_clock_gettime_syscall(long n) {
 static void op_enosys(long n) {
 	for (long i = 0; i < n; i++)
 		raw0(1000); // above the table: ENOSYS
+}
+
+static volatile long handled;
+
+static void on_signal(int sig) {
+	(void)sig;
+	handled++;
+}
+
+// op_signal sends the thread SIGUSR1 with tgkill (raise without glibc's
+// mask juggling): the kernel delivers it on the way out, the handler
+// counts it and returns through glibc's restorer and rt_sigreturn. A
+// count that does not match means some handler did not run.
+static void op_signal(long n) {
+	long before = handled;
+	long pid = getpid(), tid = gettid();
+	for (long i = 0; i < n; i++) {
+		long r;
+		__asm__ volatile("syscall"
+		                 : "=a"(r)
+		                 : "0"(234L), "D"(pid), "S"(tid), "d"((long)SIGUSR1)
+		                 : "rcx", "r11", "memory"); // tgkill
+	}
+	if (handled - before != n)
+		op_failed = "the handler did not run once per signal";
 }
 
 static void wait_child(pid_t pid) {
@@ -205,6 +240,10 @@ int main(int argc, char **argv) {
 	run("enosys", op_enosys);
 	run("clock_gettime-vdso", op_clock_gettime_vdso);
 	run("clock_gettime-syscall", op_clock_gettime_syscall);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGUSR1, &sa, NULL);
+	run("signal-handler-sigreturn", op_signal);
+	signal(SIGUSR1, SIG_DFL);
 	// Processes: a thousand times fewer iterations.
 	long np = iterations / 1000;
 	run_n("fork-exit-wait", op_fork, np);

@@ -326,6 +326,28 @@ static void sigqueueFill(int out) {
 	say(out, "sigqueue: sigqueue: -1 %s # after %ld\n", strerrorname_np(errno), n);
 }
 
+// timers creates POSIX timers until the kernel refuses one: each holds a
+// preallocated signal charged to RLIMIT_SIGPENDING (EAGAIN at the
+// limit); with the limit lifted, the kernel's heap bounds them (EAGAIN).
+static void timers(int out) {
+	struct rlimit rl;
+	getrlimit(RLIMIT_SIGPENDING, &rl);
+	struct sigevent ev = {.sigev_notify = SIGEV_NONE};
+	int id;
+	long n = 0;
+	while (syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id) == 0)
+		n++;
+	say(out, "timers: timer_create: -1 %s # after %ld, RLIMIT_SIGPENDING %ld\n", strerrorname_np(errno), n,
+	    (long)rl.rlim_cur);
+	say(out, "timers: at the limit: %s\n", n > 0 && n <= (long)rl.rlim_cur ? "ok" : "FAIL");
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	if (setrlimit(RLIMIT_SIGPENDING, &rl) != 0)
+		say(out, "timers: setrlimit: -1 %s\n", strerrorname_np(errno));
+	while (syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id) == 0)
+		n++;
+	say(out, "timers: timer_create without a limit: -1 %s # after %ld\n", strerrorname_np(errno), n);
+}
+
 // inodes fills a tmpfs with empty files until its nr_inodes (ENOSPC),
 // then mounts more tmpfs, each with Linux's default limit, and fills
 // them until the kernel's heap, where inodes live, has no more room.
@@ -418,7 +440,7 @@ static const struct {
 } scenarios[] = {
 	{"touch", touch}, {"forkbomb", forkbomb}, {"threads", threads}, {"fdleak", fdleak},
 	{"pipes", pipes}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
-	{"mounts", mounts}, {"sigqueue", sigqueueFill}, {"inodes", inodes}, {"watches", watches},
+	{"mounts", mounts}, {"sigqueue", sigqueueFill}, {"timers", timers}, {"inodes", inodes}, {"watches", watches},
 	{"gohog", gohog},
 };
 

@@ -72,12 +72,17 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 // BATCH_DONE is the exit status of a child that made all its calls: an
 // uncommon value, so that a random exit(2) rarely looks like it (the
 // shared page's done flag tells them apart).
 #define BATCH_DONE 165
+
+// HANDLER_FAULT is the exit status of a child whose fuzz_handler caught a
+// fault signal (returning would fault again).
+#define HANDLER_FAULT 166
 
 // WDSIG is the signal the watchdog thread sends a fuzzing thread that has
 // been in one system call for a tick or two: its handler does nothing, so
@@ -368,6 +373,8 @@ struct shared {
 	volatile long batch;	   // the batch the child runs
 	volatile long batch_calls; // calls made in it
 	volatile long batch_excluded; // calls skipped (exclusions)
+	volatile long batch_handled;  // fuzz_handler runs
+	volatile long batch_corrupted; // of which returned with an edited context
 	volatile int done;	   // it made them all
 	volatile int nthreads;
 	volatile uint32_t kinds; // pool kinds made (bit per kinds[] entry)
@@ -510,11 +517,21 @@ static int mk_opath(void) {
 	return fd < 0 ? -1 : 0;
 }
 
+// Two signalfds: a blocking one for SIGUSR1, and a non-blocking one for
+// signals the fuzzer's calls send and the kernel raises (SIGUSR2, SIGCHLD,
+// SIGALRM, and the real-time signals past glibc's own two, up to WDSIG
+// but not it). A read takes the reading thread's signals, which random
+// masks may or may not block.
 static int mk_signalfd(void) {
 	uint64_t mask = 1ULL << (SIGUSR1 - 1);
-	int fd = sys4(SYS_signalfd4, -1, &mask, 8, 0);
-	add_fd(fd);
-	return fd < 0 ? -1 : 0;
+	int a = sys4(SYS_signalfd4, -1, &mask, 8, 0);
+	mask = 1ULL << (SIGUSR2 - 1) | 1ULL << (SIGCHLD - 1) | 1ULL << (SIGALRM - 1) | 0x3fULL << 33;
+	int b = sys4(SYS_signalfd4, -1, &mask, 8, 04000 /* SFD_NONBLOCK */ | O_CLOEXEC);
+	if (a < 0)
+		return -1;
+	add_fd(a);
+	add_fd(b);
+	return 0;
 }
 
 static int mk_timerfd(void) {
@@ -609,6 +626,7 @@ struct fthread {
 	int index;
 	long calls;
 	rng_t rng;
+	rng_t side; // choices added with handlers, apart from rng's stream
 	pthread_t pt;
 	volatile int tid;
 	volatile int in_call;
@@ -617,6 +635,8 @@ struct fthread {
 	char *arena;
 	sigjmp_buf land; // where a plausible rt_sigreturn frame lands
 	char *land_stack;
+	char *alt_stack; // its sigaltstack (SA_ONSTACK handlers), or NULL
+	unsigned long handled; // fuzz_handler runs on this thread (its choices' seed)
 };
 
 static struct fthread threads[MAXTHREADS];
@@ -685,7 +705,7 @@ static void *watchdog(void *arg) {
 //   a address  t timespec   T ms timeout  S sigset   z sigset size
 //   A sigaction v iovec     e epoll_event o pollfd array
 //   u uid/gid  c clockid    i ioctl     w small enum  y fs type
-//   V argv     k clone_args L offset    x anything
+//   V argv     k clone_args L offset    E sigevent   x anything
 static const char *const argtypes[512] = {
 	[SYS_read] = "fbl", [SYS_write] = "fbl", [SYS_open] = "pFm", [SYS_close] = "f",
 	[SYS_stat] = "pb", [SYS_fstat] = "fb", [SYS_lstat] = "pb", [SYS_poll] = "onT",
@@ -732,6 +752,8 @@ static const char *const argtypes[512] = {
 	[SYS_get_robust_list] = "Pbb", [SYS_splice] = "fbfblF", [SYS_tee] = "fflF",
 	[SYS_sync_file_range] = "fLLF", [SYS_vmsplice] = "fvnF", [SYS_utimensat] = "dpbF",
 	[SYS_epoll_pwait] = "fbnTSz", [SYS_signalfd] = "fSz", [SYS_timerfd_create] = "cF",
+	[SYS_timer_create] = "cEb", [SYS_timer_settime] = "wFtb", [SYS_timer_gettime] = "wb",
+	[SYS_timer_getoverrun] = "w", [SYS_timer_delete] = "w",
 	[SYS_eventfd] = "n", [SYS_fallocate] = "fwLL", [SYS_timerfd_settime] = "fFbb",
 	[SYS_timerfd_gettime] = "fb", [SYS_signalfd4] = "fSzF", [SYS_eventfd2] = "nF",
 	[SYS_epoll_create1] = "F", [SYS_dup3] = "ffF", [SYS_pipe2] = "bF", [SYS_inotify_init1] = "F",
@@ -1110,6 +1132,36 @@ static long gen_timespec(rng_t *r) {
 	return (long)ts;
 }
 
+static void fuzz_handler(int sig, siginfo_t *si, void *ucp);
+static long glibc_restorer; // glibc's __restore_rt, read back from WDSIG's action
+#define SA_RESTORER 0x04000000 // the kernel's flag: glibc's headers keep it to themselves
+#define SS_AUTODISARM (1U << 31)
+
+// hsigs are the signals a child may give fuzz_handler at its start and
+// sends itself now and then.
+static const int hsigs[] = {SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD, SIGPIPE,   SIGURG,  SIGWINCH, SIGIO, SIGHUP, SIGINT, SIGTERM,
+			    SIGVTALRM, SIGPROF, 35, 36, 37, 38, 39, 41, 50, 64};
+#define NHSIGS (sizeof hsigs / sizeof hsigs[0])
+
+// real_handler makes the kernel_sigaction at sa install fuzz_handler,
+// returning through glibc's restorer, a random address or none (the
+// frame cannot be built), perhaps on the thread's alternate stack. Its
+// choices come from the side generator r, so that the calls a seed makes
+// are the ones it made before the fuzzer had handlers.
+static void real_handler(rng_t *r, long *sa) {
+	sa[0] = (long)fuzz_handler;
+	sa[1] = (pct(r, 60) ? SA_SIGINFO : 0) | (pct(r, 40) ? SA_ONSTACK : 0) | (pct(r, 30) ? SA_RESTART : 0) |
+		(pct(r, 15) ? SA_NODEFER : 0) | (pct(r, 10) ? SA_RESETHAND : 0);
+	int ret = (int)below(r, 10);
+	sa[2] = 0;
+	if (ret < 9)
+		sa[1] |= SA_RESTORER;
+	if (ret < 8)
+		sa[2] = glibc_restorer;
+	else if (ret == 8)
+		sa[2] = gen_ptr(r, 0);
+}
+
 static long gen_sigaction(rng_t *r) {
 	if (pct(r, 25))
 		return pct(r, 40) ? 0 : gen_ptr(r, 32);
@@ -1131,7 +1183,25 @@ static long gen_sigaction(rng_t *r) {
 	sa[2] = pct(r, 50) ? 0 : gen_ptr(r, 0);
 	sa[3] = gen_flags(r);
 	clear_wdsig(&sa[3]);
+	if (self && pct(&self->side, 40))
+		real_handler(&self->side, sa);
 	return (long)sa;
+}
+
+// gen_sigevent makes a struct sigevent for timer_create: each
+// notification kind, a signal from gen_sig, a thread of this child (or
+// any number) for SIGEV_THREAD_ID.
+static long gen_sigevent(rng_t *r) {
+	if (pct(r, 20))
+		return pct(r, 50) ? 0 : gen_ptr(r, 64);
+	long *ev = (long *)arena_alloc(64);
+	fill_random(r, ev, 64);
+	static const int notify[] = {0 /* SIGEV_SIGNAL */, 1 /* SIGEV_NONE */, 2 /* SIGEV_THREAD */, 4 /* SIGEV_THREAD_ID */};
+	int *iv = (int *)ev;
+	iv[2] = (int)gen_sig(r);
+	iv[3] = pct(r, 90) ? notify[below(r, 4)] : (int)gen_int(r);
+	iv[4] = pct(r, 80) ? (int)self->tid : (int)gen_int(r);
+	return (long)ev;
 }
 
 static long gen_iovec(rng_t *r) {
@@ -1258,6 +1328,8 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 		return pct(r, 85) ? 8 : gen_int(r);
 	case 'A':
 		return gen_sigaction(r);
+	case 'E':
+		return gen_sigevent(r);
 	case 'v':
 		return gen_iovec(r);
 	case 'e':
@@ -1431,6 +1503,99 @@ static const struct exclusion *excluded(const struct call *c) {
 }
 
 // ---------------------------------------------------------------------
+// The fuzzer's own signal handler, which random sigactions install.
+
+// fuzz_handler counts, sometimes makes a harmless system call, and
+// sometimes edits its own ucontext in a way the kernel's rt_sigreturn
+// must sanitize (privileged RFLAGS bits) or refuse with SIGSEGV (CS, SS,
+// the XSAVE header, MXCSR's reserved bits, the fpstate pointer) before
+// it returns. A synchronous fault signal ends the child instead:
+// returning would only run the faulting instruction (or the refused
+// return) again, for ever. Its choices follow from the thread's seed and
+// how many times it ran there.
+static void fuzz_handler(int sig, siginfo_t *si, void *ucp) {
+	(void)si;
+	__atomic_add_fetch(&sh->batch_handled, 1, __ATOMIC_RELAXED);
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
+		sys1(SYS_exit_group, HANDLER_FAULT);
+	if (!self)
+		return; // the watchdog thread
+	rng_t r;
+	rng_seed(&r, mix(self->rng.s[0], ++self->handled));
+	long buf[4];
+	if (pct(&r, 30)) {
+		switch (below(&r, 5)) {
+		case 0:
+			sys0(SYS_getpid);
+			break;
+		case 1:
+			sys0(SYS_sched_yield);
+			break;
+		case 2:
+			sys2(SYS_sigaltstack, 0, buf);
+			break;
+		case 3:
+			sys4(SYS_rt_sigprocmask, SIG_BLOCK, 0, buf, 8);
+			break;
+		default:
+			sys2(SYS_kill, my_pid, 0);
+		}
+	}
+	if (!pct(&r, 25))
+		return;
+	__atomic_add_fetch(&sh->batch_corrupted, 1, __ATOMIC_RELAXED);
+	ucontext_t *uc = ucp;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint16_t *seg = (uint16_t *)&g[REG_CSGSFS]; // cs, gs, fs, ss
+	unsigned char *fp = (unsigned char *)uc->uc_mcontext.fpregs;
+	switch (below(&r, 8)) {
+	case 0: {
+		// IOPL, NT, VM, VIF, VIP, ID, AC (rarely), IF cleared: all but
+		// AC dropped (FIX_EFLAGS). Never DF or TF: the fuzzer's C code
+		// would go on with them.
+		static const long bits[] = {0x3000, 0x4000, 0x20000, 0x80000, 0x100000, 0x200000, 0x1000};
+		g[REG_EFL] |= bits[below(&r, 7)] | (pct(&r, 50) ? bits[below(&r, 7)] : 0);
+		if (pct(&r, 5))
+			g[REG_EFL] |= 0x40000; // AC
+		if (pct(&r, 30))
+			g[REG_EFL] &= ~0x200L;
+		break;
+	}
+	case 1:
+		seg[0] = pct(&r, 50) ? (uint16_t)below(&r, 0x80) : (uint16_t)rnd(&r);
+		break;
+	case 2:
+		seg[3] = pct(&r, 50) ? (uint16_t)below(&r, 0x80) : 0;
+		if (pct(&r, 50))
+			uc->uc_flags &= ~4UL; // UC_STRICT_RESTORE_SS: a bad SS is replaced
+		break;
+	case 3:
+		if (fp)
+			*(uint64_t *)(fp + 512) |= 1UL << below(&r, 64); // xstate_bv
+		break;
+	case 4:
+		if (fp)
+			*(uint64_t *)(fp + 512 + 8 * below(&r, 8)) = rnd(&r); // xcomp_bv or reserved words
+		break;
+	case 5:
+		if (fp)
+			*(uint32_t *)(fp + 24) |= 1U << (6 + below(&r, 26)); // MXCSR, reserved bits included
+		break;
+	case 6:
+		if (fp)
+			*(uint32_t *)(fp + 464 + 4 * below(&r, 5)) = (uint32_t)rnd(&r); // software bytes
+		break;
+	default: {
+		// No gen_ptr: its arena allocation is not safe in a handler.
+		long at[] = {0, (long)unmapped, (long)ro_page + 64 * (long)below(&r, 56),
+			     (long)scratch + 16 * (long)below(&r, SCRATCH_SIZE / 16 - 256), (long)0xffffffff80000000UL,
+			     (long)0x0000800000000000UL};
+		uc->uc_mcontext.fpregs = (void *)at[below(&r, 6)];
+	}
+	}
+}
+
+// ---------------------------------------------------------------------
 // Making calls.
 
 // A plausible rt_sigreturn frame lands here, on the thread's landing
@@ -1524,11 +1689,24 @@ static long make_call(rng_t *r, struct call *c) {
 
 // after_call puts back what the watchdog needs, if the call took it away
 // from this thread: WDSIG's handler and its place outside the mask.
-static void after_call(const struct call *c) {
+static void after_call(const struct call *c, long ret) {
 	if (c->nr == SYS_rt_sigaction && c->a[0] == WDSIG)
 		install_wd_handler();
+	// A handler of fuzz_handler's just installed: send its signal to
+	// this thread at once, half the time, so that handlers run often.
+	if (c->nr == SYS_rt_sigaction && ret == 0 && ours(c->a[1], 32) && *(long *)c->a[1] == (long)fuzz_handler &&
+	    c->a[0] > 0 && c->a[0] <= 64 && c->a[0] != SIGKILL && c->a[0] != SIGSTOP && pct(&self->side, 50))
+		sys3(SYS_tgkill, my_pid, self->tid, c->a[0]);
 	if (c->nr == SYS_rt_sigprocmask)
 		unblock_wdsig();
+}
+
+// raise_handled sends this thread sig if fuzz_handler is its handler (a
+// default action would end the batch).
+static void raise_handled(int sig) {
+	long k[4];
+	if (sys4(SYS_rt_sigaction, sig, 0, k, 8) == 0 && k[0] == (long)fuzz_handler)
+		sys3(SYS_tgkill, my_pid, self->tid, sig);
 }
 
 static void *fuzz_thread(void *arg) {
@@ -1538,8 +1716,14 @@ static void *fuzz_thread(void *arg) {
 	struct tslot *slot = &sh->slot[t->index];
 	slot->tid = t->tid;
 	unblock_wdsig();
+	if (t->alt_stack) {
+		stack_t ss = {.ss_sp = t->alt_stack, .ss_size = 65536, .ss_flags = t->index & 1 ? SS_AUTODISARM : 0};
+		sigaltstack(&ss, NULL);
+	}
 	int logfd = opt.verbose ? 1023 : -1;
 	for (long k = 0; k < t->calls; k++) {
+		if (pct(&t->side, 3))
+			raise_handled(hsigs[below(&t->side, NHSIGS)]);
 		struct call c;
 		gen_call(&t->rng, &c);
 		const struct exclusion *x = excluded(&c);
@@ -1559,11 +1743,11 @@ static void *fuzz_thread(void *arg) {
 		__atomic_add_fetch(&sh->counts[slot_of(c.nr)], 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&sh->batch_calls, 1, __ATOMIC_RELAXED);
 		t->in_call = 1;
-		make_call(&t->rng, &c);
+		long ret = make_call(&t->rng, &c);
 		t->in_call = 0;
 		t->progress++;
 		slot->nr = -1;
-		after_call(&c);
+		after_call(&c, ret);
 	}
 	t->finished = 1;
 	return NULL;
@@ -1634,6 +1818,18 @@ static void child_main(long batch, long calls) {
 			__atomic_or_fetch(&sh->kinds, 1u << i, __ATOMIC_RELAXED);
 	child_setup_memory(&r);
 	install_wd_handler();
+	long k[4];
+	if (sys4(SYS_rt_sigaction, WDSIG, 0, k, 8) == 0)
+		glibc_restorer = k[2];
+	// fuzz_handler for a few signals the fuzzed calls send (kill,
+	// alarm, timers, children, pipes), so that handlers run often.
+	rng_t side;
+	rng_seed(&side, mix(bseed, 1000));
+	for (int i = (int)below(&side, 5); i > 0; i--) {
+		long sa[4] = {0};
+		real_handler(&side, sa);
+		sys4(SYS_rt_sigaction, hsigs[below(&side, NHSIGS)], sa, 0, 8);
+	}
 
 	nthreads = (int)below(&r, 100) < opt.threads_rate ? 2 + (int)below(&r, 3) : 1;
 	sh->nthreads = nthreads;
@@ -1642,9 +1838,11 @@ static void child_main(long batch, long calls) {
 		t->index = i;
 		t->calls = calls / nthreads + (i == 0 ? calls % nthreads : 0);
 		rng_seed(&t->rng, mix(bseed, (uint64_t)i + 1));
+		rng_seed(&t->side, mix(bseed, (uint64_t)i + 1001));
 		t->arena = arena_all + i * ARENA_SIZE;
 		char *ls = malloc(16384);
 		t->land_stack = (char *)(((long)ls + 16384 - 64) & ~15L) - 8;
+		t->alt_stack = below(&t->side, 4) ? malloc(65536) : NULL;
 		sh->slot[i].nr = -1;
 	}
 	pthread_t wd;
@@ -1673,6 +1871,7 @@ static struct {
 	long exited[256];
 	long signaled[65];
 	long stops, strays, hangs, lost, lost_batches, rmfail, excluded, corrupted;
+	long handled, handler_edits;
 } st;
 
 static struct termios saved_tio;
@@ -2039,6 +2238,7 @@ static int final_report(long after, double elapsed, const char *failure) {
 	say("fuzz: lost-counts %ld (batches %ld; shared page written over in %ld)", st.lost, st.lost_batches,
 	    st.corrupted);
 	say("fuzz: excluded-calls %ld", st.excluded);
+	say("fuzz: handlers-run %ld (returned with an edited context %ld)", st.handled, st.handler_edits);
 	line[0] = 0;
 	for (int i = 0; i < 256; i++)
 		if (st.exited[i])
@@ -2126,6 +2326,7 @@ int main(int argc, char **argv) {
 		sh->done = 0;
 		sh->batch_calls = 0;
 		sh->batch_excluded = 0;
+		sh->batch_handled = sh->batch_corrupted = 0;
 		sh->nthreads = 0;
 		for (int i = 0; i < MAXTHREADS; i++)
 			sh->slot[i].nr = -1, sh->slot[i].calls = 0;
@@ -2163,6 +2364,8 @@ int main(int argc, char **argv) {
 			st.lost_batches++;
 		}
 		st.excluded += sh->batch_excluded;
+		if (sh->batch_handled > 0 && sh->batch_corrupted >= 0 && sh->batch_corrupted <= sh->batch_handled)
+			st.handled += sh->batch_handled, st.handler_edits += sh->batch_corrupted;
 		cleanup_batch(batch, procfd);
 		health_check(batch);
 		if (warm_at && st.calls >= warm_at) {

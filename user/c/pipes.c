@@ -227,6 +227,14 @@ static void sizes(void) {
 	R(fcntl(fd, F_SETPIPE_SZ, 4096));
 	close(fd);
 	R(fcntl(999, F_GETPIPE_SZ));
+	// A blocking read larger than a full 1 MiB pipe returns the 1 MiB
+	// (it must not wait for more).
+	int q[2];
+	pipe(q);
+	R(fcntl(q[1], F_SETPIPE_SZ, 1 << 20));
+	R(write(q[1], buf, 1 << 20));
+	R(read(q[0], buf, 2 << 20));
+	closepipe(q);
 }
 
 struct job {

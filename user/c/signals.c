@@ -11,6 +11,7 @@
 // "--after-exec" it reports the signal state execve left it.
 #include "check.h"
 #include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -269,6 +270,20 @@ static void interrupted(void) {
 	struct timespec req = {5, 0}, rem = {0, 0};
 	R(nanosleep(&req, &rem));
 	ok("nanosleep reports the time left", rem.tv_sec > 0 && rem.tv_sec <= 5);
+	// epoll_wait and its kin are never restarted (-EINTR, not
+	// ERESTARTSYS), nor is pause (ERESTARTNOHAND), SA_RESTART or not.
+	int ep = epoll_create1(0);
+	struct epoll_event ee = {.events = EPOLLIN};
+	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ee);
+	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 20000}}, NULL);
+	R(epoll_wait(ep, &ee, 1, -1));
+	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 20000}}, NULL);
+	R(epoll_pwait(ep, &ee, 1, 5000, NULL));
+	close(ep);
+	alarms = 0;
+	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 20000}}, NULL);
+	R(pause());
+	printf("pause returned after %d handler run(s)\n", alarms);
 	// The default action of SIGALRM ends a process.
 	pid = pfork();
 	if (pid == 0) {
