@@ -202,14 +202,7 @@ func (p *Process) timerInitLocked(t *Task, tm *posixTimer, ev *SigEvent) error {
 	return nil
 }
 
-func (p *Process) timerLocked(id int32) (*posixTimer, error) {
-	if tm := p.timers.byID[id]; tm != nil {
-		return tm, nil
-	}
-	return nil, linuxerr.EINVAL
-}
-
-// clockNowLocked reads the timer's clock.
+// timerClockLocked reads the timer's clock.
 func (p *Process) timerClockLocked(tm *posixTimer) int64 {
 	if tm.cpu != nil {
 		if tm.cpu.clock.task != nil {
@@ -230,15 +223,23 @@ func (tm *posixTimer) forward(now int64) {
 }
 
 // TimerGet implements timer_gettime(2) (common_timer_get).
-func (t *Task) TimerGet(id int32) (TimerSetting, error) {
+func (t *Task) TimerGet(id int32) (s TimerSetting, err error) {
+	err = t.withTimer(id, func(p *Process, tm *posixTimer) { s = p.timerGetLocked(tm) })
+	return s, err
+}
+
+// withTimer runs fn with the caller's timer id and its process's mu
+// held: EINVAL if there is no such timer.
+func (t *Task) withTimer(id int32, fn func(p *Process, tm *posixTimer)) error {
 	p := t.Proc
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	tm, err := p.timerLocked(id)
-	if err != nil {
-		return TimerSetting{}, err
+	tm := p.timers.byID[id]
+	if tm == nil {
+		return linuxerr.EINVAL
 	}
-	return p.timerGetLocked(tm), nil
+	fn(p, tm)
+	return nil
 }
 
 func (p *Process) timerGetLocked(tm *posixTimer) TimerSetting {
@@ -269,35 +270,30 @@ func (p *Process) timerGetLocked(tm *posixTimer) TimerSetting {
 // TimerSet implements timer_settime(2): the old setting, then the timer
 // disarmed and, if s.Value is not 0, armed to expire s.Value from now
 // (absolute: at s.Value on its clock).
-func (t *Task) TimerSet(id int32, s TimerSetting, absolute bool) (TimerSetting, error) {
-	p := t.Proc
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	tm, err := p.timerLocked(id)
-	if err != nil {
-		return TimerSetting{}, err
-	}
-	old := p.timerGetLocked(tm)
-	p.timerDisarmLocked(tm)
-	tm.seq++ // a signal still pending from before is dropped
-	tm.overrun, tm.overrunLast = -1, 0
-	tm.interval = s.Interval
-	if s.Value == 0 {
-		return old, nil
-	}
-	now := p.timerClockLocked(tm)
-	tm.expires = s.Value
-	if !absolute {
-		tm.expires += now
-	}
-	if tm.notify == SigevNone {
-		// common_timer_set: nothing to send, so nothing to run; gettime
-		// computes what is left.
-		tm.status = timerDisarmed
-		return old, nil
-	}
-	p.timerArmLocked(tm, now)
-	return old, nil
+func (t *Task) TimerSet(id int32, s TimerSetting, absolute bool) (old TimerSetting, err error) {
+	err = t.withTimer(id, func(p *Process, tm *posixTimer) {
+		old = p.timerGetLocked(tm)
+		p.timerDisarmLocked(tm)
+		tm.seq++ // a signal still pending from before is dropped
+		tm.overrun, tm.overrunLast = -1, 0
+		tm.interval = s.Interval
+		if s.Value == 0 {
+			return
+		}
+		now := p.timerClockLocked(tm)
+		tm.expires = s.Value
+		if !absolute {
+			tm.expires += now
+		}
+		if tm.notify == SigevNone {
+			// common_timer_set: nothing to send, so nothing to run;
+			// gettime computes what is left.
+			tm.status = timerDisarmed
+			return
+		}
+		p.timerArmLocked(tm, now)
+	})
+	return old, err
 }
 
 // timerArmLocked starts tm counting down to tm.expires; now is its
@@ -412,28 +408,14 @@ func (p *Process) timerDeliverLocked(tm *posixTimer, s *signals.Queued) bool {
 
 // TimerGetOverrun implements timer_getoverrun(2): the overrun count of
 // the signal last delivered, at most INT_MAX.
-func (t *Task) TimerGetOverrun(id int32) (int32, error) {
-	p := t.Proc
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	tm, err := p.timerLocked(id)
-	if err != nil {
-		return 0, err
-	}
-	return int32(min(max(tm.overrunLast, 0), math.MaxInt32)), nil
+func (t *Task) TimerGetOverrun(id int32) (n int32, err error) {
+	err = t.withTimer(id, func(_ *Process, tm *posixTimer) { n = int32(min(max(tm.overrunLast, 0), math.MaxInt32)) })
+	return n, err
 }
 
 // TimerDelete implements timer_delete(2).
 func (t *Task) TimerDelete(id int32) error {
-	p := t.Proc
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	tm, err := p.timerLocked(id)
-	if err != nil {
-		return err
-	}
-	p.timerDeleteLocked(tm)
-	return nil
+	return t.withTimer(id, (*Process).timerDeleteLocked)
 }
 
 func (p *Process) timerDeleteLocked(tm *posixTimer) {
