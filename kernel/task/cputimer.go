@@ -133,9 +133,10 @@ func (p *Process) cpuTimeLocked(which int) int64 {
 type cpuTimer struct {
 	clock   CPUClock
 	expires int64 // on the clock, ns; 0 when disarmed
-	// fire runs when the clock (now) passes the expiry at, with p.mu
-	// held; the timer is disarmed first, and fire may arm it again.
-	fire func(at, now int64)
+	// fire runs when the clock (now) passes the expiry at, as running
+	// found, with p.mu held; the timer is disarmed first, and fire may
+	// arm it again.
+	fire func(at, now int64, running *Task)
 }
 
 // cpuTimers is a process's set of armed CPU-time timers.
@@ -173,9 +174,10 @@ func (p *Process) disarmCPUTimerLocked(ct *cpuTimer) {
 }
 
 // runCPUTimers fires the process's CPU-time timers whose clocks have
-// passed their expiry (run_posix_cpu_timers). Task.run calls it on every
-// return to user mode while a timer is armed.
-func (p *Process) runCPUTimers() {
+// passed their expiry (run_posix_cpu_timers), as seen by running, the
+// task returning to user mode: Task.run calls it every time while a timer
+// is armed.
+func (p *Process) runCPUTimers(running *Task) {
 	if !p.cpuTimers.watching.Load() {
 		return
 	}
@@ -209,7 +211,7 @@ func (p *Process) runCPUTimers() {
 	for _, e := range expired {
 		at := e.ct.expires
 		p.disarmCPUTimerLocked(e.ct)
-		e.ct.fire(at, e.now)
+		e.ct.fire(at, e.now, running)
 	}
 }
 
@@ -273,13 +275,16 @@ func (p *Process) SetCPUITimer(which int, v ITimerVal) ITimerVal {
 			sig = signals.SIGVTALRM
 			it.clock.which = cpuclockVirt
 		}
-		it.fire = func(at, _ int64) {
+		it.fire = func(at, _ int64, running *Task) {
 			// check_cpu_itimer: the next expiry one interval after this
 			// one, not after now.
 			if it.interval > 0 {
 				p.armCPUTimerLocked(&it.cpuTimer, at+it.interval)
 			}
-			if _, queued, _ := p.sendLocked(signals.KillInfo(sig, signals.SI_KERNEL, 0, 0), sig, nil, false, nil); queued {
+			// __group_send_sig_info to the running thread: the process's
+			// signal, taken by that thread if it can.
+			info := signals.KillInfo(sig, signals.SI_KERNEL, 0, 0)
+			if _, queued, _ := p.sendLocked(sending{info: info, prefer: running}); queued {
 				p.sig.signalfdWake = true
 			}
 		}

@@ -257,7 +257,7 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 		}
 		t.sigMask &^= signals.Bit(signals.SIGSEGV)
 		t.faultReport, t.faultSig = report, signals.SIGSEGV
-		p.sendLocked(signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), signals.SIGSEGV, t, true, nil)
+		p.sendLocked(sending{info: signals.KillInfo(signals.SIGSEGV, signals.SI_KERNEL, 0, 0), target: t, force: true})
 		p.mu.Unlock()
 		return
 	}

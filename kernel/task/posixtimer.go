@@ -197,7 +197,7 @@ func (p *Process) timerInitLocked(t *Task, tm *posixTimer, ev *SigEvent) error {
 		if c.proc != p {
 			return linuxerr.EINVAL
 		}
-		tm.cpu = &cpuTimer{clock: c, fire: func(_, _ int64) { p.timerExpiredLocked(tm) }}
+		tm.cpu = &cpuTimer{clock: c, fire: func(_, _ int64, _ *Task) { p.timerExpiredLocked(tm) }}
 	}
 	return nil
 }
@@ -346,7 +346,7 @@ func (p *Process) timerExpiredLocked(tm *posixTimer) {
 	if target != nil && p.tasks[target.TID] != target {
 		return // the thread is gone: nothing is sent
 	}
-	if _, queued, _ := p.sendLocked(tm.info, tm.info.Signo(), target, false, tm); queued {
+	if _, queued, _ := p.sendLocked(sending{info: tm.info, target: target, timer: tm}); queued {
 		p.sig.signalfdWake = true
 	}
 }

@@ -134,9 +134,8 @@ func (p *Process) SendSignal(sig int) {
 // raises on a fault, which neither a blocked mask nor init's protection
 // can stop.
 func (p *Process) send(info signals.SigInfo, target *Task, force bool) error {
-	sig := info.Signo()
 	p.mu.Lock()
-	continued, queued, err := p.sendLocked(info, sig, target, force, nil)
+	continued, queued, err := p.sendLocked(sending{info: info, target: target, force: force})
 	p.mu.Unlock()
 	if queued {
 		// signalfd_notify: a signalfd reader or poller may want it. The
@@ -163,11 +162,27 @@ func (p *Process) unlockNotify() {
 	}
 }
 
+// sending is one signal being sent (send_signal_locked's arguments).
+type sending struct {
+	info signals.SigInfo
+	// target is a thread-directed signal's thread; nil for a
+	// process-directed one, which goes to prefer if that thread wants
+	// it (complete_signal tries the task it is given first: the CPU-time
+	// interval timers give the thread whose CPU time made them expire,
+	// so that SIGPROF samples the running code).
+	target, prefer *Task
+	// force is set for a fault's signal (force_sig_info_to_task).
+	force bool
+	// timer is the POSIX timer whose preallocated signal this is.
+	timer *posixTimer
+}
+
 // sendLocked is send under p.mu. continued reports a stopped process that
 // the signal (SIGCONT) resumed, whose parent must hear of it; queued
-// that the signal is now pending. A POSIX timer's signal (tm not nil) is
-// queued with its preallocated entry.
-func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force bool, tm *posixTimer) (continued, queued bool, err error) {
+// that the signal is now pending. A POSIX timer's signal is queued with
+// its preallocated entry.
+func (p *Process) sendLocked(req sending) (continued, queued bool, err error) {
+	info, sig, target, force, tm := req.info, req.info.Signo(), req.target, req.force, req.timer
 	s := &p.sig
 	if s.exiting {
 		return false, false, nil
@@ -232,7 +247,7 @@ func (p *Process) sendLocked(info signals.SigInfo, sig int, target *Task, force 
 	} else if err := p.queueLocked(q, sig, info); err != nil {
 		return continued, false, err
 	}
-	p.completeSignalLocked(sig, target)
+	p.completeSignalLocked(sig, target, req.prefer)
 	return continued, true, nil
 }
 
@@ -262,11 +277,14 @@ func (p *Process) ignoredLocked(sig int, target *Task, force bool) bool {
 	return defaultIgnored(sig)
 }
 
-// completeSignalLocked picks the thread that will take the signal and
-// wakes it (complete_signal). A fatal signal ends the whole group now.
-func (p *Process) completeSignalLocked(sig int, target *Task) {
+// completeSignalLocked picks the thread that will take the signal (for a
+// process-directed one, prefer if it wants it) and wakes it
+// (complete_signal). A fatal signal ends the whole group now.
+func (p *Process) completeSignalLocked(sig int, target, prefer *Task) {
 	t := target
-	if t == nil {
+	if t == nil && prefer != nil && p.tasks[prefer.TID] == prefer && prefer.wantsLocked(sig) {
+		t = prefer
+	} else if t == nil {
 		t = p.wantsSignalLocked(sig)
 		if t == nil {
 			return // every thread blocks it or is stopped: it waits, pending

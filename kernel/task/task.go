@@ -81,7 +81,10 @@ type Task struct {
 	restart func() (uintptr, error)
 
 	exitCode int          // exit(2)'s status for the thread
-	stime    atomic.Int64 // system CPU time, ns (see syscallTime)
+	stime    atomic.Int64 // system CPU time, ns: from leaving user mode to entering it again, less sleeps (run)
+	// sleepSince is when the current sleep began (BeginSleep); only the
+	// task's own goroutine reads and writes it.
+	sleepSince int64
 
 	// For /proc: the thread's name (under Proc.mu), the state it sleeps
 	// in while it waits in the kernel ('S' or 'D'; 0 while it runs),
@@ -175,8 +178,6 @@ func (t *Task) Block(ready <-chan struct{}) error {
 	default:
 	}
 	intr := t.Interrupted()
-	start := ktime.Now()
-	defer t.blocked(start)
 	t.BeginSleep(true)
 	defer t.EndSleep()
 	select {
@@ -205,10 +206,16 @@ func (t *Task) BeginSleep(interruptible bool) {
 	}
 	t.sleeping.Store(s)
 	t.nvcsw.Add(1)
+	t.sleepSince = ktime.Now()
 }
 
-// EndSleep marks the task as running again.
-func (t *Task) EndSleep() { t.sleeping.Store(0) }
+// EndSleep marks the task as running again. The time asleep is not
+// system CPU time (getrusage, ITIMER_PROF, the CPU-time clocks): the
+// whole of a sleeping nanosleep, futex wait or poll counted as such.
+func (t *Task) EndSleep() {
+	t.sleeping.Store(0)
+	t.blocked(t.sleepSince)
+}
 
 // ThreadID is the task's thread ID (for /proc/thread-self).
 func (t *Task) ThreadID() int32 { return t.TID }
@@ -300,7 +307,7 @@ func (t *Task) run() {
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, addr)
 		}
 		t.stime.Add(ktime.Now() - start)
-		t.Proc.runCPUTimers()
+		t.Proc.runCPUTimers(t)
 	}
 }
 
