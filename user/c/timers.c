@@ -347,6 +347,15 @@ static void cpu_timers(void) {
 	pthread_join(th, NULL);
 }
 
+static volatile pid_t spinner_tid;
+
+static void *prof_spinner(void *arg) {
+	(void)arg;
+	spinner_tid = gettid();
+	spin(&hits, 3);
+	return NULL;
+}
+
 static void itimers(void) {
 	printf("-- ITIMER_VIRTUAL and ITIMER_PROF\n");
 	handle(SIGVTALRM);
@@ -369,8 +378,28 @@ static void itimers(void) {
 	printf("SIGPROF every 10 ms: 3 signals: %d\n", hits >= 3);
 	R(getitimer(ITIMER_PROF, &old));
 	printf("interval %ld.%06ld\n", (long)old.it_interval.tv_sec, (long)old.it_interval.tv_usec);
+	// A thread spins while the main one waits in pthread_join: SIGPROF
+	// goes to the thread whose CPU time made the timer expire.
+	hits = 0;
+	pthread_t th;
+	pthread_create(&th, NULL, prof_spinner, NULL);
+	pthread_join(th, NULL);
+	printf("SIGPROF taken by the spinning thread: %d\n", hits >= 3 && got_tid == spinner_tid);
 	struct itimerval zero = {0};
 	R(setitimer(ITIMER_PROF, &zero, &old));
+	// Sleeping is not CPU time: no SIGPROF, and no system time in
+	// getrusage.
+	struct rusage before, after;
+	getrusage(RUSAGE_SELF, &before);
+	R(setitimer(ITIMER_PROF, &p, NULL));
+	hits = 0;
+	usleep(100000);
+	struct timespec nap = {0, 100 * MS};
+	nanosleep(&nap, NULL);
+	setitimer(ITIMER_PROF, &zero, NULL);
+	getrusage(RUSAGE_SELF, &after);
+	long sys_us = (after.ru_stime.tv_sec - before.ru_stime.tv_sec) * 1000000 + after.ru_stime.tv_usec - before.ru_stime.tv_usec;
+	printf("200 ms asleep: at most 2 SIGPROF %d, under 50 ms of system time %d\n", hits <= 2, sys_us < 50000);
 	printf("old interval %ld.%06ld\n", (long)old.it_interval.tv_sec, (long)old.it_interval.tv_usec);
 	R(setitimer(3, &zero, NULL));
 	R(getitimer(-1, &old));
