@@ -230,7 +230,7 @@ static void fdprint(int fd, const char *fmt, ...) {
 // or by stealing it as its session's terminal and exiting), set O_NONBLOCK
 // on the shared description, or closed the parent's... in its own table.
 static void say(const char *fmt, ...) {
-	char buf[1024];
+	char buf[8192]; // the report's longest line: up to 256 exit statuses with their counts
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof buf, fmt, ap);
