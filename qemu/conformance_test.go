@@ -99,6 +99,7 @@ func conformanceC(t *testing.T) {
 		{"vforkthread", "vforkthread", "-static", false, false},
 		{"sigqueue", "sigqueue", "-static", false, false},
 		{"timers", "timers", "-static", false, false},
+		{"timerfd", "timerfd", "-static", false, false},
 		{"signalfd", "signalfd", "-static", false, false},
 		{"sigframe", "sigframe", "-static", false, false},
 		{"sigreturn", "sigreturn", "-static", false, false},

@@ -144,11 +144,16 @@ var processErrors = strings.Fields(`
 	ppoll:EINVAL signalfd:EINVAL signalfd:EFAULT signalfd4:EINVAL
 	signalfd4:EFAULT signalfd4:EBADF`)
 
-// timerCalls and timerErrors are the POSIX timers' calls and error paths
-// (issue 9, stage 6), made by user/c/timers.c.
+// timerCalls and timerErrors are the POSIX timers' and timerfd's calls
+// and error paths (issues 9 and 10), made by user/c/timers.c and
+// timerfd.c.
 var (
-	timerCalls  = strings.Fields(`timer_create timer_settime timer_gettime timer_getoverrun timer_delete`)
+	timerCalls = strings.Fields(`timer_create timer_settime timer_gettime timer_getoverrun timer_delete
+	timerfd_create timerfd_settime timerfd_gettime`)
 	timerErrors = strings.Fields(`
+	timerfd_create:EINVAL timerfd_settime:EINVAL timerfd_settime:EFAULT
+	timerfd_settime:EBADF timerfd_gettime:EFAULT timerfd_gettime:EBADF
+	timerfd_gettime:EINVAL read:EINTR
 	timer_create:EINVAL timer_create:EOPNOTSUPP timer_create:EFAULT
 	timer_settime:EINVAL timer_settime:EFAULT timer_gettime:EINVAL
 	timer_gettime:EFAULT timer_delete:EINVAL timer_getoverrun:EINVAL

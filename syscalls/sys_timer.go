@@ -5,6 +5,8 @@ import (
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
+	"oyako/kernel/ktime"
 	"oyako/kernel/task"
 )
 
@@ -51,27 +53,24 @@ func itimerspecBytes(s task.TimerSetting) []byte {
 	return append(timespecBytes(s.Interval), timespecBytes(s.Value)...)
 }
 
-// readItimerspec reads a struct itimerspec: EINVAL for a negative time
-// or nanoseconds out of range (timespec64_valid).
+// readItimerspec reads a struct itimerspec: EFAULT if it cannot be read,
+// else EINVAL for a negative time or nanoseconds out of range
+// (itimerspec64_valid).
 func readItimerspec(t *task.Task, addr uintptr) (task.TimerSetting, error) {
-	interval, err := readTimespecNs(t, addr)
-	if err != nil {
+	var b [32]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
 		return task.TimerSetting{}, err
 	}
-	value, err := readTimespecNs(t, addr+16)
-	if err != nil {
-		return task.TimerSetting{}, err
+	var ns [2]int64
+	for i := range ns {
+		sec, nsec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
+		if sec < 0 || nsec < 0 || nsec >= 1e9 {
+			return task.TimerSetting{}, linuxerr.EINVAL
+		}
+		const maxSec = (1<<63 - 1) / 1_000_000_000
+		ns[i] = min(sec, maxSec-1)*1e9 + nsec // ktime_set saturates at KTIME_MAX
 	}
-	return task.TimerSetting{Interval: interval, Value: value}, nil
-}
-
-func readTimespecNs(t *task.Task, addr uintptr) (int64, error) {
-	sec, nsec, err := readTimespec(t, addr)
-	const maxSec = (1<<63 - 1) / 1_000_000_000
-	if sec >= maxSec {
-		sec = maxSec - 1 // ktime_set saturates at KTIME_MAX
-	}
-	return sec*1e9 + nsec, err
+	return task.TimerSetting{Interval: ns[0], Value: ns[1]}, nil
 }
 
 // sysTimerSettime implements timer_settime(2): flags TIMER_ABSTIME makes
@@ -112,4 +111,63 @@ func sysTimerGetoverrun(t *task.Task, a *Args) (uintptr, error) {
 // sysTimerDelete implements timer_delete(2).
 func sysTimerDelete(t *task.Task, a *Args) (uintptr, error) {
 	return 0, t.TimerDelete(int32(a[0]))
+}
+
+// capWakeAlarm is CAP_WAKE_ALARM, which the alarm clocks need.
+const capWakeAlarm = 35
+
+// sysTimerfdCreate implements timerfd_create(2).
+func sysTimerfdCreate(t *task.Task, a *Args) (uintptr, error) {
+	clk, flags := int32(a[0]), uint32(a[1])
+	f, err := fs.NewTimerFD(clk, flags)
+	if err != nil {
+		return 0, err
+	}
+	if (clk == ktime.ClockRealtimeAlarm || clk == ktime.ClockBoottimeAlarm) && t.Proc.Creds().CapEff&(1<<capWakeAlarm) == 0 {
+		f.DecRef()
+		return 0, linuxerr.EPERM
+	}
+	return installNew(t, f, flags&fs.TFD_CLOEXEC != 0)
+}
+
+// sysTimerfdSettime implements timerfd_settime(2): the new setting is
+// read, then the flags and the times checked, then the descriptor.
+func sysTimerfdSettime(t *task.Task, a *Args) (uintptr, error) {
+	s, err := readItimerspec(t, a[2])
+	if err != nil && !linuxerr.Equals(linuxerr.EINVAL, err) {
+		return 0, err // EFAULT first: get_itimerspec64
+	}
+	if ferr := fs.CheckTimerFDFlags(uint64(uint32(a[1]))); ferr != nil {
+		return 0, ferr
+	}
+	if err != nil {
+		return 0, err
+	}
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	old, err := fs.TimerFDSet(f, int(int32(a[1])), fs.TimerSpec(s))
+	if err != nil {
+		return 0, err
+	}
+	if a[3] != 0 {
+		return 0, t.CopyOut(a[3], itimerspecBytes(task.TimerSetting(old)))
+	}
+	return 0, nil
+}
+
+// sysTimerfdGettime implements timerfd_gettime(2).
+func sysTimerfdGettime(t *task.Task, a *Args) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	s, err := fs.TimerFDGet(f)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.CopyOut(a[1], itimerspecBytes(task.TimerSetting(s)))
 }

@@ -8,6 +8,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 	"oyako/signals"
 )
@@ -18,6 +19,7 @@ import (
 // Linux frees the initrd once unpacked.
 func SetupRoot(initramfs []byte) error {
 	fs.RandomSource = kernel.RandomBytes
+	fs.ClockNow = func(clk int32) int64 { ns, _ := ktime.Clock(clk); return ns }
 	fs.MemStats = func() (total, used uint64) {
 		t, u, _ := mm.FrameStats()
 		return t, u
