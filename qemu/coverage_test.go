@@ -153,7 +153,7 @@ var (
 	timerErrors = strings.Fields(`
 	timerfd_create:EINVAL timerfd_settime:EINVAL timerfd_settime:EFAULT
 	timerfd_settime:EBADF timerfd_gettime:EFAULT timerfd_gettime:EBADF
-	timerfd_gettime:EINVAL read:EINTR
+	timerfd_gettime:EINVAL
 	timer_create:EINVAL timer_create:EOPNOTSUPP timer_create:EFAULT
 	timer_settime:EINVAL timer_settime:EFAULT timer_gettime:EINVAL
 	timer_gettime:EFAULT timer_delete:EINVAL timer_getoverrun:EINVAL
