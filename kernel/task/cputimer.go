@@ -56,14 +56,13 @@ type CPUClock struct {
 // CPU-time clock ID at all (a system-wide clock); err is EINVAL for a
 // CPU-time clock of no process, or of a thread of another process.
 func (t *Task) DecodeCPUClock(clk int32) (c CPUClock, ok bool, err error) {
-	switch clk {
-	case ktime.ClockProcessCputimeID:
-		return CPUClock{proc: t.Proc, which: cpuclockSched}, true, nil
-	case ktime.ClockThreadCputimeID:
-		return CPUClock{proc: t.Proc, task: t, which: cpuclockSched}, true, nil
-	}
-	if clk >= 0 {
+	switch {
+	case !isCPUClockID(clk):
 		return CPUClock{}, false, nil
+	case clk == ktime.ClockProcessCputimeID:
+		return CPUClock{proc: t.Proc, which: cpuclockSched}, true, nil
+	case clk == ktime.ClockThreadCputimeID:
+		return CPUClock{proc: t.Proc, task: t, which: cpuclockSched}, true, nil
 	}
 	which := int(clk & cpuclockMask)
 	if which >= cpuclockMax {
@@ -99,29 +98,32 @@ func (t *Task) DecodeCPUClock(clk int32) (c CPUClock, ok bool, err error) {
 	return c, true, nil
 }
 
+// isCPUClockID reports whether clk names a CPU-time clock: the caller's
+// (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or one encoded
+// with a pid or tid (negative IDs).
+func isCPUClockID(clk int32) bool {
+	return clk < 0 || clk == ktime.ClockProcessCputimeID || clk == ktime.ClockThreadCputimeID
+}
+
 // Now reads the clock, in ns.
 func (c CPUClock) Now() int64 {
-	if c.task != nil {
-		return c.task.cpuTime(c.which)
-	}
 	c.proc.mu.Lock()
 	defer c.proc.mu.Unlock()
-	return c.proc.cpuTimeLocked(c.which)
+	return c.nowLocked()
 }
 
-// cpuTime is the thread's CPU time of kind which.
-func (t *Task) cpuTime(which int) int64 {
-	user := t.CPUNanos()
-	if which == cpuclockVirt {
-		return user
+// nowLocked is Now with the clock's process's mu held.
+func (c CPUClock) nowLocked() int64 {
+	if c.task != nil {
+		return cpuClockValue(c.which, c.task.CPUNanos(), c.task.stime.Load())
 	}
-	return user + max(t.stime.Load(), 0)
+	user, sys := c.proc.timesLocked()
+	return cpuClockValue(c.which, user, sys)
 }
 
-// cpuTimeLocked is the process's CPU time of kind which: its live and
-// exited threads.
-func (p *Process) cpuTimeLocked(which int) int64 {
-	user, sys := p.timesLocked()
+// cpuClockValue is the time a CPU clock of kind which shows for the given
+// user and system times: VIRT counts user time, PROF and SCHED both.
+func cpuClockValue(which int, user, sys int64) int64 {
 	if which == cpuclockVirt {
 		return user
 	}
@@ -183,7 +185,7 @@ func (p *Process) runCPUTimers(running *Task) {
 	}
 	p.mu.Lock()
 	defer p.unlockNotify()
-	var proc [cpuclockMax]int64 // the process's clocks, read once
+	var user, sys int64 // the process's times, read once
 	read := false
 	type expiry struct {
 		ct  *cpuTimer
@@ -193,15 +195,13 @@ func (p *Process) runCPUTimers(running *Task) {
 	for ct := range p.cpuTimers.armed {
 		var now int64
 		if ct.clock.task != nil {
-			now = ct.clock.task.cpuTime(ct.clock.which)
+			now = ct.clock.nowLocked()
 		} else {
 			if !read {
-				for w := range proc {
-					proc[w] = p.cpuTimeLocked(w)
-				}
+				user, sys = p.timesLocked()
 				read = true
 			}
-			now = proc[ct.clock.which]
+			now = cpuClockValue(ct.clock.which, user, sys)
 		}
 		if now >= ct.expires {
 			expired = append(expired, expiry{ct, now})
@@ -253,7 +253,7 @@ func (p *Process) cpuITimerLocked(which int) ITimerVal {
 	if it.expires == 0 {
 		return ITimerVal{Interval: it.interval}
 	}
-	left := it.expires - p.cpuTimeLocked(it.clock.which)
+	left := it.expires - it.clock.nowLocked()
 	if left <= 0 {
 		left = ktime.CoarseTick
 	}
@@ -292,7 +292,7 @@ func (p *Process) SetCPUITimer(which int, v ITimerVal) ITimerVal {
 	p.disarmCPUTimerLocked(&it.cpuTimer)
 	it.interval = v.Interval
 	if v.Value > 0 {
-		p.armCPUTimerLocked(&it.cpuTimer, p.cpuTimeLocked(it.clock.which)+v.Value+ktime.CoarseTick)
+		p.armCPUTimerLocked(&it.cpuTimer, it.clock.nowLocked()+v.Value+ktime.CoarseTick)
 	}
 	return old
 }

@@ -98,8 +98,8 @@ type processTimers struct {
 // means disarmed.
 type TimerSetting struct{ Value, Interval int64 }
 
-// wallClock reports whether clk is a clock the Go timers can drive, and
-// its current time.
+// wallClockNow reports whether clk is a clock the Go timers can drive,
+// and its current time.
 func wallClockNow(clk int32) (int64, bool) {
 	switch clk {
 	case ktime.ClockRealtime, ktime.ClockMonotonic, ktime.ClockBoottime, ktime.ClockTAI,
@@ -115,8 +115,7 @@ func wallClockNow(clk int32) (int64, bool) {
 // deletes the timer if that fails.
 func (t *Task) TimerCreate(clk int32, ev *SigEvent) (int32, error) {
 	p := t.Proc
-	cpuClock := clk < 0 || clk == ktime.ClockProcessCputimeID || clk == ktime.ClockThreadCputimeID
-	if _, ok := wallClockNow(clk); !ok && !cpuClock {
+	if _, ok := wallClockNow(clk); !ok && !isCPUClockID(clk) {
 		if _, known := ktime.Clock(clk); known {
 			return 0, linuxerr.EOPNOTSUPP // MONOTONIC_RAW, the coarse clocks
 		}
@@ -127,11 +126,7 @@ func (t *Task) TimerCreate(clk int32, ev *SigEvent) (int32, error) {
 	defer p.mu.Unlock()
 	// The timer's signal is allocated first, counted against the user's
 	// RLIMIT_SIGPENDING (sigqueue_alloc without override): EAGAIN.
-	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
-	if !mm.AdmitKernel(1) {
-		limit = 0
-	}
-	if tm.user = sigPending.Charge(p.creds.RUID, limit, false); tm.user == nil {
+	if tm.user = p.chargeSigqueueLocked(false, mm.AdmitKernel(1)); tm.user == nil {
 		return 0, linuxerr.EAGAIN
 	}
 	// Then its ID (posix_timer_add): the next one not in use, wrapping at
@@ -186,7 +181,7 @@ func (p *Process) timerInitLocked(t *Task, tm *posixTimer, ev *SigEvent) error {
 		tm.notify, signo, value = ev.Notify, int(ev.Signo), ev.Value
 	}
 	tm.info = signals.TimerInfo(signo, tm.id, value)
-	if _, wall := wallClockNow(tm.clock); !wall {
+	if isCPUClockID(tm.clock) {
 		// posix_cpu_timer_create: the clock must be ours.
 		p.mu.Unlock()
 		c, _, err := t.DecodeCPUClock(tm.clock)
@@ -205,10 +200,7 @@ func (p *Process) timerInitLocked(t *Task, tm *posixTimer, ev *SigEvent) error {
 // timerClockLocked reads the timer's clock.
 func (p *Process) timerClockLocked(tm *posixTimer) int64 {
 	if tm.cpu != nil {
-		if tm.cpu.clock.task != nil {
-			return tm.cpu.clock.task.cpuTime(tm.cpu.clock.which)
-		}
-		return p.cpuTimeLocked(tm.cpu.clock.which)
+		return tm.cpu.clock.nowLocked()
 	}
 	now, _ := wallClockNow(tm.clock)
 	return now

@@ -57,6 +57,18 @@ func roomForOne(q *signals.Queue) bool {
 	return mm.AdmitKernel(grow/mm.PageSize + 1)
 }
 
+// chargeSigqueueLocked charges one queued signal to p's real UID against
+// RLIMIT_SIGPENDING (__sigqueue_alloc's sig_get_ucounts): nil past the
+// limit unless override, or if room is false (the kernel's heap cannot
+// take the entry).
+func (p *Process) chargeSigqueueLocked(override, room bool) *ucount.Count {
+	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
+	if !room {
+		limit = 0
+	}
+	return sigPending.Charge(p.creds.RUID, limit, override)
+}
+
 // queueLocked queues sig with info on q as __send_signal_locked does,
 // charging the entry to the real UID of p. Past RLIMIT_SIGPENDING, or
 // when the kernel's heap has no room for the entry (root may raise the
@@ -66,11 +78,7 @@ func roomForOne(q *signals.Queue) bool {
 // other is marked pending with its information lost.
 func (p *Process) queueLocked(q *signals.Queue, sig int, info signals.SigInfo) error {
 	override := sig < signals.SIGRTMIN && info.Code() >= 0
-	limit := int64(min(p.rlimits[rlimitSigpending][0], math.MaxInt64))
-	if !override && !roomForOne(q) {
-		limit = 0
-	}
-	switch user := sigPending.Charge(p.creds.RUID, limit, override); {
+	switch user := p.chargeSigqueueLocked(override, override || roomForOne(q)); {
 	case user != nil:
 		q.Add(signals.Queued{Sig: sig, Info: info, Held: user})
 	case sig >= signals.SIGRTMIN && info.Code() != signals.SI_USER:
