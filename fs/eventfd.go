@@ -40,31 +40,31 @@ func (e *eventFD) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	if len(p) < 8 {
 		return 0, linuxerr.EINVAL
 	}
-	for {
+	var v uint64
+	take := func() bool {
 		e.mu.Lock()
-		if e.count > 0 {
-			v := e.count
-			if e.semaphore {
-				v = 1
-			}
-			e.count -= v
-			e.mu.Unlock()
-			binary.LittleEndian.PutUint64(p, v)
-			e.q.Notify(EventOut)
-			return 8, nil
+		defer e.mu.Unlock()
+		if e.count == 0 {
+			return false
 		}
-		e.mu.Unlock()
-		if f.Flags()&O_NONBLOCK != 0 {
-			return 0, linuxerr.EAGAIN
+		v = e.count
+		if e.semaphore {
+			v = 1
 		}
-		if err := WaitReady(c, &e.q, EventIn, func() bool {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			return e.count > 0
-		}); err != nil {
-			return 0, err
-		}
+		e.count -= v
+		return true
 	}
+	ready := func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.count > 0
+	}
+	if err := retryBlocking(c, f, &e.q, EventIn, take, ready); err != nil {
+		return 0, err
+	}
+	binary.LittleEndian.PutUint64(p, v)
+	e.q.Notify(EventOut)
+	return 8, nil
 }
 
 func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
@@ -75,28 +75,27 @@ func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	if v == ^uint64(0) {
 		return 0, linuxerr.EINVAL
 	}
-	for {
+	fits := func() bool {
 		e.mu.Lock()
-		if eventfdMax-e.count >= v {
-			e.count += v
-			e.mu.Unlock()
-			if v > 0 {
-				e.q.Notify(EventIn)
-			}
-			return 8, nil
-		}
-		e.mu.Unlock()
-		if f.Flags()&O_NONBLOCK != 0 {
-			return 0, linuxerr.EAGAIN
-		}
-		if err := WaitReady(c, &e.q, EventOut, func() bool {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			return eventfdMax-e.count >= v
-		}); err != nil {
-			return 0, err
-		}
+		defer e.mu.Unlock()
+		return eventfdMax-e.count >= v
 	}
+	add := func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if eventfdMax-e.count < v {
+			return false
+		}
+		e.count += v
+		return true
+	}
+	if err := retryBlocking(c, f, &e.q, EventOut, add, fits); err != nil {
+		return 0, err
+	}
+	if v > 0 {
+		e.q.Notify(EventIn)
+	}
+	return 8, nil
 }
 
 func (e *eventFD) Readiness(_ *File, mask uint32) uint32 {

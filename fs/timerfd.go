@@ -31,19 +31,10 @@ const (
 	TFD_NONBLOCK            = O_NONBLOCK
 )
 
-// Clock IDs timerfd accepts (include/uapi/linux/time.h).
-const (
-	clockRealtime      = 0
-	clockMonotonic     = 1
-	clockBoottime      = 7
-	clockRealtimeAlarm = 8
-	clockBoottimeAlarm = 9
-)
-
 // ClockNow reads a system-wide clock in ns (the kernel sets it to
 // ktime.Clock); the default serves the host tests.
 var ClockNow = func(clk int32) int64 {
-	if clk == clockRealtime || clk == clockRealtimeAlarm {
+	if clk == ktime.ClockRealtime || clk == ktime.ClockRealtimeAlarm {
 		return time.Now().UnixNano()
 	}
 	return int64(time.Since(hostBoot))
@@ -78,7 +69,7 @@ func NewTimerFD(clock int32, flags uint32) (*File, error) {
 		return nil, linuxerr.EINVAL
 	}
 	switch clock {
-	case clockRealtime, clockMonotonic, clockBoottime, clockRealtimeAlarm, clockBoottimeAlarm:
+	case ktime.ClockRealtime, ktime.ClockMonotonic, ktime.ClockBoottime, ktime.ClockRealtimeAlarm, ktime.ClockBoottimeAlarm:
 	default:
 		return nil, linuxerr.EINVAL
 	}
@@ -206,36 +197,36 @@ func (t *timerFD) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	if len(p) < 8 {
 		return 0, linuxerr.EINVAL
 	}
-	for {
+	var n uint64
+	take := func() bool {
 		t.mu.Lock()
-		if t.ticks > 0 {
-			t.forwardLocked()
-			n := t.ticks
-			t.ticks, t.expired = 0, false
-			t.mu.Unlock()
-			binary.LittleEndian.PutUint64(p, n)
-			return 8, nil
+		defer t.mu.Unlock()
+		if t.ticks == 0 {
+			return false
 		}
-		t.mu.Unlock()
-		if f.Flags()&O_NONBLOCK != 0 {
-			return 0, linuxerr.EAGAIN
-		}
-		if err := WaitReady(c, &t.q, EventIn, func() bool {
-			t.mu.Lock()
-			defer t.mu.Unlock()
-			return t.ticks > 0
-		}); err != nil {
-			return 0, err
-		}
+		t.forwardLocked()
+		n = t.ticks
+		t.ticks, t.expired = 0, false
+		return true
 	}
+	if err := retryBlocking(c, f, &t.q, EventIn, take, t.expiredSince); err != nil {
+		return 0, err
+	}
+	binary.LittleEndian.PutUint64(p, n)
+	return 8, nil
+}
+
+// expiredSince reports whether expirations wait to be read.
+func (t *timerFD) expiredSince() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ticks > 0
 }
 
 func (t *timerFD) Write(Ctx, *File, []byte, int64) (int, error) { return 0, linuxerr.EINVAL }
 
 func (t *timerFD) Readiness(_ *File, mask uint32) uint32 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ticks > 0 {
+	if t.expiredSince() {
 		return EventIn & mask
 	}
 	return 0

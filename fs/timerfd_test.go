@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/ktime"
 )
 
 // TestTimerFD runs a periodic timerfd on a fake clock: the expirations
@@ -16,7 +18,7 @@ func TestTimerFD(t *testing.T) {
 	saved := ClockNow
 	ClockNow = func(int32) int64 { return now }
 	defer func() { ClockNow = saved }()
-	f, err := NewTimerFD(clockMonotonic, TFD_NONBLOCK)
+	f, err := NewTimerFD(ktime.ClockMonotonic, TFD_NONBLOCK)
 	if err != nil {
 		t.Fatal(err)
 	}

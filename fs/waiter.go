@@ -3,6 +3,8 @@ package fs
 import (
 	"sync"
 	"time"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
 // Readiness events, as epoll's EPOLL* bits (include/uapi/linux/eventpoll.h).
@@ -105,6 +107,22 @@ func EventQueueFor(c Ctx, p Pollable) *Queue {
 		return cp.EventQueueFor(c)
 	}
 	return p.EventQueue()
+}
+
+// retryBlocking runs attempt until it succeeds, as a blocking read or
+// write of an event file does: after a failed attempt, EAGAIN for an
+// O_NONBLOCK file, else a wait on q for mask until ready() (WaitReady).
+// attempt and ready take the file's own lock.
+func retryBlocking(c Ctx, f *File, q *Queue, mask uint32, attempt, ready func() bool) error {
+	for !attempt() {
+		if f.Flags()&O_NONBLOCK != 0 {
+			return linuxerr.EAGAIN
+		}
+		if err := WaitReady(c, q, mask, ready); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WaitReady blocks until ready() is true, rechecking whenever q reports
