@@ -111,6 +111,10 @@ func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 // IncRef takes a reference.
 func (f *File) IncRef() { f.refs.Add(1) }
 
+// Refs returns how many references the file has (AF_UNIX's garbage
+// collector compares it with the references in flight).
+func (f *File) Refs() int64 { return f.refs.Load() }
+
 // DecRef drops a reference; the last one releases the file: epoll forgets
 // it, its OFD and flock locks go, then its operations' Release runs (the
 // order of __fput).

@@ -72,23 +72,30 @@ func (r *Root) Mkdir(c Ctx, start Path, path string, mode, umask uint32) error {
 // a directory, EINVAL for other types. A character device oyako has
 // opens as that device; other devices and sockets open with ENXIO.
 func (r *Root) Mknod(c Ctx, start Path, path string, mode uint32, dev uint32, umask uint32) error {
+	_, err := r.MakeNode(c, start, path, mode, dev, umask)
+	return err
+}
+
+// MakeNode is Mknod returning the node made (bind(2) of an AF_UNIX
+// socket keeps it to be found by).
+func (r *Root) MakeNode(c Ctx, start Path, path string, mode uint32, dev uint32, umask uint32) (Inode, error) {
 	switch mode & S_IFMT {
 	case 0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK:
 	case S_IFDIR:
-		return linuxerr.EPERM
+		return nil, linuxerr.EPERM
 	default:
-		return linuxerr.EINVAL
+		return nil, linuxerr.EINVAL
 	}
 	r.ns.Lock()
 	defer r.ns.Unlock()
 	cr, err := r.create(c, start, path, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mode &^= umask
 	fs := cr.rd.fs
 	if err := fs.admitInode(); err != nil {
-		return err
+		return nil, err
 	}
 	var n Inode
 	switch mode & S_IFMT {
@@ -105,7 +112,7 @@ func (r *Root) Mknod(c Ctx, start Path, path string, mode uint32, dev uint32, um
 	}
 	cr.rd.attach(cr.name, n)
 	n.(linkCounted).IncLink()
-	return nil
+	return n, nil
 }
 
 // Symlink implements symlink(2) and symlinkat(2).

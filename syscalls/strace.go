@@ -344,6 +344,10 @@ func decodedAtExit(spec string, a Args) bool {
 // arguments strace omits (the mode of an open without O_CREAT). ret and
 // err are the call's outcome for outputs (decodedAtExit), zero for
 // inputs, which are formatted before the call runs.
+// extraArgKinds formats the argument kinds that families of calls
+// define in their own files (strace_socket.go).
+var extraArgKinds func(t *task.Task, kind string, n int, a Args, v uintptr, err error) (string, bool)
+
 func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error) (string, bool) {
 	v := a[i]
 	kind, param, _ := strings.Cut(spec, ":")
@@ -507,6 +511,11 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 		return structArg(t, v, 8, true, err, fmtInts), true
 	case "prctl":
 		return enumMap(uint64(v), map[uint64]string{15: "PR_SET_NAME", 16: "PR_GET_NAME", 0x53564d41: "PR_SET_VMA"}), true
+	}
+	if extraArgKinds != nil {
+		if s, ok := extraArgKinds(t, kind, n, a, v, err); ok {
+			return s, true
+		}
 	}
 	return fmt.Sprintf("%#x", v), true
 }

@@ -330,3 +330,10 @@ func (p *Process) SetGroups(groups []uint32) error {
 		return nil
 	})
 }
+
+// SocketCreds implements socket.Creds: the process and its real and
+// effective IDs, for SCM_CREDENTIALS and SO_PEERCRED.
+func (t *Task) SocketCreds() (pid int32, uid, gid, euid, egid uint32) {
+	c := t.Proc.Creds()
+	return t.Proc.PID, c.RUID, c.RGID, c.EUID, c.EGID
+}
