@@ -29,6 +29,16 @@ var errnoNames = map[uint32][2]string{
 	39: {"ENOTEMPTY", "Directory not empty"}, 40: {"ELOOP", "Too many levels of symbolic links"},
 	61: {"ENODATA", "No data available"}, 75: {"EOVERFLOW", "Value too large for defined data type"},
 	95: {"EOPNOTSUPP", "Operation not supported"}, 110: {"ETIMEDOUT", "Connection timed out"},
+	// The socket layer's (include/uapi/asm-generic/errno.h).
+	88: {"ENOTSOCK", "Socket operation on non-socket"}, 89: {"EDESTADDRREQ", "Destination address required"},
+	90: {"EMSGSIZE", "Message too long"}, 91: {"EPROTOTYPE", "Protocol wrong type for socket"},
+	92: {"ENOPROTOOPT", "Protocol not available"}, 93: {"EPROTONOSUPPORT", "Protocol not supported"},
+	94: {"ESOCKTNOSUPPORT", "Socket type not supported"}, 97: {"EAFNOSUPPORT", "Address family not supported by protocol"},
+	98: {"EADDRINUSE", "Address already in use"}, 99: {"EADDRNOTAVAIL", "Cannot assign requested address"},
+	103: {"ECONNABORTED", "Software caused connection abort"}, 104: {"ECONNRESET", "Connection reset by peer"},
+	105: {"ENOBUFS", "No buffer space available"}, 106: {"EISCONN", "Transport endpoint is already connected"},
+	107: {"ENOTCONN", "Transport endpoint is not connected"}, 109: {"ETOOMANYREFS", "Too many references: cannot splice"},
+	111: {"ECONNREFUSED", "Connection refused"}, 115: {"EINPROGRESS", "Operation now in progress"},
 }
 
 // errnoName returns "ENOENT (No such file or directory)" for 2.

@@ -66,12 +66,14 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <sys/un.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -553,6 +555,42 @@ static int mk_memfd(void) {
 	return 0;
 }
 
+// AF_UNIX sockets: connected pairs of each type (the stream one with
+// data queued), a listener bound to a path in the scratch directory with
+// a client connected and not yet accepted, and a datagram socket bound
+// to an abstract name of the child's own (sockaddr_for names them).
+static struct sockaddr_un sock_path, sock_abstract;
+static socklen_t sock_abstract_len;
+
+static int mk_sockets(void) {
+	int sv[2], dv[2], qv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	writeall(sv[0], "sock data", 9);
+	add_fd(sv[0]);
+	add_fd(sv[1]);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dv) == 0)
+		add_fd(dv[0]), add_fd(dv[1]);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, qv) == 0)
+		add_fd(qv[0]), add_fd(qv[1]);
+	sock_path.sun_family = AF_UNIX;
+	strcpy(sock_path.sun_path, "sock");
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	bind(l, (struct sockaddr *)&sock_path, sizeof sock_path);
+	listen(l, 4);
+	add_fd(l);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	connect(c, (struct sockaddr *)&sock_path, sizeof sock_path);
+	add_fd(c);
+	sock_abstract.sun_family = AF_UNIX;
+	int n = snprintf(sock_abstract.sun_path + 1, sizeof sock_abstract.sun_path - 1, "fuzz%ld", my_pid);
+	sock_abstract_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	bind(d, (struct sockaddr *)&sock_abstract, sock_abstract_len);
+	add_fd(d);
+	return 0;
+}
+
 // The epoll instances come last: they watch some of the others, and the
 // second watches the first.
 static int mk_epoll(void) {
@@ -594,6 +632,7 @@ static const struct kind {
 	{"signalfd", mk_signalfd},
 	{"timerfd", mk_timerfd},
 	{"memfd", mk_memfd},
+	{"unix-socket", mk_sockets},
 	{"epoll", mk_epoll}, // last: it watches the others
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
@@ -706,6 +745,7 @@ static void *watchdog(void *arg) {
 //   A sigaction v iovec     e epoll_event o pollfd array
 //   u uid/gid  c clockid    i ioctl     w small enum  y fs type
 //   V argv     k clone_args L offset    E sigevent   x anything
+//   K sockaddr N sockaddr length        M msghdr (or mmsghdr array)
 static const char *const argtypes[512] = {
 	[SYS_read] = "fbl", [SYS_write] = "fbl", [SYS_open] = "pFm", [SYS_close] = "f",
 	[SYS_stat] = "pb", [SYS_fstat] = "fb", [SYS_lstat] = "pb", [SYS_poll] = "onT",
@@ -767,6 +807,11 @@ static const char *const argtypes[512] = {
 	[SYS_pidfd_send_signal] = "fsbF", [SYS_pidfd_open] = "PF", [SYS_clone3] = "kl",
 	[SYS_close_range] = "ffF", [SYS_openat2] = "dpbl", [SYS_pidfd_getfd] = "ffF",
 	[SYS_faccessat2] = "dpwF", [SYS_epoll_pwait2] = "fbntSz",
+	[SYS_socketpair] = "wwwb", [SYS_bind] = "fKN", [SYS_connect] = "fKN", [SYS_listen] = "fn",
+	[SYS_accept] = "fbb", [SYS_accept4] = "fbbF", [SYS_getsockname] = "fbb", [SYS_getpeername] = "fbb",
+	[SYS_sendto] = "fblFKN", [SYS_recvfrom] = "fblFbb", [SYS_sendmsg] = "fMF", [SYS_recvmsg] = "fMF",
+	[SYS_sendmmsg] = "fMnF", [SYS_recvmmsg] = "fMnFt", [SYS_shutdown] = "fw",
+	[SYS_setsockopt] = "fwwbl", [SYS_getsockopt] = "fwwbb",
 	[452] = "dpmF", // fchmodat2
 	// Calls without arguments, so that they are in typed[] too.
 	[SYS_sched_yield] = "", [SYS_pause] = "", [SYS_getpid] = "", [SYS_fork] = "", [SYS_vfork] = "",
@@ -1218,6 +1263,96 @@ static long gen_iovec(rng_t *r) {
 	return (long)iov;
 }
 
+// gen_sockaddr names the pool's sockets (the listener's path, the
+// abstract name) or something else: another family, a path that is not
+// a socket, garbage.
+static long gen_sockaddr(rng_t *r) {
+	if (pct(r, 15))
+		return gen_ptr(r, 110);
+	struct sockaddr_un *a = (struct sockaddr_un *)arena_alloc(sizeof *a);
+	switch (below(r, 6)) {
+	case 0:
+	case 1:
+		*a = sock_path;
+		break;
+	case 2:
+	case 3:
+		*a = sock_abstract;
+		break;
+	case 4:
+		a->sun_family = AF_UNIX;
+		strcpy(a->sun_path, pct(r, 50) ? "file" : "fifo");
+		break;
+	default:
+		a->sun_family = (sa_family_t)(pct(r, 50) ? below(r, 12) : rnd(r));
+		for (size_t i = 0; i < sizeof a->sun_path; i++)
+			a->sun_path[i] = (char)rnd(r);
+	}
+	return (long)a;
+}
+
+static long gen_sockaddr_len(rng_t *r) {
+	switch (below(r, 5)) {
+	case 0:
+		return sizeof(struct sockaddr_un);
+	case 1:
+		return sock_abstract_len;
+	case 2:
+		return (long)below(r, 130);
+	case 3:
+		return 2;
+	default:
+		return pct(r, 80) ? (long)sizeof(struct sockaddr_un) : gen_int(r);
+	}
+}
+
+// gen_msghdr makes one to four struct mmsghdr (a struct msghdr and its
+// length each): iovecs, sometimes an address, sometimes control data
+// passing pool descriptors (SCM_RIGHTS) or credentials, sometimes
+// broken lengths.
+static long gen_msghdr(rng_t *r) {
+	if (pct(r, 10))
+		return gen_ptr(r, 64);
+	int n = 1 + below(r, 4);
+	struct mmsghdr *v = (struct mmsghdr *)arena_alloc(sizeof *v * 4);
+	memset(v, 0, sizeof *v * 4);
+	for (int i = 0; i < n; i++) {
+		struct msghdr *m = &v[i].msg_hdr;
+		m->msg_iov = (struct iovec *)gen_iovec(r);
+		m->msg_iovlen = pct(r, 80) ? below(r, 9) : (size_t)gen_int(r);
+		if (pct(r, 30)) {
+			m->msg_name = (void *)gen_sockaddr(r);
+			m->msg_namelen = (socklen_t)gen_sockaddr_len(r);
+		}
+		if (pct(r, 40)) {
+			size_t len = CMSG_SPACE(4 * 3) + CMSG_SPACE(sizeof(struct ucred));
+			char *c = arena_alloc(len);
+			memset(c, 0, len);
+			struct cmsghdr *h = (struct cmsghdr *)c;
+			int k = 1 + below(r, 3);
+			h->cmsg_level = pct(r, 90) ? SOL_SOCKET : (int)below(r, 300);
+			h->cmsg_type = pct(r, 70) ? SCM_RIGHTS : (int)below(r, 4);
+			h->cmsg_len = CMSG_LEN(4 * k);
+			for (int j = 0; j < k; j++) {
+				int fd = (int)gen_fd(r);
+				memcpy(CMSG_DATA(h) + 4 * j, &fd, 4);
+			}
+			struct cmsghdr *h2 = (struct cmsghdr *)(c + CMSG_SPACE(4 * 3));
+			struct ucred u = {(pid_t)(pct(r, 70) ? my_pid : gen_pid(r)), 0, 0};
+			h2->cmsg_level = SOL_SOCKET;
+			h2->cmsg_type = SCM_CREDENTIALS;
+			h2->cmsg_len = pct(r, 80) ? CMSG_LEN(sizeof u) : below(r, 40);
+			memcpy(CMSG_DATA(h2), &u, sizeof u);
+			m->msg_control = c;
+			m->msg_controllen = pct(r, 70) ? (pct(r, 50) ? CMSG_SPACE(4 * k) : len) : (size_t)gen_len(r);
+		} else if (pct(r, 30)) {
+			m->msg_control = (void *)gen_ptr(r, 64);
+			m->msg_controllen = (size_t)gen_len(r);
+		}
+	}
+	return (long)v;
+}
+
 static long gen_epoll_event(rng_t *r) {
 	if (pct(r, 15))
 		return gen_ptr(r, 12);
@@ -1330,6 +1465,12 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 		return gen_sigaction(r);
 	case 'E':
 		return gen_sigevent(r);
+	case 'K':
+		return gen_sockaddr(r);
+	case 'N':
+		return gen_sockaddr_len(r);
+	case 'M':
+		return gen_msghdr(r);
 	case 'v':
 		return gen_iovec(r);
 	case 'e':
