@@ -98,6 +98,9 @@ func (s *Sock) Readiness(_ *fs.File, mask uint32) uint32 {
 	if len(s.recv) > 0 {
 		m |= evIn
 	}
+	if s.oob != nil {
+		m |= fs.EventPri
+	}
 	if s.connectionBased() && s.state == stateClose {
 		m |= fs.EventHup
 	}
@@ -172,8 +175,9 @@ func (s *Sock) PeerName() ([]byte, error) {
 
 // ioctls (include/uapi/asm-generic/ioctls.h, linux/sockios.h).
 const (
-	siocinq  = 0x541b // FIONREAD
-	siocoutq = 0x5411 // TIOCOUTQ
+	siocinq    = 0x541b // FIONREAD
+	siocoutq   = 0x5411 // TIOCOUTQ
+	siocatmark = 0x8905
 )
 
 // Ioctl implements fs.Ioctler (unix_ioctl): SIOCINQ is the bytes
@@ -199,6 +203,14 @@ func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, er
 		}
 	case siocoutq:
 		v = s.wmem
+	case siocatmark:
+		// At the mark: the next byte is the out-of-band one.
+		if len(s.recv) > 0 {
+			b := s.recv[0]
+			if b == s.oob || b.len() == 0 && (s.oob == nil || len(s.recv) > 1 && s.recv[1] == s.oob) {
+				v = 1
+			}
+		}
 	default:
 		mu.Unlock()
 		return 0, linuxerr.ENOTTY
@@ -221,9 +233,11 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 	defer mu.Unlock()
 	var v int32
 	switch name {
-	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_BROADCAST, socket.SO_OOBINLINE,
+	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_BROADCAST,
 		socket.SO_NO_CHECK, socket.SO_PRIORITY, socket.SO_REUSEPORT:
 		v = 0
+	case socket.SO_OOBINLINE:
+		v = b2i(s.oobinline)
 	case socket.SO_REUSEADDR:
 		v = b2i(s.reuseaddr)
 	case socket.SO_KEEPALIVE:
@@ -306,9 +320,11 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 	var n notes
 	defer func() { unlock(n, nil) }()
 	switch name {
-	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_BROADCAST, socket.SO_OOBINLINE,
+	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_BROADCAST,
 		socket.SO_NO_CHECK, socket.SO_PRIORITY:
 		// Accepted and without effect on AF_UNIX (reported as 0).
+	case socket.SO_OOBINLINE:
+		s.oobinline = v != 0
 	case socket.SO_REUSEPORT:
 		if v != 0 {
 			return linuxerr.EOPNOTSUPP // not an inet socket

@@ -193,8 +193,14 @@ func (s *Sock) takeErr() error {
 // SIGPIPE unless MSG_NOSIGNAL) when this end is shut down for writing
 // or the peer for reading; what was sent before an error is the result.
 func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
-	if m.Flags&socket.MSG_OOB != 0 {
-		return 0, linuxerr.EOPNOTSUPP
+	data := m.Data
+	oob := m.Flags&socket.MSG_OOB != 0
+	if oob {
+		// CONFIG_AF_UNIX_OOB: the last byte goes out of band.
+		if len(data) == 0 {
+			return 0, linuxerr.EOPNOTSUPP
+		}
+		data = data[:len(data)-1]
 	}
 	mu.Lock()
 	var n notes
@@ -218,8 +224,12 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 	dl := deadline(s.sndtimeo)
 	sent := 0
 	filesSent := false
-	for sent < len(m.Data) {
-		size := min(len(m.Data)-sent, s.sndbuf/2-64, maxStreamSkb)
+	for sent < len(data) || oob {
+		size := min(len(data)-sent, s.sndbuf/2-64, maxStreamSkb)
+		last := oob && sent == len(data)
+		if last {
+			size = 1
+		}
 		size = max(size, 1)
 		// sock_alloc_send_pskb: wait for room in the send buffer.
 		for s.wmem >= s.sndbuf {
@@ -252,6 +262,13 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 		if err != nil {
 			return partial(sent, err)
 		}
+		if last {
+			// queue_oob: the byte is the peer's out-of-band mark
+			// (SIGURG, which needs F_SETOWN, is not sent).
+			peer.oob = b
+			oob = false
+			n.add(&peer.q, fs.EventPri)
+		}
 		if !filesSent {
 			b.attachFiles(m.Files)
 			filesSent = true
@@ -262,6 +279,26 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 		sent += size
 	}
 	return sent, nil
+}
+
+// recvUrg is unix_stream_recv_urg: MSG_OOB reads the out-of-band byte
+// (EINVAL if there is none or it is read inline), which stays in the
+// queue as a spent buffer. The caller holds mu.
+func (s *Sock) recvUrg(buf []byte, flags int, out *socket.RecvMsg) (int, error) {
+	b := s.oob
+	if s.oobinline || b == nil {
+		return 0, linuxerr.EINVAL
+	}
+	if len(buf) == 0 {
+		return 0, linuxerr.EFAULT
+	}
+	buf[0] = b.data[b.consumed]
+	if flags&socket.MSG_PEEK == 0 {
+		s.oob = nil
+		b.consumed++
+	}
+	out.Flags |= socket.MSG_OOB
+	return 1, nil
 }
 
 // maxStreamSkb is the most one stream buffer holds (SKB_MAX_HEAD(0) +
@@ -336,7 +373,7 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 		return 0, linuxerr.EINVAL
 	}
 	if flags&socket.MSG_OOB != 0 {
-		return 0, linuxerr.EOPNOTSUPP
+		return s.recvUrg(buf, flags, out)
 	}
 	size := len(buf)
 	target := 1
@@ -377,6 +414,30 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 			continue
 		}
 		b := s.recv[pos]
+		if b.len() == 0 || b == s.oob {
+			// manage_oob: the out-of-band byte is a mark reads stop
+			// at; read at the mark, it is dropped from the stream
+			// (unless SO_OOBINLINE) and no longer out of band. A
+			// buffer whose byte MSG_OOB took is passed over.
+			if copied > 0 && (b.len() == 0 && (s.oob == nil || b == s.oob) || b == s.oob) {
+				break
+			}
+			if b.len() == 0 || !s.oobinline {
+				if !peek && b == s.oob {
+					s.oob = nil
+				}
+				if peek {
+					pos++
+				} else {
+					s.recv = append(s.recv[:pos:pos], s.recv[pos+1:]...)
+					b.free(&n, &drop)
+				}
+				continue
+			}
+			if !peek {
+				s.oob = nil
+			}
+		}
 		if checkCreds {
 			if !sameCreds(b, cred) {
 				break

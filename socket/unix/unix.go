@@ -17,7 +17,7 @@
 // are files, bounded by file-max. Descriptors in flight are counted per
 // sending socket only.
 //
-// Limits: no MSG_OOB (CONFIG_AF_UNIX_OOB), no SO_PEEK_OFF, no
+// Limits: MSG_OOB sends no SIGURG; no SO_PEEK_OFF, no
 // SO_PASSPIDFD/SO_PEERPIDFD, no SIOCUNIXFILE; no permission check on a
 // socket node (every caller may write it, as root may); sockets sent over
 // sockets in a cycle are collected by gc.go as unix_gc does.
@@ -80,6 +80,7 @@ type Sock struct {
 	node fs.Inode // the socket node of a path-bound socket
 
 	recv    []*skb // the receive queue (for a listener: embryos)
+	oob     *skb   // the out-of-band byte's buffer, in recv (oob_skb)
 	wmem    int    // sk_wmem_alloc: bytes this socket has queued to others
 	sndbuf  int
 	rcvbuf  int
@@ -90,6 +91,7 @@ type Sock struct {
 	hasPeerCred bool
 	reuseaddr   bool
 	keepalive   bool
+	oobinline   bool
 	linger      [2]int32
 	rcvlowat    int
 	rcvtimeo    time.Duration
