@@ -180,6 +180,10 @@ __attribute__((unused)) static const char *sun_string(const struct sockaddr_un *
 	static int i;
 	char *s = b[i++ % 2];
 	size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (len == 0) {
+		snprintf(s, 160, "len 0 (no address)");
+		return s;
+	}
 	if (len < off) {
 		snprintf(s, 160, "len %u (short)", (unsigned)len);
 		return s;
