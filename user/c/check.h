@@ -151,6 +151,15 @@ __attribute__((unused)) static void reap(const char *what, pid_t pid) {
 #include <sys/socket.h>
 #include <sys/un.h>
 
+// sockpair makes a connected AF_UNIX pair of the given type; a failure
+// ends the program (what follows needs the pair).
+__attribute__((unused)) static void sockpair(int type, int sv[2]) {
+	if (socketpair(AF_UNIX, type, 0, sv) < 0) {
+		show("socketpair", -1);
+		exit(1);
+	}
+}
+
 // sun_path_addr fills a with a path name and returns the length Linux
 // keeps for it (unix_mkname_bsd): the family, the path and its NUL.
 __attribute__((unused)) static socklen_t sun_path_addr(struct sockaddr_un *a, const char *path) {

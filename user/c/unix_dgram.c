@@ -67,7 +67,7 @@ static void recvMsg(const char *what, int fd, size_t n, int flags) {
 // boundaries checks what a connected pair of type keeps of messages.
 static void boundaries(int type) {
 	int sv[2];
-	R(socketpair(AF_UNIX, type, 0, sv));
+	sockpair(type, sv);
 	R(write(sv[0], "a", 1));
 	R(send(sv[0], "bc", 2, 0));
 	R(write(sv[0], "def", 3));
@@ -253,7 +253,7 @@ static void dgram(void) {
 	printf("SIGPIPEs: %d\n", sigpipes);
 	// A socketpair's survivor.
 	int sv[2];
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(write(sv[1], "left", 4));
 	close(sv[1]);
 	poll_now("poll of the survivor of a datagram pair", sv[0]);
@@ -265,7 +265,7 @@ static void dgram(void) {
 	close(sv[0]);
 
 	printf("-- SOCK_DGRAM: shutdown\n");
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(shutdown(sv[0], SHUT_WR));
 	sigpipes = 0;
 	// unix_dgram_sendmsg: EPIPE without SIGPIPE for datagrams.

@@ -101,7 +101,7 @@ static const char *fdKind(int fd) {
 static void rights(void) {
 	printf("-- SCM_RIGHTS between processes\n");
 	int sv[2], p[2];
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(pipe(p));
 	int f = open("tmp/scm", O_CREAT | O_RDWR | O_TRUNC, 0644);
 	R(write(f, "0123456789", 10));
@@ -158,7 +158,7 @@ static void rights(void) {
 static void several(void) {
 	printf("-- several descriptors, short control buffers\n");
 	int sv[2];
-	R(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	sockpair(SOCK_STREAM, sv);
 	int fds[3] = {0, 1, 2};
 	int got[8];
 	int base = openFds();
@@ -255,7 +255,7 @@ static void inflight(void) {
 	char b[8];
 	// The receiving socket closes with a pipe's write end queued: the
 	// pipe's reader sees EOF.
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(pipe(p));
 	R(sendFds(sv[0], &p[1], 1, 0));
 	close(p[1]);
@@ -269,7 +269,7 @@ static void inflight(void) {
 	close(sv[0]);
 
 	// A socket sent over itself, received back, used.
-	R(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	sockpair(SOCK_STREAM, sv);
 	R(sendFds(sv[0], &sv[0], 1, 0));
 	int got;
 	int n = recvFds("the socket received", sv[1], &got, 1, CMSG_SPACE(sizeof(int)), 0);
@@ -283,7 +283,7 @@ static void inflight(void) {
 
 	// The sender closes (its socket and its copy of the pipe's end)
 	// with the descriptor in flight: the receiver still gets it.
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(pipe(p));
 	R(sendFds(sv[0], &p[1], 1, 0));
 	close(p[1]);
@@ -334,7 +334,7 @@ static void credsOf(const char *what, int sock, pid_t pid, int flags) {
 static void credentials(void) {
 	printf("-- SCM_CREDENTIALS\n");
 	int sv[2];
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	R(send(sv[0], "plain", 5, 0));
 	credsOf("without SO_PASSCRED", sv[1], getpid(), 0);
 	int one = 1;
@@ -383,7 +383,7 @@ static void credentials(void) {
 	R(unlink("tmp/cred"));
 
 	// On a stream, SO_PASSCRED on the receiver.
-	R(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	sockpair(SOCK_STREAM, sv);
 	R(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
 	R(send(sv[0], "stream", 6, 0));
 	credsOf("a stream with SO_PASSCRED", sv[1], getpid(), 0);
@@ -394,7 +394,7 @@ static void credentials(void) {
 static void mmsg(void) {
 	printf("-- sendmmsg and recvmmsg\n");
 	int sv[2];
-	R(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	sockpair(SOCK_DGRAM, sv);
 	struct iovec out[4] = {{"one", 3}, {"three", 5}, {"", 0}, {"four", 4}};
 	struct mmsghdr msgs[4];
 	memset(msgs, 0, sizeof msgs);

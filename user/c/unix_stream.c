@@ -26,14 +26,6 @@ static void on_sigpipe(int sig) {
 	sigpipes++;
 }
 
-// pair makes a connected stream socketpair, or ends the program.
-static void pair(int sv[2]) {
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
-		show("socketpair", -1);
-		exit(1);
-	}
-}
-
 // listener binds a new stream socket to a and listens, or ends the
 // program.
 static int listener(const struct sockaddr_un *a, socklen_t len, int backlog) {
@@ -143,7 +135,7 @@ static void creation(void) {
 static void pairs(void) {
 	printf("-- socketpair: names, data calls\n");
 	int sv[2];
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	sockname("getsockname of a socketpair end", sv[0]);
 	peername("getpeername of a socketpair end", sv[0]);
 	struct sockaddr_un a;
@@ -212,7 +204,7 @@ static void pairs(void) {
 	close(sv[1]);
 
 	printf("-- send flags checks\n");
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(send(sv[0], KERNEL_PTR, 1, 0));
 	R(send(sv[0], "", 0, 0));
 	R(recv(sv[1], KERNEL_PTR, 1, MSG_DONTWAIT));
@@ -224,7 +216,7 @@ static void pairs(void) {
 	close(sv[1]);
 
 	printf("-- a full socket\n");
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(fcntl(sv[0], F_SETFL, O_NONBLOCK));
 	static char big[65536];
 	long total = 0;
@@ -249,7 +241,7 @@ static void shutdowns(void) {
 	sigaction(SIGPIPE, &sa, NULL);
 	int sv[2];
 	char buf[8];
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(shutdown(sv[0], 3));
 	R(shutdown(sv[0], -1));
 	R(shutdown(sv[0], SHUT_WR));
@@ -268,7 +260,7 @@ static void shutdowns(void) {
 	close(sv[0]);
 	close(sv[1]);
 
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(write(sv[1], "queued", 6));
 	R(shutdown(sv[0], SHUT_RD));
 	poll_now("poll of the end shut for reading", sv[0]);
@@ -284,7 +276,7 @@ static void shutdowns(void) {
 	close(sv[0]);
 	close(sv[1]);
 
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(shutdown(sv[0], SHUT_RDWR));
 	poll_now("poll after SHUT_RDWR", sv[0]);
 	poll_now("poll of its peer", sv[1]);
@@ -296,7 +288,7 @@ static void shutdowns(void) {
 	close(sv[1]);
 
 	printf("-- a peer closed\n");
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(write(sv[0], "last", 4));
 	close(sv[0]);
 	poll_now("poll after the peer closed, data unread", sv[1]);
@@ -311,14 +303,14 @@ static void shutdowns(void) {
 	close(sv[1]);
 	// unix_release_sock: closing a socket with unread data sets
 	// ECONNRESET on its peer; the next read reports it once.
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(write(sv[0], "unread", 6));
 	close(sv[1]);
 	poll_now("poll of the writer whose peer closed with its data unread", sv[0]);
 	R(read(sv[0], buf, sizeof buf));
 	R(read(sv[0], buf, sizeof buf));
 	close(sv[0]);
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	R(write(sv[0], "unread", 6));
 	close(sv[1]);
 	SOCKOPT(sv[0], SO_ERROR);
@@ -326,7 +318,7 @@ static void shutdowns(void) {
 	R(read(sv[0], buf, sizeof buf));
 	close(sv[0]);
 	// A SIGPIPE left at its default action kills.
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	close(sv[1]);
 	pid_t pid = pfork();
 	if (pid == 0) {
@@ -687,7 +679,7 @@ static void options(void) {
 	printf("into 4 bytes: len %u\n", (unsigned)len);
 	close(s);
 	int sv[2];
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	len = sizeof cr;
 	R(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &len));
 	printf("socketpair: pid is mine %d, uid is mine %d, gid is mine %d\n", cr.pid == getpid(), cr.uid == getuid(),
@@ -798,7 +790,7 @@ static void nonblocking(void) {
 static void readiness(void) {
 	printf("-- poll and epoll readiness\n");
 	int sv[2];
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	poll_now("a new pair", sv[0]);
 	R(write(sv[1], "x", 1));
 	poll_now("with data", sv[0]);
@@ -822,7 +814,7 @@ static void readiness(void) {
 	close(ep);
 
 	// A blocked reader woken by the peer's shutdown.
-	pair(sv);
+	sockpair(SOCK_STREAM, sv);
 	pid_t pid = pfork();
 	if (pid == 0) {
 		pause_ms(30);
