@@ -13,6 +13,7 @@
 // never the sysctl defaults.
 #include "check.h"
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -77,6 +78,11 @@ static void boundaries(int type) {
 	recvStr("recv 64", sv[1], 64, 0, 0);
 	R(write(sv[0], "hello", 5));
 	R(write(sv[0], "next", 4));
+	// unix_inq_len: FIONREAD is the next datagram's length for
+	// SOCK_DGRAM but every queued byte for SOCK_SEQPACKET.
+	int q = -1;
+	R(ioctl(sv[1], FIONREAD, &q));
+	printf("FIONREAD: %d\n", q);
 	recvStr("recv MSG_PEEK 2", sv[1], 2, MSG_PEEK, 0);
 	recvStr("recv MSG_PEEK|MSG_TRUNC 2", sv[1], 2, MSG_PEEK | MSG_TRUNC, 0);
 	recvMsg("recvmsg MSG_PEEK 3", sv[1], 3, MSG_PEEK);

@@ -17,6 +17,8 @@
 #include "check.h"
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -137,6 +139,15 @@ static void pairs(void) {
 	int sv[2];
 	sockpair(SOCK_STREAM, sv);
 	sockname("getsockname of a socketpair end", sv[0]);
+	struct stat st;
+	R(fstat(sv[0], &st));
+	printf("fstat: S_ISSOCK %d mode %o size %ld\n", S_ISSOCK(st.st_mode), st.st_mode & 07777, (long)st.st_size);
+	char link[64], proc[32];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", sv[0]);
+	long ln = readlink(proc, link, sizeof link - 1);
+	link[ln > 0 ? ln : 0] = 0;
+	// The inode number differs: only the form is printed.
+	printf("/proc/self/fd link: %.8s...%s\n", link, ln > 0 && link[ln - 1] == ']' ? "]" : "?");
 	peername("getpeername of a socketpair end", sv[0]);
 	struct sockaddr_un a;
 	socklen_t len = 1;
@@ -758,6 +769,26 @@ static void nonblocking(void) {
 		close(fd);
 	printf("accepted then: %d, then %s\n", n, strerrorname_np(errno));
 	poll_now("poll of an emptied listener", s);
+	// A blocking connect to a full backlog waits (unix_wait_for_peer)
+	// until an accept makes room.
+	int q0 = dial(&a, l, SOCK_NONBLOCK), q1 = dial(&a, l, SOCK_NONBLOCK);
+	ok("the backlog filled again", q0 >= 0 && q1 >= 0);
+	pid_t pid = pfork();
+	if (pid == 0)
+		_exit(dial(&a, l, 0) >= 0 ? 0 : 1);
+	pause_ms(100);
+	int st;
+	pid_t w = waitpid(pid, &st, WNOHANG);
+	int first = accept(s, NULL, NULL);
+	reap("a blocking connect to a full backlog, after one accept", pid);
+	printf("it was still waiting before the accept: %s\n", w == 0 ? "yes" : "no");
+	n = 0;
+	for (int fd; (fd = accept(s, NULL, NULL)) >= 0; n++)
+		close(fd);
+	printf("accepted then: %d\n", n + (first >= 0));
+	close(first);
+	close(q0);
+	close(q1);
 	// A connection whose client closed before accept is still accepted,
 	// and reads EOF.
 	int c3 = dial(&a, l, 0);
@@ -788,12 +819,28 @@ static void nonblocking(void) {
 }
 
 static void readiness(void) {
-	printf("-- poll and epoll readiness\n");
+	printf("-- poll, select and epoll readiness\n");
 	int sv[2];
 	sockpair(SOCK_STREAM, sv);
 	poll_now("a new pair", sv[0]);
 	R(write(sv[1], "x", 1));
 	poll_now("with data", sv[0]);
+	fd_set rd, wr;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(sv[0], &rd);
+	FD_SET(sv[1], &rd);
+	FD_SET(sv[0], &wr);
+	struct timeval tv = {0, 0};
+	R(select(sv[1] + 1, &rd, &wr, NULL, &tv));
+	printf("select: readable %d %d, writable %d\n", FD_ISSET(sv[0], &rd), FD_ISSET(sv[1], &rd), FD_ISSET(sv[0], &wr));
+	// FIONREAD (SIOCINQ): the bytes queued on a stream socket.
+	int q = -1;
+	R(write(sv[1], "yz", 2));
+	R(ioctl(sv[0], FIONREAD, &q));
+	printf("FIONREAD: %d\n", q);
+	char drain[8];
+	R(read(sv[0], drain, sizeof drain));
 	int ep = epoll_create1(0);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u32 = 7};
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
@@ -812,6 +859,30 @@ static void readiness(void) {
 	poll_now("poll", sv[0]);
 	close(sv[0]);
 	close(ep);
+
+	// unix_writable: a full socket is writable again only once at most
+	// a quarter of its send buffer is in use; an edge comes then.
+	sockpair(SOCK_STREAM, sv);
+	R(fcntl(sv[0], F_SETFL, O_NONBLOCK));
+	static char big[65536];
+	while (write(sv[0], big, sizeof big) > 0)
+		;
+	ep = epoll_create1(0);
+	ev.events = EPOLLOUT | EPOLLET;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
+	n = epoll_wait(ep, out, 2, 0);
+	printf("epoll_wait on a full socket: %d\n", n);
+	R(fcntl(sv[1], F_SETFL, O_NONBLOCK));
+	R(read(sv[1], big, 1) == 1);
+	n = epoll_wait(ep, out, 2, 0);
+	printf("after reading one byte: %d\n", n);
+	while (read(sv[1], big, sizeof big) > 0)
+		;
+	n = epoll_wait(ep, out, 2, 0);
+	printf("after reading everything: %d %s\n", n, n > 0 ? poll_bits(out[0].events) : "");
+	close(ep);
+	close(sv[0]);
+	close(sv[1]);
 
 	// A blocked reader woken by the peer's shutdown.
 	sockpair(SOCK_STREAM, sv);
