@@ -176,6 +176,17 @@ static void dgram(void) {
 	peername("getpeername of an unconnected datagram socket", cli);
 	poll_now("poll of an unconnected datagram socket", cli);
 	close(st);
+	// unix_find_abstract: abstract names are looked up per socket type,
+	// so a stream and a datagram socket can hold the same name, and a
+	// stream connect to a datagram-only name is ECONNREFUSED (a path
+	// gives EPROTOTYPE).
+	xl = sun_abstract(&xa, "types");
+	int ad = sock(SOCK_DGRAM, &xa, xl);
+	int as = socket(AF_UNIX, SOCK_STREAM, 0);
+	R(connect(as, (struct sockaddr *)&xa, xl));
+	R(bind(as, (struct sockaddr *)&xa, xl));
+	close(as);
+	close(ad);
 	// The message sent with a NULL buffer never arrived.
 	recvStr("what the server has", srv, 64, MSG_DONTWAIT, 0);
 
@@ -226,6 +237,8 @@ static void dgram(void) {
 	// unix_dgram_sendmsg (unix_may_send): a socket connected elsewhere
 	// takes nothing from strangers; its peer may send.
 	R(sendto(other, "stranger", 8, 0, (struct sockaddr *)&ca, cl));
+	// unix_dgram_connect: connecting to it is refused the same way.
+	R(connect(other, (struct sockaddr *)&ca, cl));
 	R(sendto(srv, "from the peer", 13, 0, (struct sockaddr *)&ca, cl));
 	recvStr("the client", cli, 64, MSG_DONTWAIT, 1);
 	// Reconnecting to another socket; AF_UNSPEC disconnects.
@@ -269,6 +282,18 @@ static void dgram(void) {
 	R(write(sv[0], "x", 1));
 	printf("SIGPIPEs: %d\n", sigpipes);
 	close(sv[0]);
+
+	// unix_dgram_disconnected: a datagram socket that disconnects (or
+	// connects elsewhere) drops what its old peer had queued for it,
+	// and that peer, if connected back, gets ECONNRESET.
+	sockpair(SOCK_DGRAM, sv);
+	R(write(sv[1], "dropped", 7));
+	R(connect(sv[0], &unspec, sizeof unspec));
+	recvStr("what was queued before AF_UNSPEC", sv[0], 64, MSG_DONTWAIT, 0);
+	SOCKOPT(sv[1], SO_ERROR);
+	R(write(sv[1], "x", 1));
+	close(sv[0]);
+	close(sv[1]);
 
 	printf("-- SOCK_DGRAM: shutdown\n");
 	sockpair(SOCK_DGRAM, sv);

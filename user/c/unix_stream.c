@@ -702,6 +702,7 @@ static void options(void) {
 	int srv = socket(AF_UNIX, SOCK_STREAM, 0);
 	R(bind(srv, (struct sockaddr *)&a, l));
 	R(listen(srv, 1));
+	R(setsockopt(srv, SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
 	int done[2];
 	R(pipe(done));
 	pid_t pid = pfork();
@@ -719,6 +720,8 @@ static void options(void) {
 		_exit(0);
 	}
 	int acc = accept(srv, NULL, NULL);
+	// unix_accept: the accepted socket inherits SO_PASSCRED.
+	SOCKOPT(acc, SO_PASSCRED);
 	char b;
 	R(read(acc, &b, 1));
 	len = sizeof cr;
