@@ -330,7 +330,7 @@ static void seqpacket(void) {
 	struct sockaddr_un a;
 	socklen_t l = sun_path_addr(&a, "tmp/seq");
 	int s = sock(SOCK_SEQPACKET, &a, l);
-	int c = sock(SOCK_SEQPACKET, NULL, 0);
+	int c = sock(SOCK_SEQPACKET, NULL, 0), c2;
 	R(send(c, "x", 1, 0));
 	R(recv(c, &a, 1, MSG_DONTWAIT));
 	R(connect(c, (struct sockaddr *)&a, l));
@@ -372,6 +372,9 @@ static void seqpacket(void) {
 	poll_now("poll of the client", c);
 	recvStr("read what was left", c, 64, 0, 0);
 	recvStr("then EOF", c, 64, 0, 0);
+	// __unix_dgram_recvmsg: a seqpacket socket whose peer is gone reads
+	// EOF even with MSG_DONTWAIT, not EAGAIN.
+	recvStr("EOF with MSG_DONTWAIT", c, 64, MSG_DONTWAIT, 0);
 	sigpipes = 0;
 	// unix_dgram_sendmsg (which unix_seqpacket_sendmsg calls): EPIPE,
 	// but unlike a stream socket no SIGPIPE.
@@ -386,8 +389,18 @@ static void seqpacket(void) {
 	acc = accept(s, NULL, NULL);
 	R(write(c, "unread", 6));
 	close(acc);
+	// unix_seqpacket_sendmsg reports the pending error first.
+	R(send(c, "x", 1, MSG_NOSIGNAL));
+	R(send(c, "x", 1, MSG_NOSIGNAL));
 	recvStr("read", c, 64, 0, 0);
-	recvStr("read", c, 64, 0, 0);
+	c2 = sock(SOCK_SEQPACKET, NULL, 0);
+	R(connect(c2, (struct sockaddr *)&a, l));
+	acc = accept(s, NULL, NULL);
+	R(write(c2, "unread", 6));
+	close(acc);
+	recvStr("read", c2, 64, 0, 0);
+	recvStr("read", c2, 64, 0, 0);
+	close(c2);
 	close(c);
 	signal(SIGPIPE, SIG_DFL);
 	close(s);

@@ -802,6 +802,18 @@ static void nonblocking(void) {
 	R(read(acc, buf, sizeof buf));
 	poll_now("poll of it", acc);
 	close(acc);
+	// unix_stream_connect: a listener shut down for reading refuses,
+	// and unix_accept on it is EINVAL.
+	int sl = socket(AF_UNIX, SOCK_STREAM, 0);
+	socklen_t sll = sun_abstract(&a, "shut");
+	R(bind(sl, (struct sockaddr *)&a, sll));
+	R(listen(sl, 4));
+	R(shutdown(sl, SHUT_RD));
+	R(dial(&a, sll, 0));
+	R(accept(sl, NULL, NULL));
+	poll_now("poll of a listener shut for reading", sl);
+	close(sl);
+	l = sun_abstract(&a, "backlog");
 	// Clients of a listener that closes: their connection is reset.
 	c3 = dial(&a, l, 0);
 	close(s);
