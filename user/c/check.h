@@ -151,6 +151,34 @@ __attribute__((unused)) static void reap(const char *what, pid_t pid) {
 #include <sys/socket.h>
 #include <sys/un.h>
 
+// sigpipes counts the SIGPIPEs caught since catch_sigpipe(1) or the
+// last send_counted.
+static volatile sig_atomic_t sigpipes __attribute__((unused));
+
+__attribute__((unused)) static void count_sigpipe(int sig) {
+	(void)sig;
+	sigpipes++;
+}
+
+// catch_sigpipe counts SIGPIPEs from now on (on) or gives SIGPIPE back
+// its default action (!on).
+__attribute__((unused)) static void catch_sigpipe(int on) {
+	struct sigaction sa = {0};
+	sa.sa_handler = on ? count_sigpipe : SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+// send_counted sends one byte with flags (0 is write's behaviour) and
+// prints the result and the SIGPIPEs it raised.
+__attribute__((unused)) static void send_counted(const char *what, int fd, int flags) {
+	sigpipes = 0;
+	long r = send(fd, "x", 1, flags);
+	if (r < 0)
+		printf("%s: -1 %s, SIGPIPEs %d\n", what, strerrorname_np(errno), sigpipes);
+	else
+		printf("%s: %ld, SIGPIPEs %d\n", what, r, sigpipes);
+}
+
 // sockpair makes a connected AF_UNIX pair of the given type; a failure
 // ends the program (what follows needs the pair).
 __attribute__((unused)) static void sockpair(int type, int sv[2]) {
@@ -233,22 +261,17 @@ __attribute__((unused)) static void show_sun(const char *what, long r, const str
 		printf("%s: %ld, %s\n", what, r, sun_string(a, len));
 }
 
-// sockname and peername print getsockname's and getpeername's answer.
-__attribute__((unused)) static void sockname(const char *what, int fd) {
+// show_name prints getsockname's (or, with peer, getpeername's) answer.
+__attribute__((unused)) static void show_name(const char *what, int fd, int peer) {
 	struct sockaddr_un a;
 	socklen_t len = sizeof a;
 	memset(&a, 0x55, sizeof a);
-	long r = getsockname(fd, (struct sockaddr *)&a, &len);
+	long r = peer ? getpeername(fd, (struct sockaddr *)&a, &len) : getsockname(fd, (struct sockaddr *)&a, &len);
 	show_sun(what, r, &a, len);
 }
 
-__attribute__((unused)) static void peername(const char *what, int fd) {
-	struct sockaddr_un a;
-	socklen_t len = sizeof a;
-	memset(&a, 0x55, sizeof a);
-	long r = getpeername(fd, (struct sockaddr *)&a, &len);
-	show_sun(what, r, &a, len);
-}
+#define sockname(what, fd) show_name(what, fd, 0)
+#define peername(what, fd) show_name(what, fd, 1)
 
 // poll_bits names the bits of a poll or epoll event mask (POLLIN and
 // EPOLLIN are the same bit, and so on).

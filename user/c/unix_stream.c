@@ -22,12 +22,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-static volatile sig_atomic_t sigpipes;
-static void on_sigpipe(int sig) {
-	(void)sig;
-	sigpipes++;
-}
-
 // listener binds a new stream socket to a and listens, or ends the
 // program.
 static int listener(const struct sockaddr_un *a, socklen_t len, int backlog) {
@@ -52,6 +46,16 @@ static int dial(const struct sockaddr_un *a, socklen_t len, int flags) {
 		return -1;
 	}
 	return fd;
+}
+
+// boundDial makes a stream socket bound to path and connects it to a,
+// printing both results.
+static int boundDial(const char *path, const struct sockaddr_un *a) {
+	struct sockaddr_un me;
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	show("bind the client", bind(c, (struct sockaddr *)&me, sun_path_addr(&me, path)));
+	show("connect", connect(c, (const struct sockaddr *)a, sizeof *a));
+	return c;
 }
 
 // readStr reads once and prints the result and the bytes.
@@ -247,9 +251,7 @@ static void pairs(void) {
 
 static void shutdowns(void) {
 	printf("-- shutdown\n");
-	struct sigaction sa = {0};
-	sa.sa_handler = on_sigpipe;
-	sigaction(SIGPIPE, &sa, NULL);
+	catch_sigpipe(1);
 	int sv[2];
 	char buf[8];
 	sockpair(SOCK_STREAM, sv);
@@ -259,11 +261,8 @@ static void shutdowns(void) {
 	poll_now("poll of the end shut for writing", sv[0]);
 	poll_now("poll of its peer", sv[1]);
 	R(read(sv[1], buf, sizeof buf));
-	sigpipes = 0;
-	R(write(sv[0], "x", 1));
-	printf("SIGPIPEs: %d\n", sigpipes);
-	R(send(sv[0], "x", 1, MSG_NOSIGNAL));
-	printf("SIGPIPEs with MSG_NOSIGNAL: %d\n", sigpipes);
+	send_counted("send", sv[0], 0);
+	send_counted("send MSG_NOSIGNAL", sv[0], MSG_NOSIGNAL);
 	// The other direction still works.
 	R(write(sv[1], "up", 2));
 	readStr("read the other way", sv[0], 8, 0);
@@ -281,9 +280,7 @@ static void shutdowns(void) {
 	// SEND_SHUTDOWN to it).
 	readStr("read what was queued", sv[0], 8, 0);
 	R(read(sv[0], buf, sizeof buf));
-	sigpipes = 0;
-	R(write(sv[1], "x", 1));
-	printf("SIGPIPEs: %d\n", sigpipes);
+	send_counted("the peer's send", sv[1], 0);
 	close(sv[0]);
 	close(sv[1]);
 
@@ -305,11 +302,8 @@ static void shutdowns(void) {
 	poll_now("poll after the peer closed, data unread", sv[1]);
 	readStr("read", sv[1], 8, 0);
 	R(read(sv[1], buf, sizeof buf));
-	sigpipes = 0;
-	R(write(sv[1], "x", 1));
-	printf("SIGPIPEs: %d\n", sigpipes);
-	R(send(sv[1], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT));
-	printf("SIGPIPEs: %d\n", sigpipes);
+	send_counted("send", sv[1], 0);
+	send_counted("send MSG_NOSIGNAL|MSG_DONTWAIT", sv[1], MSG_NOSIGNAL | MSG_DONTWAIT);
 	SOCKOPT(sv[1], SO_ERROR);
 	close(sv[1]);
 	// unix_release_sock: closing a socket with unread data sets
@@ -333,13 +327,13 @@ static void shutdowns(void) {
 	close(sv[1]);
 	pid_t pid = pfork();
 	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
+		catch_sigpipe(0);
 		R(write(sv[0], "x", 1));
 		_exit(0);
 	}
 	reap("writer to a closed peer with SIGPIPE's default action", pid);
 	close(sv[0]);
-	signal(SIGPIPE, SIG_DFL);
+	catch_sigpipe(0);
 }
 
 static void paths(void) {
@@ -480,10 +474,7 @@ static void paths(void) {
 	close(acc);
 
 	// A bound client: accept returns its name.
-	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	sun_path_addr(&got, "tmp/cli");
-	R(bind(c, (struct sockaddr *)&got, sizeof got));
-	R(connect(c, (struct sockaddr *)&a, sizeof a));
+	c = boundDial("tmp/cli", &a);
 	len = sizeof got;
 	memset(&got, 0x55, sizeof got);
 	acc = accept(s, (struct sockaddr *)&got, &len);
@@ -499,10 +490,7 @@ static void paths(void) {
 	close(c);
 	close(acc);
 	// A short buffer: the name is cut, the length says how long it was.
-	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	sun_path_addr(&got, "tmp/cli3");
-	R(bind(c, (struct sockaddr *)&got, sizeof got));
-	R(connect(c, (struct sockaddr *)&a, sizeof a));
+	c = boundDial("tmp/cli3", &a);
 	len = 4;
 	memset(&got, 0, sizeof got);
 	acc = accept(s, (struct sockaddr *)&got, &len);

@@ -36,6 +36,24 @@ func payload(c, m, n int) []byte {
 	return b
 }
 
+// fanOut runs client(id) for each of the clients, all at once, each in a
+// goroutine of its own, and counts those that succeed.
+func fanOut(client func(id int) bool) int64 {
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for id := 0; id < clients; id++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if client(id) {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
 func main() {
 	stream()
 	packet()
@@ -87,65 +105,58 @@ func stream() {
 	}()
 
 	sizes := []int{16, 1000, 3, 200000, 1}
-	var ok atomic.Int64
-	var wg sync.WaitGroup
 	var first sync.Once
-	for id := 0; id < clients; id++ {
-		wg.Add(1)
-		go func(id int) {
-			defer wg.Done()
-			c, err := net.Dial("unix", "tmp/go-stream")
-			if err != nil {
-				fmt.Println("Dial:", err)
-				return
+	ok := fanOut(func(id int) bool {
+		c, err := net.Dial("unix", "tmp/go-stream")
+		if err != nil {
+			fmt.Println("Dial:", err)
+			return false
+		}
+		defer c.Close()
+		first.Do(func() {
+			fmt.Printf("client addresses: local %q remote %q\n", c.LocalAddr().String(), c.RemoteAddr().String())
+		})
+		for m, n := range sizes {
+			out := payload(id, m, n)
+			// Write and read at once: the echo of a large message
+			// comes back while it is still being written.
+			errc := make(chan error, 1)
+			go func() {
+				_, err := c.Write(out)
+				errc <- err
+			}()
+			in := make([]byte, n)
+			if _, err := io.ReadFull(c, in); err != nil {
+				fmt.Println("ReadFull:", err)
+				return false
 			}
-			defer c.Close()
-			first.Do(func() {
-				fmt.Printf("client addresses: local %q remote %q\n", c.LocalAddr().String(), c.RemoteAddr().String())
-			})
-			for m, n := range sizes {
-				out := payload(id, m, n)
-				// Write and read at once: the echo of a large message
-				// comes back while it is still being written.
-				errc := make(chan error, 1)
-				go func() {
-					_, err := c.Write(out)
-					errc <- err
-				}()
-				in := make([]byte, n)
-				if _, err := io.ReadFull(c, in); err != nil {
-					fmt.Println("ReadFull:", err)
-					return
-				}
-				if err := <-errc; err != nil {
-					fmt.Println("Write:", err)
-					return
-				}
-				if !bytes.Equal(in, out) {
-					fmt.Println("echo differs")
-					return
-				}
+			if err := <-errc; err != nil {
+				fmt.Println("Write:", err)
+				return false
 			}
-			// Half-close: the server sees EOF, closes, and so do we.
-			if err := c.(*net.UnixConn).CloseWrite(); err != nil {
-				fmt.Println("CloseWrite:", err)
-				return
+			if !bytes.Equal(in, out) {
+				fmt.Println("echo differs")
+				return false
 			}
-			if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-				fmt.Println("after CloseWrite:", n, err)
-				return
-			}
-			ok.Add(1)
-		}(id)
-	}
-	wg.Wait()
+		}
+		// Half-close: the server sees EOF, closes, and so do we.
+		if err := c.(*net.UnixConn).CloseWrite(); err != nil {
+			fmt.Println("CloseWrite:", err)
+			return false
+		}
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			fmt.Println("after CloseWrite:", n, err)
+			return false
+		}
+		return true
+	})
 	ln.Close()
 	<-done
 	per := 0
 	for _, n := range sizes {
 		per += n
 	}
-	fmt.Println("clients that checked every byte:", ok.Load())
+	fmt.Println("clients that checked every byte:", ok)
 	fmt.Println("connections served:", served.Load())
 	remotes.Range(func(k, _ any) bool {
 		fmt.Printf("an accepted connection's remote address: %q\n", k)
@@ -188,40 +199,33 @@ func packet() {
 			}()
 		}
 	}()
-	var ok atomic.Int64
-	var wg sync.WaitGroup
-	for id := 0; id < clients; id++ {
-		wg.Add(1)
-		go func(id int) {
-			defer wg.Done()
-			c, err := net.Dial("unixpacket", "tmp/go-packet")
-			if err != nil {
-				fmt.Println("Dial:", err)
-				return
+	ok := fanOut(func(id int) bool {
+		c, err := net.Dial("unixpacket", "tmp/go-packet")
+		if err != nil {
+			fmt.Println("Dial:", err)
+			return false
+		}
+		defer c.Close()
+		// Three messages written before any is read: three reads.
+		msgs := []string{fmt.Sprintf("client %d", id), "b", "the third"}
+		for _, m := range msgs {
+			if _, err := c.Write([]byte(m)); err != nil {
+				fmt.Println("Write:", err)
+				return false
 			}
-			defer c.Close()
-			// Three messages written before any is read: three reads.
-			msgs := []string{fmt.Sprintf("client %d", id), "b", "the third"}
-			for _, m := range msgs {
-				if _, err := c.Write([]byte(m)); err != nil {
-					fmt.Println("Write:", err)
-					return
-				}
+		}
+		buf := make([]byte, 4096)
+		for _, m := range msgs {
+			n, err := c.Read(buf)
+			if err != nil || string(buf[:n]) != fmt.Sprintf("%d:%s", len(m), m) {
+				fmt.Printf("Read: %q %v\n", buf[:n], err)
+				return false
 			}
-			buf := make([]byte, 4096)
-			for _, m := range msgs {
-				n, err := c.Read(buf)
-				if err != nil || string(buf[:n]) != fmt.Sprintf("%d:%s", len(m), m) {
-					fmt.Printf("Read: %q %v\n", buf[:n], err)
-					return
-				}
-			}
-			ok.Add(1)
-		}(id)
-	}
-	wg.Wait()
+		}
+		return true
+	})
 	ln.Close()
-	fmt.Println("clients whose messages kept their boundaries:", ok.Load())
+	fmt.Println("clients whose messages kept their boundaries:", ok)
 }
 
 // gram: a "unixgram" server answering each datagram to its sender's
@@ -248,37 +252,30 @@ func gram() {
 			srv.WriteToUnix(append([]byte("re: "), buf[:n]...), from)
 		}
 	}()
-	var ok atomic.Int64
-	var wg sync.WaitGroup
-	for id := 0; id < clients; id++ {
-		wg.Add(1)
-		go func(id int) {
-			defer wg.Done()
-			laddr := &net.UnixAddr{Name: fmt.Sprintf("tmp/go-gram-%d", id), Net: "unixgram"}
-			raddr := &net.UnixAddr{Name: "tmp/go-gram", Net: "unixgram"}
-			c, err := net.DialUnix("unixgram", laddr, raddr)
-			if err != nil {
-				fmt.Println("DialUnix:", err)
-				return
-			}
-			defer os.Remove(laddr.Name)
-			defer c.Close()
-			msg := fmt.Sprintf("hello from %d", id)
-			if _, err := c.Write([]byte(msg)); err != nil {
-				fmt.Println("Write:", err)
-				return
-			}
-			buf := make([]byte, 4096)
-			n, from, err := c.ReadFromUnix(buf)
-			if err != nil || string(buf[:n]) != "re: "+msg || from.Name != "tmp/go-gram" {
-				fmt.Printf("ReadFromUnix: %q %v %v\n", buf[:n], from, err)
-				return
-			}
-			ok.Add(1)
-		}(id)
-	}
-	wg.Wait()
-	fmt.Println("clients answered:", ok.Load())
+	ok := fanOut(func(id int) bool {
+		laddr := &net.UnixAddr{Name: fmt.Sprintf("tmp/go-gram-%d", id), Net: "unixgram"}
+		raddr := &net.UnixAddr{Name: "tmp/go-gram", Net: "unixgram"}
+		c, err := net.DialUnix("unixgram", laddr, raddr)
+		if err != nil {
+			fmt.Println("DialUnix:", err)
+			return false
+		}
+		defer os.Remove(laddr.Name)
+		defer c.Close()
+		msg := fmt.Sprintf("hello from %d", id)
+		if _, err := c.Write([]byte(msg)); err != nil {
+			fmt.Println("Write:", err)
+			return false
+		}
+		buf := make([]byte, 4096)
+		n, from, err := c.ReadFromUnix(buf)
+		if err != nil || string(buf[:n]) != "re: "+msg || from.Name != "tmp/go-gram" {
+			fmt.Printf("ReadFromUnix: %q %v %v\n", buf[:n], from, err)
+			return false
+		}
+		return true
+	})
+	fmt.Println("clients answered:", ok)
 	// An unbound sender has no address: the server cannot answer it.
 	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: "tmp/go-gram", Net: "unixgram"})
 	if err == nil {
