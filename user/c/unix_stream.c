@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 // listener binds a new stream socket to a and listens, or ends the
@@ -708,10 +709,11 @@ static void options(void) {
 		_exit(0);
 	}
 	int acc = accept(srv, NULL, NULL);
+	char b;
+	// The child has printed once its byte arrives.
+	R(read(acc, &b, 1));
 	// unix_accept: the accepted socket inherits SO_PASSCRED.
 	SOCKOPT(acc, SO_PASSCRED);
-	char b;
-	R(read(acc, &b, 1));
 	len = sizeof cr;
 	R(getsockopt(acc, SOL_SOCKET, SO_PEERCRED, &cr, &len));
 	printf("server sees the client: pid is the child %d, uid %d, gid %d\n", cr.pid == pid, cr.uid == getuid(),
@@ -928,6 +930,71 @@ static void readiness(void) {
 	close(s);
 }
 
+static void on_alarm(int sig) { (void)sig; }
+
+// alarmIn arms a one-shot ITIMER_REAL ms from now.
+static void alarmIn(int ms) {
+	struct itimerval it = {{0, 0}, {0, ms * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void timeouts(void) {
+	printf("-- SO_RCVTIMEO and signals\n");
+	int sv[2];
+	sockpair(SOCK_STREAM, sv);
+	// 200 ms is a whole number of ticks at any usual HZ, so it reads
+	// back as set.
+	struct timeval tv = {0, 200000}, got;
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	socklen_t len = sizeof got;
+	R(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len));
+	printf("SO_RCVTIMEO: %ld.%06ld (len %u)\n", (long)got.tv_sec, (long)got.tv_usec, (unsigned)len);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char b[8];
+	// sock_rcvtimeo: the time runs out with EAGAIN, not ETIMEDOUT.
+	R(read(sv[0], b, sizeof b));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	printf("waited at least 190 ms: %s\n", ms >= 190 ? "yes" : "no");
+	tv.tv_usec = 1;
+	tv.tv_sec = -1;
+	// sock_set_timeout: a negative time is taken as no wait at all
+	// (0), a tv_usec out of range is EDOM.
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	tv.tv_sec = 0;
+	tv.tv_usec = 2000000;
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, 4));
+
+	// A handler with SA_RESTART: a blocking read restarts after it, but
+	// not when the socket has a receive timeout (signal(7)).
+	struct sigaction sa = {0};
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	pid_t pid = pfork();
+	if (pid == 0) {
+		pause_ms(150);
+		if (write(sv[1], "late", 4) != 4)
+			_exit(1);
+		_exit(0);
+	}
+	struct timeval none = {0, 0};
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none));
+	alarmIn(30);
+	R(read(sv[0], b, sizeof b));
+	reap("writer", pid);
+	tv.tv_sec = 5;
+	tv.tv_usec = 0;
+	R(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	alarmIn(30);
+	R(read(sv[0], b, sizeof b));
+	signal(SIGALRM, SIG_DFL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	creation();
@@ -938,5 +1005,6 @@ int main(void) {
 	options();
 	nonblocking();
 	readiness();
+	timeouts();
 	return 0;
 }
