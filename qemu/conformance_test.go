@@ -103,6 +103,12 @@ func conformanceC(t *testing.T) {
 		{"signalfd", "signalfd", "-static", false, false},
 		{"sigframe", "sigframe", "-static", false, false},
 		{"sigreturn", "sigreturn", "-static", false, false},
+		// AF_UNIX sockets (stage 7), and an edge-triggered epoll echo
+		// server with 100 forked clients.
+		{"unix_stream", "unix_stream", "-static", false, false},
+		{"unix_dgram", "unix_dgram", "-static", false, false},
+		{"unix_scm", "unix_scm", "-static", false, false},
+		{"unix_echo", "unix_echo", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they
@@ -165,6 +171,16 @@ func conformanceGo(t *testing.T) {
 	coverage.expect()
 	t.Run("profile", func(t *testing.T) {
 		compare(t, Case{Name: "go-profile", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
+	})
+	// package net over AF_UNIX sockets: servers and 100 clients in
+	// goroutines on the runtime's poller.
+	prog, err = BuildUserGo(root, dir, "unixnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coverage.expect()
+	t.Run("unixnet", func(t *testing.T) {
+		compare(t, Case{Name: "go-unixnet", Program: prog, Rootfs: filepath.Join(root, "user", "rootfs")})
 	})
 	// os/exec runs busybox applets: the shell cases' root.
 	prog, err = BuildUserGo(root, dir, "exec")

@@ -160,6 +160,29 @@ var (
 	getitimer:EFAULT`)
 )
 
+// socketCalls and socketErrors are the AF_UNIX socket calls and error
+// paths (issue 10, stage 7), made by user/c/unix_stream.c, unix_dgram.c,
+// unix_scm.c and unix_echo.c.
+var (
+	socketCalls = strings.Fields(`
+	socket socketpair bind listen accept accept4 connect getsockname
+	getpeername sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg
+	shutdown getsockopt setsockopt`)
+	socketErrors = strings.Fields(`
+	socket:EAFNOSUPPORT socket:EINVAL socket:EPROTONOSUPPORT
+	socket:ESOCKTNOSUPPORT socketpair:EFAULT bind:EADDRINUSE bind:EINVAL
+	bind:ENOENT bind:ENOTSOCK listen:EINVAL listen:EOPNOTSUPP
+	accept:EINVAL accept:EOPNOTSUPP accept4:EAGAIN accept4:EINVAL
+	connect:EAGAIN connect:ECONNREFUSED connect:ENOENT connect:EISCONN
+	connect:EPROTOTYPE connect:EINVAL getpeername:ENOTCONN
+	getsockname:EFAULT getsockopt:ENOPROTOOPT getsockopt:EINVAL
+	setsockopt:EINVAL recvfrom:EAGAIN recvfrom:ECONNRESET recvfrom:EINVAL
+	recvfrom:ENOTCONN sendto:EPIPE sendto:ENOTCONN sendto:ECONNREFUSED
+	sendto:EMSGSIZE sendto:EPERM sendto:EISCONN sendto:EOPNOTSUPP
+	sendmsg:EBADF sendmsg:EINVAL sendmmsg:EMSGSIZE recvmmsg:EAGAIN
+	shutdown:EINVAL read:ECONNRESET write:EPIPE write:ECONNREFUSED`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -170,8 +193,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

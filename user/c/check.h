@@ -143,3 +143,182 @@ __attribute__((unused)) static void reap(const char *what, pid_t pid) {
 	else
 		printf("%s: %s\n", what, wait_status(st));
 }
+
+// ---- sockets (unix_stream.c, unix_dgram.c, unix_scm.c, unix_echo.c)
+
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+// sigpipes counts the SIGPIPEs caught since catch_sigpipe(1) or the
+// last send_counted.
+static volatile sig_atomic_t sigpipes __attribute__((unused));
+
+__attribute__((unused)) static void count_sigpipe(int sig) {
+	(void)sig;
+	sigpipes++;
+}
+
+// catch_sigpipe counts SIGPIPEs from now on (on) or gives SIGPIPE back
+// its default action (!on).
+__attribute__((unused)) static void catch_sigpipe(int on) {
+	struct sigaction sa = {0};
+	sa.sa_handler = on ? count_sigpipe : SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+// send_counted sends one byte with flags (0 is write's behaviour) and
+// prints the result and the SIGPIPEs it raised.
+__attribute__((unused)) static void send_counted(const char *what, int fd, int flags) {
+	sigpipes = 0;
+	long r = send(fd, "x", 1, flags);
+	if (r < 0)
+		printf("%s: -1 %s, SIGPIPEs %d\n", what, strerrorname_np(errno), sigpipes);
+	else
+		printf("%s: %ld, SIGPIPEs %d\n", what, r, sigpipes);
+}
+
+// sockpair makes a connected AF_UNIX pair of the given type; a failure
+// ends the program (what follows needs the pair).
+__attribute__((unused)) static void sockpair(int type, int sv[2]) {
+	if (socketpair(AF_UNIX, type, 0, sv) < 0) {
+		show("socketpair", -1);
+		exit(1);
+	}
+}
+
+// sun_path_addr fills a with a path name and returns the length Linux
+// keeps for it (unix_mkname_bsd): the family, the path and its NUL.
+__attribute__((unused)) static socklen_t sun_path_addr(struct sockaddr_un *a, const char *path) {
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	strncpy(a->sun_path, path, sizeof a->sun_path - 1);
+	return offsetof(struct sockaddr_un, sun_path) + strlen(a->sun_path) + 1;
+}
+
+// sun_abstract fills a with the abstract name "\0oyako-TAG-PPPPPPPP"
+// and returns its length (no NUL: abstract names are counted bytes).
+// The eight hex digits of the pid keep concurrent native runs, which
+// share the host's network namespace, apart; show_sun hides them.
+__attribute__((unused)) static socklen_t sun_abstract(struct sockaddr_un *a, const char *tag) {
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "oyako-%s-%08x", tag, (unsigned)getpid());
+	return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
+
+// sun_string describes an address as the kernel returned it with its
+// length: "unnamed" (the family alone), a path, or "@name" for an
+// abstract one, with the pid digits of sun_abstract's names as
+// "########" and autobind's five hex digits as "XXXXX".
+__attribute__((unused)) static const char *sun_string(const struct sockaddr_un *a, socklen_t len) {
+	static char b[2][160];
+	static int i;
+	char *s = b[i++ % 2];
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (len == 0) {
+		snprintf(s, 160, "len 0 (no address)");
+		return s;
+	}
+	if (len < off) {
+		snprintf(s, 160, "len %u (short)", (unsigned)len);
+		return s;
+	}
+	if (a->sun_family != AF_UNIX) {
+		snprintf(s, 160, "len %u family %d", (unsigned)len, a->sun_family);
+		return s;
+	}
+	size_t n = len - off;
+	if (n > sizeof a->sun_path)
+		n = sizeof a->sun_path;
+	if (n == 0) {
+		snprintf(s, 160, "len %u unnamed", (unsigned)len);
+		return s;
+	}
+	if (a->sun_path[0] != 0) {
+		snprintf(s, 160, "len %u path \"%.*s\"%s", (unsigned)len, (int)strnlen(a->sun_path, n), a->sun_path,
+			 memchr(a->sun_path, 0, n) ? "+NUL" : "");
+		return s;
+	}
+	char name[120];
+	memcpy(name, a->sun_path + 1, n - 1);
+	name[n - 1] = 0;
+	int auto5 = n - 1 == 5 && strspn(name, "0123456789abcdef") == 5;
+	if (auto5)
+		strcpy(name, "XXXXX");
+	else if (strncmp(name, "oyako-", 6) == 0 && n - 1 > 8)
+		memset(name + n - 1 - 8, '#', 8);
+	snprintf(s, 160, "len %u abstract \"@%s\"", (unsigned)len, name);
+	return s;
+}
+
+// show_sun prints a get*name or recvfrom result and the address.
+__attribute__((unused)) static void show_sun(const char *what, long r, const struct sockaddr_un *a, socklen_t len) {
+	if (r < 0)
+		printf("%s: -1 %s\n", what, strerrorname_np(errno));
+	else
+		printf("%s: %ld, %s\n", what, r, sun_string(a, len));
+}
+
+// show_name prints getsockname's (or, with peer, getpeername's) answer.
+__attribute__((unused)) static void show_name(const char *what, int fd, int peer) {
+	struct sockaddr_un a;
+	socklen_t len = sizeof a;
+	memset(&a, 0x55, sizeof a);
+	long r = peer ? getpeername(fd, (struct sockaddr *)&a, &len) : getsockname(fd, (struct sockaddr *)&a, &len);
+	show_sun(what, r, &a, len);
+}
+
+#define sockname(what, fd) show_name(what, fd, 0)
+#define peername(what, fd) show_name(what, fd, 1)
+
+// poll_bits names the bits of a poll or epoll event mask (POLLIN and
+// EPOLLIN are the same bit, and so on).
+__attribute__((unused)) static const char *poll_bits(unsigned ev) {
+	static char b[2][96];
+	static int i;
+	char *s = b[i++ % 2];
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{POLLIN, "IN"},	     {POLLPRI, "PRI"},		{POLLOUT, "OUT"},	 {POLLERR, "ERR"},
+		     {POLLHUP, "HUP"},	     {POLLNVAL, "NVAL"},	{POLLRDNORM, "RDNORM"}, {POLLRDBAND, "RDBAND"},
+		     {POLLWRNORM, "WRNORM"}, {POLLWRBAND, "WRBAND"},	{POLLRDHUP, "RDHUP"}};
+	s[0] = 0;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (ev & names[k].bit) {
+			if (s[0])
+				strcat(s, "|");
+			strcat(s, names[k].name);
+			ev &= ~names[k].bit;
+		}
+	if (ev)
+		snprintf(s + strlen(s), 96 - strlen(s), "%s%#x", s[0] ? "|" : "", ev);
+	if (!s[0])
+		strcpy(s, "0");
+	return s;
+}
+
+// poll_now polls one descriptor without waiting and prints what it
+// reports; events are POLLIN|POLLOUT|POLLRDHUP (POLLHUP and POLLERR
+// always come).
+__attribute__((unused)) static void poll_now(const char *what, int fd) {
+	struct pollfd p = {fd, POLLIN | POLLOUT | POLLRDHUP, 0};
+	int r = poll(&p, 1, 0);
+	if (r < 0)
+		printf("%s: poll -1 %s\n", what, strerrorname_np(errno));
+	else
+		printf("%s: %s\n", what, poll_bits(p.revents));
+}
+
+// sockopt prints an integer socket option (SOL_SOCKET), or its error.
+#define SOCKOPT(fd, opt) sockopt_show(#opt, fd, opt)
+__attribute__((unused)) static void sockopt_show(const char *name, int fd, int opt) {
+	int v = -12345;
+	socklen_t len = sizeof v;
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0)
+		printf("getsockopt %s: -1 %s\n", name, strerrorname_np(errno));
+	else
+		printf("getsockopt %s: %d (len %u)\n", name, v, (unsigned)len);
+}
