@@ -161,10 +161,32 @@ type Names interface {
 	FindNode(path string) (fs.Inode, error)
 }
 
-// SendMsg is one sendmsg(2): the data gathered from its iovecs, its
-// destination (nil: the connected peer), its flags and ancillary data.
+// Data is a message's bytes where the sender has them. The socket
+// copies them when it queues them (skb_copy_datagram_from_iter), so a
+// check that fails first (EMSGSIZE) never reads them, and a stream
+// write that faults half-way has sent the first half.
+type Data interface {
+	Len() int
+	// ReadAt fills dst with the bytes from off on (EFAULT).
+	ReadAt(dst []byte, off int) error
+}
+
+// Bytes is Data the kernel already holds.
+type Bytes []byte
+
+// Len implements Data.
+func (b Bytes) Len() int { return len(b) }
+
+// ReadAt implements Data.
+func (b Bytes) ReadAt(dst []byte, off int) error {
+	copy(dst, b[off:])
+	return nil
+}
+
+// SendMsg is one sendmsg(2): the data of its iovecs, its destination
+// (nil: the connected peer), its flags and ancillary data.
 type SendMsg struct {
-	Data  []byte
+	Data  Data
 	Addr  []byte // the sockaddr bytes as given, or nil
 	Flags int
 	Files []*fs.File // SCM_RIGHTS, references held by the message

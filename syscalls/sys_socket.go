@@ -361,12 +361,36 @@ func sysSendto(t *task.Task, a *Args) (uintptr, error) {
 			return 0, err
 		}
 	}
-	m.Data = make([]byte, n)
-	if err := t.CopyIn(a[1], m.Data); err != nil {
-		return 0, err
-	}
+	m.Data = userData{t, []iovec{{a[1], uintptr(n)}}, n}
 	k, err := s.Send(t, f, names{t}, m)
 	return uintptr(k), err
+}
+
+// userData is a message's data in the sender's iovecs (socket.Data).
+type userData struct {
+	t     *task.Task
+	iov   []iovec
+	total int
+}
+
+func (d userData) Len() int { return d.total }
+
+func (d userData) ReadAt(dst []byte, off int) error {
+	for _, v := range d.iov {
+		if len(dst) == 0 {
+			break
+		}
+		if off >= int(v.len) {
+			off -= int(v.len)
+			continue
+		}
+		k := min(int(v.len)-off, len(dst))
+		if err := d.t.CopyIn(v.base+uintptr(off), dst[:k]); err != nil {
+			return err
+		}
+		dst, off = dst[k:], 0
+	}
+	return nil
 }
 
 // sysRecvfrom implements recvfrom(2): the sender's address, when asked
@@ -500,14 +524,7 @@ func sendmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int)
 		}
 	}
 	defer dropFiles(sm.Files)
-	sm.Data = make([]byte, total)
-	off := 0
-	for _, v := range iov {
-		if err := t.CopyIn(v.base, sm.Data[off:off+int(v.len)]); err != nil {
-			return 0, err
-		}
-		off += int(v.len)
-	}
+	sm.Data = userData{t, iov, total}
 	return s.Send(t, f, names{t}, sm)
 }
 

@@ -125,30 +125,17 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 			return 0, err
 		}
 	}
-	if len(m.Data) > s.sndbuf-32 {
+	size := m.Data.Len()
+	if size > s.sndbuf-32 {
 		return 0, linuxerr.EMSGSIZE
 	}
 	dl := deadline(s.sndtimeo)
-	// sock_alloc_send_pskb: room in the send buffer first.
-	for s.wmem >= s.sndbuf {
-		var err error
-		switch {
-		case s.err != nil:
-			err = s.takeErr()
-		case s.shutdown&sendShutdown != 0:
-			err = linuxerr.EPIPE
-		case nb:
-			err = linuxerr.EAGAIN
-		default:
-			var timedOut bool
-			timedOut, err = wait(c, &s.q, evOut, dl, func() bool {
-				return s.wmem < s.sndbuf || s.err != nil || s.shutdown&sendShutdown != 0
-			})
-			nb = timedOut
-		}
-		if err != nil {
-			return 0, err
-		}
+	if err := s.allocWait(c, &nb, dl); err != nil {
+		return 0, err
+	}
+	data := make([]byte, size)
+	if err := m.Data.ReadAt(data, 0); err != nil {
+		return 0, err
 	}
 	if byName {
 		mu.Unlock()
@@ -208,7 +195,7 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 		}
 		break
 	}
-	b, err := s.newSkb(append([]byte(nil), m.Data...))
+	b, err := s.newSkb(data)
 	if err != nil {
 		return 0, err
 	}
@@ -216,7 +203,7 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 	b.addCreds(c, s, other, m.Creds)
 	other.recv = append(other.recv, b)
 	n.add(&other.q, evIn)
-	return len(m.Data), nil
+	return size, nil
 }
 
 // addRelay is unix_dgram_peer_wake_connect: w, connected to s, waits

@@ -70,7 +70,7 @@ func (s *Sock) Read(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
 
 // Write implements fs.FileOps: send with no flags (sock_write_iter).
 func (s *Sock) Write(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
-	return s.Send(c, f, nil, &socket.SendMsg{Data: p})
+	return s.Send(c, f, nil, &socket.SendMsg{Data: socket.Bytes(p)})
 }
 
 // IsStream implements fs.Stream: sockets have no file position.

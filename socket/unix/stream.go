@@ -193,14 +193,15 @@ func (s *Sock) takeErr() error {
 // SIGPIPE unless MSG_NOSIGNAL) when this end is shut down for writing
 // or the peer for reading; what was sent before an error is the result.
 func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
-	data := m.Data
+	total := m.Data.Len()
 	oob := m.Flags&socket.MSG_OOB != 0
+	inband := total
 	if oob {
 		// CONFIG_AF_UNIX_OOB: the last byte goes out of band.
-		if len(data) == 0 {
+		if total == 0 {
 			return 0, linuxerr.EOPNOTSUPP
 		}
-		data = data[:len(data)-1]
+		inband--
 	}
 	mu.Lock()
 	var n notes
@@ -224,33 +225,19 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 	dl := deadline(s.sndtimeo)
 	sent := 0
 	filesSent := false
-	for sent < len(data) || oob {
-		size := min(len(data)-sent, s.sndbuf/2-64, maxStreamSkb)
-		last := oob && sent == len(data)
+	for sent < inband || oob {
+		size := min(inband-sent, s.sndbuf/2-64, maxStreamSkb)
+		last := oob && sent == inband
 		if last {
 			size = 1
 		}
 		size = max(size, 1)
-		// sock_alloc_send_pskb: wait for room in the send buffer.
-		for s.wmem >= s.sndbuf {
-			var err error
-			switch {
-			case s.err != nil:
-				err = s.takeErr()
-			case s.shutdown&sendShutdown != 0:
-				err = linuxerr.EPIPE
-			case nb:
-				err = linuxerr.EAGAIN
-			default:
-				var timedOut bool
-				timedOut, err = wait(c, &s.q, evOut, dl, func() bool {
-					return s.wmem < s.sndbuf || s.err != nil || s.shutdown&sendShutdown != 0
-				})
-				nb = timedOut
-			}
-			if err != nil {
-				return partial(sent, err)
-			}
+		if err := s.allocWait(c, &nb, dl); err != nil {
+			return partial(sent, err)
+		}
+		data := make([]byte, size)
+		if err := m.Data.ReadAt(data, sent); err != nil {
+			return partial(sent, err)
 		}
 		if peer.dead || peer.shutdown&rcvShutdown != 0 {
 			if sent == 0 && m.Flags&socket.MSG_NOSIGNAL == 0 {
@@ -258,7 +245,7 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 			}
 			return partial(sent, linuxerr.EPIPE)
 		}
-		b, err := s.newSkb(append([]byte(nil), m.Data[sent:sent+size]...))
+		b, err := s.newSkb(data)
 		if err != nil {
 			return partial(sent, err)
 		}
@@ -299,6 +286,32 @@ func (s *Sock) recvUrg(buf []byte, flags int, out *socket.RecvMsg) (int, error) 
 	}
 	out.Flags |= socket.MSG_OOB
 	return 1, nil
+}
+
+// allocWait is sock_alloc_send_pskb's loop: a pending error (taken)
+// or a send side shut down (EPIPE) first, then room in the send buffer,
+// waited for unless *nb (EAGAIN). A timeout makes *nb true. The caller
+// holds mu.
+func (s *Sock) allocWait(c fs.Ctx, nb *bool, dl time.Time) error {
+	for {
+		switch {
+		case s.err != nil:
+			return s.takeErr()
+		case s.shutdown&sendShutdown != 0:
+			return linuxerr.EPIPE
+		case s.wmem < s.sndbuf:
+			return nil
+		case *nb:
+			return linuxerr.EAGAIN
+		}
+		timedOut, err := wait(c, &s.q, evOut, dl, func() bool {
+			return s.wmem < s.sndbuf || s.err != nil || s.shutdown&sendShutdown != 0
+		})
+		if err != nil {
+			return err
+		}
+		*nb = timedOut
+	}
 }
 
 // maxStreamSkb is the most one stream buffer holds (SKB_MAX_HEAD(0) +

@@ -145,7 +145,7 @@ func TestDatagramQueueLimit(t *testing.T) {
 	s := sf.Ops().(*Sock)
 	sent := 0
 	for {
-		_, err := s.Send(c, sf, nil, &socket.SendMsg{Data: []byte("m"), Addr: abstract("dg")})
+		_, err := s.Send(c, sf, nil, &socket.SendMsg{Data: socket.Bytes("m"), Addr: abstract("dg")})
 		if err == linuxerr.EAGAIN {
 			break
 		}
@@ -164,7 +164,7 @@ func TestDatagramQueueLimit(t *testing.T) {
 	if out.Addr != nil {
 		t.Fatalf("unbound sender's address %q", out.Addr)
 	}
-	if _, err := s.Send(c, sf, nil, &socket.SendMsg{Data: make([]byte, socket.WmemDefault), Addr: abstract("dg")}); err != linuxerr.EMSGSIZE {
+	if _, err := s.Send(c, sf, nil, &socket.SendMsg{Data: socket.Bytes(make([]byte, socket.WmemDefault)), Addr: abstract("dg")}); err != linuxerr.EMSGSIZE {
 		t.Fatalf("huge datagram: %v", err)
 	}
 }
@@ -173,10 +173,10 @@ func TestRightsAndCollector(t *testing.T) {
 	// Each end of a pair sent over the other and then closed is kept
 	// only by a message: the collector frees both.
 	fa, fb, a, b := pair(t, socket.SOCK_STREAM)
-	if _, err := a.Send(ctx{1}, fa, nil, &socket.SendMsg{Data: []byte("x"), Files: []*fs.File{fb}}); err != nil {
+	if _, err := a.Send(ctx{1}, fa, nil, &socket.SendMsg{Data: socket.Bytes("x"), Files: []*fs.File{fb}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Send(ctx{1}, fb, nil, &socket.SendMsg{Data: []byte("y"), Files: []*fs.File{fa}}); err != nil {
+	if _, err := b.Send(ctx{1}, fb, nil, &socket.SendMsg{Data: socket.Bytes("y"), Files: []*fs.File{fa}}); err != nil {
 		t.Fatal(err)
 	}
 	before := fs.OpenFiles()
