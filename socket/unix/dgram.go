@@ -130,9 +130,15 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 		return 0, linuxerr.EMSGSIZE
 	}
 	dl := deadline(s.sndtimeo)
-	if err := s.allocWait(c, &nb, dl); err != nil {
+	if err := s.allocWait(c, &nb, dl, size+skbOverhead); err != nil {
 		return 0, err
 	}
+	reserved := size + skbOverhead
+	defer func() {
+		if reserved > 0 {
+			memRelease(reserved, &n) // not queued: give the memory back
+		}
+	}()
 	data := make([]byte, size)
 	if err := m.Data.ReadAt(data, 0); err != nil {
 		return 0, err
@@ -195,10 +201,8 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 		}
 		break
 	}
-	b, err := s.newSkb(data)
-	if err != nil {
-		return 0, err
-	}
+	b := s.newSkb(data)
+	reserved = 0
 	b.attachFiles(m.Files)
 	b.addCreds(c, s, other, m.Creds)
 	other.recv = append(other.recv, b)

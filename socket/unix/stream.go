@@ -232,23 +232,22 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 			size = 1
 		}
 		size = max(size, 1)
-		if err := s.allocWait(c, &nb, dl); err != nil {
+		if err := s.allocWait(c, &nb, dl, size+skbOverhead); err != nil {
 			return partial(sent, err)
 		}
 		data := make([]byte, size)
 		if err := m.Data.ReadAt(data, sent); err != nil {
+			memRelease(size+skbOverhead, &n)
 			return partial(sent, err)
 		}
 		if peer.dead || peer.shutdown&rcvShutdown != 0 {
+			memRelease(size+skbOverhead, &n)
 			if sent == 0 && m.Flags&socket.MSG_NOSIGNAL == 0 {
 				sigpipe(c)
 			}
 			return partial(sent, linuxerr.EPIPE)
 		}
-		b, err := s.newSkb(data)
-		if err != nil {
-			return partial(sent, err)
-		}
+		b := s.newSkb(data)
 		if last {
 			// queue_oob: the byte is the peer's out-of-band mark
 			// (SIGURG, which needs F_SETOWN, is not sent).
@@ -289,10 +288,12 @@ func (s *Sock) recvUrg(buf []byte, flags int, out *socket.RecvMsg) (int, error) 
 }
 
 // allocWait is sock_alloc_send_pskb's loop: a pending error (taken)
-// or a send side shut down (EPIPE) first, then room in the send buffer,
-// waited for unless *nb (EAGAIN). A timeout makes *nb true. The caller
-// holds mu.
-func (s *Sock) allocWait(c fs.Ctx, nb *bool, dl time.Time) error {
+// or a send side shut down (EPIPE) first, then room in the send buffer
+// and size bytes of kernel memory (reserved on success: the caller
+// makes a buffer of them with newSkb or gives them back with
+// memRelease), waited for unless *nb (EAGAIN). A timeout makes *nb
+// true. The caller holds mu.
+func (s *Sock) allocWait(c fs.Ctx, nb *bool, dl time.Time, size int) error {
 	for {
 		switch {
 		case s.err != nil:
@@ -300,7 +301,22 @@ func (s *Sock) allocWait(c fs.Ctx, nb *bool, dl time.Time) error {
 		case s.shutdown&sendShutdown != 0:
 			return linuxerr.EPIPE
 		case s.wmem < s.sndbuf:
-			return nil
+			if memCharge(size) {
+				return nil
+			}
+			if *nb {
+				memWaiters[s] = true
+				return linuxerr.EAGAIN
+			}
+			gen := memGen
+			timedOut, err := wait(c, &memQ, evOut, dl, func() bool {
+				return memGen != gen || s.err != nil || s.shutdown&sendShutdown != 0
+			})
+			if err != nil {
+				return err
+			}
+			*nb = timedOut
+			continue
 		case *nb:
 			return linuxerr.EAGAIN
 		}

@@ -420,6 +420,7 @@ func (s *Sock) releaseLocked(embryo bool, n *notes, drop *[]*fs.File) {
 		}
 	}
 	s.dead = true
+	delete(memWaiters, s)
 	s.shutdown = shutdownMask
 	wasListening := s.state == stateListen
 	s.state = stateClose
@@ -463,7 +464,7 @@ func (b *skb) free(n *notes, drop *[]*fs.File) {
 		}
 	}
 	if b.mem > 0 {
-		memUncharge(b.mem)
+		memRelease(b.mem, n)
 		b.mem = 0
 	}
 	*drop = append(*drop, b.detachFiles()...)
@@ -480,30 +481,37 @@ func (b *skb) detachFiles() []*fs.File {
 }
 
 // writable is unix_writable: not a listener, and a quarter of the send
-// buffer at most in flight.
+// buffer at most in flight; and not waiting for kernel memory.
 func (s *Sock) writable() bool {
-	return s.state != stateListen && s.wmem*4 <= s.sndbuf
+	return s.state != stateListen && s.wmem*4 <= s.sndbuf && !memWaiters[s]
 }
 
-// newSkb makes a buffer of data sent by s, charged to s's send buffer
-// and to the user-memory budget; ENOBUFS when the budget is spent. The
-// caller holds mu.
-func (s *Sock) newSkb(data []byte) (*skb, error) {
+// newSkb makes a buffer of data sent by s, charged to s's send buffer;
+// allocWait reserved its memory.
+func (s *Sock) newSkb(data []byte) *skb {
 	size := len(data) + skbOverhead
-	if !memCharge(size) {
-		return nil, linuxerr.ENOBUFS
-	}
 	b := &skb{data: data, from: s, charge: size, mem: size}
 	s.wmem += size
-	return b, nil
+	return b
 }
 
-// queued is the bytes of every queued buffer, charged to the kernel's
-// user-memory budget a page at a time (mm.ChargeUser); guarded by mu.
-var queued int
+// Queued data is held in the kernel's heap, which has a budget: the
+// bytes of every queued buffer are charged to the kernel's user-memory
+// budget a page at a time (mm.ChargeUser). When it is spent, senders
+// wait for memory as TCP's do under tcp_mem pressure
+// (sk_stream_wait_memory): a blocking one sleeps on memQ, a
+// non-blocking one gets EAGAIN and is not writable until memory is
+// given back, which wakes it (memWaiters). All guarded by mu.
+var (
+	queued     int
+	memGen     uint64 // counts memory given back
+	memQ       fs.Queue
+	memWaiters = map[*Sock]bool{}
+)
 
 func pagesOf(n int) int { return (n + fs.PageSize - 1) / fs.PageSize }
 
+// memCharge reserves n bytes.
 func memCharge(n int) bool {
 	if more := pagesOf(queued+n) - pagesOf(queued); more > 0 && !mm.ChargeUser(more) {
 		return false
@@ -512,9 +520,17 @@ func memCharge(n int) bool {
 	return true
 }
 
-func memUncharge(n int) {
+// memRelease gives back n bytes and wakes the senders waiting for
+// memory.
+func memRelease(n int, notes *notes) {
 	if less := pagesOf(queued) - pagesOf(queued-n); less > 0 {
 		mm.UnchargeUser(less)
 	}
 	queued -= n
+	memGen++
+	notes.add(&memQ, evOut)
+	for w := range memWaiters {
+		notes.add(&w.q, evOut)
+	}
+	clear(memWaiters)
 }
