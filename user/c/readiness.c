@@ -145,13 +145,6 @@ static void handle(int sig, int flags) {
 	sigaction(sig, &sa, NULL);
 }
 
-static void block(int how, int sig) {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	sigprocmask(how, &s, NULL);
-}
-
 static void selecting(void) {
 	puts("-- select and pselect6");
 	int p[2];
@@ -237,7 +230,7 @@ static void selecting(void) {
 	// A blocked signal that is pending: the mask lets it in, its
 	// handler runs, and the call's old mask comes back.
 	handle(SIGUSR1, 0);
-	block(SIG_BLOCK, SIGUSR1);
+	set_mask(SIG_BLOCK, SIGUSR1);
 	raise(SIGUSR1);
 	hits = 0;
 	ts = (struct timespec){10, 0};
@@ -266,7 +259,7 @@ static void selecting(void) {
 	R(syscall(SYS_ppoll, pf, 1, &ts, &none, 8));
 	sigprocmask(SIG_SETMASK, NULL, &now);
 	printf("  the handler ran %d time(s); SIGUSR1 blocked again: %d\n", hits, sigismember(&now, SIGUSR1));
-	block(SIG_UNBLOCK, SIGUSR1);
+	set_mask(SIG_UNBLOCK, SIGUSR1);
 	signal(SIGUSR1, SIG_DFL);
 	close(p[0]), close(p[1]);
 }
