@@ -13,9 +13,17 @@
 // Watches are counted per user and bounded by MaxUserWatches
 // (fs.epoll.max_user_watches, ENOSPC), and by the kernel heap's room
 // (ENOMEM).
-// Limits: no EPOLLEXCLUSIVE or EPOLLWAKEUP semantics (their rules on
-// epoll_ctl are checked, their effect on wake-ups is not kept); no bound
-// on how many paths lead to one file (reverse_path_check's EINVAL).
+// EPOLLEXCLUSIVE is kept as Linux keeps it: an exclusive watch waits on
+// its file's fs.Queue after the other waiters, and an event stops at the
+// first exclusive watch whose instance had a thread in epoll_wait to wake
+// for it (ep_poll_callback's ewake), so of several instances waiting on
+// one file, one is woken per event.
+// Limits: EPOLLWAKEUP is accepted and has no effect (there is no
+// suspend); threads sleeping in epoll_wait on one instance are all woken
+// by an event, where Linux wakes one of them (ep_poll's exclusive wait)
+// and the others find nothing; a thread blocked in read(2) on a pipe is
+// a non-exclusive waiter, where Linux's pipe_read waits exclusively; no
+// bound on how many paths lead to one file (reverse_path_check's EINVAL).
 package epoll
 
 import (
@@ -51,6 +59,10 @@ const (
 	// exclusiveOK is EPOLLEXCLUSIVE_OK_BITS: the events an exclusive
 	// watch may ask for.
 	exclusiveOK = fs.EventIn | fs.EventOut | fs.EventErr | fs.EventHup | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE
+
+	// privateBits is EP_PRIVATE_BITS: flags that say how to report, not
+	// which events.
+	privateBits = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE
 )
 
 // Event is a struct epoll_event as epoll_wait reports it.
@@ -71,6 +83,7 @@ type item struct {
 	entry    fs.Entry
 	inReady  bool
 	disabled bool // EPOLLONESHOT fired; re-armed by EPOLL_CTL_MOD
+	removed  bool // out of the interest set: late callbacks ignore it
 	unhook   func()
 	user     *ucount.Count // the watch's charge to its instance's user
 }
@@ -102,8 +115,13 @@ type Instance struct {
 	mu    sync.Mutex
 	items map[key]*item
 	ready []*item
-	q     fs.Queue
-	self  *fs.File
+	// wq holds the threads sleeping in epoll_wait (ep->wq), q those
+	// polling the instance as a file: poll, select, an instance that
+	// watches this one (ep->poll_wait). Only wq's count as waiters for
+	// EPOLLEXCLUSIVE.
+	wq   fs.Queue
+	q    fs.Queue
+	self *fs.File
 
 	// watchers counts, per instance, the items by which it watches this
 	// one (Linux's ep->refs); guarded by nest.
@@ -138,14 +156,37 @@ func FromFile(f *fs.File) (*Instance, bool) {
 	return ep, ok
 }
 
-func (ep *Instance) markReady(it *item) {
+// markReady is ep_poll_callback: it links it onto the ready list, wakes
+// the instance's waiters, and reports whether an exclusive watch woke a
+// thread in epoll_wait for these events (ewake), which ends the
+// notification of the watched file's exclusive entries.
+func (ep *Instance) markReady(it *item, events uint32) (woke bool) {
 	ep.mu.Lock()
-	if !it.inReady && !it.disabled {
+	if it.removed || it.disabled {
+		ep.mu.Unlock()
+		return false
+	}
+	if !it.inReady {
 		it.inReady = true
 		ep.ready = append(ep.ready, it)
 	}
+	exclusive := it.events&EPOLLEXCLUSIVE != 0
 	ep.mu.Unlock()
+	if exclusive && ep.wq.Active() {
+		// As Linux, a wake-up for both reading and writing does not
+		// count: the events must be the kind the watch asked for.
+		switch events & (fs.EventIn | fs.EventOut) {
+		case fs.EventIn:
+			woke = it.events&fs.EventIn != 0
+		case fs.EventOut:
+			woke = it.events&fs.EventOut != 0
+		case 0:
+			woke = true
+		}
+	}
+	ep.wq.Notify(fs.EventIn)
 	ep.q.Notify(fs.EventIn)
+	return woke
 }
 
 // CtlFile implements epoll_ctl(2) on the open files epf (the instance)
@@ -214,7 +255,14 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 			return linuxerr.ENOMEM
 		}
 		it = &item{key: k, events: events | fs.EventErr | fs.EventHup, data: data, user: user}
-		it.entry = fs.Entry{Mask: it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP), Callback: func(uint32) { ep.markReady(it) }}
+		it.entry = fs.Entry{Mask: it.events &^ privateBits}
+		if events&EPOLLEXCLUSIVE != 0 {
+			// add_wait_queue_exclusive: after the target's other
+			// waiters, and only one exclusive watch is woken per event.
+			it.entry.Exclusive = func(ev uint32) bool { return ep.markReady(it, ev) }
+		} else {
+			it.entry.Callback = func(ev uint32) { ep.markReady(it, ev) }
+		}
 		ep.items[k] = it
 		ep.mu.Unlock()
 		if nested {
@@ -234,7 +282,7 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 		it.events = events | fs.EventErr | fs.EventHup
 		it.data = data
 		it.disabled = false
-		it.entry.Mask = it.events &^ (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP)
+		it.entry.Mask = it.events &^ privateBits
 		ep.mu.Unlock()
 	case CtlDel:
 		ep.mu.Unlock()
@@ -249,7 +297,7 @@ func (ep *Instance) Ctl(op int, fd int32, f *fs.File, events uint32, data uint64
 	}
 	// Report what is ready now (ep_insert and ep_modify poll the file).
 	if p.Readiness(f, it.events) != 0 {
-		ep.markReady(it)
+		ep.markReady(it, 0)
 	}
 	return nil
 }
@@ -259,6 +307,7 @@ func (ep *Instance) remove(k key) {
 	it, ok := ep.items[k]
 	if ok {
 		delete(ep.items, k)
+		it.removed = true
 		watches.Uncharge(it.user)
 		if it.inReady {
 			for i, r := range ep.ready {
@@ -394,7 +443,7 @@ func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, err
 		if evs := ep.collect(c, max); len(evs) > 0 || timeout == 0 {
 			return evs, nil
 		}
-		timedOut, err := fs.WaitReadyDeadline(c, &ep.q, fs.EventIn, ep.hasReady, deadline)
+		timedOut, err := fs.WaitReadyDeadline(c, &ep.wq, fs.EventIn, ep.hasReady, deadline)
 		if err != nil {
 			// ep_poll: a signal ends the wait with EINTR, never a
 			// restart.

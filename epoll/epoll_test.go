@@ -1,6 +1,7 @@
 package epoll
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -277,5 +278,151 @@ func TestMaxUserWatches(t *testing.T) {
 	other.self.DecRef()
 	if n := watches.Load(1000) + watches.Load(1001); n != 0 {
 		t.Errorf("%d watches still charged after every instance closed", n)
+	}
+}
+
+// TestQueueOrder checks fs.Queue's walk as __wake_up_common makes it:
+// every non-exclusive entry, then exclusive ones in the order they came
+// until one reports a wake-up.
+func TestQueueOrder(t *testing.T) {
+	var q fs.Queue
+	var got []string
+	shared := func(name string) *fs.Entry {
+		return &fs.Entry{Mask: fs.EventIn, Callback: func(uint32) { got = append(got, name) }}
+	}
+	excl := func(name string, woke bool) *fs.Entry {
+		return &fs.Entry{Mask: fs.EventIn, Exclusive: func(uint32) bool { got = append(got, name); return woke }}
+	}
+	x1, x2, x3 := excl("x1", false), excl("x2", true), excl("x3", true)
+	s1, s2 := shared("s1"), shared("s2")
+	out := &fs.Entry{Mask: fs.EventOut, Callback: func(uint32) { got = append(got, "out") }}
+	for _, e := range []*fs.Entry{x1, s1, x2, out, x3, s2} {
+		q.Register(e)
+	}
+	q.Register(s1) // a second Register keeps the first place
+	q.Notify(fs.EventIn)
+	if want := "[s1 s2 x1 x2]"; fmt.Sprint(got) != want {
+		t.Fatalf("Notify called %v, want %s", got, want)
+	}
+	got = nil
+	q.Unregister(x2)
+	q.Unregister(x2)
+	q.Notify(fs.EventIn)
+	if want := "[s1 s2 x1 x3]"; fmt.Sprint(got) != want {
+		t.Fatalf("after Unregister, Notify called %v, want %s", got, want)
+	}
+	for _, e := range []*fs.Entry{x1, s1, x3, out, s2} {
+		q.Unregister(e)
+	}
+	if q.Active() {
+		t.Fatal("queue still active with every entry gone")
+	}
+	if testing.AllocsPerRun(100, func() { q.Notify(fs.EventIn) }) != 0 {
+		t.Error("an empty Notify allocates")
+	}
+}
+
+// blockedWaiters starts a goroutine per instance blocked in Wait with no
+// timeout, and returns once each sleeps on its instance; a woken waiter
+// sends its instance's index.
+func blockedWaiters(t *testing.T, eps []*Instance) <-chan int {
+	t.Helper()
+	woke := make(chan int, len(eps))
+	for i, ep := range eps {
+		go func() {
+			if evs, err := ep.Wait(ctx{}, 8, -1); err != nil || len(evs) == 0 {
+				t.Errorf("waiter %d: %v %v", i, evs, err)
+			}
+			woke <- i
+		}()
+	}
+	for _, ep := range eps {
+		for !ep.wq.Active() {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return woke
+}
+
+// countWoken returns how many waiters have sent on woke after a pause.
+func countWoken(woke <-chan int) int {
+	time.Sleep(50 * time.Millisecond)
+	return len(woke)
+}
+
+func TestExclusive(t *testing.T) {
+	const n = 4
+	efd := fs.NewEventFD(0, fs.EFD_NONBLOCK)
+	eps := make([]*Instance, n)
+	for i := range eps {
+		eps[i], _ = FromFile(New(0, 0))
+		if err := eps[i].Ctl(CtlAdd, 3, efd, fs.EventIn|EPOLLEXCLUSIVE, uint64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	woke := blockedWaiters(t, eps)
+	write8(t, efd)
+	if got := countWoken(woke); got != 1 {
+		t.Fatalf("one event woke %d exclusive waiters, want 1", got)
+	}
+	if first := <-woke; first != 0 {
+		t.Errorf("the event woke waiter %d, want the first to watch (0)", first)
+	}
+	// Each new event wakes one more: the woken waiter left the queue.
+	for i := 1; i < n; i++ {
+		write8(t, efd)
+		if got := countWoken(woke); got != 1 {
+			t.Fatalf("event %d woke %d waiters, want 1", i+1, got)
+		}
+		<-woke
+	}
+
+	// With no one waiting, no instance counts as woken: every exclusive
+	// watch hears the event and has it ready.
+	efd2 := fs.NewEventFD(0, fs.EFD_NONBLOCK)
+	for i, ep := range eps {
+		ep.Ctl(CtlAdd, 4, efd2, fs.EventIn|EPOLLEXCLUSIVE, uint64(10+i))
+	}
+	write8(t, efd2)
+	for i, ep := range eps {
+		if evs, _ := ep.Wait(ctx{}, 8, 0); len(evs) == 0 {
+			t.Errorf("instance %d without a waiter missed the event", i)
+		}
+	}
+}
+
+func TestExclusiveMixed(t *testing.T) {
+	r, w := fs.NewPipe(fs.O_NONBLOCK)
+	var eps []*Instance
+	add := func(events uint32) *Instance {
+		ep, _ := FromFile(New(0, 0))
+		if err := ep.Ctl(CtlAdd, 3, r, events, 0); err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, ep)
+		return ep
+	}
+	add(fs.EventIn | EPOLLEXCLUSIVE)
+	add(fs.EventIn | EPOLLEXCLUSIVE)
+	add(fs.EventIn)
+	add(fs.EventIn)
+	woke := blockedWaiters(t, eps)
+	writeOK(t, w, "x")
+	// The two non-exclusive watches and the first exclusive one.
+	if got := countWoken(woke); got != 3 {
+		t.Fatalf("woke %d waiters, want 3", got)
+	}
+	seen := map[int]bool{}
+	for range 3 {
+		seen[<-woke] = true
+	}
+	if !seen[0] || seen[1] {
+		t.Fatalf("woke %v, want the first exclusive waiter and not the second", seen)
+	}
+	// Closing the write end hangs up both directions at once, which no
+	// exclusive watch counts as its wake-up: the last waiter wakes too.
+	w.DecRef()
+	if got := countWoken(woke); got != 1 {
+		t.Fatalf("hang-up woke %d waiters, want 1", got)
 	}
 }

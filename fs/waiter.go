@@ -22,50 +22,128 @@ const (
 )
 
 // Queue lets waiters hear when a file's readiness changes (the role of
-// Linux's wait_queue_head_t with poll callbacks). Notify calls every
-// registered entry whose mask intersects the events.
+// Linux's wait_queue_head_t with poll callbacks). Its entries are kept in
+// order as __wake_up_common walks them: the non-exclusive entries first,
+// then the exclusive ones (add_wait_queue_exclusive), each group in the
+// order it registered. Notify calls every non-exclusive entry whose mask
+// intersects the events, then the exclusive ones until one of them
+// reports that it woke a waiter (wake_up's nr_exclusive of one).
+//
+// The lists are intrusive, so Register, Unregister and an empty Notify
+// cost no allocation: Notify runs on every pipe write.
 type Queue struct {
-	mu      sync.Mutex
-	entries map[*Entry]struct{}
+	mu        sync.Mutex
+	shared    entryList // non-exclusive entries
+	exclusive entryList // exclusive entries, after the shared ones
 }
 
-// Entry is a registration on a Queue.
+// Entry is a registration on a Queue. An Entry is on at most one Queue
+// at a time and must not be copied while registered.
 type Entry struct {
 	Mask uint32
-	// Callback runs, with no Queue lock held, when events in Mask occur.
+	// Callback runs, with no Queue lock held, when events in Mask occur
+	// (for a non-exclusive entry).
 	Callback func(events uint32)
+	// Exclusive, if set, makes the entry exclusive and is called instead
+	// of Callback; it reports whether it woke a waiter, which ends the
+	// notification (ep_poll_callback's ewake). Set it before Register.
+	Exclusive func(events uint32) (woke bool)
+
+	q          *Queue
+	prev, next *Entry
 }
 
-// Register adds e.
+// entryList is a doubly linked list of entries, in registration order.
+type entryList struct{ head, tail *Entry }
+
+func (l *entryList) pushBack(e *Entry) {
+	e.prev, e.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = e
+	} else {
+		l.head = e
+	}
+	l.tail = e
+}
+
+func (l *entryList) remove(e *Entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		l.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		l.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+// Register adds e, after the entries of its kind already there; an entry
+// already registered stays where it is.
 func (q *Queue) Register(e *Entry) {
 	q.mu.Lock()
-	if q.entries == nil {
-		q.entries = map[*Entry]struct{}{}
-	}
-	q.entries[e] = struct{}{}
-	q.mu.Unlock()
-}
-
-// Unregister removes e.
-func (q *Queue) Unregister(e *Entry) {
-	q.mu.Lock()
-	delete(q.entries, e)
-	q.mu.Unlock()
-}
-
-// Notify tells the registered entries that events happened.
-func (q *Queue) Notify(events uint32) {
-	q.mu.Lock()
-	var buf [4]func(uint32)
-	cbs := buf[:0]
-	for e := range q.entries {
-		if e.Mask&events != 0 {
-			cbs = append(cbs, e.Callback)
+	if e.q == nil {
+		e.q = q
+		if e.Exclusive != nil {
+			q.exclusive.pushBack(e)
+		} else {
+			q.shared.pushBack(e)
 		}
 	}
 	q.mu.Unlock()
-	for _, cb := range cbs {
+}
+
+// Unregister removes e if it is registered on q.
+func (q *Queue) Unregister(e *Entry) {
+	q.mu.Lock()
+	if e.q == q {
+		if e.Exclusive != nil {
+			q.exclusive.remove(e)
+		} else {
+			q.shared.remove(e)
+		}
+		e.q = nil
+	}
+	q.mu.Unlock()
+}
+
+// Active reports whether q has entries (waitqueue_active).
+func (q *Queue) Active() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.shared.head != nil || q.exclusive.head != nil
+}
+
+// Notify tells the registered entries that events happened: every
+// non-exclusive entry whose Mask intersects events, then exclusive ones
+// in order until one wakes a waiter. The callbacks run without q's lock
+// (they take their own waiters' locks), so one may run just after its
+// entry was unregistered; the callers' callbacks tolerate that.
+func (q *Queue) Notify(events uint32) {
+	var sbuf [4]func(uint32)
+	var xbuf [4]func(uint32) bool
+	shared, excl := sbuf[:0], xbuf[:0]
+	q.mu.Lock()
+	for e := q.shared.head; e != nil; e = e.next {
+		if e.Mask&events != 0 {
+			shared = append(shared, e.Callback)
+		}
+	}
+	for e := q.exclusive.head; e != nil; e = e.next {
+		if e.Mask&events != 0 {
+			excl = append(excl, e.Exclusive)
+		}
+	}
+	q.mu.Unlock()
+	for _, cb := range shared {
 		cb(events)
+	}
+	for _, cb := range excl {
+		if cb(events) {
+			break
+		}
 	}
 }
 
@@ -133,8 +211,7 @@ func WaitReady(c Ctx, q *Queue, mask uint32, ready func() bool) error {
 			return nil
 		}
 		ch := make(chan struct{})
-		var once sync.Once
-		e := &Entry{Mask: mask | EventErr | EventHup, Callback: func(uint32) { once.Do(func() { close(ch) }) }}
+		e := wakeEntry(q, mask, ch)
 		q.Register(e)
 		if ready() {
 			q.Unregister(e)
@@ -146,6 +223,22 @@ func WaitReady(c Ctx, q *Queue, mask uint32, ready func() bool) error {
 			return err
 		}
 	}
+}
+
+// wakeEntry returns an entry for q that closes ch at the first of mask's
+// events (or of EventErr and EventHup) and leaves q then, as Linux's
+// autoremove_wake_function: a woken waiter no longer counts as one
+// (Queue.Active), so that exclusive wake-ups go on to another.
+func wakeEntry(q *Queue, mask uint32, ch chan struct{}) *Entry {
+	var once sync.Once
+	e := &Entry{Mask: mask | EventErr | EventHup}
+	e.Callback = func(uint32) {
+		once.Do(func() {
+			q.Unregister(e)
+			close(ch)
+		})
+	}
+	return e
 }
 
 // WaitReadyDeadline is WaitReady with a deadline (zero: none); it reports
@@ -163,14 +256,13 @@ func WaitReadyDeadline(c Ctx, q *Queue, mask uint32, ready func() bool, deadline
 			return true, nil
 		}
 		ch := make(chan struct{})
-		var once sync.Once
-		wake := func() { once.Do(func() { close(ch) }) }
-		e := &Entry{Mask: mask | EventErr | EventHup, Callback: func(uint32) { wake() }}
+		e := wakeEntry(q, mask, ch)
 		q.Register(e)
-		tm := time.AfterFunc(left, wake)
 		if ready() {
-			wake()
+			q.Unregister(e)
+			return false, nil
 		}
+		tm := time.AfterFunc(left, func() { e.Callback(0) })
 		err := c.Block(ch)
 		tm.Stop()
 		q.Unregister(e)

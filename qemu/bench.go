@@ -133,6 +133,13 @@ func PrintBench(w io.Writer, b *Bench) {
 	if r := Ratio(oyako, sys, vdso); r != 0 {
 		fmt.Fprintf(w, "clock_gettime through the vDSO is %.1fx faster than the system call on oyako (%.1fx on Linux)\n", r, Ratio(linux, sys, vdso))
 	}
+	// Issue 10's acceptance: epoll_wait's cost does not grow with the
+	// interest set (at most 1.5x from 10 to 10,000 watched), poll's does.
+	const ep10, ep10k, poll10, poll10k = "epoll_wait-10", "epoll_wait-10000", "poll-10", "poll-10000"
+	if r := Ratio(oyako, ep10k, ep10); r != 0 {
+		fmt.Fprintf(w, "one ready among 10,000 watched over one among 10: epoll_wait %.2fx on oyako (%.2fx on Linux), poll %.0fx (%.0fx)\n",
+			r, Ratio(linux, ep10k, ep10), Ratio(oyako, poll10k, poll10), Ratio(linux, poll10k, poll10))
+	}
 	if o, l := MemforkKiB(b.OyakoOut), MemforkKiB(b.LinuxOut); o >= 0 {
 		fmt.Fprintf(w, "fork of a process that touched 64 MiB: %d KiB of free memory used while the child lives on oyako (%d KiB on Linux, where other processes also use memory); pages are shared copy-on-write, not copied\n", o, l)
 	}

@@ -41,7 +41,7 @@ func TestBenchRuns(t *testing.T) {
 	}
 	var b strings.Builder
 	PrintBench(&b, res)
-	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait"} {
+	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000"} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("table lacks %s:\n%s", row, b.String())
 		}

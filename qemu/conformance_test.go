@@ -93,6 +93,7 @@ func conformanceC(t *testing.T) {
 		{"procfs", "procfs", "-static", false, false},
 		{"vfs", "vfs", "-static", false, false},
 		{"epollnest", "epollnest", "-static", false, false},
+		{"readiness", "readiness", "-static", false, false},
 		{"biglen", "biglen", "-static", false, false},
 		{"badframe", "badframe", "-static", false, false},
 		{"stopcont", "stopcont", "-static", false, false},

@@ -183,6 +183,15 @@ var (
 	shutdown:EINVAL read:ECONNRESET write:EPIPE write:ECONNREFUSED`)
 )
 
+// readinessCalls and readinessErrors are those of epoll, select and
+// pselect6 (issue 10), made by user/c/readiness.c and epollnest.c.
+var (
+	readinessCalls  = strings.Fields(`select pselect6 epoll_create1 epoll_ctl epoll_wait pidfd_open`)
+	readinessErrors = strings.Fields(`
+	select:EINVAL select:EBADF select:EFAULT pselect6:EINVAL pselect6:EFAULT
+	epoll_ctl:ELOOP epoll_ctl:EEXIST epoll_ctl:EINVAL epoll_ctl:EPERM`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -193,8 +202,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

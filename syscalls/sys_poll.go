@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -113,13 +114,37 @@ func sysPpoll(t *task.Task, a *Args) (uintptr, error) {
 	}
 	n, err := doPoll(t, a[0], uint32(a[1]), deadline, noWait)
 	err = endCallMask(t, masked, err)
-	if a[2] != 0 && !noWait {
-		left := max(time.Until(deadline), 0)
-		if t.CopyOut(a[2], timespecBytes(int64(left))) != nil && linuxerr.Equals(linuxerr.ERESTARTNOHAND, err) {
-			err = linuxerr.EINTR // the time left could not be stored: no restart
-		}
+	return uintptr(n), copyRemaining(t, a[2], deadline, noWait, false, err)
+}
+
+// copyRemaining is poll_select_finish: the time left until deadline (none
+// if it passed) is written back to the timespec or timeval at addr, unless
+// there is none or it was zero. If it cannot be, a call that would restart
+// fails with EINTR instead: a restart would wait the whole time again.
+func copyRemaining(t *task.Task, addr uintptr, deadline time.Time, noWait, timeval bool, err error) error {
+	if addr == 0 || noWait {
+		return err
 	}
-	return uintptr(n), err
+	left := int64(max(time.Until(deadline), 0))
+	b := timespecBytes(left)
+	if timeval {
+		putU64(b, 8, uint64(left%1e9/1e3))
+	}
+	if t.CopyOut(addr, b) != nil && linuxerr.Equals(linuxerr.ERESTARTNOHAND, err) {
+		return linuxerr.EINTR
+	}
+	return err
+}
+
+// relativeDeadline is when a relative timeout of sec and nsec (valid,
+// not both zero) ends; one too long for a time.Duration ends in about
+// 292 years (Linux's timespec64_add_safe saturates too).
+func relativeDeadline(sec, nsec int64) time.Time {
+	d := time.Duration(math.MaxInt64)
+	if sec < int64(d/time.Second)-1 {
+		d = time.Duration(sec)*time.Second + time.Duration(nsec)
+	}
+	return time.Now().Add(d)
 }
 
 // timespecTimeout reads the relative timespec timeout of ppoll and
@@ -135,7 +160,7 @@ func timespecTimeout(t *task.Task, addr uintptr) (deadline time.Time, noWait boo
 	if sec == 0 && nsec == 0 {
 		return time.Time{}, true, nil
 	}
-	return time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec)), false, nil
+	return relativeDeadline(sec, nsec), false, nil
 }
 
 // setCallMask puts the signal mask at addr (if any) in place for the
@@ -178,12 +203,15 @@ const (
 
 // selectCommon is select and pselect6 after the timeout and mask are read
 // (core_sys_select): the descriptors of the three sets become poll
-// entries; a descriptor that is not open is EBADF.
+// entries; a descriptor that is not open is EBADF if it is within the
+// descriptor table's size, and not looked at past it.
 func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, noWait bool) (uintptr, error) {
 	if n < 0 {
 		return 0, linuxerr.EINVAL
 	}
-	if max := int32(t.Proc.Rlimit(rlimitNofile)[0]); n > max {
+	// Descriptors past the table's size are not looked at, open or not
+	// (fdt->max_fds).
+	if max := int32(t.Proc.FDs().Size()); n > max {
 		n = max
 	}
 	words := (int(n) + 63) / 64
@@ -255,7 +283,10 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 
 // sysSelect implements select(2): the time left is written back to the
 // timeval, as Linux does; a signal's handler makes it fail with EINTR,
-// and without one it starts again (ERESTARTNOHAND).
+// and without one it starts again (ERESTARTNOHAND). As Linux's
+// kern_select, tv_usec may hold whole seconds: {0, 1500000} is 1.5 s;
+// only a negative second or microsecond part after carrying them is
+// EINVAL.
 func sysSelect(t *task.Task, a *Args) (uintptr, error) {
 	var deadline time.Time
 	noWait := false
@@ -266,32 +297,25 @@ func sysSelect(t *task.Task, a *Args) (uintptr, error) {
 		}
 		le := binary.LittleEndian
 		sec, usec := int64(le.Uint64(b[:])), int64(le.Uint64(b[8:]))
-		if sec < 0 || usec < 0 || usec >= 1e6 {
+		sec, nsec := sec+usec/1e6, usec%1e6*1e3 // poll_select_set_timeout's arguments
+		if sec < 0 || nsec < 0 {
 			return 0, linuxerr.EINVAL
 		}
-		noWait = sec == 0 && usec == 0
-		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond)
-	}
-	if a[4] == 0 || noWait {
-		deadline = time.Time{}
+		if noWait = sec == 0 && nsec == 0; !noWait {
+			deadline = relativeDeadline(sec, nsec)
+		}
 	}
 	n, err := selectCommon(t, int32(a[0]), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
 	if linuxerr.Equals(linuxerr.EINTR, err) {
 		err = linuxerr.ERESTARTNOHAND
 	}
-	if a[4] != 0 && !noWait {
-		left := max(time.Until(deadline), 0)
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(left/time.Second))
-		binary.LittleEndian.PutUint64(b[8:], uint64(left%time.Second/time.Microsecond))
-		t.CopyOut(a[4], b[:])
-	}
-	return n, err
+	return n, copyRemaining(t, a[4], deadline, noWait, true, err)
 }
 
-// sysPselect6 implements pselect6(2): a timespec timeout (left as it is)
-// and a signal mask given as {sigset_t *, size_t}, in place while it
-// waits and, if a signal interrupts it, while that signal's handler runs.
+// sysPselect6 implements pselect6(2): a timespec timeout, whose time left
+// is written back as select's is, and a signal mask given as
+// {sigset_t *, size_t}, in place while it waits and, if a signal
+// interrupts it, while that signal's handler runs.
 func sysPselect6(t *task.Task, a *Args) (uintptr, error) {
 	deadline, noWait, err := timespecTimeout(t, a[4])
 	if err != nil {
@@ -309,5 +333,5 @@ func sysPselect6(t *task.Task, a *Args) (uintptr, error) {
 		}
 	}
 	n, err := selectCommon(t, int32(a[0]), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
-	return n, endCallMask(t, masked, err)
+	return n, copyRemaining(t, a[4], deadline, noWait, false, endCallMask(t, masked, err))
 }

@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -219,6 +224,105 @@ static void memfork(void) {
 	       bigSize >> 10, before >> 10, after >> 10, (before - after) >> 10);
 }
 
+// The readiness benchmarks ("The Linux Programming Interface", 63.4.5):
+// the cost of one call of poll, select and epoll_wait that finds the one
+// ready descriptor among nwatch watched eventfds, none of them waiting.
+// The ready one is the first, a counter that is never read.
+#define MAX_WATCH 10000
+
+static int watched[MAX_WATCH];
+static int nwatch;
+static struct pollfd pfds[MAX_WATCH];
+static fd_set rset;
+static int maxfd;
+static int epfd = -1;
+
+// watch_n grows the watched set to n eventfds and makes an epoll
+// instance that watches them all (level-triggered, for reading).
+static int watch_n(int n) {
+	for (; nwatch < n; nwatch++) {
+		int fd = eventfd(nwatch == 0, EFD_NONBLOCK);
+		if (fd < 0)
+			return -1;
+		watched[nwatch] = fd;
+		pfds[nwatch] = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (fd > maxfd)
+			maxfd = fd;
+	}
+	FD_ZERO(&rset);
+	if (maxfd < FD_SETSIZE)
+		for (int i = 0; i < n; i++)
+			FD_SET(watched[i], &rset);
+	if (epfd >= 0)
+		close(epfd);
+	epfd = epoll_create1(0);
+	if (epfd < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = watched[i]};
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, watched[i], &ev) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void op_poll(long n) {
+	for (long i = 0; i < n; i++)
+		if (poll(pfds, nwatch, 0) != 1)
+			op_failed = "poll did not find the one ready descriptor";
+}
+
+static void op_select(long n) {
+	for (long i = 0; i < n; i++) {
+		fd_set r = rset;
+		struct timeval tv = {0, 0};
+		if (select(maxfd + 1, &r, NULL, NULL, &tv) != 1)
+			op_failed = "select did not find the one ready descriptor";
+	}
+}
+
+static void op_epoll_wait(long n) {
+	struct epoll_event ev;
+	for (long i = 0; i < n; i++)
+		if (epoll_wait(epfd, &ev, 1, 0) != 1 || ev.data.fd != watched[0])
+			op_failed = "epoll_wait did not find the one ready descriptor";
+}
+
+// readiness runs the table's rows: for N = 10 to 10,000 watched, poll
+// and epoll_wait, and select while the descriptors fit in an fd_set.
+static void readiness(void) {
+	struct rlimit rl = {MAX_WATCH + 64, MAX_WATCH + 64};
+	struct rlimit old;
+	getrlimit(RLIMIT_NOFILE, &old);
+	if (old.rlim_max > rl.rlim_max)
+		rl.rlim_max = old.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		printf("readiness: setrlimit(RLIMIT_NOFILE, %d) failed\n", MAX_WATCH + 64);
+		return;
+	}
+	for (int n = 10; n <= MAX_WATCH; n *= 10) {
+		if (watch_n(n) < 0) {
+			printf("readiness: cannot watch %d eventfds\n", n);
+			return;
+		}
+		char name[64];
+		// Fewer calls the more each one looks at.
+		long calls = iterations / n;
+		snprintf(name, sizeof name, "poll-%d", n);
+		run_n(name, op_poll, calls);
+		if (maxfd < FD_SETSIZE) {
+			snprintf(name, sizeof name, "select-%d", n);
+			run_n(name, op_select, calls);
+		}
+		snprintf(name, sizeof name, "epoll_wait-%d", n);
+		run_n(name, op_epoll_wait, iterations / 10);
+	}
+	close(epfd);
+	for (int i = 0; i < nwatch; i++)
+		close(watched[i]);
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
 int main(int argc, char **argv) {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return 0;
@@ -244,6 +348,7 @@ int main(int argc, char **argv) {
 	sigaction(SIGUSR1, &sa, NULL);
 	run("signal-handler-sigreturn", op_signal);
 	signal(SIGUSR1, SIG_DFL);
+	readiness();
 	// Processes: a thousand times fewer iterations.
 	long np = iterations / 1000;
 	run_n("fork-exit-wait", op_fork, np);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,14 @@ __attribute__((unused)) static void show(const char *what, long r) {
 // raw makes a system call directly, so that glibc does not check or
 // rewrite the arguments.
 #define RAW(...) show("syscall(" #__VA_ARGS__ ")", syscall(__VA_ARGS__))
+
+// set_mask blocks (SIG_BLOCK) or unblocks (SIG_UNBLOCK) the one signal sig.
+__attribute__((unused)) static void set_mask(int how, int sig) {
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(how, &s, NULL);
+}
 
 __attribute__((unused)) static void ok(const char *what, int cond) { printf("%s: %s\n", what, cond ? "ok" : "FAIL"); }
 

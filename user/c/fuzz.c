@@ -409,10 +409,20 @@ static int dirfds[8];
 static int ndirfds;
 static int epfds[4];
 static int nepfds;
+// The pool's event sources (pipes, eventfds, signalfds, timerfds,
+// sockets), which mk_epoll's instances watch with every kind of trigger.
+static int evfds[24];
+static int nevfds;
 
 static void add_fd(int fd) {
 	if (fd >= 0 && npool < (int)(sizeof pool / sizeof pool[0]))
 		pool[npool++] = fd;
+}
+
+static void add_event(int fd) {
+	add_fd(fd);
+	if (fd >= 0 && nevfds < (int)(sizeof evfds / sizeof evfds[0]))
+		evfds[nevfds++] = fd;
 }
 
 static void add_dir(int fd) {
@@ -456,10 +466,10 @@ static int mk_pipes(void) {
 	if (pipe(p) < 0 || pipe2(q, O_NONBLOCK) < 0)
 		return -1;
 	writeall(p[1], "pipe data", 9);
-	add_fd(p[0]);
-	add_fd(p[1]);
-	add_fd(q[0]);
-	add_fd(q[1]);
+	add_event(p[0]);
+	add_event(p[1]);
+	add_event(q[0]);
+	add_event(q[1]);
 	return 0;
 }
 
@@ -467,8 +477,8 @@ static int mk_eventfds(void) {
 	int a = sys2(SYS_eventfd2, 0, 0), b = sys2(SYS_eventfd2, 3, 04000 /* EFD_NONBLOCK */ | 1 /* EFD_SEMAPHORE */);
 	if (a < 0)
 		return -1;
-	add_fd(a);
-	add_fd(b);
+	add_event(a);
+	add_event(b);
 	return 0;
 }
 
@@ -531,18 +541,24 @@ static int mk_signalfd(void) {
 	int b = sys4(SYS_signalfd4, -1, &mask, 8, 04000 /* SFD_NONBLOCK */ | O_CLOEXEC);
 	if (a < 0)
 		return -1;
-	add_fd(a);
-	add_fd(b);
+	add_event(a);
+	add_event(b);
 	return 0;
 }
 
+// Two timerfds: a blocking one firing every 10 ms, and a non-blocking
+// one on the boot-time clock armed once, 1 ms ahead.
 static int mk_timerfd(void) {
 	int fd = sys2(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
 	if (fd < 0)
 		return -1;
 	struct itimerspec its = {{0, 10000000}, {0, 10000000}};
 	sys4(SYS_timerfd_settime, fd, 0, &its, 0);
-	add_fd(fd);
+	add_event(fd);
+	int once = sys2(SYS_timerfd_create, CLOCK_BOOTTIME, 04000 /* TFD_NONBLOCK */ | O_CLOEXEC);
+	its = (struct itimerspec){{0, 0}, {0, 1000000}};
+	sys4(SYS_timerfd_settime, once, 0, &its, 0);
+	add_event(once);
 	return 0;
 }
 
@@ -558,7 +574,7 @@ static int mk_memfd(void) {
 // AF_UNIX sockets: connected pairs of each type (the stream one with
 // data queued), a listener bound to a path in the scratch directory with
 // a client connected and not yet accepted, and a datagram socket bound
-// to an abstract name of the child's own (sockaddr_for names them).
+// to an abstract name of the child's own (gen_sockaddr names them).
 static struct sockaddr_un sock_path, sock_abstract;
 static socklen_t sock_abstract_len;
 
@@ -567,21 +583,21 @@ static int mk_sockets(void) {
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return -1;
 	writeall(sv[0], "sock data", 9);
-	add_fd(sv[0]);
-	add_fd(sv[1]);
+	add_event(sv[0]);
+	add_event(sv[1]);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dv) == 0)
-		add_fd(dv[0]), add_fd(dv[1]);
+		add_event(dv[0]), add_fd(dv[1]);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, qv) == 0)
-		add_fd(qv[0]), add_fd(qv[1]);
+		add_fd(qv[0]), add_event(qv[1]);
 	sock_path.sun_family = AF_UNIX;
 	strcpy(sock_path.sun_path, "sock");
 	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	bind(l, (struct sockaddr *)&sock_path, sizeof sock_path);
 	listen(l, 4);
-	add_fd(l);
+	add_event(l);
 	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	connect(c, (struct sockaddr *)&sock_path, sizeof sock_path);
-	add_fd(c);
+	add_event(c);
 	sock_abstract.sun_family = AF_UNIX;
 	int n = snprintf(sock_abstract.sun_path + 1, sizeof sock_abstract.sun_path - 1, "fuzz%ld", my_pid);
 	sock_abstract_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
@@ -591,28 +607,46 @@ static int mk_sockets(void) {
 	return 0;
 }
 
-// The epoll instances come last: they watch some of the others, and the
-// second watches the first.
-static int mk_epoll(void) {
-	int a = sys1(SYS_epoll_create1, 0), b = sys1(SYS_epoll_create1, O_CLOEXEC);
-	if (a < 0 || b < 0)
-		return -1;
-	for (int i = 0; i < npool; i += 3) {
-		struct epoll_event_packed {
-			uint32_t events;
-			uint64_t data;
-		} __attribute__((packed)) ev = {0x1 | 0x4, (uint64_t)i};
-		sys4(SYS_epoll_ctl, a, 1, pool[i], &ev);
-	}
+// epoll_add adds fd to the instance ep for events, with data.
+static void epoll_add(int ep, int fd, uint32_t events, uint64_t data) {
 	struct {
 		uint32_t events;
 		uint64_t data;
-	} __attribute__((packed)) ev = {0x1, 7};
-	sys4(SYS_epoll_ctl, b, 1, a, &ev);
-	add_fd(a);
-	add_fd(b);
-	epfds[nepfds++] = a;
-	epfds[nepfds++] = b;
+	} __attribute__((packed)) ev = {events, data};
+	sys4(SYS_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, fd, &ev);
+}
+
+// The epoll instances come last: the first watches every third object of
+// the pool; the third and fourth watch every event source, level- and
+// edge-triggered, one-shot and exclusive (two exclusive watches of one
+// file), for reading and writing; the second watches the first and the
+// third.
+static int mk_epoll(void) {
+	int a = sys1(SYS_epoll_create1, 0), b = sys1(SYS_epoll_create1, O_CLOEXEC);
+	int c = sys1(SYS_epoll_create1, 0), d = sys1(SYS_epoll_create1, 0);
+	if (a < 0 || b < 0 || c < 0 || d < 0)
+		return -1;
+	for (int i = 0; i < npool; i += 3)
+		epoll_add(a, pool[i], 0x1 | 0x4, (uint64_t)i);
+	static const uint32_t triggers[] = {
+		0x1,				   // EPOLLIN
+		0x1 | 0x4 | 1u << 31,		   // EPOLLIN|EPOLLOUT|EPOLLET
+		0x1 | 1u << 30,			   // EPOLLIN|EPOLLONESHOT
+		0x1 | 0x4 | 0x2000 | 1u << 31, // EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET
+	};
+	for (int i = 0; i < nevfds; i++) {
+		epoll_add(c, evfds[i], triggers[i % 4], (uint64_t)i);
+		epoll_add(d, evfds[i], 0x1 | 0x4 | 1u << 28 /* EPOLLEXCLUSIVE */ | (i % 2 ? 1u << 31 : 0), (uint64_t)i);
+		if (i % 3 == 0)
+			epoll_add(a, evfds[i], 0x1 | 1u << 28, (uint64_t)i); // a second exclusive watch
+	}
+	epoll_add(b, a, 0x1, 7);
+	epoll_add(b, c, 0x1 | 1u << 31, 8);
+	int eps[] = {a, b, c, d};
+	for (int i = 0; i < 4; i++) {
+		add_fd(eps[i]);
+		epfds[nepfds++] = eps[i];
+	}
 	return 0;
 }
 

@@ -47,13 +47,6 @@ static void handle(int sig, void (*fn)(int, siginfo_t *, void *), int flags) {
 	sigaction(sig, &sa, NULL);
 }
 
-static void set_mask(int how, int sig) {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	sigprocmask(how, &s, NULL);
-}
-
 // send_later forks a child that sends sig to this process 30 ms later.
 static pid_t send_later(int sig) {
 	pid_t parent = getpid();

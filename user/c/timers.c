@@ -54,13 +54,6 @@ static void handle(int sig) {
 	sigaction(sig, &sa, NULL);
 }
 
-static void block(int how, int sig) {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	sigprocmask(how, &s, NULL);
-}
-
 // await waits up to a second for the handler to have run n times.
 static int await(int n) {
 	for (int i = 0; i < 1000 && hits < n; i++)
@@ -189,7 +182,7 @@ static void periodic(void) {
 	       ns_of(its.it_value) > 0 && ns_of(its.it_value) <= 10 * MS, ns_of(its.it_interval) / MS);
 	// Blocked for 75 ms: one signal pending, the other expiries are its
 	// overruns.
-	block(SIG_BLOCK, SIGUSR1);
+	set_mask(SIG_BLOCK, SIGUSR1);
 	usleep(75000);
 	sigset_t pend;
 	sigpending(&pend);
@@ -198,7 +191,7 @@ static void periodic(void) {
 	printf("gettime while pending: value within the interval %d\n",
 	       ns_of(its.it_value) > 0 && ns_of(its.it_value) <= 10 * MS);
 	hits = 0;
-	block(SIG_UNBLOCK, SIGUSR1);
+	set_mask(SIG_UNBLOCK, SIGUSR1);
 	printf("delivered once: %d, si_overrun at least 5: %d, timer_getoverrun agrees: %d\n", hits == 1,
 	       got_overrun >= 5, syscall(SYS_timer_getoverrun, id) == got_overrun);
 	// The next signals come one interval apart again.
