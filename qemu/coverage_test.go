@@ -180,7 +180,7 @@ var (
 	recvfrom:ENOTCONN sendto:EPIPE sendto:ENOTCONN sendto:ECONNREFUSED
 	sendto:EMSGSIZE sendto:EPERM sendto:EISCONN sendto:EOPNOTSUPP
 	sendmsg:EBADF sendmsg:EINVAL sendmmsg:EMSGSIZE recvmmsg:EAGAIN
-	shutdown:EINVAL read:ECONNRESET write:EPIPE write:ECONNREFUSED`)
+	shutdown:EINVAL read:ECONNRESET write:EPIPE`)
 )
 
 // readinessCalls and readinessErrors are those of epoll, select and
