@@ -5,7 +5,8 @@
 // without the flag); select and pselect6 (nfds and FD_SETSIZE, EBADF,
 // bad timeouts, the time left written back, EINTR, pselect6's mask);
 // poll's POLLNVAL for a closed descriptor and ppoll's mask; a pidfd
-// reported readable by poll and epoll when its process exits.
+// reported readable by poll and epoll when its process exits; the
+// interest set's keys (a watch lives as long as its open file).
 #include "check.h"
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +32,48 @@ static void ready(const char *what, int ep) {
 	int n = epoll_wait(ep, &ev, 1, 0);
 	printf("  %s: %d%s%s%s\n", what, n, n > 0 && ev.events & EPOLLIN ? " IN" : "", n > 0 && ev.events & EPOLLHUP ? " HUP" : "",
 	       n > 0 && ev.events & EPOLLOUT ? " OUT" : "");
+}
+
+// ---- the interest set is keyed by descriptor and open file
+
+// keys shows epoll(7)'s answer to "will closing a descriptor remove it
+// from the interest list?": only when every descriptor of the open file
+// description is closed (ep_remove runs from eventpoll_release at the
+// file's last fput); until then the watch reports, but its descriptor
+// can no longer be named (EBADF), and another descriptor of the same file
+// is another key.
+static void keys(void) {
+	puts("-- the interest set: (descriptor, open file) keys");
+	int p[2];
+	R(pipe(p));
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1};
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
+	int d = dup(p[0]);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)); // EEXIST
+	ev.data.u64 = 2;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, d, &ev)); // the same file, another key
+	R(write(p[1], "x", 1));
+	struct epoll_event got[4];
+	int n = epoll_wait(ep, got, 4, 0);
+	printf("  two keys, one file: %d events, data sum %lu\n", n, n == 2 ? (unsigned long)(got[0].data.u64 + got[1].data.u64) : 0UL);
+	R(close(p[0]));
+	n = epoll_wait(ep, got, 4, 0);
+	printf("  its first descriptor closed: %d events\n", n);
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], &ev)); // EBADF: the number is gone
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, d, &ev));
+	n = epoll_wait(ep, got, 4, 0);
+	printf("  the second key deleted: %d events, data %lu\n", n, n == 1 ? (unsigned long)got[0].data.u64 : 0UL);
+	R(close(d)); // the last descriptor: the file goes, and its watch
+	int again[2];
+	R(pipe(again)); // may reuse the numbers
+	R(write(again[1], "y", 1));
+	n = epoll_wait(ep, got, 4, 0);
+	printf("  the file's last descriptor closed: %d events\n", n);
+	close(again[0]);
+	close(again[1]);
+	close(p[1]);
+	close(ep);
 }
 
 // ---- level- and edge-triggered
@@ -304,6 +347,7 @@ static void pidfds(void) {
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	triggers();
+	keys();
 	puts("-- EPOLLEXCLUSIVE: processes asleep on one eventfd");
 	exclusive("EPOLLEXCLUSIVE", EPOLLEXCLUSIVE);
 	exclusive("without it", 0);
