@@ -473,29 +473,35 @@ func pipe(t *task.Task, addr uintptr, flags uint32) (uintptr, error) {
 	}
 	r, w := fs.NewPipe(flags)
 	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*task.Task).SigPipe() }
+	return 0, installPair(t, r, w, flags&fs.O_CLOEXEC != 0, addr)
+}
+
+// installPair installs the new files a and b (pipe's ends, socketpair's
+// sockets) at the lowest free descriptors and writes the two numbers to
+// addr; on failure nothing stays installed and the files are dropped.
+func installPair(t *task.Task, a, b *fs.File, cloexec bool, addr uintptr) error {
 	fds := t.Proc.FDs()
-	cloexec := flags&fs.O_CLOEXEC != 0
-	rfd, err := fds.Install(r, 0, cloexec)
+	fda, err := fds.Install(a, 0, cloexec)
 	if err != nil {
-		r.DecRef()
-		w.DecRef()
-		return 0, err
+		a.DecRef()
+		b.DecRef()
+		return err
 	}
-	wfd, err := fds.Install(w, 0, cloexec)
+	fdb, err := fds.Install(b, 0, cloexec)
 	if err != nil {
-		fds.Close(rfd)
-		w.DecRef()
-		return 0, err
+		fds.Close(fda)
+		b.DecRef()
+		return err
 	}
-	var b [8]byte
-	putU32(b[:], 0, uint32(rfd))
-	putU32(b[:], 4, uint32(wfd))
-	if err := t.CopyOut(addr, b[:]); err != nil {
-		fds.Close(rfd)
-		fds.Close(wfd)
-		return 0, err
+	var buf [8]byte
+	putU32(buf[:], 0, uint32(fda))
+	putU32(buf[:], 4, uint32(fdb))
+	if err := t.CopyOut(addr, buf[:]); err != nil {
+		fds.Close(fda)
+		fds.Close(fdb)
+		return err
 	}
-	return 0, nil
+	return nil
 }
 
 // Generic ioctls (include/uapi/asm-generic/ioctls.h).

@@ -31,6 +31,16 @@ func sockFile(t *task.Task, fd uintptr) (*fs.File, socket.Socket, error) {
 	return f, s, nil
 }
 
+// onSocket runs fn on the socket open as fd (EBADF, ENOTSOCK first).
+func onSocket(t *task.Task, fd uintptr, fn func(f *fs.File, s socket.Socket) (uintptr, error)) (uintptr, error) {
+	f, s, err := sockFile(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return fn(f, s)
+}
+
 // sockType splits socket(2)'s type into the type and its flags:
 // EINVAL for flags other than SOCK_NONBLOCK and SOCK_CLOEXEC.
 func sockType(arg uintptr) (int, uint32, error) {
@@ -92,29 +102,7 @@ func sysSocketpair(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	fds := t.Proc.FDs()
-	cloexec := flags&socket.SOCK_CLOEXEC != 0
-	fda, err := fds.Install(fa, 0, cloexec)
-	if err != nil {
-		fa.DecRef()
-		fb.DecRef()
-		return 0, err
-	}
-	fdb, err := fds.Install(fb, 0, cloexec)
-	if err != nil {
-		fds.Close(fda)
-		fb.DecRef()
-		return 0, err
-	}
-	var b [8]byte
-	putU32(b[:], 0, uint32(fda))
-	putU32(b[:], 4, uint32(fdb))
-	if err := t.CopyOut(a[3], b[:]); err != nil {
-		fds.Close(fda)
-		fds.Close(fdb)
-		return 0, err
-	}
-	return 0, nil
+	return 0, installPair(t, fa, fb, flags&socket.SOCK_CLOEXEC != 0, a[3])
 }
 
 // addrIn copies a socket address in (move_addr_to_kernel): EINVAL for a
@@ -174,31 +162,25 @@ func (n names) FindNode(path string) (fs.Inode, error) {
 
 // sysBind implements bind(2).
 func sysBind(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	addr, err := addrIn(t, a[1], int32(a[2]))
-	if err != nil {
-		return 0, err
-	}
-	return 0, s.Bind(t, names{t}, addr)
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		addr, err := addrIn(t, a[1], int32(a[2]))
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.Bind(t, names{t}, addr)
+	})
 }
 
 // sysListen implements listen(2): a backlog above net.core.somaxconn
 // (or negative, taken as unsigned) is cut to it.
 func sysListen(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	backlog := int(int32(a[1]))
-	if uint32(a[1]) > unix.Somaxconn {
-		backlog = unix.Somaxconn
-	}
-	return 0, s.Listen(t, backlog)
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		backlog := int(int32(a[1]))
+		if uint32(a[1]) > unix.Somaxconn {
+			backlog = unix.Somaxconn
+		}
+		return 0, s.Listen(t, backlog)
+	})
 }
 
 // sysConnect implements connect(2): the address is copied before the
@@ -266,104 +248,87 @@ func accept(t *task.Task, fd, addr, lenAddr uintptr, flags uint32) (uintptr, err
 
 // sysGetsockname implements getsockname(2).
 func sysGetsockname(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	return 0, addrOut(t, s.SockName(), a[1], a[2])
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		return 0, addrOut(t, s.SockName(), a[1], a[2])
+	})
 }
 
 // sysGetpeername implements getpeername(2).
 func sysGetpeername(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	peer, err := s.PeerName()
-	if err != nil {
-		return 0, err
-	}
-	return 0, addrOut(t, peer, a[1], a[2])
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		peer, err := s.PeerName()
+		if err != nil {
+			return 0, err
+		}
+		return 0, addrOut(t, peer, a[1], a[2])
+	})
 }
 
 // sysShutdown implements shutdown(2).
 func sysShutdown(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	return 0, s.Shutdown(int(int32(a[1])))
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		return 0, s.Shutdown(int(int32(a[1])))
+	})
 }
 
 // sysSetsockopt implements setsockopt(2).
 func sysSetsockopt(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n := int32(a[4])
-	if n < 0 {
-		return 0, linuxerr.EINVAL
-	}
-	// SOL_SOCKET's options read at most a struct timeval or linger.
-	val := make([]byte, min(n, 64))
-	if err := t.CopyIn(a[3], val); err != nil {
-		return 0, err
-	}
-	return 0, s.SetSockOpt(int(int32(a[1])), int(int32(a[2])), val)
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		n := int32(a[4])
+		if n < 0 {
+			return 0, linuxerr.EINVAL
+		}
+		// SOL_SOCKET's options read at most a struct timeval or linger.
+		val := make([]byte, min(n, 64))
+		if err := t.CopyIn(a[3], val); err != nil {
+			return 0, err
+		}
+		return 0, s.SetSockOpt(int(int32(a[1])), int(int32(a[2])), val)
+	})
 }
 
 // sysGetsockopt implements getsockopt(2): the value cut to the caller's
 // length, which is set to what was written.
 func sysGetsockopt(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	var lb [4]byte
-	if err := t.CopyIn(a[4], lb[:]); err != nil {
-		return 0, err
-	}
-	n := int32(binary.LittleEndian.Uint32(lb[:]))
-	if n < 0 {
-		return 0, linuxerr.EINVAL
-	}
-	v, err := s.GetSockOpt(int(int32(a[1])), int(int32(a[2])))
-	if err != nil {
-		return 0, err
-	}
-	v = v[:min(int(n), len(v))]
-	if err := t.CopyOut(a[3], v); err != nil {
-		return 0, err
-	}
-	return 0, copyOutU32(t, a[4], uint32(len(v)))
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		var lb [4]byte
+		if err := t.CopyIn(a[4], lb[:]); err != nil {
+			return 0, err
+		}
+		n := int32(binary.LittleEndian.Uint32(lb[:]))
+		if n < 0 {
+			return 0, linuxerr.EINVAL
+		}
+		v, err := s.GetSockOpt(int(int32(a[1])), int(int32(a[2])))
+		if err != nil {
+			return 0, err
+		}
+		v = v[:min(int(n), len(v))]
+		if err := t.CopyOut(a[3], v); err != nil {
+			return 0, err
+		}
+		return 0, copyOutU32(t, a[4], uint32(len(v)))
+	})
 }
 
 // sysSendto implements sendto(2).
 func sysSendto(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n := int(min(a[2], maxRWCount))
-	if err := accessOK(a[1], uintptr(n)); err != nil {
-		return 0, err
-	}
-	m := &socket.SendMsg{Flags: int(int32(a[3]))}
-	if a[4] != 0 {
-		if m.Addr, err = addrIn(t, a[4], int32(a[5])); err != nil {
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		n := int(min(a[2], maxRWCount))
+		if err := accessOK(a[1], uintptr(n)); err != nil {
 			return 0, err
 		}
-	}
-	m.Data = userData{t, []iovec{{a[1], uintptr(n)}}, n}
-	k, err := s.Send(t, f, names{t}, m)
-	return uintptr(k), err
+		m := &socket.SendMsg{Flags: int(int32(a[3]))}
+		if a[4] != 0 {
+			var err error
+			if m.Addr, err = addrIn(t, a[4], int32(a[5])); err != nil {
+				return 0, err
+			}
+		}
+		m.Data = userData{t, []iovec{{a[1], uintptr(n)}}, n}
+		k, err := s.Send(t, f, names{t}, m)
+		return uintptr(k), err
+	})
 }
 
 // userData is a message's data in the sender's iovecs (socket.Data).
@@ -396,31 +361,28 @@ func (d userData) ReadAt(dst []byte, off int) error {
 // sysRecvfrom implements recvfrom(2): the sender's address, when asked
 // for, is written (with its length, 0 if it has none) after the data.
 func sysRecvfrom(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n := int(min(a[2], maxRWCount))
-	if err := accessOK(a[1], uintptr(n)); err != nil {
-		return 0, err
-	}
-	buf := make([]byte, min(n, recvChunk))
-	var out socket.RecvMsg
-	k, err := s.Recv(t, f, buf, int(int32(a[3])), &out)
-	dropFiles(out.Files)
-	if err != nil {
-		return 0, err
-	}
-	if err := t.CopyOut(a[1], buf[:min(k, len(buf))]); err != nil {
-		return 0, err
-	}
-	if a[4] != 0 {
-		if err := addrOut(t, out.Addr, a[4], a[5]); err != nil {
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		n := int(min(a[2], maxRWCount))
+		if err := accessOK(a[1], uintptr(n)); err != nil {
 			return 0, err
 		}
-	}
-	return uintptr(k), nil
+		buf := make([]byte, min(n, recvChunk))
+		var out socket.RecvMsg
+		k, err := s.Recv(t, f, buf, int(int32(a[3])), &out)
+		dropFiles(out.Files)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.CopyOut(a[1], buf[:min(k, len(buf))]); err != nil {
+			return 0, err
+		}
+		if a[4] != 0 {
+			if err := addrOut(t, out.Addr, a[4], a[5]); err != nil {
+				return 0, err
+			}
+		}
+		return uintptr(k), nil
+	})
 }
 
 // recvChunk bounds the kernel buffer one receive fills: no queued
@@ -464,6 +426,16 @@ func readMsghdr(t *task.Task, addr uintptr) (msghdr, error) {
 	}, nil
 }
 
+// readMsg reads the struct msghdr at addr and its iovecs.
+func readMsg(t *task.Task, addr uintptr) (msghdr, []iovec, int, error) {
+	m, err := readMsghdr(t, addr)
+	if err != nil {
+		return m, nil, 0, err
+	}
+	iov, total, err := msgIovecs(t, &m)
+	return m, iov, total, err
+}
+
 // msgIovecs is copy_msghdr_from_user's checks and the iovec import:
 // EINVAL for a negative name length (a longer one is cut to
 // sockaddr_storage's), EMSGSIZE for more than UIO_MAXIOV iovecs.
@@ -483,21 +455,14 @@ func msgIovecs(t *task.Task, m *msghdr) ([]iovec, int, error) {
 
 // sysSendmsg implements sendmsg(2).
 func sysSendmsg(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n, err := sendmsg(t, f, s, a[1], int(int32(a[2])))
-	return uintptr(n), err
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		n, err := sendmsg(t, f, s, a[1], int(int32(a[2])))
+		return uintptr(n), err
+	})
 }
 
 func sendmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	iov, total, err := msgIovecs(t, &m)
+	m, iov, total, err := readMsg(t, addr)
 	if err != nil {
 		return 0, err
 	}
@@ -613,13 +578,10 @@ func checkCreds(t *task.Task, c socket.Cred) error {
 
 // sysRecvmsg implements recvmsg(2).
 func sysRecvmsg(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n, err := recvmsg(t, f, s, a[1], int(int32(a[2])))
-	return uintptr(n), err
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		n, err := recvmsg(t, f, s, a[1], int(int32(a[2])))
+		return uintptr(n), err
+	})
 }
 
 // recvmsg is ____sys_recvmsg: receive, scatter the data, then write the
@@ -627,11 +589,7 @@ func sysRecvmsg(t *task.Task, a *Args) (uintptr, error) {
 // was asked for) and the control data (msg_controllen: how much of the
 // buffer was used).
 func recvmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	iov, total, err := msgIovecs(t, &m)
+	m, iov, total, err := readMsg(t, addr)
 	if err != nil {
 		return 0, err
 	}
@@ -768,28 +726,25 @@ const mmsghdrSize = 64
 // sysSendmmsg implements sendmmsg(2): messages one after another until
 // one fails; the count sent, or the first message's error.
 func sysSendmmsg(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	vlen := min(uint32(a[2]), uioMaxIOV)
-	done := 0
-	for i := range uintptr(vlen) {
-		at := a[1] + i*mmsghdrSize
-		n, err := sendmsg(t, f, s, at, int(int32(a[3])))
-		if err == nil {
-			err = copyOutU32(t, at+msghdrSize, uint32(n))
-		}
-		if err != nil {
-			if done > 0 {
-				break
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		vlen := min(uint32(a[2]), uioMaxIOV)
+		done := 0
+		for i := range uintptr(vlen) {
+			at := a[1] + i*mmsghdrSize
+			n, err := sendmsg(t, f, s, at, int(int32(a[3])))
+			if err == nil {
+				err = copyOutU32(t, at+msghdrSize, uint32(n))
 			}
-			return 0, err
+			if err != nil {
+				if done > 0 {
+					break
+				}
+				return 0, err
+			}
+			done++
 		}
-		done++
-	}
-	return uintptr(done), nil
+		return uintptr(done), nil
+	})
 }
 
 // sysRecvmmsg implements recvmmsg(2) (do_recvmmsg): messages until vlen
@@ -797,49 +752,46 @@ func sysSendmmsg(t *task.Task, a *Args) (uintptr, error) {
 // non-blocking; the timeout is checked after each message, and what is
 // left of it written back.
 func sysRecvmmsg(t *task.Task, a *Args) (uintptr, error) {
-	f, s, err := sockFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	flags := int(int32(a[3]))
-	var end time.Time
-	if a[4] != 0 {
-		sec, nsec, err := readTimespec(t, a[4])
-		if err != nil {
-			return 0, err
+	return onSocket(t, a[0], func(f *fs.File, s socket.Socket) (uintptr, error) {
+		flags := int(int32(a[3]))
+		var end time.Time
+		if a[4] != 0 {
+			sec, nsec, err := readTimespec(t, a[4])
+			if err != nil {
+				return 0, err
+			}
+			end = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
 		}
-		end = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec))
-	}
-	vlen := min(uint32(a[2]), uioMaxIOV)
-	done := 0
-	var failed error
-	for i := range uintptr(vlen) {
-		at := a[1] + i*mmsghdrSize
-		n, err := recvmsg(t, f, s, at, flags&^socket.MSG_WAITFORONE)
-		if err == nil {
-			err = copyOutU32(t, at+msghdrSize, uint32(n))
+		vlen := min(uint32(a[2]), uioMaxIOV)
+		done := 0
+		var failed error
+		for i := range uintptr(vlen) {
+			at := a[1] + i*mmsghdrSize
+			n, err := recvmsg(t, f, s, at, flags&^socket.MSG_WAITFORONE)
+			if err == nil {
+				err = copyOutU32(t, at+msghdrSize, uint32(n))
+			}
+			if err != nil {
+				failed = err
+				break
+			}
+			done++
+			if flags&socket.MSG_WAITFORONE != 0 {
+				flags |= socket.MSG_DONTWAIT
+			}
+			if !end.IsZero() && !time.Now().Before(end) {
+				break
+			}
 		}
-		if err != nil {
-			failed = err
-			break
+		if a[4] != 0 {
+			left := max(time.Until(end), 0)
+			if err := t.CopyOut(a[4], timespecBytes(int64(left))); err != nil && done == 0 {
+				return 0, err
+			}
 		}
-		done++
-		if flags&socket.MSG_WAITFORONE != 0 {
-			flags |= socket.MSG_DONTWAIT
+		if done == 0 {
+			return 0, failed
 		}
-		if !end.IsZero() && !time.Now().Before(end) {
-			break
-		}
-	}
-	if a[4] != 0 {
-		left := max(time.Until(end), 0)
-		if err := t.CopyOut(a[4], timespecBytes(int64(left))); err != nil && done == 0 {
-			return 0, err
-		}
-	}
-	if done == 0 {
-		return 0, failed
-	}
-	return uintptr(done), nil
+		return uintptr(done), nil
+	})
 }
