@@ -31,6 +31,13 @@ type Splicer interface {
 	Splice() (read, write bool)
 }
 
+// SpliceReader is implemented by FileOps whose splice_read honours
+// SPLICE_F_NONBLOCK itself (a socket's: unix_stream_splice_read reads
+// with MSG_DONTWAIT then).
+type SpliceReader interface {
+	SpliceRead(c Ctx, f *File, p []byte, nonblock bool) (int, error)
+}
+
 // spliceable reports whether f has splice_read and splice_write.
 func (f *File) spliceable() (read, write bool) {
 	if _, ok := f.Inode.(Regular); ok && f.ops == nil {
@@ -108,6 +115,9 @@ func spliceToPipe(c Ctx, f *File, pos *int64, p *Pipe, n uint64, nonblock bool) 
 	k, err := p.spliceIn(c, clampCount(n), pageOff, nonblock, func(b []byte) (int, error) {
 		if !f.canSpliceRead() {
 			return 0, linuxerr.EINVAL
+		}
+		if sr, ok := f.ops.(SpliceReader); ok {
+			return sr.SpliceRead(c, f, b, nonblock)
 		}
 		if stream {
 			return f.readAt(c, b, 0)

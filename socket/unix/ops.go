@@ -60,17 +60,32 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 
 // Read implements fs.FileOps: recv with no flags (sock_read_iter).
 func (s *Sock) Read(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
-	var out socket.RecvMsg
-	n, err := s.Recv(c, f, p, 0, &out)
-	for _, g := range out.Files {
-		g.DecRef() // no control buffer: descriptors are discarded
-	}
-	return n, err
+	return s.SpliceRead(c, f, p, false)
 }
 
 // Write implements fs.FileOps: send with no flags (sock_write_iter).
 func (s *Sock) Write(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
 	return s.Send(c, f, nil, &socket.SendMsg{Data: socket.Bytes(p)})
+}
+
+// Splice implements fs.Splicer: sockets have splice_read
+// (unix_stream_splice_read, copy_splice_read for the others) and
+// splice_write (splice_to_socket).
+func (s *Sock) Splice() (read, write bool) { return true, true }
+
+// SpliceRead implements fs.SpliceReader: a read with MSG_DONTWAIT when
+// the splice is SPLICE_F_NONBLOCK.
+func (s *Sock) SpliceRead(c fs.Ctx, f *fs.File, p []byte, nonblock bool) (int, error) {
+	flags := 0
+	if nonblock {
+		flags = socket.MSG_DONTWAIT
+	}
+	var out socket.RecvMsg
+	n, err := s.Recv(c, f, p, flags, &out)
+	for _, g := range out.Files {
+		g.DecRef() // no control buffer: descriptors are discarded
+	}
+	return n, err
 }
 
 // IsStream implements fs.Stream: sockets have no file position.

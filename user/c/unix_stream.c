@@ -8,7 +8,7 @@
 // seen from both ends, EPIPE and SIGPIPE, ECONNRESET from a peer closed
 // with unread data, socket options, the socket file a bind makes, a
 // full backlog with non-blocking connects, and poll and epoll
-// readiness of listeners and connected sockets.
+// readiness of listeners and connected sockets; splice and sendfile.
 //
 // Paths are relative to the working directory (tmp/ of the rootfs);
 // abstract names carry the pid (hidden in the transcript) because native
@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -995,6 +996,38 @@ static void timeouts(void) {
 	close(sv[1]);
 }
 
+// splicing: splice(2) between a socket and a pipe both ways
+// (unix_stream_splice_read, splice_to_socket), SPLICE_F_NONBLOCK on an
+// empty socket, sendfile(2) into a socket, and a datagram socket's
+// splice_write (one message per pipe read).
+static void splicing(void) {
+	printf("-- splice and sendfile\n");
+	int sv[2], p[2], dv[2];
+	char buf[64];
+	sockpair(SOCK_STREAM, sv);
+	R(pipe(p));
+	R(splice(sv[1], NULL, p[1], NULL, 64, SPLICE_F_NONBLOCK));
+	R(write(sv[0], "spliced", 7));
+	R(splice(sv[1], NULL, p[1], NULL, 64, SPLICE_F_NONBLOCK));
+	R(read(p[0], buf, sizeof buf));
+	R(write(p[1], "back", 4));
+	R(splice(p[0], NULL, sv[0], NULL, 64, 0));
+	R(read(sv[1], buf, sizeof buf));
+	int fd = open("tmp/sendfile", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	R(write(fd, "filedata", 8));
+	off_t off = 0;
+	R(sendfile(sv[0], fd, &off, 8));
+	R(read(sv[1], buf, sizeof buf));
+	close(fd);
+	unlink("tmp/sendfile");
+	sockpair(SOCK_DGRAM, dv);
+	R(write(p[1], "dg", 2));
+	R(splice(p[0], NULL, dv[0], NULL, 64, 0));
+	R(recv(dv[1], buf, sizeof buf, MSG_DONTWAIT));
+	R(lseek(sv[0], 0, SEEK_CUR));
+	close(sv[0]), close(sv[1]), close(dv[0]), close(dv[1]), close(p[0]), close(p[1]);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	creation();
@@ -1006,5 +1039,6 @@ int main(void) {
 	nonblocking();
 	readiness();
 	timeouts();
+	splicing();
 	return 0;
 }
