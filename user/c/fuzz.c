@@ -2176,6 +2176,45 @@ static int waitfor(int pid, int *status, double secs) {
 	}
 }
 
+// continue_stopped_children sends SIGCONT to the stopped children of
+// pid and returns how many there were. A batch's thread waiting in
+// vfork(2) for a child that a random kill stopped (SIGSTOP to the
+// process group) waits as long as the child is stopped, on Linux too:
+// the supervisor does not see that grandchild, so it resumes it here.
+static int continue_stopped_children(int pid) {
+	int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	char dents[4096], path[64], buf[512];
+	long n;
+	int found = 0;
+	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof dents)) > 0) {
+		for (long off = 0; off < n;) {
+			unsigned short reclen;
+			memcpy(&reclen, dents + off + 16, 2);
+			const char *name = dents + off + 19;
+			off += reclen;
+			if (name[0] < '0' || name[0] > '9')
+				continue;
+			snprintf(path, sizeof path, "%s/stat", name);
+			int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+			ssize_t m = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			buf[m > 0 ? m : 0] = 0;
+			char *rp = strrchr(buf, ')');
+			char state;
+			int ppid;
+			if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == pid && (state == 'T' || state == 't')) {
+				kill(atoi(name), SIGCONT);
+				found++;
+			}
+		}
+	}
+	close(dfd);
+	return found;
+}
+
 static int final_report(long after, double elapsed, const char *failure);
 static long memfree_kib(void);
 static double run_start;
@@ -2202,9 +2241,17 @@ static int exited_by_call(int status) {
 // accounts for how it ended: its exit status, or -1 (a signal).
 static int reap_batch(int pid, long batch) {
 	double deadline = now() + opt.deadline;
+	int resumed = 0;
 	for (;;) {
 		int status;
 		int r = waitfor(-1, &status, deadline - now());
+		if (r == 0 && !resumed && continue_stopped_children(pid) > 0) {
+			resumed = 1;
+			st.stops++;
+			say("fuzz: batch=%ld: resumed a stopped child of the batch's child", batch);
+			deadline = now() + 5;
+			continue;
+		}
 		if (r == 0) {
 			st.hangs++;
 			say("fuzz: hang batch=%ld seed=%llu: child %d alive after %d s; replay: -seed %llu -batch %ld -batches 1 -batch-size %ld",
