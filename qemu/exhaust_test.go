@@ -48,6 +48,8 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^fdleak: open with the limit raised: -1 ENFILE # `,
 		`(?m)^pipes: (pipe2|write): -1 (ENOMEM|ENFILE) # `,
 		`(?m)^pipes: thousands filled: ok$`,
+		`(?m)^sockets: (socketpair|write): -1 (ENOMEM|ENFILE) # `,
+		`(?m)^sockets: bounded by the kernel's memory: ok$`,
 		`(?m)^tmpfill: write: (short|-1 ENOSPC|-1 ENOMEM) # `,
 		`(?m)^tmpfill: unlink: ok$`,
 		`(?m)^mappings: mmap: -1 ENOMEM # after 40\d\d$`,
@@ -71,7 +73,7 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^watches: at max_user_watches: ok$`,
 		`(?m)^gohog: child killed by KILL$`,
 	)
-	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "timers", "inodes", "watches", "gohog"} {
+	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "sockets", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "timers", "inodes", "watches", "gohog"} {
 		mustContain(t, got, `(?m)^`+s+`: then a normal workload: ok$`, `(?m)^`+s+`: free memory back: ok # `)
 	}
 	if testing.Verbose() {

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -171,6 +172,46 @@ static void pipes(int out) {
 			close(fd);
 	say(out, "pipes: %s: -1 %s # after %ld pipes, %ld MiB\n", what, strerrorname_np(err), n, bytes >> 20);
 	say(out, "pipes: thousands filled: %s\n", n >= 1000 && bytes >= (n - 1) * 4096L ? "ok" : "FAIL");
+}
+
+// sockets makes AF_UNIX stream pairs and fills each without blocking
+// until the kernel refuses: a socket's send buffer bounds one pair, and
+// the kernel's budget for queued data all of them (a write then finds no
+// room even in an empty socket: EAGAIN, as a TCP sender under memory
+// pressure waits); the pairs end with the files (ENFILE) or memory.
+static void sockets(int out) {
+	struct rlimit rl = {1 << 20, 1 << 20};
+	setrlimit(RLIMIT_NOFILE, &rl);
+	static char chunk[65536];
+	memset(chunk, 's', sizeof chunk);
+	long n = 0, bytes = 0, starved = 0;
+	const char *what = NULL;
+	int err = 0;
+	while (!what) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) {
+			what = "socketpair", err = errno;
+			break;
+		}
+		n++;
+		for (long mine = 0;;) {
+			long w = write(sv[0], chunk, sizeof chunk);
+			if (w > 0) {
+				bytes += w, mine += w;
+				continue;
+			}
+			if (errno != EAGAIN)
+				what = "write", err = errno;
+			else if (mine == 0)
+				starved++;
+			break;
+		}
+	}
+	for (int fd = 3; fd < 3 + 2 * n + 2; fd++)
+		if (fd != out)
+			close(fd);
+	say(out, "sockets: %s: -1 %s # after %ld pairs, %ld MiB, %ld found no memory\n", what, strerrorname_np(err), n, bytes >> 20, starved);
+	say(out, "sockets: bounded by the kernel's memory: %s\n", n >= 1000 && starved > 0 ? "ok" : "FAIL");
 }
 
 // tmpfill writes one file on the root file system (ramfs: no size limit)
@@ -439,7 +480,7 @@ static const struct {
 	void (*fn)(int out);
 } scenarios[] = {
 	{"touch", touch}, {"forkbomb", forkbomb}, {"threads", threads}, {"fdleak", fdleak},
-	{"pipes", pipes}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
+	{"pipes", pipes}, {"sockets", sockets}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
 	{"mounts", mounts}, {"sigqueue", sigqueueFill}, {"timers", timers}, {"inodes", inodes}, {"watches", watches},
 	{"gohog", gohog},
 };
