@@ -123,7 +123,6 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, names socket.Names, addr []byte) er
 		emb.state = stateEstablished
 		emb.peer = s
 		emb.peerCred, emb.hasPeerCred = socket.EffectiveCred(c), true
-		emb.listener = other
 		emb.addr = other.addr
 		s.peerCred, s.hasPeerCred = other.peerCred, true
 		s.state = stateEstablished
@@ -174,7 +173,6 @@ func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
 	s.recv = s.recv[1:]
 	n.add(&s.peerWait, evAll)
 	emb := b.conn
-	emb.listener = nil
 	emb.passcred = s.passcred
 	nf := emb.newFile(c, flags)
 	unlock(n, nil)

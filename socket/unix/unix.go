@@ -73,8 +73,7 @@ type Sock struct {
 	dead     bool  // released (SOCK_DEAD)
 	err      error // sk_err: a pending error
 
-	peer     *Sock
-	listener *Sock // for an embryo: the listener it waits on
+	peer *Sock
 
 	addr []byte   // the bound address (struct unix_address), nil if none
 	node fs.Inode // the socket node of a path-bound socket
