@@ -217,16 +217,11 @@ func sortedKeys[V any](m map[string]V) []string {
 // and interrupt handlers run with the kernel's fake g, whose stack checks
 // never fire: functions reached only from there are exempt.
 //
-// knownInterruptsOff are the cases left to fix: the console's spin lock
-// is held across the UART driver's Tx (tamago, not nosplit), so a
-// goroutine preempted while logging leaves its thread with interrupts off
-// and the lock held; StartConsole runs once, at boot.
+// knownInterruptsOff are the cases left to fix: StartConsole runs the
+// UART's interrupt handler once at boot, on the main goroutine.
 var (
 	knownInterruptsOff = map[string]bool{
-		"oyako/kernel/klog.Console":      true,
-		"oyako/kernel/klog.ConsoleRaw":   true,
-		"oyako/kernel/klog.(*Line).emit": true,
-		"oyako/kernel.StartConsole":      true,
+		"oyako/kernel.StartConsole": true,
 	}
 	interruptsOff = []string{"oyako/amd64.SaveFlagsCli.abi0", "oyako/amd64.Cli.abi0"}
 	interruptsOn  = []string{"oyako/amd64.RestoreFlags.abi0", "oyako/amd64.Sti.abi0"}
