@@ -2,10 +2,10 @@ package amd64
 
 import "github.com/usbarmory/tamago/soc/intel/uart"
 
-// COM1 is the PC's first serial port, the kernel console. Transmission and
-// reception go through tamago's 16550 driver; Init adds the line setup the
-// driver leaves to firmware (QEMU's emulation does not need a baud rate, a
-// real 16550 does).
+// COM1 is the PC's first serial port, the kernel console. Reception goes
+// through tamago's 16550 driver, transmission through serialTx (below);
+// Init adds the line setup the driver leaves to firmware (QEMU's
+// emulation does not need a baud rate, a real 16550 does).
 var COM1 = uart.UART{Index: 1, Base: 0x3f8, DTR: true, RTS: true}
 
 // 16550 register offsets and bits not exported by the tamago driver.
@@ -37,23 +37,44 @@ func EnableSerialRxInterrupt() {
 	Outb(COM1.Base+uartIER, uartIERRx)
 }
 
+// The console's writers are nosplit, down to the port I/O: the kernel
+// log writes under its spin lock with interrupts off, and goroutines log
+// too. A goroutine must not reach a stack check there: the Go scheduler
+// may preempt it in one and resume it on another thread, leaving its own
+// thread running other goroutines with interrupts off (the timer cannot
+// preempt it any more) and the lock held.
+
 // SerialWriteRaw sends b to COM1 unchanged.
+//
+//go:nosplit
 func SerialWriteRaw(b []byte) {
 	for _, c := range b {
-		COM1.Tx(c)
+		serialTx(c)
 	}
 }
 
 // SerialWrite sends b to COM1, translating "\n" into "\r\n" as a tty
 // with ONLCR would (for kernel messages, which do not go through the
 // console's line discipline).
+//
+//go:nosplit
 func SerialWrite(b []byte) {
 	for _, c := range b {
 		if c == '\n' {
-			COM1.Tx('\r')
+			serialTx('\r')
 		}
-		COM1.Tx(c)
+		serialTx(c)
 	}
+}
+
+// serialTx sends c once the transmit holding register is empty, as the
+// tamago driver's Tx does, without its stack check.
+//
+//go:nosplit
+func serialTx(c byte) {
+	for Inb(COM1.Base+uart.LSR)&(1<<uart.LSR_THRE) == 0 {
+	}
+	Outb(COM1.Base+uart.THR, c)
 }
 
 // QEMU's debug devices (see qemu/ for the matching command line).

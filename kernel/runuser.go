@@ -25,6 +25,10 @@ import (
 // Linux's range; from ring 3 it is just an unknown number (ENOSYS).
 const SysRunUser = 0x10000
 
+// sysArmKick is the private system call number of the runtime service
+// that arms the timer for a kick (Kick).
+const sysArmKick = 0x10001
+
 // Events RunUser returns besides exception vectors.
 const (
 	// EventSyscall: the user context made a system call.
@@ -71,13 +75,29 @@ const kickInterval = 1e6 // ns
 // Kick asks the context to return from RunUser (EventKick) as soon as
 // possible: immediately if it is in the kernel, at the next timer
 // interrupt if it runs in user mode.
+//
+// The timer is armed by a runtime service, not here with interrupts
+// disabled: Kick runs on a goroutine, and the Go scheduler may preempt a
+// goroutine at any call to a function with a stack check (when the GC or
+// sysmon asked it to yield). Preempted inside a CLI ... POPF section, the
+// goroutine would resume later on another thread, and the thread it left
+// would go on running other goroutines with interrupts off: the timer
+// could never preempt that thread again, and the first goroutine there
+// that spins waiting for another thread (the runtime's background
+// sweeper waiting for another sweeper) hung the machine at 100% CPU.
+// A runtime service runs on the thread's service stack, where nothing
+// preempts it, with interrupts off.
 func (uc *UserContext) Kick() {
 	if uc.kick.Swap(1) == 0 {
 		kicksPending.Add(1)
-		flags := amd64.SaveFlagsCli()
-		sched.SetKickDeadline(ktime.Now() + kickInterval)
-		amd64.RestoreFlags(flags)
+		syscall.RawSyscall(sysArmKick, 0, 0, 0)
 	}
+}
+
+// svcArmKick is Kick's runtime service: it makes the timer fire within
+// kickInterval, so that a kicked context running in user mode comes back.
+func svcArmKick() {
+	sched.SetKickDeadline(ktime.Now() + kickInterval)
 }
 
 // takeKick consumes a pending kick.

@@ -184,6 +184,9 @@ func serve(f *amd64.Frame, nr uint64) (uint64, errno.Errno) {
 		return svcPrctl(a0, uintptr(a1))
 	case SysRunUser:
 		return svcRunUser(f, uintptr(a0), a1)
+	case sysArmKick:
+		svcArmKick()
+		return 0, 0
 	case sysno.SYS_ioctl:
 		if _, err := getFD(a0); err != 0 {
 			return 0, err
