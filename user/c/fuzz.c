@@ -2113,15 +2113,13 @@ static void print_slots(long batch) {
 // print_threads reports the state of each thread of pid as /proc shows
 // it (R running, S or D waiting in the kernel, T stopped, Z exited) and
 // its pending and blocked signals.
-static void print_threads(long batch, int pid) {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/task", pid);
-	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		say("fuzz: hang batch=%ld: %s: %s", batch, path, strerror(errno));
-		return;
-	}
-	char dents[4096];
+// each_stat calls fn with the name, state and parent of every process
+// or thread listed in dir (/proc, /proc/PID/task), from its stat file.
+static int each_stat(const char *dir, void (*fn)(const char *name, char state, int ppid, void *arg), void *arg) {
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	char dents[4096], path[64], buf[1024];
 	long n;
 	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof dents)) > 0) {
 		for (long off = 0; off < n;) {
@@ -2138,11 +2136,29 @@ static void print_threads(long batch, int pid) {
 				close(fd);
 			buf[m > 0 ? m : 0] = 0;
 			char *rp = strrchr(buf, ')');
-			char state = rp && rp[1] && rp[2] ? rp[2] : '?';
-			say("fuzz: hang batch=%ld: thread %s state %c", batch, name, state);
+			char state = '?';
+			int ppid = -1;
+			if (rp)
+				sscanf(rp + 1, " %c %d", &state, &ppid);
+			fn(name, state, ppid, arg);
 		}
 	}
 	close(dfd);
+	return 0;
+}
+
+static void say_thread(const char *name, char state, int ppid, void *arg) {
+	(void)ppid;
+	say("fuzz: hang batch=%ld: thread %s state %c", *(long *)arg, name, state);
+}
+
+static void print_threads(long batch, int pid) {
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	if (each_stat(path, say_thread, &batch) < 0) {
+		say("fuzz: hang batch=%ld: %s: %s", batch, path, strerror(errno));
+		return;
+	}
 	snprintf(path, sizeof path, "/proc/%d/status", pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t m = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
@@ -2181,38 +2197,22 @@ static int waitfor(int pid, int *status, double secs) {
 // vfork(2) for a child that a random kill stopped (SIGSTOP to the
 // process group) waits as long as the child is stopped, on Linux too:
 // the supervisor does not see that grandchild, so it resumes it here.
-static int continue_stopped_children(int pid) {
-	int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
-	char dents[4096], path[64], buf[512];
-	long n;
-	int found = 0;
-	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof dents)) > 0) {
-		for (long off = 0; off < n;) {
-			unsigned short reclen;
-			memcpy(&reclen, dents + off + 16, 2);
-			const char *name = dents + off + 19;
-			off += reclen;
-			if (name[0] < '0' || name[0] > '9')
-				continue;
-			snprintf(path, sizeof path, "%s/stat", name);
-			int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-			ssize_t m = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-			if (fd >= 0)
-				close(fd);
-			buf[m > 0 ? m : 0] = 0;
-			char *rp = strrchr(buf, ')');
-			char state;
-			int ppid;
-			if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == pid && (state == 'T' || state == 't')) {
-				kill(atoi(name), SIGCONT);
-				found++;
-			}
-		}
+struct stopped_children {
+	int parent, found;
+};
+
+static void continue_if_stopped_child(const char *name, char state, int ppid, void *arg) {
+	struct stopped_children *c = arg;
+	if (ppid == c->parent && (state == 'T' || state == 't')) {
+		kill(atoi(name), SIGCONT);
+		c->found++;
 	}
-	close(dfd);
-	return found;
+}
+
+static int continue_stopped_children(int pid) {
+	struct stopped_children c = {pid, 0};
+	each_stat("/proc", continue_if_stopped_child, &c);
+	return c.found;
 }
 
 static int final_report(long after, double elapsed, const char *failure);
