@@ -45,6 +45,23 @@ func (t *FDTable) Get(fd int32) (*File, error) {
 	return f, nil
 }
 
+// Room reports EMFILE when no descriptor is free under the limit: a call
+// that makes its file only after a step it cannot undo (accept takes a
+// pending connection) asks first, as Linux reserves the descriptor
+// first (get_unused_fd_flags).
+func (t *FDTable) Room() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fd := t.nextFD
+	for int(fd) < len(t.files) && t.files[fd].file != nil {
+		fd++
+	}
+	if fd >= t.Limit {
+		return linuxerr.EMFILE
+	}
+	return nil
+}
+
 // Install puts f (whose reference the table takes over) at the lowest free
 // descriptor at or above min (alloc_fd).
 func (t *FDTable) Install(f *File, min int32, cloexec bool) (int32, error) {

@@ -223,6 +223,9 @@ func accept(t *task.Task, fd, addr, lenAddr uintptr, flags uint32) (uintptr, err
 		return 0, err
 	}
 	defer f.DecRef()
+	if err := t.Proc.FDs().Room(); err != nil {
+		return 0, err // before a connection is taken off the queue
+	}
 	nf, err := s.Accept(t, f, flags)
 	if err != nil {
 		return 0, err

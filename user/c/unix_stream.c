@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -996,6 +997,38 @@ static void timeouts(void) {
 	close(sv[1]);
 }
 
+// acceptFull: accept with no descriptor free is EMFILE and leaves the
+// connection pending (do_accept reserves the descriptor before
+// unix_accept takes the connection off the queue).
+static void acceptFull(void) {
+	printf("-- accept at RLIMIT_NOFILE\n");
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, "tmp/full");
+	unlink(a.sun_path);
+	int l = listener(&a, sizeof a, 4);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	R(connect(c, (struct sockaddr *)&a, sizeof a));
+	struct rlimit old, rl;
+	getrlimit(RLIMIT_NOFILE, &old);
+	rl = old;
+	rl.rlim_cur = c + 1; // every descriptor below is taken...
+	for (int fd = 0; fd <= c; fd++)
+		if (fcntl(fd, F_GETFD) < 0) {
+			rl.rlim_cur = fd; // ...or, at the first hole, the ones below it
+			break;
+		}
+	R(setrlimit(RLIMIT_NOFILE, &rl));
+	R(accept(l, NULL, NULL));
+	R(setrlimit(RLIMIT_NOFILE, &old));
+	int s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	printf("accept after raising the limit: %s\n", s >= 0 ? "the connection" : strerrorname_np(errno));
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+	unlink(a.sun_path);
+}
+
 // splicing: splice(2) between a socket and a pipe both ways
 // (unix_stream_splice_read, splice_to_socket), SPLICE_F_NONBLOCK on an
 // empty socket, sendfile(2) into a socket, and a datagram socket's
@@ -1039,6 +1072,7 @@ int main(void) {
 	nonblocking();
 	readiness();
 	timeouts();
+	acceptFull();
 	splicing();
 	return 0;
 }
