@@ -27,6 +27,8 @@ func sysEpollCreate(t *task.Task, a *Args) (uintptr, error) {
 	return installNew(t, epoll.New(0, t.Proc.Creds().RUID), false)
 }
 
+// installNew installs f, whose reference the descriptor table takes, at
+// the lowest free descriptor; on failure the file is dropped.
 func installNew(t *task.Task, f *fs.File, cloexec bool) (uintptr, error) {
 	fd, err := t.Proc.FDs().Install(f, 0, cloexec)
 	if err != nil {

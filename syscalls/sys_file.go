@@ -33,15 +33,14 @@ func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr,
 	if err != nil {
 		return 0, err
 	}
-	fd, err := t.Proc.FDs().Install(f, 0, flags&fs.O_CLOEXEC != 0)
+	fd, err := installNew(t, f, flags&fs.O_CLOEXEC != 0)
 	if err != nil {
-		f.DecRef()
 		return 0, err
 	}
 	if tty, ok := f.Ops().(*fs.TTY); ok && flags&(fs.O_NOCTTY|fs.O_PATH) == 0 && !fs.IsConsole(f) {
 		t.OpenedTTY(tty)
 	}
-	return uintptr(fd), nil
+	return fd, nil
 }
 
 // sysClose implements close(2).
@@ -417,11 +416,7 @@ func sysDup(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	fd, err := t.Proc.FDs().Install(f, 0, false)
-	if err != nil {
-		f.DecRef()
-	}
-	return uintptr(fd), err
+	return installNew(t, f, false)
 }
 
 // sysDup2 implements dup2(2).

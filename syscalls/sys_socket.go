@@ -80,12 +80,7 @@ func sysSocket(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	fd, err := t.Proc.FDs().Install(f, 0, flags&socket.SOCK_CLOEXEC != 0)
-	if err != nil {
-		f.DecRef()
-		return 0, err
-	}
-	return uintptr(fd), nil
+	return installNew(t, f, flags&socket.SOCK_CLOEXEC != 0)
 }
 
 // sysSocketpair implements socketpair(2).
@@ -241,12 +236,7 @@ func accept(t *task.Task, fd, addr, lenAddr uintptr, flags uint32) (uintptr, err
 			return 0, err
 		}
 	}
-	nfd, err := t.Proc.FDs().Install(nf, 0, flags&socket.SOCK_CLOEXEC != 0)
-	if err != nil {
-		nf.DecRef()
-		return 0, err
-	}
-	return uintptr(nfd), nil
+	return installNew(t, nf, flags&socket.SOCK_CLOEXEC != 0)
 }
 
 // sysGetsockname implements getsockname(2).
@@ -388,9 +378,10 @@ func sysRecvfrom(t *task.Task, a *Args) (uintptr, error) {
 	})
 }
 
-// recvChunk bounds the kernel buffer one receive fills: no queued
-// datagram is larger (its sender's buffer holds at most 2 MiB... and
-// the caller's length bounds it too).
+// recvChunk bounds the kernel buffer one receive fills (the caller's
+// length bounds it too). A datagram is at most its sender's SO_SNDBUF
+// less 32 bytes, 425,952 bytes unless SO_SNDBUFFORCE raised it; a larger
+// one is cut here as if the caller's buffer were 4 MiB.
 const recvChunk = 4 << 20
 
 func dropFiles(files []*fs.File) {

@@ -415,7 +415,7 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 	copied := 0
 	checkCreds := false
 	var cred *socket.Cred
-	pos, skip := 0, 0 // MSG_PEEK's place in the queue
+	pos := 0 // MSG_PEEK's place in the queue
 	for copied < size || size == 0 {
 		if pos >= len(s.recv) {
 			if copied >= target || peek && copied > 0 {
@@ -477,8 +477,8 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 		if out.Addr == nil && b.from != nil {
 			out.Addr = b.from.addr
 		}
-		chunk := min(b.len()-skip, size-copied)
-		copy(buf[copied:], b.data[b.consumed+skip:b.consumed+skip+chunk])
+		chunk := min(b.len(), size-copied)
+		copy(buf[copied:], b.data[b.consumed:b.consumed+chunk])
 		copied += chunk
 		if peek {
 			if len(b.files) > 0 {
@@ -486,7 +486,6 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 				break
 			}
 			pos++
-			skip = 0
 			if size == 0 {
 				break
 			}
