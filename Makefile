@@ -12,8 +12,9 @@ all: build
 
 # deps installs what the build and the tests need from Debian when it is
 # missing: QEMU and gdb (make qemu, make gdb) and gcc (the vDSO is C); and
-# for make test the static C library, Debian's busybox-static and strace
-# (the conformance suite runs the same binaries on Linux and on oyako).
+# for make test the static C library, liburing's static library (the
+# io_uring programs), Debian's busybox-static and strace (the conformance
+# suite runs the same binaries on Linux and on oyako).
 deps:
 	@missing=""; \
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$$missing qemu-system-x86"; \
@@ -26,6 +27,7 @@ test-deps: deps
 	@missing=""; \
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	[ -e /usr/lib/x86_64-linux-gnu/liburing.a ] || missing="$$missing liburing-dev"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
 
 apt:

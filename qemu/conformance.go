@@ -192,10 +192,12 @@ func BuildUserC(root, dir, name string) (string, error) {
 }
 
 // BuildUserCAs compiles user/c/NAME.c into dir/OUT with the given link
-// mode (-static, or -static-pie for a static position-independent ELF).
+// mode (-static, or -static-pie for a static position-independent ELF),
+// linked with liburing (Debian's liburing-dev, for the io_uring programs)
+// and pthreads.
 func BuildUserCAs(root, dir, name, out, mode string) (string, error) {
 	path := filepath.Join(dir, out)
-	cmd := exec.Command("gcc", mode, "-O1", "-Wall", "-Wno-stringop-overflow", "-o", path, filepath.Join(root, "user", "c", name+".c"), "-lpthread")
+	cmd := exec.Command("gcc", mode, "-O1", "-Wall", "-Wno-stringop-overflow", "-o", path, filepath.Join(root, "user", "c", name+".c"), "-luring", "-lpthread")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gcc %s: %v\n%s", name, err, b)
 	}
