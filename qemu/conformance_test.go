@@ -110,6 +110,11 @@ func conformanceC(t *testing.T) {
 		{"unix_dgram", "unix_dgram", "-static", false, false},
 		{"unix_scm", "unix_scm", "-static", false, false},
 		{"unix_echo", "unix_echo", "-static", false, false},
+		// io_uring through liburing (stage 8): chains, drain, overflow
+		// and interrupted waits; timeouts and cancellation; polls.
+		{"uring_link", "uring_link", "-static", false, false},
+		{"uring_timeout", "uring_timeout", "-static", false, false},
+		{"uring_poll", "uring_poll", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they
