@@ -56,7 +56,8 @@ static void oneshot(void) {
 	quiet(&r, "POLLIN on an empty pipe", 200);
 	write(p[1], "a", 1);
 	expect_masks(&r, "after a write", 1, 0);
-	quiet(&r, "a second write finds no poll", (write(p[1], "b", 1), 100));
+	write(p[1], "b", 1);
+	quiet(&r, "a second write finds no poll", 100);
 	poll_on(&r, 2, p[0], POLLIN | POLLPRI | POLLRDNORM | POLLOUT, 0);
 	submit(&r, 1);
 	expect_masks(&r, "data already there", 1, 0);

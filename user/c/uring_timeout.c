@@ -67,6 +67,16 @@ static void timeouts(void) {
 	sqe(&r, 7);
 	submit(&r, 1);
 	expect_order(&r, "count 1, a NOP later", 2);
+	// The CQE of a timeout that expired is not among those counted
+	// (io_timeout's sequence leaves out cq_timeouts).
+	timeout(&r, 60, &t10s, 1, 0);
+	timeout(&r, 61, &t10, 0, 0);
+	submit(&r, 2);
+	expect_order(&r, "count 1 and a timeout expiring", 1);
+	quiet(&r, "then", 200);
+	sqe(&r, 62);
+	submit(&r, 1);
+	expect_order(&r, "a NOP", 2);
 	// Count 0 means the timer alone ends it.
 	timeout(&r, 8, &t100, 0, 0);
 	sqe(&r, 9);
