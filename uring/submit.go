@@ -48,8 +48,10 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
+	ring.seq++
+	r.seq = ring.seq
 	ring.pending++
-	ring.inflight[r] = struct{}{}
+	ring.inflight.add(r)
 	ring.mu.Unlock()
 	err := ring.initReq(r, ls)
 	if err != nil {
@@ -236,7 +238,7 @@ func (ring *Ring) retire(r *Req) {
 	if r.drainChain {
 		ring.draining--
 	}
-	delete(ring.inflight, r)
+	ring.inflight.remove(r)
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
@@ -258,6 +260,9 @@ func (ring *Ring) start(r *Req, t Task) {
 		ring.queue(r, t)
 		return
 	}
+	ring.mu.Lock()
+	r.started = true
+	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
 		ring.goAsync(r)
 		return
