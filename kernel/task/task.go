@@ -95,6 +95,12 @@ type Task struct {
 	minFlt   atomic.Uint64
 	nvcsw    atomic.Uint64
 
+	// io marks an I/O thread (iothread.go); noWait and wouldBlock are
+	// SetNoWait's state, used only by the goroutine running the task.
+	io         bool
+	noWait     bool
+	wouldBlock bool
+
 	// vforkDone is closed when this task, made with CLONE_VFORK, execs
 	// or exits: its maker sleeps until then (Linux's vfork_done).
 	vforkDone chan struct{}
@@ -143,13 +149,28 @@ func (t *Task) resetFPU() {
 func (t *Task) PID() int32 { return t.Proc.PID }
 
 // CopyIn implements fs.Ctx: from the task's address space.
-func (t *Task) CopyIn(addr uintptr, dst []byte) error { return t.Proc.AS().CopyIn(addr, dst) }
+func (t *Task) CopyIn(addr uintptr, dst []byte) error {
+	if t.io {
+		return t.ioCopy(func(as *mm.AddressSpace) error { return as.CopyIn(addr, dst) })
+	}
+	return t.Proc.AS().CopyIn(addr, dst)
+}
 
 // CopyOut implements fs.Ctx.
-func (t *Task) CopyOut(addr uintptr, src []byte) error { return t.Proc.AS().CopyOut(addr, src) }
+func (t *Task) CopyOut(addr uintptr, src []byte) error {
+	if t.io {
+		return t.ioCopy(func(as *mm.AddressSpace) error { return as.CopyOut(addr, src) })
+	}
+	return t.Proc.AS().CopyOut(addr, src)
+}
 
 // CopyInString reads a NUL-terminated string from user memory.
 func (t *Task) CopyInString(addr uintptr, max int) (string, error) {
+	if t.io {
+		var str string
+		err := t.ioCopy(func(as *mm.AddressSpace) (err error) { str, err = as.CopyInString(addr, max); return err })
+		return str, err
+	}
 	return t.Proc.AS().CopyInString(addr, max)
 }
 
@@ -177,6 +198,9 @@ func (t *Task) Block(ready <-chan struct{}) error {
 		return nil
 	default:
 	}
+	if t.noWait {
+		return t.refuseWait()
+	}
 	intr := t.Interrupted()
 	t.BeginSleep(true)
 	defer t.EndSleep()
@@ -190,6 +214,9 @@ func (t *Task) Block(ready <-chan struct{}) error {
 		case <-ready:
 			return nil
 		default:
+		}
+		if t.io {
+			return linuxerr.ECANCELED
 		}
 		return linuxerr.ERESTARTSYS
 	}
