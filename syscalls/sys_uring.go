@@ -147,12 +147,14 @@ func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 			}
 			le := binary.LittleEndian
 			maskAddr, maskSize = uintptr(le.Uint64(b[0:])), uintptr(le.Uint32(b[8:]))
-			if ts := uintptr(le.Uint64(b[16:])); ts != 0 {
-				sec, nsec, err := readTimespec(t, ts)
+			if ts := le.Uint64(b[16:]); ts != 0 {
+				// io_get_ext_arg takes the timespec unchecked: a
+				// negative one is a timeout already past (-ETIME).
+				sec, nsec, err := uring.ReadTimespec(t, ts)
 				if err != nil {
 					return 0, err
 				}
-				ea.Timeout, ea.HasTimeout = time.Duration(sec*1e9+nsec), true
+				ea.Timeout, ea.HasTimeout = time.Duration(uring.TimespecNs(sec, nsec)), true
 			}
 		}
 	}

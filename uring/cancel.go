@@ -4,28 +4,39 @@ import (
 	"sort"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
 )
 
-// ASYNC_CANCEL flags (IORING_ASYNC_CANCEL_*).
+// ASYNC_CANCEL flags (IORING_ASYNC_CANCEL_*). USERDATA and OP came in
+// Linux 6.6 (after liburing 2.3): a cancellation by descriptor or by
+// opcode also matches the user data with USERDATA, and by opcode
+// matches sqe->len's opcode with OP.
 const (
-	CancelAll     = 1 << 0
-	CancelFd      = 1 << 1
-	CancelAny     = 1 << 2
-	CancelFdFixed = 1 << 3
-	cancelFlags   = CancelAll | CancelFd | CancelAny | CancelFdFixed
+	CancelAll      = 1 << 0
+	CancelFd       = 1 << 1
+	CancelAny      = 1 << 2
+	CancelFdFixed  = 1 << 3
+	CancelUserData = 1 << 4
+	CancelOp       = 1 << 5
+	cancelFlags    = CancelAll | CancelFd | CancelAny | CancelFdFixed | CancelUserData | CancelOp
 )
 
 // cancelData is what an ASYNC_CANCEL matches (struct io_cancel_data).
 type cancelData struct {
 	userData uint64
 	fd       int32
+	opcode   uint8
 	flags    uint32
+	// file is the file fd names, looked up when the cancel is issued:
+	// requests match by file, not by descriptor number.
+	file *fs.File
 }
 
 // prepCancel is io_async_cancel_prep.
 func prepCancel(r *Req) error {
 	s := &r.SQE
-	if r.flags&reqBufSelect != 0 || s.Off != 0 || s.FileIndex != 0 {
+	if s.Off != 0 || s.FileIndex != 0 {
 		return linuxerr.EINVAL
 	}
 	d := &cancelData{userData: s.Addr, flags: s.OpFlags}
@@ -38,32 +49,42 @@ func prepCancel(r *Req) error {
 		}
 		d.fd = s.Fd
 	}
+	if d.flags&CancelOp != 0 {
+		if d.flags&CancelAny != 0 {
+			return linuxerr.EINVAL
+		}
+		d.opcode = uint8(s.Len)
+	}
 	r.Data = d
 	return nil
 }
 
 // matches reports whether request x is one the cancellation names
-// (io_cancel_req_match).
+// (io_cancel_req_match): any request under ANY; else the one on its
+// file under FD, of its opcode under OP, and with its user data unless
+// FD or OP came without USERDATA. x.File is read under Ring.mu.
 func (d *cancelData) matches(x *Req) bool {
-	switch {
-	case d.flags&CancelAny != 0:
+	if d.flags&CancelAny != 0 {
 		return true
-	case d.flags&CancelFd != 0:
-		if x.op == nil || !x.op.NeedsFile || x.SQE.Fd != d.fd {
-			return false
-		}
-		return x.Fixed == (d.flags&CancelFdFixed != 0)
 	}
-	return x.SQE.UserData == d.userData
+	if d.flags&CancelFd != 0 && (x.File == nil || x.File != d.file) {
+		return false
+	}
+	if d.flags&CancelOp != 0 && x.SQE.Opcode != d.opcode {
+		return false
+	}
+	byData := d.flags&(CancelFd|CancelOp) == 0 || d.flags&CancelUserData != 0
+	return !byData || x.SQE.UserData == d.userData
 }
 
 // issued returns the ring's requests that were issued and have not
-// completed, but for except, in submission order.
-func (ring *Ring) issued(except *Req) []*Req {
+// completed, but for except, that match d (all of them for a nil d), in
+// submission order.
+func (ring *Ring) issued(except *Req, d *cancelData) []*Req {
 	ring.mu.Lock()
 	var out []*Req
 	for x := ring.inflight.head; x != nil; x = x.next {
-		if x != except && x.started && !x.claimed.Load() {
+		if x != except && x.started && !x.claimed.Load() && (d == nil || d.matches(x)) {
 			out = append(out, x)
 		}
 	}
@@ -74,20 +95,29 @@ func (ring *Ring) issued(except *Req) []*Req {
 
 // issueCancel is io_async_cancel: the first matching request, or every
 // one under IORING_ASYNC_CANCEL_ALL or ANY, is cancelled. The result is
-// 0 (or the number cancelled, for ALL and ANY), or -ENOENT when nothing
-// matched.
+// 0 (or the number cancelled, for ALL and ANY), -ENOENT when nothing
+// matched, or -EBADF when the descriptor to match by is not open.
 func issueCancel(r *Req) (int32, error) {
 	d := r.Data.(*cancelData)
+	if d.flags&CancelFd != 0 {
+		var f *fs.File
+		var err error
+		if r.Fixed || d.flags&CancelFdFixed != 0 {
+			f, err = r.Ring.fixedFile(d.fd)
+		} else {
+			f, err = Host.GetFile(r.Task, d.fd)
+		}
+		if err != nil {
+			return 0, linuxerr.EBADF
+		}
+		// Only the identity is compared: the reference can go now.
+		f.DecRef()
+		d.file = f
+	}
 	all := d.flags&(CancelAll|CancelAny) != 0
-	var targets []*Req
-	for _, x := range r.Ring.issued(r) {
-		if !d.matches(x) {
-			continue
-		}
-		targets = append(targets, x)
-		if !all {
-			break
-		}
+	targets := r.Ring.issued(r, d)
+	if !all && len(targets) > 1 {
+		targets = targets[:1]
 	}
 	n := int32(len(targets))
 	r.after = func() {

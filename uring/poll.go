@@ -181,7 +181,7 @@ func prepPollRemove(r *Req) error {
 func issuePollRemove(r *Req) (int32, error) {
 	d := r.Data.(*pollRemoveData)
 	var target *Req
-	for _, x := range r.Ring.issued(r) {
+	for _, x := range r.Ring.issued(r, nil) {
 		if x.SQE.Opcode == OpPollAdd && x.SQE.UserData == d.oldUserData {
 			target = x
 			break

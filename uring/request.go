@@ -167,9 +167,11 @@ func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	if r.flags&reqSkip == 0 || failed {
 		r.Ring.post(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags})
 	}
-	if r.File != nil {
-		r.File.DecRef()
+	if f := r.File; f != nil {
+		r.Ring.mu.Lock()
 		r.File = nil
+		r.Ring.mu.Unlock()
+		f.DecRef()
 	}
 	if fn := r.after; fn != nil {
 		r.after = nil

@@ -93,10 +93,13 @@ func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 			ls.head.failRes = -int32(linuxerr.ECANCELED.Errno())
 		}
 	}
+	// An SQE that failed its checks but links on does not end the
+	// submission: the chain is still assembled, marked failed, and
+	// submission goes on (io_submit_fail_init returns 0 for it).
 	if ls.head != nil {
 		ring.append(ls, r)
 		if r.flags&reqLink != 0 {
-			return err
+			return nil
 		}
 		head := ls.head
 		*ls = linkState{}
@@ -105,7 +108,7 @@ func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	}
 	if r.flags&reqLink != 0 {
 		ls.head, ls.last = r, r
-		return err
+		return nil
 	}
 	ring.queue(r, t)
 	return err
@@ -126,9 +129,8 @@ func (ring *Ring) append(ls *linkState, r *Req) {
 // (io_init_req), in Linux's order.
 func (ring *Ring) initReq(r *Req, ls *linkState) error {
 	sqe := &r.SQE
-	if sqe.Opcode >= OpLast {
-		return linuxerr.EINVAL
-	}
+	// The flags are taken before any check, so that an SQE failing one
+	// still links to the next (io_init_req copies sqe->flags first).
 	f := uint32(sqe.Flags)
 	if f&SQEIOLink != 0 {
 		r.flags |= reqLink
@@ -138,6 +140,9 @@ func (ring *Ring) initReq(r *Req, ls *linkState) error {
 	}
 	if f&SQEAsync != 0 {
 		r.flags |= reqAsync
+	}
+	if sqe.Opcode >= OpLast {
+		return linuxerr.EINVAL
 	}
 	if f&^sqeKnown != 0 {
 		return linuxerr.EINVAL
@@ -209,7 +214,9 @@ func (ring *Ring) queue(r *Req, t Task) {
 		return
 	}
 	ring.mu.Lock()
-	if r.flags&reqDrain != 0 || len(ring.deferred) > 0 {
+	// While a drained chain runs, what comes after it waits for it too
+	// ("new SQEs will not be started before this one completes").
+	if r.flags&reqDrain != 0 || len(ring.deferred) > 0 || ring.draining > 0 {
 		ring.deferred = append(ring.deferred, r)
 		ring.mu.Unlock()
 		ring.runDeferred()
@@ -336,7 +343,10 @@ func (ring *Ring) issue(r *Req) (int32, error) {
 		if err != nil {
 			return 0, err
 		}
+		// Under mu: a cancellation by descriptor compares it.
+		ring.mu.Lock()
 		r.File = f
+		ring.mu.Unlock()
 	}
 	return r.op.Issue(r)
 }

@@ -2,6 +2,7 @@ package uring
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -34,27 +35,53 @@ type timeoutData struct {
 	target uint64
 }
 
-// readTimespec reads a struct __kernel_timespec (get_timespec64; a
-// negative field is EINVAL, as io_timeout_prep checks).
+// readTimespec reads a struct __kernel_timespec as io_uring's timeouts
+// take it (get_timespec64, then timespec64_to_ktime): a negative field
+// is EINVAL (io_timeout_prep checks), a tv_nsec of a second or more is
+// not (it adds whole seconds), and the sum saturates as KTIME_MAX does.
 func readTimespec(t Task, addr uint64) (int64, error) {
-	var b [16]byte
-	if err := t.CopyIn(uintptr(addr), b[:]); err != nil {
+	sec, nsec, err := ReadTimespec(t, addr)
+	if err != nil {
 		return 0, err
 	}
-	sec := int64(binary.LittleEndian.Uint64(b[0:]))
-	nsec := int64(binary.LittleEndian.Uint64(b[8:]))
-	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+	if sec < 0 || nsec < 0 {
 		return 0, linuxerr.EINVAL
 	}
-	if sec > maxSec {
-		sec = maxSec
+	return TimespecNs(sec, nsec), nil
+}
+
+// ReadTimespec reads a struct __kernel_timespec without judging it.
+func ReadTimespec(t Task, addr uint64) (sec, nsec int64, err error) {
+	var b [16]byte
+	if err := t.CopyIn(uintptr(addr), b[:]); err != nil {
+		return 0, 0, err
 	}
-	return sec*1e9 + nsec, nil
+	return int64(binary.LittleEndian.Uint64(b[0:])), int64(binary.LittleEndian.Uint64(b[8:])), nil
+}
+
+// TimespecNs is timespec64_to_ktime: sec seconds and nsec nanoseconds in
+// nanoseconds, saturated at the largest int64 (KTIME_MAX), and not
+// below the smallest.
+func TimespecNs(sec, nsec int64) int64 {
+	if sec >= maxSec {
+		return math.MaxInt64
+	}
+	if sec <= -maxSec {
+		return math.MinInt64
+	}
+	ns := sec * 1e9
+	if nsec > 0 && ns > math.MaxInt64-nsec {
+		return math.MaxInt64
+	}
+	if nsec < 0 && ns < math.MinInt64-nsec {
+		return math.MinInt64
+	}
+	return ns + nsec
 }
 
 // maxSec bounds the seconds of a timespec so that it fits in int64
-// nanoseconds (a longer timeout never fires anyway).
-const maxSec = 1<<63/1_000_000_000 - 1
+// nanoseconds (KTIME_SEC_MAX; a longer timeout never fires anyway).
+const maxSec = math.MaxInt64 / 1_000_000_000
 
 // timeoutClock returns the clock a timeout's flags name (io_timeout_get_clock).
 func timeoutClock(flags uint32) int32 {
@@ -218,25 +245,32 @@ type timeoutRemoveData struct {
 	flags  uint32
 }
 
+// prepTimeoutRemove is io_timeout_remove_prep. With
+// IORING_TIMEOUT_UPDATE (or IORING_LINK_TIMEOUT_UPDATE) in its flags it
+// reads the new time from sqe->addr2 and accepts only those flags and
+// IORING_TIMEOUT_ABS: an update keeps the timeout's clock. A
+// LINK_TIMEOUT_UPDATE without TIMEOUT_UPDATE reads the time but then
+// removes, as Linux's io_timeout_remove tests TIMEOUT_UPDATE alone.
 func prepTimeoutRemove(r *Req) error {
 	s := &r.SQE
-	if s.BufIndex != 0 || s.Len != 0 || s.FileIndex != 0 {
+	if r.Fixed || s.BufIndex != 0 || s.Len != 0 || s.FileIndex != 0 {
 		return linuxerr.EINVAL
 	}
-	d := &timeoutRemoveData{target: s.Addr, flags: s.OpFlags}
-	if s.OpFlags&timeoutUpdateMask != 0 {
-		if s.OpFlags&timeoutUpdateMask == timeoutUpdateMask {
+	f := s.OpFlags
+	d := &timeoutRemoveData{target: s.Addr, flags: f}
+	if f&timeoutUpdateMask != 0 {
+		if f&timeoutClockMask == timeoutClockMask {
 			return linuxerr.EINVAL
 		}
-		if s.OpFlags&^(timeoutUpdateMask|TimeoutAbs|timeoutClockMask|TimeoutEtimeSuccess) != 0 {
+		if f&^(timeoutUpdateMask|TimeoutAbs) != 0 {
 			return linuxerr.EINVAL
 		}
 		ns, err := readTimespec(r.submitter, s.Off)
 		if err != nil {
 			return err
 		}
-		d.update, d.ns = true, ns
-	} else if s.OpFlags != 0 {
+		d.update, d.ns = f&TimeoutUpdate != 0, ns
+	} else if f != 0 {
 		return linuxerr.EINVAL
 	}
 	r.Data = d
@@ -255,7 +289,7 @@ func issueTimeoutRemove(r *Req) (int32, error) {
 		}
 	}
 	ring.tmu.Unlock()
-	if d.flags&TimeoutLinkUpdate != 0 {
+	if d.update && d.flags&TimeoutLinkUpdate != 0 {
 		return ring.updateLinkTimeout(d)
 	}
 	if t == nil {
@@ -274,8 +308,10 @@ func issueTimeoutRemove(r *Req) (int32, error) {
 	if t.timer == nil || !t.timer.Stop() {
 		return 0, linuxerr.ENOENT
 	}
+	// The timeout keeps its clock and loses its completion count: an
+	// updated timeout is a pure one (io_timeout_update sets off to 0).
 	td := t.Data.(*timeoutData)
-	td.ns, td.abs, td.clock = d.ns, d.flags&TimeoutAbs != 0, timeoutClock(d.flags)
+	td.ns, td.abs, td.count = d.ns, d.flags&TimeoutAbs != 0, 0
 	t.timer = time.AfterFunc(td.duration(), func() {
 		if ring.removeTimeout(t) {
 			ring.timedOut(t)
@@ -299,7 +335,7 @@ func (ring *Ring) updateLinkTimeout(d *timeoutRemoveData) (int32, error) {
 		return 0, linuxerr.ENOENT
 	}
 	td := lt.Data.(*timeoutData)
-	td.ns, td.abs, td.clock = d.ns, d.flags&TimeoutAbs != 0, timeoutClock(d.flags)
+	td.ns, td.abs = d.ns, d.flags&TimeoutAbs != 0
 	guarded := lt.ltFor
 	lt.timer = nil
 	guarded.lt = lt

@@ -429,6 +429,14 @@ static void interrupted(void) {
 	arg.sigmask = (uintptr_t)&none;
 	arg.ts = (uintptr_t)KERNEL_PTR;
 	ENTER(fd, 0, 1, GETEVENTS | EXT_ARG, &arg, sizeof arg);
+	// The timespec is taken as it is: a negative or overlong one is a
+	// timeout, not an error.
+	struct __kernel_timespec odd[] = {{0, 1000000000}, {-1, 0}, {0, -1}};
+	for (int k = 0; k < 3; k++) {
+		printf("timespec {%lld, %lld}:\n", (long long)odd[k].tv_sec, (long long)odd[k].tv_nsec);
+		arg.ts = (uintptr_t)&odd[k];
+		ENTER(fd, 0, 1, GETEVENTS | EXT_ARG, &arg, sizeof arg);
+	}
 	printf("no timespec, no sigmask, a completion ready:\n");
 	sqe(&r, 1);
 	io_uring_submit(&r);

@@ -88,8 +88,8 @@ static void timeouts(void) {
 	timeout(&r, 10, &abs, 0, IORING_TIMEOUT_ABS);
 	submit(&r, 1);
 	expect_order(&r, "CLOCK_MONOTONIC +100 ms", 1);
-	abs = clock_in(CLOCK_MONOTONIC, -1000);
-	timeout(&r, 11, &abs, 0, IORING_TIMEOUT_ABS);
+	struct __kernel_timespec past = {0, 1};
+	timeout(&r, 11, &past, 0, IORING_TIMEOUT_ABS);
 	submit(&r, 1);
 	expect_order(&r, "CLOCK_MONOTONIC in the past", 1);
 	abs = clock_in(CLOCK_REALTIME, 100);
@@ -146,6 +146,31 @@ static void timeouts(void) {
 	io_uring_prep_timeout_update(sqe(&r, 34), &t100, 32, 0);
 	submit(&r, 1);
 	expect_sorted(&r, "update a finished one", 1);
+	// An updated timeout counts no completions any more.
+	timeout(&r, 70, &t10s, 1, 0);
+	submit(&r, 1);
+	io_uring_prep_timeout_update(sqe(&r, 71), &t10s, 70, 0);
+	submit(&r, 1);
+	expect_sorted(&r, "a counted timeout updated", 1);
+	sqe(&r, 72);
+	submit(&r, 1);
+	expect_sorted(&r, "a NOP", 1);
+	quiet(&r, "then", 200);
+	// An update keeps the timeout's clock: it names none.
+	io_uring_prep_timeout_update(sqe(&r, 73), &t100, 70, IORING_TIMEOUT_REALTIME);
+	one(&r, "update with a clock");
+	io_uring_prep_timeout_update(sqe(&r, 74), &t100, 70, IORING_TIMEOUT_ETIME_SUCCESS);
+	one(&r, "update with IORING_TIMEOUT_ETIME_SUCCESS");
+	// IORING_LINK_TIMEOUT_UPDATE without IORING_TIMEOUT_UPDATE reads the
+	// time, then removes.
+	s = sqe(&r, 75);
+	io_uring_prep_timeout_remove(s, 70, IORING_LINK_TIMEOUT_UPDATE);
+	s->addr2 = (uintptr_t)&t100;
+	submit(&r, 1);
+	expect_sorted(&r, "IORING_LINK_TIMEOUT_UPDATE alone", 2);
+	s = sqe(&r, 76);
+	io_uring_prep_timeout_remove(s, 70, IORING_LINK_TIMEOUT_UPDATE);
+	one(&r, "IORING_LINK_TIMEOUT_UPDATE alone, no timespec");
 	// A linked timeout is updated with IORING_LINK_TIMEOUT_UPDATE.
 	int p[2];
 	char buf[8];
@@ -196,6 +221,10 @@ static void timeouts(void) {
 	io_uring_prep_timeout_remove(s, 999, 0);
 	s->len = 1;
 	one(&r, "TIMEOUT_REMOVE, len 1");
+	s = sqe(&r, 57);
+	io_uring_prep_timeout_remove(s, 999, 0);
+	s->flags |= IOSQE_FIXED_FILE;
+	one(&r, "TIMEOUT_REMOVE, IOSQE_FIXED_FILE");
 	io_uring_prep_timeout_update(sqe(&r, 54), (struct __kernel_timespec *)KERNEL_PTR, 999, 0);
 	one(&r, "update, a kernel timespec pointer");
 	io_uring_prep_timeout_update(sqe(&r, 55), &t100, 999, IORING_LINK_TIMEOUT_UPDATE);
@@ -203,6 +232,15 @@ static void timeouts(void) {
 	io_uring_prep_timeout_update(sqe(&r, 56), &neg, 999, 0);
 	one(&r, "update, tv_sec -1");
 	io_uring_queue_exit(&r);
+}
+
+// Linux 6.6's cancellation keys, which liburing 2.3 does not name.
+#define CANCEL_USERDATA (1U << 4)
+#define CANCEL_OP (1U << 5)
+
+// poll_add queues a one-shot POLL_ADD for POLLIN on fd tagged ud.
+static void poll_add(struct io_uring *r, unsigned long long ud, int fd) {
+	io_uring_prep_poll_add(sqe(r, ud), fd, POLLIN);
 }
 
 // read_on queues a READ of one byte from fd tagged ud.
@@ -303,6 +341,14 @@ static void cancels(void) {
 	one(&r, "cancel by fd, none left");
 	io_uring_prep_cancel_fd(sqe(&r, 27), BAD_FD, 0);
 	one(&r, "cancel by a closed fd");
+	// Requests match by file, not by descriptor number.
+	int dupfd = dup(a[0]);
+	read_on(&r, 28, a[0]);
+	submit(&r, 1);
+	io_uring_prep_cancel_fd(sqe(&r, 29), dupfd, 0);
+	submit(&r, 1);
+	expect_sorted(&r, "cancel by a dup of the fd", 2);
+	close(dupfd);
 
 	printf("-- IORING_ASYNC_CANCEL_ANY\n");
 	io_uring_prep_cancel64(sqe(&r, 30), 0, IORING_ASYNC_CANCEL_ANY);
@@ -317,6 +363,38 @@ static void cancels(void) {
 	expect_sorted(&r, "any, all", 4);
 	io_uring_prep_cancel64(sqe(&r, 35), 0, IORING_ASYNC_CANCEL_ANY);
 	one(&r, "any, nothing in flight");
+
+	printf("-- IORING_ASYNC_CANCEL_USERDATA and IORING_ASYNC_CANCEL_OP\n");
+	read_on(&r, 36, a[0]);
+	read_on(&r, 37, a[0]);
+	poll_add(&r, 38, a[0]);
+	timeout(&r, 39, &t10s, 0, 0);
+	submit(&r, 4);
+	s = sqe(&r, 60);
+	io_uring_prep_cancel_fd(s, a[0], CANCEL_USERDATA | IORING_ASYNC_CANCEL_ALL);
+	s->addr = 37;
+	submit(&r, 1);
+	expect_sorted(&r, "by fd and user_data", 2);
+	s = sqe(&r, 61);
+	io_uring_prep_cancel64(s, 0, CANCEL_OP | IORING_ASYNC_CANCEL_ALL);
+	s->len = IORING_OP_POLL_ADD;
+	submit(&r, 1);
+	expect_sorted(&r, "by opcode", 2);
+	s = sqe(&r, 62);
+	io_uring_prep_cancel64(s, 36, CANCEL_OP | CANCEL_USERDATA);
+	s->len = IORING_OP_TIMEOUT;
+	one(&r, "by opcode and another's user_data");
+	s = sqe(&r, 63);
+	io_uring_prep_cancel64(s, 36, CANCEL_OP | CANCEL_USERDATA);
+	s->len = IORING_OP_READ;
+	submit(&r, 1);
+	expect_sorted(&r, "by opcode and user_data", 2);
+	io_uring_prep_cancel64(sqe(&r, 64), 39, 0);
+	submit(&r, 1);
+	expect_sorted(&r, "the timeout", 2);
+	s = sqe(&r, 65);
+	io_uring_prep_cancel64(s, 0, CANCEL_OP | IORING_ASYNC_CANCEL_ANY);
+	one(&r, "IORING_ASYNC_CANCEL_OP with ANY");
 
 	printf("-- checks\n");
 	io_uring_prep_cancel64(sqe(&r, 40), 0, 1U << 7);
