@@ -51,8 +51,11 @@ func prepPollAdd(r *Req) error {
 	if s.BufIndex != 0 || s.Off != 0 || s.Addr != 0 {
 		return linuxerr.EINVAL
 	}
+	// IORING_POLL_ADD_LEVEL is parsed (parsePollEvents) but refused
+	// here, as io_poll_add_prep takes no flag but ADD_MULTI: polls are
+	// edge-triggered.
 	flags := s.Len
-	if flags&^(PollAddMulti|PollAddLevel) != 0 {
+	if flags&^PollAddMulti != 0 {
 		return linuxerr.EINVAL
 	}
 	if flags&PollAddMulti != 0 && r.flags&reqSkip != 0 {
@@ -90,7 +93,13 @@ func issuePollAdd(r *Req) (int32, error) {
 	}
 	p, ok := r.File.Ops().(fs.Pollable)
 	if !ok {
-		return int32(r.readiness(d)), nil // multishot on a file that cannot wait: ready now
+		// A file without a wait queue: what is ready now ends the
+		// poll, a multishot one too; nothing ready, it cannot wait
+		// (__io_arm_poll_handler without entries: -EINVAL).
+		if ev := r.readiness(d); ev != 0 {
+			return int32(ev), nil
+		}
+		return 0, linuxerr.EINVAL
 	}
 	d.q = fs.EventQueueFor(r.Task, p)
 	d.entry.Mask = d.pollMask()

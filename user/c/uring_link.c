@@ -15,6 +15,13 @@
 
 #define BAD_FD 999
 
+// link_timeout queues a LINK_TIMEOUT of ts tagged ud.
+static struct io_uring_sqe *link_timeout(struct io_uring *r, unsigned long long ud, struct __kernel_timespec *ts) {
+	struct io_uring_sqe *s = sqe(r, ud);
+	io_uring_prep_link_timeout(s, ts, 0);
+	return s;
+}
+
 static void linked_timeouts(void) {
 	struct io_uring r;
 	int p[2];
@@ -27,7 +34,7 @@ static void linked_timeouts(void) {
 	struct io_uring_sqe *s = sqe(&r, 1);
 	io_uring_prep_read(s, p[0], buf, sizeof buf, 0);
 	s->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 2), &t100, 0);
+	link_timeout(&r, 2, &t100);
 	submit(&r, 2);
 	expect_sorted(&r, "read+timeout", 2);
 
@@ -36,24 +43,51 @@ static void linked_timeouts(void) {
 	s = sqe(&r, 3);
 	io_uring_prep_read(s, p[0], buf, 2, 0);
 	s->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 4), &t10s, 0);
+	link_timeout(&r, 4, &t10s);
 	submit(&r, 2);
 	expect_sorted(&r, "ready read+timeout", 2);
 	sqe(&r, 5)->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 6), &t10s, 0);
+	link_timeout(&r, 6, &t10s);
 	submit(&r, 2);
 	expect_sorted(&r, "nop+timeout", 2);
 	s = sqe(&r, 7);
 	io_uring_prep_read(s, p[0], buf, 1, 0);
 	s->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 8), &t10s, 0);
+	link_timeout(&r, 8, &t10s);
 	submit(&r, 2);
 	quiet(&r, "read, before the write", 200);
 	write(p[1], "z", 1);
 	expect_sorted(&r, "read+timeout after the write", 2);
 
+	printf("-- a linked timeout in a longer chain\n");
+	// It guards the request before it; what follows it in the chain
+	// runs or is cancelled as that request's outcome says.
+	s = sqe(&r, 20);
+	io_uring_prep_read(s, p[0], buf, 1, 0);
+	s->flags |= IOSQE_IO_LINK;
+	link_timeout(&r, 21, &t100)->flags |= IOSQE_IO_LINK;
+	sqe(&r, 22);
+	submit(&r, 3);
+	expect_sorted(&r, "read cut short, then a NOP", 3);
+	write(p[1], "w", 1);
+	s = sqe(&r, 23);
+	io_uring_prep_read(s, p[0], buf, 1, 0);
+	s->flags |= IOSQE_IO_LINK;
+	link_timeout(&r, 24, &t10s)->flags |= IOSQE_IO_LINK;
+	sqe(&r, 25);
+	submit(&r, 3);
+	expect_sorted(&r, "read in time, then a NOP", 3);
+	sqe(&r, 26)->flags |= IOSQE_IO_LINK;
+	s = sqe(&r, 27);
+	io_uring_prep_read(s, p[0], buf, 1, 0);
+	s->flags |= IOSQE_IO_LINK;
+	link_timeout(&r, 28, &t100);
+	sqe(&r, 29);
+	submit(&r, 4);
+	expect_sorted(&r, "NOP, read cut short; NOP", 4);
+
 	printf("-- LINK_TIMEOUT misplaced\n");
-	io_uring_prep_link_timeout(sqe(&r, 9), &t100, 0);
+	link_timeout(&r, 9, &t100);
 	submit(&r, 1);
 	expect_sorted(&r, "alone", 1);
 	// An SQE that cannot be prepared marks its chain failed (Linux's
@@ -63,11 +97,11 @@ static void linked_timeouts(void) {
 	s = sqe(&r, 11);
 	io_uring_prep_link_timeout(s, &t100, 0);
 	s->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 12), &t100, 0);
+	link_timeout(&r, 12, &t100);
 	submit(&r, 3);
 	expect_sorted(&r, "two in a row", 3);
 	sqe(&r, 13)->flags |= IOSQE_IO_LINK;
-	io_uring_prep_link_timeout(sqe(&r, 14), (struct __kernel_timespec *)KERNEL_PTR, 0);
+	link_timeout(&r, 14, (struct __kernel_timespec *)KERNEL_PTR);
 	submit(&r, 2);
 	expect_sorted(&r, "bad timespec", 2);
 
@@ -247,6 +281,10 @@ static void skip_success(void) {
 	submit(&r, 2);
 	expect_order(&r, "skip nop linked to nop", 1);
 	quiet(&r, "then", 100);
+	// A ring that has seen IOSQE_CQE_SKIP_SUCCESS refuses IOSQE_IO_DRAIN.
+	sqe(&r, 6)->flags |= IOSQE_IO_DRAIN;
+	submit(&r, 1);
+	expect_order(&r, "then a drain", 1);
 	io_uring_queue_exit(&r);
 }
 

@@ -136,6 +136,14 @@ static void oneshot(void) {
 	poll_on(&r, 41, p[0], POLLIN, 1U << 7);
 	submit(&r, 1);
 	expect_masks(&r, "len 1<<7", 1, 0);
+	// liburing names IORING_POLL_ADD_LEVEL, but POLL_ADD takes no flag
+	// but IORING_POLL_ADD_MULTI.
+	poll_on(&r, 45, p[0], POLLIN, IORING_POLL_ADD_LEVEL);
+	submit(&r, 1);
+	expect_masks(&r, "IORING_POLL_ADD_LEVEL", 1, 0);
+	poll_on(&r, 46, p[0], POLLIN, IORING_POLL_ADD_MULTI)->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	submit(&r, 1);
+	expect_masks(&r, "multishot with IOSQE_CQE_SKIP_SUCCESS", 1, 0);
 	struct io_uring_sqe *s = poll_on(&r, 42, p[0], POLLIN, 0);
 	s->addr = 1;
 	submit(&r, 1);
@@ -150,6 +158,27 @@ static void oneshot(void) {
 	expect_masks(&r, "POLL_REMOVE, len 1<<7", 1, 0);
 	close(p[0]);
 	close(p[1]);
+	io_uring_queue_exit(&r);
+}
+
+static void regular_file(void) {
+	struct io_uring r;
+	ring_init(&r, 8, 0);
+	printf("-- a file without a wait queue\n");
+	// A regular file is always ready (DEFAULT_POLLMASK) and has no wait
+	// queue: a poll completes at once with what is ready among its
+	// events, even a multishot one (no IORING_CQE_F_MORE); one that
+	// nothing satisfies cannot wait (-EINVAL).
+	int fd = open("uring_poll.tmp", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	poll_on(&r, 1, fd, POLLIN, 0);
+	poll_on(&r, 2, fd, POLLIN | POLLOUT | POLLPRI, 0);
+	poll_on(&r, 3, fd, POLLIN, IORING_POLL_ADD_MULTI);
+	poll_on(&r, 4, fd, POLLPRI, 0);
+	poll_on(&r, 5, fd, 0, 0);
+	submit(&r, 5);
+	expect_masks(&r, "a regular file", 5, 1);
+	close(fd);
+	unlink("uring_poll.tmp");
 	io_uring_queue_exit(&r);
 }
 
@@ -298,6 +327,7 @@ static void updates(void) {
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oneshot();
+	regular_file();
 	multishot();
 	updates();
 	return 0;
