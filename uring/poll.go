@@ -16,6 +16,7 @@ const (
 
 // epoll flag bits a poll request's events may carry (io_poll_parse_events).
 const (
+	epollURingWake = 1 << 27 // a wake-up from a ring posting a CQE (EPOLL_URING_WAKE)
 	epollExclusive = 1 << 28
 	epollOneshot   = 1 << 30
 	epollET        = 1 << 31
@@ -103,7 +104,7 @@ func issuePollAdd(r *Req) (int32, error) {
 	}
 	d.q = fs.EventQueueFor(r.Task, p)
 	d.entry.Mask = d.pollMask()
-	d.entry.Callback = func(uint32) { r.pollWoken() }
+	d.entry.Callback = r.pollWoken
 	r.Ring.mu.Lock()
 	d.armed = true
 	r.Ring.mu.Unlock()
@@ -115,18 +116,22 @@ func issuePollAdd(r *Req) (int32, error) {
 	})
 	// What became ready before the registration, or was ready for a
 	// multishot poll, is reported now.
-	r.pollWoken()
+	r.pollWoken(0)
 	return 0, ErrQueued
 }
 
-// pollWoken reports the file's readiness to a poll request.
-func (r *Req) pollWoken() {
+// pollWoken reports the file's readiness to a poll request, woken with
+// the events wake (0 when it looks by itself). A multishot poll woken by
+// a ring's posting (another ring's descriptor, polled) ends as a one-shot
+// one would, as io_poll_wake turns it one-shot to break the cycle of CQEs
+// that post CQEs.
+func (r *Req) pollWoken(wake uint32) {
 	d := r.Data.(*pollData)
 	ev := r.readiness(d)
 	if ev == 0 {
 		return
 	}
-	if d.multi {
+	if d.multi && wake&epollURingWake == 0 {
 		r.Ring.mu.Lock()
 		armed := d.armed
 		r.Ring.mu.Unlock()

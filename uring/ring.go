@@ -355,7 +355,9 @@ func (r *Ring) signalLocked() {
 // notify tells pollers of the ring's file and a registered eventfd that
 // a CQE was posted.
 func (r *Ring) notify() {
-	r.events.Notify(fs.EventIn | fs.EventRdNorm)
+	// EPOLL_URING_WAKE tells a poll request on this ring's descriptor
+	// that a ring woke it (pollWoken).
+	r.events.Notify(fs.EventIn | fs.EventRdNorm | epollURingWake)
 	r.signalEventfd()
 }
 

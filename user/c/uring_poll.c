@@ -182,6 +182,38 @@ static void regular_file(void) {
 	io_uring_queue_exit(&r);
 }
 
+static void ring_fd(void) {
+	struct io_uring r, other;
+	ring_init(&r, 8, 0);
+	ring_init(&other, 4, 0);
+	printf("-- a ring polled by another ring\n");
+	// An io_uring descriptor is readable while its CQ holds CQEs and
+	// writable while its SQ has room (io_uring_poll).
+	poll_on(&r, 1, other.ring_fd, POLLIN, 0);
+	poll_on(&r, 2, other.ring_fd, POLLOUT, 0);
+	submit(&r, 2);
+	expect_masks(&r, "an idle ring", 1, 0);
+	quiet(&r, "POLLIN, nothing to reap", 100);
+	sqe(&other, 3);
+	submit(&other, 1);
+	expect_masks(&r, "a NOP completed there", 1, 0);
+	expect_masks(&other, "the other ring", 1, 0);
+	poll_on(&r, 4, other.ring_fd, POLLIN, IORING_POLL_ADD_MULTI);
+	submit(&r, 1);
+	quiet(&r, "multishot POLLIN, nothing to reap", 100);
+	for (int k = 0; k < 2; k++) {
+		sqe(&other, 5 + k);
+		submit(&other, 1);
+		expect_masks(&r, "a NOP completed there", 1, 0);
+		expect_masks(&other, "the other ring", 1, 0);
+	}
+	io_uring_prep_poll_remove(sqe(&r, 7), 4);
+	submit(&r, 1);
+	expect_masks(&r, "POLL_REMOVE", 2, 1);
+	io_uring_queue_exit(&other);
+	io_uring_queue_exit(&r);
+}
+
 static void multishot(void) {
 	struct io_uring r;
 	int p[2];
@@ -328,6 +360,7 @@ int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oneshot();
 	regular_file();
+	ring_fd();
 	multishot();
 	updates();
 	return 0;

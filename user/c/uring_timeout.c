@@ -301,6 +301,26 @@ static void cancels(void) {
 	io_uring_prep_cancel64(sqe(&r, 10), 8, 0);
 	submit(&r, 1);
 	expect_sorted(&r, "cancel a chain's head", 3);
+	// Only requests under way can be found: not one waiting behind
+	// another in a chain, nor a linked timeout (its timer is not a
+	// request a cancel looks for).
+	s = sqe(&r, 50);
+	io_uring_prep_read(s, a[0], &t10s, 1, 0);
+	s->flags |= IOSQE_IO_LINK;
+	s = sqe(&r, 51);
+	io_uring_prep_link_timeout(s, &t10s, 0);
+	s->flags |= IOSQE_IO_LINK;
+	sqe(&r, 52);
+	submit(&r, 3);
+	io_uring_prep_cancel64(sqe(&r, 53), 52, 0);
+	one(&r, "cancel a request waiting in a chain");
+	io_uring_prep_cancel64(sqe(&r, 54), 51, 0);
+	one(&r, "cancel a linked timeout");
+	io_uring_prep_timeout_remove(sqe(&r, 55), 51, 0);
+	one(&r, "TIMEOUT_REMOVE of a linked timeout");
+	io_uring_prep_cancel64(sqe(&r, 56), 50, 0);
+	submit(&r, 1);
+	expect_sorted(&r, "cancel the head", 4);
 	// Two reads with one user_data: without IORING_ASYNC_CANCEL_ALL a
 	// cancel takes the first it finds.
 	read_on(&r, 11, a[0]);
