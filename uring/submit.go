@@ -309,13 +309,16 @@ func (ring *Ring) start(r *Req, t Task) {
 		return
 	}
 	r.Task = t
+	// r.lt is read before the issue: a request that completes while
+	// issued (a timer, a poll) clears it (finish).
+	lt := r.lt
 	t.SetNoWait(true)
 	res, err := ring.issue(r)
 	would := t.WouldBlock()
 	t.SetNoWait(false)
 	switch {
 	case err == ErrQueued:
-		ring.armLinkTimeout(r)
+		ring.armLinkTimeout(r, lt)
 	case would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err):
 		ring.goAsync(r)
 	case err == nil && r.flags&reqMultishot != 0:
@@ -372,7 +375,7 @@ func (ring *Ring) goAsync(r *Req) {
 	w := Host.NewWorker(r.submitter)
 	r.Task = w
 	r.setCancel(w.Cancel)
-	ring.armLinkTimeout(r)
+	ring.armLinkTimeout(r, r.lt) // nothing else can complete r yet: r.lt is stable
 	go func() {
 		ring.work(r, w)
 		mm.UnchargeUser(workerPages)

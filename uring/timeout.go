@@ -138,15 +138,17 @@ func issueTimeout(r *Req) (int32, error) {
 		d.target = ring.completions - ring.timeoutPosts + uint64(d.count)
 	}
 	ring.timeouts = append(ring.timeouts, r)
+	// The timer is set under tmu: removeTimeout, which its function
+	// calls, reads it there.
+	r.timer = time.AfterFunc(d.duration(), func() {
+		if ring.removeTimeout(r) {
+			ring.timedOut(r)
+		}
+	})
 	ring.tmu.Unlock()
 	r.setCancel(func() {
 		if ring.removeTimeout(r) {
 			r.Complete(-int32(linuxerr.ECANCELED.Errno()), 0)
-		}
-	})
-	r.timer = time.AfterFunc(d.duration(), func() {
-		if ring.removeTimeout(r) {
-			ring.timedOut(r)
 		}
 	})
 	return 0, ErrQueued
@@ -212,29 +214,42 @@ func (ring *Ring) countCompletion() {
 	}
 }
 
-// armLinkTimeout starts the timer of the LINK_TIMEOUT guarding r, once r
-// has gone to wait (io_queue_linked_timeout). When it fires first, the
-// timeout completes with -ETIME and r is cancelled (io_link_timeout_fn).
-func (ring *Ring) armLinkTimeout(r *Req) {
-	lt := r.lt
-	if lt == nil || lt.timer != nil {
+// armLinkTimeout starts the timer of lt, the LINK_TIMEOUT guarding r,
+// once r has gone to wait (io_queue_linked_timeout). When it fires
+// first, the timeout completes with -ETIME and r is cancelled
+// (io_link_timeout_fn). The caller read lt from r.lt before r could
+// complete (finish clears it); the timer is set under tmu, so that a
+// completion that claimed lt meanwhile either finds it to stop or left
+// it unarmed.
+func (ring *Ring) armLinkTimeout(r, lt *Req) {
+	if lt == nil {
 		return
 	}
-	d := lt.Data.(*timeoutData)
-	lt.timer = time.AfterFunc(d.duration(), func() {
-		if !lt.claimed.CompareAndSwap(false, true) {
-			return
-		}
-		lt.conclude(-int32(linuxerr.ETIME.Errno()), 0, true)
-		r.requestCancel()
-	})
+	ring.tmu.Lock()
+	defer ring.tmu.Unlock()
+	if lt.timer != nil || lt.claimed.Load() {
+		return
+	}
+	lt.timer = time.AfterFunc(lt.Data.(*timeoutData).duration(), func() { ring.linkTimedOut(r, lt) })
+}
+
+// linkTimedOut completes lt with -ETIME and cancels r, unless r's
+// completion claimed lt first.
+func (ring *Ring) linkTimedOut(r, lt *Req) {
+	if !lt.claimed.CompareAndSwap(false, true) {
+		return
+	}
+	lt.conclude(-int32(linuxerr.ETIME.Errno()), 0, true)
+	r.requestCancel()
 }
 
 // disarm stops a linked timeout's timer.
 func (r *Req) disarm() {
+	r.Ring.tmu.Lock()
 	if r.timer != nil {
 		r.timer.Stop()
 	}
+	r.Ring.tmu.Unlock()
 }
 
 // Timeout removal and update: IORING_OP_TIMEOUT_REMOVE (io_timeout_remove).
@@ -331,15 +346,21 @@ func (ring *Ring) updateLinkTimeout(d *timeoutRemoveData) (int32, error) {
 		}
 	}
 	ring.mu.Unlock()
-	if lt == nil || lt.timer == nil || !lt.timer.Stop() {
+	if lt == nil {
+		return 0, linuxerr.ENOENT
+	}
+	ring.tmu.Lock()
+	defer ring.tmu.Unlock()
+	// Not armed yet (its request has not gone to wait), or already
+	// fired: nothing to update (io_linked_timeout_update: -ENOENT or
+	// -EALREADY; oyako reports both as -ENOENT).
+	if lt.timer == nil || !lt.timer.Stop() {
 		return 0, linuxerr.ENOENT
 	}
 	td := lt.Data.(*timeoutData)
 	td.ns, td.abs = d.ns, d.flags&TimeoutAbs != 0
 	guarded := lt.ltFor
-	lt.timer = nil
-	guarded.lt = lt
-	ring.armLinkTimeout(guarded)
+	lt.timer = time.AfterFunc(td.duration(), func() { ring.linkTimedOut(guarded, lt) })
 	return 0, nil
 }
 
