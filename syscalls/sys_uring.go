@@ -61,6 +61,9 @@ func init() {
 	uring.Host = uringHost{}
 	uring.Errno = Errno
 	uring.IsRingFile = func(f *fs.File) bool { return ringOf(f) != nil }
+	task.ImageEnd = append(task.ImageEnd, func(p *task.Process) {
+		uring.CancelSubmittedBy(func(t uring.Task) bool { return t.(*task.Task).Proc == p })
+	})
 }
 
 // sysIoUringSetup implements io_uring_setup(2): the parameters are read

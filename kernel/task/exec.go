@@ -230,6 +230,7 @@ func (t *Task) Exec(a ExecArgs) error {
 		return err
 	}
 	p := t.Proc
+	p.imageEnd()
 	old := p.as.Swap(as)
 	t.releaseVfork()
 	if old != nil {

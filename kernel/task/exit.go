@@ -74,6 +74,7 @@ func (p *Process) exit() {
 	p.disarmCPUTimerLocked(&p.itimerVirt.cpuTimer)
 	p.disarmCPUTimerLocked(&p.itimerProf.cpuTimer)
 	p.mu.Unlock()
+	p.imageEnd()
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}

@@ -68,3 +68,16 @@ func (t *Task) ioCopy(copy func(as *mm.AddressSpace) error) error {
 	defer as.DecRef(dropAddressSpace)
 	return copy(as)
 }
+
+// ImageEnd runs when a process's program image ends: at execve's point
+// of no return and when its last thread exits. io_uring cancels there the
+// requests the process submitted (io_uring_task_cancel,
+// io_uring_files_cancel), so that none acts on the next image or on a
+// process that is gone. Set at initialization.
+var ImageEnd []func(p *Process)
+
+func (p *Process) imageEnd() {
+	for _, fn := range ImageEnd {
+		fn(p)
+	}
+}
