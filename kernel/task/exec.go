@@ -231,6 +231,7 @@ func (t *Task) Exec(a ExecArgs) error {
 	}
 	p := t.Proc
 	p.imageEnd()
+	t.dropRegisteredRings()
 	old := p.as.Swap(as)
 	t.releaseVfork()
 	if old != nil {

@@ -26,6 +26,7 @@ func (t *Task) finish() {
 		}
 	}
 	t.releaseVfork()
+	t.dropRegisteredRings()
 	procMu.Lock()
 	removeTaskLocked(t)
 	procMu.Unlock()

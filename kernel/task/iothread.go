@@ -3,6 +3,7 @@ package task
 import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 	"oyako/signals"
@@ -79,5 +80,24 @@ var ImageEnd []func(p *Process)
 func (p *Process) imageEnd() {
 	for _, fn := range ImageEnd {
 		fn(p)
+	}
+}
+
+// RingFdsMax is the number of io_uring descriptors a thread may register
+// (IO_RINGFD_REG_MAX).
+const RingFdsMax = 16
+
+// RegisteredRings are the thread's registered io_uring files
+// (IORING_REGISTER_RING_FDS, tctx->registered_rings): only its own
+// goroutine touches them. They are dropped when the thread exits or
+// execs.
+func (t *Task) RegisteredRings() *[RingFdsMax]*fs.File { return &t.ringFds }
+
+func (t *Task) dropRegisteredRings() {
+	for i, f := range t.ringFds {
+		if f != nil {
+			f.DecRef()
+			t.ringFds[i] = nil
+		}
 	}
 }
