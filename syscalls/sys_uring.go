@@ -166,10 +166,7 @@ func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 	if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
 		err = linuxerr.EINTR // io_cqring_wait: -EINTR, never restarted
 	}
-	if masked {
-		err = endCallMask(t, masked, err)
-	}
-	if err != nil {
+	if err = endCallMaskEINTR(t, masked, err); err != nil {
 		return 0, err
 	}
 	return uintptr(n), nil
