@@ -76,6 +76,7 @@ type Ring struct {
 	inflight reqList // submitted requests not yet completed
 	seq      uint64  // requests submitted
 	pending  int     // submitted requests not yet completed (drain)
+	async    int     // of which asynchronous (charged)
 	draining int     // IO_DRAIN requests issued and not completed
 	deferred []*Req  // requests held back by a drain, in submission order
 	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
