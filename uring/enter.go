@@ -169,6 +169,7 @@ func (ring *Ring) maybeFree() {
 	}
 	ring.mu.Unlock()
 	if free {
+		trackRing(ring, false)
 		ring.rings.release()
 		ring.sqes.release()
 	}

@@ -48,6 +48,8 @@ type Req struct {
 	// requests that Linux completes through task work, after the
 	// opcode's own completion (a cancelled request's -ECANCELED).
 	after func()
+	// async is the state of a request gone asynchronous (async.go).
+	async *asyncReq
 	// NoRetry makes an EAGAIN from a refused wait final (RWF_NOWAIT):
 	// the request completes with it instead of waiting.
 	NoRetry bool

@@ -76,6 +76,7 @@ type Ring struct {
 	inflight reqList // submitted requests not yet completed
 	seq      uint64  // requests submitted
 	pending  int     // submitted requests not yet completed (drain)
+	async    int     // of which asynchronous (charged)
 	draining int     // IO_DRAIN requests issued and not completed
 	deferred []*Req  // requests held back by a drain, in submission order
 	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
@@ -220,6 +221,7 @@ func New(t Task, entries uint32, p *Params, attach *Ring) (*Ring, error) {
 	}
 	r := &Ring{flags: p.Flags, sqEntries: p.SQEntries, cqEntries: p.CQEntries, arrayOff: arrayOff,
 		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{})}
+	trackRing(r, true)
 	rings.store(offSQRingMask, p.SQEntries-1)
 	rings.store(offCQRingMask, p.CQEntries-1)
 	rings.store(offSQRingEntry, p.SQEntries)
@@ -407,4 +409,43 @@ func (l *reqList) remove(r *Req) {
 		r.next.prev = r.prev
 	}
 	r.prev, r.next = nil, nil
+}
+
+// liveRings are the live rings, for CancelSubmittedBy.
+var liveRings struct {
+	mu  sync.Mutex
+	set map[*Ring]struct{}
+}
+
+func trackRing(r *Ring, live bool) {
+	liveRings.mu.Lock()
+	defer liveRings.mu.Unlock()
+	if liveRings.set == nil {
+		liveRings.set = map[*Ring]struct{}{}
+	}
+	if live {
+		liveRings.set[r] = struct{}{}
+	} else {
+		delete(liveRings.set, r)
+	}
+}
+
+// CancelSubmittedBy cancels, in every ring, the requests in flight that
+// a context for which mine reports true submitted: a process whose image
+// ends (execve, exit) takes its requests with it, as Linux's
+// io_uring_task_cancel does.
+func CancelSubmittedBy(mine func(Task) bool) {
+	liveRings.mu.Lock()
+	var all []*Ring
+	for r := range liveRings.set {
+		all = append(all, r)
+	}
+	liveRings.mu.Unlock()
+	for _, r := range all {
+		for _, x := range r.issued(nil, nil) {
+			if x.submitter != nil && mine(x.submitter) {
+				x.requestCancel()
+			}
+		}
+	}
 }

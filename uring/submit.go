@@ -10,13 +10,14 @@ import (
 )
 
 // Requests are kernel memory a process makes: every reqsPerPage of a
-// ring's requests in flight are charged a page (mm.ChargeUser), and a
-// request that waits on a worker two more (its goroutine and task). A
-// process that runs the budget out gets EAGAIN from io_uring_enter (no
+// ring's requests in flight are charged a page (mm.ChargeUser), and
+// every asyncPerPage asynchronous ones another (their worker context and
+// wait-queue entry; a request waiting for readiness holds no goroutine).
+// A process that runs the budget out gets EAGAIN from io_uring_enter (no
 // SQE consumed) and -ENOMEM for requests that would have to wait.
 const (
-	reqsPerPage = 16
-	workerPages = 2
+	reqsPerPage  = 16
+	asyncPerPage = 4
 )
 
 // errNoReq is submitSQE's answer when no request could be allocated.
@@ -276,6 +277,11 @@ func (ring *Ring) retire(r *Req) {
 	if ring.pending%reqsPerPage == 0 {
 		mm.UnchargeUser(1)
 	}
+	if r.async != nil {
+		if ring.async--; ring.async%asyncPerPage == 0 {
+			mm.UnchargeUser(1)
+		}
+	}
 	if r.drainChain {
 		ring.draining--
 	}
@@ -305,7 +311,7 @@ func (ring *Ring) start(r *Req, t Task) {
 	r.started = true
 	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 		return
 	}
 	r.Task = t
@@ -320,10 +326,10 @@ func (ring *Ring) start(r *Req, t Task) {
 	case err == ErrQueued:
 		ring.armLinkTimeout(r, lt)
 	case would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err):
-		ring.goAsync(r)
+		ring.goAsync(r, true)
 	case err == nil && r.flags&reqMultishot != 0:
 		r.PostMore(res, r.CFlags)
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 	default:
 		r.completeWith(res, err)
 	}
@@ -362,59 +368,6 @@ func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 		return ring.fixedFile(r.SQE.Fd)
 	}
 	return Host.GetFile(r.Task, r.SQE.Fd)
-}
-
-// goAsync runs r on a worker of its own: the request waits there (for
-// its file's readiness, or blocked in its operation) without holding up
-// the submitter or the SQ thread (io_queue_async, io-wq).
-func (ring *Ring) goAsync(r *Req) {
-	if !mm.ChargeUser(workerPages) {
-		r.completeWith(0, linuxerr.ENOMEM)
-		return
-	}
-	w := Host.NewWorker(r.submitter)
-	r.Task = w
-	r.setCancel(w.Cancel)
-	ring.armLinkTimeout(r, r.lt) // nothing else can complete r yet: r.lt is stable
-	go func() {
-		ring.work(r, w)
-		mm.UnchargeUser(workerPages)
-	}()
-}
-
-// work is a worker's loop: issue without waiting; if the operation would
-// have waited, wait for the readiness it needs and retry (or, for a file
-// that cannot be polled, issue it blocking); post a multishot request's
-// results until it ends.
-func (ring *Ring) work(r *Req, w Worker) {
-	for {
-		w.SetNoWait(true)
-		res, err := ring.issue(r)
-		would := w.WouldBlock()
-		w.SetNoWait(false)
-		if err == ErrQueued {
-			return
-		}
-		if would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err) {
-			if p, mask := r.pollTarget(); p != nil {
-				werr := fs.WaitReady(w, fs.EventQueueFor(w, p), mask, func() bool {
-					return fs.ReadinessFor(w, p, r.File, mask) != 0
-				})
-				if werr != nil {
-					r.completeWith(0, werr)
-					return
-				}
-				continue
-			}
-			res, err = ring.issue(r) // blocking
-		}
-		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {
-			r.PostMore(res, r.CFlags)
-			continue
-		}
-		r.completeWith(res, err)
-		return
-	}
 }
 
 // pollTarget returns the file's poll interface and the events a request
