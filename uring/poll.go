@@ -67,9 +67,10 @@ func prepPollAdd(r *Req) error {
 }
 
 // pollMask is the readiness a poll request asks for: its events plus
-// the error and hang-up a poll always reports.
+// the error and hang-ups a poll always reports (IO_POLL_UNMASK:
+// EPOLLERR, EPOLLHUP, EPOLLNVAL and EPOLLRDHUP).
 func (d *pollData) pollMask() uint32 {
-	return d.events&pollEventMask | fs.EventErr | fs.EventHup
+	return d.events&pollEventMask | fs.EventErr | fs.EventHup | fs.EventRdHup
 }
 
 // readiness returns the file's current readiness for d; a file that

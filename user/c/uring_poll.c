@@ -10,6 +10,7 @@
 // CQEs of one multishot poll in arrival order.
 #include "uring_check.h"
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 
 #define BAD_FD 999
 
@@ -100,6 +101,24 @@ static void oneshot(void) {
 	expect_masks(&r, "the reader closed", 2, 1);
 	close(q[1]);
 	close(p[0]);
+
+	printf("-- a socket whose peer shuts down\n");
+	// POLLRDHUP comes unasked too (IO_POLL_UNMASK), even to a poll
+	// asking only for what the socket does not report.
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		show("socketpair", -1);
+	poll_on(&r, 15, sv[0], POLLIN, 0);
+	poll_on(&r, 16, sv[0], POLLPRI, 0);
+	submit(&r, 2);
+	quiet(&r, "before the shutdown", 100);
+	shutdown(sv[1], SHUT_WR);
+	expect_masks(&r, "SHUT_WR", 2, 1);
+	poll_on(&r, 17, sv[0], POLLOUT, 0);
+	submit(&r, 1);
+	expect_masks(&r, "POLLOUT", 1, 0);
+	close(sv[0]);
+	close(sv[1]);
 
 	printf("-- an eventfd\n");
 	int e = eventfd(0, EFD_NONBLOCK);
