@@ -95,3 +95,23 @@ func TestTimeoutUpdate(t *testing.T) {
 		t.Fatalf("CQEs %v, want -ETIME", got)
 	}
 }
+
+func TestMultishotTimeout(t *testing.T) {
+	tr := newTestRing(t, 8, Params{})
+	period := tr.putTimespec(0x100, 0, 5e6)
+	tr.queue(SQE{Opcode: OpTimeout, Addr: period, Len: 1, Off: 3, OpFlags: TimeoutMultishot, UserData: 1})
+	tr.Submit(tr.t, 1)
+	var got []CQE
+	for len(got) < 3 {
+		got = append(got, tr.wait(t, 1)...)
+	}
+	more := CQE{UserData: 1, Res: -62, Flags: CQEFMore}
+	if len(got) != 3 || got[0] != more || got[1] != more || got[2] != (CQE{UserData: 1, Res: -62}) {
+		t.Fatalf("CQEs %v, want two with IORING_CQE_F_MORE, then a last without", got)
+	}
+	tr.queue(SQE{Opcode: OpTimeout, Addr: period, Len: 1, OpFlags: TimeoutMultishot | TimeoutAbs, UserData: 2})
+	tr.Submit(tr.t, 1)
+	if got := tr.wait(t, 1); got[0].Res != -22 {
+		t.Fatalf("multishot and absolute: %v, want -EINVAL", got)
+	}
+}

@@ -19,6 +19,7 @@ const (
 	TimeoutRealtime     = 1 << 3
 	TimeoutLinkUpdate   = 1 << 4
 	TimeoutEtimeSuccess = 1 << 5
+	TimeoutMultishot    = 1 << 6 // Linux 6.4, after liburing 2.3
 	timeoutClockMask    = TimeoutBoottime | TimeoutRealtime
 	timeoutUpdateMask   = TimeoutUpdate | TimeoutLinkUpdate
 )
@@ -33,6 +34,11 @@ type timeoutData struct {
 	// early (sqe->off); target the CQ count at which it does.
 	count  uint32
 	target uint64
+	// multi marks an IORING_TIMEOUT_MULTISHOT timeout: it posts -ETIME
+	// with IORING_CQE_F_MORE each period, repeats times in all (its
+	// sqe->off, which then counts no completions), or for ever (0).
+	multi   bool
+	repeats uint32
 }
 
 // readTimespec reads a struct __kernel_timespec as io_uring's timeouts
@@ -104,17 +110,25 @@ func prepTimeout(r *Req, link bool) error {
 		return linuxerr.EINVAL
 	}
 	f := s.OpFlags
-	if f&^(TimeoutAbs|timeoutClockMask|TimeoutEtimeSuccess) != 0 {
+	if f&^(TimeoutAbs|timeoutClockMask|TimeoutEtimeSuccess|TimeoutMultishot) != 0 {
 		return linuxerr.EINVAL
 	}
 	if f&timeoutClockMask == timeoutClockMask {
+		return linuxerr.EINVAL
+	}
+	// A multishot timeout repeats a relative period.
+	if f&TimeoutMultishot != 0 && f&TimeoutAbs != 0 {
 		return linuxerr.EINVAL
 	}
 	ns, err := readTimespec(r.submitter, s.Addr)
 	if err != nil {
 		return err
 	}
-	r.Data = &timeoutData{ns: ns, abs: f&TimeoutAbs != 0, clock: timeoutClock(f), flags: f, count: uint32(s.Off)}
+	d := &timeoutData{ns: ns, abs: f&TimeoutAbs != 0, clock: timeoutClock(f), flags: f, count: uint32(s.Off)}
+	if f&TimeoutMultishot != 0 {
+		d.multi, d.repeats, d.count = true, d.count, 0
+	}
+	r.Data = d
 	return nil
 }
 
@@ -127,9 +141,9 @@ func (d *timeoutData) duration() time.Duration {
 }
 
 // issueTimeout arms a TIMEOUT (io_timeout): it completes with -ETIME
-// when its time runs out (0 under IORING_TIMEOUT_ETIME_SUCCESS... which
-// Linux reports as -ETIME without failing the link), or with 0 once
-// count other requests have completed.
+// when its time runs out (a failure for its chain unless
+// IORING_TIMEOUT_ETIME_SUCCESS), or with 0 once count other requests
+// have completed.
 func issueTimeout(r *Req) (int32, error) {
 	d := r.Data.(*timeoutData)
 	ring := r.Ring
@@ -140,11 +154,7 @@ func issueTimeout(r *Req) (int32, error) {
 	ring.timeouts = append(ring.timeouts, r)
 	// The timer is set under tmu: removeTimeout, which its function
 	// calls, reads it there.
-	r.timer = time.AfterFunc(d.duration(), func() {
-		if ring.removeTimeout(r) {
-			ring.timedOut(r)
-		}
-	})
+	r.timer = time.AfterFunc(d.duration(), func() { ring.timerFired(r) })
 	ring.tmu.Unlock()
 	r.setCancel(func() {
 		if ring.removeTimeout(r) {
@@ -152,6 +162,54 @@ func issueTimeout(r *Req) (int32, error) {
 		}
 	})
 	return 0, ErrQueued
+}
+
+// timerFired runs when a TIMEOUT's time is up: a multishot timeout with
+// periods left posts -ETIME with IORING_CQE_F_MORE and starts its next
+// period (io_timeout_complete, io_timeout_finish), any other ends.
+func (ring *Ring) timerFired(r *Req) {
+	d := r.Data.(*timeoutData)
+	ring.tmu.Lock()
+	if d.multi && !d.lastPeriod() {
+		if ring.armedLocked(r) < 0 {
+			ring.tmu.Unlock()
+			return // removed or cancelled meanwhile
+		}
+		ring.timeoutPosts++
+		// The next period is relative, as the timeout's mode stays
+		// (an update's absolute time is taken as a duration too).
+		r.timer = time.AfterFunc(time.Duration(d.ns), func() { ring.timerFired(r) })
+		ring.tmu.Unlock()
+		if !r.claimed.Load() {
+			r.PostMore(-int32(linuxerr.ETIME.Errno()), 0)
+		}
+		return
+	}
+	ring.tmu.Unlock()
+	if ring.removeTimeout(r) {
+		ring.timedOut(r)
+	}
+}
+
+// lastPeriod counts down a multishot timeout's periods and reports
+// whether this one is its last; under tmu.
+func (d *timeoutData) lastPeriod() bool {
+	if d.repeats == 0 {
+		return false // for ever
+	}
+	d.repeats--
+	return d.repeats == 0
+}
+
+// armedLocked returns r's place among the armed timeouts, or -1; under
+// tmu.
+func (ring *Ring) armedLocked(r *Req) int {
+	for i, x := range ring.timeouts {
+		if x == r {
+			return i
+		}
+	}
+	return -1
 }
 
 // timedOut completes a TIMEOUT whose time ran out (io_timeout_fn).
@@ -175,16 +233,15 @@ func (ring *Ring) timedOut(r *Req) {
 func (ring *Ring) removeTimeout(r *Req) bool {
 	ring.tmu.Lock()
 	defer ring.tmu.Unlock()
-	for i, x := range ring.timeouts {
-		if x == r {
-			ring.timeouts = append(ring.timeouts[:i], ring.timeouts[i+1:]...)
-			if r.timer != nil {
-				r.timer.Stop()
-			}
-			return true
-		}
+	i := ring.armedLocked(r)
+	if i < 0 {
+		return false
 	}
-	return false
+	ring.timeouts = append(ring.timeouts[:i], ring.timeouts[i+1:]...)
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	return true
 }
 
 // countCompletion counts a posted completion for the counting timeouts
@@ -324,14 +381,11 @@ func issueTimeoutRemove(r *Req) (int32, error) {
 		return 0, linuxerr.ENOENT
 	}
 	// The timeout keeps its clock and loses its completion count: an
-	// updated timeout is a pure one (io_timeout_update sets off to 0).
+	// updated timeout is a pure one, and a multishot one repeats for
+	// ever (io_timeout_update sets off to 0).
 	td := t.Data.(*timeoutData)
-	td.ns, td.abs, td.count = d.ns, d.flags&TimeoutAbs != 0, 0
-	t.timer = time.AfterFunc(td.duration(), func() {
-		if ring.removeTimeout(t) {
-			ring.timedOut(t)
-		}
-	})
+	td.ns, td.abs, td.count, td.repeats = d.ns, d.flags&TimeoutAbs != 0, 0, 0
+	t.timer = time.AfterFunc(td.duration(), func() { ring.timerFired(t) })
 	return 0, nil
 }
 

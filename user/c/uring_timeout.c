@@ -14,6 +14,10 @@
 
 #define BAD_FD 999
 
+// TIMEOUT_MULTISHOT is Linux 6.4's IORING_TIMEOUT_MULTISHOT, which
+// liburing 2.3 does not name.
+#define TIMEOUT_MULTISHOT (1U << 6)
+
 // timeout queues a TIMEOUT of ts (count, flags) tagged ud.
 static struct io_uring_sqe *timeout(struct io_uring *r, unsigned long long ud, struct __kernel_timespec *ts,
 				    unsigned count, unsigned flags) {
@@ -110,6 +114,40 @@ static void timeouts(void) {
 	sqe(&r, 17);
 	submit(&r, 2);
 	expect_order(&r, "IORING_TIMEOUT_ETIME_SUCCESS", 2);
+
+	printf("-- IORING_TIMEOUT_MULTISHOT\n");
+	// Linux 6.4's repeating timeout: -ETIME with IORING_CQE_F_MORE each
+	// period, sqe->off periods in all (the last without MORE), or for
+	// ever with 0. The CQEs of one request come in order.
+	struct __kernel_timespec t50 = ts_ms(50);
+	timeout(&r, 80, &t50, 3, TIMEOUT_MULTISHOT);
+	submit(&r, 1);
+	expect_order(&r, "3 periods", 3);
+	quiet(&r, "then", 200);
+	timeout(&r, 81, &t50, 0, TIMEOUT_MULTISHOT);
+	submit(&r, 1);
+	expect_order(&r, "for ever", 3);
+	io_uring_prep_timeout_remove(sqe(&r, 82), 81, 0);
+	submit(&r, 1);
+	struct cq_entry c[8];
+	int n = collect(&r, c, 8, 300);
+	// More periods may have ended before the remove: only what follows
+	// is defined.
+	int k = 0;
+	while (k < n && c[k].ud == 81 && c[k].res == -ETIME && c[k].flags == IORING_CQE_F_MORE)
+		k++;
+	qsort(c + k, n - k, sizeof c[0], by_ud);
+	show_cqes("removed", c + k, n - k);
+	timeout(&r, 83, &t10, 2, TIMEOUT_MULTISHOT)->flags |= IOSQE_IO_LINK;
+	sqe(&r, 84);
+	submit(&r, 2);
+	expect_order(&r, "2 periods, then a NOP", 3);
+	timeout(&r, 85, &t10, 2, TIMEOUT_MULTISHOT | IORING_TIMEOUT_ETIME_SUCCESS)->flags |= IOSQE_IO_LINK;
+	sqe(&r, 86);
+	submit(&r, 2);
+	expect_order(&r, "2 periods, IORING_TIMEOUT_ETIME_SUCCESS, then a NOP", 3);
+	timeout(&r, 87, &t50, 0, TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS);
+	one(&r, "IORING_TIMEOUT_ABS");
 
 	printf("-- TIMEOUT_REMOVE\n");
 	timeout(&r, 20, &t10s, 0, 0);
