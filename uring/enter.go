@@ -23,8 +23,10 @@ type EnterArgs struct {
 // nothing was submitted, and not at all if CQEs are there to reap.
 func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 	var ret int32
+	// The overflow backlog moves into the ring only in a GETEVENTS wait
+	// (io_cqring_wait): Linux 6.18 flushes it neither on submission nor
+	// for the SQ thread's enters, so new CQEs queue behind it.
 	if ring.sq != nil {
-		ring.flushOverflow()
 		if a.Flags&EnterSQWakeup != 0 {
 			ring.sq.wakeUp()
 		}
@@ -38,7 +40,6 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
 			return 0, linuxerr.EEXIST
 		}
-		ring.flushOverflow()
 		n, err := ring.Submit(t, a.ToSubmit)
 		if err != nil {
 			return 0, err

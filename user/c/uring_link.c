@@ -322,6 +322,17 @@ static void nops(struct io_uring *r, unsigned long long *ud, int n) {
 	}
 }
 
+// flush_sq publishes the SQEs liburing has handed out, as its
+// io_uring_submit does before it enters the kernel, so that a test can
+// enter with flags of its own.
+static void flush_sq(struct io_uring *r) {
+	struct io_uring_sq *sq = &r->sq;
+	unsigned mask = *sq->kring_mask, tail = *sq->ktail;
+	for (; sq->sqe_head != sq->sqe_tail; sq->sqe_head++, tail++)
+		sq->array[tail & mask] = sq->sqe_head & mask;
+	io_uring_smp_store_release(sq->ktail, tail);
+}
+
 // getevents enters the kernel only to flush completions.
 static void getevents(struct io_uring *r) {
 	show("io_uring_enter(GETEVENTS)", syscall(__NR_io_uring_enter, r->ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0));
@@ -351,8 +362,18 @@ static void overflow(void) {
 	nops(&r, &ud, 12);
 	reap_ring("reaped", &r, 100);
 	show_ring("after reaping", &r);
-	nops(&r, &ud, 2);
+	// Only a GETEVENTS enter moves the backlog: a submission without
+	// it leaves the ring empty and queues the new CQEs behind.
+	sqe(&r, ud++);
+	sqe(&r, ud++);
+	flush_sq(&r);
+	show("io_uring_enter(2 to submit)", syscall(__NR_io_uring_enter, r.ring_fd, 2, 0, 0, NULL, 0));
 	show_ring("2 more NOPs", &r);
+	show("io_uring_enter(0 to submit)", syscall(__NR_io_uring_enter, r.ring_fd, 0, 0, 0, NULL, 0));
+	show_ring("then", &r);
+	// liburing's submit adds GETEVENTS while IORING_SQ_CQ_OVERFLOW is up.
+	nops(&r, &ud, 2);
+	show_ring("2 more through io_uring_submit", &r);
 	reap_ring("reaped", &r, 100);
 	show_ring("at the end", &r);
 
@@ -374,6 +395,49 @@ static void overflow(void) {
 	}
 	printf("\n");
 	show_ring("at the end", &r);
+	io_uring_queue_exit(&r);
+}
+
+// cq_settles waits (5 s at most) until r's CQ holds n CQEs and, with
+// backlog, IORING_SQ_CQ_OVERFLOW is up: the SQ thread posts them.
+static void cq_settles(struct io_uring *r, unsigned n, int backlog) {
+	for (int k = 0; k < 500; k++) {
+		if (io_uring_cq_ready(r) == n && io_uring_cq_has_overflow(r) == backlog)
+			return;
+		pause_ms(10);
+	}
+}
+
+static void overflow_sqpoll(void) {
+	struct io_uring r;
+	struct io_uring_params p = {0};
+	p.flags = IORING_SETUP_SQPOLL;
+	p.sq_thread_idle = 1000;
+	int e = io_uring_queue_init_params(4, &r, &p);
+	printf("-- CQ overflow under SQPOLL\n");
+	if (e < 0) {
+		printf("io_uring_queue_init_params: %s\n", res_name(e));
+		return;
+	}
+	unsigned long long ud = 1;
+	for (int k = 0; k < 3; k++) {
+		io_uring_sqring_wait(&r);
+		for (int j = 0; j < 4; j++)
+			sqe(&r, ud++);
+		io_uring_submit(&r);
+	}
+	cq_settles(&r, 8, 1);
+	show_ring("12 NOPs", &r);
+	reap_ring("reaped", &r, 100);
+	// Neither the SQ thread nor an enter without GETEVENTS moves the
+	// backlog.
+	pause_ms(100);
+	show_ring("after reaping", &r);
+	show("io_uring_enter(SQ_WAKEUP)", syscall(__NR_io_uring_enter, r.ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0));
+	show_ring("then", &r);
+	getevents(&r);
+	show_ring("after a GETEVENTS enter", &r);
+	reap_ring("reaped", &r, 100);
 	io_uring_queue_exit(&r);
 }
 
@@ -492,6 +556,7 @@ int main(void) {
 	drains();
 	skip_success();
 	overflow();
+	overflow_sqpoll();
 	interrupted();
 	return 0;
 }
