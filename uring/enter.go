@@ -144,7 +144,7 @@ func (ring *Ring) Release() {
 	ring.mu.Unlock()
 	_ = bufs
 	for _, d := range deferred {
-		failChain(d)
+		failChain(d, false)
 	}
 	for _, r := range live {
 		r.requestCancel()

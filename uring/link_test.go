@@ -115,3 +115,24 @@ func TestMultishotTimeout(t *testing.T) {
 		t.Fatalf("multishot and absolute: %v, want -EINVAL", got)
 	}
 }
+
+func TestSkipSuccessFailureCancelsSilently(t *testing.T) {
+	tr := newTestRing(t, 8, Params{})
+	// The head's failure posts; the chain it cancels does not.
+	tr.queue(SQE{Opcode: OpNop, Flags: SQEIOLink | SQECQESkipSuccess, UserData: 1},
+		SQE{Opcode: 200, Flags: SQEIOLink, UserData: 2}, SQE{Opcode: OpNop, UserData: 3},
+		SQE{Opcode: OpNop, UserData: 4})
+	tr.Submit(tr.t, 4)
+	got := tr.wait(t, 2)
+	if len(got) != 2 || got[0] != (CQE{UserData: 1, Res: -125}) || got[1] != (CQE{UserData: 4}) {
+		t.Fatalf("CQEs %v, want the head's -ECANCELED and the last NOP's 0 only", got)
+	}
+	// Another's failure: a cancelled request with the flag posts.
+	tr.queue(SQE{Opcode: OpTimeoutRemove, Flags: SQEIOLink, Addr: 99, UserData: 5},
+		SQE{Opcode: OpNop, Flags: SQECQESkipSuccess, UserData: 6})
+	tr.Submit(tr.t, 2)
+	got = tr.wait(t, 2)
+	if len(got) != 2 || got[0] != (CQE{UserData: 5, Res: -2}) || got[1] != (CQE{UserData: 6, Res: -125}) {
+		t.Fatalf("CQEs %v, want -ENOENT, then -ECANCELED", got)
+	}
+}

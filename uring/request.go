@@ -203,15 +203,19 @@ func (r *Req) finish(res int32, cflags uint32, failed bool) {
 		return
 	}
 	if failed && r.flags&reqHardlink == 0 {
-		failChain(next)
+		// A request with IOSQE_CQE_SKIP_SUCCESS posts its failure, but
+		// the requests that failure cancels post nothing (req_set_fail's
+		// REQ_F_SKIP_LINK_CQES, io_fail_links).
+		failChain(next, r.flags&reqSkip != 0)
 		return
 	}
 	ring.start(next, nil)
 }
 
 // failChain completes every request of a chain with -ECANCELED, or with
-// the error it failed submission with (io_fail_links).
-func failChain(r *Req) {
+// the error it failed submission with (io_fail_links): each posts its
+// CQE, IOSQE_CQE_SKIP_SUCCESS or not, unless silent, when none does.
+func failChain(r *Req, silent bool) {
 	for r != nil {
 		next := r.link
 		r.link = nil
@@ -225,7 +229,10 @@ func failChain(r *Req) {
 			res = r.failRes
 		}
 		if r.claimed.CompareAndSwap(false, true) {
-			r.conclude(res, 0, true)
+			if silent {
+				r.flags |= reqSkip // conclude then posts nothing
+			}
+			r.conclude(res, 0, !silent)
 		}
 		r = next
 	}

@@ -131,7 +131,9 @@ func (ring *Ring) append(ls *linkState, r *Req) {
 func (ring *Ring) initReq(r *Req, ls *linkState) error {
 	sqe := &r.SQE
 	// The flags are taken before any check, so that an SQE failing one
-	// still links to the next (io_init_req copies sqe->flags first).
+	// still links to the next, and hides the CQEs of the requests its
+	// failure cancels under CQE_SKIP_SUCCESS (io_init_req copies
+	// sqe->flags first).
 	f := uint32(sqe.Flags)
 	if f&SQEIOLink != 0 {
 		r.flags |= reqLink
@@ -141,6 +143,9 @@ func (ring *Ring) initReq(r *Req, ls *linkState) error {
 	}
 	if f&SQEAsync != 0 {
 		r.flags |= reqAsync
+	}
+	if f&SQECQESkipSuccess != 0 {
+		r.flags |= reqSkip
 	}
 	if sqe.Opcode >= OpLast {
 		return linuxerr.EINVAL
@@ -162,7 +167,6 @@ func (ring *Ring) initReq(r *Req, ls *linkState) error {
 		r.flags |= reqBufSelect
 	}
 	if f&SQECQESkipSuccess != 0 {
-		r.flags |= reqSkip
 		ring.mu.Lock()
 		ring.drainOff = true
 		ring.mu.Unlock()

@@ -285,6 +285,47 @@ static void skip_success(void) {
 	sqe(&r, 6)->flags |= IOSQE_IO_DRAIN;
 	submit(&r, 1);
 	expect_order(&r, "then a drain", 1);
+
+	printf("-- IOSQE_CQE_SKIP_SUCCESS in broken chains\n");
+	// A request with the flag posts its failure, but what that failure
+	// cancels posts nothing; a cancelled request with the flag posts its
+	// -ECANCELED when the failure was another's.
+	s = sqe(&r, 10);
+	io_uring_prep_read(s, BAD_FD, buf, 1, 0);
+	s->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe(&r, 11);
+	sqe(&r, 12);
+	submit(&r, 3);
+	expect_sorted(&r, "skip bad read, nop; nop", 2);
+	quiet(&r, "then", 100);
+	s = sqe(&r, 13);
+	io_uring_prep_read(s, BAD_FD, buf, 1, 0);
+	s->flags |= IOSQE_IO_LINK;
+	sqe(&r, 14)->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	submit(&r, 2);
+	expect_sorted(&r, "bad read, skip nop", 2);
+	sqe(&r, 15)->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	s = sqe(&r, 16);
+	s->opcode = 0xfe;
+	s->flags |= IOSQE_IO_LINK;
+	sqe(&r, 17);
+	sqe(&r, 18);
+	submit(&r, 4);
+	expect_sorted(&r, "skip nop, bad opcode, nop; nop", 2);
+	quiet(&r, "then", 100);
+	s = sqe(&r, 19);
+	io_uring_prep_read(s, BAD_FD, buf, 1, 0);
+	s->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe(&r, 20);
+	submit(&r, 2);
+	expect_sorted(&r, "skip bad read hard-linked, nop", 2);
+	// A linked timeout that its request beat still posts -ECANCELED.
+	struct __kernel_timespec t10s = ts_ms(10000);
+	sqe(&r, 21)->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	io_uring_prep_link_timeout(sqe(&r, 22), &t10s, 0);
+	submit(&r, 2);
+	expect_sorted(&r, "skip nop, linked timeout", 1);
+	quiet(&r, "then", 100);
 	io_uring_queue_exit(&r);
 }
 
