@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"encoding/binary"
 	"sort"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -94,44 +95,88 @@ func (ring *Ring) issued(except *Req, d *cancelData) []*Req {
 }
 
 // issueCancel is io_async_cancel: the first matching request, or every
-// one under IORING_ASYNC_CANCEL_ALL or ANY, is cancelled. The result is
-// 0 (or the number cancelled, for ALL and ANY), -ENOENT when nothing
-// matched, or -EBADF when the descriptor to match by is not open.
+// one under IORING_ASYNC_CANCEL_ALL or ANY, is cancelled, after the
+// cancel's own CQE. The result is 0 (or the number cancelled, for ALL
+// and ANY), -ENOENT when nothing matched, or -EBADF when the descriptor
+// to match by is not open.
 func issueCancel(r *Req) (int32, error) {
-	d := r.Data.(*cancelData)
+	targets, n, err := r.Ring.matchCancel(r.Task, r, r.Data.(*cancelData), r.Fixed)
+	r.after = func() {
+		for _, x := range targets {
+			x.requestCancel()
+		}
+	}
+	return n, err
+}
+
+// matchCancel finds what d names among the ring's requests under way
+// but except (__io_async_cancel): the first match, or all of them under
+// ALL or ANY, looking up the file to match by as t sees it (a
+// registered one under FD_FIXED or fixed). It returns them and the
+// cancellation's result.
+func (ring *Ring) matchCancel(t Task, except *Req, d *cancelData, fixed bool) ([]*Req, int32, error) {
 	if d.flags&CancelFd != 0 {
 		var f *fs.File
 		var err error
-		if r.Fixed || d.flags&CancelFdFixed != 0 {
-			f, err = r.Ring.fixedFile(d.fd)
+		if fixed || d.flags&CancelFdFixed != 0 {
+			f, err = ring.fixedFile(d.fd)
 		} else {
-			f, err = Host.GetFile(r.Task, d.fd)
+			f, err = Host.GetFile(t, d.fd)
 		}
 		if err != nil {
-			return 0, linuxerr.EBADF
+			return nil, 0, linuxerr.EBADF
 		}
 		// Only the identity is compared: the reference can go now.
 		f.DecRef()
 		d.file = f
 	}
 	all := d.flags&(CancelAll|CancelAny) != 0
-	targets := r.Ring.issued(r, d)
+	targets := ring.issued(except, d)
 	if !all && len(targets) > 1 {
 		targets = targets[:1]
 	}
 	n := int32(len(targets))
-	r.after = func() {
-		for _, x := range targets {
-			x.requestCancel()
+	switch {
+	case all:
+		return targets, n, nil
+	case n == 0:
+		return nil, 0, linuxerr.ENOENT
+	}
+	return targets, 0, nil
+}
+
+// syncCancelSize is sizeof(struct io_uring_sync_cancel_reg): addr, fd,
+// flags, a timeout, opcode, 7 bytes and 3 words of padding.
+const syncCancelSize = 64
+
+// syncCancel is IORING_REGISTER_SYNC_CANCEL (io_sync_cancel): the
+// cancellation ASYNC_CANCEL would make, done by io_uring_register(2)
+// itself, with the same result. Its timeout bounds Linux's wait for a
+// request an io-wq worker is running (-EALREADY); oyako's workers always
+// give up theirs, so it is never used.
+func (ring *Ring) syncCancel(t Task, arg uint64, nr uint32) (int32, error) {
+	if arg == 0 || nr != 1 {
+		return 0, linuxerr.EINVAL
+	}
+	var b [syncCancelSize]byte
+	if err := t.CopyIn(uintptr(arg), b[:]); err != nil {
+		return 0, err
+	}
+	le := binary.LittleEndian
+	d := &cancelData{userData: le.Uint64(b[0:]), fd: int32(le.Uint32(b[8:])), flags: le.Uint32(b[12:]), opcode: b[32]}
+	if d.flags&^cancelFlags != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	for _, c := range b[33:] {
+		if c != 0 {
+			return 0, linuxerr.EINVAL
 		}
 	}
-	if all {
-		return n, nil
+	targets, n, err := ring.matchCancel(t, nil, d, false)
+	for _, x := range targets {
+		x.requestCancel()
 	}
-	if n == 0 {
-		return 0, linuxerr.ENOENT
-	}
-	return 0, nil
+	return n, err
 }
 
 func init() {

@@ -110,6 +110,8 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		return 0, probe(t, arg, nr)
 	case RegisterIOWQMaxWorkers:
 		return 0, ring.iowqMaxWorkers(t, arg, nr)
+	case RegisterSyncCancel:
+		return ring.syncCancel(t, arg, nr)
 	}
 	return 0, linuxerr.EINVAL
 }

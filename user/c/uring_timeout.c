@@ -281,6 +281,9 @@ static void poll_add(struct io_uring *r, unsigned long long ud, int fd) {
 	io_uring_prep_poll_add(sqe(r, ud), fd, POLLIN);
 }
 
+// liburing prints what a liburing call returned: a count, or -errno.
+static void liburing(const char *what, int ret) { printf("%s: %s\n", what, res_name(ret)); }
+
 // read_on queues a READ of one byte from fd tagged ud.
 static void read_on(struct io_uring *r, unsigned long long ud, int fd) {
 	static char buf[8];
@@ -463,6 +466,44 @@ static void cancels(void) {
 	io_uring_prep_cancel64(s, 0, 0);
 	s->off = 1;
 	one(&r, "off 1");
+
+	printf("-- IORING_REGISTER_SYNC_CANCEL\n");
+	// The same cancellations made by io_uring_register(2) itself.
+	struct io_uring_sync_cancel_reg reg;
+	memset(&reg, 0, sizeof reg);
+	reg.timeout.tv_sec = reg.timeout.tv_nsec = -1;
+	read_on(&r, 70, a[0]);
+	read_on(&r, 71, a[0]);
+	timeout(&r, 72, &t10s, 0, 0);
+	submit(&r, 3);
+	reg.addr = 71;
+	liburing("by user_data", io_uring_register_sync_cancel(&r, &reg));
+	expect_sorted(&r, "by user_data", 1);
+	liburing("again", io_uring_register_sync_cancel(&r, &reg));
+	reg.addr = 72;
+	liburing("a timeout", io_uring_register_sync_cancel(&r, &reg));
+	expect_sorted(&r, "a timeout", 1);
+	reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+	reg.fd = a[0];
+	liburing("by fd, all", io_uring_register_sync_cancel(&r, &reg));
+	expect_sorted(&r, "by fd, all", 1);
+	reg.flags = IORING_ASYNC_CANCEL_ANY;
+	liburing("any, nothing in flight", io_uring_register_sync_cancel(&r, &reg));
+	reg.flags = IORING_ASYNC_CANCEL_FD;
+	reg.fd = BAD_FD;
+	liburing("a closed fd", io_uring_register_sync_cancel(&r, &reg));
+	reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED;
+	reg.fd = 0;
+	liburing("no registered files", io_uring_register_sync_cancel(&r, &reg));
+	reg.flags = 1U << 7;
+	liburing("flag 1<<7", io_uring_register_sync_cancel(&r, &reg));
+	reg.flags = 0;
+	((unsigned char *)&reg)[33] = 1; // Linux 6.18's pad, after opcode
+	liburing("padding", io_uring_register_sync_cancel(&r, &reg));
+	((unsigned char *)&reg)[33] = 0;
+	liburing("nr_args 2", io_uring_register(r.ring_fd, IORING_REGISTER_SYNC_CANCEL, &reg, 2));
+	liburing("NULL", io_uring_register(r.ring_fd, IORING_REGISTER_SYNC_CANCEL, NULL, 1));
+	liburing("a kernel pointer", io_uring_register(r.ring_fd, IORING_REGISTER_SYNC_CANCEL, KERNEL_PTR, 1));
 
 	printf("-- what the writer finds afterwards\n");
 	// Every read was cancelled: what is written stays in the pipe.
