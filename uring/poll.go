@@ -62,7 +62,10 @@ func prepPollAdd(r *Req) error {
 	if flags&PollAddMulti != 0 && r.flags&reqSkip != 0 {
 		return linuxerr.EINVAL
 	}
-	r.Data = &pollData{events: parsePollEvents(s, flags), multi: flags&PollAddMulti != 0}
+	// The kind follows the events: EPOLLONESHOT in them makes even an
+	// IORING_POLL_ADD_MULTI poll one-shot.
+	ev := parsePollEvents(s, flags)
+	r.Data = &pollData{events: ev, multi: ev&epollOneshot == 0}
 	return nil
 }
 

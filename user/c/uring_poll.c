@@ -9,6 +9,7 @@
 // and the remove that found it) are printed sorted by user_data; the
 // CQEs of one multishot poll in arrival order.
 #include "uring_check.h"
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
@@ -253,6 +254,16 @@ static void multishot(void) {
 	expect_masks(&r, "POLL_REMOVE", 2, 1);
 	write(p[1], "m", 1);
 	quiet(&r, "a write after the remove", 100);
+	drain(p[0]);
+
+	// EPOLLONESHOT among the events makes it one-shot all the same.
+	poll_on(&r, 9, p[0], POLLIN | EPOLLONESHOT, IORING_POLL_ADD_MULTI);
+	submit(&r, 1);
+	write(p[1], "o", 1);
+	expect_masks(&r, "with EPOLLONESHOT, a write", 1, 0);
+	drain(p[0]);
+	write(p[1], "o", 1);
+	quiet(&r, "a second write", 100);
 	drain(p[0]);
 
 	printf("-- a multishot poll on a ready file\n");
