@@ -39,6 +39,8 @@ var errnoNames = map[uint32][2]string{
 	105: {"ENOBUFS", "No buffer space available"}, 106: {"EISCONN", "Transport endpoint is already connected"},
 	107: {"ENOTCONN", "Transport endpoint is not connected"}, 109: {"ETOOMANYREFS", "Too many references: cannot splice"},
 	111: {"ECONNREFUSED", "Connection refused"}, 115: {"EINPROGRESS", "Operation now in progress"},
+	// io_uring's: a wait's timeout (io_cqring_wait), a cancelled request.
+	62: {"ETIME", "Timer expired"}, 125: {"ECANCELED", "Operation canceled"},
 }
 
 // errnoName returns "ENOENT (No such file or directory)" for 2.
