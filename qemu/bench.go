@@ -41,6 +41,40 @@ func ParseBench(out []byte) ([]BenchResult, error) {
 	return rs, nil
 }
 
+// BenchCalls is a write row's "calls NAME SYSCALLS WRITES" line: the
+// system calls the benchmark program made for its writes, over all
+// rounds, and how many writes it did.
+type BenchCalls struct {
+	Name          string
+	Calls, Writes int64
+}
+
+// PerWrite is the system calls per write.
+func (c BenchCalls) PerWrite() float64 {
+	if c.Writes == 0 {
+		return 0
+	}
+	return float64(c.Calls) / float64(c.Writes)
+}
+
+// ParseCalls returns the "calls" lines of a benchmark program's output,
+// in order.
+func ParseCalls(out []byte) []BenchCalls {
+	var cs []BenchCalls
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 4 || f[0] != "calls" {
+			continue
+		}
+		c, err1 := strconv.ParseInt(f[2], 10, 64)
+		w, err2 := strconv.ParseInt(f[3], 10, 64)
+		if err1 == nil && err2 == nil {
+			cs = append(cs, BenchCalls{Name: f[1], Calls: c, Writes: w})
+		}
+	}
+	return cs
+}
+
 // Bench is a benchmark program's results on both sides, with their
 // whole outputs (for the lines that are not benchmark rows).
 type Bench struct {
@@ -140,8 +174,33 @@ func PrintBench(w io.Writer, b *Bench) {
 		fmt.Fprintf(w, "one ready among 10,000 watched over one among 10: epoll_wait %.2fx on oyako (%.2fx on Linux), poll %.0fx (%.0fx)\n",
 			r, Ratio(linux, ep10k, ep10), Ratio(oyako, poll10k, poll10), Ratio(linux, poll10k, poll10))
 	}
+	printCalls(w, ParseCalls(b.LinuxOut), ParseCalls(b.OyakoOut))
 	if o, l := MemforkKiB(b.OyakoOut), MemforkKiB(b.LinuxOut); o >= 0 {
 		fmt.Fprintf(w, "fork of a process that touched 64 MiB: %d KiB of free memory used while the child lives on oyako (%d KiB on Linux, where other processes also use memory); pages are shared copy-on-write, not copied\n", o, l)
+	}
+}
+
+// printCalls writes the write rows' system calls per write (issue 11:
+// a write(2) loop makes one per write, io_uring with one
+// io_uring_enter per batch of 32 makes 1/32, and SQPOLL none while its
+// thread is awake, plus the wakeups and, where the SQ thread shares the
+// program's CPU, the sched_yield calls that let it run).
+func printCalls(w io.Writer, linux, oyako []BenchCalls) {
+	if len(oyako) == 0 {
+		return
+	}
+	byName := map[string]BenchCalls{}
+	for _, c := range linux {
+		byName[c.Name] = c
+	}
+	fmt.Fprintf(w, "system calls per write, counted by the program (32 writes of 64 bytes to /dev/null per operation):\n")
+	for _, o := range oyako {
+		l, ok := byName[o.Name]
+		lin := "-"
+		if ok {
+			lin = fmt.Sprintf("%.4g (%d in %d)", l.PerWrite(), l.Calls, l.Writes)
+		}
+		fmt.Fprintf(w, "  %-22s linux %-24s oyako %.4g (%d in %d)\n", o.Name, lin, o.PerWrite(), o.Calls, o.Writes)
 	}
 }
 
