@@ -7,6 +7,7 @@
 
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 static long setup_raw(unsigned entries, struct io_uring_params *p) {
@@ -824,6 +825,13 @@ static void probe(void) {
 	LU(io_uring_register(9999, IORING_REGISTER_PROBE, NULL, 0));
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig) {
+	(void)sig;
+	alarms++;
+}
+
 static long enter_raw(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, void *arg, size_t argsz) {
 	return syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
 }
@@ -861,12 +869,40 @@ static void enter(void) {
 	// Without GETEVENTS the argument is not looked at.
 	show("enter EXT_ARG without GETEVENTS",
 	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_EXT_ARG, NULL, 3));
-	// The sigmask argument's size must be that of the kernel's sigset.
+	// The sigmask is looked at only when the call has to wait; its size
+	// must be the kernel's sigset_t's, 8 (glibc's is 128).
 	sigset_t none;
 	sigemptyset(&none);
 	show("enter sigmask size 8, min 0", enter_raw(ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, &none, 8));
+	show("enter sigmask size 128, min 0", enter_raw(ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, &none, 128));
+	show("enter sigmask size 128, min 1", enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS, &none, 128));
+	show("enter sigmask at a kernel address, min 1",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS, KERNEL_PTR, 8));
 	struct io_uring_cqe *cqe;
 	LU(io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+
+	// A handled signal ends a wait with EINTR (a timer 100 ms later);
+	// the sigmask argument blocks it for the wait's duration, and it is
+	// handled once the call returns.
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	alarms = 0;
+	struct itimerval it = {.it_value = {0, 100 * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	show("enter GETEVENTS min 1, SIGALRM after 100 ms", enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0));
+	printf("SIGALRM handled: %d\n", alarms);
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	struct __kernel_timespec ts300 = {0, 300 * 1000 * 1000};
+	struct io_uring_getevents_arg masked = {.sigmask = (unsigned long)&alrm, .sigmask_sz = 8,
+						.ts = (unsigned long)&ts300};
+	alarms = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	show("enter EXT_ARG timeout 300 ms, sigmask SIGALRM, SIGALRM after 100 ms",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &masked, sizeof masked));
+	printf("SIGALRM handled: %d\n", alarms);
+	signal(SIGALRM, SIG_DFL);
 
 	// min_complete: the wait ends when the CQEs are there, not before.
 	// A child writes to the pipe after 200 ms; the read completes then.
