@@ -6,14 +6,28 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
-// EnterArgs are io_uring_enter's arguments once the system-call layer
-// has decoded the signal mask and the extended argument.
+// EnterArgs are io_uring_enter's arguments.
 type EnterArgs struct {
 	ToSubmit, MinComplete, Flags uint32
-	// Timeout bounds the wait for CQEs (IORING_ENTER_EXT_ARG's ts);
-	// HasTimeout says it was given.
+	// Wait decodes what the last two arguments point to, for the wait
+	// for CQEs (IORING_ENTER_GETEVENTS): Linux reads them only after
+	// submission (io_get_ext_arg), so that their errors are returned
+	// only if nothing was submitted. Nil: no timeout, no mask.
+	Wait func() (WaitArgs, error)
+}
+
+// WaitArgs are the wait's timeout and signal mask.
+type WaitArgs struct {
+	// Timeout bounds the wait (IORING_ENTER_EXT_ARG's ts); HasTimeout
+	// says it was given.
 	Timeout    time.Duration
 	HasTimeout bool
+	// Mask, if set, installs the call's signal mask when the call has to
+	// block (io_cqring_wait's set_user_sigmask, after it found too few
+	// CQEs): it fails with the mask's error (EINVAL, EFAULT), or returns
+	// the function that ends the mask with the wait's result and returns
+	// the result to report.
+	Mask func() (unmask func(error) error, err error)
 }
 
 // Enter implements io_uring_enter(2) on the ring for thread t
@@ -49,7 +63,14 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		}
 	}
 	if a.Flags&EnterGetEvents != 0 {
-		err := ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), a.Timeout, a.HasTimeout)
+		var w WaitArgs
+		var err error
+		if a.Wait != nil {
+			w, err = a.Wait()
+		}
+		if err == nil {
+			err = ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), w)
+		}
 		if err != nil && ret == 0 {
 			return 0, err
 		}
@@ -58,10 +79,24 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 }
 
 // waitCQ waits until at least n CQEs are in the ring
-// (io_cqring_wait), flushing the overflow backlog as room appears. It
-// fails with the wait's interruption (ERESTARTSYS for a signal) or ETIME
-// when the timeout passes, unless CQEs are there by then.
-func (ring *Ring) waitCQ(t Task, n uint32, timeout time.Duration, hasTimeout bool) error {
+// (io_cqring_wait), flushing the overflow backlog as room appears: at
+// once if they are there (n = 0 never waits, whatever the timeout), else
+// with the call's signal mask in place. It fails with the wait's
+// interruption (ERESTARTSYS for a signal) or ETIME when the timeout
+// passes, unless CQEs are there by then.
+func (ring *Ring) waitCQ(t Task, n uint32, w WaitArgs) (err error) {
+	ring.flushOverflow()
+	if ring.cqReady() >= n {
+		return nil
+	}
+	if w.Mask != nil {
+		unmask, err := w.Mask()
+		if err != nil {
+			return err
+		}
+		defer func() { err = unmask(err) }()
+	}
+	timeout, hasTimeout := w.Timeout, w.HasTimeout
 	var deadline time.Time
 	if hasTimeout {
 		deadline = time.Now().Add(timeout)
@@ -75,10 +110,7 @@ func (ring *Ring) waitCQ(t Task, n uint32, timeout time.Duration, hasTimeout boo
 	for {
 		ring.flushOverflow()
 		ch, _ := ring.cqWait()
-		if ring.cqReady() >= max(n, 1) || n == 0 && ring.cqReady() > 0 {
-			return nil
-		}
-		if n == 0 && !hasTimeout {
+		if ring.cqReady() >= n {
 			return nil
 		}
 		if hasTimeout && !time.Now().Before(deadline) {

@@ -37,6 +37,11 @@ const (
 	RegisterSyncCancel        = 24
 	RegisterFileAllocRange    = 25
 	RegisterUseRegisteredRing = 1 << 31
+	// RegisterLast is Linux 6.18's IORING_REGISTER_LAST: io_uring_register
+	// refuses opcodes from it on before it looks at the descriptor; the
+	// ones below it that oyako does not implement are EINVAL once the
+	// ring is found.
+	RegisterLast = 36
 
 	maxRegBuffers      = 1 << 14 // IORING_MAX_REG_BUFFERS
 	maxFixedFiles      = 1 << 20 // IORING_MAX_FIXED_FILES
@@ -64,10 +69,14 @@ type resources struct {
 type regBuf struct{ addr, len uint64 }
 
 // Register implements io_uring_register(2)'s operations on the ring,
-// with t the calling thread.
+// with t the calling thread, after the argument checks of
+// __io_uring_register.
 func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, error) {
 	switch op {
 	case RegisterBuffers:
+		if arg == 0 {
+			return 0, linuxerr.EFAULT
+		}
 		return 0, ring.registerBuffers(t, arg, nr, 0, false)
 	case RegisterBuffers2:
 		return 0, ring.registerRsrc2(t, arg, nr, true)
@@ -77,6 +86,9 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		}
 		return 0, ring.unregisterBuffers()
 	case RegisterFiles:
+		if arg == 0 {
+			return 0, linuxerr.EFAULT
+		}
 		return 0, ring.registerFiles(t, arg, nr, 0, false)
 	case RegisterFiles2:
 		return 0, ring.registerRsrc2(t, arg, nr, false)
@@ -107,9 +119,15 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		ring.res.eventfd = nil
 		return 0, nil
 	case RegisterProbe:
+		if arg == 0 || nr > 256 {
+			return 0, linuxerr.EINVAL
+		}
 		return 0, probe(t, arg, nr)
 	case RegisterIOWQMaxWorkers:
-		return 0, ring.iowqMaxWorkers(t, arg, nr)
+		if arg == 0 || nr != 2 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, ring.iowqMaxWorkers(t, arg)
 	}
 	return 0, linuxerr.EINVAL
 }
@@ -244,6 +262,10 @@ func (ring *Ring) FixedBuffer(i uint16) (addr, length uint64, err error) {
 // registered in rings: EBADF, as io_sqe_files_register refuses).
 var IsRingFile func(f *fs.File) bool
 
+// NoFileLimit returns t's RLIMIT_NOFILE, which bounds a registered file
+// table as it bounds the descriptor table (io_sqe_files_register).
+var NoFileLimit func(t Task) uint64
+
 func (ring *Ring) getRegFile(t Task, fd int32) (*fs.File, error) {
 	f, err := Host.GetFile(t, fd)
 	if err != nil {
@@ -263,8 +285,11 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 	if busy {
 		return linuxerr.EBUSY
 	}
-	if nr == 0 || nr > maxFixedFiles {
+	if nr == 0 {
 		return linuxerr.EINVAL
+	}
+	if nr > maxFixedFiles || uint64(nr) > NoFileLimit(t) {
+		return linuxerr.EMFILE
 	}
 	fds := make([]uint64, nr)
 	for i := range fds {
@@ -300,10 +325,8 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 			}
 			continue
 		}
-		if fd == filesSkip {
-			drop()
-			return linuxerr.EINVAL
-		}
+		// IORING_REGISTER_FILES_SKIP (-2) means nothing here: fget
+		// fails (EBADF) as for any other bad descriptor.
 		f, err := ring.getRegFile(t, fd)
 		if err != nil {
 			drop()
@@ -562,10 +585,15 @@ func (ring *Ring) registerEventfd(t Task, arg uint64, async bool) error {
 }
 
 // signalEventfd signals the registered eventfd for a posted CQE, unless
-// the process set IORING_CQ_EVENTFD_DISABLED in cq_flags.
-func (ring *Ring) signalEventfd() {
+// the process set IORING_CQ_EVENTFD_DISABLED in cq_flags, or the eventfd
+// was registered with IORING_REGISTER_EVENTFD_ASYNC and the CQE does not
+// come from an io-wq worker (iowq; io_eventfd_signal).
+func (ring *Ring) signalEventfd(iowq bool) {
 	ring.mu.Lock()
 	f := ring.res.eventfd
+	if f != nil && ring.res.evAsync && !iowq {
+		f = nil
+	}
 	if f != nil {
 		f.IncRef()
 	}
@@ -610,10 +638,7 @@ func probe(t Task, arg uint64, nr uint32) error {
 // bounded and unbounded worker limits where nonzero and returns the old
 // ones. oyako's workers are goroutines, one per waiting request; the
 // limits are kept and reported, not enforced.
-func (ring *Ring) iowqMaxWorkers(t Task, arg uint64, nr uint32) error {
-	if nr != 2 {
-		return linuxerr.EINVAL
-	}
+func (ring *Ring) iowqMaxWorkers(t Task, arg uint64) error {
 	w, err := readWords(t, arg, 2, 4)
 	if err != nil {
 		return err

@@ -41,6 +41,11 @@ type Req struct {
 	claimed   atomic.Bool
 	cancelled atomic.Bool
 	cancel    func()
+	// iowq is set while the request runs as Linux would run it in an
+	// io-wq worker (IORING_REGISTER_EVENTFD_ASYNC signals its CQE): sent
+	// there by IOSQE_ASYNC and not waiting for readiness (Linux completes
+	// those from task work), or issued blocking.
+	iowq atomic.Bool
 
 	// failRes is the error a request failed submission with (reqFail).
 	failRes int32
@@ -155,7 +160,7 @@ func (r *Req) Complete(res int32, cflags uint32) bool {
 // drops its file and retires it.
 func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	if r.flags&reqSkip == 0 || failed {
-		r.Ring.post(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags})
+		r.Ring.postFrom(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}, r.iowq.Load())
 	}
 	if r.File != nil {
 		r.File.DecRef()

@@ -328,6 +328,7 @@ func (ring *Ring) goAsync(r *Req) {
 // that cannot be polled, issue it blocking); post a multishot request's
 // results until it ends.
 func (ring *Ring) work(r *Req, w Worker) {
+	r.iowq.Store(r.flags&reqAsync != 0)
 	for {
 		w.SetNoWait(true)
 		res, err := ring.issue(r)
@@ -338,6 +339,7 @@ func (ring *Ring) work(r *Req, w Worker) {
 		}
 		if would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err) {
 			if p, mask := r.pollTarget(); p != nil {
+				r.iowq.Store(false)
 				werr := fs.WaitReady(w, fs.EventQueueFor(w, p), mask, func() bool {
 					return fs.ReadinessFor(w, p, r.File, mask) != 0
 				})
@@ -347,6 +349,7 @@ func (ring *Ring) work(r *Req, w Worker) {
 				}
 				continue
 			}
+			r.iowq.Store(true)
 			res, err = ring.issue(r) // blocking
 		}
 		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {

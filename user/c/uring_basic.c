@@ -368,9 +368,59 @@ static void rw(void) {
 	io_uring_prep_write(sqe, afd, "END", 3, 0);
 	sqe->user_data = 28;
 	submit_one(&ring, "write 3 at 0 with O_APPEND");
+	// So does pwrite(2) (pwrite(2), BUGS).
+	show("pwrite(2) 3 at 0 with O_APPEND", pwrite(afd, "PWR", 3, 0));
 	close(afd);
 	fstat(fd, &st);
 	printf("size: %ld\n", (long)st.st_size);
+
+	// rw_flags are preadv2's RWF_ flags: RWF_APPEND appends and
+	// RWF_NOAPPEND does not, RWF_HIPRI needs an IOPOLL ring, unknown
+	// ones are refused, and so are RWF_ATOMIC, RWF_DONTCACHE and
+	// RWF_NOWAIT on tmpfs (the native side runs on tmpfs).
+	sqe = get_sqe(&ring);
+	io_uring_prep_write(sqe, fd, "APP", 3, 0);
+	sqe->rw_flags = RWF_APPEND;
+	sqe->user_data = 29;
+	submit_one(&ring, "write 3 at 0 with RWF_APPEND");
+	fstat(fd, &st);
+	printf("size: %ld\n", (long)st.st_size);
+	sqe = get_sqe(&ring);
+	io_uring_prep_write(sqe, fd, "x", 1, 0);
+	sqe->rw_flags = RWF_HIPRI;
+	sqe->user_data = 29;
+	submit_one(&ring, "write with RWF_HIPRI");
+	afd = open("tmp/uring_basic.dat", O_WRONLY | O_APPEND);
+	sqe = get_sqe(&ring);
+	io_uring_prep_write(sqe, afd, "no", 2, 0);
+	sqe->rw_flags = RWF_NOAPPEND;
+	sqe->user_data = 29;
+	submit_one(&ring, "write 2 at 0 with O_APPEND and RWF_NOAPPEND");
+	close(afd);
+	fstat(fd, &st);
+	printf("size: %ld\n", (long)st.st_size);
+	pread(fd, buf, 2, 0);
+	printf("at 0: \"%.2s\"\n", buf);
+	pwrite(fd, "he", 2, 0);
+	static const struct {
+		int flags;
+		const char *name;
+	} rwf[] = {{0x40000000, "0x40000000"}, {0x40, "RWF_ATOMIC"}, {0x80, "RWF_DONTCACHE"}, {RWF_NOWAIT, "RWF_NOWAIT"}};
+	for (size_t i = 0; i < sizeof rwf / sizeof rwf[0]; i++) {
+		char what[64];
+		sqe = get_sqe(&ring);
+		io_uring_prep_read(sqe, fd, buf, 2, 0);
+		sqe->rw_flags = rwf[i].flags;
+		sqe->user_data = 29;
+		snprintf(what, sizeof what, "read with %s", rwf[i].name);
+		submit_one(&ring, what);
+		sqe = get_sqe(&ring);
+		io_uring_prep_write(sqe, fd, "he", 2, 0);
+		sqe->rw_flags = rwf[i].flags;
+		sqe->user_data = 29;
+		snprintf(what, sizeof what, "write with %s", rwf[i].name);
+		submit_one(&ring, what);
+	}
 
 	// Vectored.
 	char a[4] = {0}, b[8] = {0};
@@ -470,6 +520,22 @@ static void pipes(void) {
 	io_uring_prep_write(sqe, p[0], "x", 1, 0);
 	sqe->user_data = 44;
 	submit_one(&ring, "write to the reading end");
+	// RWF_NOWAIT: an empty pipe is EAGAIN instead of a wait.
+	char one;
+	read(p[0], &one, 1); // the byte written at "offset 5"
+	sqe = get_sqe(&ring);
+	io_uring_prep_read(sqe, p[0], buf, sizeof buf, 0);
+	sqe->rw_flags = RWF_NOWAIT;
+	sqe->user_data = 47;
+	submit_one(&ring, "pipe read with RWF_NOWAIT, empty");
+	write(p[1], "x", 1);
+	sqe = get_sqe(&ring);
+	io_uring_prep_read(sqe, p[0], buf, sizeof buf, 0);
+	sqe->rw_flags = RWF_NOWAIT;
+	sqe->user_data = 48;
+	submit_one(&ring, "pipe read with RWF_NOWAIT, one byte");
+	write(p[1], "x", 1);
+
 	// End of file once the writer is gone (after the byte written).
 	close(p[1]);
 	sqe = get_sqe(&ring);
@@ -481,6 +547,31 @@ static void pipes(void) {
 	sqe->user_data = 46;
 	submit_one(&ring, "pipe read at EOF");
 	close(p[0]);
+
+	// No reader: EPIPE, and SIGPIPE for a write issued by the submitter
+	// itself (inline), none with RWF_NOSIGNAL or from an io_uring worker
+	// (IOSQE_ASYNC), which is not the process's thread.
+	pipe(p);
+	close(p[0]);
+	catch_sigpipe(1);
+	static const struct {
+		int flags, rwf;
+		const char *what;
+	} sp[] = {{0, 0, "write to a pipe without reader"},
+		  {0, 0x100 /* RWF_NOSIGNAL */, "write to a pipe without reader, RWF_NOSIGNAL"},
+		  {IOSQE_ASYNC, 0, "write to a pipe without reader, IOSQE_ASYNC"}};
+	for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+		sqe = get_sqe(&ring);
+		io_uring_prep_write(sqe, p[1], "x", 1, 0);
+		sqe->flags |= sp[i].flags;
+		sqe->rw_flags = sp[i].rwf;
+		sqe->user_data = 49;
+		sigpipes = 0;
+		submit_one(&ring, sp[i].what);
+		printf("SIGPIPEs: %d\n", sigpipes);
+	}
+	catch_sigpipe(0);
+	close(p[1]);
 }
 
 // fixed_buffers: READ_FIXED and WRITE_FIXED through registered buffers
@@ -709,6 +800,12 @@ static void eventfds(void) {
 	io_uring_prep_nop(sqe);
 	sqe->user_data = 96;
 	submit_one(&ring, "inline nop with async eventfd");
+	printf("eventfd: %s\n", errno_str(efd_value(efd)));
+	sqe = get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->flags |= IOSQE_ASYNC;
+	sqe->user_data = 97;
+	submit_one(&ring, "IOSQE_ASYNC nop with async eventfd");
 	printf("eventfd: %s\n", errno_str(efd_value(efd)));
 	LU(io_uring_unregister_eventfd(&ring));
 
