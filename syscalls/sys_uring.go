@@ -63,6 +63,9 @@ func init() {
 	uring.Errno = Errno
 	uring.IsRingFile = func(f *fs.File) bool { return ringOf(f) != nil }
 	uring.NoFileLimit = func(t uring.Task) uint64 { return uint64(t.(*task.Task).Proc.FDs().Limit) }
+	task.ImageEnd = append(task.ImageEnd, func(p *task.Process) {
+		uring.CancelSubmittedBy(func(t uring.Task) bool { return t.(*task.Task).Proc == p })
+	})
 }
 
 // sysIoUringSetup implements io_uring_setup(2): the parameters are read
@@ -136,10 +139,7 @@ func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 	if flags&^uring.EnterKnown != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	if flags&uring.EnterRegisteredRing != 0 {
-		return 0, linuxerr.EINVAL // no ring descriptors are registered (io_uring_enter: no tctx)
-	}
-	f, ring, err := getRing(t, a[0])
+	f, ring, err := getRingFd(t, a[0], flags&uring.EnterRegisteredRing != 0)
 	if err != nil {
 		return 0, err
 	}
@@ -190,15 +190,10 @@ func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitAr
 				return nil, err
 			}
 			return func(err error) error {
-				// Interrupted, the call's mask stays for the handler
-				// (restore_saved_sigmask_unless(ret == -EINTR)).
-				if linuxerr.Equals(linuxerr.ERESTARTSYS, err) || linuxerr.Equals(linuxerr.EINTR, err) {
-					return err
+				if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
+					err = linuxerr.EINTR // io_cqring_wait: -EINTR, never restarted
 				}
-				if masked {
-					t.RestoreSavedMask()
-				}
-				return err
+				return endCallMaskEINTR(t, masked, err)
 			}, nil
 		}
 	}
@@ -226,17 +221,130 @@ func ktimeOf(sec, nsec int64) time.Duration {
 // does not have.
 func sysIoUringRegister(t *task.Task, a *Args) (uintptr, error) {
 	op := uint32(a[1])
-	if op&uring.RegisterUseRegisteredRing != 0 {
-		return 0, linuxerr.EINVAL // no ring descriptors are registered
-	}
-	if op >= uring.RegisterLast || int32(a[0]) == -1 {
+	registered := op&uring.RegisterUseRegisteredRing != 0
+	if op&^uring.RegisterUseRegisteredRing >= uring.RegisterLast || int32(a[0]) == -1 {
 		return 0, linuxerr.EINVAL
 	}
-	f, ring, err := getRing(t, a[0])
+	f, ring, err := getRingFd(t, a[0], registered)
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
+	op &^= uring.RegisterUseRegisteredRing
+	switch op {
+	case uring.RegisterRingFds:
+		return registerRingFds(t, a[2], uint32(a[3]))
+	case uring.UnregisterRingFds:
+		return unregisterRingFds(t, a[2], uint32(a[3]))
+	}
 	n, err := ring.Register(t, op, uint64(a[2]), uint32(a[3]))
 	return uintptr(n), err
+}
+
+// getRingFd returns the ring named by fd: a descriptor, or with
+// registered an index into the thread's registered rings (EINVAL out of
+// range, EBADF for an empty slot).
+func getRingFd(t *task.Task, fd uintptr, registered bool) (*fs.File, *uring.Ring, error) {
+	if !registered {
+		return getRing(t, fd)
+	}
+	if fd >= task.RingFdsMax {
+		return nil, nil, linuxerr.EINVAL
+	}
+	f := t.RegisteredRings()[fd]
+	if f == nil {
+		return nil, nil, linuxerr.EBADF
+	}
+	f.IncRef()
+	return f, ringOf(f), nil
+}
+
+// rsrcUpdateSize is sizeof(struct io_uring_rsrc_update) {u32 offset;
+// u32 resv; u64 data}.
+const rsrcUpdateSize = 16
+
+// registerRingFds is IORING_REGISTER_RING_FDS (io_ringfd_register): each
+// entry registers the ring descriptor in data at offset (-1: the first
+// free slot, written back). It returns how many it registered, or the
+// first error if none.
+func registerRingFds(t *task.Task, arg uintptr, nr uint32) (uintptr, error) {
+	if nr > task.RingFdsMax {
+		return 0, linuxerr.EINVAL
+	}
+	slots := t.RegisteredRings()
+	done := 0
+	fail := func(err error) (uintptr, error) {
+		if done > 0 {
+			return uintptr(done), nil
+		}
+		return 0, err
+	}
+	for i := uint32(0); i < nr; i++ {
+		var b [rsrcUpdateSize]byte
+		addr := arg + uintptr(i)*rsrcUpdateSize
+		if err := t.CopyIn(addr, b[:]); err != nil {
+			return fail(err)
+		}
+		off, resv, fd := binary.LittleEndian.Uint32(b[0:]), binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint64(b[8:])
+		if resv != 0 {
+			return fail(linuxerr.EINVAL)
+		}
+		if off == ^uint32(0) {
+			off = task.RingFdsMax
+			for j, f := range slots {
+				if f == nil {
+					off = uint32(j)
+					break
+				}
+			}
+			if off == task.RingFdsMax {
+				return fail(linuxerr.EBUSY)
+			}
+		} else if off >= task.RingFdsMax {
+			return fail(linuxerr.EINVAL)
+		} else if slots[off] != nil {
+			return fail(linuxerr.EBUSY)
+		}
+		f, err := getFile(t, uintptr(int32(fd)))
+		if err != nil {
+			return fail(err)
+		}
+		if ringOf(f) == nil {
+			f.DecRef()
+			return fail(linuxerr.EOPNOTSUPP)
+		}
+		binary.LittleEndian.PutUint32(b[0:], off)
+		if err := t.CopyOut(addr, b[:]); err != nil {
+			f.DecRef()
+			return fail(err)
+		}
+		slots[off] = f
+		done++
+	}
+	return uintptr(done), nil
+}
+
+// unregisterRingFds is IORING_UNREGISTER_RING_FDS (io_ringfd_unregister).
+func unregisterRingFds(t *task.Task, arg uintptr, nr uint32) (uintptr, error) {
+	if nr > task.RingFdsMax {
+		return 0, linuxerr.EINVAL
+	}
+	slots := t.RegisteredRings()
+	done := 0
+	for i := uint32(0); i < nr; i++ {
+		var b [rsrcUpdateSize]byte
+		if err := t.CopyIn(arg+uintptr(i)*rsrcUpdateSize, b[:]); err != nil {
+			return partial(done, err)
+		}
+		off, resv := binary.LittleEndian.Uint32(b[0:]), binary.LittleEndian.Uint32(b[4:])
+		if resv != 0 || off >= task.RingFdsMax {
+			return partial(done, linuxerr.EINVAL)
+		}
+		if f := slots[off]; f != nil {
+			f.DecRef()
+			slots[off] = nil
+		}
+		done++
+	}
+	return uintptr(done), nil
 }

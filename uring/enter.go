@@ -167,7 +167,7 @@ func (ring *Ring) Release() {
 	deferred := ring.deferred
 	ring.deferred = nil
 	var live []*Req
-	for r := range ring.inflight {
+	for r := ring.inflight.head; r != nil; r = r.next {
 		live = append(live, r)
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
@@ -201,6 +201,7 @@ func (ring *Ring) maybeFree() {
 	}
 	ring.mu.Unlock()
 	if free {
+		trackRing(ring, false)
 		ring.rings.release()
 		ring.sqes.release()
 	}

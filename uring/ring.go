@@ -65,6 +65,7 @@ type Ring struct {
 	cqTail    uint32
 	overflow  []CQE
 	cqChanged chan struct{}
+	cqWatched bool // someone holds cqChanged: a post must close it
 	// sqChanged is closed and replaced when the SQ thread consumed SQEs
 	// (IORING_ENTER_SQ_WAIT).
 	sqChanged chan struct{}
@@ -72,12 +73,14 @@ type Ring struct {
 	// mu guards the request bookkeeping: what is in flight, the drain
 	// queue, and the registered resources (register.go).
 	mu       sync.Mutex
-	inflight map[*Req]struct{}
-	pending  int    // submitted requests not yet completed (drain)
-	draining int    // IO_DRAIN requests issued and not completed
-	deferred []*Req // requests held back by a drain, in submission order
-	drainOff bool   // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
-	closed   bool   // released: nothing new is posted after the last request
+	inflight reqList // submitted requests not yet completed
+	seq      uint64  // requests submitted
+	pending  int     // submitted requests not yet completed (drain)
+	async    int     // of which asynchronous (charged)
+	draining int     // IO_DRAIN requests issued and not completed
+	deferred []*Req  // requests held back by a drain, in submission order
+	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
+	closed   bool    // released: nothing new is posted after the last request
 	freed    bool
 	res      resources
 
@@ -226,7 +229,8 @@ func New(t Task, entries uint32, p *Params, wq func() (*Ring, error)) (*Ring, er
 		return nil, err
 	}
 	r := &Ring{flags: p.Flags, sqEntries: p.SQEntries, cqEntries: p.CQEntries, arrayOff: arrayOff,
-		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{}), inflight: map[*Req]struct{}{}}
+		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{})}
+	trackRing(r, true)
 	rings.store(offSQRingMask, p.SQEntries-1)
 	rings.store(offCQRingMask, p.CQEntries-1)
 	rings.store(offSQRingEntry, p.SQEntries)
@@ -311,7 +315,9 @@ func (r *Ring) postFrom(c CQE, iowq bool) {
 	} else {
 		r.rings.store(offCQOverflow, r.rings.load(offCQOverflow)+1)
 	}
-	r.signalLocked()
+	if r.cqWatched {
+		r.signalLocked()
+	}
 	r.cqMu.Unlock()
 	r.notify(iowq)
 	r.countCompletion()
@@ -359,6 +365,7 @@ func (r *Ring) flushOverflow() bool {
 func (r *Ring) signalLocked() {
 	close(r.cqChanged)
 	r.cqChanged = make(chan struct{})
+	r.cqWatched = false
 }
 
 // notify tells pollers of the ring's file and a registered eventfd that
@@ -373,6 +380,7 @@ func (r *Ring) notify(iowq bool) {
 func (r *Ring) cqWait() (<-chan struct{}, uint32) {
 	r.cqMu.Lock()
 	defer r.cqMu.Unlock()
+	r.cqWatched = true
 	return r.cqChanged, r.cqTail - r.rings.load(offCQHead) + uint32(len(r.overflow))
 }
 
@@ -391,3 +399,65 @@ func (r *Ring) Readiness(mask uint32) uint32 {
 
 // EventQueue is notified when CQEs are posted.
 func (r *Ring) EventQueue() *fs.Queue { return &r.events }
+
+// reqList is an intrusive list of requests (no allocation per request).
+type reqList struct{ head *Req }
+
+func (l *reqList) add(r *Req) {
+	r.prev, r.next = nil, l.head
+	if l.head != nil {
+		l.head.prev = r
+	}
+	l.head = r
+}
+
+func (l *reqList) remove(r *Req) {
+	if r.prev != nil {
+		r.prev.next = r.next
+	} else if l.head == r {
+		l.head = r.next
+	}
+	if r.next != nil {
+		r.next.prev = r.prev
+	}
+	r.prev, r.next = nil, nil
+}
+
+// liveRings are the live rings, for CancelSubmittedBy.
+var liveRings struct {
+	mu  sync.Mutex
+	set map[*Ring]struct{}
+}
+
+func trackRing(r *Ring, live bool) {
+	liveRings.mu.Lock()
+	defer liveRings.mu.Unlock()
+	if liveRings.set == nil {
+		liveRings.set = map[*Ring]struct{}{}
+	}
+	if live {
+		liveRings.set[r] = struct{}{}
+	} else {
+		delete(liveRings.set, r)
+	}
+}
+
+// CancelSubmittedBy cancels, in every ring, the requests in flight that
+// a context for which mine reports true submitted: a process whose image
+// ends (execve, exit) takes its requests with it, as Linux's
+// io_uring_task_cancel does.
+func CancelSubmittedBy(mine func(Task) bool) {
+	liveRings.mu.Lock()
+	var all []*Ring
+	for r := range liveRings.set {
+		all = append(all, r)
+	}
+	liveRings.mu.Unlock()
+	for _, r := range all {
+		for _, x := range r.issued(nil) {
+			if x.submitter != nil && mine(x.submitter) {
+				x.requestCancel()
+			}
+		}
+	}
+}

@@ -1,10 +1,27 @@
 package uring
 
 import (
+	"errors"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 )
+
+// Requests are kernel memory a process makes: every reqsPerPage of a
+// ring's requests in flight are charged a page (mm.ChargeUser), and
+// every asyncPerPage asynchronous ones another (their worker context and
+// wait-queue entry; a request waiting for readiness holds no goroutine).
+// A process that runs the budget out gets EAGAIN from io_uring_enter (no
+// SQE consumed) and -ENOMEM for requests that would have to wait.
+const (
+	reqsPerPage  = 16
+	asyncPerPage = 4
+)
+
+// errNoReq is submitSQE's answer when no request could be allocated.
+var errNoReq = errors.New("uring: no memory for a request")
 
 // linkState is the chain being built during one submission
 // (io_submit_link).
@@ -30,12 +47,23 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			break
 		}
 		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
-		if err := ring.submitSQE(t, sqe, &ls); err != nil && ring.flags&SetupSubmitAll == 0 {
+		if err := ring.submitSQE(t, sqe, &ls); err == errNoReq {
+			// No memory for a request: the SQE stays in the ring
+			// (io_alloc_req failing ends io_submit_sqes).
+			ring.sqHead--
+			break
+		} else if err != nil && ring.flags&SetupSubmitAll == 0 {
 			done++
 			break
 		}
 	}
 	ring.rings.store(offSQHead, ring.sqHead)
+	if done == 0 && n > 0 {
+		if ls.head != nil {
+			ring.queue(ls.head, t)
+		}
+		return 0, linuxerr.EAGAIN
+	}
 	if ls.head != nil {
 		ring.queue(ls.head, t)
 	}
@@ -48,8 +76,14 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
+	if ring.pending%reqsPerPage == 0 && !mm.ChargeUser(1) {
+		ring.mu.Unlock()
+		return errNoReq
+	}
+	ring.seq++
+	r.seq = ring.seq
 	ring.pending++
-	ring.inflight[r] = struct{}{}
+	ring.inflight.add(r)
 	ring.mu.Unlock()
 	err := ring.initReq(r, ls)
 	if err != nil {
@@ -233,10 +267,18 @@ func (ring *Ring) runDeferred() {
 func (ring *Ring) retire(r *Req) {
 	ring.mu.Lock()
 	ring.pending--
+	if ring.pending%reqsPerPage == 0 {
+		mm.UnchargeUser(1)
+	}
+	if r.async != nil {
+		if ring.async--; ring.async%asyncPerPage == 0 {
+			mm.UnchargeUser(1)
+		}
+	}
 	if r.drainChain {
 		ring.draining--
 	}
-	delete(ring.inflight, r)
+	ring.inflight.remove(r)
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
@@ -258,8 +300,11 @@ func (ring *Ring) start(r *Req, t Task) {
 		ring.queue(r, t)
 		return
 	}
+	ring.mu.Lock()
+	r.started = true
+	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 		return
 	}
 	r.Task = t
@@ -271,10 +316,10 @@ func (ring *Ring) start(r *Req, t Task) {
 	case err == ErrQueued:
 		ring.armLinkTimeout(r)
 	case would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err):
-		ring.goAsync(r)
+		ring.goAsync(r, true)
 	case err == nil && r.flags&reqMultishot != 0:
 		r.PostMore(res, r.CFlags)
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 	default:
 		r.completeWith(res, err)
 	}
@@ -310,55 +355,6 @@ func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 		return ring.fixedFile(r.SQE.Fd)
 	}
 	return Host.GetFile(r.Task, r.SQE.Fd)
-}
-
-// goAsync runs r on a worker of its own: the request waits there (for
-// its file's readiness, or blocked in its operation) without holding up
-// the submitter or the SQ thread (io_queue_async, io-wq).
-func (ring *Ring) goAsync(r *Req) {
-	w := Host.NewWorker(r.submitter)
-	r.Task = w
-	r.setCancel(w.Cancel)
-	ring.armLinkTimeout(r)
-	go ring.work(r, w)
-}
-
-// work is a worker's loop: issue without waiting; if the operation would
-// have waited, wait for the readiness it needs and retry (or, for a file
-// that cannot be polled, issue it blocking); post a multishot request's
-// results until it ends.
-func (ring *Ring) work(r *Req, w Worker) {
-	r.iowq.Store(r.flags&reqAsync != 0)
-	for {
-		w.SetNoWait(true)
-		res, err := ring.issue(r)
-		would := w.WouldBlock()
-		w.SetNoWait(false)
-		if err == ErrQueued {
-			return
-		}
-		if would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err) {
-			if p, mask := r.pollTarget(); p != nil {
-				r.iowq.Store(false)
-				werr := fs.WaitReady(w, fs.EventQueueFor(w, p), mask, func() bool {
-					return fs.ReadinessFor(w, p, r.File, mask) != 0
-				})
-				if werr != nil {
-					r.completeWith(0, werr)
-					return
-				}
-				continue
-			}
-			r.iowq.Store(true)
-			res, err = ring.issue(r) // blocking
-		}
-		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {
-			r.PostMore(res, r.CFlags)
-			continue
-		}
-		r.completeWith(res, err)
-		return
-	}
 }
 
 // pollTarget returns the file's poll interface and the events a request

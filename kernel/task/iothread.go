@@ -3,7 +3,9 @@ package task
 import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/ktime"
+	"oyako/kernel/mm"
 	"oyako/signals"
 )
 
@@ -54,4 +56,48 @@ func (t *Task) WouldBlock() bool { return t.wouldBlock }
 func (t *Task) refuseWait() error {
 	t.wouldBlock = true
 	return linuxerr.EAGAIN
+}
+
+// ioCopy runs copy on the process's address space for an I/O thread,
+// which, unlike the process's own threads, can outlive it or see it
+// exec: EFAULT once the process has no memory (it exited).
+func (t *Task) ioCopy(copy func(as *mm.AddressSpace) error) error {
+	as := t.Proc.AS()
+	if as == nil || !as.TryIncRef() {
+		return linuxerr.EFAULT
+	}
+	defer as.DecRef(dropAddressSpace)
+	return copy(as)
+}
+
+// ImageEnd runs when a process's program image ends: at execve's point
+// of no return and when its last thread exits. io_uring cancels there the
+// requests the process submitted (io_uring_task_cancel,
+// io_uring_files_cancel), so that none acts on the next image or on a
+// process that is gone. Set at initialization.
+var ImageEnd []func(p *Process)
+
+func (p *Process) imageEnd() {
+	for _, fn := range ImageEnd {
+		fn(p)
+	}
+}
+
+// RingFdsMax is the number of io_uring descriptors a thread may register
+// (IO_RINGFD_REG_MAX).
+const RingFdsMax = 16
+
+// RegisteredRings are the thread's registered io_uring files
+// (IORING_REGISTER_RING_FDS, tctx->registered_rings): only its own
+// goroutine touches them. They are dropped when the thread exits or
+// execs.
+func (t *Task) RegisteredRings() *[RingFdsMax]*fs.File { return &t.ringFds }
+
+func (t *Task) dropRegisteredRings() {
+	for i, f := range t.ringFds {
+		if f != nil {
+			f.DecRef()
+			t.ringFds[i] = nil
+		}
+	}
 }

@@ -630,6 +630,7 @@ static void fixed_buffers(void) {
 	struct iovec empty = {bufs[0], 0};
 	LU(io_uring_register_buffers(&ring, &empty, 1));
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, KERNEL_PTR, 1));
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, NULL, 1));
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, iov, 16385));
 	close(fd);
 	unlink("tmp/uring_fixed.dat");
@@ -914,12 +915,16 @@ static void probe(void) {
 	LU(io_uring_register_probe(&ring, p, 4));
 	LU(io_uring_register_probe(&ring, KERNEL_PTR, 4));
 	LU(io_uring_register_probe(&ring, NULL, 4));
-	free(p);
-	// An opcode io_uring_register does not know.
+	// An opcode io_uring_register does not know...
 	LU(io_uring_register(ring.ring_fd, 999, NULL, 0));
+	// ... refused before the descriptor is looked at, as is descriptor
+	// -1 (the "blind" operations that need no ring).
+	LU(io_uring_register(9999, 999, NULL, 0));
+	LU(io_uring_register(-1, IORING_REGISTER_PROBE, p, 4));
 	// Not a ring.
 	LU(io_uring_register(0, IORING_REGISTER_PROBE, NULL, 0));
 	LU(io_uring_register(9999, IORING_REGISTER_PROBE, NULL, 0));
+	free(p);
 }
 
 static volatile sig_atomic_t alarms;
