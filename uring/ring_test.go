@@ -155,7 +155,6 @@ func TestSetupChecks(t *testing.T) {
 		{entries: 4, p: Params{Flags: SetupCQSize}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: 1 << 20}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Resv: [3]uint32{0, 1, 0}}, err: linuxerr.EINVAL},
-		{entries: 4, p: Params{Flags: SetupSQAff}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupTaskrunFlag}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupDeferTaskrun}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupSQPoll | SetupCoopTaskrun}, err: linuxerr.EINVAL},
@@ -164,6 +163,29 @@ func TestSetupChecks(t *testing.T) {
 		err := checkParams(c.entries, &p)
 		if err != c.err || err == nil && (p.SQEntries != c.sq || p.CQEntries != c.cq) {
 			t.Errorf("entries %d %+v: got %v sq %d cq %d, want %v sq %d cq %d", c.entries, c.p, err, p.SQEntries, p.CQEntries, c.err, c.sq, c.cq)
+		}
+	}
+	// io_sq_offload_create's checks, which New makes after those: SQ_AFF
+	// needs SQPOLL, and CPU 0 (one CPU); ATTACH_WQ's ring is looked up
+	// only then (its error comes after the parameters').
+	noRing := func() (*Ring, error) { return nil, linuxerr.ENXIO }
+	for _, c := range []struct {
+		entries uint32
+		p       Params
+		err     error
+	}{
+		{4, Params{Flags: SetupSQAff}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupSQAff | SetupSQPoll, SQThreadCPU: 1}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupAttachWQ}, linuxerr.ENXIO},
+		{0, Params{Flags: SetupAttachWQ}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupAttachWQ | SetupSQAff}, linuxerr.ENXIO},
+	} {
+		p := c.p
+		if r, err := New(newFakeTask(), c.entries, &p, noRing); err != c.err {
+			t.Errorf("New(%d, %+v): %v, want %v", c.entries, c.p, err, c.err)
+			if r != nil {
+				r.Release()
+			}
 		}
 	}
 }
