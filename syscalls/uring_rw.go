@@ -47,7 +47,7 @@ func prepRW(r *uring.Req, fixed, vectored bool) error {
 	}
 	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags}
 	if fixed {
-		base, length, err := r.Ring.FixedBuffer(s.BufIndex)
+		base, length, err := r.Ring.FixedBuffer(r, s.BufIndex)
 		if err != nil {
 			return err
 		}

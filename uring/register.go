@@ -62,6 +62,11 @@ type resources struct {
 	eventfd  *fs.File
 	evAsync  bool
 	iowqMax  [2]uint32
+	// tagUsers counts the requests using a registered file or buffer
+	// of each tag, tagsOwed the tag CQEs that wait for them (see
+	// postTags).
+	tagUsers map[uint64]int
+	tagsOwed map[uint64]int
 }
 
 // regBuf is a registered buffer (io_mapped_ubuf): a range of the
@@ -236,25 +241,88 @@ func (ring *Ring) unregisterBuffers() error {
 	return nil
 }
 
-// postTags posts the CQEs of tagged resources that went away
-// (IORING_FEAT_RSRC_TAGS: user_data is the tag, res 0).
+// postTags posts the CQEs of tagged resources that left their table
+// (IORING_FEAT_RSRC_TAGS: user_data is the tag, res 0), each once no
+// request uses it any more: Linux posts a tag when the last reference to
+// its io_rsrc_node goes (io_free_rsrc_node), and a request holds one from
+// the moment it takes the file or buffer until it is freed, after its
+// own CQE. A tag is how a resource is known here, so two slots the
+// process gave the same tag wait for each other's requests.
 func (ring *Ring) postTags(tags []uint64) {
+	var now []uint64
+	ring.mu.Lock()
 	for _, tag := range tags {
-		if tag != 0 {
-			ring.post(CQE{UserData: tag})
+		if tag == 0 {
+			continue
 		}
+		if ring.res.tagUsers[tag] > 0 {
+			if ring.res.tagsOwed == nil {
+				ring.res.tagsOwed = map[uint64]int{}
+			}
+			ring.res.tagsOwed[tag]++
+			continue
+		}
+		now = append(now, tag)
+	}
+	ring.mu.Unlock()
+	for _, tag := range now {
+		ring.post(CQE{UserData: tag})
 	}
 }
 
-// FixedBuffer returns registered buffer i (READ_FIXED, WRITE_FIXED):
-// EFAULT for an index out of range, as io_import_fixed's caller checks.
-func (ring *Ring) FixedBuffer(i uint16) (addr, length uint64, err error) {
+// holdTagLocked records that r uses a registered resource tagged tag
+// (under ring.mu).
+func (ring *Ring) holdTagLocked(r *Req, tag uint64) {
+	if tag == 0 {
+		return
+	}
+	if ring.res.tagUsers == nil {
+		ring.res.tagUsers = map[uint64]int{}
+	}
+	ring.res.tagUsers[tag]++
+	r.tags = append(r.tags, tag)
+}
+
+// releaseTags drops the tags r held, posting those owed once their last
+// user is done.
+func (ring *Ring) releaseTags(r *Req) {
+	if len(r.tags) == 0 {
+		return
+	}
+	var now []uint64
+	ring.mu.Lock()
+	for _, tag := range r.tags {
+		if ring.res.tagUsers[tag] == 0 {
+			continue // the ring was released meanwhile
+		}
+		if ring.res.tagUsers[tag]--; ring.res.tagUsers[tag] > 0 {
+			continue
+		}
+		delete(ring.res.tagUsers, tag)
+		for ; ring.res.tagsOwed[tag] > 0; ring.res.tagsOwed[tag]-- {
+			now = append(now, tag)
+		}
+		delete(ring.res.tagsOwed, tag)
+	}
+	r.tags = nil
+	ring.mu.Unlock()
+	for _, tag := range now {
+		ring.post(CQE{UserData: tag})
+	}
+}
+
+// FixedBuffer returns registered buffer i for request r (READ_FIXED,
+// WRITE_FIXED), which holds it until it completes: EFAULT for an index
+// out of range or an empty slot, as io_import_reg_buf answers when
+// io_find_buf_node finds no node.
+func (ring *Ring) FixedBuffer(r *Req, i uint16) (addr, length uint64, err error) {
 	ring.mu.Lock()
 	defer ring.mu.Unlock()
-	if int(i) >= len(ring.res.bufs) {
+	if int(i) >= len(ring.res.bufs) || ring.res.bufs[i].addr == 0 {
 		return 0, 0, linuxerr.EFAULT
 	}
 	b := ring.res.bufs[i]
+	ring.holdTagLocked(r, ring.res.bufTags[i])
 	return b.addr, b.len, nil
 }
 
@@ -364,7 +432,11 @@ func (ring *Ring) unregisterFiles() error {
 
 // fixedFile returns registered file i with a reference (EBADF for an
 // index out of range or an empty slot).
-func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
+func (ring *Ring) fixedFile(i int32) (*fs.File, error) { return ring.useFixedFile(nil, i) }
+
+// useFixedFile is fixedFile for request r, which holds the slot's tag
+// until it completes (io_file_get_fixed: the request keeps the node).
+func (ring *Ring) useFixedFile(r *Req, i int32) (*fs.File, error) {
 	ring.mu.Lock()
 	defer ring.mu.Unlock()
 	if i < 0 || int(i) >= len(ring.res.files) || ring.res.files[i] == nil {
@@ -372,6 +444,9 @@ func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
 	}
 	f := ring.res.files[i]
 	f.IncRef()
+	if r != nil {
+		ring.holdTagLocked(r, ring.res.fileTags[i])
+	}
 	return f, nil
 }
 
@@ -531,6 +606,9 @@ func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32
 	for i, b := range iovs {
 		if err := checkBuffer(t, b); err != nil {
 			return partialUpdate(done, err)
+		}
+		if b.addr == 0 && tags != nil && tags[i] != 0 {
+			return partialUpdate(done, linuxerr.EINVAL) // an empty slot has no tag
 		}
 		ring.mu.Lock()
 		slot := int(off) + i

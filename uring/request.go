@@ -41,6 +41,9 @@ type Req struct {
 	claimed   atomic.Bool
 	cancelled atomic.Bool
 	cancel    func()
+	// tags are those of the registered file and buffer it uses (their
+	// tag CQEs wait for it: postTags).
+	tags []uint64
 	// iowq is set while the request runs as Linux would run it in an
 	// io-wq worker (IORING_REGISTER_EVENTFD_ASYNC signals its CQE): sent
 	// there by IOSQE_ASYNC and not waiting for readiness (Linux completes
@@ -178,6 +181,7 @@ func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 		r.File.DecRef()
 		r.File = nil
 	}
+	r.Ring.releaseTags(r)
 	if fn := r.after; fn != nil {
 		r.after = nil
 		fn()

@@ -352,7 +352,7 @@ func (ring *Ring) issue(r *Req) (int32, error) {
 // issuing process.
 func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 	if r.Fixed {
-		return ring.fixedFile(r.SQE.Fd)
+		return ring.useFixedFile(r, r.SQE.Fd)
 	}
 	return Host.GetFile(r.Task, r.SQE.Fd)
 }

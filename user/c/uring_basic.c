@@ -755,6 +755,101 @@ static void fixed_files(void) {
 	unlink("tmp/uring_files.dat");
 }
 
+// reap_sorted takes the CQEs that are there without waiting and prints
+// them sorted by user_data, after "what".
+static void reap_sorted(const char *what) {
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+	unsigned long long ud[32];
+	int res[32];
+	io_uring_for_each_cqe(&ring, head, cqe) {
+		if (n < 32) {
+			ud[n] = cqe->user_data;
+			res[n] = cqe->res;
+			for (unsigned j = n; j > 0 && ud[j - 1] > ud[j]; j--) {
+				unsigned long long t = ud[j];
+				ud[j] = ud[j - 1];
+				ud[j - 1] = t;
+				int tr = res[j];
+				res[j] = res[j - 1];
+				res[j - 1] = tr;
+			}
+		}
+		n++;
+	}
+	io_uring_cq_advance(&ring, n);
+	printf("%s: %u CQEs", what, n);
+	for (unsigned i = 0; i < n && i < 32; i++)
+		printf(" (%llu: %s)", ud[i], errno_str(res[i]));
+	printf("\n");
+}
+
+// tags: IORING_FEAT_RSRC_TAGS. A registered file or buffer with a tag
+// posts a CQE with the tag as user_data (res 0) once it has left the
+// table (update, unregister) and no request still uses it.
+static void tags(void) {
+	int p[2];
+	pipe(p);
+	int fd = open("tmp/uring_tags.dat", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	int files[3] = {p[0], p[1], -1};
+	__u64 ftags[3] = {1001, 1002, 0};
+	LU(io_uring_register_files_tags(&ring, files, ftags, 3));
+	reap_sorted("after registering");
+	__u64 badtags[3] = {1001, 1002, 1003};
+	LU(io_uring_unregister_files(&ring));
+	reap_sorted("after unregistering");
+	LU(io_uring_register_files_tags(&ring, files, badtags, 3));
+	LU(io_uring_register_files_tags(&ring, files, ftags, 3));
+
+	// A read of slot 0 waits on the empty pipe, holding the file: the
+	// slot's tag comes only when the read is done.
+	char buf[8];
+	struct io_uring_sqe *sqe = get_sqe(&ring);
+	io_uring_prep_read(sqe, 0, buf, sizeof buf, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = 110;
+	LU(io_uring_submit(&ring));
+	int none[1] = {-1};
+	LU(io_uring_register_files_update(&ring, 0, none, 1));
+	reap_sorted("slot 0 emptied while a read uses it");
+	write(p[1], "t", 1);
+	struct io_uring_cqe *cqe;
+	io_uring_wait_cqe(&ring, &cqe);
+	pause_ms(50);
+	reap_sorted("after the read completed");
+
+	// Replacing a tagged slot, with a tag or without.
+	int one[1] = {fd};
+	__u64 t3[1] = {1003};
+	LU(io_uring_register_files_update_tag(&ring, 1, one, t3, 1));
+	reap_sorted("slot 1 replaced");
+	LU(io_uring_register_files_update_tag(&ring, 2, none, t3, 1));
+	LU(io_uring_register_files_update(&ring, 1, one, 1));
+	reap_sorted("slot 1 replaced without a tag");
+	LU(io_uring_register_files_update_tag(&ring, 2, one, t3, 1));
+	LU(io_uring_unregister_files(&ring));
+	reap_sorted("after unregistering");
+
+	// Buffers.
+	static char bufs[2][64];
+	struct iovec iov[2] = {{bufs[0], 64}, {bufs[1], 64}};
+	__u64 btags[2] = {2001, 2002};
+	LU(io_uring_register_buffers_tags(&ring, iov, btags, 2));
+	__u64 bt3[1] = {2003};
+	LU(io_uring_register_buffers_update_tag(&ring, 0, iov, bt3, 1));
+	reap_sorted("buffer 0 replaced");
+	struct iovec empty = {NULL, 0};
+	LU(io_uring_register_buffers_update_tag(&ring, 1, &empty, bt3, 1));
+	LU(io_uring_register_buffers_update_tag(&ring, 1, &empty, NULL, 1));
+	reap_sorted("buffer 1 emptied");
+	LU(io_uring_unregister_buffers(&ring));
+	reap_sorted("after unregistering");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	unlink("tmp/uring_tags.dat");
+}
+
 static long efd_value(int efd) {
 	uint64_t v = 0;
 	if (read(efd, &v, 8) != 8)
@@ -1067,6 +1162,7 @@ int main(void) {
 	pipes();
 	fixed_buffers();
 	fixed_files();
+	tags();
 	eventfds();
 	probe();
 	enter();
