@@ -24,8 +24,8 @@ func TestParseBench(t *testing.T) {
 }
 
 func TestParseCalls(t *testing.T) {
-	cs := ParseCalls([]byte("bench x 1 2\ncalls write-loop 64 64\ncalls bad x 1\ncalls uring 2 64\n"))
-	if len(cs) != 2 || cs[0] != (BenchCalls{"write-loop", 64, 64}) || cs[1].PerWrite() != 1.0/32 {
+	cs := ParseCalls([]byte("bench x 1 2\ncalls write-loop 64 64 0 0\ncalls bad x 1 0 0\ncalls uring 2 64 1 1\n"))
+	if len(cs) != 2 || cs[0] != (BenchCalls{"write-loop", 64, 64, 0, 0}) || cs[1].PerWrite() != 1.0/32 || cs[1].Yields != 1 {
 		t.Fatalf("got %+v", cs)
 	}
 }
@@ -53,6 +53,11 @@ func TestBenchRuns(t *testing.T) {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("table lacks %s:\n%s", row, b.String())
 		}
+	}
+	// The write rows count their own system calls; oyako's counters
+	// must say the same.
+	if !strings.Contains(b.String(), "oyako's per-call counters agree") {
+		t.Errorf("the write rows' system calls disagree with oyako's counters:\n%s", b.String())
 	}
 	// Copy-on-write: forking a process that touched 64 MiB takes page
 	// tables (128 KiB for 64 MiB) and the child's own small structures,
