@@ -2,6 +2,7 @@ package uring
 
 import (
 	"encoding/binary"
+	"math"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -456,14 +457,8 @@ func (ring *Ring) useFixedFile(r *Req, i int32) (*fs.File, error) {
 // IORING_REGISTER_FILES_UPDATE and IORING_OP_FILES_UPDATE. It returns
 // how many it updated, or the error of the first one if none.
 func (ring *Ring) UpdateFiles(t Task, off uint32, fds []int32, tags []uint64) (int32, error) {
-	ring.mu.Lock()
-	on, n := ring.res.filesOn, uint64(len(ring.res.files))
-	ring.mu.Unlock()
-	if !on {
-		return 0, linuxerr.ENXIO
-	}
-	if uint64(off)+uint64(len(fds)) > n {
-		return 0, linuxerr.EINVAL
+	if err := ring.rsrcRange(off, uint32(len(fds)), false); err != nil {
+		return 0, err
 	}
 	done := int32(0)
 	for i, fd := range fds {
@@ -532,22 +527,64 @@ func (ring *Ring) filesUpdate(t Task, arg uint64, nr uint32) (int32, error) {
 }
 
 // updateFromUser reads nr descriptors (and tags) and updates the files.
+// The slots are checked first, then each tag and descriptor read in
+// turn: a fault updates the slots before it (__io_sqe_files_update).
 func (ring *Ring) updateFromUser(t Task, off uint32, fdsAddr, tagsAddr uint64, nr uint32) (int32, error) {
-	ws, err := readWords(t, fdsAddr, nr, 4)
-	if err != nil {
+	if err := ring.rsrcRange(off, nr, false); err != nil {
 		return 0, err
 	}
-	fds := make([]int32, nr)
-	for i, v := range ws {
-		fds[i] = int32(v)
-	}
+	var fds []int32
 	var tags []uint64
-	if tagsAddr != 0 {
-		if tags, err = readWords(t, tagsAddr, nr, 8); err != nil {
-			return 0, err
+	var rerr error
+	for i := uint64(0); i < uint64(nr); i++ {
+		if tagsAddr != 0 {
+			w, err := readWords(t, tagsAddr+8*i, 1, 8)
+			if err != nil {
+				rerr = err
+				break
+			}
+			tags = append(tags, w[0])
 		}
+		w, err := readWords(t, fdsAddr+4*i, 1, 4)
+		if err != nil {
+			rerr = err
+			break
+		}
+		fds = append(fds, int32(w[0]))
 	}
-	return ring.UpdateFiles(t, off, fds, tags)
+	if tagsAddr == 0 {
+		tags = nil
+	} else {
+		tags = tags[:len(fds)]
+	}
+	done, err := ring.UpdateFiles(t, off, fds, tags)
+	if err == nil && int(done) == len(fds) && rerr != nil {
+		return partialUpdate(done, rerr)
+	}
+	return done, err
+}
+
+// rsrcRange checks an update of nr slots from off of the file table or,
+// with bufs, the buffer table (__io_register_rsrc_update and the
+// __io_sqe_*_update it calls): EOVERFLOW if off+nr wraps around 32 bits,
+// ENXIO without a table, EINVAL past its end.
+func (ring *Ring) rsrcRange(off, nr uint32, bufs bool) error {
+	if uint64(off)+uint64(nr) > math.MaxUint32 {
+		return linuxerr.EOVERFLOW
+	}
+	ring.mu.Lock()
+	on, n := ring.res.filesOn, len(ring.res.files)
+	if bufs {
+		on, n = ring.res.bufsOn, len(ring.res.bufs)
+	}
+	ring.mu.Unlock()
+	if !on {
+		return linuxerr.ENXIO
+	}
+	if uint64(off)+uint64(nr) > uint64(n) {
+		return linuxerr.EINVAL
+	}
+	return nil
 }
 
 // registerRsrc2 is IORING_REGISTER_FILES2 and BUFFERS2: struct
@@ -592,22 +629,37 @@ func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32
 	if !bufs {
 		return ring.updateFromUser(t, off, w[1], w[2], nr)
 	}
-	iovs, err := readIovecs(t, w[1], nr)
-	if err != nil {
+	return ring.updateBuffers(t, off, w[1], w[2], nr)
+}
+
+// updateBuffers replaces registered buffers from slot off on with the
+// nr iovecs at iovAddr and their tags (__io_sqe_buffers_update): the
+// slots are checked first, then each iovec and tag is read and checked in
+// turn; an empty iovec empties its slot and takes no tag. It returns how
+// many it updated, or the error of the first one if none.
+func (ring *Ring) updateBuffers(t Task, off uint32, iovAddr, tagsAddr uint64, nr uint32) (int32, error) {
+	if err := ring.rsrcRange(off, nr, true); err != nil {
 		return 0, err
 	}
-	var tags []uint64
-	if w[2] != 0 {
-		if tags, err = readWords(t, w[2], nr, 8); err != nil {
-			return 0, err
-		}
-	}
 	done := int32(0)
-	for i, b := range iovs {
+	for i := 0; i < int(nr); i++ {
+		iov, err := readIovecs(t, iovAddr+16*uint64(i), 1)
+		if err != nil {
+			return partialUpdate(done, err)
+		}
+		b := iov[0]
+		var tag uint64
+		if tagsAddr != 0 {
+			w, err := readWords(t, tagsAddr+8*uint64(i), 1, 8)
+			if err != nil {
+				return partialUpdate(done, err)
+			}
+			tag = w[0]
+		}
 		if err := checkBuffer(t, b); err != nil {
 			return partialUpdate(done, err)
 		}
-		if b.addr == 0 && tags != nil && tags[i] != 0 {
+		if b.addr == 0 && tag != 0 {
 			return partialUpdate(done, linuxerr.EINVAL) // an empty slot has no tag
 		}
 		ring.mu.Lock()
@@ -617,12 +669,7 @@ func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32
 			return partialUpdate(done, linuxerr.EINVAL)
 		}
 		oldTag := ring.res.bufTags[slot]
-		ring.res.bufs[slot] = b
-		if tags != nil {
-			ring.res.bufTags[slot] = tags[i]
-		} else {
-			ring.res.bufTags[slot] = 0
-		}
+		ring.res.bufs[slot], ring.res.bufTags[slot] = b, tag
 		ring.mu.Unlock()
 		ring.postTags([]uint64{oldTag})
 		done++
@@ -720,6 +767,9 @@ func (ring *Ring) iowqMaxWorkers(t Task, arg uint64) error {
 	w, err := readWords(t, arg, 2, 4)
 	if err != nil {
 		return err
+	}
+	if w[0] > math.MaxInt32 || w[1] > math.MaxInt32 {
+		return linuxerr.EINVAL
 	}
 	ring.mu.Lock()
 	old := ring.res.iowqMax

@@ -850,6 +850,98 @@ static void tags(void) {
 	unlink("tmp/uring_tags.dat");
 }
 
+// rsrc2: the structured forms of registration (IORING_REGISTER_FILES2,
+// BUFFERS2, FILES_UPDATE2, BUFFERS_UPDATE: io_register_rsrc and
+// io_register_rsrc_update check the size, nr, flags and reserved
+// fields), sparse buffer tables, the plain update's checks, and
+// IORING_REGISTER_IOWQ_MAX_WORKERS.
+static void rsrc2(void) {
+	int fd = open("tmp/uring_rsrc2.dat", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	write(fd, "rsrc2 data", 10);
+	int fds[2] = {fd, -1};
+	struct io_uring_rsrc_register rr = {.nr = 2, .data = (unsigned long)fds};
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr - 1));
+	rr.nr = 0;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+	rr.nr = 2;
+	rr.resv2 = 1;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+	rr.resv2 = 0;
+	rr.flags = 2;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+	rr.flags = IORING_RSRC_REGISTER_SPARSE;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+	rr.data = 0;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES2, KERNEL_PTR, sizeof rr));
+
+	struct io_uring_rsrc_update2 up = {.offset = 1, .data = (unsigned long)fds, .nr = 1};
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up - 8));
+	up.resv = 1;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
+	up.resv = 0;
+	up.resv2 = 1;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
+	up.resv2 = 0;
+	up.nr = 0;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
+	up.nr = 1;
+	up.offset = 0xffffffff;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
+	up.offset = 1;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
+	char buf[16] = {0};
+	struct io_uring_sqe *sqe = get_sqe(&ring);
+	io_uring_prep_read(sqe, 1, buf, 5, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = 120;
+	submit_one(&ring, "read fixed file 1 after FILES_UPDATE2");
+	printf("read: \"%s\"\n", buf);
+	struct io_uring_files_update fu = {.offset = 0, .resv = 1, .fds = (unsigned long)fds};
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, &fu, 1));
+	fu.resv = 0;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, &fu, 0));
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, KERNEL_PTR, 1));
+	fu.fds = (unsigned long)KERNEL_PTR;
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, &fu, 1));
+	LU(io_uring_unregister_files(&ring));
+
+	// A sparse buffer table: empty slots are EFAULT until updated.
+	static char b[64];
+	LU(io_uring_register_buffers_sparse(&ring, 4));
+	sqe = get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, fd, b, 5, 0, 2);
+	sqe->user_data = 121;
+	submit_one(&ring, "read_fixed from an empty slot");
+	struct iovec iov = {b, sizeof b};
+	LU(io_uring_register_buffers_update_tag(&ring, 2, &iov, NULL, 1));
+	LU(io_uring_register_buffers_update_tag(&ring, 3, &iov, NULL, 2));
+	sqe = get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, fd, b, 5, 0, 2);
+	sqe->user_data = 122;
+	submit_one(&ring, "read_fixed after the update");
+	printf("read_fixed: \"%.5s\"\n", b);
+	struct io_uring_rsrc_register br = {.nr = 2, .flags = IORING_RSRC_REGISTER_SPARSE};
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS2, &br, sizeof br));
+	LU(io_uring_unregister_buffers(&ring));
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS2, &br, sizeof br));
+	LU(io_uring_unregister_buffers(&ring));
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof up));
+
+	// Worker limits: set, then read back (the first answer, Linux's
+	// defaults, depends on the machine's CPUs and is not printed).
+	unsigned vals[2] = {3, 5};
+	LU(io_uring_register_iowq_max_workers(&ring, vals));
+	vals[0] = vals[1] = 0;
+	LU(io_uring_register_iowq_max_workers(&ring, vals));
+	printf("max workers: %u %u\n", vals[0], vals[1]);
+	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_IOWQ_MAX_WORKERS, vals, 1));
+	unsigned huge[2] = {0x80000000u, 0};
+	LU(io_uring_register_iowq_max_workers(&ring, huge));
+	close(fd);
+	unlink("tmp/uring_rsrc2.dat");
+}
+
 static long efd_value(int efd) {
 	uint64_t v = 0;
 	if (read(efd, &v, 8) != 8)
@@ -1163,6 +1255,7 @@ int main(void) {
 	fixed_buffers();
 	fixed_files();
 	tags();
+	rsrc2();
 	eventfds();
 	probe();
 	enter();
