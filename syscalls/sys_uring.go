@@ -230,6 +230,9 @@ func sysIoUringRegister(t *task.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if err := ring.CheckIssuer(t); err != nil {
+		return 0, err
+	}
 	op &^= uring.RegisterUseRegisteredRing
 	switch op {
 	case uring.RegisterRingFds:

@@ -49,8 +49,8 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		}
 		ret = int32(a.ToSubmit)
 	} else if a.ToSubmit > 0 {
-		if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
-			return 0, linuxerr.EEXIST
+		if err := ring.CheckIssuer(t); err != nil {
+			return 0, err
 		}
 		ring.flushOverflow()
 		n, err := ring.Submit(t, a.ToSubmit)
@@ -68,6 +68,11 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		if a.Wait != nil {
 			w, err = a.Wait()
 		}
+		if err == nil && ring.flags&SetupDeferTaskrun != 0 {
+			// Only the submitter may run a DEFER_TASKRUN ring's
+			// completions (io_allowed_run_tw).
+			err = ring.CheckIssuer(t)
+		}
 		if err == nil {
 			err = ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), w)
 		}
@@ -76,6 +81,16 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		}
 	}
 	return ret, nil
+}
+
+// CheckIssuer applies IORING_SETUP_SINGLE_ISSUER: only the thread that
+// made the ring may submit on it or register with it (EEXIST, as
+// io_uring_add_tctx_node and __io_uring_register check submitter_task).
+func (ring *Ring) CheckIssuer(t Task) error {
+	if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
+		return linuxerr.EEXIST
+	}
+	return nil
 }
 
 // waitCQ waits until at least n CQEs are in the ring

@@ -5,6 +5,7 @@
 // ring shared with a forked child.
 #include "check.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -942,6 +943,58 @@ static void rsrc2(void) {
 	unlink("tmp/uring_rsrc2.dat");
 }
 
+static struct io_uring single;
+
+// not_issuer is what a thread other than the ring's maker tries.
+static void *not_issuer(void *arg) {
+	const char *who = arg;
+	char what[96];
+	struct io_uring_sqe *sqe = get_sqe(&single);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 130;
+	snprintf(what, sizeof what, "%s: io_uring_submit", who);
+	printf("%s: %s\n", what, errno_str(io_uring_submit(&single)));
+	int zero = 0;
+	snprintf(what, sizeof what, "%s: register files", who);
+	printf("%s: %s\n", what, errno_str(io_uring_register_files(&single, &zero, 1)));
+	snprintf(what, sizeof what, "%s: register probe NULL", who);
+	printf("%s: %s\n", what, errno_str(io_uring_register(single.ring_fd, IORING_REGISTER_PROBE, NULL, 0)));
+	snprintf(what, sizeof what, "%s: enter GETEVENTS min 0", who);
+	show(what, syscall(__NR_io_uring_enter, single.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0));
+	return NULL;
+}
+
+// single_issuer: IORING_SETUP_SINGLE_ISSUER lets only the thread that
+// made the ring submit or register (EEXIST for another thread or a
+// forked child); with DEFER_TASKRUN, only it may wait for completions.
+static void single_issuer(void) {
+	for (int defer = 0; defer < 2; defer++) {
+		struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER | (defer ? IORING_SETUP_DEFER_TASKRUN : 0)};
+		printf("%s\n", defer ? "SINGLE_ISSUER|DEFER_TASKRUN" : "SINGLE_ISSUER");
+		int e = io_uring_queue_init_params(4, &single, &p);
+		if (e < 0) {
+			printf("io_uring_queue_init_params: %s\n", errno_str(e));
+			continue;
+		}
+		pthread_t th;
+		pthread_create(&th, NULL, not_issuer, "thread");
+		pthread_join(th, NULL);
+		// The thread's SQE stayed queued: the maker submits it.
+		LU(io_uring_submit(&single));
+		struct io_uring_cqe *cqe;
+		io_uring_wait_cqe(&single, &cqe);
+		printf("the thread's nop: res %d, user_data %llu\n", cqe->res, (unsigned long long)cqe->user_data);
+		io_uring_cqe_seen(&single, cqe);
+		pid_t pid = pfork();
+		if (pid == 0) {
+			not_issuer("child");
+			_exit(0);
+		}
+		reap("child", pid);
+		io_uring_queue_exit(&single);
+	}
+}
+
 static long efd_value(int efd) {
 	uint64_t v = 0;
 	if (read(efd, &v, 8) != 8)
@@ -1260,6 +1313,7 @@ int main(void) {
 	probe();
 	enter();
 	forked();
+	single_issuer();
 	io_uring_queue_exit(&ring);
 	return 0;
 }
