@@ -35,26 +35,20 @@ type rwData struct {
 	flags uint32 // RWF_*
 	iov   []iovec
 	total int
+	// fixed: READ_FIXED or WRITE_FIXED, whose registered buffer is
+	// looked up when first issued (imported).
+	fixed, imported bool
 }
 
-// prepRW is io_prep_rw: the I/O priority's class must be valid; for the
-// fixed forms the buffer index and the range must lie in a registered
-// buffer (EFAULT).
+// prepRW is io_prep_rw: the I/O priority's class must be valid, and
+// buf_index is for the fixed forms only.
 func prepRW(r *uring.Req, fixed, vectored bool) error {
 	s := &r.SQE
 	if class := s.Ioprio >> 13; class > 3 {
 		return linuxerr.EINVAL
 	}
-	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags}
-	if fixed {
-		base, length, err := r.Ring.FixedBuffer(r, s.BufIndex)
-		if err != nil {
-			return err
-		}
-		if s.Addr < base || s.Addr+uint64(s.Len) > base+length || s.Addr+uint64(s.Len) < s.Addr {
-			return linuxerr.EFAULT
-		}
-	} else if s.BufIndex != 0 && !r.BufferSelect() {
+	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags, fixed: fixed}
+	if !fixed && s.BufIndex != 0 && !r.BufferSelect() {
 		return linuxerr.EINVAL
 	}
 	if vectored {
@@ -143,10 +137,36 @@ func (d *rwData) at(f *fs.File, t *task.Task, write bool) (func([]byte) (int, er
 	}, nil
 }
 
+// importFixed looks up a fixed request's registered buffer when it is
+// first issued, as Linux 6.18 does (io_read_fixed, io_init_rw_fixed,
+// io_import_reg_buf): EFAULT for an index out of range or an empty slot,
+// and for a range that is not inside the buffer or longer than
+// MAX_RW_COUNT (validate_fixed_range). The request holds the buffer
+// until it completes.
+func importFixed(r *uring.Req, d *rwData) error {
+	if !d.fixed || d.imported {
+		return nil
+	}
+	s := &r.SQE
+	base, length, err := r.Ring.FixedBuffer(r, s.BufIndex)
+	if err != nil {
+		return err
+	}
+	end := s.Addr + uint64(s.Len)
+	if end < s.Addr || s.Addr < base || end > base+length || s.Len > maxRWCount {
+		return linuxerr.EFAULT
+	}
+	d.imported = true
+	return nil
+}
+
 func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	d := r.Data.(*rwData)
 	t := r.Task.(*task.Task)
 	f := r.File
+	if err := importFixed(r, d); err != nil {
+		return 0, err
+	}
 	if write && !f.Writable() || !write && !f.Readable() {
 		return 0, linuxerr.EBADF
 	}
