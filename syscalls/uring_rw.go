@@ -40,17 +40,14 @@ type rwData struct {
 	fixed, imported bool
 }
 
-// prepRW is io_prep_rw: the I/O priority's class must be valid, and
-// buf_index is for the fixed forms only.
+// prepRW is io_prep_rw: the I/O priority's class must be valid. Only the
+// fixed forms look at buf_index (the others ignore it, as Linux does).
 func prepRW(r *uring.Req, fixed, vectored bool) error {
 	s := &r.SQE
 	if class := s.Ioprio >> 13; class > 3 {
 		return linuxerr.EINVAL
 	}
 	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags, fixed: fixed}
-	if !fixed && s.BufIndex != 0 && !r.BufferSelect() {
-		return linuxerr.EINVAL
-	}
 	if vectored {
 		// The iovecs are read at submission (io_prep_rwv imports them
 		// then: IORING_FEAT_SUBMIT_STABLE).

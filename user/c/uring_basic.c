@@ -511,7 +511,14 @@ static void pipes(void) {
 	reap_one(&ring, "pipe read before the data");
 	printf("pipe read: \"%s\"\n", buf);
 
-	// A pipe's offset must be 0 or -1.
+	// buf_index means something only to the fixed forms.
+	sqe = get_sqe(&ring);
+	io_uring_prep_write(sqe, p[1], "b", 1, 0);
+	sqe->buf_index = 3;
+	sqe->user_data = 49;
+	submit_one(&ring, "pipe write with buf_index 3");
+	read(p[0], buf, 1);
+	// A pipe has no position: any offset is ignored.
 	sqe = get_sqe(&ring);
 	io_uring_prep_write(sqe, p[1], "x", 1, 5);
 	sqe->user_data = 43;
