@@ -64,7 +64,9 @@ func init() {
 	uring.IsRingFile = func(f *fs.File) bool { return ringOf(f) != nil }
 	uring.NoFileLimit = func(t uring.Task) uint64 { return uint64(t.(*task.Task).Proc.FDs().Limit) }
 	task.ImageEnd = append(task.ImageEnd, func(p *task.Process) {
-		uring.CancelSubmittedBy(func(t uring.Task) bool { return t.(*task.Task).Proc == p })
+		mine := func(t uring.Task) bool { return t.(*task.Task).Proc == p }
+		uring.CancelSubmittedBy(mine)
+		uring.StopSQThreadsOf(mine)
 	})
 }
 
