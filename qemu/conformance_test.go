@@ -110,6 +110,11 @@ func conformanceC(t *testing.T) {
 		{"unix_dgram", "unix_dgram", "-static", false, false},
 		{"unix_scm", "unix_scm", "-static", false, false},
 		{"unix_echo", "unix_echo", "-static", false, false},
+		// io_uring's socket and file-system opcodes (stage 8), and an
+		// echo server on io_uring with 100 forked clients.
+		{"uring_net", "uring_net", "-static", false, false},
+		{"uring_fs", "uring_fs", "-static", false, false},
+		{"uring_echo", "uring_echo", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they
