@@ -78,7 +78,16 @@ func pathAt(t *task.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
 // absolute or empty path does not look at dirfd (the empty one fails
 // with ENOENT when resolved).
 func baseDir(t *task.Task, dirfd uintptr, path string) (fs.Path, error) {
-	if path == "" || path[0] == '/' || int32(dirfd) == atFdcwd {
+	if path == "" || path[0] == '/' {
+		return t.Proc.Cwd(), nil
+	}
+	return fdDir(t, dirfd)
+}
+
+// fdDir returns the directory dirfd names: the working directory for
+// AT_FDCWD; EBADF, or ENOTDIR for a file that is not a directory.
+func fdDir(t *task.Task, dirfd uintptr) (fs.Path, error) {
+	if int32(dirfd) == atFdcwd {
 		return t.Proc.Cwd(), nil
 	}
 	f, err := getFile(t, dirfd)

@@ -6,7 +6,8 @@
 // SYMLINKAT, LINKAT, RENAMEAT, UNLINKAT, FSYNC, SYNC_FILE_RANGE,
 // FALLOCATE, FADVISE, MADVISE, SPLICE, TEE, EPOLL_CTL, FILES_UPDATE on
 // registered files (with OPENAT into a slot and I/O through it) and
-// MSG_RING between two rings; each with the errors Linux gives.
+// MSG_RING between two rings; each with the errors Linux gives; and the
+// system calls openat2, fadvise64 and sync_file_range themselves.
 //
 // Paths are relative to the working directory (tmp/ of the rootfs).
 // Descriptor numbers are printed only as "a descriptor".
@@ -276,6 +277,67 @@ static void opens(void) {
 	run("OPENAT2 with a kernel open_how");
 	close(dir);
 	close(fd);
+}
+
+// The system calls behind OPENAT2, FADVISE and SYNC_FILE_RANGE, and
+// where they differ from the opcodes: openat2(2) refuses a struct larger
+// than a page, which IORING_OP_OPENAT2 reads whatever its size.
+static void system_calls(void) {
+	printf("-- openat2, fadvise64 and sync_file_range as system calls\n");
+	int dir = open(D, O_RDONLY | O_DIRECTORY);
+	struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_NO_SYMLINKS};
+	long fd = syscall(SYS_openat2, dir, "a", &how, sizeof how);
+	printf("openat2 RESOLVE_NO_SYMLINKS \"a\": %s\n", fd >= 0 ? "a descriptor" : strerrorname_np(errno));
+	if (fd >= 0)
+		close(fd);
+	RAW(SYS_openat2, dir, "s", &how, sizeof how);
+	how.resolve = RESOLVE_BENEATH;
+	RAW(SYS_openat2, dir, "../uring_fs/a", &how, sizeof how);
+	RAW(SYS_openat2, dir, "a", &how, 8);
+	static char page[8192];
+	memcpy(page, &how, sizeof how);
+	fd = syscall(SYS_openat2, dir, "a", page, 4096);
+	printf("openat2 with size 4096: %s\n", fd >= 0 ? "a descriptor" : strerrorname_np(errno));
+	if (fd >= 0)
+		close(fd);
+	RAW(SYS_openat2, dir, "a", page, 4097);
+	struct io_uring_sqe *s = get();
+	io_uring_prep_openat2(s, dir, "a", (struct open_how *)page);
+	s->len = 4097;
+	fd = go();
+	printf("OPENAT2 with size 4097: %s\n", fd >= 0 ? "a descriptor" : res_name(fd));
+	if (fd >= 0)
+		close(fd);
+	how = (struct open_how){.flags = O_PATH | O_RDWR};
+	RAW(SYS_openat2, dir, "a", &how, sizeof how);
+	fd = openat(dir, "a", O_PATH | O_RDWR);
+	printf("openat O_PATH|O_RDWR (the extra flag is dropped): %s\n", fd >= 0 ? "a descriptor" : strerrorname_np(errno));
+	if (fd >= 0)
+		close(fd);
+	how = (struct open_how){.flags = O_RDONLY | O_CREAT, .resolve = RESOLVE_CACHED};
+	RAW(SYS_openat2, dir, "a", &how, sizeof how);
+	how = (struct open_how){.flags = O_RDONLY, .resolve = RESOLVE_CACHED};
+	fd = syscall(SYS_openat2, dir, "a", &how, sizeof how);
+	printf("openat2 RESOLVE_CACHED: %s\n", fd >= 0 ? "a descriptor" : strerrorname_np(errno));
+	int p[2];
+	if (pipe(p) < 0)
+		show("pipe", -1);
+	RAW(SYS_fadvise64, fd, 0, 100, POSIX_FADV_WILLNEED);
+	RAW(SYS_fadvise64, fd, 0, -1L, POSIX_FADV_WILLNEED);
+	RAW(SYS_fadvise64, fd, 0, 100, 6);
+	RAW(SYS_fadvise64, p[0], 0, 100, POSIX_FADV_WILLNEED);
+	RAW(SYS_fadvise64, 999, 0, 100, POSIX_FADV_WILLNEED);
+	RAW(SYS_sync_file_range, fd, 0, 100, SYNC_FILE_RANGE_WRITE);
+	RAW(SYS_sync_file_range, fd, 0, 100, 8);
+	RAW(SYS_sync_file_range, fd, -1L, 100, 0);
+	RAW(SYS_sync_file_range, fd, 0x7fffffffffffff00L, 0x1000, 0);
+	RAW(SYS_sync_file_range, p[1], 0, 100, 0);
+	RAW(SYS_sync_file_range, 999, 0, 100, 0);
+	close(p[0]);
+	close(p[1]);
+	if (fd >= 0)
+		close(fd);
+	close(dir);
 }
 
 static void statxs(void) {
@@ -783,6 +845,7 @@ int main(void) {
 		return 1;
 	}
 	opens();
+	system_calls();
 	statxs();
 	names();
 	syncs();
