@@ -112,3 +112,26 @@ func (e *eventFD) Readiness(_ *File, mask uint32) uint32 {
 }
 
 func (e *eventFD) EventQueue() *Queue { return &e.q }
+
+// IsEventFD reports whether f is an eventfd.
+func IsEventFD(f *File) bool {
+	_, ok := f.ops.(*eventFD)
+	return ok
+}
+
+// EventfdSignal adds n to an eventfd's counter from the kernel, as
+// eventfd_signal does for io_uring and aio: without waiting, the counter
+// stopping at its maximum.
+func EventfdSignal(f *File, n uint64) {
+	e, ok := f.ops.(*eventFD)
+	if !ok || n == 0 {
+		return
+	}
+	e.mu.Lock()
+	e.count = min(e.count+n, eventfdMax)
+	if e.count < n { // wrapped
+		e.count = eventfdMax
+	}
+	e.mu.Unlock()
+	e.q.Notify(EventIn)
+}

@@ -26,9 +26,17 @@ const (
 		mapLocked | mapNoreserve | mapPopulate | mapNonblock | mm.MapStack | mm.MapFixedNoreplace
 )
 
+// objectMapper is implemented by FileOps whose mmap maps kernel memory
+// chosen by the offset (io_uring's rings): it returns the object to map
+// from its start.
+type objectMapper interface {
+	MapObject(off int64, length uint64) (mm.Object, error)
+}
+
 // mapFile fills in p for a mapping of the open file f (do_mmap's file
 // checks): a regular file's pages are the mapping's object; /dev/zero
-// maps anonymous memory. Access is checked against f's open mode.
+// maps anonymous memory; io_uring files map their rings. Access is
+// checked against f's open mode.
 func mapFile(f *fs.File, p *mm.MapParams) error {
 	if f.Flags()&fs.O_PATH != 0 {
 		return linuxerr.EBADF
@@ -39,6 +47,15 @@ func mapFile(f *fs.File, p *mm.MapParams) error {
 	}
 	if shared && p.Prot&mm.ProtWrite != 0 && (!f.Writable() || f.Flags()&fs.O_APPEND != 0) {
 		return linuxerr.EACCES
+	}
+	if m, ok := f.Ops().(objectMapper); ok {
+		obj, err := m.MapObject(p.Off, uint64(p.Length))
+		if err != nil {
+			return err
+		}
+		p.Obj, p.Off, p.Name = obj, 0, f.Path
+		p.NoWrite = shared && !f.Writable()
+		return nil
 	}
 	if fs.IsZeroDevice(f) {
 		// mmap of /dev/zero: private is anonymous memory, shared a new

@@ -202,15 +202,22 @@ func sysReadv(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
+	return readvFrom(t, iov, total, func(p []byte) (int, error) { return f.Read(t, p) })
+}
+
+// readvFrom reads up to total bytes with read into the iovecs: one read
+// into a kernel buffer, scattered, then more while each comes back full
+// (readv, preadv, io_uring's READV).
+func readvFrom(t *task.Task, iov []iovec, total int, read func([]byte) (int, error)) (uintptr, error) {
 	if total == 0 {
-		_, err := f.Read(t, nil)
+		_, err := read(nil)
 		return 0, err
 	}
 	buf := make([]byte, min(total, ioChunk))
 	done := 0 // bytes read and copied out
 	vi, voff := 0, uintptr(0)
 	for done < total {
-		n, err := f.Read(t, buf[:min(total-done, len(buf))])
+		n, err := read(buf[:min(total-done, len(buf))])
 		// Scatter what was read over the iovecs, from where the last
 		// chunk left off.
 		for c := 0; c < n; {
@@ -250,6 +257,12 @@ func sysWritev(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
+	return writevTo(t, iov, total, func(p []byte) (int, error) { return f.Write(t, p) })
+}
+
+// writevTo gathers the iovecs and writes them with write (writev,
+// pwritev, io_uring's WRITEV).
+func writevTo(t *task.Task, iov []iovec, total int, write func([]byte) (int, error)) (uintptr, error) {
 	// Gather up to ioChunk bytes and write them; a longer writev goes on
 	// chunk after chunk while each is written whole (the total can reach
 	// MAX_RW_COUNT, which the kernel must not allocate at once). A fault
@@ -275,10 +288,10 @@ func sysWritev(t *task.Task, a *Args) (uintptr, error) {
 			if fault != nil {
 				return partial(done, fault)
 			}
-			_, err := f.Write(t, nil)
+			_, err := write(nil)
 			return 0, err
 		}
-		n, err := f.Write(t, buf[:size])
+		n, err := write(buf[:size])
 		done += n
 		if err != nil {
 			return partial(done, err)

@@ -370,6 +370,9 @@ func (p *Process) exitGroup(code int) {
 // exit, or a group stop it has not joined (signal_pending).
 func (t *Task) signalPendingLocked() bool {
 	s := &t.Proc.sig
+	if t.io {
+		return t.exiting // cancelled (iothread.go): signals are not its
+	}
 	return t.exiting || s.stopSig != 0 && !t.stopped ||
 		(t.pending.Set|s.shared.Set)&^t.sigMask != 0
 }
@@ -379,7 +382,9 @@ func (t *Task) signalPendingLocked() bool {
 func (t *Task) wakeLocked() {
 	close(t.wake)
 	t.wake = make(chan struct{})
-	t.uc.Kick()
+	if !t.io { // an I/O thread never runs user code
+		t.uc.Kick()
+	}
 }
 
 // sigTarget finds what a kill-style call names: a process, or a task.

@@ -95,6 +95,12 @@ type Task struct {
 	minFlt   atomic.Uint64
 	nvcsw    atomic.Uint64
 
+	// io marks an I/O thread (iothread.go); noWait and wouldBlock are
+	// SetNoWait's state, used only by the goroutine running the task.
+	io         bool
+	noWait     bool
+	wouldBlock bool
+
 	// vforkDone is closed when this task, made with CLONE_VFORK, execs
 	// or exits: its maker sleeps until then (Linux's vfork_done).
 	vforkDone chan struct{}
@@ -177,6 +183,9 @@ func (t *Task) Block(ready <-chan struct{}) error {
 		return nil
 	default:
 	}
+	if t.noWait {
+		return t.refuseWait()
+	}
 	intr := t.Interrupted()
 	t.BeginSleep(true)
 	defer t.EndSleep()
@@ -190,6 +199,9 @@ func (t *Task) Block(ready <-chan struct{}) error {
 		case <-ready:
 			return nil
 		default:
+		}
+		if t.io {
+			return linuxerr.ECANCELED
 		}
 		return linuxerr.ERESTARTSYS
 	}

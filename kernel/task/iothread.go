@@ -1,0 +1,57 @@
+package task
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/kernel/ktime"
+	"oyako/signals"
+)
+
+// NewIOThread returns a task that does kernel work on behalf of p:
+// io_uring's SQ thread and its asynchronous workers, Linux's
+// PF_IO_WORKER threads (create_io_thread). It shares p's memory, files,
+// working directory and credentials, so that system-call code run with it
+// acts as p. It is not one of p's threads (/proc and signals do not see
+// it), never runs user code, and takes no signals: a wait of its ends only
+// when what it waits for happens or when Cancel is called.
+func NewIOThread(p *Process) *Task {
+	return &Task{TID: p.PID, Proc: p, wake: make(chan struct{}), altStack: signals.NoAltStack,
+		start: ktime.Now(), io: true, sigMask: ^uint64(0)}
+}
+
+// IsIOThread reports whether t is an I/O thread (NewIOThread).
+func (t *Task) IsIOThread() bool { return t.io }
+
+// Cancel interrupts the I/O thread's current wait and every later one:
+// they fail with ECANCELED, as io-wq's cancellation (io_wq_cancel_cb) and
+// the teardown of its ring end a request that waits.
+func (t *Task) Cancel() {
+	p := t.Proc
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !t.exiting {
+		t.exiting = true
+		t.wakeLocked()
+	}
+}
+
+// SetNoWait makes the task's waits fail at once with EAGAIN instead of
+// sleeping (on) or sleep again (off): how io_uring first issues a request
+// inline, as Linux issues it with IOCB_NOWAIT / MSG_DONTWAIT, and goes
+// asynchronous only when it would have waited. WouldBlock reports whether
+// a wait was refused since the last SetNoWait(true).
+func (t *Task) SetNoWait(on bool) {
+	t.noWait = on
+	if on {
+		t.wouldBlock = false
+	}
+}
+
+// WouldBlock reports whether a wait was refused under SetNoWait.
+func (t *Task) WouldBlock() bool { return t.wouldBlock }
+
+// refuseWait is Block's answer under SetNoWait.
+func (t *Task) refuseWait() error {
+	t.wouldBlock = true
+	return linuxerr.EAGAIN
+}

@@ -1,0 +1,175 @@
+package uring
+
+import (
+	"time"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
+
+// EnterArgs are io_uring_enter's arguments once the system-call layer
+// has decoded the signal mask and the extended argument.
+type EnterArgs struct {
+	ToSubmit, MinComplete, Flags uint32
+	// Timeout bounds the wait for CQEs (IORING_ENTER_EXT_ARG's ts);
+	// HasTimeout says it was given.
+	Timeout    time.Duration
+	HasTimeout bool
+}
+
+// Enter implements io_uring_enter(2) on the ring for thread t
+// (SYSCALL_DEFINE6(io_uring_enter)): submission, or waking the SQ
+// thread; then the wait for min_complete CQEs. It returns the number of
+// SQEs submitted; a wait's error (EINTR, ETIME) is returned only if
+// nothing was submitted, and not at all if CQEs are there to reap.
+func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
+	var ret int32
+	if ring.sq != nil {
+		ring.flushOverflow()
+		if a.Flags&EnterSQWakeup != 0 {
+			ring.sq.wakeUp()
+		}
+		if a.Flags&EnterSQWait != 0 {
+			if err := ring.waitSQSpace(t); err != nil {
+				return 0, err
+			}
+		}
+		ret = int32(a.ToSubmit)
+	} else if a.ToSubmit > 0 {
+		if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
+			return 0, linuxerr.EEXIST
+		}
+		ring.flushOverflow()
+		n, err := ring.Submit(t, a.ToSubmit)
+		if err != nil {
+			return 0, err
+		}
+		ret = int32(n)
+		if uint32(n) != a.ToSubmit {
+			return ret, nil
+		}
+	}
+	if a.Flags&EnterGetEvents != 0 {
+		err := ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), a.Timeout, a.HasTimeout)
+		if err != nil && ret == 0 {
+			return 0, err
+		}
+	}
+	return ret, nil
+}
+
+// waitCQ waits until at least n CQEs are in the ring
+// (io_cqring_wait), flushing the overflow backlog as room appears. It
+// fails with the wait's interruption (ERESTARTSYS for a signal) or ETIME
+// when the timeout passes, unless CQEs are there by then.
+func (ring *Ring) waitCQ(t Task, n uint32, timeout time.Duration, hasTimeout bool) error {
+	var deadline time.Time
+	if hasTimeout {
+		deadline = time.Now().Add(timeout)
+		tm := time.AfterFunc(timeout, func() {
+			ring.cqMu.Lock()
+			ring.signalLocked()
+			ring.cqMu.Unlock()
+		})
+		defer tm.Stop()
+	}
+	for {
+		ring.flushOverflow()
+		ch, _ := ring.cqWait()
+		if ring.cqReady() >= max(n, 1) || n == 0 && ring.cqReady() > 0 {
+			return nil
+		}
+		if n == 0 && !hasTimeout {
+			return nil
+		}
+		if hasTimeout && !time.Now().Before(deadline) {
+			if ring.cqReady() > 0 {
+				return nil
+			}
+			return linuxerr.ETIME
+		}
+		if err := t.Block(ch); err != nil {
+			if ring.cqReady() > 0 {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// sqConsumed tells IORING_ENTER_SQ_WAIT waiters that the SQ thread made
+// room.
+func (ring *Ring) sqConsumed() {
+	ring.cqMu.Lock()
+	close(ring.sqChanged)
+	ring.sqChanged = make(chan struct{})
+	ring.cqMu.Unlock()
+}
+
+// waitSQSpace waits until the SQ ring has room (io_sqpoll_wait_sq).
+func (ring *Ring) waitSQSpace(t Task) error {
+	for {
+		ring.cqMu.Lock()
+		ch := ring.sqChanged
+		ring.cqMu.Unlock()
+		if ring.rings.load(offSQTail)-ring.rings.load(offSQHead) < ring.sqEntries {
+			return nil
+		}
+		ring.sq.wakeUp()
+		if err := t.Block(ch); err != nil {
+			return err
+		}
+	}
+}
+
+// Release tears the ring down when its file's last reference goes
+// (io_ring_ctx_wait_and_kill): the SQ thread stops, requests in flight
+// are cancelled, requests held back are failed, and the registered
+// resources are dropped. The ring memory is freed once the last request
+// has completed and the last mapping is gone.
+func (ring *Ring) Release() {
+	if ring.sq != nil {
+		ring.sq.detach(ring)
+	}
+	ring.mu.Lock()
+	ring.closed = true
+	deferred := ring.deferred
+	ring.deferred = nil
+	var live []*Req
+	for r := range ring.inflight {
+		live = append(live, r)
+	}
+	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
+	ring.res = resources{}
+	ring.mu.Unlock()
+	_ = bufs
+	for _, d := range deferred {
+		failChain(d)
+	}
+	for _, r := range live {
+		r.requestCancel()
+	}
+	for _, f := range files {
+		if f != nil {
+			f.DecRef()
+		}
+	}
+	if ev != nil {
+		ev.DecRef()
+	}
+	ring.maybeFree()
+}
+
+// maybeFree frees the ring memory of a released ring with nothing in
+// flight (the regions themselves wait for their mappings).
+func (ring *Ring) maybeFree() {
+	ring.mu.Lock()
+	free := ring.closed && ring.pending == 0 && !ring.freed
+	if free {
+		ring.freed = true
+	}
+	ring.mu.Unlock()
+	if free {
+		ring.rings.release()
+		ring.sqes.release()
+	}
+}

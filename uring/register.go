@@ -1,0 +1,633 @@
+package uring
+
+import (
+	"encoding/binary"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+)
+
+// io_uring_register opcodes (IORING_REGISTER_*).
+const (
+	RegisterBuffers           = 0
+	UnregisterBuffers         = 1
+	RegisterFiles             = 2
+	UnregisterFiles           = 3
+	RegisterEventfd           = 4
+	UnregisterEventfd         = 5
+	RegisterFilesUpdate       = 6
+	RegisterEventfdAsync      = 7
+	RegisterProbe             = 8
+	RegisterPersonality       = 9
+	UnregisterPersonality     = 10
+	RegisterRestrictions      = 11
+	RegisterEnableRings       = 12
+	RegisterFiles2            = 13
+	RegisterFilesUpdate2      = 14
+	RegisterBuffers2          = 15
+	RegisterBuffersUpdate     = 16
+	RegisterIOWQAff           = 17
+	UnregisterIOWQAff         = 18
+	RegisterIOWQMaxWorkers    = 19
+	RegisterRingFds           = 20
+	UnregisterRingFds         = 21
+	RegisterPbufRing          = 22
+	UnregisterPbufRing        = 23
+	RegisterSyncCancel        = 24
+	RegisterFileAllocRange    = 25
+	RegisterUseRegisteredRing = 1 << 31
+
+	maxRegBuffers      = 1 << 14 // IORING_MAX_REG_BUFFERS
+	maxFixedFiles      = 1 << 20 // IORING_MAX_FIXED_FILES
+	filesSkip          = -2      // IORING_REGISTER_FILES_SKIP
+	rsrcRegisterSparse = 1       // IORING_RSRC_REGISTER_SPARSE
+	opSupported        = 1       // IO_URING_OP_SUPPORTED
+)
+
+// resources are a ring's registered files, buffers and eventfd (under
+// Ring.mu).
+type resources struct {
+	files    []*fs.File
+	fileTags []uint64
+	filesOn  bool
+	bufs     []regBuf
+	bufTags  []uint64
+	bufsOn   bool
+	eventfd  *fs.File
+	evAsync  bool
+	iowqMax  [2]uint32
+}
+
+// regBuf is a registered buffer (io_mapped_ubuf): a range of the
+// process's memory that READ_FIXED and WRITE_FIXED address.
+type regBuf struct{ addr, len uint64 }
+
+// Register implements io_uring_register(2)'s operations on the ring,
+// with t the calling thread.
+func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, error) {
+	switch op {
+	case RegisterBuffers:
+		return 0, ring.registerBuffers(t, arg, nr, 0, false)
+	case RegisterBuffers2:
+		return 0, ring.registerRsrc2(t, arg, nr, true)
+	case UnregisterBuffers:
+		if arg != 0 || nr != 0 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, ring.unregisterBuffers()
+	case RegisterFiles:
+		return 0, ring.registerFiles(t, arg, nr, 0, false)
+	case RegisterFiles2:
+		return 0, ring.registerRsrc2(t, arg, nr, false)
+	case UnregisterFiles:
+		if arg != 0 || nr != 0 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, ring.unregisterFiles()
+	case RegisterFilesUpdate:
+		return ring.filesUpdate(t, arg, nr)
+	case RegisterFilesUpdate2, RegisterBuffersUpdate:
+		return ring.rsrcUpdate2(t, arg, nr, op == RegisterBuffersUpdate)
+	case RegisterEventfd, RegisterEventfdAsync:
+		if nr != 1 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, ring.registerEventfd(t, arg, op == RegisterEventfdAsync)
+	case UnregisterEventfd:
+		if arg != 0 || nr != 0 {
+			return 0, linuxerr.EINVAL
+		}
+		ring.mu.Lock()
+		defer ring.mu.Unlock()
+		if ring.res.eventfd == nil {
+			return 0, linuxerr.ENXIO
+		}
+		ring.res.eventfd.DecRef()
+		ring.res.eventfd = nil
+		return 0, nil
+	case RegisterProbe:
+		return 0, probe(t, arg, nr)
+	case RegisterIOWQMaxWorkers:
+		return 0, ring.iowqMaxWorkers(t, arg, nr)
+	}
+	return 0, linuxerr.EINVAL
+}
+
+// readU64s reads n little-endian words of size bytes each at addr.
+func readWords(t Task, addr uint64, n uint32, size int) ([]uint64, error) {
+	b := make([]byte, int(n)*size)
+	if err := t.CopyIn(uintptr(addr), b); err != nil {
+		return nil, err
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		if size == 4 {
+			out[i] = uint64(binary.LittleEndian.Uint32(b[i*4:]))
+		} else {
+			out[i] = binary.LittleEndian.Uint64(b[i*8:])
+		}
+	}
+	return out, nil
+}
+
+// readIovecs reads n struct iovec.
+func readIovecs(t Task, addr uint64, n uint32) ([]regBuf, error) {
+	w, err := readWords(t, addr, 2*n, 8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]regBuf, n)
+	for i := range out {
+		out[i] = regBuf{w[2*i], w[2*i+1]}
+	}
+	return out, nil
+}
+
+// checkBuffer validates a buffer to register (io_buffer_validate): a
+// NULL base is a sparse slot only with length 0; at most 1 GiB; its
+// memory must be there (Linux pins it: EFAULT otherwise).
+func checkBuffer(t Task, b regBuf) error {
+	if b.addr == 0 {
+		if b.len != 0 {
+			return linuxerr.EFAULT
+		}
+		return nil
+	}
+	if b.len > 1<<30 || b.len == 0 {
+		return linuxerr.EFAULT
+	}
+	var one [1]byte
+	if t.CopyIn(uintptr(b.addr), one[:]) != nil || t.CopyIn(uintptr(b.addr+b.len-1), one[:]) != nil {
+		return linuxerr.EFAULT
+	}
+	return nil
+}
+
+func (ring *Ring) registerBuffers(t Task, arg uint64, nr uint32, tagsAddr uint64, sparse bool) error {
+	ring.mu.Lock()
+	busy := ring.res.bufsOn
+	ring.mu.Unlock()
+	if busy {
+		return linuxerr.EBUSY
+	}
+	if nr == 0 || nr > maxRegBuffers {
+		return linuxerr.EINVAL
+	}
+	bufs := make([]regBuf, nr)
+	if !sparse {
+		var err error
+		if bufs, err = readIovecs(t, arg, nr); err != nil {
+			return err
+		}
+	}
+	tags := make([]uint64, nr)
+	if tagsAddr != 0 {
+		var err error
+		if tags, err = readWords(t, tagsAddr, nr, 8); err != nil {
+			return err
+		}
+	}
+	for i, b := range bufs {
+		if err := checkBuffer(t, b); err != nil {
+			return err
+		}
+		if b.addr == 0 && tags[i] != 0 {
+			return linuxerr.EINVAL
+		}
+	}
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if ring.res.bufsOn {
+		return linuxerr.EBUSY
+	}
+	ring.res.bufs, ring.res.bufTags, ring.res.bufsOn = bufs, tags, true
+	return nil
+}
+
+func (ring *Ring) unregisterBuffers() error {
+	ring.mu.Lock()
+	if !ring.res.bufsOn {
+		ring.mu.Unlock()
+		return linuxerr.ENXIO
+	}
+	tags := ring.res.bufTags
+	ring.res.bufs, ring.res.bufTags, ring.res.bufsOn = nil, nil, false
+	ring.mu.Unlock()
+	ring.postTags(tags)
+	return nil
+}
+
+// postTags posts the CQEs of tagged resources that went away
+// (IORING_FEAT_RSRC_TAGS: user_data is the tag, res 0).
+func (ring *Ring) postTags(tags []uint64) {
+	for _, tag := range tags {
+		if tag != 0 {
+			ring.post(CQE{UserData: tag})
+		}
+	}
+}
+
+// FixedBuffer returns registered buffer i (READ_FIXED, WRITE_FIXED):
+// EFAULT for an index out of range, as io_import_fixed's caller checks.
+func (ring *Ring) FixedBuffer(i uint16) (addr, length uint64, err error) {
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if int(i) >= len(ring.res.bufs) {
+		return 0, 0, linuxerr.EFAULT
+	}
+	b := ring.res.bufs[i]
+	return b.addr, b.len, nil
+}
+
+// ringFile reports whether f is an io_uring file (rings cannot be
+// registered in rings: EBADF, as io_sqe_files_register refuses).
+var IsRingFile func(f *fs.File) bool
+
+func (ring *Ring) getRegFile(t Task, fd int32) (*fs.File, error) {
+	f, err := Host.GetFile(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if IsRingFile != nil && IsRingFile(f) {
+		f.DecRef()
+		return nil, linuxerr.EBADF
+	}
+	return f, nil
+}
+
+func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, sparse bool) error {
+	ring.mu.Lock()
+	busy := ring.res.filesOn
+	ring.mu.Unlock()
+	if busy {
+		return linuxerr.EBUSY
+	}
+	if nr == 0 || nr > maxFixedFiles {
+		return linuxerr.EINVAL
+	}
+	fds := make([]uint64, nr)
+	for i := range fds {
+		fds[i] = uint64(0xffffffff)
+	}
+	if !sparse {
+		var err error
+		if fds, err = readWords(t, arg, nr, 4); err != nil {
+			return err
+		}
+	}
+	tags := make([]uint64, nr)
+	if tagsAddr != 0 {
+		var err error
+		if tags, err = readWords(t, tagsAddr, nr, 8); err != nil {
+			return err
+		}
+	}
+	files := make([]*fs.File, nr)
+	drop := func() {
+		for _, f := range files {
+			if f != nil {
+				f.DecRef()
+			}
+		}
+	}
+	for i, v := range fds {
+		fd := int32(v)
+		if fd == -1 {
+			if tags[i] != 0 {
+				drop()
+				return linuxerr.EINVAL
+			}
+			continue
+		}
+		if fd == filesSkip {
+			drop()
+			return linuxerr.EINVAL
+		}
+		f, err := ring.getRegFile(t, fd)
+		if err != nil {
+			drop()
+			return linuxerr.EBADF
+		}
+		files[i] = f
+	}
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if ring.res.filesOn {
+		drop()
+		return linuxerr.EBUSY
+	}
+	ring.res.files, ring.res.fileTags, ring.res.filesOn = files, tags, true
+	return nil
+}
+
+func (ring *Ring) unregisterFiles() error {
+	ring.mu.Lock()
+	if !ring.res.filesOn {
+		ring.mu.Unlock()
+		return linuxerr.ENXIO
+	}
+	files, tags := ring.res.files, ring.res.fileTags
+	ring.res.files, ring.res.fileTags, ring.res.filesOn = nil, nil, false
+	ring.mu.Unlock()
+	for _, f := range files {
+		if f != nil {
+			f.DecRef()
+		}
+	}
+	ring.postTags(tags)
+	return nil
+}
+
+// fixedFile returns registered file i with a reference (EBADF for an
+// index out of range or an empty slot).
+func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if i < 0 || int(i) >= len(ring.res.files) || ring.res.files[i] == nil {
+		return nil, linuxerr.EBADF
+	}
+	f := ring.res.files[i]
+	f.IncRef()
+	return f, nil
+}
+
+// UpdateFiles replaces registered files from slot off on with the
+// descriptors fds (-1 empties a slot, IORING_REGISTER_FILES_SKIP leaves
+// it) and tags, as __io_sqe_files_update does for
+// IORING_REGISTER_FILES_UPDATE and IORING_OP_FILES_UPDATE. It returns
+// how many it updated, or the error of the first one if none.
+func (ring *Ring) UpdateFiles(t Task, off uint32, fds []int32, tags []uint64) (int32, error) {
+	ring.mu.Lock()
+	on, n := ring.res.filesOn, uint64(len(ring.res.files))
+	ring.mu.Unlock()
+	if !on {
+		return 0, linuxerr.ENXIO
+	}
+	if uint64(off)+uint64(len(fds)) > n {
+		return 0, linuxerr.EINVAL
+	}
+	done := int32(0)
+	for i, fd := range fds {
+		var tag uint64
+		if tags != nil {
+			tag = tags[i]
+		}
+		if fd == filesSkip {
+			if tag != 0 {
+				return partialUpdate(done, linuxerr.EINVAL)
+			}
+			done++
+			continue
+		}
+		var f *fs.File
+		if fd != -1 {
+			var err error
+			if f, err = ring.getRegFile(t, fd); err != nil {
+				return partialUpdate(done, linuxerr.EBADF)
+			}
+		} else if tag != 0 {
+			return partialUpdate(done, linuxerr.EINVAL)
+		}
+		ring.mu.Lock()
+		slot := int(off) + i
+		if slot >= len(ring.res.files) { // unregistered meanwhile
+			ring.mu.Unlock()
+			if f != nil {
+				f.DecRef()
+			}
+			return partialUpdate(done, linuxerr.ENXIO)
+		}
+		old, oldTag := ring.res.files[slot], ring.res.fileTags[slot]
+		ring.res.files[slot], ring.res.fileTags[slot] = f, tag
+		ring.mu.Unlock()
+		if old != nil {
+			old.DecRef()
+			ring.postTags([]uint64{oldTag})
+		}
+		done++
+	}
+	return done, nil
+}
+
+func partialUpdate(done int32, err error) (int32, error) {
+	if done > 0 {
+		return done, nil
+	}
+	return 0, err
+}
+
+// filesUpdate is IORING_REGISTER_FILES_UPDATE: struct
+// io_uring_files_update {u32 offset; u32 resv; u64 fds}.
+func (ring *Ring) filesUpdate(t Task, arg uint64, nr uint32) (int32, error) {
+	if nr == 0 {
+		return 0, linuxerr.EINVAL
+	}
+	w, err := readWords(t, arg, 2, 8)
+	if err != nil {
+		return 0, err
+	}
+	if w[0]>>32 != 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return ring.updateFromUser(t, uint32(w[0]), w[1], 0, nr)
+}
+
+// updateFromUser reads nr descriptors (and tags) and updates the files.
+func (ring *Ring) updateFromUser(t Task, off uint32, fdsAddr, tagsAddr uint64, nr uint32) (int32, error) {
+	ws, err := readWords(t, fdsAddr, nr, 4)
+	if err != nil {
+		return 0, err
+	}
+	fds := make([]int32, nr)
+	for i, v := range ws {
+		fds[i] = int32(v)
+	}
+	var tags []uint64
+	if tagsAddr != 0 {
+		if tags, err = readWords(t, tagsAddr, nr, 8); err != nil {
+			return 0, err
+		}
+	}
+	return ring.UpdateFiles(t, off, fds, tags)
+}
+
+// registerRsrc2 is IORING_REGISTER_FILES2 and BUFFERS2: struct
+// io_uring_rsrc_register {u32 nr; u32 flags; u64 resv2; u64 data; u64 tags}.
+func (ring *Ring) registerRsrc2(t Task, arg uint64, size uint32, bufs bool) error {
+	if size != 32 {
+		return linuxerr.EINVAL
+	}
+	w, err := readWords(t, arg, 4, 8)
+	if err != nil {
+		return err
+	}
+	nr, flags := uint32(w[0]), uint32(w[0]>>32)
+	if w[1] != 0 || flags&^rsrcRegisterSparse != 0 {
+		return linuxerr.EINVAL
+	}
+	sparse := flags&rsrcRegisterSparse != 0
+	if sparse && (w[2] != 0 || w[3] != 0) {
+		return linuxerr.EINVAL
+	}
+	if bufs {
+		return ring.registerBuffers(t, w[2], nr, w[3], sparse)
+	}
+	return ring.registerFiles(t, w[2], nr, w[3], sparse)
+}
+
+// rsrcUpdate2 is IORING_REGISTER_FILES_UPDATE2 and BUFFERS_UPDATE:
+// struct io_uring_rsrc_update2 {u32 offset; u32 resv; u64 data; u64 tags;
+// u32 nr; u32 resv2}.
+func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32, error) {
+	if size != 32 {
+		return 0, linuxerr.EINVAL
+	}
+	w, err := readWords(t, arg, 4, 8)
+	if err != nil {
+		return 0, err
+	}
+	off, resv, nr, resv2 := uint32(w[0]), uint32(w[0]>>32), uint32(w[3]), uint32(w[3]>>32)
+	if resv != 0 || resv2 != 0 || nr == 0 {
+		return 0, linuxerr.EINVAL
+	}
+	if !bufs {
+		return ring.updateFromUser(t, off, w[1], w[2], nr)
+	}
+	iovs, err := readIovecs(t, w[1], nr)
+	if err != nil {
+		return 0, err
+	}
+	var tags []uint64
+	if w[2] != 0 {
+		if tags, err = readWords(t, w[2], nr, 8); err != nil {
+			return 0, err
+		}
+	}
+	done := int32(0)
+	for i, b := range iovs {
+		if err := checkBuffer(t, b); err != nil {
+			return partialUpdate(done, err)
+		}
+		ring.mu.Lock()
+		slot := int(off) + i
+		if !ring.res.bufsOn || slot >= len(ring.res.bufs) {
+			ring.mu.Unlock()
+			return partialUpdate(done, linuxerr.EINVAL)
+		}
+		oldTag := ring.res.bufTags[slot]
+		ring.res.bufs[slot] = b
+		if tags != nil {
+			ring.res.bufTags[slot] = tags[i]
+		} else {
+			ring.res.bufTags[slot] = 0
+		}
+		ring.mu.Unlock()
+		ring.postTags([]uint64{oldTag})
+		done++
+	}
+	return done, nil
+}
+
+// registerEventfd is IORING_REGISTER_EVENTFD(_ASYNC): the eventfd is
+// signalled for each CQE (for the async form, only for requests that
+// completed asynchronously).
+func (ring *Ring) registerEventfd(t Task, arg uint64, async bool) error {
+	w, err := readWords(t, arg, 1, 4)
+	if err != nil {
+		return err
+	}
+	ring.mu.Lock()
+	busy := ring.res.eventfd != nil
+	ring.mu.Unlock()
+	if busy {
+		return linuxerr.EBUSY
+	}
+	f, err := Host.GetFile(t, int32(w[0]))
+	if err != nil {
+		return err
+	}
+	if !fs.IsEventFD(f) {
+		f.DecRef()
+		return linuxerr.EINVAL
+	}
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if ring.res.eventfd != nil {
+		f.DecRef()
+		return linuxerr.EBUSY
+	}
+	ring.res.eventfd, ring.res.evAsync = f, async
+	return nil
+}
+
+// signalEventfd signals the registered eventfd for a posted CQE, unless
+// the process set IORING_CQ_EVENTFD_DISABLED in cq_flags.
+func (ring *Ring) signalEventfd() {
+	ring.mu.Lock()
+	f := ring.res.eventfd
+	if f != nil {
+		f.IncRef()
+	}
+	ring.mu.Unlock()
+	if f == nil {
+		return
+	}
+	if ring.rings.load(offCQFlags)&cqFlagEventfdDisabled == 0 {
+		fs.EventfdSignal(f, 1)
+	}
+	f.DecRef()
+}
+
+// probe fills struct io_uring_probe (io_probe): the opcodes implemented,
+// for up to nr entries (at most IORING_OP_LAST); the structure must come
+// zeroed.
+func probe(t Task, arg uint64, nr uint32) error {
+	nr = min(nr, OpLast)
+	size := 16 + 8*int(nr)
+	b := make([]byte, size)
+	if err := t.CopyIn(uintptr(arg), b); err != nil {
+		return err
+	}
+	for _, c := range b {
+		if c != 0 {
+			return linuxerr.EINVAL
+		}
+	}
+	b[0] = OpLast - 1
+	b[1] = uint8(nr)
+	for i := 0; i < int(nr); i++ {
+		o := b[16+8*i:]
+		o[0] = uint8(i)
+		if Supported(uint8(i)) {
+			binary.LittleEndian.PutUint16(o[2:], opSupported)
+		}
+	}
+	return t.CopyOut(uintptr(arg), b)
+}
+
+// iowqMaxWorkers is IORING_REGISTER_IOWQ_MAX_WORKERS: it sets the
+// bounded and unbounded worker limits where nonzero and returns the old
+// ones. oyako's workers are goroutines, one per waiting request; the
+// limits are kept and reported, not enforced.
+func (ring *Ring) iowqMaxWorkers(t Task, arg uint64, nr uint32) error {
+	if nr != 2 {
+		return linuxerr.EINVAL
+	}
+	w, err := readWords(t, arg, 2, 4)
+	if err != nil {
+		return err
+	}
+	ring.mu.Lock()
+	old := ring.res.iowqMax
+	for i := range 2 {
+		if w[i] != 0 {
+			ring.res.iowqMax[i] = uint32(w[i])
+		}
+	}
+	ring.mu.Unlock()
+	var b [8]byte
+	binary.LittleEndian.PutUint32(b[0:], old[0])
+	binary.LittleEndian.PutUint32(b[4:], old[1])
+	return t.CopyOut(uintptr(arg), b[:])
+}

@@ -1,0 +1,154 @@
+package uring
+
+import (
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// sqThread is an SQPOLL thread (struct io_sq_data): it polls the SQ
+// rings attached to it and submits what it finds, so that a process
+// submits with no system call while it is awake. After the longest idle
+// time of its rings without work it sets IORING_SQ_NEED_WAKEUP and sleeps
+// until io_uring_enter(IORING_ENTER_SQ_WAKEUP) or a new ring.
+type sqThread struct {
+	mu    sync.Mutex // held for a whole pass over the rings
+	rings []*Ring
+	task  Worker
+	wake  chan struct{} // buffered: a wake-up is never lost
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// startSQThread starts the SQ thread of a new SQPOLL ring. It acts as the
+// process that created the ring (its descriptors, memory and
+// credentials: IORING_FEAT_SQPOLL_NONFIXED).
+func startSQThread(r *Ring) *sqThread {
+	s := &sqThread{rings: []*Ring{r}, task: Host.NewWorker(r.owner),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go s.loop()
+	return s
+}
+
+// attach adds a ring that shares the thread (IORING_SETUP_ATTACH_WQ).
+func (s *sqThread) attach(r *Ring) {
+	s.mu.Lock()
+	s.rings = append(s.rings, r)
+	s.mu.Unlock()
+	s.wakeUp()
+}
+
+// detach removes a ring being released; the last one stops the thread.
+// When it returns the thread no longer touches the ring.
+func (s *sqThread) detach(r *Ring) {
+	s.mu.Lock()
+	for i, x := range s.rings {
+		if x == r {
+			s.rings = append(s.rings[:i], s.rings[i+1:]...)
+			break
+		}
+	}
+	last := len(s.rings) == 0
+	s.mu.Unlock()
+	if last {
+		close(s.stop)
+		<-s.done
+	}
+}
+
+// wakeUp ends the thread's sleep (IORING_ENTER_SQ_WAKEUP).
+func (s *sqThread) wakeUp() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pass submits what every ring has queued; it reports whether there was
+// any work.
+func (s *sqThread) pass() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	did := false
+	for _, r := range s.rings {
+		if n := r.sqReady(); n > 0 {
+			got, _ := r.Submit(s.task, n)
+			r.sqSubmitted.Add(uint64(got))
+			r.sqConsumed()
+			did = true
+		}
+	}
+	return did
+}
+
+// idle returns the longest sq_thread_idle of the rings.
+func (s *sqThread) idle() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var d int64
+	for _, r := range s.rings {
+		d = max(d, r.idle)
+	}
+	return time.Duration(d)
+}
+
+// setNeedWakeup sets or clears IORING_SQ_NEED_WAKEUP on every ring and,
+// when setting it, reports whether SQEs arrived meanwhile (the check
+// io_sqd_handle_event's caller makes after setting the flag, so that a
+// submission racing with the sleep is not missed).
+func (s *sqThread) setNeedWakeup(on bool) (pending bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.rings {
+		if on {
+			r.sqFlagSet(SQNeedWakeup)
+		} else {
+			r.sqFlagClear(SQNeedWakeup)
+		}
+	}
+	if on {
+		for _, r := range s.rings {
+			if r.sqReady() > 0 {
+				pending = true
+			}
+		}
+	}
+	return pending
+}
+
+func (s *sqThread) loop() {
+	defer close(s.done)
+	last := time.Now()
+	for {
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		if s.pass() {
+			last = time.Now()
+			runtime.Gosched()
+			continue
+		}
+		if time.Since(last) < s.idle() {
+			// Nothing queued: let the process (and everything else)
+			// run before looking again, as io_sq_thread's cond_resched.
+			runtime.Gosched()
+			syscall.Syscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
+			continue
+		}
+		if s.setNeedWakeup(true) {
+			s.setNeedWakeup(false)
+			continue
+		}
+		select {
+		case <-s.wake:
+		case <-s.stop:
+			s.setNeedWakeup(false)
+			return
+		}
+		s.setNeedWakeup(false)
+		last = time.Now()
+	}
+}

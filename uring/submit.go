@@ -1,0 +1,378 @@
+package uring
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+)
+
+// linkState is the chain being built during one submission
+// (io_submit_link).
+type linkState struct{ head, last *Req }
+
+// Submit consumes up to n SQEs from the SQ ring and submits them
+// (io_submit_sqes), issuing each with t, and returns how many it
+// consumed. Submission stops at an SQE that fails its checks (counted)
+// unless IORING_SETUP_SUBMIT_ALL, and at an invalid SQ index (counted in
+// sq_dropped, not in the result). A chain still open at the end is
+// queued as it is.
+func (ring *Ring) Submit(t Task, n uint32) (int, error) {
+	ring.submitMu.Lock()
+	defer ring.submitMu.Unlock()
+	n = min(n, ring.sqReady())
+	var ls linkState
+	done := 0
+	for ; done < int(n); done++ {
+		idx := ring.rings.load(ring.arrayOff + (ring.sqHead&(ring.sqEntries-1))*4)
+		ring.sqHead++
+		if idx >= ring.sqEntries {
+			ring.rings.store(offSQDropped, ring.rings.load(offSQDropped)+1)
+			break
+		}
+		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
+		if err := ring.submitSQE(t, sqe, &ls); err != nil && ring.flags&SetupSubmitAll == 0 {
+			done++
+			break
+		}
+	}
+	ring.rings.store(offSQHead, ring.sqHead)
+	if ls.head != nil {
+		ring.queue(ls.head, t)
+	}
+	return done, nil
+}
+
+// submitSQE makes a request of sqe and adds it to the chain being built
+// or queues it (io_submit_sqe, io_submit_fail_init). An error is the one
+// its checks found; the request then completes with it.
+func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
+	r := &Req{Ring: ring, SQE: sqe, submitter: t}
+	ring.mu.Lock()
+	ring.pending++
+	ring.inflight[r] = struct{}{}
+	ring.mu.Unlock()
+	err := ring.initReq(r, ls)
+	if err != nil {
+		r.flags |= reqFail
+		r.failRes = errnoOf(err)
+		if ls.head != nil && ls.head.flags&reqFail == 0 {
+			ls.head.flags |= reqFail
+			ls.head.failRes = -int32(linuxerr.ECANCELED.Errno())
+		}
+	}
+	if ls.head != nil {
+		ring.append(ls, r)
+		if r.flags&reqLink != 0 {
+			return err
+		}
+		head := ls.head
+		*ls = linkState{}
+		ring.queue(head, t)
+		return err
+	}
+	if r.flags&reqLink != 0 {
+		ls.head, ls.last = r, r
+		return err
+	}
+	ring.queue(r, t)
+	return err
+}
+
+// append adds r at the end of the chain; a LINK_TIMEOUT guards the
+// request before it.
+func (ring *Ring) append(ls *linkState, r *Req) {
+	if r.SQE.Opcode == OpLinkTimeout && r.flags&reqFail == 0 {
+		ls.last.lt = r
+		r.ltFor = ls.last
+	}
+	ls.last.link = r
+	ls.last = r
+}
+
+// initReq checks an SQE's flags and opcode and runs the opcode's Prep
+// (io_init_req), in Linux's order.
+func (ring *Ring) initReq(r *Req, ls *linkState) error {
+	sqe := &r.SQE
+	if sqe.Opcode >= OpLast {
+		return linuxerr.EINVAL
+	}
+	f := uint32(sqe.Flags)
+	if f&SQEIOLink != 0 {
+		r.flags |= reqLink
+	}
+	if f&SQEIOHardlink != 0 {
+		r.flags |= reqLink | reqHardlink
+	}
+	if f&SQEAsync != 0 {
+		r.flags |= reqAsync
+	}
+	if f&^sqeKnown != 0 {
+		return linuxerr.EINVAL
+	}
+	op := ops[sqe.Opcode]
+	if op == nil {
+		// An opcode oyako does not implement, as Linux answers one it
+		// was built without (io_eopnotsupp_prep).
+		return linuxerr.EOPNOTSUPP
+	}
+	r.op = op
+	if f&SQEBufferSelect != 0 {
+		if !op.BufferSelect {
+			return linuxerr.EOPNOTSUPP
+		}
+		r.flags |= reqBufSelect
+	}
+	if f&SQECQESkipSuccess != 0 {
+		r.flags |= reqSkip
+		ring.mu.Lock()
+		ring.drainOff = true
+		ring.mu.Unlock()
+	}
+	if f&SQEIODrain != 0 {
+		ring.mu.Lock()
+		off := ring.drainOff
+		ring.mu.Unlock()
+		if off {
+			return linuxerr.EOPNOTSUPP
+		}
+		// A drain flag anywhere in a chain drains the chain's head.
+		if ls.head != nil {
+			ls.head.flags |= reqDrain
+		} else {
+			r.flags |= reqDrain
+		}
+	}
+	if !op.Ioprio && sqe.Ioprio != 0 {
+		return linuxerr.EINVAL
+	}
+	if sqe.Personality != 0 {
+		return linuxerr.EINVAL // no personalities are registered
+	}
+	if f&SQEFixedFile != 0 {
+		r.Fixed = true
+	}
+	if sqe.Opcode == OpLinkTimeout {
+		if ls.head == nil || ls.last.SQE.Opcode == OpLinkTimeout {
+			return linuxerr.EINVAL
+		}
+	}
+	if op.Prep != nil {
+		return op.Prep(r)
+	}
+	return nil
+}
+
+// queue starts a submitted chain, or holds it back behind a drain
+// (io_queue_sqe, io_drain_req). t is the submitting context.
+func (ring *Ring) queue(r *Req, t Task) {
+	if r.flags&reqFail != 0 {
+		// A chain that failed submission is not run: its head completes
+		// with its error, the rest -ECANCELED, hard links included
+		// (io_queue_sqe_fallback).
+		if r.claimed.CompareAndSwap(false, true) {
+			r.flags &^= reqHardlink
+			r.finish(r.failRes, 0, true)
+		}
+		return
+	}
+	ring.mu.Lock()
+	if r.flags&reqDrain != 0 || len(ring.deferred) > 0 {
+		ring.deferred = append(ring.deferred, r)
+		ring.mu.Unlock()
+		ring.runDeferred()
+		return
+	}
+	ring.mu.Unlock()
+	ring.start(r, t)
+}
+
+// chainLen counts a chain's requests.
+func chainLen(r *Req) int {
+	n := 0
+	for ; r != nil; r = r.link {
+		n++
+	}
+	return n
+}
+
+// runDeferred starts the held-back chains that may run now: a drained
+// one once every request submitted before it has completed, the ones
+// after it once it has. (Linux's rule for IOSQE_IO_DRAIN: "the SQE will
+// not be started before previously submitted SQEs have completed, and
+// new SQEs will not be started before this one completes.")
+func (ring *Ring) runDeferred() {
+	for {
+		ring.mu.Lock()
+		if len(ring.deferred) == 0 {
+			ring.mu.Unlock()
+			return
+		}
+		waiting := 0
+		for _, d := range ring.deferred {
+			waiting += chainLen(d)
+		}
+		h := ring.deferred[0]
+		if h.flags&reqDrain != 0 && ring.pending-waiting > 0 || ring.draining > 0 {
+			ring.mu.Unlock()
+			return
+		}
+		ring.deferred = ring.deferred[1:]
+		if h.flags&reqDrain != 0 {
+			for m := h; m != nil; m = m.link {
+				m.drainChain = true
+				ring.draining++
+			}
+		}
+		ring.mu.Unlock()
+		ring.start(h, nil)
+	}
+}
+
+// retire takes a completed request out of the books and lets held-back
+// requests go.
+func (ring *Ring) retire(r *Req) {
+	ring.mu.Lock()
+	ring.pending--
+	if r.drainChain {
+		ring.draining--
+	}
+	delete(ring.inflight, r)
+	more := len(ring.deferred) > 0
+	last := ring.closed && ring.pending == 0
+	ring.mu.Unlock()
+	if more {
+		ring.runDeferred()
+	}
+	if last {
+		ring.maybeFree()
+	}
+}
+
+// start issues a request: inline with t without waiting, when t is a
+// context that may issue (the submitter, the SQ thread), then on a
+// worker if it would have waited; on a worker at once under IOSQE_ASYNC
+// or when there is no such context (a chain moving on from a
+// completion).
+func (ring *Ring) start(r *Req, t Task) {
+	if r.flags&reqFail != 0 {
+		ring.queue(r, t)
+		return
+	}
+	if t == nil || r.flags&reqAsync != 0 {
+		ring.goAsync(r)
+		return
+	}
+	r.Task = t
+	t.SetNoWait(true)
+	res, err := ring.issue(r)
+	would := t.WouldBlock()
+	t.SetNoWait(false)
+	switch {
+	case err == ErrQueued:
+		ring.armLinkTimeout(r)
+	case would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err):
+		ring.goAsync(r)
+	case err == nil && r.flags&reqMultishot != 0:
+		r.PostMore(res, r.CFlags)
+		ring.goAsync(r)
+	default:
+		r.completeWith(res, err)
+	}
+}
+
+// completeWith completes r with Issue's result.
+func (r *Req) completeWith(res int32, err error) {
+	if err != nil {
+		res = errnoOf(err)
+	}
+	r.Complete(res, r.CFlags)
+}
+
+// issue looks up the request's file if it needs one and not yet, and
+// calls its Issue.
+func (ring *Ring) issue(r *Req) (int32, error) {
+	r.CFlags = 0
+	if r.op.NeedsFile && r.File == nil {
+		f, err := ring.lookupFile(r)
+		if err != nil {
+			return 0, err
+		}
+		r.File = f
+	}
+	return r.op.Issue(r)
+}
+
+// lookupFile returns the file sqe->fd names: an index into the
+// registered files under IOSQE_FIXED_FILE, else a descriptor of the
+// issuing process.
+func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
+	if r.Fixed {
+		return ring.fixedFile(r.SQE.Fd)
+	}
+	return Host.GetFile(r.Task, r.SQE.Fd)
+}
+
+// goAsync runs r on a worker of its own: the request waits there (for
+// its file's readiness, or blocked in its operation) without holding up
+// the submitter or the SQ thread (io_queue_async, io-wq).
+func (ring *Ring) goAsync(r *Req) {
+	w := Host.NewWorker(r.submitter)
+	r.Task = w
+	r.setCancel(w.Cancel)
+	ring.armLinkTimeout(r)
+	go ring.work(r, w)
+}
+
+// work is a worker's loop: issue without waiting; if the operation would
+// have waited, wait for the readiness it needs and retry (or, for a file
+// that cannot be polled, issue it blocking); post a multishot request's
+// results until it ends.
+func (ring *Ring) work(r *Req, w Worker) {
+	for {
+		w.SetNoWait(true)
+		res, err := ring.issue(r)
+		would := w.WouldBlock()
+		w.SetNoWait(false)
+		if err == ErrQueued {
+			return
+		}
+		if would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err) {
+			if p, mask := r.pollTarget(); p != nil {
+				werr := fs.WaitReady(w, fs.EventQueueFor(w, p), mask, func() bool {
+					return fs.ReadinessFor(w, p, r.File, mask) != 0
+				})
+				if werr != nil {
+					r.completeWith(0, werr)
+					return
+				}
+				continue
+			}
+			res, err = ring.issue(r) // blocking
+		}
+		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {
+			r.PostMore(res, r.CFlags)
+			continue
+		}
+		r.completeWith(res, err)
+		return
+	}
+}
+
+// pollTarget returns the file's poll interface and the events a request
+// that would block waits for, or nil if it cannot wait that way.
+func (r *Req) pollTarget() (fs.Pollable, uint32) {
+	if r.File == nil || !(r.op.PollIn || r.op.PollOut) {
+		return nil, 0
+	}
+	p, ok := r.File.Ops().(fs.Pollable)
+	if !ok {
+		return nil, 0
+	}
+	mask := uint32(fs.EventErr | fs.EventHup)
+	if r.op.PollIn {
+		mask |= fs.EventIn | fs.EventRdNorm | fs.EventRdHup
+	} else {
+		mask |= fs.EventOut | fs.EventWrNorm
+	}
+	return p, mask
+}
