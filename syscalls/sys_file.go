@@ -34,7 +34,7 @@ func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr,
 	if err != nil {
 		return 0, err
 	}
-	return installOpened(t, f)
+	return installOpened(t, f, flags)
 }
 
 // openPath opens path relative to dirfd (do_filp_open) under openat2's
@@ -57,10 +57,9 @@ func openPath(t *task.Task, dirfd uintptr, path string, flags, mode, resolve uin
 	return task.Root.OpenResolve(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false), resolve)
 }
 
-// installOpened gives an opened file a descriptor and makes an opened
-// terminal the controlling one when open(2) would.
-func installOpened(t *task.Task, f *fs.File) (uintptr, error) {
-	flags := f.Flags()
+// installOpened gives a file opened with flags a descriptor and makes
+// an opened terminal the controlling one when open(2) would.
+func installOpened(t *task.Task, f *fs.File, flags uint32) (uintptr, error) {
 	fd, err := installNew(t, f, flags&fs.O_CLOEXEC != 0)
 	if err != nil {
 		return 0, err
@@ -180,7 +179,7 @@ func sysOpenat2(t *task.Task, a *Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return installOpened(t, f)
+	return installOpened(t, f, uint32(how.flags))
 }
 
 // sysClose implements close(2).
@@ -268,13 +267,26 @@ const (
 // sysStatx implements statx(2).
 func sysStatx(t *task.Task, a *Args) (uintptr, error) {
 	flags, mask := uint32(a[2]), uint32(a[3])
-	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
-		return 0, linuxerr.EINVAL
+	if err := checkStatx(flags, mask); err != nil {
+		return 0, err
 	}
 	at, err := statAt(t, a[0], a[1], flags)
 	if err != nil {
 		return 0, err
 	}
+	return 0, t.CopyOut(a[4], statxBytes(at))
+}
+
+// checkStatx is statx's checks of its flags and mask (EINVAL).
+func checkStatx(flags, mask uint32) error {
+	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
+		return linuxerr.EINVAL
+	}
+	return nil
+}
+
+// statxBytes is the struct statx of a file's attributes.
+func statxBytes(at fs.Attr) []byte {
 	b := make([]byte, 256)
 	putU32(b, 0, statxBasicStats)
 	putU32(b, 4, uint32(at.Blksize))
@@ -296,7 +308,7 @@ func sysStatx(t *task.Task, a *Args) (uintptr, error) {
 	putU32(b, 132, uint32(at.Rdev&0xff|at.Rdev>>12&^0xff))
 	putU32(b, 136, uint32(at.Dev>>8))
 	putU32(b, 140, uint32(at.Dev&0xff))
-	return 0, t.CopyOut(a[4], b)
+	return b
 }
 
 // sysGetdents64 implements getdents64(2).

@@ -120,7 +120,16 @@ func fdPath(t *task.Task, dirfd uintptr) (fs.Path, error) {
 // with AT_EMPTY_PATH in flags an empty path names dirfd itself; with
 // AT_SYMLINK_NOFOLLOW a final symbolic link is not followed.
 func lookupAt(t *task.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, error) {
-	start, path, err := pathAt(t, dirfd, pathAddr)
+	path, err := pathArg(t, pathAddr)
+	if err != nil {
+		return fs.Path{}, err
+	}
+	return lookupPath(t, dirfd, path, flags)
+}
+
+// lookupPath is lookupAt with the path read.
+func lookupPath(t *task.Task, dirfd uintptr, path string, flags uint32) (fs.Path, error) {
+	start, err := baseDir(t, dirfd, path)
 	if err != nil {
 		return fs.Path{}, err
 	}
