@@ -347,9 +347,10 @@ func decodedAtExit(spec string, a Args) bool {
 // arguments strace omits (the mode of an open without O_CREAT). ret and
 // err are the call's outcome for outputs (decodedAtExit), zero for
 // inputs, which are formatted before the call runs.
-// extraArgKinds formats the argument kinds that families of calls
-// define in their own files (strace_socket.go).
-var extraArgKinds func(t *task.Task, kind string, n int, a Args, v uintptr, err error) (string, bool)
+// extraArgKinds format the argument kinds that families of calls define
+// in their own files (strace_socket.go, strace_uring.go); each returns
+// false for a kind it does not know.
+var extraArgKinds []func(t *task.Task, kind string, n int, a Args, v uintptr, err error) (string, bool)
 
 func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error) (string, bool) {
 	v := a[i]
@@ -515,8 +516,8 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 	case "prctl":
 		return enumMap(uint64(v), map[uint64]string{15: "PR_SET_NAME", 16: "PR_GET_NAME", 0x53564d41: "PR_SET_VMA"}), true
 	}
-	if extraArgKinds != nil {
-		if s, ok := extraArgKinds(t, kind, n, a, v, err); ok {
+	for _, extra := range extraArgKinds {
+		if s, ok := extra(t, kind, n, a, v, err); ok {
 			return s, true
 		}
 	}

@@ -35,7 +35,7 @@ func init() {
 	} {
 		argSpecs[name] = spec
 	}
-	extraArgKinds = formatSocketArg
+	extraArgKinds = append(extraArgKinds, formatSocketArg)
 }
 
 var familyNames = map[uint64]string{socket.AF_UNSPEC: "AF_UNSPEC", socket.AF_UNIX: "AF_UNIX", socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET"}

@@ -51,7 +51,7 @@ const (
 // the submitting process; CQE_SKIP_SUCCESS; files of linked requests
 // looked up when the request runs.
 const Features = FeatSingleMmap | FeatNoDrop | FeatSubmitStable | FeatRWCurPos | FeatCurPersonality |
-	FeatFastPoll | FeatPoll32Bits | FeatSQPollNonfixed | FeatExtArg | FeatNativeWorkers | FeatCQESkip | FeatLinkedFile
+	FeatFastPoll | FeatPoll32Bits | FeatSQPollNonfixed | FeatExtArg | FeatNativeWorkers | FeatRsrcTags | FeatCQESkip | FeatLinkedFile
 
 // mmap offsets of the rings (IORING_OFF_*).
 const (

@@ -135,7 +135,7 @@ func (ring *Ring) Release() {
 	deferred := ring.deferred
 	ring.deferred = nil
 	var live []*Req
-	for r := range ring.inflight {
+	for r := ring.inflight.head; r != nil; r = r.next {
 		live = append(live, r)
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd

@@ -44,12 +44,22 @@ type Req struct {
 
 	// failRes is the error a request failed submission with (reqFail).
 	failRes int32
+	// after runs once r's own CQE is posted: what an opcode did to other
+	// requests that Linux completes through task work, after the
+	// opcode's own completion (a cancelled request's -ECANCELED).
+	after func()
 	// NoRetry makes an EAGAIN from a refused wait final (RWF_NOWAIT):
 	// the request completes with it instead of waiting.
 	NoRetry bool
 	// CFlags are the CQE flags an Issue adds to its result
 	// (IORING_CQE_F_BUFFER and the buffer ID).
 	CFlags uint32
+	// prev and next link the ring's requests in flight (Ring.inflight).
+	prev, next *Req
+	// seq is the submission order; started is set once the request was
+	// issued (under Ring.mu), which makes it one a cancellation finds.
+	seq     uint64
+	started bool
 	// drainChain marks the members of a chain issued under IO_DRAIN.
 	drainChain bool
 	// timer is a timeout's or linked timeout's timer (timeout.go).
@@ -168,6 +178,10 @@ func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	if r.File != nil {
 		r.File.DecRef()
 		r.File = nil
+	}
+	if fn := r.after; fn != nil {
+		r.after = nil
+		fn()
 	}
 	r.Ring.retire(r)
 }

@@ -65,6 +65,7 @@ type Ring struct {
 	cqTail    uint32
 	overflow  []CQE
 	cqChanged chan struct{}
+	cqWatched bool // someone holds cqChanged: a post must close it
 	// sqChanged is closed and replaced when the SQ thread consumed SQEs
 	// (IORING_ENTER_SQ_WAIT).
 	sqChanged chan struct{}
@@ -72,12 +73,13 @@ type Ring struct {
 	// mu guards the request bookkeeping: what is in flight, the drain
 	// queue, and the registered resources (register.go).
 	mu       sync.Mutex
-	inflight map[*Req]struct{}
-	pending  int    // submitted requests not yet completed (drain)
-	draining int    // IO_DRAIN requests issued and not completed
-	deferred []*Req // requests held back by a drain, in submission order
-	drainOff bool   // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
-	closed   bool   // released: nothing new is posted after the last request
+	inflight reqList // submitted requests not yet completed
+	seq      uint64  // requests submitted
+	pending  int     // submitted requests not yet completed (drain)
+	draining int     // IO_DRAIN requests issued and not completed
+	deferred []*Req  // requests held back by a drain, in submission order
+	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
+	closed   bool    // released: nothing new is posted after the last request
 	freed    bool
 	res      resources
 
@@ -217,7 +219,7 @@ func New(t Task, entries uint32, p *Params, attach *Ring) (*Ring, error) {
 		return nil, err
 	}
 	r := &Ring{flags: p.Flags, sqEntries: p.SQEntries, cqEntries: p.CQEntries, arrayOff: arrayOff,
-		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{}), inflight: map[*Req]struct{}{}}
+		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{})}
 	rings.store(offSQRingMask, p.SQEntries-1)
 	rings.store(offCQRingMask, p.CQEntries-1)
 	rings.store(offSQRingEntry, p.SQEntries)
@@ -297,7 +299,9 @@ func (r *Ring) post(c CQE) {
 	} else {
 		r.rings.store(offCQOverflow, r.rings.load(offCQOverflow)+1)
 	}
-	r.signalLocked()
+	if r.cqWatched {
+		r.signalLocked()
+	}
 	r.cqMu.Unlock()
 	r.notify()
 	r.countCompletion()
@@ -345,6 +349,7 @@ func (r *Ring) flushOverflow() bool {
 func (r *Ring) signalLocked() {
 	close(r.cqChanged)
 	r.cqChanged = make(chan struct{})
+	r.cqWatched = false
 }
 
 // notify tells pollers of the ring's file and a registered eventfd that
@@ -359,6 +364,7 @@ func (r *Ring) notify() {
 func (r *Ring) cqWait() (<-chan struct{}, uint32) {
 	r.cqMu.Lock()
 	defer r.cqMu.Unlock()
+	r.cqWatched = true
 	return r.cqChanged, r.cqTail - r.rings.load(offCQHead) + uint32(len(r.overflow))
 }
 
@@ -377,3 +383,26 @@ func (r *Ring) Readiness(mask uint32) uint32 {
 
 // EventQueue is notified when CQEs are posted.
 func (r *Ring) EventQueue() *fs.Queue { return &r.events }
+
+// reqList is an intrusive list of requests (no allocation per request).
+type reqList struct{ head *Req }
+
+func (l *reqList) add(r *Req) {
+	r.prev, r.next = nil, l.head
+	if l.head != nil {
+		l.head.prev = r
+	}
+	l.head = r
+}
+
+func (l *reqList) remove(r *Req) {
+	if r.prev != nil {
+		r.prev.next = r.next
+	} else if l.head == r {
+		l.head = r.next
+	}
+	if r.next != nil {
+		r.next.prev = r.prev
+	}
+	r.prev, r.next = nil, nil
+}

@@ -1,10 +1,26 @@
 package uring
 
 import (
+	"errors"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 )
+
+// Requests are kernel memory a process makes: every reqsPerPage of a
+// ring's requests in flight are charged a page (mm.ChargeUser), and a
+// request that waits on a worker two more (its goroutine and task). A
+// process that runs the budget out gets EAGAIN from io_uring_enter (no
+// SQE consumed) and -ENOMEM for requests that would have to wait.
+const (
+	reqsPerPage = 16
+	workerPages = 2
+)
+
+// errNoReq is submitSQE's answer when no request could be allocated.
+var errNoReq = errors.New("uring: no memory for a request")
 
 // linkState is the chain being built during one submission
 // (io_submit_link).
@@ -30,12 +46,23 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			break
 		}
 		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
-		if err := ring.submitSQE(t, sqe, &ls); err != nil && ring.flags&SetupSubmitAll == 0 {
+		if err := ring.submitSQE(t, sqe, &ls); err == errNoReq {
+			// No memory for a request: the SQE stays in the ring
+			// (io_alloc_req failing ends io_submit_sqes).
+			ring.sqHead--
+			break
+		} else if err != nil && ring.flags&SetupSubmitAll == 0 {
 			done++
 			break
 		}
 	}
 	ring.rings.store(offSQHead, ring.sqHead)
+	if done == 0 && n > 0 {
+		if ls.head != nil {
+			ring.queue(ls.head, t)
+		}
+		return 0, linuxerr.EAGAIN
+	}
 	if ls.head != nil {
 		ring.queue(ls.head, t)
 	}
@@ -48,8 +75,14 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
+	if ring.pending%reqsPerPage == 0 && !mm.ChargeUser(1) {
+		ring.mu.Unlock()
+		return errNoReq
+	}
+	ring.seq++
+	r.seq = ring.seq
 	ring.pending++
-	ring.inflight[r] = struct{}{}
+	ring.inflight.add(r)
 	ring.mu.Unlock()
 	err := ring.initReq(r, ls)
 	if err != nil {
@@ -233,10 +266,13 @@ func (ring *Ring) runDeferred() {
 func (ring *Ring) retire(r *Req) {
 	ring.mu.Lock()
 	ring.pending--
+	if ring.pending%reqsPerPage == 0 {
+		mm.UnchargeUser(1)
+	}
 	if r.drainChain {
 		ring.draining--
 	}
-	delete(ring.inflight, r)
+	ring.inflight.remove(r)
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
@@ -258,6 +294,9 @@ func (ring *Ring) start(r *Req, t Task) {
 		ring.queue(r, t)
 		return
 	}
+	ring.mu.Lock()
+	r.started = true
+	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
 		ring.goAsync(r)
 		return
@@ -316,11 +355,18 @@ func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 // its file's readiness, or blocked in its operation) without holding up
 // the submitter or the SQ thread (io_queue_async, io-wq).
 func (ring *Ring) goAsync(r *Req) {
+	if !mm.ChargeUser(workerPages) {
+		r.completeWith(0, linuxerr.ENOMEM)
+		return
+	}
 	w := Host.NewWorker(r.submitter)
 	r.Task = w
 	r.setCancel(w.Cancel)
 	ring.armLinkTimeout(r)
-	go ring.work(r, w)
+	go func() {
+		ring.work(r, w)
+		mm.UnchargeUser(workerPages)
+	}()
 }
 
 // work is a worker's loop: issue without waiting; if the operation would

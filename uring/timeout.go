@@ -263,7 +263,7 @@ func issueTimeoutRemove(r *Req) (int32, error) {
 	}
 	if !d.update {
 		if ring.removeTimeout(t) {
-			t.Complete(-int32(linuxerr.ECANCELED.Errno()), 0)
+			r.after = func() { t.Complete(-int32(linuxerr.ECANCELED.Errno()), 0) }
 			return 0, nil
 		}
 		return 0, linuxerr.ENOENT
@@ -288,7 +288,7 @@ func issueTimeoutRemove(r *Req) (int32, error) {
 func (ring *Ring) updateLinkTimeout(d *timeoutRemoveData) (int32, error) {
 	ring.mu.Lock()
 	var lt *Req
-	for r := range ring.inflight {
+	for r := ring.inflight.head; r != nil; r = r.next {
 		if r.SQE.Opcode == OpLinkTimeout && r.SQE.UserData == d.target && !r.claimed.Load() {
 			lt = r
 			break

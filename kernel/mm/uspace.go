@@ -133,6 +133,21 @@ func (as *AddressSpace) Root() uint64 { return as.pt.Root }
 // address space).
 func (as *AddressSpace) IncRef() { as.refs.Add(1) }
 
+// TryIncRef takes a reference unless the last one is already gone (for
+// kernel threads that act on a process's memory without pinning it: an
+// io_uring worker of a process that exited).
+func (as *AddressSpace) TryIncRef() bool {
+	for {
+		n := as.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if as.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
 // DecRef drops a reference; the last one frees every page and page table.
 // beforeFree runs first, to make sure no CPU still uses the page table.
 func (as *AddressSpace) DecRef(beforeFree func(root uint64)) {

@@ -4,6 +4,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/kernel/ktime"
+	"oyako/kernel/mm"
 	"oyako/signals"
 )
 
@@ -54,4 +55,16 @@ func (t *Task) WouldBlock() bool { return t.wouldBlock }
 func (t *Task) refuseWait() error {
 	t.wouldBlock = true
 	return linuxerr.EAGAIN
+}
+
+// ioCopy runs copy on the process's address space for an I/O thread,
+// which, unlike the process's own threads, can outlive it or see it
+// exec: EFAULT once the process has no memory (it exited).
+func (t *Task) ioCopy(copy func(as *mm.AddressSpace) error) error {
+	as := t.Proc.AS()
+	if as == nil || !as.TryIncRef() {
+		return linuxerr.EFAULT
+	}
+	defer as.DecRef(dropAddressSpace)
+	return copy(as)
 }

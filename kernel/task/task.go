@@ -149,13 +149,28 @@ func (t *Task) resetFPU() {
 func (t *Task) PID() int32 { return t.Proc.PID }
 
 // CopyIn implements fs.Ctx: from the task's address space.
-func (t *Task) CopyIn(addr uintptr, dst []byte) error { return t.Proc.AS().CopyIn(addr, dst) }
+func (t *Task) CopyIn(addr uintptr, dst []byte) error {
+	if t.io {
+		return t.ioCopy(func(as *mm.AddressSpace) error { return as.CopyIn(addr, dst) })
+	}
+	return t.Proc.AS().CopyIn(addr, dst)
+}
 
 // CopyOut implements fs.Ctx.
-func (t *Task) CopyOut(addr uintptr, src []byte) error { return t.Proc.AS().CopyOut(addr, src) }
+func (t *Task) CopyOut(addr uintptr, src []byte) error {
+	if t.io {
+		return t.ioCopy(func(as *mm.AddressSpace) error { return as.CopyOut(addr, src) })
+	}
+	return t.Proc.AS().CopyOut(addr, src)
+}
 
 // CopyInString reads a NUL-terminated string from user memory.
 func (t *Task) CopyInString(addr uintptr, max int) (string, error) {
+	if t.io {
+		var str string
+		err := t.ioCopy(func(as *mm.AddressSpace) (err error) { str, err = as.CopyInString(addr, max); return err })
+		return str, err
+	}
 	return t.Proc.AS().CopyInString(addr, max)
 }
 
