@@ -2,6 +2,7 @@ package uring
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -10,14 +11,38 @@ import (
 )
 
 // Requests are kernel memory a process makes: every reqsPerPage of a
-// ring's requests in flight are charged a page (mm.ChargeUser), and a
-// request that waits on a worker two more (its goroutine and task). A
-// process that runs the budget out gets EAGAIN from io_uring_enter (no
-// SQE consumed) and -ENOMEM for requests that would have to wait.
+// ring's requests in flight are charged a page, and a request that waits
+// on a worker two more (its goroutine and task). A process that runs the
+// budget out gets EAGAIN from io_uring_enter (no SQE consumed) and
+// -ENOMEM for requests that would have to wait.
 const (
 	reqsPerPage = 16
 	workerPages = 2
 )
+
+// reqCharged counts the pages charged for requests and workers. They
+// have an allowance of their own, an eighth of the kernel budget, rather
+// than a share of the half that buffered user data (mm.ChargeUser: pipe
+// and socket buffers) may fill: otherwise a server whose sockets hold
+// all the data they may could not even wait for them to drain, where
+// Linux charges a waiting request's poll entry to kernel memory, not to
+// the socket. (uring_echo.c's 100 clients ran into that at 128 MiB.)
+var reqCharged atomic.Int64
+
+// chargeReq accounts n pages for requests, or refuses them when the
+// allowance is spent. The frames are not asked for (mm.AdmitKernel):
+// under such load the heap is near its budget with buffered data, which
+// the allowance does not compete with.
+func chargeReq(n int64) bool {
+	if b := mm.KernelBudget(); reqCharged.Add(n) > int64(b/8) && b != 0 {
+		reqCharged.Add(-n)
+		return false
+	}
+	return true
+}
+
+// unchargeReq gives back what chargeReq accounted.
+func unchargeReq(n int64) { reqCharged.Add(-n) }
 
 // errNoReq is submitSQE's answer when no request could be allocated.
 var errNoReq = errors.New("uring: no memory for a request")
@@ -75,7 +100,7 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
-	if ring.pending%reqsPerPage == 0 && !mm.ChargeUser(1) {
+	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
 		ring.mu.Unlock()
 		return errNoReq
 	}
@@ -267,7 +292,7 @@ func (ring *Ring) retire(r *Req) {
 	ring.mu.Lock()
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
-		mm.UnchargeUser(1)
+		unchargeReq(1)
 	}
 	if r.drainChain {
 		ring.draining--
@@ -355,7 +380,7 @@ func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 // its file's readiness, or blocked in its operation) without holding up
 // the submitter or the SQ thread (io_queue_async, io-wq).
 func (ring *Ring) goAsync(r *Req) {
-	if !mm.ChargeUser(workerPages) {
+	if !chargeReq(workerPages) {
 		r.completeWith(0, linuxerr.ENOMEM)
 		return
 	}
@@ -365,7 +390,7 @@ func (ring *Ring) goAsync(r *Req) {
 	ring.armLinkTimeout(r)
 	go func() {
 		ring.work(r, w)
-		mm.UnchargeUser(workerPages)
+		unchargeReq(workerPages)
 	}()
 }
 
