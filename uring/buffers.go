@@ -47,10 +47,85 @@ type bufGroup struct {
 // its commit or recycle, as Linux holds uring_lock around a locked
 // issue, so that two requests never take the same ring entry; the
 // transfer in between must not wait (requests are issued with waits
-// refused).
+// refused). The listed buffers and the groups are kernel memory a
+// process sizes: they are charged to the requests' allowance (a page
+// per 256 entries, a group counting as groupEntries), and given back
+// when the ring goes (release).
 type bufGroups struct {
-	mu     sync.Mutex
-	groups map[uint16]*bufGroup
+	mu      sync.Mutex
+	groups  map[uint16]*bufGroup
+	entries int   // listed buffers, plus groupEntries per group
+	pages   int64 // charged for entries
+	dead    bool  // the ring was released
+}
+
+// groupEntries is what a group costs, in listed buffers.
+const groupEntries = 4
+
+// entriesPerPage is how many listed buffers a charged page holds.
+const entriesPerPage = pageSize / 16
+
+// grow accounts n more entries: ENOMEM when the allowance is spent.
+// The caller holds bg.mu.
+func (bg *bufGroups) grow(n int) error {
+	need := int64((bg.entries + n + entriesPerPage - 1) / entriesPerPage)
+	if need > bg.pages {
+		if !chargeReq(need - bg.pages) {
+			return linuxerr.ENOMEM
+		}
+		bg.pages = need
+	}
+	bg.entries += n
+	return nil
+}
+
+// shrink accounts n fewer entries. The caller holds bg.mu.
+func (bg *bufGroups) shrink(n int) {
+	bg.entries -= n
+	if need := int64((bg.entries + entriesPerPage - 1) / entriesPerPage); need < bg.pages {
+		unchargeReq(bg.pages - need)
+		bg.pages = need
+	}
+}
+
+// release drops every group and gives their charge back: the ring is
+// gone (a selection in progress still ends normally).
+func (bg *bufGroups) release() {
+	if bg == nil {
+		return
+	}
+	bg.mu.Lock()
+	defer bg.mu.Unlock()
+	unchargeReq(bg.pages)
+	bg.pages, bg.entries, bg.groups, bg.dead = 0, 0, nil, true
+}
+
+// pbufs returns the ring's buffer groups, made on first use.
+func (ring *Ring) pbufs() *bufGroups {
+	ring.mu.Lock()
+	defer ring.mu.Unlock()
+	if ring.res.pbufs == nil {
+		ring.res.pbufs = &bufGroups{groups: map[uint16]*bufGroup{}, dead: ring.closed}
+	}
+	return ring.res.pbufs
+}
+
+// group returns group gid, made (and charged) if create is set and it
+// does not exist. The caller holds bg.mu.
+func (bg *bufGroups) group(gid uint16, create bool) (*bufGroup, error) {
+	g := bg.groups[gid]
+	if g != nil || !create {
+		return g, nil
+	}
+	if bg.dead {
+		return nil, linuxerr.ECANCELED
+	}
+	if err := bg.grow(groupEntries); err != nil {
+		return nil, err
+	}
+	g = &bufGroup{}
+	bg.groups[gid] = g
+	return g, nil
 }
 
 // Selected is a buffer a request took from a group (req->kbuf, or
@@ -70,7 +145,7 @@ type Selected struct {
 // its head. The transfer's length is the buffer's when want is 0 or
 // larger. ENOBUFS when the group has none (or does not exist).
 func (ring *Ring) SelectBuffer(t Task, gid uint16, want uint32) (*Selected, error) {
-	bg := &ring.res.pbufs
+	bg := ring.pbufs()
 	bg.mu.Lock()
 	g := bg.groups[gid]
 	var b pbuf
@@ -91,6 +166,7 @@ func (ring *Ring) SelectBuffer(t Task, gid uint16, want uint32) (*Selected, erro
 		}
 		b = g.list[0]
 		g.list = g.list[1:]
+		bg.shrink(1)
 	}
 	if want == 0 || want > b.len {
 		want = b.len
@@ -133,7 +209,7 @@ func (s *Selected) Commit() uint32 {
 // goes back at the front of its list, a ring entry simply stays at the
 // head.
 func (s *Selected) Recycle() {
-	if !s.g.ring {
+	if !s.g.ring && !s.bg.dead && s.bg.grow(1) == nil {
 		s.g.list = append([]pbuf{{s.Addr, s.Len, s.ID}}, s.g.list...)
 	}
 	s.bg.mu.Unlock()
@@ -191,16 +267,12 @@ const userTop = 1<<47 - 4096
 // group (EOVERFLOW once full, after adding what fits).
 func issueProvide(r *Req) (int32, error) {
 	d := r.Data.(*provideData)
-	bg := &r.Ring.res.pbufs
+	bg := r.Ring.pbufs()
 	bg.mu.Lock()
 	defer bg.mu.Unlock()
-	if bg.groups == nil {
-		bg.groups = map[uint16]*bufGroup{}
-	}
-	g := bg.groups[d.gid]
-	if g == nil {
-		g = &bufGroup{}
-		bg.groups[d.gid] = g
+	g, err := bg.group(d.gid, true)
+	if err != nil {
+		return 0, err
 	}
 	if g.ring {
 		return 0, linuxerr.EINVAL
@@ -208,8 +280,13 @@ func issueProvide(r *Req) (int32, error) {
 	addr, bid := d.addr, d.bid
 	for i := uint32(0); i < d.nbufs; i++ {
 		if len(g.list) == 0xffff {
+			err = linuxerr.EOVERFLOW
+		} else {
+			err = bg.grow(1)
+		}
+		if err != nil {
 			if i == 0 {
-				return 0, linuxerr.EOVERFLOW
+				return 0, err
 			}
 			break
 		}
@@ -240,7 +317,7 @@ func prepRemove(r *Req) error {
 // no such group, EINVAL for a ring.
 func issueRemove(r *Req) (int32, error) {
 	d := r.Data.(*provideData)
-	bg := &r.Ring.res.pbufs
+	bg := r.Ring.pbufs()
 	bg.mu.Lock()
 	defer bg.mu.Unlock()
 	g := bg.groups[d.gid]
@@ -252,6 +329,7 @@ func issueRemove(r *Req) (int32, error) {
 	}
 	n := min(int(d.nbufs), len(g.list))
 	g.list = g.list[n:]
+	bg.shrink(n)
 	return int32(n), nil
 }
 
@@ -290,10 +368,11 @@ func (ring *Ring) registerPbufRing(t Task, arg uint64, nr uint32) error {
 	if flags != 0 || entries == 0 || entries&(entries-1) != 0 || entries >= 1<<16 {
 		return linuxerr.EINVAL
 	}
-	bg := &ring.res.pbufs
+	bg := ring.pbufs()
 	bg.mu.Lock()
 	defer bg.mu.Unlock()
-	if g := bg.groups[gid]; g != nil && (g.ring || len(g.list) > 0) {
+	old := bg.groups[gid]
+	if old != nil && (old.ring || len(old.list) > 0) {
 		return linuxerr.EEXIST
 	}
 	if addr%pageSize != 0 {
@@ -306,10 +385,12 @@ func (ring *Ring) registerPbufRing(t Task, arg uint64, nr uint32) error {
 			return linuxerr.EFAULT
 		}
 	}
-	if bg.groups == nil {
-		bg.groups = map[uint16]*bufGroup{}
+	if old == nil {
+		if _, err := bg.group(gid, true); err != nil {
+			return err
+		}
 	}
-	bg.groups[gid] = &bufGroup{ring: true, addr: addr, entries: entries}
+	*bg.groups[gid] = bufGroup{ring: true, addr: addr, entries: entries}
 	return nil
 }
 
@@ -326,7 +407,7 @@ func (ring *Ring) unregisterPbufRing(t Task, arg uint64, nr uint32) error {
 	if flags != 0 {
 		return linuxerr.EINVAL
 	}
-	bg := &ring.res.pbufs
+	bg := ring.pbufs()
 	bg.mu.Lock()
 	defer bg.mu.Unlock()
 	g := bg.groups[gid]
@@ -337,6 +418,7 @@ func (ring *Ring) unregisterPbufRing(t Task, arg uint64, nr uint32) error {
 		return linuxerr.EINVAL
 	}
 	delete(bg.groups, gid)
+	bg.shrink(groupEntries)
 	return nil
 }
 

@@ -57,7 +57,7 @@ type resources struct {
 	eventfd  *fs.File
 	evAsync  bool
 	iowqMax  [2]uint32
-	pbufs    bufGroups // provided buffers (buffers.go), under their own lock
+	pbufs    *bufGroups // provided buffers (buffers.go), under their own lock
 	// allocHint is where the search for a free file slot starts
 	// (file_table.alloc_hint; files.go).
 	allocHint int
