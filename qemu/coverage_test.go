@@ -192,6 +192,18 @@ var (
 	epoll_ctl:ELOOP epoll_ctl:EEXIST epoll_ctl:EINVAL epoll_ctl:EPERM`)
 )
 
+// uringCalls and uringErrors are io_uring's system calls and error paths
+// (issue 11, stage 8), made by user/c/uring_basic.c and uring_sqpoll.c.
+var (
+	uringCalls  = strings.Fields(`io_uring_setup io_uring_enter io_uring_register`)
+	uringErrors = strings.Fields(`
+	io_uring_setup:EINVAL io_uring_setup:EFAULT io_uring_setup:ENXIO
+	io_uring_enter:EINVAL io_uring_enter:EBADF io_uring_enter:EOPNOTSUPP
+	io_uring_enter:ETIME io_uring_enter:EINTR io_uring_enter:EFAULT
+	io_uring_register:EINVAL io_uring_register:EBUSY io_uring_register:ENXIO
+	io_uring_register:EFAULT io_uring_register:EBADF io_uring_register:EOPNOTSUPP`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -202,8 +214,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls, uringCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors, uringErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}

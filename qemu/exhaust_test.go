@@ -50,6 +50,8 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^pipes: thousands filled: ok$`,
 		`(?m)^sockets: (socketpair|write): -1 (ENOMEM|ENFILE) # `,
 		`(?m)^sockets: bounded by the kernel's memory: ok$`,
+		`(?m)^uring: (io_uring_enter: -1 EAGAIN|read: -ENOMEM) # `,
+		`(?m)^uring: bounded by the kernel's memory: ok$`,
 		`(?m)^tmpfill: write: (short|-1 ENOSPC|-1 ENOMEM) # `,
 		`(?m)^tmpfill: unlink: ok$`,
 		`(?m)^mappings: mmap: -1 ENOMEM # after 40\d\d$`,
@@ -73,7 +75,7 @@ func TestExhaustion(t *testing.T) {
 		`(?m)^watches: at max_user_watches: ok$`,
 		`(?m)^gohog: child killed by KILL$`,
 	)
-	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "sockets", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "timers", "inodes", "watches", "gohog"} {
+	for _, s := range []string{"touch", "forkbomb", "threads", "fdleak", "pipes", "sockets", "uring", "tmpfill", "mappings", "loops", "mounts", "sigqueue", "timers", "inodes", "watches", "gohog"} {
 		mustContain(t, got, `(?m)^`+s+`: then a normal workload: ok$`, `(?m)^`+s+`: free memory back: ok # `)
 	}
 	if testing.Verbose() {

@@ -103,20 +103,24 @@ func sysEpollWait(t *task.Task, a *Args) (uintptr, error) {
 	return epollWait(t, a[0], a[1], int32(a[2]), msTimeout(int32(a[3])))
 }
 
-// sysEpollPwait implements epoll_pwait(2); the signal mask applies to
-// signal delivery, which is stage 7.
+// sysEpollPwait implements epoll_pwait(2): epoll_wait with the signal
+// mask in place while it waits.
 func sysEpollPwait(t *task.Task, a *Args) (uintptr, error) {
-	if a[4] != 0 && a[5] != sigsetSize {
-		return 0, linuxerr.EINVAL
+	return epollPwait(t, a, msTimeout(int32(a[3])))
+}
+
+// epollPwait waits with the mask at a[4] (size a[5]) in place.
+func epollPwait(t *task.Task, a *Args, timeout time.Duration) (uintptr, error) {
+	masked, err := setCallMask(t, a[4], a[5])
+	if err != nil {
+		return 0, err
 	}
-	return epollWait(t, a[0], a[1], int32(a[2]), msTimeout(int32(a[3])))
+	n, err := epollWait(t, a[0], a[1], int32(a[2]), timeout)
+	return n, endCallMaskEINTR(t, masked, err)
 }
 
 // sysEpollPwait2 implements epoll_pwait2(2) (a timespec timeout).
 func sysEpollPwait2(t *task.Task, a *Args) (uintptr, error) {
-	if a[4] != 0 && a[5] != sigsetSize {
-		return 0, linuxerr.EINVAL
-	}
 	timeout := time.Duration(-1)
 	if a[3] != 0 {
 		sec, nsec, err := readTimespec(t, a[3])
@@ -125,7 +129,7 @@ func sysEpollPwait2(t *task.Task, a *Args) (uintptr, error) {
 		}
 		timeout = time.Duration(sec*1e9 + nsec)
 	}
-	return epollWait(t, a[0], a[1], int32(a[2]), timeout)
+	return epollPwait(t, a, timeout)
 }
 
 // sysEventfd2 implements eventfd2(2).

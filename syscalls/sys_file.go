@@ -618,8 +618,10 @@ func pipe(t *task.Task, addr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(fs.O_CLOEXEC|fs.O_NONBLOCK|fs.O_DIRECT) != 0 {
 		return 0, linuxerr.EINVAL
 	}
+	// A write without readers raises SIGPIPE through the writer's
+	// SigPipe method (fs.Pipe's default), which io_uring's RWF_NOSIGNAL
+	// and its workers replace.
 	r, w := fs.NewPipe(flags)
-	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*task.Task).SigPipe() }
 	return 0, installPair(t, r, w, flags&fs.O_CLOEXEC != 0, addr)
 }
 

@@ -194,6 +194,18 @@ func endCallMask(t *task.Task, masked bool, err error) error {
 	return err
 }
 
+// endCallMaskEINTR ends a call that set a mask with setCallMask and that
+// Linux never restarts (epoll_pwait, io_uring_enter: -EINTR whatever the
+// handler's SA_RESTART): interrupted, the saved mask stays for the
+// handler, or comes back on the way out if none runs; otherwise it comes
+// back now.
+func endCallMaskEINTR(t *task.Task, masked bool, err error) error {
+	if masked && !linuxerr.Equals(linuxerr.EINTR, err) {
+		t.RestoreSavedMask()
+	}
+	return err
+}
+
 // The fd_set event classes (fs/select.c POLLIN_SET and friends).
 const (
 	pollInSet  = fs.EventRdNorm | fs.EventRdBand | fs.EventIn | fs.EventHup | fs.EventErr

@@ -41,6 +41,14 @@ type Req struct {
 	claimed   atomic.Bool
 	cancelled atomic.Bool
 	cancel    func()
+	// tags are those of the registered file and buffer it uses (their
+	// tag CQEs wait for it: postTags).
+	tags []uint64
+	// iowq is set while the request runs as Linux would run it in an
+	// io-wq worker (IORING_REGISTER_EVENTFD_ASYNC signals its CQE): sent
+	// there by IOSQE_ASYNC and not waiting for readiness (Linux completes
+	// those from task work), or issued blocking.
+	iowq atomic.Bool
 
 	// failRes is the error a request failed submission with (reqFail).
 	failRes int32
@@ -48,6 +56,8 @@ type Req struct {
 	// requests that Linux completes through task work, after the
 	// opcode's own completion (a cancelled request's -ECANCELED).
 	after func()
+	// async is the state of a request gone asynchronous (async.go).
+	async *asyncReq
 	// NoRetry makes an EAGAIN from a refused wait final (RWF_NOWAIT):
 	// the request completes with it instead of waiting.
 	NoRetry bool
@@ -173,12 +183,13 @@ func (r *Req) Complete(res int32, cflags uint32) bool {
 // drops its file and retires it.
 func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	if r.flags&reqSkip == 0 || failed {
-		r.Ring.post(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags})
+		r.Ring.postFrom(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}, r.iowq.Load())
 	}
 	if r.File != nil {
 		r.File.DecRef()
 		r.File = nil
 	}
+	r.Ring.releaseTags(r)
 	if fn := r.after; fn != nil {
 		r.after = nil
 		fn()

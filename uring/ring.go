@@ -76,6 +76,7 @@ type Ring struct {
 	inflight reqList // submitted requests not yet completed
 	seq      uint64  // requests submitted
 	pending  int     // submitted requests not yet completed (drain)
+	async    int     // of which asynchronous (charged)
 	draining int     // IO_DRAIN requests issued and not completed
 	deferred []*Req  // requests held back by a drain, in submission order
 	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
@@ -188,25 +189,34 @@ func checkParams(entries uint32, p *Params) error {
 	if f&SetupDeferTaskrun != 0 && f&SetupSingleIssuer == 0 {
 		return linuxerr.EINVAL
 	}
-	if f&SetupSQPoll == 0 && f&SetupSQAff != 0 {
-		return linuxerr.EINVAL
-	}
 	return nil
 }
 
 // New makes a ring as io_uring_setup(2) does, from the parameters the
 // caller passed (checked and completed here: the sizes, the features and
-// the ring offsets are written back into p). attach is the ring named by
-// wq_fd under IORING_SETUP_ATTACH_WQ (nil otherwise).
-func New(t Task, entries uint32, p *Params, attach *Ring) (*Ring, error) {
+// the ring offsets are written back into p). Under IORING_SETUP_ATTACH_WQ
+// it calls wq to find the ring wq_fd names, after the checks of the
+// parameters, as io_sq_offload_create looks it up.
+func New(t Task, entries uint32, p *Params, wq func() (*Ring, error)) (*Ring, error) {
 	if err := checkParams(entries, p); err != nil {
 		return nil, err
 	}
-	if p.Flags&SetupSQAff != 0 && p.SQThreadCPU >= 1 {
-		return nil, linuxerr.EINVAL // one CPU
+	// io_sq_offload_create: the ring to attach to, then the SQ thread's
+	// CPU, or SQ_AFF without SQPOLL.
+	var attach *Ring
+	if p.Flags&SetupAttachWQ != 0 {
+		var err error
+		if attach, err = wq(); err != nil {
+			return nil, err
+		}
+		if p.Flags&SetupSQPoll == 0 {
+			attach = nil // only SQPOLL shares anything (the SQ thread)
+		} else if attach.sq == nil {
+			return nil, linuxerr.EINVAL // io_attach_sq_data: no SQ thread to share
+		}
 	}
-	if p.Flags&SetupSQPoll != 0 && p.Flags&SetupAttachWQ != 0 && attach.sq == nil {
-		return nil, linuxerr.EINVAL // io_attach_sq_data: no SQ thread to share
+	if p.Flags&SetupSQAff != 0 && (p.Flags&SetupSQPoll == 0 || p.SQThreadCPU >= 1) {
+		return nil, linuxerr.EINVAL // SQ_AFF without SQPOLL, or not CPU 0: one CPU
 	}
 	arrayOff := (offCQEs + p.CQEntries*CQESize + cacheLine - 1) &^ (cacheLine - 1)
 	rings, err := newRegion(arrayOff + p.SQEntries*4)
@@ -220,6 +230,7 @@ func New(t Task, entries uint32, p *Params, attach *Ring) (*Ring, error) {
 	}
 	r := &Ring{flags: p.Flags, sqEntries: p.SQEntries, cqEntries: p.CQEntries, arrayOff: arrayOff,
 		rings: rings, sqes: sqes, owner: t, cqChanged: make(chan struct{}), sqChanged: make(chan struct{})}
+	trackRing(r, true)
 	rings.store(offSQRingMask, p.SQEntries-1)
 	rings.store(offCQRingMask, p.CQEntries-1)
 	rings.store(offSQRingEntry, p.SQEntries)
@@ -287,7 +298,12 @@ func (r *Ring) cqReady() uint32 { return r.rings.load(offCQTail) - r.rings.load(
 // process has made room (IORING_FEAT_NODROP). A backlog the kernel cannot
 // hold more of drops the CQE and counts it in cq_overflow, as Linux does
 // when its allocation fails.
-func (r *Ring) post(c CQE) {
+func (r *Ring) post(c CQE) { r.postFrom(c, false) }
+
+// postFrom posts c; iowq says it completes a request in what Linux would
+// run in an io-wq worker, which an IORING_REGISTER_EVENTFD_ASYNC eventfd
+// is signalled for.
+func (r *Ring) postFrom(c CQE, iowq bool) {
 	r.cqMu.Lock()
 	if len(r.overflow) == 0 && r.cqTail-r.rings.load(offCQHead) < r.cqEntries {
 		r.writeCQE(c)
@@ -303,7 +319,7 @@ func (r *Ring) post(c CQE) {
 		r.signalLocked()
 	}
 	r.cqMu.Unlock()
-	r.notify()
+	r.notify(iowq)
 	r.countCompletion()
 }
 
@@ -353,10 +369,10 @@ func (r *Ring) signalLocked() {
 }
 
 // notify tells pollers of the ring's file and a registered eventfd that
-// a CQE was posted.
-func (r *Ring) notify() {
+// a CQE was posted (iowq: from an io-wq worker, see postFrom).
+func (r *Ring) notify(iowq bool) {
 	r.events.Notify(fs.EventIn | fs.EventRdNorm)
-	r.signalEventfd()
+	r.signalEventfd(iowq)
 }
 
 // cqWait returns the channel closed at the next post, and how many CQEs
@@ -405,4 +421,43 @@ func (l *reqList) remove(r *Req) {
 		r.next.prev = r.prev
 	}
 	r.prev, r.next = nil, nil
+}
+
+// liveRings are the live rings, for CancelSubmittedBy.
+var liveRings struct {
+	mu  sync.Mutex
+	set map[*Ring]struct{}
+}
+
+func trackRing(r *Ring, live bool) {
+	liveRings.mu.Lock()
+	defer liveRings.mu.Unlock()
+	if liveRings.set == nil {
+		liveRings.set = map[*Ring]struct{}{}
+	}
+	if live {
+		liveRings.set[r] = struct{}{}
+	} else {
+		delete(liveRings.set, r)
+	}
+}
+
+// CancelSubmittedBy cancels, in every ring, the requests in flight that
+// a context for which mine reports true submitted: a process whose image
+// ends (execve, exit) takes its requests with it, as Linux's
+// io_uring_task_cancel does.
+func CancelSubmittedBy(mine func(Task) bool) {
+	liveRings.mu.Lock()
+	var all []*Ring
+	for r := range liveRings.set {
+		all = append(all, r)
+	}
+	liveRings.mu.Unlock()
+	for _, r := range all {
+		for _, x := range r.issued(nil) {
+			if x.submitter != nil && mine(x.submitter) {
+				x.requestCancel()
+			}
+		}
+	}
 }

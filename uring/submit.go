@@ -2,7 +2,6 @@ package uring
 
 import (
 	"errors"
-	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -11,38 +10,15 @@ import (
 )
 
 // Requests are kernel memory a process makes: every reqsPerPage of a
-// ring's requests in flight are charged a page, and a request that waits
-// on a worker two more (its goroutine and task). A process that runs the
-// budget out gets EAGAIN from io_uring_enter (no SQE consumed) and
-// -ENOMEM for requests that would have to wait.
+// ring's requests in flight are charged a page (mm.ChargeUser), and
+// every asyncPerPage asynchronous ones another (their worker context and
+// wait-queue entry; a request waiting for readiness holds no goroutine).
+// A process that runs the budget out gets EAGAIN from io_uring_enter (no
+// SQE consumed) and -ENOMEM for requests that would have to wait.
 const (
-	reqsPerPage = 16
-	workerPages = 2
+	reqsPerPage  = 16
+	asyncPerPage = 4
 )
-
-// reqCharged counts the pages charged for requests and workers. They
-// have an allowance of their own, an eighth of the kernel budget, rather
-// than a share of the half that buffered user data (mm.ChargeUser: pipe
-// and socket buffers) may fill: otherwise a server whose sockets hold
-// all the data they may could not even wait for them to drain, where
-// Linux charges a waiting request's poll entry to kernel memory, not to
-// the socket. (uring_echo.c's 100 clients ran into that at 128 MiB.)
-var reqCharged atomic.Int64
-
-// chargeReq accounts n pages for requests, or refuses them when the
-// allowance is spent. The frames are not asked for (mm.AdmitKernel):
-// under such load the heap is near its budget with buffered data, which
-// the allowance does not compete with.
-func chargeReq(n int64) bool {
-	if b := mm.KernelBudget(); reqCharged.Add(n) > int64(b/8) && b != 0 {
-		reqCharged.Add(-n)
-		return false
-	}
-	return true
-}
-
-// unchargeReq gives back what chargeReq accounted.
-func unchargeReq(n int64) { reqCharged.Add(-n) }
 
 // errNoReq is submitSQE's answer when no request could be allocated.
 var errNoReq = errors.New("uring: no memory for a request")
@@ -100,7 +76,7 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
-	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
+	if ring.pending%reqsPerPage == 0 && !mm.ChargeUser(1) {
 		ring.mu.Unlock()
 		return errNoReq
 	}
@@ -292,7 +268,12 @@ func (ring *Ring) retire(r *Req) {
 	ring.mu.Lock()
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
-		unchargeReq(1)
+		mm.UnchargeUser(1)
+	}
+	if r.async != nil {
+		if ring.async--; ring.async%asyncPerPage == 0 {
+			mm.UnchargeUser(1)
+		}
 	}
 	if r.drainChain {
 		ring.draining--
@@ -323,7 +304,7 @@ func (ring *Ring) start(r *Req, t Task) {
 	r.started = true
 	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 		return
 	}
 	r.Task = t
@@ -335,10 +316,10 @@ func (ring *Ring) start(r *Req, t Task) {
 	case err == ErrQueued:
 		ring.armLinkTimeout(r)
 	case would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err):
-		ring.goAsync(r)
+		ring.goAsync(r, true)
 	case err == nil && r.flags&reqMultishot != 0:
 		r.PostMore(res, r.CFlags)
-		ring.goAsync(r)
+		ring.goAsync(r, false)
 	default:
 		r.completeWith(res, err)
 	}
@@ -371,62 +352,9 @@ func (ring *Ring) issue(r *Req) (int32, error) {
 // issuing process.
 func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 	if r.Fixed {
-		return ring.fixedFile(r.SQE.Fd)
+		return ring.useFixedFile(r, r.SQE.Fd)
 	}
 	return Host.GetFile(r.Task, r.SQE.Fd)
-}
-
-// goAsync runs r on a worker of its own: the request waits there (for
-// its file's readiness, or blocked in its operation) without holding up
-// the submitter or the SQ thread (io_queue_async, io-wq).
-func (ring *Ring) goAsync(r *Req) {
-	if !chargeReq(workerPages) {
-		r.completeWith(0, linuxerr.ENOMEM)
-		return
-	}
-	w := Host.NewWorker(r.submitter)
-	r.Task = w
-	r.setCancel(w.Cancel)
-	ring.armLinkTimeout(r)
-	go func() {
-		ring.work(r, w)
-		unchargeReq(workerPages)
-	}()
-}
-
-// work is a worker's loop: issue without waiting; if the operation would
-// have waited, wait for the readiness it needs and retry (or, for a file
-// that cannot be polled, issue it blocking); post a multishot request's
-// results until it ends.
-func (ring *Ring) work(r *Req, w Worker) {
-	for {
-		w.SetNoWait(true)
-		res, err := ring.issue(r)
-		would := w.WouldBlock()
-		w.SetNoWait(false)
-		if err == ErrQueued {
-			return
-		}
-		if would && !r.NoRetry && linuxerr.Equals(linuxerr.EAGAIN, err) {
-			if p, mask := r.pollTarget(); p != nil {
-				werr := fs.WaitReady(w, fs.EventQueueFor(w, p), mask, func() bool {
-					return fs.ReadinessFor(w, p, r.File, mask) != 0
-				})
-				if werr != nil {
-					r.completeWith(0, werr)
-					return
-				}
-				continue
-			}
-			res, err = ring.issue(r) // blocking
-		}
-		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {
-			r.PostMore(res, r.CFlags)
-			continue
-		}
-		r.completeWith(res, err)
-		return
-	}
 }
 
 // pollTarget returns the file's poll interface and the events a request

@@ -230,6 +230,8 @@ func (t *Task) Exec(a ExecArgs) error {
 		return err
 	}
 	p := t.Proc
+	p.imageEnd()
+	t.dropRegisteredRings()
 	old := p.as.Swap(as)
 	t.releaseVfork()
 	if old != nil {

@@ -26,6 +26,7 @@ func (t *Task) finish() {
 		}
 	}
 	t.releaseVfork()
+	t.dropRegisteredRings()
 	procMu.Lock()
 	removeTaskLocked(t)
 	procMu.Unlock()
@@ -74,6 +75,7 @@ func (p *Process) exit() {
 	p.disarmCPUTimerLocked(&p.itimerVirt.cpuTimer)
 	p.disarmCPUTimerLocked(&p.itimerProf.cpuTimer)
 	p.mu.Unlock()
+	p.imageEnd()
 	if as := p.as.Swap(nil); as != nil {
 		as.DecRef(dropAddressSpace)
 	}

@@ -3,6 +3,7 @@ package task
 import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
+	"oyako/fs"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
 	"oyako/signals"
@@ -67,4 +68,36 @@ func (t *Task) ioCopy(copy func(as *mm.AddressSpace) error) error {
 	}
 	defer as.DecRef(dropAddressSpace)
 	return copy(as)
+}
+
+// ImageEnd runs when a process's program image ends: at execve's point
+// of no return and when its last thread exits. io_uring cancels there the
+// requests the process submitted (io_uring_task_cancel,
+// io_uring_files_cancel), so that none acts on the next image or on a
+// process that is gone. Set at initialization.
+var ImageEnd []func(p *Process)
+
+func (p *Process) imageEnd() {
+	for _, fn := range ImageEnd {
+		fn(p)
+	}
+}
+
+// RingFdsMax is the number of io_uring descriptors a thread may register
+// (IO_RINGFD_REG_MAX).
+const RingFdsMax = 16
+
+// RegisteredRings are the thread's registered io_uring files
+// (IORING_REGISTER_RING_FDS, tctx->registered_rings): only its own
+// goroutine touches them. They are dropped when the thread exits or
+// execs.
+func (t *Task) RegisteredRings() *[RingFdsMax]*fs.File { return &t.ringFds }
+
+func (t *Task) dropRegisteredRings() {
+	for i, f := range t.ringFds {
+		if f != nil {
+			f.DecRef()
+			t.ringFds[i] = nil
+		}
+	}
 }

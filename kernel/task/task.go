@@ -10,6 +10,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/amd64"
+	"oyako/fs"
 	"oyako/kernel/klog"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
@@ -100,6 +101,7 @@ type Task struct {
 	io         bool
 	noWait     bool
 	wouldBlock bool
+	ringFds    [RingFdsMax]*fs.File
 
 	// vforkDone is closed when this task, made with CLONE_VFORK, execs
 	// or exits: its maker sleeps until then (Linux's vfork_done).

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <liburing.h>
 
 // meminfo returns the value of /proc/meminfo's line name (with its colon),
 // in KiB.
@@ -212,6 +213,55 @@ static void sockets(int out) {
 			close(fd);
 	say(out, "sockets: %s: -1 %s # after %ld pairs, %ld MiB, %ld found no memory\n", what, strerrorname_np(err), n, bytes >> 20, starved);
 	say(out, "sockets: bounded by the kernel's memory: %s\n", n >= 1000 && starved > 0 ? "ok" : "FAIL");
+}
+
+// uring submits reads of an empty pipe to one io_uring instance until
+// the kernel refuses more requests that wait (each holds kernel memory:
+// a request and a worker), then closes the ring, which cancels them all.
+static void uring(int out) {
+	struct io_uring r;
+	struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE, .cq_entries = 65536};
+	if (io_uring_queue_init_params(4096, &r, &p) != 0) {
+		say(out, "uring: setup failed\n");
+		return;
+	}
+	int fds[2];
+	pipe(fds);
+	static char buf[8];
+	long waiting = 0;
+	const char *what = NULL;
+	int err = 0;
+	while (!what) {
+		for (int i = 0; i < 4096; i++) {
+			struct io_uring_sqe *s = io_uring_get_sqe(&r);
+			if (!s)
+				break;
+			io_uring_prep_read(s, fds[0], buf, sizeof buf, 0);
+		}
+		int n = io_uring_submit(&r);
+		if (n < 0) {
+			what = "io_uring_enter", err = -n;
+			break;
+		}
+		struct io_uring_cqe *c;
+		while (io_uring_peek_cqe(&r, &c) == 0) {
+			if (c->res < 0 && !what)
+				what = "read", err = -c->res;
+			io_uring_cqe_seen(&r, c);
+		}
+		waiting += n;
+		if (waiting > 1000000)
+			break;
+	}
+	// The ring goes first: its requests hold the memory a report needs.
+	io_uring_queue_exit(&r);
+	close(fds[0]);
+	close(fds[1]);
+	if (what && !strcmp(what, "read"))
+		say(out, "uring: read: -%s # after %ld requests waiting\n", strerrorname_np(err), waiting);
+	else
+		say(out, "uring: %s: -1 %s # after %ld requests waiting\n", what ? what : "nothing", strerrorname_np(err), waiting);
+	say(out, "uring: bounded by the kernel's memory: %s\n", what && waiting >= 1000 ? "ok" : "FAIL");
 }
 
 // tmpfill writes one file on the root file system (ramfs: no size limit)
@@ -480,7 +530,7 @@ static const struct {
 	void (*fn)(int out);
 } scenarios[] = {
 	{"touch", touch}, {"forkbomb", forkbomb}, {"threads", threads}, {"fdleak", fdleak},
-	{"pipes", pipes}, {"sockets", sockets}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
+	{"pipes", pipes}, {"sockets", sockets}, {"uring", uring}, {"tmpfill", tmpfill}, {"mappings", mappings}, {"loops", loops},
 	{"mounts", mounts}, {"sigqueue", sigqueueFill}, {"timers", timers}, {"inodes", inodes}, {"watches", watches},
 	{"gohog", gohog},
 };

@@ -76,6 +76,7 @@
 #include <sys/un.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 
 // BATCH_DONE is the exit status of a child that made all its calls: an
 // uncommon value, so that a random exit(2) rarely looks like it (the
@@ -616,6 +617,53 @@ static void epoll_add(int ep, int fd, uint32_t events, uint64_t data) {
 	sys4(SYS_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, fd, &ev);
 }
 
+// io_uring instances: a plain ring with registered files and a
+// registered buffer, an SQPOLL ring, and one with a CQ of 2 entries that
+// overflows. Before each io_uring_enter on one of them, fill_sqes queues
+// random SQEs (gen_sqe).
+struct fring {
+	int fd;
+	unsigned *sq_tail, *sq_array, sq_mask;
+	struct io_uring_sqe *sqes;
+	volatile int lock;
+};
+static struct fring frings[3];
+static int nfrings;
+
+static int mk_rings(void) {
+	static const unsigned flags[] = {0, IORING_SETUP_SQPOLL, IORING_SETUP_CQSIZE};
+	for (int i = 0; i < 3; i++) {
+		struct io_uring_params p;
+		memset(&p, 0, sizeof p);
+		p.flags = flags[i];
+		p.sq_thread_idle = 20;
+		p.cq_entries = 2;
+		int fd = sys2(SYS_io_uring_setup, 4, &p);
+		if (fd < 0)
+			return i ? 0 : -1;
+		size_t rsz = p.sq_off.array + p.sq_entries * 4;
+		char *rings = mmap(NULL, rsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+		void *sqes = mmap(NULL, p.sq_entries * 64, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+		if (rings == MAP_FAILED || sqes == MAP_FAILED)
+			return -1;
+		struct fring *f = &frings[nfrings++];
+		f->fd = fd;
+		f->sq_tail = (unsigned *)(rings + p.sq_off.tail);
+		f->sq_array = (unsigned *)(rings + p.sq_off.array);
+		f->sq_mask = *(unsigned *)(rings + p.sq_off.ring_mask);
+		f->sqes = sqes;
+		if (i == 0) {
+			int n = npool < 8 ? npool : 8;
+			sys4(SYS_io_uring_register, fd, IORING_REGISTER_FILES, pool, n);
+			static char regbuf[16384];
+			struct iovec iov = {regbuf, sizeof regbuf};
+			sys4(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1);
+		}
+		add_event(fd);
+	}
+	return 0;
+}
+
 // The epoll instances come last: the first watches every third object of
 // the pool; the third and fourth watch every event source, level- and
 // edge-triggered, one-shot and exclusive (two exclusive watches of one
@@ -667,6 +715,7 @@ static const struct kind {
 	{"timerfd", mk_timerfd},
 	{"memfd", mk_memfd},
 	{"unix-socket", mk_sockets},
+	{"io_uring", mk_rings},
 	{"epoll", mk_epoll}, // last: it watches the others
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
@@ -841,6 +890,7 @@ static const char *const argtypes[512] = {
 	[SYS_pidfd_send_signal] = "fsbF", [SYS_pidfd_open] = "PF", [SYS_clone3] = "kl",
 	[SYS_close_range] = "ffF", [SYS_openat2] = "dpbl", [SYS_pidfd_getfd] = "ffF",
 	[SYS_faccessat2] = "dpwF", [SYS_epoll_pwait2] = "fbntSz",
+	[SYS_io_uring_setup] = "nb", [SYS_io_uring_enter] = "fnnFSz", [SYS_io_uring_register] = "fwbn",
 	[SYS_socketpair] = "wwwb", [SYS_bind] = "fKN", [SYS_connect] = "fKN", [SYS_listen] = "fn",
 	[SYS_accept] = "fbb", [SYS_accept4] = "fbbF", [SYS_getsockname] = "fbb", [SYS_getpeername] = "fbb",
 	[SYS_sendto] = "fblFKN", [SYS_recvfrom] = "fblFbb", [SYS_sendmsg] = "fMF", [SYS_recvmsg] = "fMF",
@@ -866,6 +916,7 @@ static int sigmask_arg(long nr) {
 		return 3;
 	case SYS_epoll_pwait:
 	case SYS_epoll_pwait2:
+	case SYS_io_uring_enter: // without IORING_ENTER_EXT_ARG (make_call)
 		return 4;
 	}
 	return -1;
@@ -1568,6 +1619,89 @@ static long pick_nr(rng_t *r) {
 	}
 }
 
+// gen_sqe makes a random SQE: mostly a known opcode with arguments of
+// the kinds it takes. A path an opcode would create, remove or rename is
+// one of the generator's, checked as a call's are (resolves_outside): one that
+// resolves outside the scratch directory makes the SQE a NOP.
+static int resolves_outside(long p);
+
+static void gen_sqe(rng_t *r, struct io_uring_sqe *s) {
+	memset(s, 0, sizeof *s);
+	s->opcode = pct(r, 92) ? (uint8_t)below(r, IORING_OP_LAST + 2) : (uint8_t)rnd(r);
+	s->flags = pct(r, 60) ? 0 : (uint8_t)(pct(r, 80) ? 1u << below(r, 7) : rnd(r));
+	s->fd = (s->flags & IOSQE_FIXED_FILE) && pct(r, 80) ? (int)below(r, 10) : (int)gen_fd(r);
+	s->off = pct(r, 60) ? below(r, 8192) : (uint64_t)gen_int(r);
+	s->len = pct(r, 70) ? (uint32_t)below(r, 4097) : (uint32_t)gen_len(r);
+	s->rw_flags = pct(r, 60) ? 0 : (int)gen_flags(r);
+	s->user_data = rnd(r);
+	s->buf_index = pct(r, 80) ? (uint16_t)below(r, 4) : (uint16_t)rnd(r);
+	s->splice_fd_in = pct(r, 80) ? 0 : (int)gen_fd(r);
+	switch (s->opcode) {
+	case IORING_OP_TIMEOUT:
+	case IORING_OP_LINK_TIMEOUT:
+	case IORING_OP_TIMEOUT_REMOVE:
+		s->addr = pct(r, 80) ? (uint64_t)gen_timespec(r) : rnd(r);
+		if (s->opcode != IORING_OP_TIMEOUT_REMOVE && pct(r, 80))
+			s->len = 1;
+		break;
+	case IORING_OP_READV:
+	case IORING_OP_WRITEV:
+		s->addr = (uint64_t)gen_iovec(r);
+		s->len = (uint32_t)below(r, 4);
+		break;
+	case IORING_OP_SENDMSG:
+	case IORING_OP_RECVMSG:
+		s->addr = (uint64_t)gen_msghdr(r);
+		break;
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+	case IORING_OP_STATX:
+	case IORING_OP_UNLINKAT:
+	case IORING_OP_MKDIRAT:
+	case IORING_OP_RENAMEAT:
+	case IORING_OP_LINKAT:
+	case IORING_OP_SYMLINKAT:
+		s->fd = (int)gen_dirfd(r);
+		s->addr = (uint64_t)gen_path(r);
+		s->addr2 = (uint64_t)gen_path(r);
+		if (s->opcode == IORING_OP_OPENAT2)
+			s->addr2 = (uint64_t)gen_ptr(r, 24);
+		if (s->opcode == IORING_OP_STATX)
+			s->addr2 = (uint64_t)gen_ptr(r, 256);
+		int two = s->opcode == IORING_OP_RENAMEAT || s->opcode == IORING_OP_LINKAT || s->opcode == IORING_OP_SYMLINKAT;
+		if ((s->opcode != IORING_OP_SYMLINKAT && resolves_outside((long)s->addr)) || (two && resolves_outside((long)s->addr2)))
+			s->opcode = IORING_OP_NOP;
+		break;
+	case IORING_OP_ASYNC_CANCEL:
+	case IORING_OP_POLL_REMOVE:
+		s->addr = pct(r, 50) ? below(r, 4) : rnd(r);
+		break;
+	default:
+		s->addr = (uint64_t)gen_ptr(r, 4096);
+	}
+}
+
+// fill_sqes queues random SQEs in the ring fd names, if it is one of the
+// pool's, before an io_uring_enter on it.
+static void fill_sqes(rng_t *r, long fd) {
+	for (int i = 0; i < nfrings; i++) {
+		struct fring *f = &frings[i];
+		if (f->fd != fd)
+			continue;
+		while (__atomic_exchange_n(&f->lock, 1, __ATOMIC_ACQUIRE))
+			;
+		unsigned tail = *f->sq_tail;
+		int n = 1 + (int)below(r, 6);
+		for (int k = 0; k < n; k++, tail++) {
+			unsigned idx = tail & f->sq_mask;
+			gen_sqe(r, &f->sqes[idx]);
+			f->sq_array[idx] = pct(r, 98) ? idx : (unsigned)rnd(r);
+		}
+		__atomic_store_n(f->sq_tail, tail, __ATOMIC_RELEASE);
+		__atomic_store_n(&f->lock, 0, __ATOMIC_RELEASE);
+	}
+}
+
 static void gen_call(rng_t *r, struct call *c) {
 	t_arena_used = 0;
 	c->nr = pick_nr(r);
@@ -1576,6 +1710,11 @@ static void gen_call(rng_t *r, struct call *c) {
 	for (int i = 0; i < 6; i++) {
 		char k = typed && i < (int)strlen(types) ? types[i] : 'x';
 		c->a[i] = (typed && i >= (int)strlen(types) && pct(r, 70)) ? 0 : gen_arg(r, k, c->nr);
+	}
+	if (c->nr == SYS_io_uring_enter && pct(r, 90)) {
+		if (nfrings && pct(r, 80))
+			c->a[0] = frings[below(r, nfrings)].fd;
+		fill_sqes(r, c->a[0]);
 	}
 }
 
@@ -1832,7 +1971,16 @@ static long make_call(rng_t *r, struct call *c) {
 		do_sigreturn(r);
 		return 0;
 	}
-	int m = sigmask_arg(c->nr);
+	if (c->nr == SYS_io_uring_enter && (c->a[3] & IORING_ENTER_EXT_ARG)) {
+		// Argument 4 is a struct io_uring_getevents_arg whose first
+		// field points to the mask: none, so that the watchdog can
+		// interrupt the wait.
+		if (ours(c->a[4], 24))
+			((long *)c->a[4])[0] = 0;
+		else
+			c->a[4] = 0;
+	}
+	int m = c->nr == SYS_io_uring_enter && (c->a[3] & IORING_ENTER_EXT_ARG) ? -1 : sigmask_arg(c->nr);
 	if (m >= 0)
 		sanitize_mask(&c->a[m]);
 	if (c->nr == SYS_pselect6 && c->a[5]) {
