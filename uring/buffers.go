@@ -5,8 +5,6 @@ import (
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
-
-	"oyako/kernel/mm"
 )
 
 // Provided buffers (io_uring/kbuf.c): groups of buffers the process
@@ -50,9 +48,9 @@ type bufGroup struct {
 // issue, so that two requests never take the same ring entry; the
 // transfer in between must not wait (requests are issued with waits
 // refused). The listed buffers and the groups are kernel memory a
-// process sizes: they are charged as kernel memory held for the
-// program (mm.ChargeUser: a page per 256 entries, a group counting as
-// groupEntries), and given back when the ring goes (release).
+// process sizes: they are charged with the requests (chargeReq: a page
+// per 256 entries, a group counting as groupEntries), and given back
+// when the ring goes (release).
 type bufGroups struct {
 	mu      sync.Mutex
 	groups  map[uint16]*bufGroup
@@ -72,7 +70,7 @@ const entriesPerPage = pageSize / 16
 func (bg *bufGroups) grow(n int) error {
 	need := int64((bg.entries + n + entriesPerPage - 1) / entriesPerPage)
 	if need > bg.pages {
-		if !mm.ChargeUser(int(need - bg.pages)) {
+		if !chargeReq(int(need - bg.pages)) {
 			return linuxerr.ENOMEM
 		}
 		bg.pages = need
@@ -85,7 +83,7 @@ func (bg *bufGroups) grow(n int) error {
 func (bg *bufGroups) shrink(n int) {
 	bg.entries -= n
 	if need := int64((bg.entries + entriesPerPage - 1) / entriesPerPage); need < bg.pages {
-		mm.UnchargeUser(int(bg.pages - need))
+		unchargeReq(int(bg.pages - need))
 		bg.pages = need
 	}
 }
@@ -98,7 +96,7 @@ func (bg *bufGroups) release() {
 	}
 	bg.mu.Lock()
 	defer bg.mu.Unlock()
-	mm.UnchargeUser(int(bg.pages))
+	unchargeReq(int(bg.pages))
 	bg.pages, bg.entries, bg.groups, bg.dead = 0, 0, nil, true
 }
 

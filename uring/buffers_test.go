@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
-
-	"oyako/kernel/mm"
 )
 
 // run1 submits one SQE and returns its CQE.
@@ -168,18 +166,18 @@ func TestBufferRing(t *testing.T) {
 // TestProvidedBuffersCharge checks that listed buffers are charged and
 // that the charge goes back with the ring.
 func TestProvidedBuffersCharge(t *testing.T) {
-	before := mm.Charged()
+	before := reqCharged.Load()
 	tr := newTestRing(t, 8, Params{})
 	if c := tr.run1(t, SQE{Opcode: OpProvideBuffers, Fd: 1000, Addr: fakeBase, Len: 1, BufIndex: 1}); c.Res != 0 {
 		t.Fatalf("PROVIDE_BUFFERS: %d", c.Res)
 	}
 	// 1000 buffers and a group: 4 pages, with the ring's request page
 	// already given back.
-	if got := mm.Charged() - before; got != 4 {
+	if got := reqCharged.Load() - before; got != 4 {
 		t.Errorf("charged %d pages, want 4", got)
 	}
 	tr.Release()
-	if got := mm.Charged() - before; got != 0 {
+	if got := reqCharged.Load() - before; got != 0 {
 		t.Errorf("after release: %d pages still charged", got)
 	}
 }
