@@ -490,6 +490,12 @@ static void syncs(void) {
 	run("FSYNC of descriptor 999");
 	io_uring_prep_fsync(get(), p[0], 0);
 	run("FSYNC of a pipe");
+	int opath = open(D "/a", O_PATH);
+	io_uring_prep_fsync(get(), opath, 0);
+	run("FSYNC of an O_PATH descriptor");
+	io_uring_prep_fadvise(get(), opath, 0, 10, POSIX_FADV_NORMAL);
+	run("FADVISE of an O_PATH descriptor");
+	close(opath);
 	io_uring_prep_sync_file_range(get(), fd, 4096, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE);
 	run("SYNC_FILE_RANGE WAIT_BEFORE|WRITE");
 	io_uring_prep_sync_file_range(get(), fd, 0, 0, 0);
@@ -715,6 +721,9 @@ static void closes_and_files(void) {
 	int fds[4] = {-1, -1, -1, -1};
 	io_uring_prep_files_update(get(), fds, 1, 0);
 	run("FILES_UPDATE with no files registered");
+	int opath = open(D "/a", O_PATH);
+	printf("register an O_PATH descriptor: %s\n", res_name(io_uring_register_files(&ring, &opath, 1)));
+	close(opath);
 	printf("register 4 empty slots: %s\n", res_name(io_uring_register_files(&ring, fds, 4)));
 	int w = open(D "/b", O_RDWR | O_TRUNC);
 	int up[2] = {w, fd};
