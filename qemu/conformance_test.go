@@ -114,6 +114,11 @@ func conformanceC(t *testing.T) {
 		// buffer and fixed file I/O, register, the probe, enter; SQPOLL.
 		{"uring_basic", "uring_basic", "-static", false, false},
 		{"uring_sqpoll", "uring_sqpoll", "-static", false, false},
+		// io_uring's socket and file-system opcodes (stage 8), and an
+		// echo server on io_uring with 100 forked clients.
+		{"uring_net", "uring_net", "-static", false, false},
+		{"uring_fs", "uring_fs", "-static", false, false},
+		{"uring_echo", "uring_echo", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
 		// Processes: their results depend on the process tree, so they

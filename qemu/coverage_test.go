@@ -193,9 +193,12 @@ var (
 )
 
 // uringCalls and uringErrors are io_uring's system calls and error paths
-// (issue 11, stage 8), made by user/c/uring_basic.c and uring_sqpoll.c.
+// (issue 11, stage 8), made by user/c/uring_basic.c and uring_sqpoll.c,
+// and the system calls stage 8 added for the operations of its file
+// opcodes, made by user/c/uring_fs.c.
 var (
-	uringCalls  = strings.Fields(`io_uring_setup io_uring_enter io_uring_register`)
+	uringCalls = strings.Fields(`io_uring_setup io_uring_enter io_uring_register
+	openat2 fadvise64 sync_file_range`)
 	uringErrors = strings.Fields(`
 	io_uring_setup:EINVAL io_uring_setup:EFAULT io_uring_setup:ENXIO
 	io_uring_enter:EINVAL io_uring_enter:EBADF io_uring_enter:EOPNOTSUPP
@@ -203,7 +206,10 @@ var (
 	io_uring_enter:EEXIST io_uring_enter:EOWNERDEAD
 	io_uring_register:EINVAL io_uring_register:EBUSY io_uring_register:ENXIO
 	io_uring_register:EFAULT io_uring_register:EBADF io_uring_register:EOPNOTSUPP
-	io_uring_register:EEXIST io_uring_register:EOVERFLOW`)
+	io_uring_register:EEXIST io_uring_register:EOVERFLOW
+	openat2:ELOOP openat2:EXDEV openat2:EINVAL openat2:E2BIG openat2:EAGAIN
+	fadvise64:EINVAL fadvise64:ESPIPE fadvise64:EBADF sync_file_range:EINVAL
+	sync_file_range:ESPIPE sync_file_range:EBADF`)
 )
 
 // checkCoverage fails when the conformance programs, together, left out a

@@ -52,8 +52,10 @@ func (uringHost) NewWorker(t uring.Task) uring.Worker {
 	return task.NewIOThread(t.(*task.Task).Proc)
 }
 
+// GetFile is fget: an O_PATH descriptor is EBADF, so requests and the
+// registered file table never act on one (io_file_get_normal).
 func (uringHost) GetFile(t uring.Task, fd int32) (*fs.File, error) {
-	return t.(*task.Task).Proc.FDs().Get(fd)
+	return getFileIO(t.(*task.Task), uintptr(uint32(fd)))
 }
 
 func (uringHost) SameThread(a, b uring.Task) bool { return a.(*task.Task) == b.(*task.Task) }

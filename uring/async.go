@@ -4,7 +4,6 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel/mm"
 )
 
 // asyncReq is the state of a request that went asynchronous: the worker
@@ -25,7 +24,7 @@ type asyncReq struct {
 // Neither the submitter nor the SQ thread waits for it.
 func (ring *Ring) goAsync(r *Req, tried bool) {
 	ring.mu.Lock()
-	if ring.async%asyncPerPage == 0 && !mm.ChargeUser(1) {
+	if ring.async%asyncPerPage == 0 && !chargeReq(1) {
 		ring.mu.Unlock()
 		r.completeWith(0, linuxerr.ENOMEM)
 		return

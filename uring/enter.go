@@ -189,8 +189,10 @@ func (ring *Ring) Release() {
 		live = append(live, r)
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
+	pbufs := ring.res.pbufs
 	ring.res = resources{}
 	ring.mu.Unlock()
+	pbufs.release() // provided buffers (buffers.go): their charge back
 	_ = bufs
 	for _, d := range deferred {
 		failChain(d)

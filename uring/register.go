@@ -68,6 +68,10 @@ type resources struct {
 	// postTags).
 	tagUsers map[uint64]int
 	tagsOwed map[uint64]int
+	pbufs    *bufGroups // provided buffers (buffers.go), under their own lock
+	// allocHint is where the search for a free file slot starts
+	// (file_table.alloc_hint; files.go).
+	allocHint int
 }
 
 // regBuf is a registered buffer (io_mapped_ubuf): a range of the
@@ -134,6 +138,10 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 			return 0, linuxerr.EINVAL
 		}
 		return 0, ring.iowqMaxWorkers(t, arg)
+	case RegisterPbufRing:
+		return 0, ring.registerPbufRing(t, arg, nr)
+	case UnregisterPbufRing:
+		return 0, ring.unregisterPbufRing(t, arg, nr)
 	}
 	return 0, linuxerr.EINVAL
 }
@@ -420,6 +428,7 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 		return linuxerr.EBUSY
 	}
 	ring.res.files, ring.res.fileTags, ring.res.filesOn = files, tags, true
+	ring.res.allocHint = 0 // io_file_table_set_alloc_range
 	return nil
 }
 
@@ -503,6 +512,7 @@ func (ring *Ring) UpdateFiles(t Task, off uint32, fds []int32, tags []uint64) (i
 		}
 		old, oldTag := ring.res.files[slot], ring.res.fileTags[slot]
 		ring.res.files[slot], ring.res.fileTags[slot] = f, tag
+		ring.noteSlotLocked(slot, old != nil, f != nil)
 		ring.mu.Unlock()
 		if old != nil {
 			old.DecRef()

@@ -115,6 +115,14 @@ func (r *Req) Submitter() Task { return r.submitter }
 // Multishot marks r as a multishot request (its op decided so in Prep).
 func (r *Req) Multishot() { r.flags |= reqMultishot }
 
+// EndMultishot makes a multishot request's next result its last (its
+// CQE without IORING_CQE_F_MORE): a receive that reached EOF, as
+// io_recv_finish ends one.
+func (r *Req) EndMultishot() { r.flags &^= reqMultishot }
+
+// IsMultishot reports whether r still posts CQEs with IORING_CQE_F_MORE.
+func (r *Req) IsMultishot() bool { return r.flags&reqMultishot != 0 }
+
 // BufferSelect reports whether IOSQE_BUFFER_SELECT is set.
 func (r *Req) BufferSelect() bool { return r.flags&reqBufSelect != 0 }
 

@@ -111,6 +111,9 @@ func (tr *testRing) queue(sqes ...SQE) {
 		le.PutUint32(b[24:], s.Len)
 		le.PutUint32(b[28:], s.OpFlags)
 		le.PutUint64(b[32:], s.UserData)
+		le.PutUint16(b[2:], s.Ioprio)
+		le.PutUint16(b[40:], s.BufIndex)
+		le.PutUint32(b[44:], uint32(s.FileIndex))
 		tr.rings.store(tr.arrayOff+idx*4, idx)
 		tail++
 	}
