@@ -230,3 +230,47 @@ func Fsync(f *File) error {
 	}
 	return linuxerr.EINVAL
 }
+
+// posix_fadvise(2) advice (include/uapi/linux/fadvise.h): NORMAL,
+// RANDOM, SEQUENTIAL, WILLNEED, DONTNEED and NOREUSE are 0 to 5.
+const fadvNoreuse = 5
+
+// Fadvise implements fadvise64(2) (generic_fadvise): ESPIPE for a pipe,
+// EINVAL for a negative length or unknown advice. The advice itself
+// changes nothing: every page of oyako's files is in memory and stays
+// there, as for a file system without a backing device.
+func Fadvise(f *File, off, n int64, advice int32) error {
+	if f.Inode.Attr().Mode&S_IFMT == S_IFIFO {
+		return linuxerr.ESPIPE
+	}
+	if n < 0 || advice < 0 || advice > fadvNoreuse {
+		return linuxerr.EINVAL
+	}
+	return nil
+}
+
+// sync_file_range(2) flags.
+const (
+	SYNC_FILE_RANGE_WAIT_BEFORE = 1
+	SYNC_FILE_RANGE_WRITE       = 2
+	SYNC_FILE_RANGE_WAIT_AFTER  = 4
+)
+
+// SyncFileRange implements sync_file_range(2)'s checks (fs/sync.c):
+// EINVAL for unknown flags, a negative offset or end, or a range that
+// wraps; ESPIPE for files other than regular files, directories, links
+// and block devices. Memory is all there is to write back to.
+func SyncFileRange(f *File, off, n int64, flags uint32) error {
+	if flags&^(SYNC_FILE_RANGE_WAIT_BEFORE|SYNC_FILE_RANGE_WRITE|SYNC_FILE_RANGE_WAIT_AFTER) != 0 {
+		return linuxerr.EINVAL
+	}
+	end := uint64(off) + uint64(n)
+	if off < 0 || int64(end) < 0 || end < uint64(off) {
+		return linuxerr.EINVAL
+	}
+	switch f.Inode.Attr().Mode & S_IFMT {
+	case S_IFREG, S_IFBLK, S_IFDIR, S_IFLNK:
+		return nil
+	}
+	return linuxerr.ESPIPE
+}

@@ -257,18 +257,38 @@ func (f *File) readAt(c Ctx, p []byte, off int64) (int, error) {
 
 // Write implements write(2) on f.
 func (f *File) Write(c Ctx, p []byte) (int, error) {
+	return f.WriteMode(c, p, -1, f.Flags()&O_APPEND != 0)
+}
+
+// WriteMode writes p at off, or at the file position if off is -1 (the
+// position then advances), or at the end of the file if app: write(2)
+// and pwrite64(2) append on an O_APPEND file, pwritev2(2) and io_uring
+// with RWF_APPEND on any file, and not with RWF_NOAPPEND
+// (generic_write_checks with IOCB_APPEND). A stream ignores offsets.
+func (f *File) WriteMode(c Ctx, p []byte, off int64, app bool) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
 	}
 	if f.IsStream() {
 		return f.writeAt(c, p, 0)
 	}
+	if off != -1 {
+		if np, ok := f.ops.(NoPwriter); ok && np.NoPwrite() {
+			return 0, linuxerr.ESPIPE
+		}
+		if off < 0 {
+			return 0, linuxerr.EINVAL
+		}
+		if app {
+			off = f.Inode.Attr().Size
+		}
+		return f.writeAt(c, p, off)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	off := f.off
-	if f.Flags()&O_APPEND != 0 {
-		a := f.Inode.Attr()
-		off = a.Size
+	off = f.off
+	if app {
+		off = f.Inode.Attr().Size
 	}
 	n, err := f.writeAt(c, p, off)
 	f.off = off + int64(n)
@@ -280,7 +300,8 @@ func (f *File) Write(c Ctx, p []byte) (int, error) {
 // FMODE_PWRITE).
 type NoPwriter interface{ NoPwrite() bool }
 
-// Pwrite implements pwrite64(2).
+// Pwrite implements pwrite64(2). On an O_APPEND file it appends, as
+// Linux does (pwrite(2), BUGS).
 func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
 	if !f.Writable() {
 		return 0, linuxerr.EBADF
@@ -291,7 +312,7 @@ func (f *File) Pwrite(c Ctx, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, linuxerr.EINVAL
 	}
-	return f.writeAt(c, p, off)
+	return f.WriteMode(c, p, off, f.Flags()&O_APPEND != 0)
 }
 
 func (f *File) writeAt(c Ctx, p []byte, off int64) (int, error) {

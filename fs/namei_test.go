@@ -358,3 +358,56 @@ func TestTmpfsInodeLimit(t *testing.T) {
 	errIs(t, "unlink", r.Unlink(c, top, "/tmp/m/f"), nil)
 	errIs(t, "mkdir after unlink", r.Mkdir(c, top, "/tmp/m/e", 0o755, 0), nil)
 }
+
+// TestOpenResolve checks openat2's resolve flags from /etc: symbolic
+// links refused, the walk kept beneath or rooted in /etc, mounts not
+// crossed.
+func TestOpenResolve(t *testing.T) {
+	r, _, _ := newTestRoot(t)
+	c := &testCtx{pid: 7}
+	top := r.Top()
+	errIs(t, "symlink", r.Symlink(c, "../bin/prog", top, "/etc/up"), nil)
+	errIs(t, "symlink", r.Symlink(c, "/deep/file", top, "/etc/abs"), nil)
+	errIs(t, "symlink", r.Symlink(c, "deep/file", top, "/etc/in"), nil)
+	etc := lookup(t, r, "/etc")
+	for _, tc := range []struct {
+		path    string
+		resolve uint32
+		flags   uint32
+		want    error
+	}{
+		{"deep/file", RESOLVE_NO_SYMLINKS, 0, nil},
+		{"in", 0, 0, nil},
+		{"in", RESOLVE_NO_SYMLINKS, 0, linuxerr.ELOOP},
+		{"in", RESOLVE_NO_SYMLINKS, O_PATH | O_NOFOLLOW, nil},
+		{"in", RESOLVE_NO_SYMLINKS, O_CREAT | O_WRONLY, linuxerr.ELOOP},
+		{"in", RESOLVE_BENEATH, 0, nil},
+		{"up", RESOLVE_BENEATH, 0, linuxerr.EXDEV},
+		{"../bin/prog", RESOLVE_BENEATH, 0, linuxerr.EXDEV},
+		{"deep/../deep/file", RESOLVE_BENEATH, 0, nil},
+		{"/bin/prog", RESOLVE_BENEATH, 0, linuxerr.EXDEV},
+		{"abs", RESOLVE_BENEATH, 0, linuxerr.EXDEV},
+		{"abs", 0, 0, linuxerr.ENOENT},
+		{"abs", RESOLVE_IN_ROOT, 0, nil},
+		{"/deep/file", RESOLVE_IN_ROOT, 0, nil},
+		{"../../deep/file", RESOLVE_IN_ROOT, 0, nil},
+		{"up", RESOLVE_IN_ROOT, 0, linuxerr.ENOENT},
+		{"/new", RESOLVE_IN_ROOT, O_CREAT | O_WRONLY, nil},
+		{"/etc/deep/file", RESOLVE_NO_XDEV, 0, nil}, // an absolute argument starts on the root
+		{"/proc/self/exe", RESOLVE_NO_XDEV, 0, linuxerr.EXDEV},
+		{"../proc/self", RESOLVE_NO_XDEV, O_PATH | O_NOFOLLOW, linuxerr.EXDEV},
+		{"../bin/prog", RESOLVE_NO_XDEV, 0, nil},
+		{"/proc/self/root", RESOLVE_NO_MAGICLINKS, O_DIRECTORY, linuxerr.ELOOP},
+		{"/proc/self/root", RESOLVE_NO_MAGICLINKS, O_PATH | O_NOFOLLOW, nil},
+		{"/proc/self/root", 0, O_DIRECTORY, nil},
+	} {
+		f, err := r.OpenResolve(c, etc, tc.path, tc.flags, 0o644, 0, tc.resolve)
+		errIs(t, tc.path, err, tc.want)
+		if f != nil {
+			f.DecRef()
+		}
+	}
+	if _, err := r.Resolve(c, top, "/etc/new", false); err != nil {
+		t.Errorf("RESOLVE_IN_ROOT created /new elsewhere than /etc/new: %v", err)
+	}
+}

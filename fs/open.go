@@ -12,13 +12,24 @@ import (
 // on a nodev one. The caller runs as root: there are no permission checks
 // but the ones root is subject to.
 func (r *Root) Open(c Ctx, start Path, path string, flags uint32, mode uint32, umask uint32) (*File, error) {
+	return r.open(c, start, path, flags, mode, umask, &nameidata{})
+}
+
+// OpenResolve is Open under openat2(2)'s resolve flags (RESOLVE_*),
+// which the caller has checked: the walk from start is restricted as
+// each flag says (see nameidata).
+func (r *Root) OpenResolve(c Ctx, start Path, path string, flags, mode, umask, resolve uint32) (*File, error) {
+	return r.open(c, start, path, flags, mode, umask, newNameidata(start, resolve))
+}
+
+func (r *Root) open(c Ctx, start Path, path string, flags, mode, umask uint32, nd *nameidata) (*File, error) {
 	// build_open_flags' checks.
 	acc := flags & O_ACCMODE
 	if flags&oTmpfileBit != 0 {
 		if flags&(O_TMPFILE|O_CREAT) != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR) {
 			return nil, linuxerr.EINVAL
 		}
-		return r.openTmpfile(c, start, path, flags, mode&0o7777&^umask)
+		return r.openTmpfile(c, start, path, flags, mode&0o7777&^umask, nd)
 	}
 	if flags&(O_CREAT|O_DIRECTORY) == O_CREAT|O_DIRECTORY {
 		return nil, linuxerr.EINVAL // since Linux 6.4
@@ -27,13 +38,13 @@ func (r *Root) Open(c Ctx, start Path, path string, flags uint32, mode uint32, u
 	created := false
 	var err error
 	if flags&O_CREAT != 0 {
-		p, created, err = r.openCreate(c, start, path, flags, mode&0o7777&^umask)
+		p, created, err = r.openCreate(c, start, path, flags, mode&0o7777&^umask, nd)
 	} else {
 		lf := LookupFollow
 		if flags&O_NOFOLLOW != 0 {
 			lf = 0
 		}
-		p, err = r.Lookup(c, start, path, lf)
+		p, err = r.walk(c, start, path, lf != 0, nd)
 	}
 	if err != nil {
 		return nil, err
@@ -47,6 +58,9 @@ func (r *Root) Open(c Ctx, start Path, path string, flags uint32, mode uint32, u
 		return nil, linuxerr.ENOTDIR
 	}
 	abs := r.absPath(start, path)
+	if nd.resolve&RESOLVE_IN_ROOT != 0 && path[0] == '/' {
+		abs = r.absPath(nd.root, "."+path) // "/" is the starting directory
+	}
 	if flags&O_PATH != 0 {
 		f := NewFile(node, abs, flags&(O_PATH|O_CLOEXEC|O_DIRECTORY|O_NOFOLLOW), nil)
 		f.setMount(p.Mnt)
@@ -89,9 +103,9 @@ func (r *Root) Open(c Ctx, start Path, path string, flags uint32, mode uint32, u
 // exists, symbolic links included; a symbolic link is otherwise followed,
 // and a dangling one creates its target. Creating where the directory
 // cannot hold new files (procfs) is ENOENT, as its lookup answers.
-func (r *Root) openCreate(c Ctx, start Path, path string, flags, mode uint32) (Path, bool, error) {
-	for links := 0; ; {
-		p, err := r.parent(c, start, path)
+func (r *Root) openCreate(c Ctx, start Path, path string, flags, mode uint32, nd *nameidata) (Path, bool, error) {
+	for {
+		p, err := r.parentAt(c, start, path, nd)
 		if err != nil {
 			return Path{}, false, err
 		}
@@ -107,12 +121,16 @@ func (r *Root) openCreate(c Ctx, start Path, path string, flags, mode uint32) (P
 			}
 			l, ok := n.(Symlink)
 			if !ok {
-				return r.down(Path{p.dir.Mnt, n}), false, nil
+				next := r.down(Path{p.dir.Mnt, n})
+				if nd.resolve&RESOLVE_NO_XDEV != 0 && next.Mnt != p.dir.Mnt {
+					return Path{}, false, linuxerr.EXDEV
+				}
+				return next, false, nil
 			}
 			if flags&O_NOFOLLOW != 0 {
 				return Path{}, false, linuxerr.ELOOP
 			}
-			if links++; links > maxSymlinks {
+			if nd.links++; nd.links > maxSymlinks || nd.resolve&RESOLVE_NO_SYMLINKS != 0 {
 				return Path{}, false, linuxerr.ELOOP
 			}
 			accessed(Path{p.dir.Mnt, n})
@@ -157,8 +175,8 @@ func (r *Root) createFile(c Ctx, p parentOf, lookupErr error, mode uint32) (*Ram
 // (do_tmpfile, shmem_tmpfile): it has no links, and linkat can give it a
 // name unless O_EXCL was given. ENOTDIR if path is not a directory,
 // EOPNOTSUPP where the file system has no unnamed files (procfs).
-func (r *Root) openTmpfile(c Ctx, start Path, path string, flags, mode uint32) (*File, error) {
-	p, err := r.Lookup(c, start, path, LookupFollow)
+func (r *Root) openTmpfile(c Ctx, start Path, path string, flags, mode uint32, nd *nameidata) (*File, error) {
+	p, err := r.walk(c, start, path, true, nd)
 	if err != nil {
 		return nil, err
 	}

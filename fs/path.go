@@ -19,6 +19,31 @@ const (
 	LookupFollow = 1 << iota
 )
 
+// Resolve flags: openat2(2)'s struct open_how resolve field
+// (include/uapi/linux/openat2.h), which restrict how a path is resolved.
+const (
+	RESOLVE_NO_XDEV       = 0x01 // stay on the starting mount
+	RESOLVE_NO_MAGICLINKS = 0x02 // no /proc magic links
+	RESOLVE_NO_SYMLINKS   = 0x04 // no symbolic links at all
+	RESOLVE_BENEATH       = 0x08 // never leave the starting directory
+	RESOLVE_IN_ROOT       = 0x10 // the starting directory is "/"
+	RESOLVE_CACHED        = 0x20 // only what needs no I/O (all of it here)
+
+	// ResolveValid is every resolve flag (VALID_RESOLVE_FLAGS).
+	ResolveValid = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+		RESOLVE_IN_ROOT | RESOLVE_CACHED
+	resolveScoped = RESOLVE_BENEATH | RESOLVE_IN_ROOT // LOOKUP_IS_SCOPED
+)
+
+// nameidata is the state of one path resolution (fs/namei.c struct
+// nameidata): the symbolic links followed so far, the RESOLVE_ flags
+// and, for scoped ones, the directory the walk may not leave (nd->root).
+type nameidata struct {
+	links   int
+	resolve uint32
+	root    Path
+}
+
 // Lookup resolves path from start (or the root, for an absolute path) the
 // way path_lookupat does: symbolic links are followed in every component
 // but the last, and in the last too with LookupFollow or a trailing slash,
@@ -26,8 +51,7 @@ const (
 // that are mount points lead into what is mounted there, and ".." of a
 // mounted root leads out of it.
 func (r *Root) Lookup(c Ctx, start Path, path string, flags int) (Path, error) {
-	links := 0
-	return r.walk(c, start, path, flags&LookupFollow != 0, &links)
+	return r.walk(c, start, path, flags&LookupFollow != 0, &nameidata{})
 }
 
 // Resolve is Lookup for callers that need only the inode.
@@ -40,7 +64,31 @@ func (r *Root) Resolve(c Ctx, start Path, path string, follow bool) (Inode, erro
 	return p.Node, err
 }
 
-func (r *Root) walk(c Ctx, start Path, path string, follow bool, links *int) (Path, error) {
+// newNameidata starts a resolution from start under resolve flags.
+func newNameidata(start Path, resolve uint32) *nameidata {
+	return &nameidata{resolve: resolve, root: start}
+}
+
+// jumpRoot is where an absolute path or symbolic link leads
+// (nd_jump_root): EXDEV under RESOLVE_BENEATH; the starting directory
+// under RESOLVE_IN_ROOT; under RESOLVE_NO_XDEV, EXDEV if the root is on
+// another mount than cur, unless the walk has not started (an absolute
+// path argument).
+func (r *Root) jumpRoot(cur Path, started bool, nd *nameidata) (Path, error) {
+	switch {
+	case nd.resolve&RESOLVE_BENEATH != 0:
+		return Path{}, linuxerr.EXDEV
+	case nd.resolve&RESOLVE_IN_ROOT != 0:
+		return nd.root, nil
+	}
+	top := r.Top()
+	if nd.resolve&RESOLVE_NO_XDEV != 0 && started && cur.Mnt != top.Mnt {
+		return Path{}, linuxerr.EXDEV
+	}
+	return top, nil
+}
+
+func (r *Root) walk(c Ctx, start Path, path string, follow bool, nd *nameidata) (Path, error) {
 	if path == "" {
 		return Path{}, linuxerr.ENOENT
 	}
@@ -49,7 +97,10 @@ func (r *Root) walk(c Ctx, start Path, path string, follow bool, links *int) (Pa
 	}
 	cur := start
 	if path[0] == '/' {
-		cur = r.Top()
+		var err error
+		if cur, err = r.jumpRoot(cur, false, nd); err != nil {
+			return Path{}, err
+		}
 	}
 	mustDir := strings.HasSuffix(path, "/")
 	comps := components(path)
@@ -61,13 +112,13 @@ func (r *Root) walk(c Ctx, start Path, path string, follow bool, links *int) (Pa
 		if len(name) > NameMax {
 			return Path{}, linuxerr.ENAMETOOLONG
 		}
-		next, err := r.step(c, cur, d, name)
+		next, err := r.step(c, cur, d, name, nd)
 		if err != nil {
 			return Path{}, err
 		}
 		last := i == len(comps)-1
 		if l, ok := next.Node.(Symlink); ok && (!last || follow || mustDir) {
-			if next, err = r.followLink(c, cur, next, l, links); err != nil {
+			if next, err = r.followLink(c, cur, next, l, nd); err != nil {
 				return Path{}, err
 			}
 		}
@@ -80,14 +131,19 @@ func (r *Root) walk(c Ctx, start Path, path string, follow bool, links *int) (Pa
 }
 
 // followLink resolves the symbolic link at link, found in directory dir
-// (pick_link): ELOOP past 40 links or on a nosymfollow mount. Following a
-// link accesses it.
-func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, links *int) (Path, error) {
-	*links++
-	if *links > maxSymlinks {
+// (pick_link): ELOOP past 40 links, on a nosymfollow mount, or under
+// RESOLVE_NO_SYMLINKS. Following a link accesses it. A /proc magic link
+// is ELOOP under RESOLVE_NO_MAGICLINKS and EXDEV for a scoped walk or one
+// that would change mounts under RESOLVE_NO_XDEV (nd_jump_link).
+func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, nd *nameidata) (Path, error) {
+	nd.links++
+	if nd.links > maxSymlinks {
 		return Path{}, linuxerr.ELOOP
 	}
 	if link.Mnt != nil && link.Mnt.Flags()&MNT_NOSYMFOLLOW != 0 {
+		return Path{}, linuxerr.ELOOP
+	}
+	if nd.resolve&RESOLVE_NO_SYMLINKS != 0 {
 		return Path{}, linuxerr.ELOOP
 	}
 	accessed(link)
@@ -98,6 +154,14 @@ func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, links *int) (Path, e
 			return Path{}, err
 		}
 		if p.Node != nil {
+			switch {
+			case nd.resolve&RESOLVE_NO_MAGICLINKS != 0:
+				return Path{}, linuxerr.ELOOP
+			case nd.resolve&RESOLVE_NO_XDEV != 0 && p.Mnt != link.Mnt:
+				return Path{}, linuxerr.EXDEV
+			case nd.resolve&resolveScoped != 0:
+				return Path{}, linuxerr.EXDEV
+			}
 			return p, nil
 		}
 	}
@@ -105,22 +169,47 @@ func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, links *int) (Path, e
 	if err != nil {
 		return Path{}, err
 	}
-	return r.walk(c, dir, target, true, links)
+	if target != "" && target[0] == '/' {
+		if dir, err = r.jumpRoot(dir, true, nd); err != nil {
+			return Path{}, err
+		}
+		target = strings.TrimLeft(target, "/")
+		if target == "" {
+			return dir, nil
+		}
+	}
+	return r.walk(c, dir, target, true, nd)
 }
 
 // step moves from directory cur (whose Dir is d) to its entry name.
-func (r *Root) step(c Ctx, cur Path, d Dir, name string) (Path, error) {
+// Scoped walks stop at their root: ".." there is EXDEV under
+// RESOLVE_BENEATH and the root itself under RESOLVE_IN_ROOT
+// (follow_dotdot); RESOLVE_NO_XDEV refuses to change mounts (EXDEV),
+// into a mount point or out of a mount's root.
+func (r *Root) step(c Ctx, cur Path, d Dir, name string, nd *nameidata) (Path, error) {
+	var next Path
 	switch name {
 	case ".":
 		return cur, nil
 	case "..":
-		return r.up(cur), nil
+		if nd.resolve&resolveScoped != 0 && cur == nd.root {
+			if nd.resolve&RESOLVE_BENEATH != 0 {
+				return Path{}, linuxerr.EXDEV
+			}
+			return cur, nil
+		}
+		next = r.up(cur)
+	default:
+		n, err := d.Lookup(c, name)
+		if err != nil {
+			return Path{}, err
+		}
+		next = r.down(Path{cur.Mnt, n})
 	}
-	n, err := d.Lookup(c, name)
-	if err != nil {
-		return Path{}, err
+	if nd.resolve&RESOLVE_NO_XDEV != 0 && next.Mnt != cur.Mnt {
+		return Path{}, linuxerr.EXDEV
 	}
-	return r.down(Path{cur.Mnt, n}), nil
+	return next, nil
 }
 
 // components splits a path into its names, without empty ones.
@@ -160,6 +249,11 @@ func (p *parentOf) Dir() Dir { return p.dir.Node.(Dir) }
 
 // parent resolves all of path but its last component (filename_parentat).
 func (r *Root) parent(c Ctx, start Path, path string) (parentOf, error) {
+	return r.parentAt(c, start, path, &nameidata{})
+}
+
+// parentAt is parent as part of the resolution nd.
+func (r *Root) parentAt(c Ctx, start Path, path string, nd *nameidata) (parentOf, error) {
 	if path == "" {
 		return parentOf{}, linuxerr.ENOENT
 	}
@@ -168,14 +262,17 @@ func (r *Root) parent(c Ctx, start Path, path string) (parentOf, error) {
 	}
 	trimmed := strings.TrimRight(path, "/")
 	if trimmed == "" {
-		return parentOf{dir: r.Top(), typ: lastRoot, trailing: true}, nil
+		root, err := r.jumpRoot(start, false, nd)
+		if err != nil {
+			return parentOf{}, err
+		}
+		return parentOf{dir: root, typ: lastRoot, trailing: true}, nil
 	}
 	i := strings.LastIndexByte(trimmed, '/')
 	dirPath, name := trimmed[:i+1], trimmed[i+1:]
 	res := parentOf{dir: start, name: name, trailing: len(trimmed) < len(path)}
 	if dirPath != "" {
-		links := 0
-		p, err := r.walk(c, start, dirPath, true, &links)
+		p, err := r.walk(c, start, dirPath, true, nd)
 		if err != nil {
 			return parentOf{}, err
 		}

@@ -41,11 +41,62 @@ func ParseBench(out []byte) ([]BenchResult, error) {
 	return rs, nil
 }
 
+// BenchCalls is a write row's "calls NAME SYSCALLS WRITES WAKEUPS
+// YIELDS" line: the system calls the benchmark program made for its
+// writes, over all rounds, how many writes it did, and among the calls
+// those that woke an SQ thread and the sched_yield calls of long waits.
+type BenchCalls struct {
+	Name                           string
+	Calls, Writes, Wakeups, Yields int64
+}
+
+// PerWrite is the system calls per write.
+func (c BenchCalls) PerWrite() float64 {
+	if c.Writes == 0 {
+		return 0
+	}
+	return float64(c.Calls) / float64(c.Writes)
+}
+
+// String is the calls per write, with the counts.
+func (c BenchCalls) String() string {
+	s := fmt.Sprintf("%.4g (%d in %d writes", c.PerWrite(), c.Calls, c.Writes)
+	if c.Wakeups+c.Yields > 0 {
+		s += fmt.Sprintf(": %d wakeups, %d yields", c.Wakeups, c.Yields)
+	}
+	return s + ")"
+}
+
+// ParseCalls returns the "calls" lines of a benchmark program's output,
+// in order.
+func ParseCalls(out []byte) []BenchCalls {
+	var cs []BenchCalls
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 6 || f[0] != "calls" {
+			continue
+		}
+		var n [4]int64
+		ok := true
+		for i := range n {
+			var err error
+			n[i], err = strconv.ParseInt(f[2+i], 10, 64)
+			ok = ok && err == nil
+		}
+		if ok {
+			cs = append(cs, BenchCalls{Name: f[1], Calls: n[0], Writes: n[1], Wakeups: n[2], Yields: n[3]})
+		}
+	}
+	return cs
+}
+
 // Bench is a benchmark program's results on both sides, with their
 // whole outputs (for the lines that are not benchmark rows).
 type Bench struct {
 	Linux, Oyako       []BenchResult
 	LinuxOut, OyakoOut []byte
+	// OyakoSide is oyako's side channel, with the per-call counters.
+	OyakoSide []byte
 }
 
 // BenchSideBySide runs the benchmark program c natively and in oyako, one
@@ -62,14 +113,14 @@ func BenchSideBySide(ctx context.Context, kernel string, c Case, timeout time.Du
 	if b.Linux, err = ParseBench(host.Output); err != nil {
 		return nil, fmt.Errorf("native: %v", err)
 	}
-	oy, err := RunOyako(ctx, kernel, c, timeout)
+	oy, err := RunOyako(ctx, kernel, c, timeout, "sysstats")
 	if err != nil {
 		return nil, fmt.Errorf("oyako: %v", err)
 	}
 	if oy.Status != 0 {
 		return nil, fmt.Errorf("oyako: exit status %d:\n%s", oy.Status, oy.Output)
 	}
-	b.OyakoOut = oy.Output
+	b.OyakoOut, b.OyakoSide = oy.Output, oy.Side
 	if b.Oyako, err = ParseBench(oy.Output); err != nil {
 		return nil, fmt.Errorf("oyako: %v", err)
 	}
@@ -140,8 +191,52 @@ func PrintBench(w io.Writer, b *Bench) {
 		fmt.Fprintf(w, "one ready among 10,000 watched over one among 10: epoll_wait %.2fx on oyako (%.2fx on Linux), poll %.0fx (%.0fx)\n",
 			r, Ratio(linux, ep10k, ep10), Ratio(oyako, poll10k, poll10), Ratio(linux, poll10k, poll10))
 	}
+	printCalls(w, ParseCalls(b.LinuxOut), ParseCalls(b.OyakoOut), SyscallStats(b.OyakoSide))
 	if o, l := MemforkKiB(b.OyakoOut), MemforkKiB(b.LinuxOut); o >= 0 {
 		fmt.Fprintf(w, "fork of a process that touched 64 MiB: %d KiB of free memory used while the child lives on oyako (%d KiB on Linux, where other processes also use memory); pages are shared copy-on-write, not copied\n", o, l)
+	}
+}
+
+// printCalls writes the write rows' system calls per write (issue 11:
+// a write(2) loop makes one per write, io_uring with one
+// io_uring_enter per batch of 32 makes 1/32, and SQPOLL none while its
+// thread is awake, plus the wakeups and, where the SQ thread shares the
+// program's CPU, the sched_yield calls that let it run).
+//
+// oyako's per-call counters check the program's count: the write rows
+// make all of the benchmark's io_uring_enter and sched_yield calls.
+func printCalls(w io.Writer, linux, oyako []BenchCalls, stats map[string]SyscallStat) {
+	if len(oyako) == 0 {
+		return
+	}
+	var enters, yields int64
+	for _, o := range oyako {
+		yields += o.Yields
+		if strings.HasPrefix(o.Name, "uring-") {
+			enters += o.Calls - o.Yields
+		}
+	}
+	byName := map[string]BenchCalls{}
+	for _, c := range linux {
+		byName[c.Name] = c
+	}
+	fmt.Fprintf(w, "system calls per write, counted by the program (32 writes of 64 bytes to /dev/null per operation):\n")
+	for _, o := range oyako {
+		l, ok := byName[o.Name]
+		lin := "-"
+		if ok {
+			lin = l.String()
+		}
+		fmt.Fprintf(w, "  %-20s linux %-36s oyako %s\n", o.Name, lin, o.String())
+	}
+	if stats != nil {
+		ke, ky := stats["io_uring_enter"].Calls, stats["sched_yield"].Calls
+		verdict := "agree"
+		if ke != uint64(enters) || ky != uint64(yields) {
+			verdict = "DISAGREE"
+		}
+		fmt.Fprintf(w, "  oyako's per-call counters %s: io_uring_enter %d (the program counted %d), sched_yield %d (%d)\n",
+			verdict, ke, enters, ky, yields)
 	}
 }
 

@@ -23,6 +23,13 @@ func TestParseBench(t *testing.T) {
 	}
 }
 
+func TestParseCalls(t *testing.T) {
+	cs := ParseCalls([]byte("bench x 1 2\ncalls write-loop 64 64 0 0\ncalls bad x 1 0 0\ncalls uring 2 64 1 1\n"))
+	if len(cs) != 2 || cs[0] != (BenchCalls{"write-loop", 64, 64, 0, 0}) || cs[1].PerWrite() != 1.0/32 || cs[1].Yields != 1 {
+		t.Fatalf("got %+v", cs)
+	}
+}
+
 // TestBenchRuns runs make bench's program with few iterations on both
 // sides: it checks that the benchmark works, not how fast anything is
 // (timing belongs to make bench, not to tests on shared machines).
@@ -41,10 +48,16 @@ func TestBenchRuns(t *testing.T) {
 	}
 	var b strings.Builder
 	PrintBench(&b, res)
-	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000"} {
+	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000",
+		"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B"} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("table lacks %s:\n%s", row, b.String())
 		}
+	}
+	// The write rows count their own system calls; oyako's counters
+	// must say the same.
+	if !strings.Contains(b.String(), "oyako's per-call counters agree") {
+		t.Errorf("the write rows' system calls disagree with oyako's counters:\n%s", b.String())
 	}
 	// Copy-on-write: forking a process that touched 64 MiB takes page
 	// tables (128 KiB for 64 MiB) and the child's own small structures,

@@ -110,6 +110,15 @@ func conformanceC(t *testing.T) {
 		{"unix_dgram", "unix_dgram", "-static", false, false},
 		{"unix_scm", "unix_scm", "-static", false, false},
 		{"unix_echo", "unix_echo", "-static", false, false},
+		// io_uring (stage 8): setup's checks, plain, vectored, fixed
+		// buffer and fixed file I/O, register, the probe, enter; SQPOLL.
+		{"uring_basic", "uring_basic", "-static", false, false},
+		{"uring_sqpoll", "uring_sqpoll", "-static", false, false},
+		// io_uring's socket and file-system opcodes (stage 8), and an
+		// echo server on io_uring with 100 forked clients.
+		{"uring_net", "uring_net", "-static", false, false},
+		{"uring_fs", "uring_fs", "-static", false, false},
+		{"uring_echo", "uring_echo", "-static", false, false},
 		// io_uring through liburing (stage 8): chains, drain, overflow
 		// and interrupted waits; timeouts and cancellation; polls.
 		{"uring_link", "uring_link", "-static", false, false},

@@ -192,6 +192,26 @@ var (
 	epoll_ctl:ELOOP epoll_ctl:EEXIST epoll_ctl:EINVAL epoll_ctl:EPERM`)
 )
 
+// uringCalls and uringErrors are io_uring's system calls and error paths
+// (issue 11, stage 8), made by user/c/uring_basic.c and uring_sqpoll.c,
+// and the system calls stage 8 added for the operations of its file
+// opcodes, made by user/c/uring_fs.c.
+var (
+	uringCalls = strings.Fields(`io_uring_setup io_uring_enter io_uring_register
+	openat2 fadvise64 sync_file_range`)
+	uringErrors = strings.Fields(`
+	io_uring_setup:EINVAL io_uring_setup:EFAULT io_uring_setup:ENXIO
+	io_uring_enter:EINVAL io_uring_enter:EBADF io_uring_enter:EOPNOTSUPP
+	io_uring_enter:ETIME io_uring_enter:EINTR io_uring_enter:EFAULT
+	io_uring_enter:EEXIST io_uring_enter:EOWNERDEAD
+	io_uring_register:EINVAL io_uring_register:EBUSY io_uring_register:ENXIO
+	io_uring_register:EFAULT io_uring_register:EBADF io_uring_register:EOPNOTSUPP
+	io_uring_register:EEXIST io_uring_register:EOVERFLOW
+	openat2:ELOOP openat2:EXDEV openat2:EINVAL openat2:E2BIG openat2:EAGAIN
+	fadvise64:EINVAL fadvise64:ESPIPE fadvise64:EBADF sync_file_range:EINVAL
+	sync_file_range:ESPIPE sync_file_range:EBADF`)
+)
+
 // checkCoverage fails when the conformance programs, together, left out a
 // stage 2 or file locking system call or error path, or never used a
 // number above the table (which must answer ENOSYS).
@@ -202,8 +222,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors, uringWaitErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls, uringCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors, uringErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors)
 	}
@@ -237,14 +257,6 @@ func checkCoverage(t *testing.T) {
 			strings.Join(missing, "\n  "), strings.Join(seen, "\n  "))
 	}
 }
-
-// uringWaitErrors are io_uring_enter's error paths for waits, taken
-// by user/c/uring_link.c: a handler interrupting a GETEVENTS wait, the
-// checks of the sigmask argument and of IORING_ENTER_EXT_ARG, and an
-// EXT_ARG timeout.
-var uringWaitErrors = strings.Fields(`
-	io_uring_enter:EINTR io_uring_enter:EINVAL io_uring_enter:EFAULT
-	io_uring_enter:ETIME`)
 
 func concat(lists ...[]string) []string {
 	var out []string

@@ -27,8 +27,12 @@ var errnoNames = map[uint32][2]string{
 	34: {"ERANGE", "Numerical result out of range"}, 35: {"EDEADLK", "Resource deadlock avoided"},
 	36: {"ENAMETOOLONG", "File name too long"}, 38: {"ENOSYS", "Function not implemented"},
 	39: {"ENOTEMPTY", "Directory not empty"}, 40: {"ELOOP", "Too many levels of symbolic links"},
-	61: {"ENODATA", "No data available"}, 75: {"EOVERFLOW", "Value too large for defined data type"},
+	61: {"ENODATA", "No data available"}, 62: {"ETIME", "Timer expired"},
+	75: {"EOVERFLOW", "Value too large for defined data type"}, 77: {"EBADFD", "File descriptor in bad state"},
 	95: {"EOPNOTSUPP", "Operation not supported"}, 110: {"ETIMEDOUT", "Connection timed out"},
+	// io_uring's (ETIME, EBADFD above).
+	114: {"EALREADY", "Operation already in progress"}, 125: {"ECANCELED", "Operation canceled"},
+	130: {"EOWNERDEAD", "Owner died"},
 	// The socket layer's (include/uapi/asm-generic/errno.h).
 	88: {"ENOTSOCK", "Socket operation on non-socket"}, 89: {"EDESTADDRREQ", "Destination address required"},
 	90: {"EMSGSIZE", "Message too long"}, 91: {"EPROTOTYPE", "Protocol wrong type for socket"},
@@ -39,8 +43,6 @@ var errnoNames = map[uint32][2]string{
 	105: {"ENOBUFS", "No buffer space available"}, 106: {"EISCONN", "Transport endpoint is already connected"},
 	107: {"ENOTCONN", "Transport endpoint is not connected"}, 109: {"ETOOMANYREFS", "Too many references: cannot splice"},
 	111: {"ECONNREFUSED", "Connection refused"}, 115: {"EINPROGRESS", "Operation now in progress"},
-	// io_uring's: a wait's timeout (io_cqring_wait), a cancelled request.
-	62: {"ETIME", "Timer expired"}, 125: {"ECANCELED", "Operation canceled"},
 }
 
 // errnoName returns "ENOENT (No such file or directory)" for 2.

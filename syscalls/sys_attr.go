@@ -257,6 +257,26 @@ func sysFsync(t *task.Task, a *Args) (uintptr, error) {
 	return 0, fs.Fsync(f)
 }
 
+// sysFadvise64 implements fadvise64(2).
+func sysFadvise64(t *task.Task, a *Args) (uintptr, error) {
+	f, err := getFileIO(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return 0, fs.Fadvise(f, int64(a[1]), int64(a[2]), int32(a[3]))
+}
+
+// sysSyncFileRange implements sync_file_range(2).
+func sysSyncFileRange(t *task.Task, a *Args) (uintptr, error) {
+	f, err := getFileIO(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return 0, fs.SyncFileRange(f, int64(a[1]), int64(a[2]), uint32(a[3]))
+}
+
 // sysFdatasync implements fdatasync(2).
 func sysFdatasync(t *task.Task, a *Args) (uintptr, error) { return sysFsync(t, a) }
 

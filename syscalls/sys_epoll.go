@@ -52,13 +52,18 @@ func sysEpollCtl(t *task.Task, a *Args) (uintptr, error) {
 		}
 		events, data = binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
 	}
-	epf, f, err := getFiles(t, a[0], a[2])
+	return 0, epollCtl(t, a[0], op, a[2], events, data)
+}
+
+// epollCtl is do_epoll_ctl with the event read.
+func epollCtl(t *task.Task, epfd uintptr, op int, fd uintptr, events uint32, data uint64) error {
+	epf, f, err := getFiles(t, epfd, fd)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer epf.DecRef()
 	defer f.DecRef()
-	return 0, epoll.CtlFile(epf, op, int32(a[2]), f, events, data)
+	return epoll.CtlFile(epf, op, int32(fd), f, events, data)
 }
 
 func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {

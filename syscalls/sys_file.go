@@ -1,9 +1,12 @@
 package syscalls
 
 import (
+	"encoding/binary"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 	"oyako/kernel/task"
 )
 
@@ -23,16 +26,40 @@ func sysCreat(t *task.Task, a *Args) (uintptr, error) {
 }
 
 func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr, error) {
-	dir, path, err := pathAt(t, dirfd, pathAddr)
+	path, err := pathArg(t, pathAddr)
 	if err != nil {
 		return 0, err
+	}
+	f, err := openPath(t, dirfd, path, flags, mode, 0)
+	if err != nil {
+		return 0, err
+	}
+	return installOpened(t, f, flags)
+}
+
+// openPath opens path relative to dirfd (do_filp_open) under openat2's
+// resolve flags; a scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT)
+// starts at dirfd even for an absolute path, which it then refuses or
+// takes as relative to dirfd (path_init with LOOKUP_IS_SCOPED).
+func openPath(t *task.Task, dirfd uintptr, path string, flags, mode, resolve uint32) (*fs.File, error) {
+	var dir fs.Path
+	var err error
+	if resolve&(fs.RESOLVE_BENEATH|fs.RESOLVE_IN_ROOT) != 0 && path != "" {
+		dir, err = fdDir(t, dirfd)
+	} else {
+		dir, err = baseDir(t, dirfd, path)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// A 64-bit kernel opens every file O_LARGEFILE (force_o_largefile),
 	// which F_GETFL and /proc/PID/fdinfo show.
-	f, err := task.Root.Open(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false))
-	if err != nil {
-		return 0, err
-	}
+	return task.Root.OpenResolve(t, dir, path, flags|fs.O_LARGEFILE, mode, t.Proc.Umask(0, false), resolve)
+}
+
+// installOpened gives a file opened with flags a descriptor and makes
+// an opened terminal the controlling one when open(2) would.
+func installOpened(t *task.Task, f *fs.File, flags uint32) (uintptr, error) {
 	fd, err := installNew(t, f, flags&fs.O_CLOEXEC != 0)
 	if err != nil {
 		return 0, err
@@ -41,6 +68,118 @@ func openAt(t *task.Task, dirfd, pathAddr uintptr, flags, mode uint32) (uintptr,
 		t.OpenedTTY(tty)
 	}
 	return fd, nil
+}
+
+// openHow is struct open_how (include/uapi/linux/openat2.h).
+type openHow struct {
+	flags, mode, resolve uint64
+}
+
+// openHowSizeVer0 is the first published size of struct open_how
+// (OPEN_HOW_SIZE_VER0).
+const openHowSizeVer0 = 24
+
+// readOpenHow copies in a struct open_how of size bytes as openat2 does:
+// EINVAL below OPEN_HOW_SIZE_VER0, E2BIG above a page, then
+// copy_struct_from_user (E2BIG for a larger struct whose extra bytes are
+// not all zero).
+func readOpenHow(t *task.Task, addr, size uintptr) (openHow, error) {
+	if size < openHowSizeVer0 {
+		return openHow{}, linuxerr.EINVAL
+	}
+	if size > mm.PageSize {
+		return openHow{}, linuxerr.E2BIG
+	}
+	return copyOpenHow(t, addr, size)
+}
+
+// copyOpenHow is copy_struct_from_user for struct open_how of size bytes
+// (at least OPEN_HOW_SIZE_VER0): the struct, then the bytes past it,
+// which must be zero (E2BIG), read a page at a time.
+func copyOpenHow(t *task.Task, addr, size uintptr) (openHow, error) {
+	var w [openHowSizeVer0]byte
+	if err := t.CopyIn(addr, w[:]); err != nil {
+		return openHow{}, err
+	}
+	var chunk [mm.PageSize]byte
+	for off := uintptr(openHowSizeVer0); off < size; {
+		b := chunk[:min(size-off, mm.PageSize)]
+		if err := t.CopyIn(addr+off, b); err != nil {
+			return openHow{}, err
+		}
+		for _, c := range b {
+			if c != 0 {
+				return openHow{}, linuxerr.E2BIG
+			}
+		}
+		off += uintptr(len(b))
+	}
+	return openHow{
+		flags:   binary.LittleEndian.Uint64(w[0:]),
+		mode:    binary.LittleEndian.Uint64(w[8:]),
+		resolve: binary.LittleEndian.Uint64(w[16:]),
+	}, nil
+}
+
+// validOpenFlags are the flags open(2) knows (VALID_OPEN_FLAGS): openat2
+// refuses others, open and openat ignore them.
+const validOpenFlags = fs.O_ACCMODE | fs.O_CREAT | fs.O_EXCL | fs.O_NOCTTY | fs.O_TRUNC | fs.O_APPEND |
+	fs.O_NONBLOCK | fs.O_SYNC | fs.O_DSYNC | oFASYNC | fs.O_DIRECT | fs.O_LARGEFILE | fs.O_DIRECTORY |
+	fs.O_NOFOLLOW | fs.O_NOATIME | fs.O_CLOEXEC | fs.O_PATH | fs.O_TMPFILE
+
+// oFASYNC is FASYNC (O_ASYNC).
+const oFASYNC = 0o20000
+
+// checkOpenHow is build_open_flags' checks of what openat2 passes
+// unfiltered, in Linux's order: unknown open flags and resolve flags,
+// RESOLVE_BENEATH with RESOLVE_IN_ROOT, a mode without O_CREAT or
+// O_TMPFILE or with bits beyond 07777, O_PATH with flags beyond
+// O_PATH_FLAGS (all EINVAL); RESOLVE_CACHED with O_TRUNC, O_CREAT or
+// O_TMPFILE is EAGAIN (such opens are never cached). The other checks
+// are openat's, made by the file system.
+func checkOpenHow(how openHow) error {
+	flags := how.flags &^ fs.O_CLOEXEC
+	if flags&^validOpenFlags != 0 || how.resolve&^fs.ResolveValid != 0 {
+		return linuxerr.EINVAL
+	}
+	if how.resolve&fs.RESOLVE_BENEATH != 0 && how.resolve&fs.RESOLVE_IN_ROOT != 0 {
+		return linuxerr.EINVAL
+	}
+	if flags&(fs.O_CREAT|fs.O_TMPFILE&^fs.O_DIRECTORY) != 0 {
+		if how.mode&^0o7777 != 0 {
+			return linuxerr.EINVAL
+		}
+	} else if how.mode != 0 {
+		return linuxerr.EINVAL
+	}
+	if flags&fs.O_PATH != 0 && flags&^(fs.O_DIRECTORY|fs.O_NOFOLLOW|fs.O_PATH) != 0 {
+		return linuxerr.EINVAL
+	}
+	if how.resolve&fs.RESOLVE_CACHED != 0 && flags&(fs.O_TRUNC|fs.O_CREAT|fs.O_TMPFILE&^fs.O_DIRECTORY) != 0 {
+		return linuxerr.EAGAIN
+	}
+	return nil
+}
+
+// sysOpenat2 implements openat2(2): openat with a struct open_how whose
+// flags and mode are checked instead of filtered, and resolve flags.
+func sysOpenat2(t *task.Task, a *Args) (uintptr, error) {
+	how, err := readOpenHow(t, a[2], a[3])
+	if err != nil {
+		return 0, err
+	}
+	if err := checkOpenHow(how); err != nil {
+		return 0, err
+	}
+	path, err := pathArg(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	f, err := openPath(t, a[0], path, uint32(how.flags), uint32(how.mode), uint32(how.resolve))
+	if err != nil {
+		return 0, err
+	}
+	return installOpened(t, f, uint32(how.flags))
 }
 
 // sysClose implements close(2).
@@ -128,13 +267,26 @@ const (
 // sysStatx implements statx(2).
 func sysStatx(t *task.Task, a *Args) (uintptr, error) {
 	flags, mask := uint32(a[2]), uint32(a[3])
-	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
-		return 0, linuxerr.EINVAL
+	if err := checkStatx(flags, mask); err != nil {
+		return 0, err
 	}
 	at, err := statAt(t, a[0], a[1], flags)
 	if err != nil {
 		return 0, err
 	}
+	return 0, t.CopyOut(a[4], statxBytes(at))
+}
+
+// checkStatx is statx's checks of its flags and mask (EINVAL).
+func checkStatx(flags, mask uint32) error {
+	if flags&^(atSymlinkNofollow|atEmptyPath|atNoAutomount|atStatxSyncMask) != 0 || flags&atStatxSyncMask == atStatxSyncMask || mask&statxReserved != 0 {
+		return linuxerr.EINVAL
+	}
+	return nil
+}
+
+// statxBytes is the struct statx of a file's attributes.
+func statxBytes(at fs.Attr) []byte {
 	b := make([]byte, 256)
 	putU32(b, 0, statxBasicStats)
 	putU32(b, 4, uint32(at.Blksize))
@@ -156,7 +308,7 @@ func sysStatx(t *task.Task, a *Args) (uintptr, error) {
 	putU32(b, 132, uint32(at.Rdev&0xff|at.Rdev>>12&^0xff))
 	putU32(b, 136, uint32(at.Dev>>8))
 	putU32(b, 140, uint32(at.Dev&0xff))
-	return 0, t.CopyOut(a[4], b)
+	return b
 }
 
 // sysGetdents64 implements getdents64(2).
@@ -466,8 +618,10 @@ func pipe(t *task.Task, addr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(fs.O_CLOEXEC|fs.O_NONBLOCK|fs.O_DIRECT) != 0 {
 		return 0, linuxerr.EINVAL
 	}
+	// A write without readers raises SIGPIPE through the writer's
+	// SigPipe method (fs.Pipe's default), which io_uring's RWF_NOSIGNAL
+	// and its workers replace.
 	r, w := fs.NewPipe(flags)
-	r.Inode.(*fs.Pipe).SigPipe = func(c fs.Ctx) { c.(*task.Task).SigPipe() }
 	return 0, installPair(t, r, w, flags&fs.O_CLOEXEC != 0, addr)
 }
 

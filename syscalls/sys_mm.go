@@ -163,21 +163,39 @@ const (
 	madvCollapse    = 25
 )
 
-// sysMadvise implements madvise(2): MADV_DONTNEED and MADV_FREE free the
-// pages; the hints are accepted.
+// sysMadvise implements madvise(2) as do_madvise checks it: EINVAL for
+// unknown advice, an unaligned address or a range that wraps; nothing
+// for an empty range; ENOMEM when the range is not all mapped.
+// MADV_DONTNEED and MADV_FREE free the pages; the hints are accepted.
 func sysMadvise(t *task.Task, a *Args) (uintptr, error) {
-	addr, length := a[0], a[1]
+	return 0, madvise(t, a[0], a[1], int32(a[2]))
+}
+
+func madvise(t *task.Task, addr, length uintptr, advice int32) error {
+	switch advice {
+	case madvDontneed, madvFree, madvNormal, madvRandom, madvSequential, madvWillneed, madvDontfork, madvDofork,
+		madvMergeable, madvUnmergeable, madvHugepage, madvNohugepage, madvDontdump, madvDodump, madvWipeonfork,
+		madvKeeponfork, madvCold, madvPageout, madvCollapse:
+	default:
+		return linuxerr.EINVAL
+	}
 	if addr&(mm.PageSize-1) != 0 {
-		return 0, linuxerr.EINVAL
+		return linuxerr.EINVAL
 	}
-	switch int32(a[2]) {
-	case madvDontneed, madvFree:
-		return 0, t.Proc.AS().Discard(addr, length)
-	case madvNormal, madvRandom, madvSequential, madvWillneed, madvDontfork, madvDofork, madvMergeable, madvUnmergeable,
-		madvHugepage, madvNohugepage, madvDontdump, madvDodump, madvWipeonfork, madvKeeponfork, madvCold, madvPageout, madvCollapse:
-		return 0, nil
+	n := uintptr(mm.PageAlignUp(uint64(length)))
+	if length != 0 && n == 0 || addr+n < addr {
+		return linuxerr.EINVAL
 	}
-	return 0, linuxerr.EINVAL
+	if n == 0 {
+		return nil
+	}
+	if advice == madvDontneed || advice == madvFree {
+		return t.Proc.AS().Discard(addr, length)
+	}
+	if !t.Proc.AS().Covered(addr, length) {
+		return linuxerr.ENOMEM
+	}
+	return nil
 }
 
 // msync(2) flags (include/uapi/asm-generic/mman-common.h).

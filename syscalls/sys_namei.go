@@ -23,11 +23,20 @@ func sysMkdirat(t *task.Task, a *Args) (uintptr, error) {
 }
 
 func mkdirAt(t *task.Task, dirfd, pathAddr uintptr, mode uint32) (uintptr, error) {
-	start, path, err := pathAt(t, dirfd, pathAddr)
+	path, err := pathArg(t, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	return 0, task.Root.Mkdir(t, start, path, mode, t.Proc.Umask(0, false))
+	return 0, mkdirPath(t, dirfd, path, mode)
+}
+
+// mkdirPath is do_mkdirat with the path read.
+func mkdirPath(t *task.Task, dirfd uintptr, path string, mode uint32) error {
+	start, err := baseDir(t, dirfd, path)
+	if err != nil {
+		return err
+	}
+	return task.Root.Mkdir(t, start, path, mode, t.Proc.Umask(0, false))
 }
 
 // sysMknod implements mknod(2).
@@ -63,14 +72,24 @@ func sysUnlinkat(t *task.Task, a *Args) (uintptr, error) {
 	if flags&^atRemovedir != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	start, path, err := pathAt(t, a[0], a[1])
+	path, err := pathArg(t, a[1])
 	if err != nil {
 		return 0, err
 	}
-	if flags&atRemovedir != 0 {
-		return 0, task.Root.Rmdir(t, start, path)
+	return 0, unlinkPath(t, a[0], path, flags)
+}
+
+// unlinkPath is do_unlinkat, or do_rmdir with AT_REMOVEDIR, with the
+// path read.
+func unlinkPath(t *task.Task, dirfd uintptr, path string, flags uint32) error {
+	start, err := baseDir(t, dirfd, path)
+	if err != nil {
+		return err
 	}
-	return 0, task.Root.Unlink(t, start, path)
+	if flags&atRemovedir != 0 {
+		return task.Root.Rmdir(t, start, path)
+	}
+	return task.Root.Unlink(t, start, path)
 }
 
 // sysRmdir implements rmdir(2).
@@ -101,15 +120,28 @@ func renameAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint
 	if flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
 		return 0, linuxerr.EINVAL
 	}
-	oldStart, oldPath, err := pathAt(t, olddfd, oldAddr)
+	oldPath, err := pathArg(t, oldAddr)
 	if err != nil {
 		return 0, err
 	}
-	newStart, newPath, err := pathAt(t, newdfd, newAddr)
+	newPath, err := pathArg(t, newAddr)
 	if err != nil {
 		return 0, err
 	}
-	return 0, task.Root.Rename(t, oldStart, oldPath, newStart, newPath, flags)
+	return 0, renamePath(t, olddfd, oldPath, newdfd, newPath, flags)
+}
+
+// renamePath is do_renameat2 with the paths read and the flags checked.
+func renamePath(t *task.Task, olddfd uintptr, oldPath string, newdfd uintptr, newPath string, flags uint32) error {
+	oldStart, err := baseDir(t, olddfd, oldPath)
+	if err != nil {
+		return err
+	}
+	newStart, err := baseDir(t, newdfd, newPath)
+	if err != nil {
+		return err
+	}
+	return task.Root.Rename(t, oldStart, oldPath, newStart, newPath, flags)
 }
 
 // sysLink implements link(2).
@@ -128,19 +160,32 @@ func linkAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32
 	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return 0, linuxerr.EINVAL
 	}
+	oldPath, err := pathArg(t, oldAddr)
+	if err != nil {
+		return 0, err
+	}
+	newPath, err := pathArg(t, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, linkPath(t, olddfd, oldPath, newdfd, newPath, flags)
+}
+
+// linkPath is do_linkat with the paths read and the flags checked.
+func linkPath(t *task.Task, olddfd uintptr, oldPath string, newdfd uintptr, newPath string, flags uint32) error {
 	lf := uint32(atSymlinkNofollow)
 	if flags&atSymlinkFollow != 0 {
 		lf = 0
 	}
-	old, err := lookupAt(t, olddfd, oldAddr, lf|flags&atEmptyPath)
+	old, err := lookupPath(t, olddfd, oldPath, lf|flags&atEmptyPath)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	newStart, newPath, err := pathAt(t, newdfd, newAddr)
+	newStart, err := baseDir(t, newdfd, newPath)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	return 0, task.Root.Link(t, old, newStart, newPath)
+	return task.Root.Link(t, old, newStart, newPath)
 }
 
 // sysSymlink implements symlink(2).
@@ -158,9 +203,18 @@ func symlinkAt(t *task.Task, targetAddr, newdfd, pathAddr uintptr) (uintptr, err
 	if err != nil {
 		return 0, err
 	}
-	start, path, err := pathAt(t, newdfd, pathAddr)
+	path, err := pathArg(t, pathAddr)
 	if err != nil {
 		return 0, err
 	}
-	return 0, task.Root.Symlink(t, target, start, path)
+	return 0, symlinkPath(t, target, newdfd, path)
+}
+
+// symlinkPath is do_symlinkat with the paths read.
+func symlinkPath(t *task.Task, target string, newdfd uintptr, path string) error {
+	start, err := baseDir(t, newdfd, path)
+	if err != nil {
+		return err
+	}
+	return task.Root.Symlink(t, target, start, path)
 }

@@ -69,18 +69,25 @@ func checkFamily(family, typ int) error {
 
 // sysSocket implements socket(2).
 func sysSocket(t *task.Task, a *Args) (uintptr, error) {
-	typ, flags, err := sockType(a[1])
-	if err != nil {
-		return 0, err
-	}
-	if err := checkFamily(int(int32(a[0])), typ); err != nil {
-		return 0, err
-	}
-	f, err := unix.Create(t, typ, int(int32(a[2])), flags)
+	f, flags, err := newSocket(t, a[0], a[1], a[2])
 	if err != nil {
 		return 0, err
 	}
 	return installNew(t, f, flags&socket.SOCK_CLOEXEC != 0)
+}
+
+// newSocket makes the file of a new socket (__sys_socket_file) and
+// returns it with the type's flags.
+func newSocket(t *task.Task, family, typeArg, protocol uintptr) (*fs.File, uint32, error) {
+	typ, flags, err := sockType(typeArg)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkFamily(int(int32(family)), typ); err != nil {
+		return nil, 0, err
+	}
+	f, err := unix.Create(t, typ, int(int32(protocol)), flags)
+	return f, flags, err
 }
 
 // sysSocketpair implements socketpair(2).
@@ -207,8 +214,9 @@ func sysAccept4(t *task.Task, a *Args) (uintptr, error) {
 	return accept(t, a[0], a[1], a[2], uint32(a[3]))
 }
 
-// accept is do_accept: the new socket's peer address is copied out
-// before its descriptor is installed (ECONNABORTED if the peer is gone).
+// accept is accept4's checks: the flags, the socket, and room for a
+// descriptor before a connection is taken off the queue, as
+// get_unused_fd_flags comes before do_accept.
 func accept(t *task.Task, fd, addr, lenAddr uintptr, flags uint32) (uintptr, error) {
 	if flags&^(socket.SOCK_NONBLOCK|socket.SOCK_CLOEXEC) != 0 {
 		return 0, linuxerr.EINVAL
@@ -219,24 +227,36 @@ func accept(t *task.Task, fd, addr, lenAddr uintptr, flags uint32) (uintptr, err
 	}
 	defer f.DecRef()
 	if err := t.Proc.FDs().Room(); err != nil {
-		return 0, err // before a connection is taken off the queue
+		return 0, err
 	}
-	nf, err := s.Accept(t, f, flags)
+	nf, err := acceptFile(t, f, s, addr, lenAddr, flags)
 	if err != nil {
 		return 0, err
+	}
+	return installNew(t, nf, flags&socket.SOCK_CLOEXEC != 0)
+}
+
+// acceptFile is do_accept: the new socket's file, its peer address
+// copied out first when asked for (ECONNABORTED if the peer is gone).
+// f is the listener's file, whose O_NONBLOCK makes the wait fail with
+// EAGAIN; io_uring passes nil (it never waits in the call).
+func acceptFile(t *task.Task, f *fs.File, s socket.Socket, addr, lenAddr uintptr, flags uint32) (*fs.File, error) {
+	nf, err := s.Accept(t, f, flags)
+	if err != nil {
+		return nil, err
 	}
 	if addr != 0 {
 		peer, err := nf.Ops().(socket.Socket).PeerName()
 		if err != nil {
 			nf.DecRef()
-			return 0, linuxerr.ECONNABORTED
+			return nil, linuxerr.ECONNABORTED
 		}
 		if err := addrOut(t, peer, addr, lenAddr); err != nil {
 			nf.DecRef()
-			return 0, err
+			return nil, err
 		}
 	}
-	return installNew(t, nf, flags&socket.SOCK_CLOEXEC != 0)
+	return nf, nil
 }
 
 // sysGetsockname implements getsockname(2).

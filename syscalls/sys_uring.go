@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -51,8 +52,10 @@ func (uringHost) NewWorker(t uring.Task) uring.Worker {
 	return task.NewIOThread(t.(*task.Task).Proc)
 }
 
+// GetFile is fget: an O_PATH descriptor is EBADF, so requests and the
+// registered file table never act on one (io_file_get_normal).
 func (uringHost) GetFile(t uring.Task, fd int32) (*fs.File, error) {
-	return t.(*task.Task).Proc.FDs().Get(fd)
+	return getFileIO(t.(*task.Task), uintptr(uint32(fd)))
 }
 
 func (uringHost) SameThread(a, b uring.Task) bool { return a.(*task.Task) == b.(*task.Task) }
@@ -61,9 +64,35 @@ func init() {
 	uring.Host = uringHost{}
 	uring.Errno = Errno
 	uring.IsRingFile = func(f *fs.File) bool { return ringOf(f) != nil }
+	uring.NoFileLimit = func(t uring.Task) uint64 { return uint64(t.(*task.Task).Proc.FDs().Limit) }
+	uring.Pinnable = func(t uring.Task, addr, n uint64) bool { return pinnable(t.(*task.Task), addr, n) }
 	task.ImageEnd = append(task.ImageEnd, func(p *task.Process) {
-		uring.CancelSubmittedBy(func(t uring.Task) bool { return t.(*task.Task).Proc == p })
+		mine := func(t uring.Task) bool { return t.(*task.Task).Proc == p }
+		uring.CancelSubmittedBy(mine)
+		uring.StopSQThreadsOf(mine)
 	})
+}
+
+// pinnable reports whether [addr, addr+n) is mapped and writable
+// throughout in t's process (see uring.Pinnable).
+func pinnable(t *task.Task, addr, n uint64) bool {
+	as := t.Proc.AS()
+	if as == nil {
+		return false
+	}
+	a, end := addr, addr+n
+	for _, v := range as.VMAs() { // in address order
+		if uint64(v.End) <= a {
+			continue
+		}
+		if uint64(v.Start) > a || v.Prot&mm.ProtWrite == 0 {
+			return false
+		}
+		if a = uint64(v.End); a >= end {
+			return true
+		}
+	}
+	return false
 }
 
 // sysIoUringSetup implements io_uring_setup(2): the parameters are read
@@ -76,19 +105,27 @@ func sysIoUringSetup(t *task.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	p := uring.DecodeParams(b)
-	var attach *uring.Ring
-	if p.Flags&uring.SetupAttachWQ != 0 && p.Resv == [3]uint32{} {
+	// IORING_SETUP_ATTACH_WQ's wq_fd: ENXIO for no descriptor, EINVAL for
+	// one that is not a ring (io_sq_offload_create). Its file is held
+	// until the new ring is made.
+	var wqFile *fs.File
+	defer func() {
+		if wqFile != nil {
+			wqFile.DecRef()
+		}
+	}()
+	wq := func() (*uring.Ring, error) {
 		f, err := t.Proc.FDs().Get(int32(p.WQFd))
 		if err != nil {
-			return 0, linuxerr.EBADF
+			return nil, linuxerr.ENXIO
 		}
-		attach = ringOf(f)
-		f.DecRef()
-		if attach == nil {
-			return 0, linuxerr.EINVAL
+		wqFile = f
+		if r := ringOf(f); r != nil {
+			return r, nil
 		}
+		return nil, linuxerr.EINVAL
 	}
-	ring, err := uring.New(t, uint32(a[0]), &p, attach)
+	ring, err := uring.New(t, uint32(a[0]), &p, wq)
 	if err != nil {
 		return 0, err
 	}
@@ -121,8 +158,9 @@ const getEventsArgSize = 24
 // sysIoUringEnter implements io_uring_enter(2). Without
 // IORING_ENTER_EXT_ARG the last two arguments are a signal mask and its
 // size; with it, a struct io_uring_getevents_arg {u64 sigmask; u32
-// sigmask_sz; u32 pad; u64 ts} carries the mask and a timeout. The mask
-// applies while the call waits for completions.
+// sigmask_sz; u32 pad; u64 ts} carries the mask and a timeout. They are
+// read after submission, only for IORING_ENTER_GETEVENTS, and the mask
+// applies only if the call has to wait for completions.
 func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 	flags := uint32(a[3])
 	if flags&^uring.EnterKnown != 0 {
@@ -133,55 +171,95 @@ func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	ea := uring.EnterArgs{ToSubmit: uint32(a[1]), MinComplete: uint32(a[2]), Flags: flags}
-	maskAddr, maskSize := a[4], a[5]
-	if flags&uring.EnterExtArg != 0 {
-		maskAddr, maskSize = 0, 0
-		if a[4] != 0 {
-			if a[5] != getEventsArgSize {
-				return 0, linuxerr.EINVAL
-			}
-			var b [getEventsArgSize]byte
-			if err := t.CopyIn(a[4], b[:]); err != nil {
-				return 0, err
-			}
-			le := binary.LittleEndian
-			maskAddr, maskSize = uintptr(le.Uint64(b[0:])), uintptr(le.Uint32(b[8:]))
-			if ts := le.Uint64(b[16:]); ts != 0 {
-				// io_get_ext_arg takes the timespec unchecked: a
-				// negative one is a timeout already past (-ETIME).
-				sec, nsec, err := uring.ReadTimespec(t, ts)
-				if err != nil {
-					return 0, err
-				}
-				ea.Timeout, ea.HasTimeout = time.Duration(uring.TimespecNs(sec, nsec)), true
-			}
-		}
-	}
-	masked := false
-	if flags&uring.EnterGetEvents != 0 {
-		if masked, err = setCallMask(t, maskAddr, maskSize); err != nil {
-			return 0, err
-		}
-	}
+	ea := uring.EnterArgs{ToSubmit: uint32(a[1]), MinComplete: uint32(a[2]), Flags: flags,
+		Wait: func() (uring.WaitArgs, error) { return enterWaitArgs(t, flags, a[4], a[5]) }}
 	n, err := ring.Enter(t, ea)
 	if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
 		err = linuxerr.EINTR // io_cqring_wait: -EINTR, never restarted
 	}
-	if err = endCallMaskEINTR(t, masked, err); err != nil {
+	if err != nil {
 		return 0, err
 	}
 	return uintptr(n), nil
 }
 
-// sysIoUringRegister implements io_uring_register(2).
+// enterWaitArgs reads io_uring_enter's last two arguments (io_get_ext_arg):
+// with IORING_ENTER_EXT_ARG, argsz must be that of struct
+// io_uring_getevents_arg (EINVAL) and the structure and its timespec
+// readable (EFAULT); the timespec is not checked further (a tv_nsec of a
+// second or more just makes a longer timeout, as Linux's ktime does).
+func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitArgs, error) {
+	var w uring.WaitArgs
+	maskAddr, maskSize := arg, argsz
+	if flags&uring.EnterExtArg != 0 {
+		if argsz != getEventsArgSize {
+			return w, linuxerr.EINVAL
+		}
+		var b [getEventsArgSize]byte
+		if err := t.CopyIn(arg, b[:]); err != nil {
+			return w, err
+		}
+		le := binary.LittleEndian
+		maskAddr, maskSize = uintptr(le.Uint64(b[0:])), uintptr(le.Uint32(b[8:]))
+		if ts := uintptr(le.Uint64(b[16:])); ts != 0 {
+			var tb [16]byte
+			if err := t.CopyIn(ts, tb[:]); err != nil {
+				return w, err
+			}
+			sec, nsec := int64(le.Uint64(tb[0:])), int64(le.Uint64(tb[8:]))
+			w.Timeout, w.HasTimeout = ktimeOf(sec, nsec), true
+		}
+	}
+	if maskAddr != 0 {
+		w.Mask = func() (func(error) error, error) {
+			masked, err := setCallMask(t, maskAddr, maskSize)
+			if err != nil {
+				return nil, err
+			}
+			return func(err error) error {
+				if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
+					err = linuxerr.EINTR // io_cqring_wait: -EINTR, never restarted
+				}
+				return endCallMaskEINTR(t, masked, err)
+			}, nil
+		}
+	}
+	return w, nil
+}
+
+// ktimeOf is timespec64_to_ktime: a duration from any seconds and
+// nanoseconds, saturated, negative ones as 0.
+func ktimeOf(sec, nsec int64) time.Duration {
+	const maxSec = int64(math.MaxInt64 / int64(time.Second))
+	if sec >= maxSec {
+		return math.MaxInt64
+	}
+	d := sec*int64(time.Second) + nsec
+	if d < 0 {
+		return 0
+	}
+	return time.Duration(d)
+}
+
+// sysIoUringRegister implements io_uring_register(2): an opcode beyond
+// Linux's last is refused before the descriptor is looked at, and
+// descriptor -1 asks for the "blind" operations that need no ring
+// (IORING_REGISTER_SEND_MSG_RING, IORING_REGISTER_QUERY), which oyako
+// does not have.
 func sysIoUringRegister(t *task.Task, a *Args) (uintptr, error) {
 	op := uint32(a[1])
-	f, ring, err := getRingFd(t, a[0], op&uring.RegisterUseRegisteredRing != 0)
+	registered := op&uring.RegisterUseRegisteredRing != 0
+	if op&^uring.RegisterUseRegisteredRing >= uring.RegisterLast || int32(a[0]) == -1 {
+		return 0, linuxerr.EINVAL
+	}
+	f, ring, err := getRingFd(t, a[0], registered)
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
+	if err := ring.CheckIssuer(t); err != nil {
+		return 0, err
+	}
 	op &^= uring.RegisterUseRegisteredRing
 	switch op {
 	case uring.RegisterRingFds:

@@ -12,14 +12,19 @@ import (
 // READV, WRITEV, READ_FIXED and WRITE_FIXED, carried out with the code
 // of read(2), pread64(2), readv(2) and their write counterparts.
 
-// preadv2 flags (RWF_*, include/uapi/linux/fs.h).
+// preadv2 flags (RWF_*, include/uapi/linux/fs.h), as Linux 6.18 has
+// them.
 const (
 	rwfHipri     = 0x1
 	rwfDsync     = 0x2
 	rwfSync      = 0x4
 	rwfNowait    = 0x8
 	rwfAppend    = 0x10
-	rwfSupported = rwfHipri | rwfDsync | rwfSync | rwfNowait | rwfAppend
+	rwfNoappend  = 0x20
+	rwfAtomic    = 0x40
+	rwfDontcache = 0x80
+	rwfNosignal  = 0x100
+	rwfSupported = rwfHipri | rwfDsync | rwfSync | rwfNowait | rwfAppend | rwfNoappend | rwfAtomic | rwfDontcache | rwfNosignal
 )
 
 // rwData is a read or write request's arguments (struct io_rw).
@@ -30,28 +35,19 @@ type rwData struct {
 	flags uint32 // RWF_*
 	iov   []iovec
 	total int
+	// fixed: READ_FIXED or WRITE_FIXED, whose registered buffer is
+	// looked up when first issued (imported).
+	fixed, imported bool
 }
 
-// prepRW is io_prep_rw: the I/O priority's class must be valid; for the
-// fixed forms the buffer index and the range must lie in a registered
-// buffer (EFAULT).
+// prepRW is io_prep_rw: the I/O priority's class must be valid. Only the
+// fixed forms look at buf_index (the others ignore it, as Linux does).
 func prepRW(r *uring.Req, fixed, vectored bool) error {
 	s := &r.SQE
 	if class := s.Ioprio >> 13; class > 3 {
 		return linuxerr.EINVAL
 	}
-	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags}
-	if fixed {
-		base, length, err := r.Ring.FixedBuffer(s.BufIndex)
-		if err != nil {
-			return err
-		}
-		if s.Addr < base || s.Addr+uint64(s.Len) > base+length || s.Addr+uint64(s.Len) < s.Addr {
-			return linuxerr.EFAULT
-		}
-	} else if s.BufIndex != 0 && !r.BufferSelect() {
-		return linuxerr.EINVAL
-	}
+	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags, fixed: fixed}
 	if vectored {
 		// The iovecs are read at submission (io_prep_rwv imports them
 		// then: IORING_FEAT_SUBMIT_STABLE).
@@ -65,39 +61,72 @@ func prepRW(r *uring.Req, fixed, vectored bool) error {
 	return nil
 }
 
-// checkRWFlags is kiocb_set_rw_flags: unknown RWF_* flags are
-// EOPNOTSUPP; RWF_NOWAIT makes a request that would wait fail with
-// EAGAIN instead of waiting.
-func checkRWFlags(r *uring.Req, d *rwData) error {
-	if d.flags&^rwfSupported != 0 {
+// checkRWFlags is kiocb_set_rw_flags for oyako's files, then
+// io_rw_init_file's refusal of RWF_HIPRI on a ring without IOPOLL.
+// Unknown flags are EOPNOTSUPP, and so are RWF_ATOMIC (no file here
+// writes atomically: FMODE_CAN_ATOMIC_WRITE), RWF_DONTCACHE (no file
+// system here has FOP_DONTCACHE) and RWF_NOWAIT on a regular file or a
+// directory (tmpfs, which oyako's file systems are like, has no
+// FMODE_NOWAIT). RWF_NOWAIT on other files makes a request that would
+// wait fail with EAGAIN. RWF_DSYNC and RWF_SYNC ask nothing of memory
+// file systems; RWF_APPEND, RWF_NOAPPEND and RWF_NOSIGNAL are carried out
+// by at.
+func checkRWFlags(r *uring.Req, d *rwData, f *fs.File) error {
+	if d.flags&^rwfSupported != 0 || d.flags&(rwfAtomic|rwfDontcache) != 0 {
 		return linuxerr.EOPNOTSUPP
 	}
 	if d.flags&rwfNowait != 0 {
+		switch f.Inode.(type) {
+		case fs.Regular, fs.Dir:
+			return linuxerr.EOPNOTSUPP
+		}
 		r.NoRetry = true
+	}
+	if d.flags&rwfHipri != 0 {
+		return linuxerr.EINVAL
 	}
 	return nil
 }
 
+// noSigPipe is a task whose writes to a pipe or socket without readers
+// raise no SIGPIPE (RWF_NOSIGNAL).
+type noSigPipe struct{ *task.Task }
+
+func (noSigPipe) SigPipe() {}
+
 // at returns the read or write function of a request at its offset: the
-// file position for -1 or a stream, else the offset, advancing.
+// file position for -1 or a stream, else the offset, advancing. A write
+// appends on an O_APPEND file or with RWF_APPEND, unless RWF_NOAPPEND
+// (kiocb_set_rw_flags: IOCB_APPEND).
 func (d *rwData) at(f *fs.File, t *task.Task, write bool) (func([]byte) (int, error), error) {
 	if d.off < -1 {
 		return nil, linuxerr.EINVAL
 	}
-	if d.off == -1 || f.IsStream() {
-		if write {
-			return func(p []byte) (int, error) { return f.Write(t, p) }, nil
-		}
-		return func(p []byte) (int, error) { return f.Read(t, p) }, nil
-	}
-	off := d.off
 	if write {
+		var c fs.Ctx = t
+		if d.flags&rwfNosignal != 0 {
+			c = noSigPipe{t}
+		}
+		app := f.Flags()&fs.O_APPEND != 0 || d.flags&rwfAppend != 0
+		if d.flags&rwfNoappend != 0 {
+			app = false
+		}
+		off := d.off
+		if f.IsStream() {
+			off = -1
+		}
 		return func(p []byte) (int, error) {
-			n, err := f.Pwrite(t, p, off)
-			off += int64(n)
+			n, err := f.WriteMode(c, p, off, app)
+			if off != -1 {
+				off += int64(n)
+			}
 			return n, err
 		}, nil
 	}
+	if d.off == -1 || f.IsStream() {
+		return func(p []byte) (int, error) { return f.Read(t, p) }, nil
+	}
+	off := d.off
 	return func(p []byte) (int, error) {
 		n, err := f.Pread(t, p, off)
 		off += int64(n)
@@ -105,15 +134,41 @@ func (d *rwData) at(f *fs.File, t *task.Task, write bool) (func([]byte) (int, er
 	}, nil
 }
 
+// importFixed looks up a fixed request's registered buffer when it is
+// first issued, as Linux 6.18 does (io_read_fixed, io_init_rw_fixed,
+// io_import_reg_buf): EFAULT for an index out of range or an empty slot,
+// and for a range that is not inside the buffer or longer than
+// MAX_RW_COUNT (validate_fixed_range). The request holds the buffer
+// until it completes.
+func importFixed(r *uring.Req, d *rwData) error {
+	if !d.fixed || d.imported {
+		return nil
+	}
+	s := &r.SQE
+	base, length, err := r.Ring.FixedBuffer(r, s.BufIndex)
+	if err != nil {
+		return err
+	}
+	end := s.Addr + uint64(s.Len)
+	if end < s.Addr || s.Addr < base || end > base+length || s.Len > maxRWCount {
+		return linuxerr.EFAULT
+	}
+	d.imported = true
+	return nil
+}
+
 func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	d := r.Data.(*rwData)
 	t := r.Task.(*task.Task)
 	f := r.File
-	if err := checkRWFlags(r, d); err != nil {
+	if err := importFixed(r, d); err != nil {
 		return 0, err
 	}
 	if write && !f.Writable() || !write && !f.Readable() {
 		return 0, linuxerr.EBADF
+	}
+	if err := checkRWFlags(r, d, f); err != nil {
+		return 0, err
 	}
 	do, err := d.at(f, t, write)
 	if err != nil {

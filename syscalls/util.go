@@ -78,7 +78,16 @@ func pathAt(t *task.Task, dirfd, pathAddr uintptr) (fs.Path, string, error) {
 // absolute or empty path does not look at dirfd (the empty one fails
 // with ENOENT when resolved).
 func baseDir(t *task.Task, dirfd uintptr, path string) (fs.Path, error) {
-	if path == "" || path[0] == '/' || int32(dirfd) == atFdcwd {
+	if path == "" || path[0] == '/' {
+		return t.Proc.Cwd(), nil
+	}
+	return fdDir(t, dirfd)
+}
+
+// fdDir returns the directory dirfd names: the working directory for
+// AT_FDCWD; EBADF, or ENOTDIR for a file that is not a directory.
+func fdDir(t *task.Task, dirfd uintptr) (fs.Path, error) {
+	if int32(dirfd) == atFdcwd {
 		return t.Proc.Cwd(), nil
 	}
 	f, err := getFile(t, dirfd)
@@ -111,7 +120,16 @@ func fdPath(t *task.Task, dirfd uintptr) (fs.Path, error) {
 // with AT_EMPTY_PATH in flags an empty path names dirfd itself; with
 // AT_SYMLINK_NOFOLLOW a final symbolic link is not followed.
 func lookupAt(t *task.Task, dirfd, pathAddr uintptr, flags uint32) (fs.Path, error) {
-	start, path, err := pathAt(t, dirfd, pathAddr)
+	path, err := pathArg(t, pathAddr)
+	if err != nil {
+		return fs.Path{}, err
+	}
+	return lookupPath(t, dirfd, path, flags)
+}
+
+// lookupPath is lookupAt with the path read.
+func lookupPath(t *task.Task, dirfd uintptr, path string, flags uint32) (fs.Path, error) {
+	start, err := baseDir(t, dirfd, path)
 	if err != nil {
 		return fs.Path{}, err
 	}

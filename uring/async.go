@@ -4,7 +4,6 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel/mm"
 )
 
 // asyncReq is the state of a request that went asynchronous: the worker
@@ -25,7 +24,7 @@ type asyncReq struct {
 // Neither the submitter nor the SQ thread waits for it.
 func (ring *Ring) goAsync(r *Req, tried bool) {
 	ring.mu.Lock()
-	if ring.async%asyncPerPage == 0 && !mm.ChargeUser(1) {
+	if ring.async%asyncPerPage == 0 && !chargeReq(1) {
 		ring.mu.Unlock()
 		r.completeWith(0, linuxerr.ENOMEM)
 		return
@@ -35,6 +34,7 @@ func (ring *Ring) goAsync(r *Req, tried bool) {
 	r.async = a
 	ring.mu.Unlock()
 	r.Task = a.w
+	r.iowq.Store(!tried && r.flags&reqAsync != 0)
 	ring.armLinkTimeout(r, r.lt) // nothing else can complete r yet: r.lt is stable
 	r.setCancel(func() { ring.cancelAsync(r) })
 	if tried && ring.armPoll(r) {
@@ -66,6 +66,7 @@ func (ring *Ring) work(r *Req) {
 			if ring.armPoll(r) {
 				return
 			}
+			r.iowq.Store(true)
 			res, err = ring.issue(r) // blocking, on this goroutine
 		}
 		if err == nil && r.flags&reqMultishot != 0 && !r.Cancelled() {
@@ -84,6 +85,7 @@ func (ring *Ring) armPoll(r *Req) bool {
 	if p == nil {
 		return false
 	}
+	r.iowq.Store(false) // Linux completes it from task work
 	a := r.async
 	a.q = fs.EventQueueFor(a.w, p)
 	a.entry.Mask = mask

@@ -6,14 +6,28 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
-// EnterArgs are io_uring_enter's arguments once the system-call layer
-// has decoded the signal mask and the extended argument.
+// EnterArgs are io_uring_enter's arguments.
 type EnterArgs struct {
 	ToSubmit, MinComplete, Flags uint32
-	// Timeout bounds the wait for CQEs (IORING_ENTER_EXT_ARG's ts);
-	// HasTimeout says it was given.
+	// Wait decodes what the last two arguments point to, for the wait
+	// for CQEs (IORING_ENTER_GETEVENTS): Linux reads them only after
+	// submission (io_get_ext_arg), so that their errors are returned
+	// only if nothing was submitted. Nil: no timeout, no mask.
+	Wait func() (WaitArgs, error)
+}
+
+// WaitArgs are the wait's timeout and signal mask.
+type WaitArgs struct {
+	// Timeout bounds the wait (IORING_ENTER_EXT_ARG's ts); HasTimeout
+	// says it was given.
 	Timeout    time.Duration
 	HasTimeout bool
+	// Mask, if set, installs the call's signal mask when the call has to
+	// block (io_cqring_wait's set_user_sigmask, after it found too few
+	// CQEs): it fails with the mask's error (EINVAL, EFAULT), or returns
+	// the function that ends the mask with the wait's result and returns
+	// the result to report.
+	Mask func() (unmask func(error) error, err error)
 }
 
 // Enter implements io_uring_enter(2) on the ring for thread t
@@ -27,6 +41,9 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 	// (io_cqring_wait): Linux 6.18 flushes it neither on submission nor
 	// for the SQ thread's enters, so new CQEs queue behind it.
 	if ring.sq != nil {
+		if ring.sq.dead.Load() {
+			return 0, linuxerr.EOWNERDEAD // the SQ thread died with its process
+		}
 		if a.Flags&EnterSQWakeup != 0 {
 			ring.sq.wakeUp()
 		}
@@ -37,8 +54,8 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		}
 		ret = int32(a.ToSubmit)
 	} else if a.ToSubmit > 0 {
-		if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
-			return 0, linuxerr.EEXIST
+		if err := ring.CheckIssuer(t); err != nil {
+			return 0, err
 		}
 		n, err := ring.Submit(t, a.ToSubmit)
 		if err != nil {
@@ -50,7 +67,19 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 		}
 	}
 	if a.Flags&EnterGetEvents != 0 {
-		err := ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), a.Timeout, a.HasTimeout)
+		var w WaitArgs
+		var err error
+		if a.Wait != nil {
+			w, err = a.Wait()
+		}
+		if err == nil && ring.flags&SetupDeferTaskrun != 0 {
+			// Only the submitter may run a DEFER_TASKRUN ring's
+			// completions (io_allowed_run_tw).
+			err = ring.CheckIssuer(t)
+		}
+		if err == nil {
+			err = ring.waitCQ(t, min(a.MinComplete, ring.cqEntries), w)
+		}
 		if err != nil && ret == 0 {
 			return 0, err
 		}
@@ -58,11 +87,35 @@ func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 	return ret, nil
 }
 
+// CheckIssuer applies IORING_SETUP_SINGLE_ISSUER: only the thread that
+// made the ring may submit on it or register with it (EEXIST, as
+// io_uring_add_tctx_node and __io_uring_register check submitter_task).
+func (ring *Ring) CheckIssuer(t Task) error {
+	if ring.flags&SetupSingleIssuer != 0 && !Host.SameThread(ring.owner, t) {
+		return linuxerr.EEXIST
+	}
+	return nil
+}
+
 // waitCQ waits until at least n CQEs are in the ring
-// (io_cqring_wait), flushing the overflow backlog as room appears. It
-// fails with the wait's interruption (ERESTARTSYS for a signal) or ETIME
-// when the timeout passes, unless CQEs are there by then.
-func (ring *Ring) waitCQ(t Task, n uint32, timeout time.Duration, hasTimeout bool) error {
+// (io_cqring_wait), flushing the overflow backlog as room appears: at
+// once if they are there (n = 0 never waits, whatever the timeout), else
+// with the call's signal mask in place. It fails with the wait's
+// interruption (ERESTARTSYS for a signal) or ETIME when the timeout
+// passes, unless CQEs are there by then.
+func (ring *Ring) waitCQ(t Task, n uint32, w WaitArgs) (err error) {
+	ring.flushOverflow()
+	if ring.cqReady() >= n {
+		return nil
+	}
+	if w.Mask != nil {
+		unmask, err := w.Mask()
+		if err != nil {
+			return err
+		}
+		defer func() { err = unmask(err) }()
+	}
+	timeout, hasTimeout := w.Timeout, w.HasTimeout
 	var deadline time.Time
 	if hasTimeout {
 		deadline = time.Now().Add(timeout)
@@ -76,10 +129,7 @@ func (ring *Ring) waitCQ(t Task, n uint32, timeout time.Duration, hasTimeout boo
 	for {
 		ring.flushOverflow()
 		ch, _ := ring.cqWait()
-		if ring.cqReady() >= max(n, 1) || n == 0 && ring.cqReady() > 0 {
-			return nil
-		}
-		if n == 0 && !hasTimeout {
+		if ring.cqReady() >= n {
 			return nil
 		}
 		if hasTimeout && !time.Now().Before(deadline) {
@@ -140,8 +190,10 @@ func (ring *Ring) Release() {
 		live = append(live, r)
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
+	pbufs := ring.res.pbufs
 	ring.res = resources{}
 	ring.mu.Unlock()
+	pbufs.release() // provided buffers (buffers.go): their charge back
 	_ = bufs
 	for _, d := range deferred {
 		failChain(d, false)

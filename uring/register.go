@@ -2,6 +2,7 @@ package uring
 
 import (
 	"encoding/binary"
+	"math"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -37,6 +38,11 @@ const (
 	RegisterSyncCancel        = 24
 	RegisterFileAllocRange    = 25
 	RegisterUseRegisteredRing = 1 << 31
+	// RegisterLast is Linux 6.18's IORING_REGISTER_LAST: io_uring_register
+	// refuses opcodes from it on before it looks at the descriptor; the
+	// ones below it that oyako does not implement are EINVAL once the
+	// ring is found.
+	RegisterLast = 36
 
 	maxRegBuffers      = 1 << 14 // IORING_MAX_REG_BUFFERS
 	maxFixedFiles      = 1 << 20 // IORING_MAX_FIXED_FILES
@@ -57,6 +63,15 @@ type resources struct {
 	eventfd  *fs.File
 	evAsync  bool
 	iowqMax  [2]uint32
+	// tagUsers counts the requests using a registered file or buffer
+	// of each tag, tagsOwed the tag CQEs that wait for them (see
+	// postTags).
+	tagUsers map[uint64]int
+	tagsOwed map[uint64]int
+	pbufs    *bufGroups // provided buffers (buffers.go), under their own lock
+	// allocHint is where the search for a free file slot starts
+	// (file_table.alloc_hint; files.go).
+	allocHint int
 }
 
 // regBuf is a registered buffer (io_mapped_ubuf): a range of the
@@ -64,10 +79,14 @@ type resources struct {
 type regBuf struct{ addr, len uint64 }
 
 // Register implements io_uring_register(2)'s operations on the ring,
-// with t the calling thread.
+// with t the calling thread, after the argument checks of
+// __io_uring_register.
 func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, error) {
 	switch op {
 	case RegisterBuffers:
+		if arg == 0 {
+			return 0, linuxerr.EFAULT
+		}
 		return 0, ring.registerBuffers(t, arg, nr, 0, false)
 	case RegisterBuffers2:
 		return 0, ring.registerRsrc2(t, arg, nr, true)
@@ -77,6 +96,9 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		}
 		return 0, ring.unregisterBuffers()
 	case RegisterFiles:
+		if arg == 0 {
+			return 0, linuxerr.EFAULT
+		}
 		return 0, ring.registerFiles(t, arg, nr, 0, false)
 	case RegisterFiles2:
 		return 0, ring.registerRsrc2(t, arg, nr, false)
@@ -107,9 +129,19 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		ring.res.eventfd = nil
 		return 0, nil
 	case RegisterProbe:
+		if arg == 0 || nr > 256 {
+			return 0, linuxerr.EINVAL
+		}
 		return 0, probe(t, arg, nr)
 	case RegisterIOWQMaxWorkers:
-		return 0, ring.iowqMaxWorkers(t, arg, nr)
+		if arg == 0 || nr != 2 {
+			return 0, linuxerr.EINVAL
+		}
+		return 0, ring.iowqMaxWorkers(t, arg)
+	case RegisterPbufRing:
+		return 0, ring.registerPbufRing(t, arg, nr)
+	case UnregisterPbufRing:
+		return 0, ring.unregisterPbufRing(t, arg, nr)
 	case RegisterSyncCancel:
 		return ring.syncCancel(t, arg, nr)
 	}
@@ -146,9 +178,17 @@ func readIovecs(t Task, addr uint64, n uint32) ([]regBuf, error) {
 	return out, nil
 }
 
-// checkBuffer validates a buffer to register (io_buffer_validate): a
-// NULL base is a sparse slot only with length 0; at most 1 GiB; its
-// memory must be there (Linux pins it: EFAULT otherwise).
+// Pinnable reports whether [addr, addr+length) of t's memory is mapped
+// and writable throughout, as pin_user_pages(FOLL_WRITE|FOLL_LONGTERM)
+// requires of a registered buffer (io_pin_pages). The system-call layer
+// sets it.
+var Pinnable func(t Task, addr, length uint64) bool
+
+// checkBuffer validates a buffer to register (io_buffer_validate,
+// io_sqe_buffer_register): a NULL base is a sparse slot only with length
+// 0; at most 1 GiB, not wrapping; its memory must be mapped and writable
+// (Linux pins it: EFAULT otherwise). Pages are not pinned here: a buffer
+// is looked up by address at each use (see the package doc).
 func checkBuffer(t Task, b regBuf) error {
 	if b.addr == 0 {
 		if b.len != 0 {
@@ -159,8 +199,10 @@ func checkBuffer(t Task, b regBuf) error {
 	if b.len > 1<<30 || b.len == 0 {
 		return linuxerr.EFAULT
 	}
-	var one [1]byte
-	if t.CopyIn(uintptr(b.addr), one[:]) != nil || t.CopyIn(uintptr(b.addr+b.len-1), one[:]) != nil {
+	if acct := (b.len + 4095) &^ 4095; b.addr+acct < b.addr {
+		return linuxerr.EOVERFLOW
+	}
+	if Pinnable != nil && !Pinnable(t, b.addr, b.len) {
 		return linuxerr.EFAULT
 	}
 	return nil
@@ -220,31 +262,98 @@ func (ring *Ring) unregisterBuffers() error {
 	return nil
 }
 
-// postTags posts the CQEs of tagged resources that went away
-// (IORING_FEAT_RSRC_TAGS: user_data is the tag, res 0).
+// postTags posts the CQEs of tagged resources that left their table
+// (IORING_FEAT_RSRC_TAGS: user_data is the tag, res 0), each once no
+// request uses it any more: Linux posts a tag when the last reference to
+// its io_rsrc_node goes (io_free_rsrc_node), and a request holds one from
+// the moment it takes the file or buffer until it is freed, after its
+// own CQE. A tag is how a resource is known here, so two slots the
+// process gave the same tag wait for each other's requests.
 func (ring *Ring) postTags(tags []uint64) {
+	var now []uint64
+	ring.mu.Lock()
 	for _, tag := range tags {
-		if tag != 0 {
-			ring.post(CQE{UserData: tag})
+		if tag == 0 {
+			continue
 		}
+		if ring.res.tagUsers[tag] > 0 {
+			if ring.res.tagsOwed == nil {
+				ring.res.tagsOwed = map[uint64]int{}
+			}
+			ring.res.tagsOwed[tag]++
+			continue
+		}
+		now = append(now, tag)
+	}
+	ring.mu.Unlock()
+	for _, tag := range now {
+		ring.post(CQE{UserData: tag})
 	}
 }
 
-// FixedBuffer returns registered buffer i (READ_FIXED, WRITE_FIXED):
-// EFAULT for an index out of range, as io_import_fixed's caller checks.
-func (ring *Ring) FixedBuffer(i uint16) (addr, length uint64, err error) {
+// holdTagLocked records that r uses a registered resource tagged tag
+// (under ring.mu).
+func (ring *Ring) holdTagLocked(r *Req, tag uint64) {
+	if tag == 0 {
+		return
+	}
+	if ring.res.tagUsers == nil {
+		ring.res.tagUsers = map[uint64]int{}
+	}
+	ring.res.tagUsers[tag]++
+	r.tags = append(r.tags, tag)
+}
+
+// releaseTags drops the tags r held, posting those owed once their last
+// user is done.
+func (ring *Ring) releaseTags(r *Req) {
+	if len(r.tags) == 0 {
+		return
+	}
+	var now []uint64
+	ring.mu.Lock()
+	for _, tag := range r.tags {
+		if ring.res.tagUsers[tag] == 0 {
+			continue // the ring was released meanwhile
+		}
+		if ring.res.tagUsers[tag]--; ring.res.tagUsers[tag] > 0 {
+			continue
+		}
+		delete(ring.res.tagUsers, tag)
+		for ; ring.res.tagsOwed[tag] > 0; ring.res.tagsOwed[tag]-- {
+			now = append(now, tag)
+		}
+		delete(ring.res.tagsOwed, tag)
+	}
+	r.tags = nil
+	ring.mu.Unlock()
+	for _, tag := range now {
+		ring.post(CQE{UserData: tag})
+	}
+}
+
+// FixedBuffer returns registered buffer i for request r (READ_FIXED,
+// WRITE_FIXED), which holds it until it completes: EFAULT for an index
+// out of range or an empty slot, as io_import_reg_buf answers when
+// io_find_buf_node finds no node.
+func (ring *Ring) FixedBuffer(r *Req, i uint16) (addr, length uint64, err error) {
 	ring.mu.Lock()
 	defer ring.mu.Unlock()
-	if int(i) >= len(ring.res.bufs) {
+	if int(i) >= len(ring.res.bufs) || ring.res.bufs[i].addr == 0 {
 		return 0, 0, linuxerr.EFAULT
 	}
 	b := ring.res.bufs[i]
+	ring.holdTagLocked(r, ring.res.bufTags[i])
 	return b.addr, b.len, nil
 }
 
 // ringFile reports whether f is an io_uring file (rings cannot be
 // registered in rings: EBADF, as io_sqe_files_register refuses).
 var IsRingFile func(f *fs.File) bool
+
+// NoFileLimit returns t's RLIMIT_NOFILE, which bounds a registered file
+// table as it bounds the descriptor table (io_sqe_files_register).
+var NoFileLimit func(t Task) uint64
 
 func (ring *Ring) getRegFile(t Task, fd int32) (*fs.File, error) {
 	f, err := Host.GetFile(t, fd)
@@ -265,8 +374,11 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 	if busy {
 		return linuxerr.EBUSY
 	}
-	if nr == 0 || nr > maxFixedFiles {
+	if nr == 0 {
 		return linuxerr.EINVAL
+	}
+	if nr > maxFixedFiles || uint64(nr) > NoFileLimit(t) {
+		return linuxerr.EMFILE
 	}
 	fds := make([]uint64, nr)
 	for i := range fds {
@@ -302,10 +414,8 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 			}
 			continue
 		}
-		if fd == filesSkip {
-			drop()
-			return linuxerr.EINVAL
-		}
+		// IORING_REGISTER_FILES_SKIP (-2) means nothing here: fget
+		// fails (EBADF) as for any other bad descriptor.
 		f, err := ring.getRegFile(t, fd)
 		if err != nil {
 			drop()
@@ -320,6 +430,7 @@ func (ring *Ring) registerFiles(t Task, arg uint64, nr uint32, tagsAddr uint64, 
 		return linuxerr.EBUSY
 	}
 	ring.res.files, ring.res.fileTags, ring.res.filesOn = files, tags, true
+	ring.res.allocHint = 0 // io_file_table_set_alloc_range
 	return nil
 }
 
@@ -343,7 +454,11 @@ func (ring *Ring) unregisterFiles() error {
 
 // fixedFile returns registered file i with a reference (EBADF for an
 // index out of range or an empty slot).
-func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
+func (ring *Ring) fixedFile(i int32) (*fs.File, error) { return ring.useFixedFile(nil, i) }
+
+// useFixedFile is fixedFile for request r, which holds the slot's tag
+// until it completes (io_file_get_fixed: the request keeps the node).
+func (ring *Ring) useFixedFile(r *Req, i int32) (*fs.File, error) {
 	ring.mu.Lock()
 	defer ring.mu.Unlock()
 	if i < 0 || int(i) >= len(ring.res.files) || ring.res.files[i] == nil {
@@ -351,6 +466,9 @@ func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
 	}
 	f := ring.res.files[i]
 	f.IncRef()
+	if r != nil {
+		ring.holdTagLocked(r, ring.res.fileTags[i])
+	}
 	return f, nil
 }
 
@@ -360,14 +478,8 @@ func (ring *Ring) fixedFile(i int32) (*fs.File, error) {
 // IORING_REGISTER_FILES_UPDATE and IORING_OP_FILES_UPDATE. It returns
 // how many it updated, or the error of the first one if none.
 func (ring *Ring) UpdateFiles(t Task, off uint32, fds []int32, tags []uint64) (int32, error) {
-	ring.mu.Lock()
-	on, n := ring.res.filesOn, uint64(len(ring.res.files))
-	ring.mu.Unlock()
-	if !on {
-		return 0, linuxerr.ENXIO
-	}
-	if uint64(off)+uint64(len(fds)) > n {
-		return 0, linuxerr.EINVAL
+	if err := ring.rsrcRange(off, uint32(len(fds)), false); err != nil {
+		return 0, err
 	}
 	done := int32(0)
 	for i, fd := range fds {
@@ -402,6 +514,7 @@ func (ring *Ring) UpdateFiles(t Task, off uint32, fds []int32, tags []uint64) (i
 		}
 		old, oldTag := ring.res.files[slot], ring.res.fileTags[slot]
 		ring.res.files[slot], ring.res.fileTags[slot] = f, tag
+		ring.noteSlotLocked(slot, old != nil, f != nil)
 		ring.mu.Unlock()
 		if old != nil {
 			old.DecRef()
@@ -436,22 +549,64 @@ func (ring *Ring) filesUpdate(t Task, arg uint64, nr uint32) (int32, error) {
 }
 
 // updateFromUser reads nr descriptors (and tags) and updates the files.
+// The slots are checked first, then each tag and descriptor read in
+// turn: a fault updates the slots before it (__io_sqe_files_update).
 func (ring *Ring) updateFromUser(t Task, off uint32, fdsAddr, tagsAddr uint64, nr uint32) (int32, error) {
-	ws, err := readWords(t, fdsAddr, nr, 4)
-	if err != nil {
+	if err := ring.rsrcRange(off, nr, false); err != nil {
 		return 0, err
 	}
-	fds := make([]int32, nr)
-	for i, v := range ws {
-		fds[i] = int32(v)
-	}
+	var fds []int32
 	var tags []uint64
-	if tagsAddr != 0 {
-		if tags, err = readWords(t, tagsAddr, nr, 8); err != nil {
-			return 0, err
+	var rerr error
+	for i := uint64(0); i < uint64(nr); i++ {
+		if tagsAddr != 0 {
+			w, err := readWords(t, tagsAddr+8*i, 1, 8)
+			if err != nil {
+				rerr = err
+				break
+			}
+			tags = append(tags, w[0])
 		}
+		w, err := readWords(t, fdsAddr+4*i, 1, 4)
+		if err != nil {
+			rerr = err
+			break
+		}
+		fds = append(fds, int32(w[0]))
 	}
-	return ring.UpdateFiles(t, off, fds, tags)
+	if tagsAddr == 0 {
+		tags = nil
+	} else {
+		tags = tags[:len(fds)]
+	}
+	done, err := ring.UpdateFiles(t, off, fds, tags)
+	if err == nil && int(done) == len(fds) && rerr != nil {
+		return partialUpdate(done, rerr)
+	}
+	return done, err
+}
+
+// rsrcRange checks an update of nr slots from off of the file table or,
+// with bufs, the buffer table (__io_register_rsrc_update and the
+// __io_sqe_*_update it calls): EOVERFLOW if off+nr wraps around 32 bits,
+// ENXIO without a table, EINVAL past its end.
+func (ring *Ring) rsrcRange(off, nr uint32, bufs bool) error {
+	if uint64(off)+uint64(nr) > math.MaxUint32 {
+		return linuxerr.EOVERFLOW
+	}
+	ring.mu.Lock()
+	on, n := ring.res.filesOn, len(ring.res.files)
+	if bufs {
+		on, n = ring.res.bufsOn, len(ring.res.bufs)
+	}
+	ring.mu.Unlock()
+	if !on {
+		return linuxerr.ENXIO
+	}
+	if uint64(off)+uint64(nr) > uint64(n) {
+		return linuxerr.EINVAL
+	}
+	return nil
 }
 
 // registerRsrc2 is IORING_REGISTER_FILES2 and BUFFERS2: struct
@@ -496,20 +651,38 @@ func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32
 	if !bufs {
 		return ring.updateFromUser(t, off, w[1], w[2], nr)
 	}
-	iovs, err := readIovecs(t, w[1], nr)
-	if err != nil {
+	return ring.updateBuffers(t, off, w[1], w[2], nr)
+}
+
+// updateBuffers replaces registered buffers from slot off on with the
+// nr iovecs at iovAddr and their tags (__io_sqe_buffers_update): the
+// slots are checked first, then each iovec and tag is read and checked in
+// turn; an empty iovec empties its slot and takes no tag. It returns how
+// many it updated, or the error of the first one if none.
+func (ring *Ring) updateBuffers(t Task, off uint32, iovAddr, tagsAddr uint64, nr uint32) (int32, error) {
+	if err := ring.rsrcRange(off, nr, true); err != nil {
 		return 0, err
 	}
-	var tags []uint64
-	if w[2] != 0 {
-		if tags, err = readWords(t, w[2], nr, 8); err != nil {
-			return 0, err
-		}
-	}
 	done := int32(0)
-	for i, b := range iovs {
+	for i := 0; i < int(nr); i++ {
+		iov, err := readIovecs(t, iovAddr+16*uint64(i), 1)
+		if err != nil {
+			return partialUpdate(done, err)
+		}
+		b := iov[0]
+		var tag uint64
+		if tagsAddr != 0 {
+			w, err := readWords(t, tagsAddr+8*uint64(i), 1, 8)
+			if err != nil {
+				return partialUpdate(done, err)
+			}
+			tag = w[0]
+		}
 		if err := checkBuffer(t, b); err != nil {
 			return partialUpdate(done, err)
+		}
+		if b.addr == 0 && tag != 0 {
+			return partialUpdate(done, linuxerr.EINVAL) // an empty slot has no tag
 		}
 		ring.mu.Lock()
 		slot := int(off) + i
@@ -518,12 +691,7 @@ func (ring *Ring) rsrcUpdate2(t Task, arg uint64, size uint32, bufs bool) (int32
 			return partialUpdate(done, linuxerr.EINVAL)
 		}
 		oldTag := ring.res.bufTags[slot]
-		ring.res.bufs[slot] = b
-		if tags != nil {
-			ring.res.bufTags[slot] = tags[i]
-		} else {
-			ring.res.bufTags[slot] = 0
-		}
+		ring.res.bufs[slot], ring.res.bufTags[slot] = b, tag
 		ring.mu.Unlock()
 		ring.postTags([]uint64{oldTag})
 		done++
@@ -564,10 +732,15 @@ func (ring *Ring) registerEventfd(t Task, arg uint64, async bool) error {
 }
 
 // signalEventfd signals the registered eventfd for a posted CQE, unless
-// the process set IORING_CQ_EVENTFD_DISABLED in cq_flags.
-func (ring *Ring) signalEventfd() {
+// the process set IORING_CQ_EVENTFD_DISABLED in cq_flags, or the eventfd
+// was registered with IORING_REGISTER_EVENTFD_ASYNC and the CQE does not
+// come from an io-wq worker (iowq; io_eventfd_signal).
+func (ring *Ring) signalEventfd(iowq bool) {
 	ring.mu.Lock()
 	f := ring.res.eventfd
+	if f != nil && ring.res.evAsync && !iowq {
+		f = nil
+	}
 	if f != nil {
 		f.IncRef()
 	}
@@ -612,13 +785,13 @@ func probe(t Task, arg uint64, nr uint32) error {
 // bounded and unbounded worker limits where nonzero and returns the old
 // ones. oyako's workers are goroutines, one per waiting request; the
 // limits are kept and reported, not enforced.
-func (ring *Ring) iowqMaxWorkers(t Task, arg uint64, nr uint32) error {
-	if nr != 2 {
-		return linuxerr.EINVAL
-	}
+func (ring *Ring) iowqMaxWorkers(t Task, arg uint64) error {
 	w, err := readWords(t, arg, 2, 4)
 	if err != nil {
 		return err
+	}
+	if w[0] > math.MaxInt32 || w[1] > math.MaxInt32 {
+		return linuxerr.EINVAL
 	}
 	ring.mu.Lock()
 	old := ring.res.iowqMax

@@ -41,6 +41,14 @@ type Req struct {
 	claimed   atomic.Bool
 	cancelled atomic.Bool
 	cancel    func()
+	// tags are those of the registered file and buffer it uses (their
+	// tag CQEs wait for it: postTags).
+	tags []uint64
+	// iowq is set while the request runs as Linux would run it in an
+	// io-wq worker (IORING_REGISTER_EVENTFD_ASYNC signals its CQE): sent
+	// there by IOSQE_ASYNC and not waiting for readiness (Linux completes
+	// those from task work), or issued blocking.
+	iowq atomic.Bool
 
 	// failRes is the error a request failed submission with (reqFail).
 	failRes int32
@@ -107,6 +115,14 @@ func (r *Req) Submitter() Task { return r.submitter }
 // Multishot marks r as a multishot request (its op decided so in Prep).
 func (r *Req) Multishot() { r.flags |= reqMultishot }
 
+// EndMultishot makes a multishot request's next result its last (its
+// CQE without IORING_CQE_F_MORE): a receive that reached EOF, as
+// io_recv_finish ends one.
+func (r *Req) EndMultishot() { r.flags &^= reqMultishot }
+
+// IsMultishot reports whether r still posts CQEs with IORING_CQE_F_MORE.
+func (r *Req) IsMultishot() bool { return r.flags&reqMultishot != 0 }
+
 // BufferSelect reports whether IOSQE_BUFFER_SELECT is set.
 func (r *Req) BufferSelect() bool { return r.flags&reqBufSelect != 0 }
 
@@ -167,7 +183,7 @@ func (r *Req) Complete(res int32, cflags uint32) bool {
 // drops its file and retires it.
 func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	if r.flags&reqSkip == 0 || failed {
-		r.Ring.post(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags})
+		r.Ring.postFrom(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}, r.iowq.Load())
 	}
 	if f := r.File; f != nil {
 		r.Ring.mu.Lock()
@@ -175,6 +191,7 @@ func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 		r.Ring.mu.Unlock()
 		f.DecRef()
 	}
+	r.Ring.releaseTags(r)
 	if fn := r.after; fn != nil {
 		r.after = nil
 		fn()

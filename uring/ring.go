@@ -189,25 +189,36 @@ func checkParams(entries uint32, p *Params) error {
 	if f&SetupDeferTaskrun != 0 && f&SetupSingleIssuer == 0 {
 		return linuxerr.EINVAL
 	}
-	if f&SetupSQPoll == 0 && f&SetupSQAff != 0 {
-		return linuxerr.EINVAL
-	}
 	return nil
 }
 
 // New makes a ring as io_uring_setup(2) does, from the parameters the
 // caller passed (checked and completed here: the sizes, the features and
-// the ring offsets are written back into p). attach is the ring named by
-// wq_fd under IORING_SETUP_ATTACH_WQ (nil otherwise).
-func New(t Task, entries uint32, p *Params, attach *Ring) (*Ring, error) {
+// the ring offsets are written back into p). Under IORING_SETUP_ATTACH_WQ
+// it calls wq to find the ring wq_fd names, after the checks of the
+// parameters, as io_sq_offload_create looks it up.
+func New(t Task, entries uint32, p *Params, wq func() (*Ring, error)) (*Ring, error) {
 	if err := checkParams(entries, p); err != nil {
 		return nil, err
 	}
-	if p.Flags&SetupSQAff != 0 && p.SQThreadCPU >= 1 {
-		return nil, linuxerr.EINVAL // one CPU
+	// io_sq_offload_create: the ring to attach to, then the SQ thread's
+	// CPU, or SQ_AFF without SQPOLL.
+	var attach *Ring
+	if p.Flags&SetupAttachWQ != 0 {
+		var err error
+		if attach, err = wq(); err != nil {
+			return nil, err
+		}
+		if p.Flags&SetupSQPoll == 0 {
+			attach = nil // only SQPOLL shares anything (the SQ thread)
+		} else if attach.sq == nil {
+			return nil, linuxerr.EINVAL // io_attach_sq_data: no SQ thread to share
+		} else if attach.sq.dead.Load() {
+			return nil, linuxerr.ENXIO // io_sq_offload_create: a dead SQ thread
+		}
 	}
-	if p.Flags&SetupSQPoll != 0 && p.Flags&SetupAttachWQ != 0 && attach.sq == nil {
-		return nil, linuxerr.EINVAL // io_attach_sq_data: no SQ thread to share
+	if p.Flags&SetupSQAff != 0 && (p.Flags&SetupSQPoll == 0 || p.SQThreadCPU >= 1) {
+		return nil, linuxerr.EINVAL // SQ_AFF without SQPOLL, or not CPU 0: one CPU
 	}
 	arrayOff := (offCQEs + p.CQEntries*CQESize + cacheLine - 1) &^ (cacheLine - 1)
 	rings, err := newRegion(arrayOff + p.SQEntries*4)
@@ -289,7 +300,12 @@ func (r *Ring) cqReady() uint32 { return r.rings.load(offCQTail) - r.rings.load(
 // process has made room (IORING_FEAT_NODROP). A backlog the kernel cannot
 // hold more of drops the CQE and counts it in cq_overflow, as Linux does
 // when its allocation fails.
-func (r *Ring) post(c CQE) {
+func (r *Ring) post(c CQE) { r.postFrom(c, false) }
+
+// postFrom posts c; iowq says it completes a request in what Linux would
+// run in an io-wq worker, which an IORING_REGISTER_EVENTFD_ASYNC eventfd
+// is signalled for.
+func (r *Ring) postFrom(c CQE, iowq bool) {
 	r.cqMu.Lock()
 	if len(r.overflow) == 0 && r.cqTail-r.rings.load(offCQHead) < r.cqEntries {
 		r.writeCQE(c)
@@ -305,7 +321,7 @@ func (r *Ring) post(c CQE) {
 		r.signalLocked()
 	}
 	r.cqMu.Unlock()
-	r.notify()
+	r.notify(iowq)
 	r.countCompletion()
 }
 
@@ -355,12 +371,12 @@ func (r *Ring) signalLocked() {
 }
 
 // notify tells pollers of the ring's file and a registered eventfd that
-// a CQE was posted.
-func (r *Ring) notify() {
+// a CQE was posted (iowq: from an io-wq worker, see postFrom).
+func (r *Ring) notify(iowq bool) {
 	// EPOLL_URING_WAKE tells a poll request on this ring's descriptor
 	// that a ring woke it (pollWoken).
 	r.events.Notify(fs.EventIn | fs.EventRdNorm | epollURingWake)
-	r.signalEventfd()
+	r.signalEventfd(iowq)
 }
 
 // cqWait returns the channel closed at the next post, and how many CQEs

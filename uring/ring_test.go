@@ -111,6 +111,9 @@ func (tr *testRing) queue(sqes ...SQE) {
 		le.PutUint32(b[24:], s.Len)
 		le.PutUint32(b[28:], s.OpFlags)
 		le.PutUint64(b[32:], s.UserData)
+		le.PutUint16(b[2:], s.Ioprio)
+		le.PutUint16(b[40:], s.BufIndex)
+		le.PutUint32(b[44:], uint32(s.FileIndex))
 		tr.rings.store(tr.arrayOff+idx*4, idx)
 		tail++
 	}
@@ -120,7 +123,7 @@ func (tr *testRing) queue(sqes ...SQE) {
 // wait waits until n CQEs are in the ring (at most 5 s) and reaps them.
 func (tr *testRing) wait(tb testing.TB, n uint32) []CQE {
 	tb.Helper()
-	if err := tr.waitCQ(tr.t, n, 5*time.Second, true); err != nil {
+	if err := tr.waitCQ(tr.t, n, WaitArgs{Timeout: 5 * time.Second, HasTimeout: true}); err != nil {
 		tb.Fatalf("waiting for %d CQEs: %v (have %v)", n, err, tr.reap())
 	}
 	return tr.reap()
@@ -155,7 +158,6 @@ func TestSetupChecks(t *testing.T) {
 		{entries: 4, p: Params{Flags: SetupCQSize}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: 1 << 20}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Resv: [3]uint32{0, 1, 0}}, err: linuxerr.EINVAL},
-		{entries: 4, p: Params{Flags: SetupSQAff}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupTaskrunFlag}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupDeferTaskrun}, err: linuxerr.EINVAL},
 		{entries: 4, p: Params{Flags: SetupSQPoll | SetupCoopTaskrun}, err: linuxerr.EINVAL},
@@ -164,6 +166,29 @@ func TestSetupChecks(t *testing.T) {
 		err := checkParams(c.entries, &p)
 		if err != c.err || err == nil && (p.SQEntries != c.sq || p.CQEntries != c.cq) {
 			t.Errorf("entries %d %+v: got %v sq %d cq %d, want %v sq %d cq %d", c.entries, c.p, err, p.SQEntries, p.CQEntries, c.err, c.sq, c.cq)
+		}
+	}
+	// io_sq_offload_create's checks, which New makes after those: SQ_AFF
+	// needs SQPOLL, and CPU 0 (one CPU); ATTACH_WQ's ring is looked up
+	// only then (its error comes after the parameters').
+	noRing := func() (*Ring, error) { return nil, linuxerr.ENXIO }
+	for _, c := range []struct {
+		entries uint32
+		p       Params
+		err     error
+	}{
+		{4, Params{Flags: SetupSQAff}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupSQAff | SetupSQPoll, SQThreadCPU: 1}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupAttachWQ}, linuxerr.ENXIO},
+		{0, Params{Flags: SetupAttachWQ}, linuxerr.EINVAL},
+		{4, Params{Flags: SetupAttachWQ | SetupSQAff}, linuxerr.ENXIO},
+	} {
+		p := c.p
+		if r, err := New(newFakeTask(), c.entries, &p, noRing); err != c.err {
+			t.Errorf("New(%d, %+v): %v, want %v", c.entries, c.p, err, c.err)
+			if r != nil {
+				r.Release()
+			}
 		}
 	}
 }

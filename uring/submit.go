@@ -6,11 +6,10 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel/mm"
 )
 
 // Requests are kernel memory a process makes: every reqsPerPage of a
-// ring's requests in flight are charged a page (mm.ChargeUser), and
+// ring's requests in flight are charged a page (chargeReq), and
 // every asyncPerPage asynchronous ones another (their worker context and
 // wait-queue entry; a request waiting for readiness holds no goroutine).
 // A process that runs the budget out gets EAGAIN from io_uring_enter (no
@@ -76,7 +75,7 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
-	if ring.pending%reqsPerPage == 0 && !mm.ChargeUser(1) {
+	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
 		ring.mu.Unlock()
 		return errNoReq
 	}
@@ -279,11 +278,11 @@ func (ring *Ring) retire(r *Req) {
 	ring.mu.Lock()
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
-		mm.UnchargeUser(1)
+		unchargeReq(1)
 	}
 	if r.async != nil {
 		if ring.async--; ring.async%asyncPerPage == 0 {
-			mm.UnchargeUser(1)
+			unchargeReq(1)
 		}
 	}
 	if r.drainChain {
@@ -369,7 +368,7 @@ func (ring *Ring) issue(r *Req) (int32, error) {
 // issuing process.
 func (ring *Ring) lookupFile(r *Req) (*fs.File, error) {
 	if r.Fixed {
-		return ring.fixedFile(r.SQE.Fd)
+		return ring.useFixedFile(r, r.SQE.Fd)
 	}
 	return Host.GetFile(r.Task, r.SQE.Fd)
 }

@@ -2,10 +2,18 @@
 //
 //	bench NAME CYCLES_PER_OP NS_PER_OP
 //
-// with the median over rounds of TSC cycles and nanoseconds per operation.
+// with the median over rounds of TSC cycles and nanoseconds per operation,
+// and for the write rows also
+//
+//	calls NAME SYSCALLS WRITES WAKEUPS YIELDS
+//
+// the system calls the benchmark made for its writes over all rounds,
+// counted where it makes them, the writes, and of those calls the ones
+// that woke an SQ thread and the sched_yield calls of waits gone long.
 // The same binary runs natively and in oyako, so the numbers compare side
 // by side. An optional argument scales the iteration count (tests pass a
-// small one to check that the benchmark runs at all).
+// small one to check that the benchmark runs at all); "writes [N]" runs
+// only the write rows.
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
+
+#include <liburing.h>
 
 #define ROUNDS 9
 
@@ -323,11 +333,168 @@ static void readiness(void) {
 	setrlimit(RLIMIT_NOFILE, &old);
 }
 
+// The write rows (issue 11): 32 writes of 64 bytes to /dev/null, by a
+// write(2) loop, by io_uring with one io_uring_enter for the 32, and by
+// io_uring with SQPOLL, where the kernel's thread takes them from the
+// ring while the program enters only to wake it. /dev/null, not a pipe
+// drained by another process, so that what differs between the rows is
+// the cost of getting 32 writes to the kernel, not the scheduling of a
+// reader (which on a single CPU would also compete with the SQ thread).
+enum { wbatch = 32, wsize = 64 };
+
+static int devnull = -1;
+static char wbuf[wsize];
+static struct io_uring wring;
+// Writes done and system calls made by the write rows, over all rounds,
+// and among the calls the SQ thread wakeups and the yields.
+static long wwrites, wcalls, wwakeups, wyields;
+
+static void op_write_loop(long n) {
+	for (long i = 0; i < n; i++)
+		for (int j = 0; j < wbatch; j++)
+			if (write(devnull, wbuf, wsize) != wsize)
+				op_failed = "a write to /dev/null failed";
+	wwrites += n * wbatch;
+	wcalls += n * wbatch;
+}
+
+// spin_wait is one turn of a busy wait on the rings that started at
+// TSC *since. It makes no system call: an SQ thread on another CPU
+// answers in microseconds, and one that shares this CPU (oyako's, on one
+// vCPU) gets it when the timer preempts the program. Only after 50
+// million cycles (tens of milliseconds, a wait gone wrong) does it yield
+// the CPU, counted as one of the benchmark's system calls.
+static void spin_wait(uint64_t *since) {
+	uint64_t now = __rdtsc();
+	if (*since == 0) {
+		*since = now;
+	} else if (now - *since > 50000000) {
+		sched_yield();
+		wcalls++;
+		wyields++;
+		*since = __rdtsc();
+	} else {
+		_mm_pause();
+	}
+}
+
+// queue_writes queues 32 writes and publishes them. With SQPOLL the SQ
+// ring may still look full after the last batch's CQEs came (the SQ
+// thread moves the SQ head after it issued the requests), so it waits
+// for room.
+static void queue_writes(void) {
+	for (uint64_t since = 0; io_uring_sq_space_left(&wring) < wbatch;)
+		spin_wait(&since);
+	for (int j = 0; j < wbatch; j++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&wring);
+		io_uring_prep_write(sqe, devnull, wbuf, wsize, 0);
+	}
+	// liburing's __io_uring_flush_sq: publish the SQ tail.
+	wring.sq.sqe_head = wring.sq.sqe_tail;
+	io_uring_smp_store_release(wring.sq.ktail, wring.sq.sqe_tail);
+}
+
+// reap_writes takes n CQEs off the ring, which must all be complete
+// writes.
+static void reap_writes(unsigned n) {
+	struct io_uring_cqe *cqe;
+	unsigned head;
+	io_uring_for_each_cqe(&wring, head, cqe) if (cqe->res != wsize) op_failed = "an io_uring write failed";
+	io_uring_cq_advance(&wring, n);
+}
+
+// op_uring_enter submits 32 writes and waits for them with one
+// io_uring_enter (what io_uring_submit_and_wait does), or more if the
+// wait ends early.
+static void op_uring_enter(long n) {
+	for (long i = 0; i < n; i++) {
+		queue_writes();
+		unsigned submit = wbatch;
+		do {
+			long r = syscall(__NR_io_uring_enter, wring.ring_fd, submit, wbatch, IORING_ENTER_GETEVENTS, NULL, 0);
+			wcalls++;
+			if (r < 0 && errno != EINTR) {
+				op_failed = "io_uring_enter failed";
+				return;
+			}
+			if (r > 0)
+				submit -= r;
+		} while (io_uring_cq_ready(&wring) < wbatch);
+		reap_writes(wbatch);
+	}
+	wwrites += n * wbatch;
+}
+
+// op_uring_sqpoll publishes 32 writes, wakes the SQ thread only if it
+// set IORING_SQ_NEED_WAKEUP, and spins on the CQ ring until the 32
+// CQEs are there.
+static void op_uring_sqpoll(long n) {
+	for (long i = 0; i < n; i++) {
+		queue_writes();
+		io_uring_smp_mb();
+		if (IO_URING_READ_ONCE(*wring.sq.kflags) & IORING_SQ_NEED_WAKEUP) {
+			syscall(__NR_io_uring_enter, wring.ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
+			wcalls++;
+			wwakeups++;
+		}
+		for (uint64_t since = 0; io_uring_cq_ready(&wring) < wbatch;)
+			spin_wait(&since);
+		reap_writes(wbatch);
+	}
+	wwrites += n * wbatch;
+}
+
+// write_row runs one write row and prints its system calls and writes.
+static void write_row(const char *name, op_fn op, long n) {
+	wwrites = wcalls = wwakeups = wyields = 0;
+	run_n(name, op, n);
+	printf("calls %s %ld %ld %ld %ld\n", name, wcalls, wwrites, wwakeups, wyields);
+}
+
+// writes runs the three write rows; an io_uring row whose ring cannot be
+// set up says so instead.
+static void writes(void) {
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0) {
+		printf("writes: cannot open /dev/null\n");
+		return;
+	}
+	// 400 batches a round by default: under TCG an SQPOLL batch takes
+	// milliseconds (see the README).
+	long n = iterations / 500;
+	write_row("write-loop-32x64B", op_write_loop, n);
+	int e = io_uring_queue_init(wbatch, &wring, 0);
+	if (e < 0) {
+		printf("uring-enter-32x64B: no result: io_uring_queue_init %s\n", strerrorname_np(-e));
+	} else {
+		write_row("uring-enter-32x64B", op_uring_enter, n);
+		io_uring_queue_exit(&wring);
+	}
+	// The SQ thread stays awake 2 s without work, longer than a round
+	// takes; Linux's spins on a CPU meanwhile.
+	struct io_uring_params p = {.flags = IORING_SETUP_SQPOLL, .sq_thread_idle = 2000};
+	e = io_uring_queue_init_params(wbatch, &wring, &p);
+	if (e < 0) {
+		printf("uring-sqpoll-32x64B: no result: io_uring_queue_init_params %s\n", strerrorname_np(-e));
+	} else {
+		write_row("uring-sqpoll-32x64B", op_uring_sqpoll, n);
+		io_uring_queue_exit(&wring);
+	}
+	close(devnull);
+}
+
 int main(int argc, char **argv) {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return 0;
 	if (argc > 1 && strcmp(argv[1], "memfork") == 0) {
 		memfork();
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "writes") == 0) {
+		// The write rows alone: bench writes [ITERATIONS].
+		if (argc > 2)
+			iterations = atol(argv[2]);
+		writes();
 		return 0;
 	}
 	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -349,6 +516,7 @@ int main(int argc, char **argv) {
 	run("signal-handler-sigreturn", op_signal);
 	signal(SIGUSR1, SIG_DFL);
 	readiness();
+	writes();
 	// Processes: a thousand times fewer iterations.
 	long np = iterations / 1000;
 	run_n("fork-exit-wait", op_fork, np);

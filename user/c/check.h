@@ -331,3 +331,63 @@ __attribute__((unused)) static void sockopt_show(const char *name, int fd, int o
 	else
 		printf("getsockopt %s: %d (len %u)\n", name, v, (unsigned)len);
 }
+
+// ---- io_uring (uring_basic.c, uring_sqpoll.c, bench.c)
+
+#include <liburing.h>
+
+// errno_str is "-EINVAL" for a negative errno (a CQE's res, liburing's
+// return values), the number otherwise (in one of four buffers).
+__attribute__((unused)) static const char *errno_str(long r) {
+	static char b[4][32];
+	static int i;
+	char *s = b[i++ % 4];
+	if (r < 0 && r > -4096 && strerrorname_np(-r))
+		snprintf(s, 32, "-%s", strerrorname_np(-r));
+	else
+		snprintf(s, 32, "%ld", r);
+	return s;
+}
+
+// LU prints a liburing call's result: liburing returns -errno instead
+// of setting errno.
+#define LU(expr) printf("%s: %s\n", #expr, errno_str((long)(expr)))
+
+// get_sqe returns a zeroed SQE of ring, or ends the program (the
+// programs never fill the SQ ring).
+__attribute__((unused)) static struct io_uring_sqe *get_sqe(struct io_uring *ring) {
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	if (!sqe) {
+		printf("io_uring_get_sqe: SQ ring full\n");
+		exit(1);
+	}
+	return sqe;
+}
+
+// reap_one waits for the next CQE, prints "what: res R, user_data U"
+// (with the flags when there are any), marks it seen and returns its
+// res; a wait that fails ends the program.
+__attribute__((unused)) static int reap_one(struct io_uring *ring, const char *what) {
+	struct io_uring_cqe *cqe;
+	int r = io_uring_wait_cqe(ring, &cqe);
+	if (r < 0) {
+		printf("%s: io_uring_wait_cqe %s\n", what, errno_str(r));
+		exit(1);
+	}
+	int res = cqe->res;
+	if (cqe->flags)
+		printf("%s: res %s, user_data %llu, flags %#x\n", what, errno_str(res), (unsigned long long)cqe->user_data,
+		       cqe->flags);
+	else
+		printf("%s: res %s, user_data %llu\n", what, errno_str(res), (unsigned long long)cqe->user_data);
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+// submit_one submits what is queued (one SQE) and reaps its CQE.
+__attribute__((unused)) static int submit_one(struct io_uring *ring, const char *what) {
+	int r = io_uring_submit(ring);
+	if (r != 1)
+		printf("%s: io_uring_submit %s\n", what, errno_str(r));
+	return reap_one(ring, what);
+}

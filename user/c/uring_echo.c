@@ -1,0 +1,259 @@
+// uring_echo: an echo server built on io_uring (liburing 2.3) as such
+// servers are: one thread, one ring, a multishot ACCEPT on an AF_UNIX
+// stream listener, and per connection one RECV and one SEND in flight
+// at a time over a ring buffer of BUF bytes, so that a client that is
+// slow to read stops the server receiving from it instead of growing
+// memory; a connection ends with IORING_OP_CLOSE after EOF. 100 clients,
+// forked processes, connect at once; each sends messages of several
+// sizes (one larger than a socket's buffer), checks every byte of the
+// echo and exits with a status that says what went wrong (0: nothing).
+// The server prints only totals; the parent reaps the clients and
+// prints the sum of their exit statuses. Nothing depends on the order
+// in which the kernel completes requests.
+#include "check.h"
+#include <liburing.h>
+
+#define CLIENTS 100
+#define BUF (64 * 1024)
+
+// The messages each client sends, by size.
+static const size_t sizes[] = {16, 1000, 3, 200000, 1, 4096};
+#define NMSG (sizeof sizes / sizeof sizes[0])
+
+// fill writes message m of client c: bytes that differ between clients,
+// messages and offsets.
+static void fill(char *p, size_t n, int c, int m) {
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)(c * 31 + m * 7 + i * 13);
+}
+
+// client connects to the server, sends each message, reads its echo in
+// full and checks it.
+static int client(const struct sockaddr_un *a, socklen_t len, int id) {
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)a, len) < 0)
+		return 2;
+	static char out[256 * 1024], in[256 * 1024];
+	for (int m = 0; m < (int)NMSG; m++) {
+		size_t n = sizes[m];
+		fill(out, n, id, m);
+		// The server echoes while we write: what it holds and the two
+		// sockets' buffers take a message larger than one buffer.
+		for (size_t off = 0; off < n;) {
+			long r = write(fd, out + off, n - off);
+			if (r <= 0)
+				return 3;
+			off += r;
+		}
+		long got = recv(fd, in, n, MSG_WAITALL);
+		if (got != (long)n)
+			return 4;
+		if (memcmp(in, out, n) != 0)
+			return 5;
+	}
+	// The server sees EOF, closes, and we see EOF.
+	if (shutdown(fd, SHUT_WR) < 0)
+		return 6;
+	char c;
+	if (read(fd, &c, 1) != 0)
+		return 7;
+	close(fd);
+	return 0;
+}
+
+// A connection's bytes: received counts what RECV put in buf, sent what
+// SEND took out; buf holds received - sent bytes, at offsets modulo BUF.
+struct conn {
+	int fd;
+	char *buf;
+	unsigned long received, sent;
+	int recving, sending, eof, closing;
+};
+
+// user_data: the connection's index times 4 plus the operation.
+enum { OP_RECV, OP_SEND, OP_CLOSE };
+#define ACCEPT_DATA (~0ULL)
+
+static struct io_uring ring;
+static struct conn conns[CLIENTS];
+static int accepted, served, more_accepts, errors;
+static unsigned long echoed;
+
+// sqe returns a free SQE, submitting what is queued when the SQ is full.
+static struct io_uring_sqe *sqe(void) {
+	struct io_uring_sqe *s = io_uring_get_sqe(&ring);
+	if (s == NULL) {
+		io_uring_submit(&ring);
+		s = io_uring_get_sqe(&ring);
+	}
+	if (s == NULL) {
+		printf("no SQE\n");
+		exit(1);
+	}
+	return s;
+}
+
+static void arm_accept(int lfd) {
+	struct io_uring_sqe *s = sqe();
+	io_uring_prep_multishot_accept(s, lfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(s, ACCEPT_DATA);
+}
+
+// pump starts what a connection can do now: a RECV into the free part
+// of its buffer, a SEND of what it holds, or the CLOSE when all is done.
+static void pump(int i) {
+	struct conn *c = &conns[i];
+	unsigned long held = c->received - c->sent;
+	if (!c->eof && !c->recving && held < BUF) {
+		unsigned long off = c->received % BUF, n = BUF - off;
+		if (n > BUF - held)
+			n = BUF - held;
+		struct io_uring_sqe *s = sqe();
+		io_uring_prep_recv(s, c->fd, c->buf + off, n, 0);
+		io_uring_sqe_set_data64(s, (unsigned long)i * 4 + OP_RECV);
+		c->recving = 1;
+	}
+	if (!c->sending && held > 0) {
+		unsigned long off = c->sent % BUF, n = BUF - off;
+		if (n > held)
+			n = held;
+		struct io_uring_sqe *s = sqe();
+		io_uring_prep_send(s, c->fd, c->buf + off, n, 0);
+		io_uring_sqe_set_data64(s, (unsigned long)i * 4 + OP_SEND);
+		c->sending = 1;
+	}
+	if (c->eof && held == 0 && !c->recving && !c->sending && !c->closing) {
+		struct io_uring_sqe *s = sqe();
+		io_uring_prep_close(s, c->fd);
+		io_uring_sqe_set_data64(s, (unsigned long)i * 4 + OP_CLOSE);
+		c->closing = 1;
+	}
+}
+
+// complete handles one CQE.
+static void complete(int lfd, const struct io_uring_cqe *cqe) {
+	if (cqe->user_data == ACCEPT_DATA) {
+		if (cqe->res < 0) {
+			printf("ACCEPT: %s\n", strerrorname_np(-cqe->res));
+			errors++;
+		} else if (accepted == CLIENTS) {
+			printf("more connections than clients\n");
+			close(cqe->res);
+		} else {
+			conns[accepted].fd = cqe->res;
+			conns[accepted].buf = malloc(BUF);
+			pump(accepted++);
+		}
+		if (cqe->flags & IORING_CQE_F_MORE)
+			more_accepts++;
+		else if (accepted < CLIENTS)
+			arm_accept(lfd);
+		return;
+	}
+	int i = cqe->user_data / 4;
+	struct conn *c = &conns[i];
+	switch (cqe->user_data % 4) {
+	case OP_RECV:
+		c->recving = 0;
+		if (cqe->res > 0)
+			c->received += cqe->res;
+		else if (cqe->res == 0)
+			c->eof = 1;
+		else {
+			printf("RECV: %s\n", strerrorname_np(-cqe->res));
+			errors++;
+			c->eof = 1;
+		}
+		break;
+	case OP_SEND:
+		c->sending = 0;
+		if (cqe->res >= 0) {
+			c->sent += cqe->res;
+			echoed += cqe->res;
+		} else {
+			printf("SEND: %s\n", strerrorname_np(-cqe->res));
+			errors++;
+			c->sent = c->received;
+		}
+		break;
+	case OP_CLOSE:
+		if (cqe->res < 0) {
+			printf("CLOSE: %s\n", strerrorname_np(-cqe->res));
+			errors++;
+		}
+		free(c->buf);
+		served++;
+		return;
+	}
+	pump(i);
+}
+
+int main(void) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	struct sockaddr_un a;
+	socklen_t len = sun_path_addr(&a, "tmp/uecho");
+	unlink("tmp/uecho");
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, len) < 0 || listen(lfd, SOMAXCONN) < 0) {
+		show("listener", -1);
+		return 1;
+	}
+	// The clients are forked before the ring exists: they share nothing
+	// with it. Those that connect before the ACCEPT is armed wait in the
+	// listener's backlog.
+	pid_t kids[CLIENTS];
+	for (int i = 0; i < CLIENTS; i++) {
+		kids[i] = pfork();
+		if (kids[i] == 0) {
+			close(lfd);
+			_exit(client(&a, len, i));
+		}
+	}
+	int r = io_uring_queue_init(256, &ring, 0);
+	if (r < 0) {
+		printf("io_uring_queue_init: %s\n", strerrorname_np(-r));
+		return 1;
+	}
+	arm_accept(lfd);
+	while (served < CLIENTS) {
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = {30, 0};
+		r = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
+		if (r < 0) {
+			printf("wait: %s after %d served\n", strerrorname_np(-r), served);
+			break;
+		}
+		unsigned head, n = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			complete(lfd, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&ring, n);
+	}
+	io_uring_queue_exit(&ring);
+	int clean = 0, sum = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		int st;
+		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st)) {
+			printf("client %d: %s\n", i, wait_status(st));
+			sum += 1000;
+			continue;
+		}
+		sum += WEXITSTATUS(st);
+		if (WEXITSTATUS(st) == 0)
+			clean++;
+	}
+	unsigned long per = 0;
+	for (size_t m = 0; m < NMSG; m++)
+		per += sizes[m];
+	printf("clients: %d\n", CLIENTS);
+	printf("accepted: %d, by a multishot ACCEPT that went on: %s\n", accepted,
+	       more_accepts == accepted ? "all" : "not all");
+	printf("served to EOF and closed: %d\n", served);
+	printf("bytes echoed: %lu (%lu per client)\n", echoed, per);
+	printf("errors: %d\n", errors);
+	printf("clients that checked every byte and exited 0: %d\n", clean);
+	printf("sum of the clients' exit statuses: %d\n", sum);
+	R(unlink("tmp/uecho"));
+	return clean == CLIENTS && echoed == per * CLIENTS ? 0 : 1;
+}
