@@ -109,9 +109,12 @@ func (ring *Ring) waitCQ(t Task, n uint32, w WaitArgs) (err error) {
 		return nil
 	}
 	if w.Mask != nil {
-		unmask, err := w.Mask()
-		if err != nil {
-			return err
+		// merr, not err: the deferred unmask must see the wait's result
+		// (the named return), or an interrupted wait would put the old
+		// mask back before the handler could run.
+		unmask, merr := w.Mask()
+		if merr != nil {
+			return merr
 		}
 		defer func() { err = unmask(err) }()
 	}
