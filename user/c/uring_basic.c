@@ -1321,6 +1321,37 @@ static void enter(void) {
 	struct io_uring_getevents_arg badnsarg = {.ts = (unsigned long)&badns};
 	show("enter EXT_ARG tv_nsec 1e9",
 	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &badnsarg, sizeof badnsarg));
+	// Linux 6.12 to 6.15's flags: IORING_ENTER_ABS_TIMER makes the
+	// timeout a CLOCK_MONOTONIC time; IORING_ENTER_EXT_ARG_REG points
+	// into a registered wait region (none is: EFAULT, after the size
+	// check); IORING_ENTER_NO_IOWAIT changes nothing seen here.
+	for (int bit = 5; bit <= 8; bit++) {
+		char what[48];
+		snprintf(what, sizeof what, "enter flag 1<<%d", bit);
+		show(what, enter_raw(ring.ring_fd, 0, 0, 1u << bit, NULL, 0));
+	}
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	struct __kernel_timespec abs = {mono.tv_sec, mono.tv_nsec + 100 * 1000 * 1000};
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	struct io_uring_getevents_arg absarg = {.ts = (unsigned long)&abs};
+	show("enter EXT_ARG|ABS_TIMER, now + 100 ms",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 5), &absarg,
+		       sizeof absarg));
+	struct __kernel_timespec zero = {0, 0};
+	struct io_uring_getevents_arg zeroarg = {.ts = (unsigned long)&zero};
+	show("enter EXT_ARG|ABS_TIMER, time 0",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 5), &zeroarg,
+		       sizeof zeroarg));
+	char region[64] = {0};
+	show("enter EXT_ARG|EXT_ARG_REG, argsz 24",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 6), &arg, sizeof arg));
+	show("enter EXT_ARG|EXT_ARG_REG, argsz 64",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 6), region, 64));
+	show("enter EXT_ARG_REG without EXT_ARG", enter_raw(ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS | (1u << 6), NULL, 0));
 	// Without GETEVENTS the argument is not looked at.
 	show("enter EXT_ARG without GETEVENTS",
 	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_EXT_ARG, NULL, 3));
