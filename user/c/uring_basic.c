@@ -1139,6 +1139,19 @@ static void eventfds(void) {
 	LU(io_uring_submit_and_wait(&ring, 4));
 	io_uring_cq_advance(&ring, 4);
 	printf("eventfd after a batch of four: %s\n", efd_value(efd) > 0 ? "signalled" : "not signalled");
+	// IORING_CQ_EVENTFD_DISABLED in the CQ ring's flags mutes it.
+	LU(io_uring_cq_eventfd_toggle(&ring, false));
+	struct io_uring_sqe *q = get_sqe(&ring);
+	io_uring_prep_nop(q);
+	q->user_data = 94;
+	submit_one(&ring, "nop with the eventfd disabled");
+	printf("eventfd: %s\n", errno_str(efd_value(efd)));
+	LU(io_uring_cq_eventfd_toggle(&ring, true));
+	q = get_sqe(&ring);
+	io_uring_prep_nop(q);
+	q->user_data = 94;
+	submit_one(&ring, "nop with the eventfd enabled again");
+	printf("eventfd: %s\n", errno_str(efd_value(efd)));
 	LU(io_uring_unregister_eventfd(&ring));
 	LU(io_uring_unregister_eventfd(&ring));
 	struct io_uring_sqe *sqe = get_sqe(&ring);
