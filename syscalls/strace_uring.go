@@ -36,7 +36,8 @@ var uringFeatNames = []flagName{{uring.FeatSingleMmap, "IORING_FEAT_SINGLE_MMAP"
 
 var uringEnterFlagNames = []flagName{{uring.EnterGetEvents, "IORING_ENTER_GETEVENTS"}, {uring.EnterSQWakeup, "IORING_ENTER_SQ_WAKEUP"},
 	{uring.EnterSQWait, "IORING_ENTER_SQ_WAIT"}, {uring.EnterExtArg, "IORING_ENTER_EXT_ARG"},
-	{uring.EnterRegisteredRing, "IORING_ENTER_REGISTERED_RING"}}
+	{uring.EnterRegisteredRing, "IORING_ENTER_REGISTERED_RING"}, {uring.EnterAbsTimer, "IORING_ENTER_ABS_TIMER"},
+	{uring.EnterExtArgReg, "IORING_ENTER_EXT_ARG_REG"}, {uring.EnterNoIOWait, "IORING_ENTER_NO_IOWAIT"}}
 
 var uringRegisterNames = []string{"IORING_REGISTER_BUFFERS", "IORING_UNREGISTER_BUFFERS", "IORING_REGISTER_FILES",
 	"IORING_UNREGISTER_FILES", "IORING_REGISTER_EVENTFD", "IORING_UNREGISTER_EVENTFD", "IORING_REGISTER_FILES_UPDATE",

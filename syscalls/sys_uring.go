@@ -152,8 +152,12 @@ func getRing(t *task.Task, fd uintptr) (*fs.File, *uring.Ring, error) {
 	return f, ring, nil
 }
 
-// getEventsArgSize is sizeof(struct io_uring_getevents_arg).
-const getEventsArgSize = 24
+// getEventsArgSize is sizeof(struct io_uring_getevents_arg), and
+// regWaitSize sizeof(struct io_uring_reg_wait).
+const (
+	getEventsArgSize = 24
+	regWaitSize      = 64
+)
 
 // sysIoUringEnter implements io_uring_enter(2). Without
 // IORING_ENTER_EXT_ARG the last two arguments are a signal mask and its
@@ -191,6 +195,15 @@ func sysIoUringEnter(t *task.Task, a *Args) (uintptr, error) {
 func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitArgs, error) {
 	var w uring.WaitArgs
 	maskAddr, maskSize := arg, argsz
+	if flags&uring.EnterExtArg != 0 && flags&uring.EnterExtArgReg != 0 {
+		// The argument is an offset into a wait region registered with
+		// IORING_REGISTER_MEM_REGION, which oyako does not have: none is
+		// registered (io_get_ext_arg_reg).
+		if argsz != regWaitSize {
+			return w, linuxerr.EINVAL
+		}
+		return w, linuxerr.EFAULT
+	}
 	if flags&uring.EnterExtArg != 0 {
 		if argsz != getEventsArgSize {
 			return w, linuxerr.EINVAL
@@ -208,6 +221,11 @@ func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitAr
 			}
 			sec, nsec := int64(le.Uint64(tb[0:])), int64(le.Uint64(tb[8:]))
 			w.Timeout, w.HasTimeout = ktimeOf(sec, nsec), true
+			if flags&uring.EnterAbsTimer != 0 {
+				// A CLOCK_MONOTONIC time, the ring's clock (io_cqring_wait).
+				now, _ := clockNow(t, 1) // CLOCK_MONOTONIC
+				w.Timeout = max(w.Timeout-time.Duration(now), 0)
+			}
 		}
 	}
 	if maskAddr != 0 {

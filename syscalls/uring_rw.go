@@ -38,6 +38,10 @@ type rwData struct {
 	// fixed: READ_FIXED or WRITE_FIXED, whose registered buffer is
 	// looked up when first issued (imported).
 	fixed, imported bool
+	// group is the provided-buffer group of a READ or READV with
+	// IOSQE_BUFFER_SELECT; got is how much the buffer it took holds.
+	group uint16
+	got   int
 }
 
 // prepRW is io_prep_rw: the I/O priority's class must be valid. Only the
@@ -48,6 +52,24 @@ func prepRW(r *uring.Req, fixed, vectored bool) error {
 		return linuxerr.EINVAL
 	}
 	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags, fixed: fixed}
+	if r.BufferSelect() {
+		// The group is in buf_index's place; a READV selects with one
+		// iovec, whose length is the most to read
+		// (io_iov_buffer_select_prep).
+		d.group = s.BufIndex
+		if vectored {
+			if d.len != 1 {
+				return linuxerr.EINVAL
+			}
+			iov, _, err := readIovecs(r.Submitter().(*task.Task), d.addr, 1)
+			if err != nil {
+				return err
+			}
+			d.len = int(min(iov[0].len, maxRWCount))
+		}
+		r.Data = d
+		return nil
+	}
 	if vectored {
 		// The iovecs are read at submission (io_prep_rwv imports them
 		// then: IORING_FEAT_SUBMIT_STABLE).
@@ -174,6 +196,9 @@ func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
+	if r.BufferSelect() {
+		return readSelected(r, d, t, f, do)
+	}
 	var n uintptr
 	switch {
 	case vectored && write:
@@ -188,12 +213,37 @@ func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	return int32(n), err
 }
 
+// readSelected is a READ or READV with IOSQE_BUFFER_SELECT (io_read
+// with io_buffer_select): it takes a buffer of the request's group for up
+// to len bytes (the whole buffer for 0; -ENOBUFS when the group has
+// none), reads into it and names it in the CQE's flags. A read that
+// would wait gives the buffer back until it is issued again
+// (io_kbuf_recycle); any other end uses it up, end of file and errors
+// included (io_put_kbuf).
+func readSelected(r *uring.Req, d *rwData, t *task.Task, f *fs.File, do func([]byte) (int, error)) (int32, error) {
+	sel, err := r.Ring.SelectBuffer(t, d.group, uint32(min(d.len, maxRWCount)))
+	if err != nil {
+		return 0, err
+	}
+	n, err := readInto(t, uintptr(sel.Addr), int(sel.Len), f.IsStream(), do)
+	if linuxerr.Equals(linuxerr.EAGAIN, err) && t.WouldBlock() && !r.NoRetry {
+		sel.Recycle()
+		return 0, err
+	}
+	d.got = int(sel.Len)
+	r.CFlags = sel.Commit()
+	return int32(n), err
+}
+
 // shortRW reports a read or write that moved fewer bytes than asked as a
 // failure for its link chain (__io_complete_rw_common).
 func shortRW(r *uring.Req, res int32) bool {
 	d := r.Data.(*rwData)
 	want := d.len
-	if d.iov != nil {
+	switch {
+	case r.BufferSelect():
+		want = d.got
+	case d.iov != nil:
 		want = d.total
 	}
 	return int(res) != want
@@ -214,9 +264,10 @@ func init() {
 	} {
 		o := o
 		uring.Register(o.op, &uring.Op{Name: o.name, NeedsFile: true, PollIn: !o.write, PollOut: o.write, Ioprio: true,
-			Prep:   func(r *uring.Req) error { return prepRW(r, o.fix, o.vec) },
-			Issue:  func(r *uring.Req) (int32, error) { return issueRW(r, o.write, o.vec) },
-			Failed: shortRW,
+			BufferSelect: !o.write && !o.fix, // READ and READV (io_issue_defs' buffer_select)
+			Prep:         func(r *uring.Req) error { return prepRW(r, o.fix, o.vec) },
+			Issue:        func(r *uring.Req) (int32, error) { return issueRW(r, o.write, o.vec) },
+			Failed:       shortRW,
 		})
 	}
 }

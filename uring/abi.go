@@ -74,7 +74,11 @@ const (
 	EnterSQWait         = 1 << 2
 	EnterExtArg         = 1 << 3
 	EnterRegisteredRing = 1 << 4
-	EnterKnown          = EnterGetEvents | EnterSQWakeup | EnterSQWait | EnterExtArg | EnterRegisteredRing
+	EnterAbsTimer       = 1 << 5 // EXT_ARG's ts is a CLOCK_MONOTONIC time (Linux 6.12)
+	EnterExtArgReg      = 1 << 6 // EXT_ARG points into a registered wait region (6.13)
+	EnterNoIOWait       = 1 << 7 // the wait does not count as iowait (6.15): nothing here
+	EnterKnown          = EnterGetEvents | EnterSQWakeup | EnterSQWait | EnterExtArg | EnterRegisteredRing |
+		EnterAbsTimer | EnterExtArgReg | EnterNoIOWait
 )
 
 // SQE flags (IOSQE_*).

@@ -1023,6 +1023,91 @@ static void single_issuer(void) {
 	}
 }
 
+// select_rw submits a READ (kind 0), a READV of one iovec (1) or of two
+// (2), or a WRITE (3) of up to len bytes on fd with IOSQE_BUFFER_SELECT
+// from group 7, and prints its CQE (the flags carry the buffer ID).
+static void select_rw(const char *what, int fd, unsigned len, int kind) {
+	static char wbuf[8];
+	struct iovec one = {NULL, len}, two[2] = {{NULL, 4}, {NULL, 4}};
+	struct io_uring_sqe *sqe = get_sqe(&ring);
+	switch (kind) {
+	case 1:
+		io_uring_prep_readv(sqe, fd, &one, 1, -1);
+		break;
+	case 2:
+		io_uring_prep_readv(sqe, fd, two, 2, -1);
+		break;
+	case 3:
+		io_uring_prep_write(sqe, fd, wbuf, len, -1);
+		break;
+	default:
+		io_uring_prep_read(sqe, fd, NULL, len, -1);
+	}
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 7;
+	sqe->user_data = 140 + kind;
+	submit_one(&ring, what);
+}
+
+// provided: READ and READV with IOSQE_BUFFER_SELECT take a buffer of
+// the group when data comes (IORING_CQE_F_BUFFER and the buffer ID in
+// the CQE's flags): a length of 0 means the whole buffer, an empty group
+// is -ENOBUFS, a read at end of file uses a buffer up too, READV takes
+// exactly one iovec, whose length is the most it reads, and WRITE cannot
+// select (-EOPNOTSUPP).
+static void provided(void) {
+	static char bufs[5][8];
+	struct io_uring_sqe *sqe = get_sqe(&ring);
+	io_uring_prep_provide_buffers(sqe, bufs, 8, 4, 7, 0);
+	sqe->user_data = 139;
+	submit_one(&ring, "provide 4 buffers of 8 bytes, group 7");
+	int p[2];
+	pipe(p);
+	write(p[1], "abcdefghij", 10);
+	select_rw("read len 0", p[0], 0, 0);
+	printf("buffer 0: \"%.8s\"\n", bufs[0]);
+	select_rw("read len 5", p[0], 5, 0);
+	printf("buffer 1: \"%.2s\"\n", bufs[1]);
+	write(p[1], "klmnopqrstuvwxyz", 16);
+	select_rw("readv of one iovec of 6", p[0], 6, 1);
+	printf("buffer 2: \"%.6s\"\n", bufs[2]);
+	select_rw("readv of two iovecs", p[0], 8, 2);
+	select_rw("write", p[1], 8, 3);
+	select_rw("read len 8", p[0], 8, 0);
+	printf("buffer 3: \"%.8s\"\n", bufs[3]);
+	select_rw("read with the group empty", p[0], 8, 0);
+	// A read that waits gives its buffer back meanwhile and takes one
+	// when the data comes; with none to take it ends at once.
+	int q[2];
+	pipe(q);
+	select_rw("read of an empty pipe with the group empty", q[0], 8, 0);
+	sqe = get_sqe(&ring);
+	io_uring_prep_provide_buffers(sqe, bufs[4], 8, 1, 7, 9);
+	sqe->user_data = 145;
+	submit_one(&ring, "provide buffer 9");
+	sqe = get_sqe(&ring);
+	io_uring_prep_read(sqe, q[0], NULL, 8, -1);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 7;
+	sqe->user_data = 144;
+	LU(io_uring_submit(&ring));
+	write(q[1], "late", 4);
+	reap_one(&ring, "the waiting read");
+	printf("buffer 9: \"%.4s\"\n", bufs[4]);
+	sqe = get_sqe(&ring);
+	io_uring_prep_provide_buffers(sqe, bufs[0], 8, 1, 7, 3);
+	sqe->user_data = 146;
+	submit_one(&ring, "provide buffer 3 again");
+	char rest[8];
+	read(p[0], rest, sizeof rest); // the 2 bytes left
+	close(p[1]);
+	select_rw("read at end of file", p[0], 8, 0);
+	select_rw("read at end of file, group empty", p[0], 8, 0);
+	close(p[0]);
+	close(q[0]);
+	close(q[1]);
+}
+
 static long efd_value(int efd) {
 	uint64_t v = 0;
 	if (read(efd, &v, 8) != 8)
@@ -1054,6 +1139,19 @@ static void eventfds(void) {
 	LU(io_uring_submit_and_wait(&ring, 4));
 	io_uring_cq_advance(&ring, 4);
 	printf("eventfd after a batch of four: %s\n", efd_value(efd) > 0 ? "signalled" : "not signalled");
+	// IORING_CQ_EVENTFD_DISABLED in the CQ ring's flags mutes it.
+	LU(io_uring_cq_eventfd_toggle(&ring, false));
+	struct io_uring_sqe *q = get_sqe(&ring);
+	io_uring_prep_nop(q);
+	q->user_data = 94;
+	submit_one(&ring, "nop with the eventfd disabled");
+	printf("eventfd: %s\n", errno_str(efd_value(efd)));
+	LU(io_uring_cq_eventfd_toggle(&ring, true));
+	q = get_sqe(&ring);
+	io_uring_prep_nop(q);
+	q->user_data = 94;
+	submit_one(&ring, "nop with the eventfd enabled again");
+	printf("eventfd: %s\n", errno_str(efd_value(efd)));
 	LU(io_uring_unregister_eventfd(&ring));
 	LU(io_uring_unregister_eventfd(&ring));
 	struct io_uring_sqe *sqe = get_sqe(&ring);
@@ -1236,6 +1334,37 @@ static void enter(void) {
 	struct io_uring_getevents_arg badnsarg = {.ts = (unsigned long)&badns};
 	show("enter EXT_ARG tv_nsec 1e9",
 	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &badnsarg, sizeof badnsarg));
+	// Linux 6.12 to 6.15's flags: IORING_ENTER_ABS_TIMER makes the
+	// timeout a CLOCK_MONOTONIC time; IORING_ENTER_EXT_ARG_REG points
+	// into a registered wait region (none is: EFAULT, after the size
+	// check); IORING_ENTER_NO_IOWAIT changes nothing seen here.
+	for (int bit = 5; bit <= 8; bit++) {
+		char what[48];
+		snprintf(what, sizeof what, "enter flag 1<<%d", bit);
+		show(what, enter_raw(ring.ring_fd, 0, 0, 1u << bit, NULL, 0));
+	}
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	struct __kernel_timespec abs = {mono.tv_sec, mono.tv_nsec + 100 * 1000 * 1000};
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	struct io_uring_getevents_arg absarg = {.ts = (unsigned long)&abs};
+	show("enter EXT_ARG|ABS_TIMER, now + 100 ms",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 5), &absarg,
+		       sizeof absarg));
+	struct __kernel_timespec zero = {0, 0};
+	struct io_uring_getevents_arg zeroarg = {.ts = (unsigned long)&zero};
+	show("enter EXT_ARG|ABS_TIMER, time 0",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 5), &zeroarg,
+		       sizeof zeroarg));
+	char region[64] = {0};
+	show("enter EXT_ARG|EXT_ARG_REG, argsz 24",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 6), &arg, sizeof arg));
+	show("enter EXT_ARG|EXT_ARG_REG, argsz 64",
+	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | (1u << 6), region, 64));
+	show("enter EXT_ARG_REG without EXT_ARG", enter_raw(ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS | (1u << 6), NULL, 0));
 	// Without GETEVENTS the argument is not looked at.
 	show("enter EXT_ARG without GETEVENTS",
 	     enter_raw(ring.ring_fd, 0, 1, IORING_ENTER_EXT_ARG, NULL, 3));
@@ -1337,6 +1466,7 @@ int main(void) {
 	fixed_files();
 	tags();
 	rsrc2();
+	provided();
 	eventfds();
 	probe();
 	enter();
