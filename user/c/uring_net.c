@@ -755,7 +755,9 @@ static void multishot_recv(void) {
 	printf("\n");
 	show("shutdown(2) SHUT_WR at the writer", shutdown(sv[0], SHUT_WR));
 	c = next_cqe();
-	printf("  EOF: %s%s\n", res_name(c.res), (c.flags & IORING_CQE_F_MORE) ? " MORE" : "");
+	// EOF ends the request without MORE, and a buffer taken for no data
+	// goes back to the ring (no BUFFER).
+	printf("  EOF: %s%s\n", res_name(c.res), flag_names(c.flags));
 	none("after EOF");
 
 	printf("-- multishot RECV errors\n");
