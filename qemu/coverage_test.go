@@ -203,8 +203,10 @@ var (
 	io_uring_setup:EINVAL io_uring_setup:EFAULT io_uring_setup:ENXIO
 	io_uring_enter:EINVAL io_uring_enter:EBADF io_uring_enter:EOPNOTSUPP
 	io_uring_enter:ETIME io_uring_enter:EINTR io_uring_enter:EFAULT
+	io_uring_enter:EEXIST io_uring_enter:EOWNERDEAD
 	io_uring_register:EINVAL io_uring_register:EBUSY io_uring_register:ENXIO
 	io_uring_register:EFAULT io_uring_register:EBADF io_uring_register:EOPNOTSUPP
+	io_uring_register:EEXIST io_uring_register:EOVERFLOW
 	openat2:ELOOP openat2:EXDEV openat2:EINVAL openat2:E2BIG openat2:EAGAIN
 	fadvise64:EINVAL fadvise64:ESPIPE fadvise64:EBADF sync_file_range:EINVAL
 	sync_file_range:ESPIPE sync_file_range:EBADF`)

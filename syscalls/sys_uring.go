@@ -65,9 +65,34 @@ func init() {
 	uring.Errno = Errno
 	uring.IsRingFile = func(f *fs.File) bool { return ringOf(f) != nil }
 	uring.NoFileLimit = func(t uring.Task) uint64 { return uint64(t.(*task.Task).Proc.FDs().Limit) }
+	uring.Pinnable = func(t uring.Task, addr, n uint64) bool { return pinnable(t.(*task.Task), addr, n) }
 	task.ImageEnd = append(task.ImageEnd, func(p *task.Process) {
-		uring.CancelSubmittedBy(func(t uring.Task) bool { return t.(*task.Task).Proc == p })
+		mine := func(t uring.Task) bool { return t.(*task.Task).Proc == p }
+		uring.CancelSubmittedBy(mine)
+		uring.StopSQThreadsOf(mine)
 	})
+}
+
+// pinnable reports whether [addr, addr+n) is mapped and writable
+// throughout in t's process (see uring.Pinnable).
+func pinnable(t *task.Task, addr, n uint64) bool {
+	as := t.Proc.AS()
+	if as == nil {
+		return false
+	}
+	a, end := addr, addr+n
+	for _, v := range as.VMAs() { // in address order
+		if uint64(v.End) <= a {
+			continue
+		}
+		if uint64(v.Start) > a || v.Prot&mm.ProtWrite == 0 {
+			return false
+		}
+		if a = uint64(v.End); a >= end {
+			return true
+		}
+	}
+	return false
 }
 
 // sysIoUringSetup implements io_uring_setup(2): the parameters are read

@@ -38,6 +38,9 @@ type WaitArgs struct {
 func (ring *Ring) Enter(t Task, a EnterArgs) (int32, error) {
 	var ret int32
 	if ring.sq != nil {
+		if ring.sq.dead.Load() {
+			return 0, linuxerr.EOWNERDEAD // the SQ thread died with its process
+		}
 		ring.flushOverflow()
 		if a.Flags&EnterSQWakeup != 0 {
 			ring.sq.wakeUp()

@@ -176,9 +176,17 @@ func readIovecs(t Task, addr uint64, n uint32) ([]regBuf, error) {
 	return out, nil
 }
 
-// checkBuffer validates a buffer to register (io_buffer_validate): a
-// NULL base is a sparse slot only with length 0; at most 1 GiB; its
-// memory must be there (Linux pins it: EFAULT otherwise).
+// Pinnable reports whether [addr, addr+length) of t's memory is mapped
+// and writable throughout, as pin_user_pages(FOLL_WRITE|FOLL_LONGTERM)
+// requires of a registered buffer (io_pin_pages). The system-call layer
+// sets it.
+var Pinnable func(t Task, addr, length uint64) bool
+
+// checkBuffer validates a buffer to register (io_buffer_validate,
+// io_sqe_buffer_register): a NULL base is a sparse slot only with length
+// 0; at most 1 GiB, not wrapping; its memory must be mapped and writable
+// (Linux pins it: EFAULT otherwise). Pages are not pinned here: a buffer
+// is looked up by address at each use (see the package doc).
 func checkBuffer(t Task, b regBuf) error {
 	if b.addr == 0 {
 		if b.len != 0 {
@@ -189,8 +197,10 @@ func checkBuffer(t Task, b regBuf) error {
 	if b.len > 1<<30 || b.len == 0 {
 		return linuxerr.EFAULT
 	}
-	var one [1]byte
-	if t.CopyIn(uintptr(b.addr), one[:]) != nil || t.CopyIn(uintptr(b.addr+b.len-1), one[:]) != nil {
+	if acct := (b.len + 4095) &^ 4095; b.addr+acct < b.addr {
+		return linuxerr.EOVERFLOW
+	}
+	if Pinnable != nil && !Pinnable(t, b.addr, b.len) {
 		return linuxerr.EFAULT
 	}
 	return nil

@@ -213,6 +213,8 @@ func New(t Task, entries uint32, p *Params, wq func() (*Ring, error)) (*Ring, er
 			attach = nil // only SQPOLL shares anything (the SQ thread)
 		} else if attach.sq == nil {
 			return nil, linuxerr.EINVAL // io_attach_sq_data: no SQ thread to share
+		} else if attach.sq.dead.Load() {
+			return nil, linuxerr.ENXIO // io_sq_offload_create: a dead SQ thread
 		}
 	}
 	if p.Flags&SetupSQAff != 0 && (p.Flags&SetupSQPoll == 0 || p.SQThreadCPU >= 1) {

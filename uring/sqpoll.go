@@ -3,6 +3,7 @@ package uring
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -26,6 +27,10 @@ type sqThread struct {
 	wake  chan struct{} // buffered: a wake-up is never lost
 	stop  chan struct{}
 	done  chan struct{}
+	// halting closes stop once; dead says the thread died with the
+	// process that made it (ownerGone).
+	halting sync.Once
+	dead    atomic.Bool
 }
 
 // startSQThread starts the SQ thread of a new SQPOLL ring. It acts as the
@@ -59,8 +64,42 @@ func (s *sqThread) detach(r *Ring) {
 	last := len(s.rings) == 0
 	s.mu.Unlock()
 	if last {
-		close(s.stop)
-		<-s.done
+		s.halt()
+	}
+}
+
+// halt stops the thread and waits until it no longer runs.
+func (s *sqThread) halt() {
+	s.halting.Do(func() { close(s.stop) })
+	<-s.done
+}
+
+// ownerGone ends the thread because the process that made it ended its
+// image (exit, execve): Linux's SQ thread is a thread of that process and
+// dies with it (io_sq_thread's way out). Its rings keep
+// IORING_SQ_NEED_WAKEUP set, and io_uring_enter on them answers
+// EOWNERDEAD; nothing submits their SQEs any more.
+func (s *sqThread) ownerGone() {
+	s.dead.Store(true)
+	s.halt()
+	s.setNeedWakeup(true)
+}
+
+// StopSQThreadsOf ends the SQ threads that act as a process for which
+// mine reports true, when its image ends (see ownerGone).
+func StopSQThreadsOf(mine func(Task) bool) {
+	liveRings.mu.Lock()
+	var threads []*sqThread
+	for r := range liveRings.set {
+		if s := r.sq; s != nil && !s.dead.Load() && mine(s.task) {
+			threads = append(threads, s)
+		}
+	}
+	liveRings.mu.Unlock()
+	for _, s := range threads {
+		if !s.dead.Load() {
+			s.ownerGone()
+		}
 	}
 }
 

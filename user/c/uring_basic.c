@@ -640,6 +640,27 @@ static void fixed_buffers(void) {
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, KERNEL_PTR, 1));
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, NULL, 1));
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, iov, 16385));
+	// Every page must be mapped and writable (Linux pins them for
+	// writing).
+	char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iovec three = {m, 3 * 4096};
+	LU(io_uring_register_buffers(&ring, &three, 1));
+	LU(io_uring_unregister_buffers(&ring));
+	mprotect(m + 4096, 4096, PROT_READ);
+	printf("middle page read-only: ");
+	LU(io_uring_register_buffers(&ring, &three, 1));
+	mprotect(m + 4096, 4096, PROT_NONE);
+	printf("middle page PROT_NONE: ");
+	LU(io_uring_register_buffers(&ring, &three, 1));
+	munmap(m + 4096, 4096);
+	printf("middle page unmapped: ");
+	LU(io_uring_register_buffers(&ring, &three, 1));
+	struct iovec last = {m + 2 * 4096, 4096};
+	LU(io_uring_register_buffers(&ring, &last, 1));
+	LU(io_uring_unregister_buffers(&ring));
+	munmap(m, 3 * 4096);
+	struct iovec wrap = {(void *)-4096L, 4096};
+	LU(io_uring_register_buffers(&ring, &wrap, 1));
 	close(fd);
 	unlink("tmp/uring_fixed.dat");
 }

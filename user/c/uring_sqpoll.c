@@ -4,6 +4,7 @@
 // until io_uring_enter(IORING_ENTER_SQ_WAKEUP).
 //
 //	uring_sqpoll          the conformance transcript
+//	uring_sqpoll sleep    sleeps a second (what owner_gone execs)
 //	uring_sqpoll nops N   N NOPs submitted in batches of 32 while the SQ
 //	                      thread is awake, reaped without a system call;
 //	                      prints how many CQEs came back and how many
@@ -253,6 +254,46 @@ static void kick(struct io_uring *r, long *wakeups) {
 	}
 }
 
+// owner_gone: the SQ thread is a thread of the process that made the
+// ring and dies with it, when it exits or execs (io_sq_thread's way
+// out): a ring passed on by fork keeps IORING_SQ_NEED_WAKEUP set, and
+// io_uring_enter on it answers EOWNERDEAD. The maker forks a child that
+// looks 300 ms after the maker exited or exec'd itself (argument
+// "sleep": one second, then exit).
+static void owner_gone(void) {
+	static const char *how[] = {"exit", "execve"};
+	for (int i = 0; i < 2; i++) {
+		int sync[2];
+		pipe(sync);
+		pid_t maker = pfork();
+		if (maker == 0) {
+			close(sync[0]);
+			struct io_uring r;
+			init_sqpoll(&r, 4, 50);
+			pid_t g = pfork();
+			if (g == 0) {
+				pause_ms(300);
+				printf("after the maker's %s:\n", how[i]);
+				show("  enter SQ_WAKEUP", enter_raw(r.ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP));
+				printf("  NEED_WAKEUP: %s\n", need_wakeup(&r) ? "set" : "clear");
+				io_uring_prep_nop(get_sqe(&r));
+				printf("  io_uring_submit: %s\n", errno_str(io_uring_submit(&r)));
+				fflush(stdout);
+				_exit(0); // the last writer of sync goes
+			}
+			close(sync[1]);
+			if (i == 1)
+				execl("/proc/self/exe", "uring_sqpoll", "sleep", (char *)NULL);
+			_exit(0);
+		}
+		close(sync[1]);
+		char c;
+		read(sync[0], &c, 1); // end of file: the child is done
+		close(sync[0]);
+		reap("maker", maker);
+	}
+}
+
 // submit_spin submits the queued SQEs (kick) and waits for n CQEs
 // without entering the kernel; it returns how many of them failed.
 static long submit_spin(struct io_uring *r, unsigned n, long *wakeups) {
@@ -322,7 +363,12 @@ int main(int argc, char **argv) {
 	setbuf(stdout, NULL);
 	if (argc > 2 && strcmp(argv[1], "nops") == 0)
 		return nops(atol(argv[2]));
+	if (argc > 1 && strcmp(argv[1], "sleep") == 0) {
+		pause_ms(1000);
+		return 0;
+	}
 	setup_checks();
 	walkthrough();
+	owner_gone();
 	return 0;
 }
