@@ -357,6 +357,62 @@ static void multishot_accept(void) {
 	close(l);
 }
 
+// direct_descriptors accepts and makes sockets straight into the
+// ring's registered file table (sqe->file_index), and uses them there.
+static void direct_descriptors(void) {
+	printf("-- direct descriptors: ACCEPT and SOCKET into registered slots\n");
+	int empty[4] = {-1, -1, -1, -1};
+	printf("register 4 empty slots: %s\n", res_name(io_uring_register_files(&ring, empty, 4)));
+	struct sockaddr_un a;
+	socklen_t alen = sun_abstract(&a, "unet-direct");
+	int l = listener(&a, alen);
+	int c = dial(&a, alen);
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 2);
+	run("ACCEPT into slot 2");
+	char buf[16] = {0};
+	show("write(2) \"direct\" at the client", write(c, "direct", 6));
+	struct io_uring_sqe *s = get();
+	io_uring_prep_recv(s, 2, buf, sizeof buf, 0);
+	io_uring_sqe_set_flags(s, IOSQE_FIXED_FILE);
+	int n = run("RECV through slot 2");
+	printf("  \"%.*s\"\n", n > 0 ? n : 0, buf);
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, SOCK_CLOEXEC, 3);
+	run("ACCEPT SOCK_CLOEXEC into a slot");
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 9);
+	show("connect another client", (close(dial(&a, alen)), 0));
+	run("ACCEPT into slot 8, past the table");
+	io_uring_prep_socket_direct(get(), AF_UNIX, SOCK_STREAM, 0, 0, 0);
+	run("SOCKET into slot 0");
+	io_uring_prep_socket_direct_alloc(get(), AF_UNIX, SOCK_STREAM, 0, 0);
+	run("SOCKET into a free slot (IORING_FILE_INDEX_ALLOC)");
+	io_uring_prep_socket_direct(get(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 1, 0);
+	run("SOCKET SOCK_CLOEXEC into a slot");
+	s = get();
+	io_uring_prep_multishot_accept(s, l, NULL, NULL, 0);
+	s->file_index = 3;
+	run("multishot ACCEPT into one given slot");
+	s = get();
+	io_uring_prep_multishot_accept_direct(s, l, NULL, NULL, 0);
+	io_uring_sqe_set_data64(s, 300);
+	submit(1);
+	int d = dial(&a, alen);
+	struct cqe cq = next_cqe();
+	printf("multishot ACCEPT into free slots: %s%s\n", res_name(cq.res), flag_names(cq.flags));
+	// The table is full now: the next client ends the request.
+	int d2 = dial(&a, alen);
+	cq = next_cqe();
+	printf("  the next client, the table full: %s%s\n", res_name(cq.res), flag_names(cq.flags));
+	none("after it");
+	close(d);
+	close(d2);
+	printf("unregister the files: %s\n", res_name(io_uring_unregister_files(&ring)));
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 1);
+	show("connect another client", (close(dial(&a, alen)), 0));
+	run("ACCEPT into a slot with no table");
+	close(c);
+	close(l);
+}
+
 static void send_recv(void) {
 	printf("-- SEND and RECV\n");
 	int sv[2];
@@ -785,6 +841,7 @@ int main(void) {
 	sockets();
 	connect_accept();
 	multishot_accept();
+	direct_descriptors();
 	send_recv();
 	msgs();
 	shutdowns();
