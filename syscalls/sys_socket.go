@@ -607,6 +607,12 @@ func recvmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int)
 	if err != nil {
 		return 0, err
 	}
+	return recvmsgTo(t, f, s, addr, m, iov, total, flags)
+}
+
+// recvmsgTo is recvmsg with the struct msghdr at addr read (m) and the
+// data going to iov (io_uring's RECVMSG puts it in a provided buffer).
+func recvmsgTo(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, m msghdr, iov []iovec, total, flags int) (int, error) {
 	buf := make([]byte, min(total, recvChunk))
 	var out socket.RecvMsg
 	n, err := s.Recv(t, f, buf, flags, &out)

@@ -1,6 +1,8 @@
 package syscalls
 
 import (
+	"encoding/binary"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
@@ -19,11 +21,11 @@ import (
 // its flags (connect): io_uring receives, sends and accepts without
 // looking at O_NONBLOCK, waiting for readiness instead.
 //
-// Limits: RECVMSG takes no provided buffer and has no multishot form,
-// SEND no provided buffer; IORING_RECVSEND_BUNDLE, multishot RECV's
-// total length limit and the zero-copy sends are not implemented
-// (EINVAL, or EOPNOTSUPP for the opcodes); RECVMSG and SENDMSG read
-// their struct msghdr when issued rather than at submission.
+// Limits: SEND takes no provided buffer; IORING_RECVSEND_BUNDLE,
+// multishot RECV's total length limit and the zero-copy sends are not
+// implemented (EINVAL, or EOPNOTSUPP for the opcodes); RECVMSG without a
+// provided buffer and SENDMSG read their struct msghdr when issued
+// rather than at submission; no CQE carries IORING_CQE_F_SOCK_NONEMPTY.
 
 // IORING_RECVSEND_* and IORING_ACCEPT_* flags (sqe->ioprio).
 const (
@@ -211,6 +213,9 @@ type srData struct {
 	done     int
 	polled   bool
 	waitData bool
+	// mh is a RECVMSG's struct msghdr, read at submission when it takes
+	// a provided buffer (its one iovec gives the length).
+	mh msghdr
 }
 
 // prepSend is io_sendmsg_prep for SEND and SENDMSG: the flags of
@@ -253,7 +258,7 @@ func prepSend(r *uring.Req, msg bool) error {
 }
 
 // prepRecv is io_recvmsg_prep for RECV and RECVMSG: no addr2; the flags
-// of sqe->ioprio are IORING_RECVSEND_POLL_FIRST and, for RECV,
+// of sqe->ioprio are IORING_RECVSEND_POLL_FIRST and
 // IORING_RECV_MULTISHOT, which needs a provided buffer and no
 // MSG_WAITALL (EINVAL); MSG_DONTWAIT makes a receive that would wait
 // fail. RECV's buffer, when it names one, must be user memory (EFAULT).
@@ -263,11 +268,7 @@ func prepRecv(r *uring.Req, msg bool) error {
 	if s.Off != 0 {
 		return linuxerr.EINVAL
 	}
-	known := uint16(recvsendPollFirst)
-	if !msg {
-		known |= recvMultishot
-	}
-	if d.iou&^known != 0 {
+	if d.iou&^(recvsendPollFirst|recvMultishot) != 0 {
 		return linuxerr.EINVAL
 	}
 	if d.flags&socket.MSG_DONTWAIT != 0 {
@@ -290,7 +291,50 @@ func prepRecv(r *uring.Req, msg bool) error {
 			return err
 		}
 	}
+	if msg && r.BufferSelect() {
+		if err := prepRecvmsgBuffer(r, d); err != nil {
+			return err
+		}
+	}
 	r.Data = d
+	return nil
+}
+
+// recvmsgOutSize is sizeof(struct io_uring_recvmsg_out) {u32 namelen,
+// controllen, payloadlen, flags}: what a multishot RECVMSG writes at the
+// start of each buffer.
+const recvmsgOutSize = 16
+
+// prepRecvmsgBuffer is io_msg_copy_hdr for a RECVMSG that takes a
+// provided buffer: the struct msghdr is read now (EFAULT); it may have
+// no iovec or one, whose length bounds the receive (more: EINVAL); a
+// multishot one gives the room its buffers keep for the name and the
+// control data, which must not overflow (io_recvmsg_mshot_prep).
+func prepRecvmsgBuffer(r *uring.Req, d *srData) error {
+	t := prepTask(r)
+	m, err := readMsghdr(t, d.addr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.iovlen > 1:
+		return linuxerr.EINVAL
+	case m.iovlen == 1:
+		var b [16]byte
+		if err := t.CopyIn(m.iov, b[:]); err != nil {
+			return err
+		}
+		d.len = int(min(binary.LittleEndian.Uint64(b[8:]), maxRWCount))
+	default:
+		d.len = 0
+	}
+	if r.IsMultishot() {
+		if m.namelen < 0 || uint64(m.controllen) > 1<<31-1-recvmsgOutSize-uint64(m.namelen) {
+			return linuxerr.EOVERFLOW
+		}
+		d.len = 0 // the whole buffer
+	}
+	d.mh = m
 	return nil
 }
 
@@ -426,14 +470,86 @@ func issueRecvmsg(r *uring.Req) (int32, error) {
 		return 0, err
 	}
 	t := ioTask(r)
-	if d.iou&recvsendPollFirst != 0 && !d.polled {
+	if d.iou&recvsendPollFirst != 0 && !d.polled || d.waitData {
 		if err := waitData(t, s); err != nil {
 			return 0, err
 		}
-		d.polled = true
+		d.polled, d.waitData = true, false
 	}
-	n, err := recvmsg(t, nil, s, d.addr, d.flags)
+	if !r.BufferSelect() {
+		n, err := recvmsg(t, nil, s, d.addr, d.flags)
+		return int32(n), err
+	}
+	sel, err := r.Ring.SelectBuffer(t, d.group, uint32(d.len))
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if r.IsMultishot() {
+		var eof bool
+		if n, eof, err = recvmsgMultishot(t, s, d, sel); eof {
+			r.EndMultishot()
+		}
+	} else {
+		n, err = recvmsgTo(t, nil, s, d.addr, d.mh, []iovec{{uintptr(sel.Addr), uintptr(sel.Len)}}, int(sel.Len), d.flags)
+	}
+	if err != nil || n == 0 {
+		sel.Recycle()
+	} else {
+		r.CFlags = sel.Commit()
+	}
+	if err == nil && r.IsMultishot() && s.Readiness(r.File, fs.EventIn) == 0 {
+		d.waitData = true
+	}
 	return int32(n), err
+}
+
+// recvmsgMultishot is io_recvmsg_multishot: the buffer receives a struct
+// io_uring_recvmsg_out, then room for the name (msg_namelen bytes of the
+// submitted msghdr) and the control data (msg_controllen), then the
+// payload (EFAULT if the buffer cannot hold the header). The header
+// gives the name's real length, the control data written, the payload's
+// length before it was cut to the buffer, and the message flags; the
+// result counts the header, both rooms and the payload kept. End of file
+// ends the request, with a buffer of the header only.
+func recvmsgMultishot(t *task.Task, s socket.Socket, d *srData, sel *uring.Selected) (n int, eof bool, err error) {
+	room := recvmsgOutSize + int(d.mh.namelen) + int(d.mh.controllen)
+	if int(sel.Len) < room {
+		return 0, false, linuxerr.EFAULT
+	}
+	payload := int(sel.Len) - room
+	buf := make([]byte, min(payload, recvChunk))
+	var out socket.RecvMsg
+	if n, err = s.Recv(t, nil, buf, d.flags, &out); err != nil {
+		dropFiles(out.Files)
+		return 0, false, err
+	}
+	ctl := msghdr{control: uintptr(sel.Addr) + uintptr(room) - uintptr(d.mh.controllen), controllen: d.mh.controllen}
+	if d.mh.controllen == 0 {
+		ctl.control = 0
+	}
+	used, ctrunc, err := scmRecv(t, ctl, &out, d.flags&socket.MSG_CMSG_CLOEXEC != 0)
+	if err != nil {
+		return 0, false, err
+	}
+	flags := out.Flags | d.flags&socket.MSG_CMSG_CLOEXEC
+	if ctrunc {
+		flags |= socket.MSG_CTRUNC
+	}
+	hdr := make([]byte, recvmsgOutSize+min(len(out.Addr), int(d.mh.namelen)))
+	putU32(hdr, 0, uint32(len(out.Addr)))
+	putU32(hdr, 4, uint32(used))
+	putU32(hdr, 8, uint32(n))
+	putU32(hdr, 12, uint32(flags))
+	copy(hdr[recvmsgOutSize:], out.Addr)
+	if err := t.CopyOut(uintptr(sel.Addr), hdr); err != nil {
+		return 0, false, err
+	}
+	kept := min(n, len(buf))
+	if err := t.CopyOut(uintptr(sel.Addr)+uintptr(room), buf[:kept]); err != nil {
+		return 0, false, err
+	}
+	return room + kept, n == 0, nil
 }
 
 // prepShutdown is io_shutdown_prep: how is sqe->len; nothing else
@@ -463,7 +579,7 @@ func init() {
 		Prep: func(r *uring.Req) error { return prepRecv(r, false) }, Issue: issueRecv})
 	uring.Register(uring.OpSendmsg, &uring.Op{Name: "SENDMSG", NeedsFile: true, PollOut: true, Ioprio: true,
 		Prep: func(r *uring.Req) error { return prepSend(r, true) }, Issue: issueSendmsg})
-	uring.Register(uring.OpRecvmsg, &uring.Op{Name: "RECVMSG", NeedsFile: true, PollIn: true, Ioprio: true,
+	uring.Register(uring.OpRecvmsg, &uring.Op{Name: "RECVMSG", NeedsFile: true, PollIn: true, Ioprio: true, BufferSelect: true,
 		Prep: func(r *uring.Req) error { return prepRecv(r, true) }, Issue: issueRecvmsg})
 	uring.Register(uring.OpShutdown, &uring.Op{Name: "SHUTDOWN", NeedsFile: true, Prep: prepShutdown, Issue: issueShutdown})
 }

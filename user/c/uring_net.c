@@ -572,6 +572,117 @@ static void msgs(void) {
 	close(sv[1]);
 }
 
+// show_out prints what a multishot RECVMSG left in buffer b: the header
+// (struct io_uring_recvmsg_out), the payload, and a descriptor passed in
+// the control data, used to show it works.
+static void show_out(char *b, int res, struct msghdr *mh) {
+	struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(b, res, mh);
+	if (o == NULL) {
+		printf("  the buffer holds no header\n");
+		return;
+	}
+	printf("  namelen %u, controllen %u, payloadlen %u, flags %#x, payload \"%.*s\"\n", o->namelen, o->controllen,
+	       o->payloadlen, o->flags, (int)io_uring_recvmsg_payload_length(o, res, mh),
+	       (char *)io_uring_recvmsg_payload(o, mh));
+	struct cmsghdr *cm = io_uring_recvmsg_cmsg_firsthdr(o, mh);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+		printf("  a descriptor came: write(2) through it: %ld\n", (long)write(fd, "!", 1));
+		close(fd);
+	}
+}
+
+static void recvmsg_buffers(void) {
+	printf("-- RECVMSG with provided buffers, multishot RECVMSG\n");
+	static char bufs[4][128];
+	int sv[2];
+	sockpair(SOCK_STREAM, sv);
+	io_uring_prep_provide_buffers(get(), bufs, 128, 4, 13, 0);
+	run("PROVIDE_BUFFERS 4 of 128 bytes, group 13");
+	show("write(2) \"hello world\"", write(sv[0], "hello world", 11));
+	struct iovec iov[2] = {{NULL, 5}, {NULL, 5}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 1};
+	struct io_uring_sqe *s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	int n = run("RECVMSG, one iovec of 5 bytes, group 13");
+	printf("  \"%.*s\", msg_flags %#x\n", n > 0 ? n : 0, bufs[0], m.msg_flags);
+	m.msg_iovlen = 0;
+	s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	n = run("RECVMSG, no iovec, group 13");
+	printf("  \"%.*s\"\n", n > 0 ? n : 0, bufs[1]);
+	m.msg_iovlen = 2;
+	s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	run("RECVMSG, two iovecs, group 13");
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &m, 0);
+	run("multishot RECVMSG without IOSQE_BUFFER_SELECT");
+	io_uring_prep_provide_buffers(get(), bufs, 128, 2, 13, 0);
+	run("PROVIDE_BUFFERS ids 0-1 again");
+
+	// Each buffer: the header, 16 bytes for the name, room for one
+	// descriptor's control message, then the payload.
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_namelen = 16, .msg_controllen = sizeof u.b};
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &mh, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	submit(1);
+	none("multishot RECVMSG, group 13, after submitting");
+	int p[2];
+	if (pipe(p) < 0)
+		show("pipe", -1);
+	struct iovec siov = {"fd", 2};
+	struct msghdr sm = {.msg_iov = &siov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&sm);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	show("sendmsg(2) \"fd\" with the pipe's write end", sendmsg(sv[0], &sm, 0));
+	struct cqe c = next_cqe();
+	printf("  %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	char got[4];
+	printf("  the pipe: %ld\n", (long)read(p[0], got, sizeof got));
+	show("write(2) \"plain\"", write(sv[0], "plain", 5));
+	c = next_cqe();
+	printf("  %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	show("shutdown(2) SHUT_WR at the writer", shutdown(sv[0], SHUT_WR));
+	c = next_cqe();
+	printf("  EOF: %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	none("after EOF");
+	mh.msg_namelen = 200;
+	io_uring_prep_provide_buffers(get(), bufs, 128, 1, 13, 0);
+	run("PROVIDE_BUFFERS id 0");
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &mh, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	run("multishot RECVMSG with room for a name larger than the buffer");
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void shutdowns(void) {
 	printf("-- SHUTDOWN\n");
 	int sv[2];
@@ -848,6 +959,7 @@ int main(void) {
 	provided();
 	buf_rings();
 	multishot_recv();
+	recvmsg_buffers();
 	io_uring_queue_exit(&ring);
 	return 0;
 }
