@@ -25,7 +25,7 @@ import (
 // multishot RECV's total length limit and the zero-copy sends are not
 // implemented (EINVAL, or EOPNOTSUPP for the opcodes); RECVMSG without a
 // provided buffer and SENDMSG read their struct msghdr when issued
-// rather than at submission; no CQE carries IORING_CQE_F_SOCK_NONEMPTY.
+// rather than at submission.
 
 // IORING_RECVSEND_* and IORING_ACCEPT_* flags (sqe->ioprio).
 const (
@@ -348,6 +348,19 @@ func streamRetry(s socket.Socket, flags int) bool {
 	return ok && (ts.Type() == socket.SOCK_STREAM || ts.Type() == socket.SOCK_SEQPACKET)
 }
 
+// nonempty is IORING_CQE_F_SOCK_NONEMPTY for a stream socket that still
+// holds data after a receive (msg_inq > 0, which only
+// unix_stream_read_generic sets).
+func nonempty(s socket.Socket) uint32 {
+	if q, ok := s.(interface {
+		Type() int
+		InQ() int
+	}); ok && q.Type() == socket.SOCK_STREAM && q.InQ() > 0 {
+		return uring.CQEFSockNonempty
+	}
+	return 0
+}
+
 // waitData makes the request wait for something to read before it goes
 // on (a POLL_FIRST request's first issue; a multishot RECV that emptied
 // the socket): a one-byte MSG_PEEK, whose wait the issuing task refuses
@@ -436,6 +449,9 @@ func issueRecv(r *uring.Req) (int32, error) {
 			r.CFlags = sel.Commit()
 		}
 	}
+	if err == nil && n > 0 {
+		r.CFlags |= nonempty(s)
+	}
 	if r.IsMultishot() {
 		switch {
 		case err != nil:
@@ -478,6 +494,9 @@ func issueRecvmsg(r *uring.Req) (int32, error) {
 	}
 	if !r.BufferSelect() {
 		n, err := recvmsg(t, nil, s, d.addr, d.flags)
+		if err == nil && n > 0 {
+			r.CFlags |= nonempty(s)
+		}
 		return int32(n), err
 	}
 	sel, err := r.Ring.SelectBuffer(t, d.group, uint32(d.len))
@@ -496,7 +515,7 @@ func issueRecvmsg(r *uring.Req) (int32, error) {
 	if err != nil || n == 0 {
 		sel.Recycle()
 	} else {
-		r.CFlags = sel.Commit()
+		r.CFlags = sel.Commit() | nonempty(s)
 	}
 	if err == nil && r.IsMultishot() && s.Readiness(r.File, fs.EventIn) == 0 {
 		d.waitData = true

@@ -40,7 +40,8 @@ static const char *res_name(int res) {
 }
 
 // flag_names names the CQE flags a program acts on: MORE (a multishot
-// request goes on) and BUFFER with the id of the provided buffer used.
+// request goes on), NONEMPTY (a stream socket still holds data after a
+// receive) and BUFFER with the id of the provided buffer used.
 static const char *flag_names(unsigned f) {
 	static char b[2][48];
 	static int i;
@@ -48,6 +49,8 @@ static const char *flag_names(unsigned f) {
 	s[0] = 0;
 	if (f & IORING_CQE_F_MORE)
 		strcat(s, " MORE");
+	if (f & IORING_CQE_F_SOCK_NONEMPTY)
+		strcat(s, " NONEMPTY");
 	if (f & IORING_CQE_F_BUFFER)
 		snprintf(s + strlen(s), 48 - strlen(s), " BUFFER %u", f >> IORING_CQE_BUFFER_SHIFT);
 	return s;
