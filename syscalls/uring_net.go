@@ -23,9 +23,7 @@ import (
 //
 // Limits: SEND takes no provided buffer; IORING_RECVSEND_BUNDLE,
 // multishot RECV's total length limit and the zero-copy sends are not
-// implemented (EINVAL, or EOPNOTSUPP for the opcodes); RECVMSG without a
-// provided buffer and SENDMSG read their struct msghdr when issued
-// rather than at submission.
+// implemented (EINVAL, or EOPNOTSUPP for the opcodes).
 
 // IORING_RECVSEND_* and IORING_ACCEPT_* flags (sqe->ioprio).
 const (
@@ -213,9 +211,12 @@ type srData struct {
 	done     int
 	polled   bool
 	waitData bool
-	// mh is a RECVMSG's struct msghdr, read at submission when it takes
-	// a provided buffer (its one iovec gives the length).
-	mh msghdr
+	// mh is a SENDMSG's or RECVMSG's struct msghdr, read at submission
+	// with its iovecs (iov, total); a RECVMSG that takes a provided
+	// buffer reads only the length of its one iovec.
+	mh    msghdr
+	iov   []iovec
+	total int
 }
 
 // prepSend is io_sendmsg_prep for SEND and SENDMSG: the flags of
@@ -224,7 +225,9 @@ type srData struct {
 // send that would wait fail. SEND takes a destination in addr2 and
 // addr_len (the low half of sqe->file_index; the high half must be
 // zero) and its buffer must be user memory (EFAULT); SENDMSG takes
-// neither addr2 nor file_index.
+// neither addr2 nor file_index, and its struct msghdr, destination and
+// iovecs are read now (EFAULT, EINVAL, EMSGSIZE), its control data when
+// it is issued.
 func prepSend(r *uring.Req, msg bool) error {
 	s := &r.SQE
 	d := &srData{addr: uintptr(s.Addr), len: int(min(s.Len, maxRWCount)), iou: s.Ioprio,
@@ -238,7 +241,17 @@ func prepSend(r *uring.Req, msg bool) error {
 	if d.flags&socket.MSG_DONTWAIT != 0 {
 		r.NoRetry = true
 	}
-	if !msg {
+	if msg {
+		t := prepTask(r)
+		m, iov, total, err := readMsg(t, d.addr)
+		if err != nil {
+			return err
+		}
+		if d.to, err = msgName(t, m); err != nil {
+			return err
+		}
+		d.mh, d.iov, d.total = m, iov, total
+	} else {
 		if uint32(s.FileIndex)>>16 != 0 {
 			return linuxerr.EINVAL
 		}
@@ -261,7 +274,8 @@ func prepSend(r *uring.Req, msg bool) error {
 // of sqe->ioprio are IORING_RECVSEND_POLL_FIRST and
 // IORING_RECV_MULTISHOT, which needs a provided buffer and no
 // MSG_WAITALL (EINVAL); MSG_DONTWAIT makes a receive that would wait
-// fail. RECV's buffer, when it names one, must be user memory (EFAULT).
+// fail. RECV's buffer, when it names one, must be user memory (EFAULT);
+// RECVMSG's struct msghdr and iovecs are read now.
 func prepRecv(r *uring.Req, msg bool) error {
 	s := &r.SQE
 	d := &srData{addr: uintptr(s.Addr), len: int(min(s.Len, maxRWCount)), iou: s.Ioprio, flags: int(int32(s.OpFlags))}
@@ -295,6 +309,12 @@ func prepRecv(r *uring.Req, msg bool) error {
 		if err := prepRecvmsgBuffer(r, d); err != nil {
 			return err
 		}
+	} else if msg {
+		m, iov, total, err := readMsg(prepTask(r), d.addr)
+		if err != nil {
+			return err
+		}
+		d.mh, d.iov, d.total = m, iov, total
 	}
 	r.Data = d
 	return nil
@@ -473,7 +493,7 @@ func issueSendmsg(r *uring.Req) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := sendmsg(ioTask(r), nil, s, d.addr, d.flags)
+	n, err := sendmsgTo(ioTask(r), nil, s, d.mh, d.to, d.iov, d.total, d.flags)
 	return int32(n), err
 }
 
@@ -493,7 +513,7 @@ func issueRecvmsg(r *uring.Req) (int32, error) {
 		d.polled, d.waitData = true, false
 	}
 	if !r.BufferSelect() {
-		n, err := recvmsg(t, nil, s, d.addr, d.flags)
+		n, err := recvmsgTo(t, nil, s, d.addr, d.mh, d.iov, d.total, d.flags)
 		if err == nil && n > 0 {
 			r.CFlags |= nonempty(s)
 		}
