@@ -117,22 +117,29 @@ func sysRenameat2(t *task.Task, a *Args) (uintptr, error) {
 }
 
 func renameAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
-	if flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
-		return 0, linuxerr.EINVAL
-	}
-	oldPath, err := pathArg(t, oldAddr)
-	if err != nil {
-		return 0, err
-	}
-	newPath, err := pathArg(t, newAddr)
+	oldPath, newPath, err := pathArgs(t, oldAddr, newAddr)
 	if err != nil {
 		return 0, err
 	}
 	return 0, renamePath(t, olddfd, oldPath, newdfd, newPath, flags)
 }
 
-// renamePath is do_renameat2 with the paths read and the flags checked.
+// pathArgs reads two path arguments, in order.
+func pathArgs(t *task.Task, a, b uintptr) (string, string, error) {
+	pa, err := pathArg(t, a)
+	if err != nil {
+		return "", "", err
+	}
+	pb, err := pathArg(t, b)
+	return pa, pb, err
+}
+
+// renamePath is do_renameat2 with the paths read (getname comes first):
+// EINVAL for unknown flags, then the rename.
 func renamePath(t *task.Task, olddfd uintptr, oldPath string, newdfd uintptr, newPath string, flags uint32) error {
+	if flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
+		return linuxerr.EINVAL
+	}
 	oldStart, err := baseDir(t, olddfd, oldPath)
 	if err != nil {
 		return err
@@ -157,22 +164,20 @@ func sysLinkat(t *task.Task, a *Args) (uintptr, error) {
 }
 
 func linkAt(t *task.Task, olddfd, oldAddr, newdfd, newAddr uintptr, flags uint32) (uintptr, error) {
-	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
-		return 0, linuxerr.EINVAL
-	}
-	oldPath, err := pathArg(t, oldAddr)
-	if err != nil {
-		return 0, err
-	}
-	newPath, err := pathArg(t, newAddr)
+	oldPath, newPath, err := pathArgs(t, oldAddr, newAddr)
 	if err != nil {
 		return 0, err
 	}
 	return 0, linkPath(t, olddfd, oldPath, newdfd, newPath, flags)
 }
 
-// linkPath is do_linkat with the paths read and the flags checked.
+// linkPath is do_linkat with the paths read (getname comes first):
+// EINVAL for flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH, then
+// the link.
 func linkPath(t *task.Task, olddfd uintptr, oldPath string, newdfd uintptr, newPath string, flags uint32) error {
+	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
+		return linuxerr.EINVAL
+	}
 	lf := uint32(atSymlinkNofollow)
 	if flags&atSymlinkFollow != 0 {
 		lf = 0

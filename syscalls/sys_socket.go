@@ -480,12 +480,27 @@ func sendmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int)
 	if err != nil {
 		return 0, err
 	}
-	sm := &socket.SendMsg{Flags: flags}
-	if m.namelen > 0 {
-		if sm.Addr, err = addrIn(t, m.name, m.namelen); err != nil {
-			return 0, err
-		}
+	to, err := msgName(t, m)
+	if err != nil {
+		return 0, err
 	}
+	return sendmsgTo(t, f, s, m, to, iov, total, flags)
+}
+
+// msgName copies a struct msghdr's destination address in (nil for
+// none).
+func msgName(t *task.Task, m msghdr) ([]byte, error) {
+	if m.namelen > 0 {
+		return addrIn(t, m.name, m.namelen)
+	}
+	return nil, nil
+}
+
+// sendmsgTo is sendmsg with the struct msghdr, its destination and its
+// iovecs read (io_uring's SENDMSG reads them at submission); the control
+// data is read now, as __sys_sendmsg_sock does.
+func sendmsgTo(t *task.Task, f *fs.File, s socket.Socket, m msghdr, to []byte, iov []iovec, total, flags int) (int, error) {
+	sm := &socket.SendMsg{Flags: flags, Addr: to}
 	if int64(m.controllen) < 0 || m.controllen > 1<<31-1 {
 		return 0, linuxerr.ENOBUFS
 	}
@@ -607,6 +622,12 @@ func recvmsg(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, flags int)
 	if err != nil {
 		return 0, err
 	}
+	return recvmsgTo(t, f, s, addr, m, iov, total, flags)
+}
+
+// recvmsgTo is recvmsg with the struct msghdr at addr read (m) and the
+// data going to iov (io_uring's RECVMSG puts it in a provided buffer).
+func recvmsgTo(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, m msghdr, iov []iovec, total, flags int) (int, error) {
 	buf := make([]byte, min(total, recvChunk))
 	var out socket.RecvMsg
 	n, err := s.Recv(t, f, buf, flags, &out)

@@ -37,15 +37,12 @@ func prepPaths(r *uring.Req, addr, newAddr uint64, two bool) (*pathData, error) 
 	t := prepTask(r)
 	d := &pathData{dfd: uintptr(uint32(r.SQE.Fd))}
 	var err error
-	if d.path, err = pathArg(t, uintptr(addr)); err != nil {
-		return nil, err
-	}
 	if two {
-		if d.newPath, err = pathArg(t, uintptr(newAddr)); err != nil {
-			return nil, err
-		}
+		d.path, d.newPath, err = pathArgs(t, uintptr(addr), uintptr(newAddr))
+	} else {
+		d.path, err = pathArg(t, uintptr(addr))
 	}
-	return d, nil
+	return d, err
 }
 
 // openData is OPENAT's and OPENAT2's arguments (struct io_open).
@@ -400,15 +397,9 @@ func init() {
 		return symlinkPath(ioTask(r), d.path, d.dfd, d.newPath)
 	})
 	pathOp(uring.OpRenameat, "RENAMEAT", prepTwoPaths, func(r *uring.Req, d *pathData) error {
-		if d.flags&^(fs.RENAME_NOREPLACE|fs.RENAME_EXCHANGE|fs.RENAME_WHITEOUT) != 0 {
-			return linuxerr.EINVAL
-		}
 		return renamePath(ioTask(r), d.dfd, d.path, d.newDfd, d.newPath, d.flags)
 	})
 	pathOp(uring.OpLinkat, "LINKAT", prepTwoPaths, func(r *uring.Req, d *pathData) error {
-		if d.flags&^(atSymlinkFollow|atEmptyPath) != 0 {
-			return linuxerr.EINVAL
-		}
 		return linkPath(ioTask(r), d.dfd, d.path, d.newDfd, d.newPath, d.flags)
 	})
 	pathOp(uring.OpUnlinkat, "UNLINKAT", prepUnlinkat, func(r *uring.Req, d *pathData) error {

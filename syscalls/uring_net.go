@@ -1,6 +1,8 @@
 package syscalls
 
 import (
+	"encoding/binary"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
@@ -19,11 +21,9 @@ import (
 // its flags (connect): io_uring receives, sends and accepts without
 // looking at O_NONBLOCK, waiting for readiness instead.
 //
-// Limits: RECVMSG takes no provided buffer and has no multishot form,
-// SEND no provided buffer; IORING_RECVSEND_BUNDLE, multishot RECV's
-// total length limit and the zero-copy sends are not implemented
-// (EINVAL, or EOPNOTSUPP for the opcodes); RECVMSG and SENDMSG read
-// their struct msghdr when issued rather than at submission.
+// Limits: SEND takes no provided buffer; IORING_RECVSEND_BUNDLE,
+// multishot RECV's total length limit and the zero-copy sends are not
+// implemented (EINVAL, or EOPNOTSUPP for the opcodes).
 
 // IORING_RECVSEND_* and IORING_ACCEPT_* flags (sqe->ioprio).
 const (
@@ -211,6 +211,12 @@ type srData struct {
 	done     int
 	polled   bool
 	waitData bool
+	// mh is a SENDMSG's or RECVMSG's struct msghdr, read at submission
+	// with its iovecs (iov, total); a RECVMSG that takes a provided
+	// buffer reads only the length of its one iovec.
+	mh    msghdr
+	iov   []iovec
+	total int
 }
 
 // prepSend is io_sendmsg_prep for SEND and SENDMSG: the flags of
@@ -219,7 +225,9 @@ type srData struct {
 // send that would wait fail. SEND takes a destination in addr2 and
 // addr_len (the low half of sqe->file_index; the high half must be
 // zero) and its buffer must be user memory (EFAULT); SENDMSG takes
-// neither addr2 nor file_index.
+// neither addr2 nor file_index, and its struct msghdr, destination and
+// iovecs are read now (EFAULT, EINVAL, EMSGSIZE), its control data when
+// it is issued.
 func prepSend(r *uring.Req, msg bool) error {
 	s := &r.SQE
 	d := &srData{addr: uintptr(s.Addr), len: int(min(s.Len, maxRWCount)), iou: s.Ioprio,
@@ -233,7 +241,17 @@ func prepSend(r *uring.Req, msg bool) error {
 	if d.flags&socket.MSG_DONTWAIT != 0 {
 		r.NoRetry = true
 	}
-	if !msg {
+	if msg {
+		t := prepTask(r)
+		m, iov, total, err := readMsg(t, d.addr)
+		if err != nil {
+			return err
+		}
+		if d.to, err = msgName(t, m); err != nil {
+			return err
+		}
+		d.mh, d.iov, d.total = m, iov, total
+	} else {
 		if uint32(s.FileIndex)>>16 != 0 {
 			return linuxerr.EINVAL
 		}
@@ -253,21 +271,18 @@ func prepSend(r *uring.Req, msg bool) error {
 }
 
 // prepRecv is io_recvmsg_prep for RECV and RECVMSG: no addr2; the flags
-// of sqe->ioprio are IORING_RECVSEND_POLL_FIRST and, for RECV,
+// of sqe->ioprio are IORING_RECVSEND_POLL_FIRST and
 // IORING_RECV_MULTISHOT, which needs a provided buffer and no
 // MSG_WAITALL (EINVAL); MSG_DONTWAIT makes a receive that would wait
-// fail. RECV's buffer, when it names one, must be user memory (EFAULT).
+// fail. RECV's buffer, when it names one, must be user memory (EFAULT);
+// RECVMSG's struct msghdr and iovecs are read now.
 func prepRecv(r *uring.Req, msg bool) error {
 	s := &r.SQE
 	d := &srData{addr: uintptr(s.Addr), len: int(min(s.Len, maxRWCount)), iou: s.Ioprio, flags: int(int32(s.OpFlags))}
 	if s.Off != 0 {
 		return linuxerr.EINVAL
 	}
-	known := uint16(recvsendPollFirst)
-	if !msg {
-		known |= recvMultishot
-	}
-	if d.iou&^known != 0 {
+	if d.iou&^(recvsendPollFirst|recvMultishot) != 0 {
 		return linuxerr.EINVAL
 	}
 	if d.flags&socket.MSG_DONTWAIT != 0 {
@@ -290,7 +305,56 @@ func prepRecv(r *uring.Req, msg bool) error {
 			return err
 		}
 	}
+	if msg && r.BufferSelect() {
+		if err := prepRecvmsgBuffer(r, d); err != nil {
+			return err
+		}
+	} else if msg {
+		m, iov, total, err := readMsg(prepTask(r), d.addr)
+		if err != nil {
+			return err
+		}
+		d.mh, d.iov, d.total = m, iov, total
+	}
 	r.Data = d
+	return nil
+}
+
+// recvmsgOutSize is sizeof(struct io_uring_recvmsg_out) {u32 namelen,
+// controllen, payloadlen, flags}: what a multishot RECVMSG writes at the
+// start of each buffer.
+const recvmsgOutSize = 16
+
+// prepRecvmsgBuffer is io_msg_copy_hdr for a RECVMSG that takes a
+// provided buffer: the struct msghdr is read now (EFAULT); it may have
+// no iovec or one, whose length bounds the receive (more: EINVAL); a
+// multishot one gives the room its buffers keep for the name and the
+// control data, which must not overflow (io_recvmsg_mshot_prep).
+func prepRecvmsgBuffer(r *uring.Req, d *srData) error {
+	t := prepTask(r)
+	m, err := readMsghdr(t, d.addr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.iovlen > 1:
+		return linuxerr.EINVAL
+	case m.iovlen == 1:
+		var b [16]byte
+		if err := t.CopyIn(m.iov, b[:]); err != nil {
+			return err
+		}
+		d.len = int(min(binary.LittleEndian.Uint64(b[8:]), maxRWCount))
+	default:
+		d.len = 0
+	}
+	if r.IsMultishot() {
+		if m.namelen < 0 || uint64(m.controllen) > 1<<31-1-recvmsgOutSize-uint64(m.namelen) {
+			return linuxerr.EOVERFLOW
+		}
+		d.len = 0 // the whole buffer
+	}
+	d.mh = m
 	return nil
 }
 
@@ -302,6 +366,19 @@ func streamRetry(s socket.Socket, flags int) bool {
 	}
 	ts, ok := s.(interface{ Type() int })
 	return ok && (ts.Type() == socket.SOCK_STREAM || ts.Type() == socket.SOCK_SEQPACKET)
+}
+
+// nonempty is IORING_CQE_F_SOCK_NONEMPTY for a stream socket that still
+// holds data after a receive (msg_inq > 0, which only
+// unix_stream_read_generic sets).
+func nonempty(s socket.Socket) uint32 {
+	if q, ok := s.(interface {
+		Type() int
+		InQ() int
+	}); ok && q.Type() == socket.SOCK_STREAM && q.InQ() > 0 {
+		return uring.CQEFSockNonempty
+	}
+	return 0
 }
 
 // waitData makes the request wait for something to read before it goes
@@ -392,6 +469,9 @@ func issueRecv(r *uring.Req) (int32, error) {
 			r.CFlags = sel.Commit()
 		}
 	}
+	if err == nil && n > 0 {
+		r.CFlags |= nonempty(s)
+	}
 	if r.IsMultishot() {
 		switch {
 		case err != nil:
@@ -413,7 +493,7 @@ func issueSendmsg(r *uring.Req) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := sendmsg(ioTask(r), nil, s, d.addr, d.flags)
+	n, err := sendmsgTo(ioTask(r), nil, s, d.mh, d.to, d.iov, d.total, d.flags)
 	return int32(n), err
 }
 
@@ -426,14 +506,89 @@ func issueRecvmsg(r *uring.Req) (int32, error) {
 		return 0, err
 	}
 	t := ioTask(r)
-	if d.iou&recvsendPollFirst != 0 && !d.polled {
+	if d.iou&recvsendPollFirst != 0 && !d.polled || d.waitData {
 		if err := waitData(t, s); err != nil {
 			return 0, err
 		}
-		d.polled = true
+		d.polled, d.waitData = true, false
 	}
-	n, err := recvmsg(t, nil, s, d.addr, d.flags)
+	if !r.BufferSelect() {
+		n, err := recvmsgTo(t, nil, s, d.addr, d.mh, d.iov, d.total, d.flags)
+		if err == nil && n > 0 {
+			r.CFlags |= nonempty(s)
+		}
+		return int32(n), err
+	}
+	sel, err := r.Ring.SelectBuffer(t, d.group, uint32(d.len))
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if r.IsMultishot() {
+		var eof bool
+		if n, eof, err = recvmsgMultishot(t, s, d, sel); eof {
+			r.EndMultishot()
+		}
+	} else {
+		n, err = recvmsgTo(t, nil, s, d.addr, d.mh, []iovec{{uintptr(sel.Addr), uintptr(sel.Len)}}, int(sel.Len), d.flags)
+	}
+	if err != nil || n == 0 {
+		sel.Recycle()
+	} else {
+		r.CFlags = sel.Commit() | nonempty(s)
+	}
+	if err == nil && r.IsMultishot() && s.Readiness(r.File, fs.EventIn) == 0 {
+		d.waitData = true
+	}
 	return int32(n), err
+}
+
+// recvmsgMultishot is io_recvmsg_multishot: the buffer receives a struct
+// io_uring_recvmsg_out, then room for the name (msg_namelen bytes of the
+// submitted msghdr) and the control data (msg_controllen), then the
+// payload (EFAULT if the buffer cannot hold the header). The header
+// gives the name's real length, the control data written, the payload's
+// length before it was cut to the buffer, and the message flags; the
+// result counts the header, both rooms and the payload kept. End of file
+// ends the request, with a buffer of the header only.
+func recvmsgMultishot(t *task.Task, s socket.Socket, d *srData, sel *uring.Selected) (n int, eof bool, err error) {
+	room := recvmsgOutSize + int(d.mh.namelen) + int(d.mh.controllen)
+	if int(sel.Len) < room {
+		return 0, false, linuxerr.EFAULT
+	}
+	payload := int(sel.Len) - room
+	buf := make([]byte, min(payload, recvChunk))
+	var out socket.RecvMsg
+	if n, err = s.Recv(t, nil, buf, d.flags, &out); err != nil {
+		dropFiles(out.Files)
+		return 0, false, err
+	}
+	ctl := msghdr{control: uintptr(sel.Addr) + uintptr(room) - uintptr(d.mh.controllen), controllen: d.mh.controllen}
+	if d.mh.controllen == 0 {
+		ctl.control = 0
+	}
+	used, ctrunc, err := scmRecv(t, ctl, &out, d.flags&socket.MSG_CMSG_CLOEXEC != 0)
+	if err != nil {
+		return 0, false, err
+	}
+	flags := out.Flags | d.flags&socket.MSG_CMSG_CLOEXEC
+	if ctrunc {
+		flags |= socket.MSG_CTRUNC
+	}
+	hdr := make([]byte, recvmsgOutSize+min(len(out.Addr), int(d.mh.namelen)))
+	putU32(hdr, 0, uint32(len(out.Addr)))
+	putU32(hdr, 4, uint32(used))
+	putU32(hdr, 8, uint32(n))
+	putU32(hdr, 12, uint32(flags))
+	copy(hdr[recvmsgOutSize:], out.Addr)
+	if err := t.CopyOut(uintptr(sel.Addr), hdr); err != nil {
+		return 0, false, err
+	}
+	kept := min(n, len(buf))
+	if err := t.CopyOut(uintptr(sel.Addr)+uintptr(room), buf[:kept]); err != nil {
+		return 0, false, err
+	}
+	return room + kept, n == 0, nil
 }
 
 // prepShutdown is io_shutdown_prep: how is sqe->len; nothing else
@@ -463,7 +618,7 @@ func init() {
 		Prep: func(r *uring.Req) error { return prepRecv(r, false) }, Issue: issueRecv})
 	uring.Register(uring.OpSendmsg, &uring.Op{Name: "SENDMSG", NeedsFile: true, PollOut: true, Ioprio: true,
 		Prep: func(r *uring.Req) error { return prepSend(r, true) }, Issue: issueSendmsg})
-	uring.Register(uring.OpRecvmsg, &uring.Op{Name: "RECVMSG", NeedsFile: true, PollIn: true, Ioprio: true,
+	uring.Register(uring.OpRecvmsg, &uring.Op{Name: "RECVMSG", NeedsFile: true, PollIn: true, Ioprio: true, BufferSelect: true,
 		Prep: func(r *uring.Req) error { return prepRecv(r, true) }, Issue: issueRecvmsg})
 	uring.Register(uring.OpShutdown, &uring.Op{Name: "SHUTDOWN", NeedsFile: true, Prep: prepShutdown, Issue: issueShutdown})
 }

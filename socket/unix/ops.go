@@ -135,6 +135,23 @@ func (s *Sock) Readiness(_ *fs.File, mask uint32) uint32 {
 	return m & mask
 }
 
+// InQ returns the bytes a stream or seqpacket socket has queued and not
+// read (unix_inq_len): what SIOCINQ reports, and what io_uring's
+// IORING_CQE_F_SOCK_NONEMPTY tells after a receive (msg_inq).
+func (s *Sock) InQ() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return s.inqLocked()
+}
+
+func (s *Sock) inqLocked() int {
+	v := 0
+	for _, b := range s.recv {
+		v += b.len()
+	}
+	return v
+}
+
 // Shutdown implements shutdown(2) (unix_shutdown): this end's
 // directions, and for a connected stream or seqpacket socket the
 // reverse ones of the peer.
@@ -212,9 +229,7 @@ func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, er
 				v = len(s.recv[0].data)
 			}
 		} else {
-			for _, b := range s.recv {
-				v += b.len()
-			}
+			v = s.inqLocked()
 		}
 	case siocoutq:
 		v = s.wmem

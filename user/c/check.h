@@ -391,3 +391,50 @@ __attribute__((unused)) static int submit_one(struct io_uring *ring, const char 
 		printf("%s: io_uring_submit %s\n", what, errno_str(r));
 	return reap_one(ring, what);
 }
+
+// ---- echo servers (unix_echo.c, uring_echo.c): their clients
+
+// echo_fill writes message m of client c: bytes that differ between
+// clients, messages and offsets.
+__attribute__((unused)) static void echo_fill(char *p, size_t n, int c, int m) {
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)(c * 31 + m * 7 + i * 13);
+}
+
+// echo_client connects to the server at a, sends nmsg messages of the
+// given sizes (at most 256 KiB), reads each echo in full and checks it,
+// then shuts its sending side and waits for the server's EOF. The result
+// is an exit status that says what went wrong (0: nothing).
+__attribute__((unused)) static int echo_client(const struct sockaddr_un *a, socklen_t len, int id, const size_t *sizes,
+					       int nmsg) {
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)a, len) < 0)
+		return 2;
+	static char out[256 * 1024], in[256 * 1024];
+	for (int m = 0; m < nmsg; m++) {
+		size_t n = sizes[m];
+		echo_fill(out, n, id, m);
+		// The server echoes while we write: what it holds and the
+		// sockets' buffers take a message larger than one buffer
+		// before we read.
+		for (size_t off = 0; off < n;) {
+			long r = write(fd, out + off, n - off);
+			if (r <= 0)
+				return 3;
+			off += r;
+		}
+		long got = recv(fd, in, n, MSG_WAITALL);
+		if (got != (long)n)
+			return 4;
+		if (memcmp(in, out, n) != 0)
+			return 5;
+	}
+	// The server sees EOF, closes, and we see EOF.
+	if (shutdown(fd, SHUT_WR) < 0)
+		return 6;
+	char c;
+	if (read(fd, &c, 1) != 0)
+		return 7;
+	close(fd);
+	return 0;
+}

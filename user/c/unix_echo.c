@@ -17,48 +17,6 @@
 static const size_t sizes[] = {16, 1000, 3, 200000, 1};
 #define NMSG (sizeof sizes / sizeof sizes[0])
 
-// fill writes message m of client c: bytes that differ between clients,
-// messages and offsets.
-static void fill(char *p, size_t n, int c, int m) {
-	for (size_t i = 0; i < n; i++)
-		p[i] = (char)(c * 31 + m * 7 + i * 13);
-}
-
-// client connects to the server, sends each message, reads its echo in
-// full and checks it; the exit status says what went wrong.
-static int client(const struct sockaddr_un *a, socklen_t len, int id) {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (const struct sockaddr *)a, len) < 0)
-		return 2;
-	static char out[256 * 1024], in[256 * 1024];
-	for (int m = 0; m < (int)NMSG; m++) {
-		size_t n = sizes[m];
-		fill(out, n, id, m);
-		// The server echoes while we write; it buffers up to BUF,
-		// so a message larger than the socket's buffers is taken in
-		// whole before we read.
-		for (size_t off = 0; off < n;) {
-			long r = write(fd, out + off, n - off);
-			if (r <= 0)
-				return 3;
-			off += r;
-		}
-		long got = recv(fd, in, n, MSG_WAITALL);
-		if (got != (long)n)
-			return 4;
-		if (memcmp(in, out, n) != 0)
-			return 5;
-	}
-	// The server sees EOF, closes, and we see EOF.
-	if (shutdown(fd, SHUT_WR) < 0)
-		return 6;
-	char c;
-	if (read(fd, &c, 1) != 0)
-		return 7;
-	close(fd);
-	return 0;
-}
-
 struct conn {
 	int fd;
 	char *buf;
@@ -137,7 +95,7 @@ int main(void) {
 		if (kids[i] == 0) {
 			close(lfd);
 			close(ep);
-			_exit(client(&a, len, i));
+			_exit(echo_client(&a, len, i, sizes, NMSG));
 		}
 	}
 	static struct conn conns[CLIENTS];

@@ -12,88 +12,16 @@
 // Paths are relative to the working directory (tmp/ of the rootfs).
 // Descriptor numbers are printed only as "a descriptor".
 #include "check.h"
-#include <liburing.h>
+#include "uring.h"
 #include <linux/openat2.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-static struct io_uring ring;
-
-// res_name is a CQE result as a number or as -ERRNO.
-static const char *res_name(int res) {
-	static char b[4][32];
-	static int i;
-	char *s = b[i++ % 4];
-	if (res < 0)
-		snprintf(s, 32, "-%s", strerrorname_np(-res));
-	else
-		snprintf(s, 32, "%d", res);
-	return s;
-}
-
-// get returns a free SQE.
-static struct io_uring_sqe *get(void) {
-	struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-	if (s == NULL) {
-		printf("no free SQE\n");
-		exit(1);
-	}
-	return s;
-}
-
-// cqe is what a CQE says.
-struct cqe {
-	uint64_t user_data;
-	int res;
-	unsigned flags;
-};
-
-// next_cqe waits (at most 20 s) for a CQE of r, or ends the program.
-static struct cqe next_cqe(struct io_uring *r) {
-	struct io_uring_cqe *c;
-	struct __kernel_timespec ts = {20, 0};
-	int e = io_uring_wait_cqe_timeout(r, &c, &ts);
-	if (e < 0) {
-		printf("wait for a CQE: %s\n", res_name(e));
-		exit(1);
-	}
-	struct cqe v = {c->user_data, c->res, c->flags};
-	io_uring_cqe_seen(r, c);
-	return v;
-}
-
-// none says whether no CQE is waiting now in r.
-static void none(struct io_uring *r, const char *what) {
-	struct io_uring_cqe *c;
-	int e = io_uring_peek_cqe(r, &c);
-	if (e == 0) {
-		printf("%s: a CQE came: %s\n", what, res_name(c->res));
-		io_uring_cqe_seen(r, c);
-	} else
-		printf("%s: no CQE yet (%s)\n", what, res_name(e));
-}
-
 // go submits the one prepared SQE and returns its CQE's result.
 static int go(void) {
-	int e = io_uring_submit(&ring);
-	if (e != 1)
-		printf("submit: %s\n", res_name(e));
-	return next_cqe(&ring).res;
-}
-
-// run is go that prints the result.
-static int run(const char *what) {
-	int r = go();
-	printf("%s: %s\n", what, res_name(r));
-	return r;
-}
-
-// run_fd is run for a request whose result is a new descriptor.
-static int run_fd(const char *what) {
-	int r = go();
-	printf("%s: %s\n", what, r >= 0 ? "a descriptor" : res_name(r));
-	return r;
+	submit(1);
+	return next_cqe().res;
 }
 
 // fixed marks the last prepared SQE's descriptor as a fixed-file slot.
@@ -594,9 +522,9 @@ static void splices(void) {
 	printf("-- SPLICE waits for the pipe without blocking the submitter\n");
 	io_uring_prep_splice(get(), p[0], -1, fd, 0, 64, 0);
 	io_uring_submit(&ring);
-	none(&ring, "after submitting SPLICE from an empty pipe");
+	none("after submitting SPLICE from an empty pipe");
 	show("write(2) \"later\" to the pipe", write(p[1], "later", 5));
-	printf("SPLICE: %s\n", res_name(next_cqe(&ring).res));
+	printf("SPLICE: %s\n", res_name(next_cqe().res));
 	read_at("  pread at 0", fd, 0, 5);
 
 	printf("-- SPLICE errors\n");
@@ -804,15 +732,15 @@ static void msg_rings(void) {
 	io_uring_prep_msg_ring(s, r2.ring_fd, 42, 0xcafe, 0);
 	io_uring_sqe_set_data64(s, 7);
 	run("MSG_RING len 42 data 0xcafe to a second ring");
-	struct cqe c = next_cqe(&r2);
+	struct cqe c = next_cqe_of(&r2);
 	printf("  the second ring's CQE: res %d, user_data %#llx, flags %#x\n", c.res, (unsigned long long)c.user_data,
 	       c.flags);
-	none(&r2, "  the second ring");
+	none_of(&r2, "  the second ring");
 	s = get();
 	io_uring_prep_msg_ring(s, ring.ring_fd, 5, 99, 0);
 	io_uring_sqe_set_data64(s, 8);
 	io_uring_submit(&ring);
-	struct cqe two[2] = {next_cqe(&ring), next_cqe(&ring)};
+	struct cqe two[2] = {next_cqe(), next_cqe()};
 	if (two[0].user_data > two[1].user_data) {
 		struct cqe t = two[0];
 		two[0] = two[1];
@@ -834,7 +762,58 @@ static void msg_rings(void) {
 	io_uring_prep_msg_ring(s, r2.ring_fd, 1, 1, 0);
 	s->addr = 9;
 	run("MSG_RING command 9");
-	none(&r2, "  the second ring");
+	none_of(&r2, "  the second ring");
+
+	// IORING_MSG_SEND_FD (liburing 2.3 has no helper for it): slot 0 of
+	// this ring's table goes to a slot of the second ring's.
+	int src = open(D "/b", O_RDONLY);
+	printf("register the file as slot 0: %s\n", res_name(io_uring_register_files(&ring, &src, 1)));
+	close(src);
+	int empty[2] = {-1, -1};
+	printf("the second ring registers 2 empty slots: %s\n", res_name(io_uring_register_files(&r2, empty, 2)));
+	s = get();
+	io_uring_prep_msg_ring(s, r2.ring_fd, 0, 0x77, 0);
+	s->addr = IORING_MSG_SEND_FD;
+	s->addr3 = 0;
+	s->file_index = 2;
+	run("MSG_RING IORING_MSG_SEND_FD slot 0 to the second ring's slot 1");
+	c = next_cqe_of(&r2);
+	printf("  the second ring's CQE: res %d, user_data %#llx\n", c.res, (unsigned long long)c.user_data);
+	char buf[16] = {0};
+	s = io_uring_get_sqe(&r2);
+	io_uring_prep_read(s, 1, buf, 5, 0);
+	io_uring_sqe_set_flags(s, IOSQE_FIXED_FILE);
+	io_uring_submit(&r2);
+	c = next_cqe_of(&r2);
+	printf("  READ through the second ring's slot 1: %s \"%.*s\"\n", res_name(c.res), c.res > 0 ? c.res : 0, buf);
+	s = get();
+	io_uring_prep_msg_ring(s, r2.ring_fd, 0, 0x78, IORING_MSG_RING_CQE_SKIP);
+	s->addr = IORING_MSG_SEND_FD;
+	s->file_index = IORING_FILE_INDEX_ALLOC;
+	run("MSG_RING IORING_MSG_SEND_FD to a free slot, IORING_MSG_RING_CQE_SKIP");
+	none_of(&r2, "  the second ring");
+	s = get();
+	io_uring_prep_msg_ring(s, r2.ring_fd, 0, 0x79, 0);
+	s->addr = IORING_MSG_SEND_FD;
+	s->file_index = IORING_FILE_INDEX_ALLOC;
+	run("MSG_RING IORING_MSG_SEND_FD to a free slot, the table full");
+	s = get();
+	io_uring_prep_msg_ring(s, r2.ring_fd, 3, 0, 0);
+	s->addr = IORING_MSG_SEND_FD;
+	s->file_index = 1;
+	run("MSG_RING IORING_MSG_SEND_FD with len 3");
+	s = get();
+	io_uring_prep_msg_ring(s, ring.ring_fd, 0, 0, 0);
+	s->addr = IORING_MSG_SEND_FD;
+	s->file_index = 1;
+	run("MSG_RING IORING_MSG_SEND_FD to its own ring");
+	s = get();
+	io_uring_prep_msg_ring(s, r2.ring_fd, 0, 0, 0);
+	s->addr = IORING_MSG_SEND_FD;
+	s->addr3 = 5;
+	s->file_index = 1;
+	run("MSG_RING IORING_MSG_SEND_FD of slot 5, past the table");
+	io_uring_unregister_files(&ring);
 	close(p[0]);
 	close(p[1]);
 	io_uring_queue_exit(&r2);

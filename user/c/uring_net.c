@@ -21,105 +21,9 @@
 // the same instant (a cancel and the request it ends) they are printed
 // sorted by user_data.
 #include "check.h"
-#include <liburing.h>
+#include "uring.h"
 #include <sys/mman.h>
 #include <sys/uio.h>
-
-static struct io_uring ring;
-
-// res_name is a CQE result as a number or as -ERRNO.
-static const char *res_name(int res) {
-	static char b[4][32];
-	static int i;
-	char *s = b[i++ % 4];
-	if (res < 0)
-		snprintf(s, 32, "-%s", strerrorname_np(-res));
-	else
-		snprintf(s, 32, "%d", res);
-	return s;
-}
-
-// flag_names names the CQE flags a program acts on: MORE (a multishot
-// request goes on) and BUFFER with the id of the provided buffer used.
-static const char *flag_names(unsigned f) {
-	static char b[2][48];
-	static int i;
-	char *s = b[i++ % 2];
-	s[0] = 0;
-	if (f & IORING_CQE_F_MORE)
-		strcat(s, " MORE");
-	if (f & IORING_CQE_F_BUFFER)
-		snprintf(s + strlen(s), 48 - strlen(s), " BUFFER %u", f >> IORING_CQE_BUFFER_SHIFT);
-	return s;
-}
-
-// get returns a free SQE, cleared by the prep helper that follows.
-static struct io_uring_sqe *get(void) {
-	struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-	if (s == NULL) {
-		printf("no free SQE\n");
-		exit(1);
-	}
-	return s;
-}
-
-// submit submits what is queued; it must take all of it.
-static void submit(int n) {
-	int r = io_uring_submit(&ring);
-	if (r != n)
-		printf("submit: %s, wanted %d\n", res_name(r), n);
-}
-
-// cqe is what a CQE says (liburing's struct has a flexible array
-// member, which is not for passing by value).
-struct cqe {
-	uint64_t user_data;
-	int res;
-	unsigned flags;
-};
-
-// next_cqe waits (at most 20 s: oyako runs under TCG) for the next CQE and
-// returns it by value, or ends the program.
-static struct cqe next_cqe(void) {
-	struct io_uring_cqe *c;
-	struct __kernel_timespec ts = {20, 0};
-	int r = io_uring_wait_cqe_timeout(&ring, &c, &ts);
-	if (r < 0) {
-		printf("wait for a CQE: %s\n", res_name(r));
-		exit(1);
-	}
-	struct cqe v = {c->user_data, c->res, c->flags};
-	io_uring_cqe_seen(&ring, c);
-	return v;
-}
-
-// none says whether no CQE is waiting now.
-static void none(const char *what) {
-	struct io_uring_cqe *c;
-	int r = io_uring_peek_cqe(&ring, &c);
-	if (r == 0) {
-		printf("%s: a CQE came: %s%s\n", what, res_name(c->res), flag_names(c->flags));
-		io_uring_cqe_seen(&ring, c);
-	} else
-		printf("%s: no CQE yet (%s)\n", what, res_name(r));
-}
-
-// run submits the one prepared SQE, waits for its CQE and prints it.
-static int run(const char *what) {
-	submit(1);
-	struct cqe c = next_cqe();
-	printf("%s: %s%s\n", what, res_name(c.res), flag_names(c.flags));
-	return c.res;
-}
-
-// run_fd is run for a request whose result is a new descriptor: it
-// prints "a descriptor" instead of the number.
-static int run_fd(const char *what) {
-	submit(1);
-	struct cqe c = next_cqe();
-	printf("%s: %s%s\n", what, c.res >= 0 ? "a descriptor" : res_name(c.res), flag_names(c.flags));
-	return c.res;
-}
 
 static int cmp_cqe(const void *a, const void *b) {
 	const struct cqe *x = a, *y = b;
@@ -357,6 +261,62 @@ static void multishot_accept(void) {
 	close(l);
 }
 
+// direct_descriptors accepts and makes sockets straight into the
+// ring's registered file table (sqe->file_index), and uses them there.
+static void direct_descriptors(void) {
+	printf("-- direct descriptors: ACCEPT and SOCKET into registered slots\n");
+	int empty[4] = {-1, -1, -1, -1};
+	printf("register 4 empty slots: %s\n", res_name(io_uring_register_files(&ring, empty, 4)));
+	struct sockaddr_un a;
+	socklen_t alen = sun_abstract(&a, "unet-direct");
+	int l = listener(&a, alen);
+	int c = dial(&a, alen);
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 2);
+	run("ACCEPT into slot 2");
+	char buf[16] = {0};
+	show("write(2) \"direct\" at the client", write(c, "direct", 6));
+	struct io_uring_sqe *s = get();
+	io_uring_prep_recv(s, 2, buf, sizeof buf, 0);
+	io_uring_sqe_set_flags(s, IOSQE_FIXED_FILE);
+	int n = run("RECV through slot 2");
+	printf("  \"%.*s\"\n", n > 0 ? n : 0, buf);
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, SOCK_CLOEXEC, 3);
+	run("ACCEPT SOCK_CLOEXEC into a slot");
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 9);
+	show("connect another client", (close(dial(&a, alen)), 0));
+	run("ACCEPT into slot 8, past the table");
+	io_uring_prep_socket_direct(get(), AF_UNIX, SOCK_STREAM, 0, 0, 0);
+	run("SOCKET into slot 0");
+	io_uring_prep_socket_direct_alloc(get(), AF_UNIX, SOCK_STREAM, 0, 0);
+	run("SOCKET into a free slot (IORING_FILE_INDEX_ALLOC)");
+	io_uring_prep_socket_direct(get(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 1, 0);
+	run("SOCKET SOCK_CLOEXEC into a slot");
+	s = get();
+	io_uring_prep_multishot_accept(s, l, NULL, NULL, 0);
+	s->file_index = 3;
+	run("multishot ACCEPT into one given slot");
+	s = get();
+	io_uring_prep_multishot_accept_direct(s, l, NULL, NULL, 0);
+	io_uring_sqe_set_data64(s, 300);
+	submit(1);
+	int d = dial(&a, alen);
+	struct cqe cq = next_cqe();
+	printf("multishot ACCEPT into free slots: %s%s\n", res_name(cq.res), flag_names(cq.flags));
+	// The table is full now: the next client ends the request.
+	int d2 = dial(&a, alen);
+	cq = next_cqe();
+	printf("  the next client, the table full: %s%s\n", res_name(cq.res), flag_names(cq.flags));
+	none("after it");
+	close(d);
+	close(d2);
+	printf("unregister the files: %s\n", res_name(io_uring_unregister_files(&ring)));
+	io_uring_prep_accept_direct(get(), l, NULL, NULL, 0, 1);
+	show("connect another client", (close(dial(&a, alen)), 0));
+	run("ACCEPT into a slot with no table");
+	close(c);
+	close(l);
+}
+
 static void send_recv(void) {
 	printf("-- SEND and RECV\n");
 	int sv[2];
@@ -512,6 +472,117 @@ static void msgs(void) {
 	close(q[0]);
 	close(q[1]);
 	close(p[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+// show_out prints what a multishot RECVMSG left in buffer b: the header
+// (struct io_uring_recvmsg_out), the payload, and a descriptor passed in
+// the control data, used to show it works.
+static void show_out(char *b, int res, struct msghdr *mh) {
+	struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(b, res, mh);
+	if (o == NULL) {
+		printf("  the buffer holds no header\n");
+		return;
+	}
+	printf("  namelen %u, controllen %u, payloadlen %u, flags %#x, payload \"%.*s\"\n", o->namelen, o->controllen,
+	       o->payloadlen, o->flags, (int)io_uring_recvmsg_payload_length(o, res, mh),
+	       (char *)io_uring_recvmsg_payload(o, mh));
+	struct cmsghdr *cm = io_uring_recvmsg_cmsg_firsthdr(o, mh);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+		printf("  a descriptor came: write(2) through it: %ld\n", (long)write(fd, "!", 1));
+		close(fd);
+	}
+}
+
+static void recvmsg_buffers(void) {
+	printf("-- RECVMSG with provided buffers, multishot RECVMSG\n");
+	static char bufs[4][128];
+	int sv[2];
+	sockpair(SOCK_STREAM, sv);
+	io_uring_prep_provide_buffers(get(), bufs, 128, 4, 13, 0);
+	run("PROVIDE_BUFFERS 4 of 128 bytes, group 13");
+	show("write(2) \"hello world\"", write(sv[0], "hello world", 11));
+	struct iovec iov[2] = {{NULL, 5}, {NULL, 5}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 1};
+	struct io_uring_sqe *s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	int n = run("RECVMSG, one iovec of 5 bytes, group 13");
+	printf("  \"%.*s\", msg_flags %#x\n", n > 0 ? n : 0, bufs[0], m.msg_flags);
+	m.msg_iovlen = 0;
+	s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	n = run("RECVMSG, no iovec, group 13");
+	printf("  \"%.*s\"\n", n > 0 ? n : 0, bufs[1]);
+	m.msg_iovlen = 2;
+	s = get();
+	io_uring_prep_recvmsg(s, sv[1], &m, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	run("RECVMSG, two iovecs, group 13");
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &m, 0);
+	run("multishot RECVMSG without IOSQE_BUFFER_SELECT");
+	io_uring_prep_provide_buffers(get(), bufs, 128, 2, 13, 0);
+	run("PROVIDE_BUFFERS ids 0-1 again");
+
+	// Each buffer: the header, 16 bytes for the name, room for one
+	// descriptor's control message, then the payload.
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_namelen = 16, .msg_controllen = sizeof u.b};
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &mh, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	submit(1);
+	none("multishot RECVMSG, group 13, after submitting");
+	int p[2];
+	if (pipe(p) < 0)
+		show("pipe", -1);
+	struct iovec siov = {"fd", 2};
+	struct msghdr sm = {.msg_iov = &siov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&sm);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	show("sendmsg(2) \"fd\" with the pipe's write end", sendmsg(sv[0], &sm, 0));
+	struct cqe c = next_cqe();
+	printf("  %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	char got[4];
+	printf("  the pipe: %ld\n", (long)read(p[0], got, sizeof got));
+	show("write(2) \"plain\"", write(sv[0], "plain", 5));
+	c = next_cqe();
+	printf("  %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	show("shutdown(2) SHUT_WR at the writer", shutdown(sv[0], SHUT_WR));
+	c = next_cqe();
+	printf("  EOF: %s%s\n", res_name(c.res), flag_names(c.flags));
+	if (c.res > 0 && (c.flags & IORING_CQE_F_BUFFER))
+		show_out(bufs[c.flags >> IORING_CQE_BUFFER_SHIFT], c.res, &mh);
+	none("after EOF");
+	mh.msg_namelen = 200;
+	io_uring_prep_provide_buffers(get(), bufs, 128, 1, 13, 0);
+	run("PROVIDE_BUFFERS id 0");
+	s = get();
+	io_uring_prep_recvmsg_multishot(s, sv[1], &mh, 0);
+	io_uring_sqe_set_flags(s, IOSQE_BUFFER_SELECT);
+	s->buf_group = 13;
+	run("multishot RECVMSG with room for a name larger than the buffer");
+	close(p[0]);
+	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -755,7 +826,9 @@ static void multishot_recv(void) {
 	printf("\n");
 	show("shutdown(2) SHUT_WR at the writer", shutdown(sv[0], SHUT_WR));
 	c = next_cqe();
-	printf("  EOF: %s%s\n", res_name(c.res), (c.flags & IORING_CQE_F_MORE) ? " MORE" : "");
+	// EOF ends the request without MORE, and a buffer taken for no data
+	// goes back to the ring (no BUFFER).
+	printf("  EOF: %s%s\n", res_name(c.res), flag_names(c.flags));
 	none("after EOF");
 
 	printf("-- multishot RECV errors\n");
@@ -783,12 +856,14 @@ int main(void) {
 	sockets();
 	connect_accept();
 	multishot_accept();
+	direct_descriptors();
 	send_recv();
 	msgs();
 	shutdowns();
 	provided();
 	buf_rings();
 	multishot_recv();
+	recvmsg_buffers();
 	io_uring_queue_exit(&ring);
 	return 0;
 }
