@@ -34,130 +34,77 @@ static void try_setup(const char *what, unsigned entries, struct io_uring_params
 // IORING_MAX_CQ_ENTRIES = 65536 unless IORING_SETUP_CLAMP, CQSIZE), and
 // io_sq_offload_create (SQ_AFF, ATTACH_WQ).
 static void setup_checks(void) {
+	// wq_fd: WQ_NONE leaves it 0, WQ_PLAIN and WQ_SQPOLL name a ring
+	// made for the purpose, without and with SQPOLL.
+	enum { WQ_NONE = -1, WQ_PLAIN = -2, WQ_SQPOLL = -3 };
+	static const struct {
+		const char *what;
+		unsigned entries, flags, cq;
+		int wq;     // a descriptor, or WQ_*
+		int resv;   // 1 + the index of a reserved word set to 1
+		int output; // the output fields set too (ignored)
+	} cases[] = {
+	    {"setup entries 0", 0, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 1", 1, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 3", 3, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 100", 100, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 32768", 32768, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 32769", 32769, 0, 0, WQ_NONE, 0, 0},
+	    {"setup entries 32769 CLAMP", 32769, IORING_SETUP_CLAMP, 0, WQ_NONE, 0, 0},
+	    {"setup entries 1<<31 CLAMP", 1u << 31, IORING_SETUP_CLAMP, 0, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 5", 4, IORING_SETUP_CQSIZE, 5, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 4", 4, IORING_SETUP_CQSIZE, 4, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 2", 4, IORING_SETUP_CQSIZE, 2, WQ_NONE, 0, 0},
+	    {"setup 3 CQSIZE 3", 3, IORING_SETUP_CQSIZE, 3, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 0", 4, IORING_SETUP_CQSIZE, 0, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 65537", 4, IORING_SETUP_CQSIZE, 65537, WQ_NONE, 0, 0},
+	    {"setup 4 CQSIZE 65537 CLAMP", 4, IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP, 65537, WQ_NONE, 0, 0},
+	    {"setup 4 cq_entries 5 without CQSIZE", 4, 0, 5, WQ_NONE, 0, 0},
+	    {"setup flag bit 31", 4, 1u << 31, 0, WQ_NONE, 0, 0},
+	    {"setup resv[0] 1", 4, 0, 0, WQ_NONE, 1, 0},
+	    {"setup resv[2] 1", 4, 0, 0, WQ_NONE, 3, 0},
+	    {"setup features and sq_off set", 4, 0, 0, WQ_NONE, 0, 1},
+	    {"setup SQ_AFF without SQPOLL", 4, IORING_SETUP_SQ_AFF, 0, WQ_NONE, 0, 0},
+	    {"setup SQPOLL|COOP_TASKRUN", 4, IORING_SETUP_SQPOLL | IORING_SETUP_COOP_TASKRUN, 0, WQ_NONE, 0, 0},
+	    {"setup TASKRUN_FLAG alone", 4, IORING_SETUP_TASKRUN_FLAG, 0, WQ_NONE, 0, 0},
+	    {"setup TASKRUN_FLAG|COOP_TASKRUN", 4, IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_COOP_TASKRUN, 0, WQ_NONE, 0,
+	     0},
+	    {"setup DEFER_TASKRUN alone", 4, IORING_SETUP_DEFER_TASKRUN, 0, WQ_NONE, 0, 0},
+	    {"setup DEFER_TASKRUN|SINGLE_ISSUER", 4, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER, 0, WQ_NONE,
+	     0, 0},
+	    {"setup SUBMIT_ALL", 4, IORING_SETUP_SUBMIT_ALL, 0, WQ_NONE, 0, 0},
+	    // ATTACH_WQ (io_sq_offload_create): wq_fd must be a ring (ENXIO
+	    // for no descriptor, EINVAL for another file); with SQPOLL, a
+	    // ring with an SQ thread to share.
+	    {"setup ATTACH_WQ wq_fd 9999", 4, IORING_SETUP_ATTACH_WQ, 0, 9999, 0, 0},
+	    {"setup ATTACH_WQ wq_fd stdin", 4, IORING_SETUP_ATTACH_WQ, 0, 0, 0, 0},
+	    {"setup SQPOLL|ATTACH_WQ wq_fd 9999", 4, IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, 0, 9999, 0, 0},
+	    {"setup SQPOLL|ATTACH_WQ wq_fd stdin", 4, IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, 0, 0, 0, 0},
+	    {"setup SQPOLL|ATTACH_WQ to a ring without SQPOLL", 4, IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, 0,
+	     WQ_PLAIN, 0, 0},
+	    {"setup ATTACH_WQ to a ring", 4, IORING_SETUP_ATTACH_WQ, 0, WQ_PLAIN, 0, 0},
+	    {"setup SQPOLL|ATTACH_WQ to an SQPOLL ring", 4, IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, 0, WQ_SQPOLL,
+	     0, 0},
+	};
 	struct io_uring_params p;
-
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 0", 0, &p);
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 1", 1, &p);
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 3", 3, &p);
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 100", 100, &p);
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 32768", 32768, &p);
-	memset(&p, 0, sizeof p);
-	try_setup("setup entries 32769", 32769, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CLAMP;
-	try_setup("setup entries 32769 CLAMP", 32769, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CLAMP;
-	try_setup("setup entries 1<<31 CLAMP", 1u << 31, &p);
-
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = 5;
-	try_setup("setup 4 CQSIZE 5", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = 4;
-	try_setup("setup 4 CQSIZE 4", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = 2;
-	try_setup("setup 4 CQSIZE 2", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = 3;
-	try_setup("setup 3 CQSIZE 3", 3, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	try_setup("setup 4 CQSIZE 0", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = 65537;
-	try_setup("setup 4 CQSIZE 65537", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
-	p.cq_entries = 65537;
-	try_setup("setup 4 CQSIZE 65537 CLAMP", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.cq_entries = 5; // ignored without CQSIZE
-	try_setup("setup 4 cq_entries 5 without CQSIZE", 4, &p);
-
-	memset(&p, 0, sizeof p);
-	p.flags = 1u << 31;
-	try_setup("setup flag bit 31", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.resv[0] = 1;
-	try_setup("setup resv[0] 1", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.resv[2] = 1;
-	try_setup("setup resv[2] 1", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.features = 0xffffffff; // an output: ignored
-	p.sq_off.head = 12345;   // so are the offsets
-	try_setup("setup features and sq_off set", 4, &p);
-
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQ_AFF;
-	try_setup("setup SQ_AFF without SQPOLL", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_COOP_TASKRUN;
-	try_setup("setup SQPOLL|COOP_TASKRUN", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_TASKRUN_FLAG;
-	try_setup("setup TASKRUN_FLAG alone", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_COOP_TASKRUN;
-	try_setup("setup TASKRUN_FLAG|COOP_TASKRUN", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_DEFER_TASKRUN;
-	try_setup("setup DEFER_TASKRUN alone", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
-	try_setup("setup DEFER_TASKRUN|SINGLE_ISSUER", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SUBMIT_ALL;
-	try_setup("setup SUBMIT_ALL", 4, &p);
-
-	// ATTACH_WQ (io_sq_offload_create): wq_fd must be a ring (ENXIO for
-	// no descriptor, EINVAL for another file); with SQPOLL, a ring with
-	// an SQ thread to share.
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = 9999;
-	try_setup("setup ATTACH_WQ wq_fd 9999", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = 0; // standard input, not a ring
-	try_setup("setup ATTACH_WQ wq_fd stdin", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = 9999;
-	try_setup("setup SQPOLL|ATTACH_WQ wq_fd 9999", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = 0; // standard input, not a ring
-	try_setup("setup SQPOLL|ATTACH_WQ wq_fd stdin", 4, &p);
 	memset(&p, 0, sizeof p);
 	long plain = setup_raw(4, &p);
 	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = plain;
-	try_setup("setup SQPOLL|ATTACH_WQ to a ring without SQPOLL", 4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = plain;
-	try_setup("setup ATTACH_WQ to a ring", 4, &p);
-	memset(&p, 0, sizeof p);
 	p.flags = IORING_SETUP_SQPOLL;
 	long sq = setup_raw(4, &p);
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ;
-	p.wq_fd = sq;
-	try_setup("setup SQPOLL|ATTACH_WQ to an SQPOLL ring", 4, &p);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&p, 0, sizeof p);
+		p.flags = cases[i].flags;
+		p.cq_entries = cases[i].cq;
+		p.wq_fd = cases[i].wq == WQ_PLAIN ? plain : cases[i].wq == WQ_SQPOLL ? sq : cases[i].wq == WQ_NONE ? 0 : cases[i].wq;
+		if (cases[i].resv)
+			p.resv[cases[i].resv - 1] = 1;
+		if (cases[i].output) {
+			p.features = 0xffffffff;
+			p.sq_off.head = 12345;
+		}
+		try_setup(cases[i].what, cases[i].entries, &p);
+	}
 	close(plain);
 	close(sq);
 
