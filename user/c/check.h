@@ -384,6 +384,60 @@ __attribute__((unused)) static int reap_one(struct io_uring *ring, const char *w
 	return res;
 }
 
+// cqe_copy is what a program keeps of a CQE.
+struct cqe_copy {
+	unsigned long long ud;
+	int res;
+};
+
+// take_sorted takes n CQEs off the ring, waiting for them, or with n 0
+// those that are there, and keeps up to max of them in c sorted by
+// user_data (for CQEs whose order Linux does not define). It returns how
+// many it took.
+__attribute__((unused)) static unsigned take_sorted(struct io_uring *ring, unsigned n, struct cqe_copy *c,
+						    unsigned max) {
+	unsigned got = 0;
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		if (n > 0 && got == n)
+			break;
+		int e = n > 0 ? io_uring_wait_cqe(ring, &cqe) : io_uring_peek_cqe(ring, &cqe);
+		if (e == -EAGAIN && n == 0)
+			break;
+		if (e < 0) {
+			printf("take_sorted: %s\n", errno_str(e));
+			exit(1);
+		}
+		if (got < max) {
+			unsigned j = got;
+			for (; j > 0 && c[j - 1].ud > cqe->user_data; j--)
+				c[j] = c[j - 1];
+			c[j] = (struct cqe_copy){cqe->user_data, cqe->res};
+		}
+		got++;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return got;
+}
+
+// fixed_io submits a READ (or with write a WRITE) of len bytes at off
+// on registered file idx (IOSQE_FIXED_FILE) and reaps it as reap_one
+// does.
+__attribute__((unused)) static int fixed_io(struct io_uring *ring, int write, int idx, void *buf, unsigned len,
+					    unsigned long long off, unsigned long long ud, const char *what) {
+	struct io_uring_sqe *sqe = get_sqe(ring);
+	if (write)
+		io_uring_prep_write(sqe, idx, buf, len, off);
+	else
+		io_uring_prep_read(sqe, idx, buf, len, off);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = ud;
+	int r = io_uring_submit(ring);
+	if (r != 1)
+		printf("%s: io_uring_submit %s\n", what, errno_str(r));
+	return reap_one(ring, what);
+}
+
 // submit_one submits what is queued (one SQE) and reaps its CQE.
 __attribute__((unused)) static int submit_one(struct io_uring *ring, const char *what) {
 	int r = io_uring_submit(ring);

@@ -632,40 +632,16 @@ static void fixed_files(void) {
 	LU(io_uring_register_files(&ring, files, 4));
 	LU(io_uring_register_files(&ring, files, 4));
 
-	struct io_uring_sqe *sqe = get_sqe(&ring);
-	io_uring_prep_write(sqe, 1, "fixed", 5, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 60;
-	submit_one(&ring, "write fixed file 1 (pipe)");
+	fixed_io(&ring, 1, 1, (void *)"fixed", 5, 0, 60, "write fixed file 1 (pipe)");
 	memset(buf, 0, sizeof buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 0, buf, sizeof buf, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 61;
-	submit_one(&ring, "read fixed file 0 (pipe)");
+	fixed_io(&ring, 0, 0, buf, sizeof buf, 0, 61, "read fixed file 0 (pipe)");
 	printf("read: \"%s\"\n", buf);
 	memset(buf, 0, sizeof buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 3, buf, 4, 5);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 62;
-	submit_one(&ring, "read fixed file 3 (file) at 5");
+	fixed_io(&ring, 0, 3, buf, 4, 5, 62, "read fixed file 3 (file) at 5");
 	printf("read: \"%s\"\n", buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 2, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 63;
-	submit_one(&ring, "read fixed file 2 (empty slot)");
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 4, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 64;
-	submit_one(&ring, "read fixed file 4 (past the table)");
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, -1, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 65;
-	submit_one(&ring, "read fixed file -1");
+	fixed_io(&ring, 0, 2, buf, 4, 0, 63, "read fixed file 2 (empty slot)");
+	fixed_io(&ring, 0, 4, buf, 4, 0, 64, "read fixed file 4 (past the table)");
+	fixed_io(&ring, 0, -1, buf, 4, 0, 65, "read fixed file -1");
 
 	// The table holds its own references: closing the descriptor does
 	// not close the file.
@@ -674,19 +650,11 @@ static void fixed_files(void) {
 	LU(io_uring_register_files_update(&ring, 2, upd, 1));
 	close(dupfd);
 	memset(buf, 0, sizeof buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 2, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 66;
-	submit_one(&ring, "read fixed file 2 after update (descriptor closed)");
+	fixed_io(&ring, 0, 2, buf, 4, 0, 66, "read fixed file 2 after update (descriptor closed)");
 	printf("read: \"%s\"\n", buf);
 	int rm[1] = {-1};
 	LU(io_uring_register_files_update(&ring, 3, rm, 1));
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 3, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 67;
-	submit_one(&ring, "read fixed file 3 after removal");
+	fixed_io(&ring, 0, 3, buf, 4, 0, 67, "read fixed file 3 after removal");
 	int two[2] = {fd, fd};
 	LU(io_uring_register_files_update(&ring, 3, two, 2));
 	LU(io_uring_register_files_update(&ring, 4, two, 1));
@@ -700,11 +668,7 @@ static void fixed_files(void) {
 	LU(io_uring_register_files_update(&ring, 0, keep, 1));
 
 	LU(io_uring_unregister_files(&ring));
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 0, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 68;
-	submit_one(&ring, "read fixed file 0 after unregister");
+	fixed_io(&ring, 0, 0, buf, 4, 0, 68, "read fixed file 0 after unregister");
 	LU(io_uring_register_files_update(&ring, 0, two, 1));
 
 	// Sparse: a table of empty slots, filled by update.
@@ -712,17 +676,9 @@ static void fixed_files(void) {
 	int fill[1] = {fd};
 	LU(io_uring_register_files_update(&ring, 7, fill, 1));
 	memset(buf, 0, sizeof buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 7, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 69;
-	submit_one(&ring, "read sparse fixed file 7");
+	fixed_io(&ring, 0, 7, buf, 4, 0, 69, "read sparse fixed file 7");
 	printf("read: \"%s\"\n", buf);
-	sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 6, buf, 4, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 70;
-	submit_one(&ring, "read sparse fixed file 6 (empty)");
+	fixed_io(&ring, 0, 6, buf, 4, 0, 70, "read sparse fixed file 6 (empty)");
 	LU(io_uring_unregister_files(&ring));
 
 	close(p[0]);
@@ -734,29 +690,11 @@ static void fixed_files(void) {
 // reap_sorted takes the CQEs that are there without waiting and prints
 // them sorted by user_data, after "what".
 static void reap_sorted(const char *what) {
-	struct io_uring_cqe *cqe;
-	unsigned head, n = 0;
-	unsigned long long ud[32];
-	int res[32];
-	io_uring_for_each_cqe(&ring, head, cqe) {
-		if (n < 32) {
-			ud[n] = cqe->user_data;
-			res[n] = cqe->res;
-			for (unsigned j = n; j > 0 && ud[j - 1] > ud[j]; j--) {
-				unsigned long long t = ud[j];
-				ud[j] = ud[j - 1];
-				ud[j - 1] = t;
-				int tr = res[j];
-				res[j] = res[j - 1];
-				res[j - 1] = tr;
-			}
-		}
-		n++;
-	}
-	io_uring_cq_advance(&ring, n);
+	struct cqe_copy c[32];
+	unsigned n = take_sorted(&ring, 0, c, 32);
 	printf("%s: %u CQEs", what, n);
 	for (unsigned i = 0; i < n && i < 32; i++)
-		printf(" (%llu: %s)", ud[i], errno_str(res[i]));
+		printf(" (%llu: %s)", c[i].ud, errno_str(c[i].res));
 	printf("\n");
 }
 
@@ -867,11 +805,7 @@ static void rsrc2(void) {
 	up.offset = 1;
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE2, &up, sizeof up));
 	char buf[16] = {0};
-	struct io_uring_sqe *sqe = get_sqe(&ring);
-	io_uring_prep_read(sqe, 1, buf, 5, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 120;
-	submit_one(&ring, "read fixed file 1 after FILES_UPDATE2");
+	fixed_io(&ring, 0, 1, buf, 5, 0, 120, "read fixed file 1 after FILES_UPDATE2");
 	printf("read: \"%s\"\n", buf);
 	struct io_uring_files_update fu = {.offset = 0, .resv = 1, .fds = (unsigned long)fds};
 	LU(io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, &fu, 1));
@@ -885,7 +819,7 @@ static void rsrc2(void) {
 	// A sparse buffer table: empty slots are EFAULT until updated.
 	static char b[64];
 	LU(io_uring_register_buffers_sparse(&ring, 4));
-	sqe = get_sqe(&ring);
+	struct io_uring_sqe *sqe = get_sqe(&ring);
 	io_uring_prep_read_fixed(sqe, fd, b, 5, 0, 2);
 	sqe->user_data = 121;
 	submit_one(&ring, "read_fixed from an empty slot");

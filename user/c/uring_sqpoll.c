@@ -107,29 +107,10 @@ static void setup_checks(void) {
 // sort_show reaps n CQEs and prints them sorted by user_data (the order
 // in which requests that complete together post is not promised).
 static void sort_show(struct io_uring *r, int n, const char *what) {
-	struct io_uring_cqe *cqe;
-	unsigned long long ud[16];
-	int res[16];
-	for (int i = 0; i < n && i < 16; i++) {
-		int e = io_uring_wait_cqe(r, &cqe);
-		if (e < 0) {
-			printf("%s: io_uring_wait_cqe %s\n", what, errno_str(e));
-			exit(1);
-		}
-		ud[i] = cqe->user_data;
-		res[i] = cqe->res;
-		io_uring_cqe_seen(r, cqe);
-		for (int j = i; j > 0 && ud[j - 1] > ud[j]; j--) {
-			unsigned long long t = ud[j];
-			ud[j] = ud[j - 1];
-			ud[j - 1] = t;
-			int tr = res[j];
-			res[j] = res[j - 1];
-			res[j - 1] = tr;
-		}
-	}
-	for (int i = 0; i < n && i < 16; i++)
-		printf("%s: res %s, user_data %llu\n", what, errno_str(res[i]), ud[i]);
+	struct cqe_copy c[16];
+	unsigned got = take_sorted(r, n, c, 16);
+	for (unsigned i = 0; i < got && i < 16; i++)
+		printf("%s: res %s, user_data %llu\n", what, errno_str(c[i].res), c[i].ud);
 }
 
 static void walkthrough(void) {
@@ -219,17 +200,9 @@ static void walkthrough(void) {
 	// Registered files work with SQPOLL too.
 	int files[2] = {p[0], p[1]};
 	LU(io_uring_register_files(&r, files, 2));
-	sqe = get_sqe(&r);
-	io_uring_prep_write(sqe, 1, "fixed", 5, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 30;
-	submit_one(&r, "write fixed file 1");
+	fixed_io(&r, 1, 1, (void *)"fixed", 5, 0, 30, "write fixed file 1");
 	memset(buf, 0, sizeof buf);
-	sqe = get_sqe(&r);
-	io_uring_prep_read(sqe, 0, buf, sizeof buf, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe->user_data = 31;
-	submit_one(&r, "read fixed file 0");
+	fixed_io(&r, 0, 0, buf, sizeof buf, 0, 31, "read fixed file 0");
 	printf("read: \"%s\"\n", buf);
 	close(p[0]);
 	close(p[1]);
