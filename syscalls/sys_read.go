@@ -312,3 +312,71 @@ func sysLseek(t *task.Task, a *Args) (uintptr, error) {
 	off, err := f.Seek(int64(a[1]), int(int32(a[2])))
 	return uintptr(off), err
 }
+
+// sysPreadv implements preadv(2): readv at an offset (EINVAL if
+// negative), the file position untouched.
+func sysPreadv(t *task.Task, a *Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return preadvFlags(t, a, false, 0)
+}
+
+// sysPwritev implements pwritev(2).
+func sysPwritev(t *task.Task, a *Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, linuxerr.EINVAL
+	}
+	return preadvFlags(t, a, true, 0)
+}
+
+// sysPreadv2 implements preadv2(2): offset -1 is the file position;
+// the RWF_ flags are checked and applied as for io_uring's READV.
+func sysPreadv2(t *task.Task, a *Args) (uintptr, error) {
+	return preadvFlags(t, a, false, uint32(a[5]))
+}
+
+// sysPwritev2 implements pwritev2(2).
+func sysPwritev2(t *task.Task, a *Args) (uintptr, error) {
+	return preadvFlags(t, a, true, uint32(a[5]))
+}
+
+// preadvFlags is do_preadv/do_pwritev (and do_readv/do_writev for offset
+// -1): the descriptor (EBADF for the wrong mode), the iovecs, the offset
+// (ESPIPE on a stream, EINVAL below -1), then the RWF_ flags
+// (kiocb_set_rw_flags). RWF_NOWAIT makes a read or write that would wait
+// fail with EAGAIN.
+func preadvFlags(t *task.Task, a *Args, write bool, flags uint32) (uintptr, error) {
+	f, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if write && !f.Writable() || !write && !f.Readable() {
+		return 0, linuxerr.EBADF
+	}
+	iov, total, err := readIovecs(t, a[1], a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := &rwData{off: int64(a[3]), flags: flags}
+	if d.off != -1 && f.IsStream() {
+		return 0, linuxerr.ESPIPE
+	}
+	nowait, err := rwFlags(flags, f)
+	if err != nil {
+		return 0, err
+	}
+	if nowait {
+		t.SetNoWait(true)
+		defer t.SetNoWait(false)
+	}
+	do, err := d.at(f, t, write)
+	if err != nil {
+		return 0, err
+	}
+	if write {
+		return writevTo(t, iov, total, do)
+	}
+	return readvFrom(t, iov, total, do)
+}

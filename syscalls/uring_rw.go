@@ -83,31 +83,43 @@ func prepRW(r *uring.Req, fixed, vectored bool) error {
 	return nil
 }
 
-// checkRWFlags is kiocb_set_rw_flags for oyako's files, then
-// io_rw_init_file's refusal of RWF_HIPRI on a ring without IOPOLL.
-// Unknown flags are EOPNOTSUPP, and so are RWF_ATOMIC (no file here
-// writes atomically: FMODE_CAN_ATOMIC_WRITE), RWF_DONTCACHE (no file
-// system here has FOP_DONTCACHE) and RWF_NOWAIT on a regular file or a
-// directory (tmpfs, which oyako's file systems are like, has no
-// FMODE_NOWAIT). RWF_NOWAIT on other files makes a request that would
-// wait fail with EAGAIN. RWF_DSYNC and RWF_SYNC ask nothing of memory
-// file systems; RWF_APPEND, RWF_NOAPPEND and RWF_NOSIGNAL are carried out
-// by at.
+// checkRWFlags is kiocb_set_rw_flags (rwFlags), then io_rw_init_file's
+// refusal of RWF_HIPRI on a ring without IOPOLL. RWF_NOWAIT makes a
+// request that would wait fail with EAGAIN.
 func checkRWFlags(r *uring.Req, d *rwData, f *fs.File) error {
-	if d.flags&^rwfSupported != 0 || d.flags&(rwfAtomic|rwfDontcache) != 0 {
-		return linuxerr.EOPNOTSUPP
+	nowait, err := rwFlags(d.flags, f)
+	if err != nil {
+		return err
 	}
-	if d.flags&rwfNowait != 0 {
-		switch f.Inode.(type) {
-		case fs.Regular, fs.Dir:
-			return linuxerr.EOPNOTSUPP
-		}
+	if nowait {
 		r.NoRetry = true
 	}
 	if d.flags&rwfHipri != 0 {
 		return linuxerr.EINVAL
 	}
 	return nil
+}
+
+// rwFlags is kiocb_set_rw_flags for oyako's files: unknown flags are
+// EOPNOTSUPP, and so are RWF_ATOMIC (no file here writes atomically:
+// FMODE_CAN_ATOMIC_WRITE), RWF_DONTCACHE (no file system here has
+// FOP_DONTCACHE) and RWF_NOWAIT on a regular file or a directory (tmpfs,
+// which oyako's file systems are like, has no FMODE_NOWAIT); nowait
+// reports RWF_NOWAIT on another file. RWF_DSYNC and RWF_SYNC ask nothing
+// of memory file systems, RWF_HIPRI nothing of a file without polled
+// I/O; RWF_APPEND, RWF_NOAPPEND and RWF_NOSIGNAL are carried out by at.
+func rwFlags(flags uint32, f *fs.File) (nowait bool, err error) {
+	if flags&^rwfSupported != 0 || flags&(rwfAtomic|rwfDontcache) != 0 {
+		return false, linuxerr.EOPNOTSUPP
+	}
+	if flags&rwfNowait != 0 {
+		switch f.Inode.(type) {
+		case fs.Regular, fs.Dir:
+			return false, linuxerr.EOPNOTSUPP
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // noSigPipe is a task whose writes to a pipe or socket without readers
