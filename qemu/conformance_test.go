@@ -110,6 +110,8 @@ func conformanceC(t *testing.T) {
 		{"unix_dgram", "unix_dgram", "-static", false, false},
 		{"unix_scm", "unix_scm", "-static", false, false},
 		{"unix_echo", "unix_echo", "-static", false, false},
+		// preadv, pwritev and their v2 forms with the RWF_ flags.
+		{"preadv", "preadv", "-static", false, false},
 		// io_uring (stage 8): setup's checks, plain, vectored, fixed
 		// buffer and fixed file I/O, register, the probe, enter; SQPOLL.
 		{"uring_basic", "uring_basic", "-static", false, false},
