@@ -388,6 +388,7 @@ __attribute__((unused)) static int reap_one(struct io_uring *ring, const char *w
 struct cqe_copy {
 	unsigned long long ud;
 	int res;
+	unsigned flags;
 };
 
 // take_sorted takes n CQEs off the ring, waiting for them, or with n 0
@@ -412,7 +413,7 @@ __attribute__((unused)) static unsigned take_sorted(struct io_uring *ring, unsig
 			unsigned j = got;
 			for (; j > 0 && c[j - 1].ud > cqe->user_data; j--)
 				c[j] = c[j - 1];
-			c[j] = (struct cqe_copy){cqe->user_data, cqe->res};
+			c[j] = (struct cqe_copy){cqe->user_data, cqe->res, cqe->flags};
 		}
 		got++;
 		io_uring_cqe_seen(ring, cqe);

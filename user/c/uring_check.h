@@ -1,17 +1,11 @@
 // Helpers for the io_uring conformance programs built on liburing
-// (uring_link.c, uring_timeout.c, uring_poll.c): rings, SQEs, and CQEs
-// collected and printed as facts (user_data, the result as a number or
-// an errno name, the flags that matter), never addresses or times.
+// (uring_link.c, uring_timeout.c, uring_poll.c), beyond check.h's: rings,
+// SQEs, and CQEs collected within a time limit and printed as facts
+// (user_data, the result as a number or -ERRNO, the flags that matter),
+// never addresses or times.
 #include "check.h"
 #include <liburing.h>
 #include <poll.h>
-
-// cq_entry is a CQE copied out of the ring.
-struct cq_entry {
-	unsigned long long ud;
-	int res;
-	unsigned flags;
-};
 
 // ring_init sets up r with entries and flags, or ends the program.
 __attribute__((unused)) static void ring_init(struct io_uring *r, unsigned entries, unsigned flags) {
@@ -22,28 +16,12 @@ __attribute__((unused)) static void ring_init(struct io_uring *r, unsigned entri
 	}
 }
 
-// sqe gets a free SQE tagged with ud, or ends the program.
+// sqe gets a free SQE, prepared as a NOP tagged with ud, or ends the
+// program.
 __attribute__((unused)) static struct io_uring_sqe *sqe(struct io_uring *r, unsigned long long ud) {
-	struct io_uring_sqe *s = io_uring_get_sqe(r);
-	if (!s) {
-		printf("io_uring_get_sqe: SQ full\n");
-		exit(1);
-	}
+	struct io_uring_sqe *s = get_sqe(r);
 	io_uring_prep_nop(s);
 	io_uring_sqe_set_data64(s, ud);
-	return s;
-}
-
-// res_name is a CQE result: the number, or the errno name of a negative
-// one (in one of four buffers used in turn).
-__attribute__((unused)) static const char *res_name(int res) {
-	static char b[4][24];
-	static int i;
-	char *s = b[i++ % 4];
-	if (res < 0 && strerrorname_np(-res))
-		snprintf(s, 24, "%s", strerrorname_np(-res));
-	else
-		snprintf(s, 24, "%d", res);
 	return s;
 }
 
@@ -52,12 +30,12 @@ __attribute__((unused)) static const char *res_name(int res) {
 __attribute__((unused)) static void submit(struct io_uring *r, int want) {
 	int n = io_uring_submit(r);
 	if (n != want)
-		printf("io_uring_submit: %s (want %d)\n", res_name(n), want);
+		printf("io_uring_submit: %s (want %d)\n", errno_str(n), want);
 }
 
 // collect waits up to ms milliseconds in all for n CQEs and copies them,
 // in arrival order, into c; it returns how many came.
-__attribute__((unused)) static int collect(struct io_uring *r, struct cq_entry *c, int n, int ms) {
+__attribute__((unused)) static int collect(struct io_uring *r, struct cqe_copy *c, int n, int ms) {
 	struct timespec end, now;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += ms / 1000;
@@ -105,13 +83,13 @@ __attribute__((unused)) static const char *cqe_flag_names(unsigned f) {
 }
 
 // show_cqes prints c[0..n) with what as a prefix.
-__attribute__((unused)) static void show_cqes(const char *what, const struct cq_entry *c, int n) {
+__attribute__((unused)) static void show_cqes(const char *what, const struct cqe_copy *c, int n) {
 	for (int k = 0; k < n; k++)
-		printf("%s: ud %llu res %s%s\n", what, c[k].ud, res_name(c[k].res), cqe_flag_names(c[k].flags));
+		printf("%s: ud %llu res %s%s\n", what, c[k].ud, errno_str(c[k].res), cqe_flag_names(c[k].flags));
 }
 
 static int by_ud(const void *a, const void *b) {
-	const struct cq_entry *x = a, *y = b;
+	const struct cqe_copy *x = a, *y = b;
 	return x->ud < y->ud ? -1 : x->ud > y->ud;
 }
 
@@ -119,7 +97,7 @@ static int by_ud(const void *a, const void *b) {
 // when sorted (Linux gives their order no meaning) or in arrival order,
 // and a line if some are missing.
 __attribute__((unused)) static void expect(struct io_uring *r, const char *what, int n, int ms, int sorted) {
-	struct cq_entry c[64];
+	struct cqe_copy c[64];
 	if (n > 64)
 		n = 64;
 	int got = collect(r, c, n, ms);
@@ -136,7 +114,7 @@ __attribute__((unused)) static void expect(struct io_uring *r, const char *what,
 // quiet waits ms milliseconds and prints the CQEs that came meanwhile,
 // or that none did.
 __attribute__((unused)) static void quiet(struct io_uring *r, const char *what, int ms) {
-	struct cq_entry c[16];
+	struct cqe_copy c[16];
 	int got = collect(r, c, 16, ms);
 	if (!got)
 		printf("%s: no CQE\n", what);

@@ -345,7 +345,7 @@ static void reap_ring(const char *what, struct io_uring *r, unsigned max) {
 	io_uring_for_each_cqe(r, head, cqe) {
 		if (n == max)
 			break;
-		printf(" %llu%s", (unsigned long long)cqe->user_data, cqe->res ? res_name(cqe->res) : "");
+		printf(" %llu%s", (unsigned long long)cqe->user_data, cqe->res ? errno_str(cqe->res) : "");
 		n++;
 	}
 	printf(" (%u)\n", n);
@@ -428,7 +428,7 @@ static void overflow(void) {
 	for (int k = 0; k < 12; k++) {
 		int e = io_uring_wait_cqe(&r, &cqe);
 		if (e < 0) {
-			printf(" %s", res_name(e));
+			printf(" %s", errno_str(e));
 			break;
 		}
 		printf(" %llu", (unsigned long long)cqe->user_data);
@@ -457,7 +457,7 @@ static void overflow_sqpoll(void) {
 	int e = io_uring_queue_init_params(4, &r, &p);
 	printf("-- CQ overflow under SQPOLL\n");
 	if (e < 0) {
-		printf("io_uring_queue_init_params: %s\n", res_name(e));
+		printf("io_uring_queue_init_params: %s\n", errno_str(e));
 		return;
 	}
 	unsigned long long ud = 1;
@@ -546,12 +546,12 @@ static void interrupted(void) {
 	alarm_in(100);
 	// The wait blocks SIGALRM: the timeout ends it, and the handler runs
 	// once the old mask is back.
-	printf("wait with SIGALRM blocked: %s\n", res_name(io_uring_wait_cqes(&r, &cqe, 1, &t300, &alrm)));
+	printf("wait with SIGALRM blocked: %s\n", errno_str(io_uring_wait_cqes(&r, &cqe, 1, &t300, &alrm)));
 	printf("alarms %d\n", alarms);
 	alarms = 0;
 	set_mask(SIG_BLOCK, SIGALRM);
 	alarm_in(100);
-	printf("wait with SIGALRM let through: %s\n", res_name(io_uring_wait_cqes(&r, &cqe, 1, &t5s, &none)));
+	printf("wait with SIGALRM let through: %s\n", errno_str(io_uring_wait_cqes(&r, &cqe, 1, &t5s, &none)));
 	printf("alarms %d\n", alarms);
 	set_mask(SIG_UNBLOCK, SIGALRM);
 	struct io_uring_getevents_arg arg = {0};

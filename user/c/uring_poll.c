@@ -28,12 +28,12 @@ static struct io_uring_sqe *poll_on(struct io_uring *r, unsigned long long ud, i
 // expect_masks collects n CQEs within 5 s and prints them in the order
 // given (sorted by user_data when sorted), results as poll masks.
 static void expect_masks(struct io_uring *r, const char *what, int n, int sorted) {
-	struct cq_entry c[16];
+	struct cqe_copy c[16];
 	int got = collect(r, c, n < 16 ? n : 16, 5000);
 	if (sorted)
 		qsort(c, got, sizeof c[0], by_ud);
 	for (int k = 0; k < got; k++)
-		printf("%s: ud %llu res %s%s\n", what, c[k].ud, c[k].res > 0 ? poll_bits(c[k].res) : res_name(c[k].res),
+		printf("%s: ud %llu res %s%s\n", what, c[k].ud, c[k].res > 0 ? poll_bits(c[k].res) : errno_str(c[k].res),
 		       cqe_flag_names(c[k].flags));
 	if (got < n)
 		printf("%s: %d of %d CQEs\n", what, got, n);

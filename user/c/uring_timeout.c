@@ -129,7 +129,7 @@ static void timeouts(void) {
 	expect_order(&r, "for ever", 3);
 	io_uring_prep_timeout_remove(sqe(&r, 82), 81, 0);
 	submit(&r, 1);
-	struct cq_entry c[8];
+	struct cqe_copy c[8];
 	int n = collect(&r, c, 8, 300);
 	// More periods may have ended before the remove: only what follows
 	// is defined.
@@ -282,7 +282,7 @@ static void poll_add(struct io_uring *r, unsigned long long ud, int fd) {
 }
 
 // liburing prints what a liburing call returned: a count, or -errno.
-static void liburing(const char *what, int ret) { printf("%s: %s\n", what, res_name(ret)); }
+static void liburing(const char *what, int ret) { printf("%s: %s\n", what, errno_str(ret)); }
 
 // read_on queues a READ of one byte from fd tagged ud.
 static void read_on(struct io_uring *r, unsigned long long ud, int fd) {
@@ -294,7 +294,7 @@ static void read_on(struct io_uring *r, unsigned long long ud, int fd) {
 // the two user_data values x and y alike as "x|y" (for requests of
 // which Linux does not define which one an operation picks).
 static void expect_either(struct io_uring *r, const char *what, int n, unsigned long long x, unsigned long long y) {
-	struct cq_entry c[8];
+	struct cqe_copy c[8];
 	int got = collect(r, c, n < 8 ? n : 8, 5000);
 	for (int k = 0; k < got; k++)
 		if (c[k].ud == y)
@@ -302,9 +302,9 @@ static void expect_either(struct io_uring *r, const char *what, int n, unsigned 
 	qsort(c, got, sizeof c[0], by_ud);
 	for (int k = 0; k < got; k++)
 		if (c[k].ud == x)
-			printf("%s: ud %llu|%llu res %s\n", what, x, y, res_name(c[k].res));
+			printf("%s: ud %llu|%llu res %s\n", what, x, y, errno_str(c[k].res));
 		else
-			printf("%s: ud %llu res %s\n", what, c[k].ud, res_name(c[k].res));
+			printf("%s: ud %llu res %s\n", what, c[k].ud, errno_str(c[k].res));
 	if (got < n)
 		printf("%s: %d of %d CQEs\n", what, got, n);
 }
