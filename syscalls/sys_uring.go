@@ -2,7 +2,6 @@ package syscalls
 
 import (
 	"encoding/binary"
-	"math"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -215,11 +214,10 @@ func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitAr
 		le := binary.LittleEndian
 		maskAddr, maskSize = uintptr(le.Uint64(b[0:])), uintptr(le.Uint32(b[8:]))
 		if ts := uintptr(le.Uint64(b[16:])); ts != 0 {
-			var tb [16]byte
-			if err := t.CopyIn(ts, tb[:]); err != nil {
+			sec, nsec, err := uring.ReadTimespec(t, uint64(ts))
+			if err != nil {
 				return w, err
 			}
-			sec, nsec := int64(le.Uint64(tb[0:])), int64(le.Uint64(tb[8:]))
 			w.Timeout, w.HasTimeout = ktimeOf(sec, nsec), true
 			if flags&uring.EnterAbsTimer != 0 {
 				// A CLOCK_MONOTONIC time, the ring's clock (io_cqring_wait).
@@ -245,18 +243,10 @@ func enterWaitArgs(t *task.Task, flags uint32, arg, argsz uintptr) (uring.WaitAr
 	return w, nil
 }
 
-// ktimeOf is timespec64_to_ktime: a duration from any seconds and
-// nanoseconds, saturated, negative ones as 0.
+// ktimeOf is timespec64_to_ktime for a wait: a duration from any
+// seconds and nanoseconds, saturated, negative ones as 0.
 func ktimeOf(sec, nsec int64) time.Duration {
-	const maxSec = int64(math.MaxInt64 / int64(time.Second))
-	if sec >= maxSec {
-		return math.MaxInt64
-	}
-	d := sec*int64(time.Second) + nsec
-	if d < 0 {
-		return 0
-	}
-	return time.Duration(d)
+	return time.Duration(max(uring.TimespecNs(sec, nsec), 0))
 }
 
 // sysIoUringRegister implements io_uring_register(2): an opcode beyond
