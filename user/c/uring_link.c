@@ -460,11 +460,20 @@ static void overflow_sqpoll(void) {
 		printf("io_uring_queue_init_params: %s\n", errno_str(e));
 		return;
 	}
-	unsigned long long ud = 1;
-	for (int k = 0; k < 3; k++) {
-		io_uring_sqring_wait(&r);
-		for (int j = 0; j < 4; j++)
-			sqe(&r, ud++);
+	// One SQE at a time, each once the SQ thread left room for it (it
+	// may be slow to take them on a loaded machine).
+	for (unsigned long long ud = 1; ud <= 12; ud++) {
+		struct io_uring_sqe *s;
+		for (int k = 0; !(s = io_uring_get_sqe(&r)) && k < 5000; k++) {
+			io_uring_sqring_wait(&r);
+			pause_ms(1);
+		}
+		if (!s) {
+			printf("no room in the SQ\n");
+			exit(1);
+		}
+		io_uring_prep_nop(s);
+		io_uring_sqe_set_data64(s, ud);
 		io_uring_submit(&r);
 	}
 	cq_settles(&r, 8, 1);
