@@ -40,23 +40,29 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	done := 0
 	for ; done < int(n); done++ {
 		idx := ring.rings.load(ring.arrayOff + (ring.sqHead&(ring.sqEntries-1))*4)
-		ring.sqHead++
 		if idx >= ring.sqEntries {
+			ring.sqHead++
+			ring.rings.store(offSQHead, ring.sqHead)
 			ring.rings.store(offSQDropped, ring.rings.load(offSQDropped)+1)
 			break
 		}
 		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
-		if err := ring.submitSQE(t, sqe, &ls); err == errNoReq {
+		r, err := ring.newReq(t, sqe)
+		if err != nil {
 			// No memory for a request: the SQE stays in the ring
 			// (io_alloc_req failing ends io_submit_sqes).
-			ring.sqHead--
 			break
-		} else if err != nil && ring.flags&SetupSubmitAll == 0 {
+		}
+		// The SQE is copied: its slot goes back to the process before
+		// the request runs, so that the process never sees a CQE of an
+		// SQE the SQ head has not passed.
+		ring.sqHead++
+		ring.rings.store(offSQHead, ring.sqHead)
+		if err := ring.submitSQE(r, &ls); err != nil && ring.flags&SetupSubmitAll == 0 {
 			done++
 			break
 		}
 	}
-	ring.rings.store(offSQHead, ring.sqHead)
 	if done == 0 && n > 0 {
 		if ls.head != nil {
 			ring.queue(ls.head, t)
@@ -69,21 +75,27 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	return done, nil
 }
 
-// submitSQE makes a request of sqe and adds it to the chain being built
-// or queues it (io_submit_sqe, io_submit_fail_init). An error is the one
-// its checks found; the request then completes with it.
-func (ring *Ring) submitSQE(t Task, sqe SQE, ls *linkState) error {
+// newReq makes a request of sqe and counts it in flight, or fails with
+// errNoReq when the requests' allowance is spent.
+func (ring *Ring) newReq(t Task, sqe SQE) (*Req, error) {
 	r := &Req{Ring: ring, SQE: sqe, submitter: t}
 	ring.mu.Lock()
+	defer ring.mu.Unlock()
 	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
-		ring.mu.Unlock()
-		return errNoReq
+		return nil, errNoReq
 	}
 	ring.seq++
 	r.seq = ring.seq
 	ring.pending++
 	ring.inflight.add(r)
-	ring.mu.Unlock()
+	return r, nil
+}
+
+// submitSQE adds a new request to the chain being built or queues it
+// (io_submit_sqe, io_submit_fail_init). An error is the one its checks
+// found; the request then completes with it.
+func (ring *Ring) submitSQE(r *Req, ls *linkState) error {
+	t := r.submitter
 	err := ring.initReq(r, ls)
 	if err != nil {
 		r.flags |= reqFail
