@@ -72,13 +72,14 @@ func withReclaim(room func() bool) bool {
 // allocation below the min watermark (__alloc_pages_slowpath, with
 // min_free_kbytes sizing the watermark). User allocations stop at the
 // reserve line, so only the kernel's heap takes frames below it, and
-// nothing in the runtime bounds how fast: its memory limit is soft, and
-// allocation during a collection takes fresh pages, since nothing freed
-// is reused before the cycle ends. When the collector falls behind (a
-// loaded host slows its workers, and its CPU limiter then turns off the
-// assists that would slow the allocating goroutines), a loop of system
-// calls that each allocate a 64 KiB buffer grows the heap past its limit
-// into the reserve until a demand-zero fault finds no frame — a crash.
+// nothing in the runtime bounds how fast: its memory limit is soft.
+// When the live heap nears the limit, the collector runs back to back,
+// its CPU limiter (a 50% cap on the collector's share) switches off the
+// assists that would slow the allocating goroutines, and allocation
+// during a cycle takes fresh pages, as nothing freed is reused before
+// the cycle ends. A loop of system calls that each allocate a 64 KiB
+// buffer then grows the heap until a demand-zero fault finds no frame,
+// a crash (seen with exhaust.c's sockets on a loaded host).
 // The kernel calls Throttle on every system call entry, where it holds
 // no lock, so that those goroutines wait for the collection (Reclaim)
 // instead of outrunning it; the other half of the reserve is the margin
