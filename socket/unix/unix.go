@@ -206,11 +206,8 @@ func Pair(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, *fs.File, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	// The second socket is made without another admission, which could
-	// fail after the first is made: one page of the budget covers both.
-	a := fa.Ops().(*Sock)
-	b := newSock(a.typ)
-	fb := b.newFile(c, flags)
+	fb, _ := Create(c, typ, protocol, flags)
+	a, b := fa.Ops().(*Sock), fb.Ops().(*Sock)
 	cred := socket.EffectiveCred(c)
 	mu.Lock()
 	a.peer, b.peer = b, a
