@@ -166,14 +166,6 @@ func Create(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, error) {
 	default:
 		return nil, linuxerr.ESOCKTNOSUPPORT
 	}
-	// A socket with its file and inode holds over a kilobyte of the
-	// kernel's heap, more than the open-file limit (fs.FileMax) allows
-	// for: admit it against the kernel's budget, or a program making
-	// pairs until ENFILE grows the heap past the runtime's memory limit.
-	// unix_create1 fails with ENOMEM when sk_alloc does.
-	if !mm.AdmitKernel(1) {
-		return nil, linuxerr.ENOMEM
-	}
 	s := newSock(typ)
 	return s.newFile(c, flags), nil
 }
