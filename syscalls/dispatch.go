@@ -9,6 +9,7 @@ import (
 
 	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/kernel/mm"
 	"oyako/kernel/task"
 	"oyako/syscalls/sysno"
 )
@@ -53,6 +54,9 @@ func Dispatch(t *task.Task) {
 			defer func() { t.SyscallText = "" }()
 		}
 	}
+	// Wait for the kernel's heap to be collected if it is eating the
+	// reserve (mm.Throttle) before allocating more for the program.
+	mm.Throttle()
 	var ret uintptr
 	var err error
 	if e == nil || e.fn == nil {

@@ -66,6 +66,34 @@ func withReclaim(room func() bool) bool {
 	return false
 }
 
+// Throttle makes a task that is about to allocate kernel memory for a
+// program wait for a collection when the kernel's heap has eaten half of
+// the reserve: direct reclaim, as Linux's page allocator does for an
+// allocation below the min watermark (__alloc_pages_slowpath, with
+// min_free_kbytes sizing the watermark). User allocations stop at the
+// reserve line, so only the kernel's heap takes frames below it, and
+// nothing in the runtime bounds how fast: its memory limit is soft.
+// When the live heap nears the limit, the collector runs back to back,
+// its CPU limiter (a 50% cap on the collector's share) switches off the
+// assists that would slow the allocating goroutines, and allocation
+// during a cycle takes fresh pages, as nothing freed is reused before
+// the cycle ends. A loop of system calls that each allocate a 64 KiB
+// buffer then grows the heap until a demand-zero fault finds no frame,
+// a crash (seen with exhaust.c's sockets on a loaded host).
+// The kernel calls Throttle on every system call entry, where it holds
+// no lock, so that those goroutines wait for the collection (Reclaim)
+// instead of outrunning it; the other half of the reserve is the margin
+// for what is already under way.
+func Throttle() {
+	total, used, _ := FrameStats()
+	if total == 0 || used+userReserve.Load()/2 < total {
+		return
+	}
+	if r := Reclaim; r != nil {
+		r()
+	}
+}
+
 // AllocUserFrame is AllocFrame for memory a user program asks for: it
 // fails with ErrNoMemory rather than take the reserve.
 func AllocUserFrame() (uint64, Err) {

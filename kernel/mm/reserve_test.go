@@ -71,3 +71,38 @@ func TestKernelBudget(t *testing.T) {
 	}
 	UnchargeUser(1)
 }
+
+// TestThrottle checks that a system call entry waits for a reclaim only
+// once the kernel's heap has taken half of the reserve.
+func TestThrottle(t *testing.T) {
+	UseHostMemory(1 << 20) // 256 frames
+	defer UseHostMemory(64 << 20)
+	SetUserReserve(16)
+	defer SetUserReserve(0)
+	reclaims := 0
+	Reclaim = func() { reclaims++ }
+	defer func() { Reclaim = nil }()
+
+	total, used, _ := FrameStats()
+	var got []uint64
+	for ; used+9 < total; used++ {
+		pa, err := AllocFrame()
+		if err != OK {
+			t.Fatal(err)
+		}
+		got = append(got, pa)
+	}
+	Throttle()
+	if reclaims != 0 {
+		t.Fatalf("%d reclaims with 9 frames of a reserve of 16 free, want 0", reclaims)
+	}
+	pa, _ := AllocFrame()
+	got = append(got, pa)
+	Throttle()
+	if reclaims != 1 {
+		t.Fatalf("%d reclaims with 8 frames of a reserve of 16 free, want 1", reclaims)
+	}
+	for _, pa := range got {
+		FreeFrame(pa)
+	}
+}
