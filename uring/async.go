@@ -4,6 +4,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 )
 
 // asyncReq is the state of a request that went asynchronous: the worker
@@ -50,6 +51,10 @@ func (ring *Ring) goAsync(r *Req, tried bool) {
 // request posts its results until it ends.
 func (ring *Ring) work(r *Req) {
 	w := r.async.w
+	// Workers run operations without passing through the system-call
+	// entry, which waits for reclaim when the kernel's heap nears the
+	// reserve (mm.Throttle): they wait here.
+	mm.Throttle()
 	for {
 		if r.Cancelled() {
 			r.completeWith(0, linuxerr.ECANCELED)

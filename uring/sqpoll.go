@@ -2,6 +2,8 @@ package uring
 
 import (
 	"runtime"
+
+	"oyako/kernel/mm"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -172,6 +174,7 @@ func (s *sqThread) loop() {
 			return
 		default:
 		}
+		mm.Throttle() // as a system call's entry does (async.go's work)
 		if s.pass() {
 			last = time.Now()
 			runtime.Gosched()
