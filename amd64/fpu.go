@@ -9,6 +9,15 @@ const (
 	XStateAVX = 1 << 2
 )
 
+// Offsets in the FXSAVE area, which is also the legacy region of the
+// XSAVE area (Intel SDM vol. 1 §10.5.1), and MXCSR's value at reset and in
+// Linux's initial FPU state.
+const (
+	FXSaveMXCSR  = 24
+	FXSaveXMM    = 160
+	MXCSRDefault = 0x1f80
+)
+
 // MaxXSaveSize bounds the vector-state area: one page per thread.
 const MaxXSaveSize = 4096
 

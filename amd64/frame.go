@@ -51,8 +51,10 @@ const VectorSyscall = 0x100
 // FromUser reports whether the frame was interrupted in ring 3.
 func (f *Frame) FromUser() bool { return f.Regs.Cs&3 == 3 }
 
-// UserTop is the end of the canonical lower half.
-const userRIPMax = 0x00007ffffffff000
+// UserRIPMax bounds the return addresses SYSRET may load: below the last
+// page of the canonical lower half, so that it never returns to a
+// non-canonical address (which faults in ring 0 on Intel).
+const UserRIPMax = 0x00007ffffffff000
 
 // CanSysret reports whether returning to this ring-3 frame by SYSRET
 // restores it exactly: RCX and R11 must already hold RIP and RFLAGS (SYSRET
@@ -64,7 +66,7 @@ const userRIPMax = 0x00007ffffffff000
 func (f *Frame) CanSysret() bool {
 	r := &f.Regs
 	return r.Rcx == r.Rip && r.R11 == r.Eflags && r.Cs == UserCS && r.Ss == UserDS &&
-		r.Rip < userRIPMax && r.Eflags&(FlagRF|FlagTF) == 0
+		r.Rip < UserRIPMax && r.Eflags&(FlagRF|FlagTF) == 0
 }
 
 // UserFlags are the RFLAGS bits a user context may set (Linux's

@@ -49,6 +49,11 @@ func (nullOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return le
 // Splice implements Splicer: null_fops has splice_write only.
 func (nullOps) Splice() (read, write bool) { return false, true }
 
+// FastRead and FastWrite implement FastIO: reads end the file, writes
+// take everything (read_null, write_null).
+func (nullOps) FastRead(int) (int, bool) { return 0, false }
+func (nullOps) FastWrite(n int) int      { return n }
+
 // zeroOps is /dev/zero.
 type zeroOps struct{ streamOps }
 
@@ -57,6 +62,11 @@ func (zeroOps) Read(_ Ctx, _ *File, p []byte, _ int64) (int, error) {
 	return len(p), nil
 }
 func (zeroOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return len(p), nil }
+
+// FastRead and FastWrite implement FastIO: reads give zeros (read_zero),
+// writes take everything.
+func (zeroOps) FastRead(n int) (int, bool) { return n, true }
+func (zeroOps) FastWrite(n int) int        { return n }
 
 // IsZeroDevice reports whether f is an open /dev/zero (whose mappings
 // are anonymous memory).

@@ -3,6 +3,7 @@ package fs
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -16,6 +17,10 @@ import (
 type FDTable struct {
 	mu    sync.Mutex
 	files []fdEntry
+	// view publishes files for Peek: a new slice header is stored each
+	// time files gets a new array (growLocked, Fork), so a reader without
+	// mu sees a consistent header.
+	view atomic.Pointer[[]fdEntry]
 	// nextFD is no higher than the lowest free descriptor (files_struct's
 	// next_fd), so that opening many descriptors one after another does
 	// not scan the table from 0 each time.
@@ -43,6 +48,20 @@ func (t *FDTable) Get(fd int32) (*File, error) {
 	f := t.files[fd].file
 	f.IncRef()
 	return f, nil
+}
+
+// Peek returns the file at fd, or nil, without taking the table's lock or
+// a reference: for the system call fast path (syscalls/fast.go), which
+// runs with interrupts off and never blocks, so the file cannot be
+// released while it uses it on this CPU. An entry is one pointer, stored
+// whole under mu (Linux's fdtable is read the same way under RCU,
+// files_lookup_fd_rcu).
+func (t *FDTable) Peek(fd int32) *File {
+	v := t.view.Load()
+	if v == nil || fd < 0 || int(fd) >= len(*v) {
+		return nil
+	}
+	return (*v)[fd].file
 }
 
 // Room reports EMFILE when no descriptor is free under the limit: a call
@@ -106,6 +125,7 @@ func (t *FDTable) growLocked(fd int32) error {
 	files := make([]fdEntry, n)
 	copy(files, t.files)
 	t.files = files
+	t.view.Store(&files)
 	return nil
 }
 
@@ -228,6 +248,7 @@ func (t *FDTable) Fork() *FDTable {
 	defer t.mu.Unlock()
 	n := &FDTable{Limit: t.Limit, files: make([]fdEntry, len(t.files))}
 	copy(n.files, t.files)
+	n.view.Store(&n.files)
 	for _, e := range n.files {
 		if e.file != nil {
 			e.file.IncRef()

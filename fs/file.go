@@ -67,6 +67,7 @@ type File struct {
 	// Path is the absolute path it was opened by (for /proc/self/fd).
 	Path  string
 	ops   FileOps
+	fast  FastIO // ops, if they are FastIO
 	flags atomic.Uint32
 	mu    sync.Mutex // guards off
 	off   int64
@@ -99,6 +100,8 @@ func (f *File) OnRelease(fn func()) (remove func()) {
 func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 	openFiles.Add(1)
 	f := &File{Inode: inode, Path: path, ops: ops}
+	// The fast path may not assert types (a cache miss locks).
+	f.fast, _ = ops.(FastIO)
 	// The open-time flags are not the file's (do_dentry_open).
 	f.flags.Store(flags &^ (O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
 	f.refs.Store(1)
@@ -205,6 +208,37 @@ func (f *File) Writable() bool {
 func (f *File) IsStream() bool {
 	s, ok := f.ops.(Stream)
 	return ok && s.IsStream()
+}
+
+// FastIO is implemented by the operations of devices whose reads and
+// writes need nothing but the caller's buffer and complete at once: the
+// system call fast path (syscalls/fast.go) serves them with interrupts
+// off, so they must not block, allocate or lock.
+type FastIO interface {
+	// FastRead returns what a read of n bytes gives: count bytes, all
+	// zeros if zeros is set (else count is 0, the end of the file).
+	FastRead(n int) (count int, zeros bool)
+	// FastWrite returns how many of n bytes a write takes.
+	FastWrite(n int) int
+}
+
+// FastRead is Read for the fast path: ok is false unless f is readable
+// and its operations are FastIO.
+func (f *File) FastRead(n int) (count int, zeros, ok bool) {
+	if f.fast == nil || !f.Readable() {
+		return 0, false, false
+	}
+	count, zeros = f.fast.FastRead(n)
+	return count, zeros, true
+}
+
+// FastWrite is Write for the fast path: ok is false unless f is writable
+// and its operations are FastIO.
+func (f *File) FastWrite(n int) (count int, ok bool) {
+	if f.fast == nil || !f.Writable() {
+		return 0, false
+	}
+	return f.fast.FastWrite(n), true
 }
 
 // Read implements read(2) on f.

@@ -54,6 +54,12 @@ type UserContext struct {
 	cpuTicks uint64
 }
 
+// FastOK reports whether a system call of the context may complete on the
+// fast path (syscalls/fast.go), without going back to the task's
+// goroutine: not when it has been kicked (a signal or exit waits for the
+// goroutine) or when its process's CPU-time timers watch every tick.
+func (uc *UserContext) FastOK() bool { return uc.kick.Load() == 0 && !uc.cpuWatch.Load() }
+
 // SetCPUWatch sets whether timer ticks bring the context back.
 func (uc *UserContext) SetCPUWatch(on bool) {
 	if uc.cpuWatch.Load() != on {

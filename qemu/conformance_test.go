@@ -112,6 +112,9 @@ func conformanceC(t *testing.T) {
 		{"unix_echo", "unix_echo", "-static", false, false},
 		// preadv, pwritev and their v2 forms with the RWF_ flags.
 		{"preadv", "preadv", "-static", false, false},
+		// Vector registers, MXCSR and x87 kept across the fast path, the
+		// slow path, a switch to another process and a signal handler.
+		{"vecstate", "vecstate", "-static", false, false},
 		// io_uring (stage 8): setup's checks, plain, vectored, fixed
 		// buffer and fixed file I/O, register, the probe, enter; SQPOLL.
 		{"uring_basic", "uring_basic", "-static", false, false},

@@ -14,6 +14,7 @@ import (
 
 	"oyako/amd64"
 	"oyako/kernel"
+	"oyako/syscalls/sysno"
 )
 
 // Offsets of the per-CPU fields entry_64.s uses, exported to it through
@@ -32,6 +33,19 @@ const (
 	frameFPU    = unsafe.Offsetof(amd64.Frame{}.FPU)
 	frameGSBase = unsafe.Offsetof(amd64.Frame{}.GSBase)
 	frameVector = unsafe.Offsetof(amd64.Frame{}.Vector)
+
+	regsOrigRax = unsafe.Offsetof(amd64.PtRegs{}.OrigRax)
+	regsRip     = unsafe.Offsetof(amd64.PtRegs{}.Rip)
+	regsEflags  = unsafe.Offsetof(amd64.PtRegs{}.Eflags)
+	regsRsp     = unsafe.Offsetof(amd64.PtRegs{}.Rsp)
+
+	// The fast path's checks (fast.go).
+	nrSyscalls     = sysno.NR
+	userRIPMax     = amd64.UserRIPMax
+	sysretBadFlags = amd64.FlagTF | amd64.FlagRF
+	fxMXCSR        = amd64.FXSaveMXCSR
+	fxXMM          = amd64.FXSaveXMM
+	mxcsrDefault   = amd64.MXCSRDefault
 
 	kernelCS      = amd64.KernelCS
 	kernelDS      = amd64.KernelDS

@@ -42,6 +42,45 @@
 	ORQ	DX, AX; \
 	MOVQ	AX, const_frameFSBase(BX)
 
+// SAVE_XMM stores XMM0-XMM15 into their slots of the FXSAVE/XSAVE
+// legacy area at reg; RESTORE_XMM loads them back. These are the vector
+// registers the kernel's Go code may change (it uses no AVX or x87).
+#define SAVE_XMM(reg) \
+	MOVUPS	X0, (const_fxXMM+0*16)(reg); \
+	MOVUPS	X1, (const_fxXMM+1*16)(reg); \
+	MOVUPS	X2, (const_fxXMM+2*16)(reg); \
+	MOVUPS	X3, (const_fxXMM+3*16)(reg); \
+	MOVUPS	X4, (const_fxXMM+4*16)(reg); \
+	MOVUPS	X5, (const_fxXMM+5*16)(reg); \
+	MOVUPS	X6, (const_fxXMM+6*16)(reg); \
+	MOVUPS	X7, (const_fxXMM+7*16)(reg); \
+	MOVUPS	X8, (const_fxXMM+8*16)(reg); \
+	MOVUPS	X9, (const_fxXMM+9*16)(reg); \
+	MOVUPS	X10, (const_fxXMM+10*16)(reg); \
+	MOVUPS	X11, (const_fxXMM+11*16)(reg); \
+	MOVUPS	X12, (const_fxXMM+12*16)(reg); \
+	MOVUPS	X13, (const_fxXMM+13*16)(reg); \
+	MOVUPS	X14, (const_fxXMM+14*16)(reg); \
+	MOVUPS	X15, (const_fxXMM+15*16)(reg)
+
+#define RESTORE_XMM(reg) \
+	MOVUPS	(const_fxXMM+0*16)(reg), X0; \
+	MOVUPS	(const_fxXMM+1*16)(reg), X1; \
+	MOVUPS	(const_fxXMM+2*16)(reg), X2; \
+	MOVUPS	(const_fxXMM+3*16)(reg), X3; \
+	MOVUPS	(const_fxXMM+4*16)(reg), X4; \
+	MOVUPS	(const_fxXMM+5*16)(reg), X5; \
+	MOVUPS	(const_fxXMM+6*16)(reg), X6; \
+	MOVUPS	(const_fxXMM+7*16)(reg), X7; \
+	MOVUPS	(const_fxXMM+8*16)(reg), X8; \
+	MOVUPS	(const_fxXMM+9*16)(reg), X9; \
+	MOVUPS	(const_fxXMM+10*16)(reg), X10; \
+	MOVUPS	(const_fxXMM+11*16)(reg), X11; \
+	MOVUPS	(const_fxXMM+12*16)(reg), X12; \
+	MOVUPS	(const_fxXMM+13*16)(reg), X13; \
+	MOVUPS	(const_fxXMM+14*16)(reg), X14; \
+	MOVUPS	(const_fxXMM+15*16)(reg), X15
+
 // entry_SYSCALL_64 is where SYSCALL lands (MSR_LSTAR), as in Linux's
 // arch/x86/entry/entry_64.S. SYSCALL has saved RIP in RCX and RFLAGS in R11,
 // masked RFLAGS (interrupts are off) and switched CS/SS, but not the stack.
@@ -108,16 +147,92 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 
 user:
 	// Ring 3: a user program's system call. Save its registers straight
-	// into its Frame (percpu UserFrame, in the task) by pushing them there,
-	// save its FS and GS bases and vector state, and resume the kernel
-	// continuation, which returns from the RunUser service to the task's
-	// goroutine (DESIGN.md section 4).
+	// into its Frame (percpu UserFrame, in the task) by pushing them there
+	// and its FS base.
 	SWAPGS
 	MOVQ	SP, const_percpuScratch(GS)
 	MOVQ	const_percpuUserFrame(GS), SP
 	ADDQ	$const_frameSize, SP
 	PUSH_PT_REGS(const_userCS, const_userDS)
 	SAVE_FS_BASE
+
+	// The fast path (fast.go): a call that fastTable serves completes
+	// here, on the service stack with interrupts off, and returns by
+	// SYSRET without going back to the task's goroutine or saving the
+	// vector state beyond the SSE registers Go code may use. It is taken
+	// when SYSRET can return exactly (the return address canonical, TF and
+	// RF clear, as Frame.CanSysret) and the user's MXCSR is the default
+	// one, which Go code expects.
+	MOVQ	const_frameFPU(BX), DI
+	STMXCSR	const_fxMXCSR(DI)
+	CMPL	const_fxMXCSR(DI), $const_mxcsrDefault
+	JNE	slow
+	MOVQ	(const_frameRegs+const_regsEflags)(BX), AX
+	TESTQ	$const_sysretBadFlags, AX
+	JNZ	slow
+	MOVQ	(const_frameRegs+const_regsRip)(BX), AX
+	MOVQ	$const_userRIPMax, DX
+	CMPQ	AX, DX
+	JAE	slow
+	MOVQ	(const_frameRegs+const_regsOrigRax)(BX), AX
+	CMPQ	AX, $const_nrSyscalls
+	JAE	fast		// no such number: ENOSYS, fastSyscall decides
+	LEAQ	·fastTable(SB), DX
+	CMPQ	(DX)(AX*8), $0
+	JEQ	slow
+fast:
+	SAVE_XMM(DI)
+	// Go code runs with the kernel's fake g in FS.
+	MOVQ	const_percpuKernelFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+	MOVQ	const_percpuKCont(GS), AX
+	MOVQ	const_kcontRsp(AX), SP
+	SUBQ	$64, SP
+	MOVQ	BX, 0(SP)
+	MOVQ	BX, 16(SP)
+	CALL	·fastSyscall(SB)
+	MOVQ	16(SP), BX
+	MOVQ	const_frameFPU(BX), DI
+	RESTORE_XMM(DI)
+	CMPB	8(SP), $0
+	JEQ	slow
+
+	// Served: back to ring 3 with the result in RAX. RCX and R11 hold
+	// the return address and RFLAGS as SYSCALL left them (PUSH_PT_REGS
+	// saved them in their own slots too); the user's GS base never left
+	// MSR_KERNEL_GS_BASE.
+	MOVQ	const_frameFSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+	LEAQ	const_frameRegs(BX), SP
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	BP
+	POPQ	BX
+	POPQ	R11
+	POPQ	R10
+	POPQ	R9
+	POPQ	R8
+	POPQ	AX
+	POPQ	CX
+	POPQ	DX
+	POPQ	SI
+	POPQ	DI
+	MOVQ	(const_regsRsp-const_regsOrigRax)(SP), SP
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0f; BYTE $0x07	// SYSRETQ
+
+slow:
+	// The task's goroutine handles the call: save the user's GS base and
+	// vector state and resume the kernel continuation, which returns from
+	// the RunUser service to the task's goroutine (DESIGN.md section 4).
 	MOVL	$MSR_KERNEL_GS_BASE, CX
 	RDMSR
 	SHLQ	$32, DX

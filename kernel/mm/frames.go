@@ -1,6 +1,8 @@
 package mm
 
 import (
+	"sync/atomic"
+
 	"oyako/amd64"
 	"oyako/kernel/spin"
 )
@@ -24,6 +26,10 @@ type frameAllocator struct {
 	total    uint64 // frames managed
 	used     uint64 // frames handed out and not freed
 	peak     uint64 // high-water mark of used
+
+	// usedNow and totalNow mirror used and total for readers that must
+	// not take the lock (Throttle, on every system call).
+	usedNow, totalNow atomic.Uint64
 }
 
 var frames frameAllocator
@@ -72,6 +78,7 @@ func addFree(f *frameAllocator, base, end uint64, reserved []Range) {
 		f.ext[f.nExt] = Range{base, cut}
 		f.nExt++
 		f.total += (cut - base) / PageSize
+		f.totalNow.Store(f.total)
 		base = cut
 	}
 }
@@ -109,6 +116,7 @@ func AllocFrame() (uint64, Err) {
 		f.ext[f.next].Base += PageSize
 	}
 	f.used++
+	f.usedNow.Store(f.used)
 	if f.used > f.peak {
 		f.peak = f.used
 	}
@@ -138,6 +146,7 @@ func FreeFrame(pa uint64) {
 	*(*uint64)(amd64.Ptr(PhysToVirt(pa))) = f.freeList
 	f.freeList = pa
 	f.used--
+	f.usedNow.Store(f.used)
 	f.lock.Unlock(flags)
 }
 

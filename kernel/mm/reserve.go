@@ -85,7 +85,7 @@ func withReclaim(room func() bool) bool {
 // instead of outrunning it; the other half of the reserve is the margin
 // for what is already under way.
 func Throttle() {
-	total, used, _ := FrameStats()
+	total, used := frames.totalNow.Load(), frames.usedNow.Load()
 	if total == 0 || used+userReserve.Load()/2 < total {
 		return
 	}

@@ -1146,3 +1146,51 @@ func (as *AddressSpace) zapObject(obj Object, off, end int64, evenCows bool) {
 		as.release(start, stop)
 	}
 }
+
+// The fast accessors serve the system call fast path (syscalls/fast.go),
+// which runs with interrupts off and must not block: they walk the page
+// table as it is, never take as.mu or fault a page in, and report false
+// for anything but present user pages that allow the access, so that the
+// caller goes the slow way (CopyOut and friends), which faults pages in
+// or answers EFAULT.
+
+// accessFast runs fn on each piece of [addr, addr+n) within one page, with
+// its kernel address, if every page allows the access.
+func (as *AddressSpace) accessFast(addr uintptr, n int, write bool, fn func(k uintptr, off, n int)) bool {
+	if n < 0 || addr >= UserTop || uintptr(n) > UserTop-addr {
+		return false
+	}
+	for off := 0; off < n; {
+		va := addr + uintptr(off)
+		chunk := min(int(PageSize-va&(PageSize-1)), n-off)
+		e, size, ok := as.pt.Lookup(va)
+		if !ok || e&PTEUser == 0 || (write && e&PTEWrite == 0) {
+			return false
+		}
+		if fn != nil {
+			fn(PhysToVirt(e.Addr()&^(size-1)|uint64(va)&(size-1)), off, chunk)
+		}
+		off += chunk
+	}
+	return true
+}
+
+// CopyOutFast is CopyOut for the fast path.
+func (as *AddressSpace) CopyOutFast(addr uintptr, src []byte) bool {
+	return as.accessFast(addr, len(src), true, func(k uintptr, off, n int) {
+		copy(unsafe.Slice((*byte)(amd64.Ptr(k)), n), src[off:off+n])
+	})
+}
+
+// ZeroOutFast is ZeroOut for the fast path.
+func (as *AddressSpace) ZeroOutFast(addr uintptr, n int) bool {
+	return as.accessFast(addr, n, true, func(k uintptr, _, n int) {
+		clear(unsafe.Slice((*byte)(amd64.Ptr(k)), n))
+	})
+}
+
+// ReadableFast reports whether n bytes at addr are mapped and readable
+// now, as CopyIn would find them without faulting.
+func (as *AddressSpace) ReadableFast(addr uintptr, n int) bool {
+	return as.accessFast(addr, n, false, nil)
+}

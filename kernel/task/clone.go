@@ -225,9 +225,9 @@ func (t *Task) copyProcess(f, exitSignal uint64) (*Process, error) {
 	defer p.mu.Unlock()
 	if f&CloneFiles != 0 {
 		p.files.refs.Add(1)
-		np.files = p.files
+		np.setFiles(p.files)
 	} else {
-		np.files = newSharedFiles(p.files.t.Fork())
+		np.setFiles(newSharedFiles(p.files.t.Fork()))
 	}
 	if f&CloneFS != 0 {
 		np.fsctx = p.fsctx

@@ -245,7 +245,7 @@ func (t *Task) Exec(a ExecArgs) error {
 		// processes it was cloned with.
 		files := newSharedFiles(p.files.t.Fork())
 		p.files.put()
-		p.files = files
+		p.setFiles(files)
 	}
 	files := p.files.t
 	// flush_signal_handlers: caught signals go back to their default;

@@ -49,7 +49,7 @@ func SetupRoot(initramfs []byte) error {
 // where they are nil; StartInit takes the files' references.
 func StartInit(path string, argv, envp []string, strace bool, stdio [3]*fs.File) (*Process, error) {
 	p := newProcess(1)
-	p.files = newSharedFiles(fs.NewFDTable())
+	p.setFiles(newSharedFiles(fs.NewFDTable()))
 	p.fsctx = &fsContext{cwd: Root.Top(), umask: 0o022}
 	p.sighand = &sigHand{}
 	p.creds = rootCreds()

@@ -43,6 +43,10 @@ type Process struct {
 	// reads it, so it is an atomic pointer rather than under mu.
 	as atomic.Pointer[mm.AddressSpace]
 
+	// fdt is files.t, published for FDs, which every system call on a
+	// descriptor calls (and the fast path, without locks).
+	fdt atomic.Pointer[fs.FDTable]
+
 	mu      sync.Mutex
 	files   *sharedFiles
 	fsctx   *fsContext
@@ -106,6 +110,13 @@ func (c *fsContext) clone() *fsContext {
 type sharedFiles struct {
 	t    *fs.FDTable
 	refs atomic.Int32
+}
+
+// setFiles makes s the process's descriptor table; p.mu is held or p
+// is not yet visible.
+func (p *Process) setFiles(s *sharedFiles) {
+	p.files = s
+	p.fdt.Store(s.t)
 }
 
 func newSharedFiles(t *fs.FDTable) *sharedFiles {
@@ -193,9 +204,7 @@ func (p *Process) AS() *mm.AddressSpace { return p.as.Load() }
 
 // FDs returns the descriptor table.
 func (p *Process) FDs() *fs.FDTable {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.files.t
+	return p.fdt.Load()
 }
 
 // Cwd returns the working directory.

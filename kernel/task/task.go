@@ -3,14 +3,14 @@ package task
 import (
 	"fmt"
 	"sync/atomic"
-
-	"oyako/kernel"
+	"unsafe"
 
 	"golang.org/x/arch/x86/x86asm"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/amd64"
 	"oyako/fs"
+	"oyako/kernel"
 	"oyako/kernel/klog"
 	"oyako/kernel/ktime"
 	"oyako/kernel/mm"
@@ -279,6 +279,13 @@ func (t *Task) Exiting() bool {
 	t.Proc.mu.Lock()
 	defer t.Proc.mu.Unlock()
 	return t.exiting
+}
+
+// FromContext returns the task whose user context uc is (container_of):
+// the system call fast path is handed the frame of the context running on
+// its CPU.
+func FromContext(uc *kernel.UserContext) *Task {
+	return (*Task)(unsafe.Add(unsafe.Pointer(uc), -int(unsafe.Offsetof(Task{}.uc))))
 }
 
 // run is the task's goroutine.
