@@ -81,7 +81,10 @@ func initialStack() uintptr {
 	}
 	argv = argv[:n]
 	envp := envpBuf[:5]
-	envp[0], envp[1], envp[2], envp[3], envp[4] = "GODEBUG=asyncpreemptoff=1", "GOTRACEBACK=system", "GOMAXPROCS=8", "HOME=/", "TERM=linux"
+	// cpu.avx=off,cpu.avx2=off: the kernel's Go code uses no AVX (memmove
+	// and memclr stay on SSE), so the vector registers it can change are
+	// XMM0-15, which the system call fast path saves (syscalls/fast.go).
+	envp[0], envp[1], envp[2], envp[3], envp[4] = "GODEBUG=asyncpreemptoff=1,cpu.avx=off,cpu.avx2=off", "GOTRACEBACK=system", "GOMAXPROCS=8", "HOME=/", "TERM=linux"
 	auxv := auxvBuf[:5]
 	auxv[0] = initstack.Aux{Type: initstack.AT_HWCAP, Value: uint64(amd64.CPU.Leaf1EDX)}
 	auxv[1] = initstack.Aux{Type: initstack.AT_PAGESZ, Value: mm.PageSize}

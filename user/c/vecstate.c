@@ -155,6 +155,7 @@ static void run_cases(const char *mode) {
 	} cs[] = {
 	    {"getpid", SYS_getpid, 0, 0, 0},
 	    {"read /dev/zero", SYS_read, zero, (long)buf, 1},
+	    {"read 16 KiB of /dev/zero", SYS_read, zero, (long)buf, 16384},
 	    {"write /dev/null", SYS_write, null, (long)buf, 1},
 	    {"clock_gettime", SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0},
 	    {"unknown number", 1000, 0, 0, 0},
