@@ -84,3 +84,73 @@ func probeMXCSRMask() {
 	}
 	mxcsrMask = m
 }
+
+// kernelMXCSR is the MXCSR kernel code runs with (MXCSRDefault): entry
+// paths load it after saving a user context's, so that a program's
+// rounding mode or unmasked exceptions never reach the kernel's Go code.
+var kernelMXCSR uint32
+
+// fpuSwitch saves the whole vector state of the context whose save area
+// is old (its SSE part comes from the area, the rest from the registers)
+// into old, then loads the whole state in new; either may be 0. It ends
+// with the kernel's MXCSR. Needs XSAVE.
+func fpuSwitch(old, new uintptr)
+
+// The lazy vector state of user contexts. A user Frame's FPU area always
+// holds the context's SSE part (XMM0-15, MXCSR) while the kernel runs,
+// and the rest of its state unless the context is the CPU's FPUOwner, in
+// which case the rest is in the registers. These functions keep that
+// true; they run with interrupts off so that no thread switch comes in
+// between. With one CPU a context can be the owner of no other; SMP will
+// need the owner's CPU to save it (an IPI) before the context runs
+// elsewhere.
+
+// ClaimFPU makes the user context whose Frame is at owner the CPU's
+// FPUOwner before it enters ring 3: the previous owner's state is saved
+// into its area, and the new one's loaded from its area if load is set
+// (a context resumed from a full saved image loads it itself). Without
+// XSAVE every entry saves and every return loads the whole state, and
+// there is no owner.
+//
+//go:nosplit
+func ClaimFPU(c *PerCPU, owner uintptr, load bool) {
+	if c.UseXSAVE == 0 || c.FPUOwner == owner {
+		return
+	}
+	var old, next uintptr
+	if c.FPUOwner != 0 {
+		old = (*Frame)(Ptr(c.FPUOwner)).FPU
+	}
+	if load {
+		next = (*Frame)(Ptr(owner)).FPU
+	}
+	fpuSwitch(old, next)
+	c.FPUOwner = owner
+}
+
+// SyncFPU makes the area of the user context whose Frame is at owner
+// hold its whole vector state, for code that reads it (a signal frame, a
+// fork). The registers keep it too.
+//
+//go:nosplit
+func SyncFPU(owner uintptr) {
+	flags := SaveFlagsCli()
+	if c := ThisCPU(); c.FPUOwner == owner && c.UseXSAVE != 0 {
+		fpuSwitch((*Frame)(Ptr(owner)).FPU, 0)
+	}
+	RestoreFlags(flags)
+}
+
+// DropFPU forgets that the registers hold the state of the user context
+// whose Frame is at owner: its area was rewritten (a signal handler's
+// clean state, rt_sigreturn, execve) or is about to be freed, and the
+// next entry to ring 3 loads it whole.
+//
+//go:nosplit
+func DropFPU(owner uintptr) {
+	flags := SaveFlagsCli()
+	if c := ThisCPU(); c.FPUOwner == owner {
+		c.FPUOwner = 0
+	}
+	RestoreFlags(flags)
+}

@@ -36,6 +36,13 @@ type PerCPU struct {
 	// KCont is the address of the running thread's kernel continuation:
 	// the Frame EnterUser saved, resumed when the user context traps.
 	KCont uintptr
+	// FPUOwner is the user Frame (a task's user context) whose vector
+	// state beyond XMM0-15 and MXCSR is live in this CPU's registers, or
+	// 0. Entry paths save only the SSE part of a user context (all the
+	// kernel's Go code changes); the rest stays in the registers until
+	// another context needs them (ClaimFPU), as Linux's
+	// fpregs_owner_ctx defers the restore to the return to user mode.
+	FPUOwner uintptr
 	// Kernel-owned per-CPU words (current thread and such); amd64 does not
 	// interpret them.
 	Current uintptr

@@ -1,5 +1,6 @@
 #include "textflag.h"
 #include "go_asm.h"
+#include "sse.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -88,12 +89,23 @@ kernelgs:
 	SHRQ	$32, DX
 	WRMSR
 
-	// Vector-register state goes below the frame, 64-byte aligned.
+	// Vector-register state goes below the frame, 64-byte aligned: all of
+	// it for a user context, the SSE part for a kernel one (the rest of
+	// the registers belongs to PerCPU.FPUOwner, which kernel code leaves
+	// alone).
 	SUBQ	PerCPU_XSaveSize(GS), SP
 	ANDQ	$~63, SP
 	MOVQ	SP, Frame_FPU(BX)
 	MOVQ	SP, DI
+	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
+	JZ	kernelsse
 	CALL	fpuSave<>(SB)
+	// Kernel code runs with the default MXCSR, whatever the user set.
+	LDMXCSR	·kernelMXCSR(SB)
+	JMP	saved
+kernelsse:
+	SAVE_SSE(DI)
+saved:
 
 	SUBQ	$16, SP
 	MOVQ	BX, 0(SP)
@@ -135,6 +147,8 @@ TEXT restoreFrame<>(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	Frame_FPU(BX), DI
 	TESTQ	DI, DI
 	JZ	nofpu
+	TESTB	$3, (Frame_Regs+PtRegs_Cs)(BX)
+	JZ	kernelsse
 	CMPB	PerCPU_UseXSAVE(GS), $0
 	JEQ	fxr
 	MOVL	$-1, AX
@@ -143,7 +157,14 @@ TEXT restoreFrame<>(SB),NOSPLIT|NOFRAME,$0
 	JMP	nofpu
 fxr:
 	FXRSTOR64	(DI)
+	JMP	nofpu
+kernelsse:
+	RESTORE_SSE(DI)
 nofpu:
+	JMP	restoreRegs<>(SB)
+
+// restoreRegs is restoreFrame after the vector state.
+TEXT restoreRegs<>(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	Frame_FSBase(BX), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
@@ -193,24 +214,25 @@ TEXT ·EnterUser(SB),NOSPLIT|NOFRAME,$0-17
 	MOVQ	kcont+0(FP), DI
 	SAVE_CALLER_FRAME
 	MOVQ	user+8(FP), BX
+	// The user's vector state: with XSAVE, only its SSE part, which the
+	// entry saved (ClaimFPU put the rest in the registers); without,
+	// the whole FXSAVE image.
+	MOVQ	Frame_FPU(BX), DI
+	TESTQ	DI, DI
+	JZ	fpudone
+	CMPB	PerCPU_UseXSAVE(GS), $0
+	JEQ	fxrstor
+	RESTORE_SSE(DI)
+	JMP	fpudone
+fxrstor:
+	FXRSTOR64	(DI)
+fpudone:
 	CMPB	sysret+16(FP), $0
 	JNE	sysret
-	JMP	restoreFrame<>(SB)
+	JMP	restoreRegs<>(SB)
 sysret:
 
 	// SYSRET: RCX = RIP, R11 = RFLAGS; CS and SS come from MSR_STAR.
-	MOVQ	Frame_FPU(BX), DI
-	TESTQ	DI, DI
-	JZ	sysretfs
-	CMPB	PerCPU_UseXSAVE(GS), $0
-	JEQ	sysretfx
-	MOVL	$-1, AX
-	MOVL	$-1, DX
-	XRSTOR64	(DI)
-	JMP	sysretfs
-sysretfx:
-	FXRSTOR64	(DI)
-sysretfs:
 	MOVQ	Frame_FSBase(BX), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
@@ -254,6 +276,35 @@ TEXT ·SwitchTo(SB),NOSPLIT|NOFRAME,$0-16
 	SAVE_CALLER_FRAME
 	MOVQ	next+8(FP), BX
 	JMP	restoreFrame<>(SB)
+
+// func fpuSwitch(old, new uintptr)
+// Saves the whole vector state of the context whose area is old (its SSE
+// part from the area, the rest from the registers) into old, then loads
+// the whole state in new; either may be 0. Ends with the kernel's MXCSR.
+TEXT ·fpuSwitch(SB),NOSPLIT,$0-16
+	MOVQ	old+0(FP), DI
+	TESTQ	DI, DI
+	JZ	load
+	RESTORE_SSE(DI)
+	CALL	fpuSave<>(SB)
+load:
+	MOVQ	new+8(FP), DI
+	TESTQ	DI, DI
+	JZ	done
+	MOVL	$-1, AX
+	MOVL	$-1, DX
+	XRSTOR64	(DI)
+	// XRSTOR puts a component that XSTATE_BV marks as in its initial
+	// state (a signal frame's choice) in that state, not what the area's
+	// bytes say: write the SSE part back, which the return to ring 3
+	// loads from the area with plain moves.
+	SAVE_SSE(DI)
+done:
+	LDMXCSR	·kernelMXCSR(SB)
+	RET
+
+DATA ·kernelMXCSR+0(SB)/4, $0x1f80
+GLOBL ·kernelMXCSR(SB), RODATA, $4
 
 // func SaveFPU(area uintptr)
 TEXT ·SaveFPU(SB),NOSPLIT,$0-8

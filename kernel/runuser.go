@@ -140,6 +140,7 @@ func svcRunUser(f *amd64.Frame, ucAddr uintptr, cr3 uint64) (uint64, errno.Errno
 	t.UserFrame = ucAddr
 	c.UserFrame = ucAddr
 	sched.LoadCR3(cr3)
+	amd64.ClaimFPU(c, ucAddr, true)
 	ran := sched.RunTicks()
 	amd64.EnterUser(&t.KCont, user, user.CanSysret())
 	uc.cpuTicks += sched.RunTicks() - ran
@@ -170,6 +171,14 @@ func userTrap(f *amd64.Frame, cr2 uint64, event uint64) {
 	sched.Current().FaultAddr = cr2
 	amd64.Resume((*amd64.Frame)(amd64.Ptr(c.KCont)))
 }
+
+// SyncFPU makes the context's save area hold its whole vector state, for
+// code that reads it (signal frames, fork).
+func (uc *UserContext) SyncFPU() { amd64.SyncFPU(uintptr(unsafe.Pointer(uc))) }
+
+// DropFPU notes that the context's save area was rewritten (or is about
+// to be freed): the next entry to ring 3 loads the state from it whole.
+func (uc *UserContext) DropFPU() { amd64.DropFPU(uintptr(unsafe.Pointer(uc))) }
 
 // cpuWatchRequested reports whether the user context running on this CPU
 // asked to come back at each tick.

@@ -27,6 +27,7 @@ const (
 	kcontRsp        = unsafe.Offsetof(amd64.Frame{}.Regs) + unsafe.Offsetof(amd64.PtRegs{}.Rsp)
 	percpuKStack    = unsafe.Offsetof(amd64.PerCPU{}.KStack)
 	percpuKernelFS  = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
+	percpuUseXSAVE  = unsafe.Offsetof(amd64.PerCPU{}.UseXSAVE)
 
 	frameRegs   = unsafe.Offsetof(amd64.Frame{}.Regs)
 	frameFSBase = unsafe.Offsetof(amd64.Frame{}.FSBase)
@@ -43,8 +44,6 @@ const (
 	nrSyscalls     = sysno.NR
 	userRIPMax     = amd64.UserRIPMax
 	sysretBadFlags = amd64.FlagTF | amd64.FlagRF
-	fxMXCSR        = amd64.FXSaveMXCSR
-	fxXMM          = amd64.FXSaveXMM
 	mxcsrDefault   = amd64.MXCSRDefault
 
 	kernelCS      = amd64.KernelCS

@@ -1,5 +1,6 @@
 #include "textflag.h"
 #include "go_asm.h"
+#include "../amd64/sse.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -41,45 +42,6 @@
 	SHLQ	$32, DX; \
 	ORQ	DX, AX; \
 	MOVQ	AX, const_frameFSBase(BX)
-
-// SAVE_XMM stores XMM0-XMM15 into their slots of the FXSAVE/XSAVE
-// legacy area at reg; RESTORE_XMM loads them back. These are the vector
-// registers the kernel's Go code may change (it uses no AVX or x87).
-#define SAVE_XMM(reg) \
-	MOVUPS	X0, (const_fxXMM+0*16)(reg); \
-	MOVUPS	X1, (const_fxXMM+1*16)(reg); \
-	MOVUPS	X2, (const_fxXMM+2*16)(reg); \
-	MOVUPS	X3, (const_fxXMM+3*16)(reg); \
-	MOVUPS	X4, (const_fxXMM+4*16)(reg); \
-	MOVUPS	X5, (const_fxXMM+5*16)(reg); \
-	MOVUPS	X6, (const_fxXMM+6*16)(reg); \
-	MOVUPS	X7, (const_fxXMM+7*16)(reg); \
-	MOVUPS	X8, (const_fxXMM+8*16)(reg); \
-	MOVUPS	X9, (const_fxXMM+9*16)(reg); \
-	MOVUPS	X10, (const_fxXMM+10*16)(reg); \
-	MOVUPS	X11, (const_fxXMM+11*16)(reg); \
-	MOVUPS	X12, (const_fxXMM+12*16)(reg); \
-	MOVUPS	X13, (const_fxXMM+13*16)(reg); \
-	MOVUPS	X14, (const_fxXMM+14*16)(reg); \
-	MOVUPS	X15, (const_fxXMM+15*16)(reg)
-
-#define RESTORE_XMM(reg) \
-	MOVUPS	(const_fxXMM+0*16)(reg), X0; \
-	MOVUPS	(const_fxXMM+1*16)(reg), X1; \
-	MOVUPS	(const_fxXMM+2*16)(reg), X2; \
-	MOVUPS	(const_fxXMM+3*16)(reg), X3; \
-	MOVUPS	(const_fxXMM+4*16)(reg), X4; \
-	MOVUPS	(const_fxXMM+5*16)(reg), X5; \
-	MOVUPS	(const_fxXMM+6*16)(reg), X6; \
-	MOVUPS	(const_fxXMM+7*16)(reg), X7; \
-	MOVUPS	(const_fxXMM+8*16)(reg), X8; \
-	MOVUPS	(const_fxXMM+9*16)(reg), X9; \
-	MOVUPS	(const_fxXMM+10*16)(reg), X10; \
-	MOVUPS	(const_fxXMM+11*16)(reg), X11; \
-	MOVUPS	(const_fxXMM+12*16)(reg), X12; \
-	MOVUPS	(const_fxXMM+13*16)(reg), X13; \
-	MOVUPS	(const_fxXMM+14*16)(reg), X14; \
-	MOVUPS	(const_fxXMM+15*16)(reg), X15
 
 // entry_SYSCALL_64 is where SYSCALL lands (MSR_LSTAR), as in Linux's
 // arch/x86/entry/entry_64.S. SYSCALL has saved RIP in RCX and RFLAGS in R11,
@@ -164,8 +126,8 @@ user:
 	// RF clear, as Frame.CanSysret) and the user's MXCSR is the default
 	// one, which Go code expects.
 	MOVQ	const_frameFPU(BX), DI
-	STMXCSR	const_fxMXCSR(DI)
-	CMPL	const_fxMXCSR(DI), $const_mxcsrDefault
+	STMXCSR	SSE_MXCSR(DI)
+	CMPL	SSE_MXCSR(DI), $const_mxcsrDefault
 	JNE	slow
 	MOVQ	(const_frameRegs+const_regsEflags)(BX), AX
 	TESTQ	$const_sysretBadFlags, AX
@@ -242,9 +204,19 @@ slow:
 	MOVQ	const_percpuKCont(GS), AX
 	MOVQ	const_kcontRsp(AX), SP
 	SUBQ	$64, SP
+	// Of the vector state, the SSE part, which kernel code changes; the
+	// rest stays in the registers, this context being the CPU's
+	// FPUOwner (amd64/fpu.go). Without XSAVE, all of it.
 	MOVQ	const_frameFPU(BX), DI
+	CMPB	const_percpuUseXSAVE(GS), $0
+	JEQ	fxsave
+	SAVE_SSE(DI)
+	LDMXCSR	oyako∕amd64·kernelMXCSR(SB)
+	JMP	resume
+fxsave:
 	MOVQ	DI, 0(SP)
 	CALL	oyako∕amd64·SaveFPU(SB)
+resume:
 	MOVQ	const_percpuKCont(GS), BX
 	JMP	oyako∕amd64·RestoreFrameBX(SB)
 

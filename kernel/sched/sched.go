@@ -361,6 +361,11 @@ func resumeFrame(t *Thread) *amd64.Frame {
 	if t.fpuLive {
 		t.Frame.FPU = t.fpu
 		t.fpuLive = false
+		if t.Frame.FromUser() {
+			// Preempted in ring 3: its whole vector state comes back
+			// from t.fpu, so its context owns the registers again.
+			amd64.ClaimFPU(amd64.ThisCPU(), t.UserFrame, false)
+		}
 	} else {
 		t.Frame.FPU = 0
 	}

@@ -114,7 +114,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	fpu := nt.uc.Frame.FPU
 	nt.uc.Frame = t.uc.Frame
 	nt.uc.Frame.FPU = fpu
-	copy(nt.fpuArea()[:], t.fpuArea()[:])
+	copy(nt.fpuArea()[:], t.syncedFPUArea()[:])
 	r := &nt.uc.Frame.Regs
 	r.Rax = 0
 	if a.Stack != 0 {

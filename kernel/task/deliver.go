@@ -228,7 +228,7 @@ func (t *Task) setupFrameLocked(sig int, info signals.SigInfo, act signals.Sigac
 		Err:      t.trapErr,
 		Trapno:   t.trapNo,
 		Cr2:      t.trapCR2,
-		FPUState: t.fpuArea()[:amd64.ThisCPU().XSaveSize],
+		FPUState: t.syncedFPUArea()[:amd64.ThisCPU().XSaveSize],
 	}
 	b, ok := signals.BuildFrame(&d, fpuFormat())
 	p.mu.Unlock()
@@ -342,6 +342,7 @@ func (t *Task) Sigreturn() {
 		return
 	}
 	if state != nil {
+		t.uc.DropFPU()
 		copy(t.fpuArea()[:], state)
 	} else {
 		t.resetFPU()

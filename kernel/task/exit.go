@@ -53,6 +53,7 @@ func (t *Task) finish() {
 		}
 	}
 	p.mu.Unlock()
+	t.uc.DropFPU()
 	mm.FreeFrame(t.fpuPA)
 	t.fpuPA = 0
 	if stopDone {

@@ -139,7 +139,15 @@ func (t *Task) fpuArea() *[mm.PageSize]byte {
 	return (*[mm.PageSize]byte)(amd64.Ptr(mm.PhysToVirt(t.fpuPA)))
 }
 
+// syncedFPUArea returns the vector state save area holding the task's
+// whole state (some of it may have been live in the registers only).
+func (t *Task) syncedFPUArea() *[mm.PageSize]byte {
+	t.uc.SyncFPU()
+	return t.fpuArea()
+}
+
 func (t *Task) resetFPU() {
+	t.uc.DropFPU()
 	area := t.fpuArea()
 	clear(area[:])
 	area[0], area[1] = 0x7f, 0x03                // FCW
