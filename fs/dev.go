@@ -51,8 +51,8 @@ func (nullOps) Splice() (read, write bool) { return false, true }
 
 // FastRead and FastWrite implement FastIO: reads end the file, writes
 // take everything (read_null, write_null).
-func (nullOps) FastRead(int) (int, bool) { return 0, false }
-func (nullOps) FastWrite(n int) int      { return n }
+func (nullOps) FastRead(int) (int, bool)    { return 0, false }
+func (nullOps) FastWrite(n int) (int, bool) { return n, true }
 
 // zeroOps is /dev/zero.
 type zeroOps struct{ streamOps }
@@ -65,8 +65,8 @@ func (zeroOps) Write(_ Ctx, _ *File, p []byte, _ int64) (int, error) { return le
 
 // FastRead and FastWrite implement FastIO: reads give zeros (read_zero),
 // writes take everything.
-func (zeroOps) FastRead(n int) (int, bool) { return n, true }
-func (zeroOps) FastWrite(n int) int        { return n }
+func (zeroOps) FastRead(n int) (int, bool)  { return n, true }
+func (zeroOps) FastWrite(n int) (int, bool) { return n, true }
 
 // IsZeroDevice reports whether f is an open /dev/zero (whose mappings
 // are anonymous memory).
@@ -82,6 +82,10 @@ func (zeroOps) Splice() (read, write bool) { return true, true }
 type fullOps struct{ zeroOps }
 
 func (fullOps) Write(Ctx, *File, []byte, int64) (int, error) { return 0, linuxerr.ENOSPC }
+
+// FastWrite implements FastIO: a write fails (ENOSPC, on the slow path);
+// reads give zeros, as zeroOps.
+func (fullOps) FastWrite(int) (int, bool) { return 0, false }
 
 // Splice implements Splicer: full_fops has splice_read only.
 func (fullOps) Splice() (read, write bool) { return true, false }

@@ -218,8 +218,9 @@ type FastIO interface {
 	// FastRead returns what a read of n bytes gives: count bytes, all
 	// zeros if zeros is set (else count is 0, the end of the file).
 	FastRead(n int) (count int, zeros bool)
-	// FastWrite returns how many of n bytes a write takes.
-	FastWrite(n int) int
+	// FastWrite returns how many of n bytes a write takes, or ok=false
+	// if the write fails (the slow path reports why).
+	FastWrite(n int) (count int, ok bool)
 }
 
 // FastRead is Read for the fast path: ok is false unless f is readable
@@ -238,7 +239,7 @@ func (f *File) FastWrite(n int) (count int, ok bool) {
 	if f.fast == nil || !f.Writable() {
 		return 0, false
 	}
-	return f.fast.FastWrite(n), true
+	return f.fast.FastWrite(n)
 }
 
 // Read implements read(2) on f.
