@@ -63,8 +63,10 @@ var ProfileParts = []string{PartEntry, PartSave, PartSwitch, PartDispatch, PartH
 //     instructions, from its first to its last in the path, are the
 //     dispatch part (with what it calls besides the handler); if the
 //     dispatcher is the entry stub itself, there is no dispatch part.
-//   - The trailing run of instructions in return symbols (returnRE) or
-//     entry stub symbols is the return.
+//   - The trailing run of instructions in return symbols (returnRE) is
+//     the return; entry stub symbols count too unless the kernel's
+//     runtime made a system call after the handler (then they are the
+//     stub's kernel half, serving that call on the way back).
 //   - What lies between the entry and the dispatcher is the switch to the
 //     task's goroutine; between the dispatcher and the return, the switch
 //     back.
@@ -388,38 +390,48 @@ func (k *kernelText) classify(call *ProfileCall) {
 			break
 		}
 	}
-	// The trailing return.
-	tail := n
-	for tail > lead && (returnRE.MatchString(names[tail-1]) || entryRE.MatchString(names[tail-1])) {
-		tail--
-		class[tail] = PartReturn
-	}
 	// The handler and its caller, the dispatcher.
 	h0, h1 := -1, -1
-	for i := lead; i < tail; i++ {
+	caller := ""
+	for i := lead; i < n; i++ {
 		if handlerRE.MatchString(names[i]) {
 			h0 = i
 			break
 		}
 	}
-	d0, d1 := -1, -1
 	if h0 > 0 {
-		caller := names[h0-1]
-		h1 = tail
-		for i := h0 + 1; i < tail; i++ {
+		caller = names[h0-1]
+		h1 = n
+		for i := h0 + 1; i < n; i++ {
 			if names[i] == caller {
 				h1 = i
 				break
 			}
 		}
-		if !entryRE.MatchString(caller) {
-			for i := lead; i < tail; i++ {
-				if names[i] == caller {
-					if d0 < 0 {
-						d0 = i
-					}
-					d1 = i + 1
+	}
+	// The trailing return. The entry stub's code is part of it unless the
+	// kernel's runtime made a system call after the handler: then that
+	// code is the stub's kernel half serving it, on the way back.
+	runtimeCalls := false
+	for i := max(lead, h1); i < n; i++ {
+		if in, err := k.decode(call.Trace[i]); err == nil && in.Op == x86asm.SYSCALL {
+			runtimeCalls = true
+		}
+	}
+	tail := n
+	for tail > lead && tail > h1 && (returnRE.MatchString(names[tail-1]) || !runtimeCalls && entryRE.MatchString(names[tail-1])) {
+		tail--
+		class[tail] = PartReturn
+	}
+	stubDispatched := caller != "" && entryRE.MatchString(caller)
+	d0, d1 := -1, -1
+	if h0 > 0 && !stubDispatched {
+		for i := lead; i < tail; i++ {
+			if names[i] == caller {
+				if d0 < 0 {
+					d0 = i
 				}
+				d1 = i + 1
 			}
 		}
 	}
