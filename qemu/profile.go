@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -508,8 +509,12 @@ func PrintProfile(w io.Writer, calls []*ProfileCall, maxFuncs int) {
 		fmt.Fprintf(w, " %*d", colWidth(c), c.Total())
 	}
 	fmt.Fprintln(w)
-	for _, c := range calls {
+	for i, c := range calls {
 		fmt.Fprintf(w, "\n%s (system call %d): %d kernel instructions\n", c.Name, c.Nr, c.Total())
+		if j := slices.IndexFunc(calls[:i], func(d *ProfileCall) bool { return slices.Equal(d.Trace, c.Trace) }); j >= 0 {
+			fmt.Fprintf(w, "  the same instructions as %s\n", calls[j].Name)
+			continue
+		}
 		fmt.Fprintf(w, "  expensive instructions:")
 		if len(c.Costly) == 0 {
 			fmt.Fprintf(w, " none")
