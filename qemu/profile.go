@@ -21,7 +21,7 @@ import (
 )
 
 // The instruction profile of the system call path (make profile, oyako
-// profile): user/c/profile.c makes a few thousand warm-up calls, then a
+// profile): user/c/profile.c makes tens of thousands of warm-up calls, then a
 // few profiled ones through one SYSCALL instruction; gdb (qemu/gdb/
 // profile.py) single-steps each of those from its SYSCALL to the first
 // user instruction after it and records every RIP; the host maps the RIPs
