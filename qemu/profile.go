@@ -88,10 +88,12 @@ type ProfileCall struct {
 	Back uint64
 	// Parts counts instructions per part (ProfileParts); Funcs per
 	// function, largest first; Costly the instructions that are
-	// expensive under TCG, largest first.
-	Parts  map[string]int
-	Funcs  []Count
-	Costly []Count
+	// expensive under TCG, largest first, and CostlyByPart the same per
+	// part.
+	Parts        map[string]int
+	Funcs        []Count
+	Costly       []Count
+	CostlyByPart map[string][]Count
 	// Classes is the part of each instruction of Trace.
 	Classes []string
 }
@@ -456,6 +458,7 @@ func (k *kernelText) classify(call *ProfileCall) {
 	call.Parts = map[string]int{}
 	funcs := map[string]int{}
 	costly := map[string]int{}
+	byPart := map[string]map[string]int{}
 	for i, rip := range call.Trace {
 		call.Parts[class[i]]++
 		name := names[i]
@@ -466,11 +469,19 @@ func (k *kernelText) classify(call *ProfileCall) {
 		if in, err := k.decode(rip); err == nil {
 			if c := costlyName(in); c != "" {
 				costly[c]++
+				if byPart[class[i]] == nil {
+					byPart[class[i]] = map[string]int{}
+				}
+				byPart[class[i]][c]++
 			}
 		}
 	}
 	call.Funcs = sortedCounts(funcs)
 	call.Costly = sortedCounts(costly)
+	call.CostlyByPart = map[string][]Count{}
+	for p, m := range byPart {
+		call.CostlyByPart[p] = sortedCounts(m)
+	}
 }
 
 // sortedCounts lists m largest first, then by name.
@@ -515,18 +526,12 @@ func PrintProfile(w io.Writer, calls []*ProfileCall, maxFuncs int) {
 			fmt.Fprintf(w, "  the same instructions as %s\n", calls[j].Name)
 			continue
 		}
-		fmt.Fprintf(w, "  expensive instructions:")
-		if len(c.Costly) == 0 {
-			fmt.Fprintf(w, " none")
-		}
-		for i, x := range c.Costly {
-			sep := ","
-			if i == len(c.Costly)-1 {
-				sep = ""
+		fmt.Fprintf(w, "  expensive instructions: %s\n", countList(c.Costly))
+		for _, p := range ProfileParts {
+			if l := c.CostlyByPart[p]; len(l) > 0 {
+				fmt.Fprintf(w, "    %s: %s\n", p, countList(l))
 			}
-			fmt.Fprintf(w, " %s %d%s", x.Name, x.N, sep)
 		}
-		fmt.Fprintln(w)
 		for i, f := range c.Funcs {
 			if maxFuncs > 0 && i == maxFuncs {
 				fmt.Fprintf(w, "  %6s  ... %d more functions\n", "", len(c.Funcs)-maxFuncs)
@@ -535,6 +540,21 @@ func PrintProfile(w io.Writer, calls []*ProfileCall, maxFuncs int) {
 			fmt.Fprintf(w, "  %6d  %s\n", f.N, f.Name)
 		}
 	}
+}
+
+// countList formats counts as "NAME N, NAME N" ("none" if empty).
+func countList(l []Count) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, x := range l {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", x.Name, x.N)
+	}
+	return b.String()
 }
 
 func colWidth(c *ProfileCall) int {
