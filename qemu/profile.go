@@ -109,8 +109,9 @@ type Count struct {
 
 // Profile builds user/c/profile.c, boots kernel with it as init under
 // gdb, traces its profiled system calls and classifies the instructions.
-// It takes tens of seconds: each instruction is a gdb single step.
-func Profile(ctx context.Context, kernel string) ([]*ProfileCall, error) {
+// The trace goes to keepTrace if it is not "" (for ProfileTrace). It
+// takes some seconds: each instruction is a gdb single step.
+func Profile(ctx context.Context, kernel, keepTrace string) ([]*ProfileCall, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func Profile(ctx context.Context, kernel string) ([]*ProfileCall, error) {
 	if err := os.WriteFile(script, profileTracer, 0o644); err != nil {
 		return nil, err
 	}
-	trace := os.Getenv("OYAKO_PROFILE_TRACE") // kept for oyako profile -trace
+	trace := keepTrace
 	if trace == "" {
 		trace = filepath.Join(dir, "trace")
 	}
@@ -141,7 +142,7 @@ func Profile(ctx context.Context, kernel string) ([]*ProfileCall, error) {
 		return nil, err
 	}
 	defer remove()
-	var out bytes.Buffer
+	var out lockedBuffer // the console and gdb's errors
 	c.Console = &out
 	res, err := GDB(ctx, GDBConfig{
 		Boot:    c,

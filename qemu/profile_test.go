@@ -21,7 +21,7 @@ func TestProfile(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	start := time.Now()
-	calls, err := Profile(ctx, kernel)
+	calls, err := Profile(ctx, kernel, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func usage() {
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
   oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
-  oyako profile [-funcs N] [-trace FILE]
+  oyako profile [-funcs N] [-keep FILE | -trace FILE]
 `)
 	os.Exit(2)
 }
@@ -496,7 +496,8 @@ func cmdBench(argv []string) error {
 func cmdProfile(argv []string) error {
 	fs := flag.NewFlagSet("profile", flag.ExitOnError)
 	funcs := fs.Int("funcs", 0, "list at most this many functions per call (0: all)")
-	trace := fs.String("trace", "", "classify this trace of build/oyako.elf (qemu/gdb/profile.py's output) instead of making one")
+	trace := fs.String("trace", "", "classify this trace of build/oyako.elf (kept by -keep) instead of making one")
+	keep := fs.String("keep", "", "keep the trace in this file")
 	fs.Parse(argv)
 	kernel, err := qemu.BuildKernel("")
 	if err != nil {
@@ -512,7 +513,7 @@ func cmdProfile(argv []string) error {
 		defer f.Close()
 		calls, err = qemu.ProfileTrace(kernel, f)
 	} else {
-		calls, err = qemu.Profile(context.Background(), kernel)
+		calls, err = qemu.Profile(context.Background(), kernel, *keep)
 	}
 	if err != nil {
 		return err
