@@ -6,7 +6,7 @@ OYAKO = $(GO) run ./cmd/oyako
 # Arguments for the kernel command line (make qemu ARGS="crash=panic").
 ARGS ?=
 
-.PHONY: all build qemu run bench fuzz test unit check gdb deps test-deps apt clean
+.PHONY: all build qemu run bench fuzz profile test unit check gdb deps test-deps apt clean
 
 all: build
 
@@ -61,6 +61,12 @@ bench: test-deps
 N ?= 1000000
 fuzz: test-deps
 	$(OYAKO) fuzz -n $(N) $(if $(SEED),-seed $(SEED)) -- $(FUZZFLAGS)
+
+# profile counts, by single-stepping under gdb, the kernel instructions of
+# one getpid round trip (and of a 1-byte read and write) by part and by
+# function, and the expensive ones (README "Profiling the system call path").
+profile: test-deps
+	$(OYAKO) profile $(if $(FUNCS),-funcs $(FUNCS))
 
 # gdb boots the kernel halted and attaches gdb with its symbols.
 gdb: deps

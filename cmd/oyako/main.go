@@ -8,6 +8,7 @@
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
 //	oyako fuzz [-n N] [-seed S]   run the system call fuzzer (make fuzz)
+//	oyako profile                 count the instructions of system call paths (make profile)
 //
 // qemu, run and gdb have no time limit unless -timeout gives one.
 //
@@ -41,6 +42,7 @@ func usage() {
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
   oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
+  oyako profile [-funcs N] [-keep FILE | -trace FILE]
 `)
 	os.Exit(2)
 }
@@ -68,6 +70,8 @@ func main() {
 		err = cmdBench(os.Args[2:])
 	case "fuzz":
 		status, err = cmdFuzz(os.Args[2:])
+	case "profile":
+		err = cmdProfile(os.Args[2:])
 	default:
 		usage()
 	}
@@ -483,6 +487,39 @@ func cmdBench(argv []string) error {
 		return err
 	}
 	qemu.PrintStdioBench(os.Stdout, streams)
+	return nil
+}
+
+// cmdProfile prints the instruction profile of the system call path
+// (qemu.Profile): the instructions of each profiled call by part, its
+// expensive instructions and its functions, largest first.
+func cmdProfile(argv []string) error {
+	fs := flag.NewFlagSet("profile", flag.ExitOnError)
+	funcs := fs.Int("funcs", 0, "list at most this many functions per call (0: all)")
+	trace := fs.String("trace", "", "classify this trace of build/oyako.elf (kept by -keep) instead of making one")
+	keep := fs.String("keep", "", "keep the trace in this file")
+	fs.Parse(argv)
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return err
+	}
+	var calls []*qemu.ProfileCall
+	start := time.Now()
+	if *trace != "" {
+		f, err := os.Open(*trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		calls, err = qemu.ProfileTrace(kernel, f)
+	} else {
+		calls, err = qemu.Profile(context.Background(), kernel, *keep)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("oyako profile: kernel instructions per system call, from the user's SYSCALL to the next user instruction (%v)\n", time.Since(start).Round(time.Second))
+	qemu.PrintProfile(os.Stdout, calls, *funcs)
 	return nil
 }
 
