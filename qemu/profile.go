@@ -34,7 +34,7 @@ import (
 var profileTracer []byte
 
 // The profiled calls of user/c/profile.c, in its order.
-var profileCalls = []string{"getpid", "getpid (again)", "read 1 byte of /dev/zero", "write 1 byte to /dev/null"}
+var profileCalls = []string{"getpid", "getpid (again)", "read 1 byte of /dev/zero", "write 1 byte to /dev/null", "getppid", "epoll_wait, one ready"}
 
 // The parts of a system call's path, in the order the path runs them.
 const (
@@ -73,10 +73,13 @@ var ProfileParts = []string{PartEntry, PartSave, PartSwitch, PartDispatch, PartH
 //     back.
 //   - An instruction outside every kernel symbol is other.
 var (
-	entryRE   = regexp.MustCompile(`^oyako/syscalls\.entry_`)
-	saveRE    = regexp.MustCompile(`^(oyako/amd64\.)?[A-Za-z0-9_]*(Save|save)[A-Za-z0-9_]*$`)
-	handlerRE = regexp.MustCompile(`^oyako/syscalls\.sys[A-Z]`)
-	returnRE  = regexp.MustCompile(`^oyako/amd64\.EnterUser$|^(oyako/amd64\.)?[A-Za-z0-9_]*(Restore|restore)[A-Za-z0-9_]*$`)
+	entryRE = regexp.MustCompile(`^oyako/syscalls\.entry_`)
+	saveRE  = regexp.MustCompile(`^(oyako/amd64\.)?[A-Za-z0-9_]*(Save|save)[A-Za-z0-9_]*$`)
+	// Handlers: sysX, and the fast path's fastX (syscalls/fast.go), whose
+	// dispatcher fastSyscall is not one.
+	handlerRE      = regexp.MustCompile(`^oyako/syscalls\.(sys|fast)[A-Z]`)
+	fastDispatcher = "oyako/syscalls.fastSyscall"
+	returnRE       = regexp.MustCompile(`^oyako/amd64\.EnterUser$|^(oyako/amd64\.)?[A-Za-z0-9_]*(Restore|restore)[A-Za-z0-9_]*$`)
 )
 
 // ProfileCall is the profile of one system call.
@@ -398,7 +401,7 @@ func (k *kernelText) classify(call *ProfileCall) {
 	h0, h1 := -1, -1
 	caller := ""
 	for i := lead; i < n; i++ {
-		if handlerRE.MatchString(names[i]) {
+		if handlerRE.MatchString(names[i]) && names[i] != fastDispatcher {
 			h0 = i
 			break
 		}

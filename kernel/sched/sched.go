@@ -101,9 +101,12 @@ type Thread struct {
 // RunTicks returns how long the current thread has run in total, in TSC
 // ticks (ktime.TicksToNanos converts): cheap enough to read around every
 // entry to user mode.
-func RunTicks() uint64 {
+func RunTicks() uint64 { return RunTicksAt(amd64.Rdtsc()) }
+
+// RunTicksAt is RunTicks with the TSC read by the caller.
+func RunTicksAt(tsc uint64) uint64 {
 	t := Current()
-	return t.runTicks + amd64.Rdtsc() - t.lastSwitch
+	return t.runTicks + tsc - t.lastSwitch
 }
 
 var (

@@ -115,7 +115,7 @@ func (c CPUClock) Now() int64 {
 // nowLocked is Now with the clock's process's mu held.
 func (c CPUClock) nowLocked() int64 {
 	if c.task != nil {
-		return cpuClockValue(c.which, c.task.CPUNanos(), c.task.stime.Load())
+		return cpuClockValue(c.which, c.task.CPUNanos(), c.task.SysNanos())
 	}
 	user, sys := c.proc.timesLocked()
 	return cpuClockValue(c.which, user, sys)

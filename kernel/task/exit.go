@@ -32,7 +32,7 @@ func (t *Task) finish() {
 	procMu.Unlock()
 	p.mu.Lock()
 	p.utime += t.CPUNanos()
-	p.stime += t.stime.Load()
+	p.stime += t.SysNanos()
 	exitedUserNanos.Add(t.CPUNanos())
 	p.minFlt += t.minFlt.Load()
 	delete(p.tasks, t.TID)

@@ -471,7 +471,7 @@ func (p *Process) timesLocked() (user, sys int64) {
 	user, sys = p.utime, p.stime
 	for _, t := range p.tasks {
 		user += t.CPUNanos()
-		sys += t.stime.Load()
+		sys += t.SysNanos()
 	}
 	return user, sys
 }

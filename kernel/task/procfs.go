@@ -220,7 +220,7 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 		info.Utime, info.Stime = p.timesLocked()
 		info.MinFlt = p.faultsLocked()
 	} else {
-		info.Utime, info.Stime = t.CPUNanos(), t.stime.Load()
+		info.Utime, info.Stime = t.CPUNanos(), t.SysNanos()
 		info.MinFlt = t.minFlt.Load()
 		info.StartTime = t.start
 	}

@@ -82,7 +82,7 @@ type Task struct {
 	restart func() (uintptr, error)
 
 	exitCode int          // exit(2)'s status for the thread
-	stime    atomic.Int64 // system CPU time, ns: from leaving user mode to entering it again, less sleeps (run)
+	stime    atomic.Int64 // sleeps in system calls, ns, negative: SysNanos adds the context's kernel time
 	// sleepSince is when the current sleep began (BeginSleep); only the
 	// task's own goroutine reads and writes it.
 	sleepSince int64
@@ -280,7 +280,9 @@ func (t *Task) Restart() (uintptr, error) {
 
 // SysNanos is the CPU time the task has spent in the kernel on its
 // behalf (system calls and faults, not counting waits).
-func (t *Task) SysNanos() int64 { return t.stime.Load() }
+func (t *Task) SysNanos() int64 {
+	return ktime.TicksToNanos(t.uc.SysTicks()) + t.stime.Load()
+}
 
 // Exiting reports whether the task has been told to exit.
 func (t *Task) Exiting() bool {
@@ -303,7 +305,6 @@ func (t *Task) run() {
 	for t.handleSignals() {
 		t.uc.SetCPUWatch(t.Proc.cpuTimers.watching.Load())
 		ev, addr := kernel.RunUser(&t.uc, t.Proc.AS().Root())
-		start := ktime.Now()
 		switch ev {
 		case kernel.EventSyscall:
 			t.inSyscall = true
@@ -350,7 +351,6 @@ func (t *Task) run() {
 		default:
 			t.trap(ev, signals.SIGSEGV, signals.SI_KERNEL, addr)
 		}
-		t.stime.Add(ktime.Now() - start)
 		t.Proc.runCPUTimers(t)
 	}
 }

@@ -19,6 +19,9 @@
 // random (runtime/iface.go): after 3,000 calls, about one boot in twenty
 // still paid getitab's search in read and write.
 #include <fcntl.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,11 +60,19 @@ int main(void) {
 	int null = open("/dev/null", O_WRONLY);
 	if (zero < 0 || null < 0)
 		return 2;
-	long pid = warm(SYS_getpid, 0, 0, 0);
+	// An epoll instance watching a readable eventfd: epoll_wait finds
+	// one event at once.
+	int efd = eventfd(1, 0), ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0)
+		return 2;
+	long pid = warm(SYS_getpid, 0, 0, 0), ppid = warm(SYS_getppid, 0, 0, 0);
 	for (int i = 0; i < WARMUP; i++) {
 		warm(SYS_getpid, 0, 0, 0);
 		warm(SYS_read, zero, (long)buf, 1);
 		warm(SYS_write, null, (long)buf, 1);
+		warm(SYS_getppid, 0, 0, 0);
+		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout: RDX's 4th argument is R10, 0 here
 	}
 	// Touch profiled's page before the profiler's breakpoint is set
 	// (a breakpoint on a page not mapped yet stops twice).
@@ -82,6 +93,12 @@ int main(void) {
 	for (int i = 0; i < RESETTLE; i++)
 		warm(SYS_write, null, (long)buf, 1);
 	bad |= profiled(SYS_write, null, (long)buf, 1) != 1;
+	for (int i = 0; i < RESETTLE; i++)
+		warm(SYS_getppid, 0, 0, 0);
+	bad |= profiled(SYS_getppid, 0, 0, 0) != ppid;
+	for (int i = 0; i < RESETTLE; i++)
+		warm(SYS_epoll_wait, ep, (long)out, 4);
+	bad |= profiled(SYS_epoll_wait, ep, (long)out, 4) != 1;
 	profile_end();
 	return bad ? 1 : 0;
 }
