@@ -7,6 +7,7 @@
 //	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
+//	oyako bench-linux             the same, Linux booted in the same QEMU
 //	oyako fuzz [-n N] [-seed S]   run the system call fuzzer (make fuzz)
 //
 // qemu, run and gdb have no time limit unless -timeout gives one.
@@ -24,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +42,7 @@ func usage() {
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
+  oyako bench-linux [-n ITERATIONS]
   oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
 `)
 	os.Exit(2)
@@ -66,6 +69,8 @@ func main() {
 		err = cmdGDB(os.Args[2:])
 	case "bench":
 		err = cmdBench(os.Args[2:])
+	case "bench-linux":
+		err = cmdBenchLinux(os.Args[2:])
 	case "fuzz":
 		status, err = cmdFuzz(os.Args[2:])
 	default:
@@ -483,6 +488,44 @@ func cmdBench(argv []string) error {
 		return err
 	}
 	qemu.PrintStdioBench(os.Stdout, streams)
+	return nil
+}
+
+// cmdBenchLinux builds user/c/bench.c and boots it as /init on Debian's
+// Linux cloud kernel and then on oyako, under the same QEMU flags, and
+// prints one table of both with their ratio.
+func cmdBenchLinux(argv []string) error {
+	fs := flag.NewFlagSet("bench-linux", flag.ExitOnError)
+	n := fs.Int("n", qemu.BenchLinuxIterations, "iterations per round")
+	fs.Parse(argv)
+	kernel, err := qemu.BuildKernel("")
+	if err != nil {
+		return err
+	}
+	root, err := qemu.RepoRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "oyako-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	prog, err := qemu.BuildUserC(root, dir, "bench")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := qemu.BenchLinux(context.Background(), kernel, prog, []string{fmt.Sprint(*n)}, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("oyako bench-linux: user/c/bench.c as /init, %d iterations x 9 rounds, median of rounds;\n", *n)
+	fmt.Printf("QEMU %s, TCG, -cpu max, %s, on %s and on oyako (boots took %v and %v)\n",
+		"microvm", qemu.BenchLinuxMemory, filepath.Base(res.LinuxKernel),
+		res.Linux.Elapsed.Round(time.Second), res.Oyako.Elapsed.Round(time.Second))
+	qemu.PrintLinuxBench(os.Stdout, res)
+	fmt.Printf("total %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
 
