@@ -97,27 +97,20 @@ func BenchLinux(ctx context.Context, kernel, program string, args []string, time
 	if err != nil {
 		return nil, err
 	}
-	initrd, err := BuildInitramfs(program, "")
+	oyako, remove, err := ProgramBoot(Config{Kernel: kernel}, program, "", []string{"quiet"}, args)
 	if err != nil {
 		return nil, err
 	}
-	path, err := TempInitramfs(initrd)
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(path)
+	defer remove()
 	b := &LinuxBench{LinuxKernel: linux}
-	// Linux: the console on the serial port, a panic reboots (QEMU
-	// exits, -no-reboot), the arguments after "--" go to init.
+	// Linux boots the same initramfs: the console on the serial port, a
+	// panic reboots (QEMU exits, -no-reboot), the arguments after "--"
+	// go to init.
 	line := strings.Join(append([]string{"console=ttyS0", "panic=-1", "quiet", "--"}, args...), " ")
-	if err := bootBench(ctx, &b.Linux, Config{Kernel: linux, Initrd: path, Append: line, Foreign: true}, timeout); err != nil {
+	if err := bootBench(ctx, &b.Linux, Config{Kernel: linux, Initrd: oyako.Initrd, Append: line, Foreign: true}, timeout); err != nil {
 		return nil, fmt.Errorf("linux: %v", err)
 	}
-	line, err = InitCmdline([]string{"quiet"}, program, args)
-	if err != nil {
-		return nil, err
-	}
-	if err := bootBench(ctx, &b.Oyako, Config{Kernel: kernel, Initrd: path, Append: line}, timeout); err != nil {
+	if err := bootBench(ctx, &b.Oyako, oyako, timeout); err != nil {
 		return nil, fmt.Errorf("oyako: %v", err)
 	}
 	return b, nil
@@ -288,19 +281,10 @@ func PrintLinuxBench(w io.Writer, b *LinuxBench) {
 	}
 	fmt.Fprintf(w, "%d rows miss issue 12's target (every row within 2.0x of Linux; getpid, the 1-byte read and write and boot at or below 1.0x)\n", over)
 	ratio := func(fs []Figure, a, c string) float64 {
-		var va, vc float64
-		for _, f := range fs {
-			switch f.Name {
-			case a:
-				va = f.Value
-			case c:
-				vc = f.Value
-			}
+		if q := ratioBy(fs, func(f Figure) (string, float64) { return f.Name, f.Value }, a, c); q != 0 {
+			return q
 		}
-		if va == 0 || vc == 0 {
-			return math.NaN()
-		}
-		return va / vc
+		return math.NaN()
 	}
 	// Issue 12's scaling rows: neither many files and mappings nor a
 	// large interest set may slow what does not touch them.

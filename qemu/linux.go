@@ -35,9 +35,6 @@ func LinuxKernel(dir string) (string, error) {
 		}
 		dir = filepath.Join(root, "build", "linux")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
 	unlock, err := lockBuildDir(dir)
 	if err != nil {
 		return "", err

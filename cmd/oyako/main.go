@@ -454,29 +454,38 @@ func runGDB(kernel string, b bootFlags, g gdbFlags, rootfs string, verbose, stra
 	return res.Status, nil
 }
 
+// buildBench builds the kernel and user/c/bench.c, in a temporary
+// directory that done removes.
+func buildBench() (kernel, prog string, done func(), err error) {
+	if kernel, err = qemu.BuildKernel(""); err != nil {
+		return "", "", nil, err
+	}
+	root, err := qemu.RepoRoot()
+	if err != nil {
+		return "", "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "oyako-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	if prog, err = qemu.BuildUserC(root, dir, "bench"); err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, err
+	}
+	return kernel, prog, func() { os.RemoveAll(dir) }, nil
+}
+
 // cmdBench builds user/c/bench.c and runs it natively and in oyako, one
 // after the other, and prints both sides with their ratio.
 func cmdBench(argv []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	n := fs.Int("n", 200000, "iterations per round")
 	fs.Parse(argv)
-	kernel, err := qemu.BuildKernel("")
+	kernel, prog, done, err := buildBench()
 	if err != nil {
 		return err
 	}
-	root, err := qemu.RepoRoot()
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "oyako-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	prog, err := qemu.BuildUserC(root, dir, "bench")
-	if err != nil {
-		return err
-	}
+	defer done()
 	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
 	if err != nil {
 		return err
@@ -498,23 +507,11 @@ func cmdBenchLinux(argv []string) error {
 	fs := flag.NewFlagSet("bench-linux", flag.ExitOnError)
 	n := fs.Int("n", qemu.BenchLinuxIterations, "iterations per round")
 	fs.Parse(argv)
-	kernel, err := qemu.BuildKernel("")
+	kernel, prog, done, err := buildBench()
 	if err != nil {
 		return err
 	}
-	root, err := qemu.RepoRoot()
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "oyako-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	prog, err := qemu.BuildUserC(root, dir, "bench")
-	if err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	res, err := qemu.BenchLinux(context.Background(), kernel, prog, []string{fmt.Sprint(*n)}, 10*time.Minute)
 	if err != nil {
