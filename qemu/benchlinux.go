@@ -132,6 +132,11 @@ func bootBench(ctx context.Context, s *BootSide, c Config, timeout time.Duration
 	if !c.Foreign && res.Status != 0 {
 		return fmt.Errorf("exit status %d:\n%s", res.Status, s.Output)
 	}
+	// Linux reports no exit status: init exiting (a failed benchmark)
+	// panics the kernel, which reboots with panic=-1.
+	if c.Foreign && bytes.Contains(s.Output, []byte("Kernel panic")) {
+		return fmt.Errorf("the kernel panicked:\n%s", Tail(s.Output, 40))
+	}
 	s.Elapsed, s.FirstOutput = res.Elapsed, m.elapsed()
 	if s.Figures, err = ParseFigures(s.Output); err != nil {
 		return err
