@@ -6,7 +6,7 @@ OYAKO = $(GO) run ./cmd/oyako
 # Arguments for the kernel command line (make qemu ARGS="crash=panic").
 ARGS ?=
 
-.PHONY: all build qemu run bench fuzz profile test unit check gdb deps test-deps apt clean
+.PHONY: all build qemu run bench bench-linux fuzz profile test unit check gdb deps test-deps apt clean
 
 all: build
 
@@ -54,6 +54,13 @@ run: deps
 # bench runs the benchmarks natively and in oyako, side by side.
 bench: test-deps
 	$(OYAKO) bench
+
+# bench-linux boots the benchmark program as /init on Debian's Linux
+# cloud kernel (fetched once into build/linux with apt-get download) and
+# on oyako, under the same QEMU flags, and prints one table of both with
+# the ratio oyako/Linux. make bench-linux [ITER=iterations per round]
+bench-linux: test-deps
+	$(OYAKO) bench-linux $(if $(ITER),-n $(ITER))
 
 # fuzz runs the ring-3 system call fuzzer (user/c/fuzz.c) in one boot and
 # prints its report and the kernel's per-call counts and errnos.

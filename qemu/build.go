@@ -89,9 +89,6 @@ func BuildKernel(dir string) (string, error) {
 	if dir == "" {
 		dir = filepath.Join(root, "build")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
 	unlock, err := lockBuildDir(dir)
 	if err != nil {
 		return "", err
@@ -138,8 +135,12 @@ func BuildKernel(dir string) (string, error) {
 // buildTempPrefix starts the names of BuildKernel's temporary directories.
 const buildTempPrefix = ".build-"
 
-// lockBuildDir waits for and takes the build lock of dir; unlock releases it.
+// lockBuildDir makes dir if it is missing, waits for and takes its build
+// lock; unlock releases it.
 func lockBuildDir(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@
 //	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
+//	oyako bench-linux             the same, Linux booted in the same QEMU
 //	oyako fuzz [-n N] [-seed S]   run the system call fuzzer (make fuzz)
 //	oyako profile                 count the instructions of system call paths (make profile)
 //
@@ -25,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +43,7 @@ func usage() {
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
+  oyako bench-linux [-n ITERATIONS]
   oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
   oyako profile [-funcs N] [-keep FILE | -trace FILE]
 `)
@@ -68,6 +71,8 @@ func main() {
 		err = cmdGDB(os.Args[2:])
 	case "bench":
 		err = cmdBench(os.Args[2:])
+	case "bench-linux":
+		err = cmdBenchLinux(os.Args[2:])
 	case "fuzz":
 		status, err = cmdFuzz(os.Args[2:])
 	case "profile":
@@ -453,29 +458,38 @@ func runGDB(kernel string, b bootFlags, g gdbFlags, rootfs string, verbose, stra
 	return res.Status, nil
 }
 
+// buildBench builds the kernel and user/c/bench.c, in a temporary
+// directory that done removes.
+func buildBench() (kernel, prog string, done func(), err error) {
+	if kernel, err = qemu.BuildKernel(""); err != nil {
+		return "", "", nil, err
+	}
+	root, err := qemu.RepoRoot()
+	if err != nil {
+		return "", "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "oyako-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	if prog, err = qemu.BuildUserC(root, dir, "bench"); err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, err
+	}
+	return kernel, prog, func() { os.RemoveAll(dir) }, nil
+}
+
 // cmdBench builds user/c/bench.c and runs it natively and in oyako, one
 // after the other, and prints both sides with their ratio.
 func cmdBench(argv []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	n := fs.Int("n", 200000, "iterations per round")
 	fs.Parse(argv)
-	kernel, err := qemu.BuildKernel("")
+	kernel, prog, done, err := buildBench()
 	if err != nil {
 		return err
 	}
-	root, err := qemu.RepoRoot()
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "oyako-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	prog, err := qemu.BuildUserC(root, dir, "bench")
-	if err != nil {
-		return err
-	}
+	defer done()
 	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
 	if err != nil {
 		return err
@@ -520,6 +534,32 @@ func cmdProfile(argv []string) error {
 	}
 	fmt.Printf("oyako profile: kernel instructions per system call, from the user's SYSCALL to the next user instruction (%v)\n", time.Since(start).Round(time.Second))
 	qemu.PrintProfile(os.Stdout, calls, *funcs)
+	return nil
+}
+
+// cmdBenchLinux builds user/c/bench.c and boots it as /init on Debian's
+// Linux cloud kernel and then on oyako, under the same QEMU flags, and
+// prints one table of both with their ratio.
+func cmdBenchLinux(argv []string) error {
+	fs := flag.NewFlagSet("bench-linux", flag.ExitOnError)
+	n := fs.Int("n", qemu.BenchLinuxIterations, "iterations per round")
+	fs.Parse(argv)
+	kernel, prog, done, err := buildBench()
+	if err != nil {
+		return err
+	}
+	defer done()
+	start := time.Now()
+	res, err := qemu.BenchLinux(context.Background(), kernel, prog, []string{fmt.Sprint(*n)}, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("oyako bench-linux: user/c/bench.c as /init, %d iterations x 9 rounds, median of rounds;\n", *n)
+	fmt.Printf("QEMU %s, TCG, -cpu max, %s, on %s and on oyako (boots took %v and %v)\n",
+		"microvm", qemu.BenchLinuxMemory, filepath.Base(res.LinuxKernel),
+		res.Linux.Elapsed.Round(time.Second), res.Oyako.Elapsed.Round(time.Second))
+	qemu.PrintLinuxBench(os.Stdout, res)
+	fmt.Printf("total %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
 

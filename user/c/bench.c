@@ -1,8 +1,12 @@
-// Microbenchmarks for make bench: each line is
+// Microbenchmarks for make bench and make bench-linux: each line is
 //
 //	bench NAME CYCLES_PER_OP NS_PER_OP
 //
-// with the median over rounds of TSC cycles and nanoseconds per operation,
+// with the median over rounds of TSC cycles and nanoseconds per operation;
+// memory figures are
+//
+//	kib NAME KIB
+//
 // and for the write rows also
 //
 //	calls NAME SYSCALLS WRITES WAKEUPS YIELDS
@@ -14,7 +18,18 @@
 // by side. An optional argument scales the iteration count (tests pass a
 // small one to check that the benchmark runs at all); "writes [N]" runs
 // only the write rows.
+//
+// As process 1 (make bench-linux boots it as /init on Linux and on
+// oyako) it also prints the boot rows: TSC cycles from the machine's start
+// to the top of main (under QEMU's TCG the TSC counts from the VM's
+// start) and the kernel's memory after boot (MemTotal - MemFree). On
+// Linux, where nothing mounted /proc for it, it mounts proc, devtmpfs and
+// tmpfs first and reboots at the end (init must not exit there: the
+// kernel would panic); oyako mounts /proc and /dev itself and powers off
+// with init's exit status.
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +39,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -298,15 +317,21 @@ static void op_epoll_wait(long n) {
 			op_failed = "epoll_wait did not find the one ready descriptor";
 }
 
+// raise_nofile raises RLIMIT_NOFILE past MAX_WATCH descriptors, keeping
+// the old limits in *old.
+static int raise_nofile(struct rlimit *old) {
+	struct rlimit rl = {MAX_WATCH + 64, MAX_WATCH + 64};
+	getrlimit(RLIMIT_NOFILE, old);
+	if (old->rlim_max > rl.rlim_max)
+		rl.rlim_max = old->rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 // readiness runs the table's rows: for N = 10 to 10,000 watched, poll
 // and epoll_wait, and select while the descriptors fit in an fd_set.
 static void readiness(void) {
-	struct rlimit rl = {MAX_WATCH + 64, MAX_WATCH + 64};
 	struct rlimit old;
-	getrlimit(RLIMIT_NOFILE, &old);
-	if (old.rlim_max > rl.rlim_max)
-		rl.rlim_max = old.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+	if (raise_nofile(&old) < 0) {
 		printf("readiness: setrlimit(RLIMIT_NOFILE, %d) failed\n", MAX_WATCH + 64);
 		return;
 	}
@@ -483,9 +508,270 @@ static void writes(void) {
 	close(devnull);
 }
 
+// The file rows (issue 12): one-byte reads and writes of the character
+// devices, open+close and stat of a file in /tmp, mmap+munmap of a page
+// and the fault on a fresh anonymous page.
+static const char benchFile[] = "/tmp/bench-file";
+static int devzero = -1;
+
+static void op_read_zero(long n) {
+	char c;
+	for (long i = 0; i < n; i++)
+		if (read(devzero, &c, 1) != 1)
+			op_failed = "a read of /dev/zero failed";
+}
+
+static void op_write_null(long n) {
+	char c = 'x';
+	for (long i = 0; i < n; i++)
+		if (write(devnull, &c, 1) != 1)
+			op_failed = "a write to /dev/null failed";
+}
+
+static void op_open_close(long n) {
+	for (long i = 0; i < n; i++) {
+		int fd = open(benchFile, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			op_failed = "open failed";
+		close(fd);
+	}
+}
+
+static void op_stat(long n) {
+	struct stat st;
+	for (long i = 0; i < n; i++)
+		if (stat(benchFile, &st) < 0)
+			op_failed = "stat failed";
+}
+
+static void op_mmap_munmap(long n) {
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || munmap(p, 4096) < 0)
+			op_failed = "mmap or munmap failed";
+	}
+}
+
+// faultPages is the size in pages of the mappings op_fault touches.
+enum { faultPages = 1024 };
+
+// op_fault writes one byte to each of n fresh anonymous pages: mappings
+// of faultPages pages (without transparent huge pages, so each page is a
+// fault of its own) touched page by page and unmapped, so that one
+// operation is a fault plus 1/1024 of an mmap and a munmap.
+static void op_fault(long n) {
+	while (n > 0) {
+		long k = n < faultPages ? n : faultPages;
+		char *p = mmap(NULL, k * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			op_failed = "mmap failed";
+			return;
+		}
+		madvise(p, k * 4096, MADV_NOHUGEPAGE);
+		for (long i = 0; i < k; i++)
+			p[i * 4096] = 1;
+		munmap(p, k * 4096);
+		n -= k;
+	}
+}
+
+// files runs the file rows.
+static void files(void) {
+	int fd = open(benchFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	devzero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || devzero < 0 || devnull < 0) {
+		printf("files: cannot open %s, /dev/zero or /dev/null\n", benchFile);
+		return;
+	}
+	close(fd);
+	run("read-devzero-1B", op_read_zero);
+	run("write-devnull-1B", op_write_null);
+	run_n("open-close", op_open_close, iterations / 4);
+	run_n("stat", op_stat, iterations / 4);
+	run_n("mmap-munmap-1page", op_mmap_munmap, iterations / 10);
+	run_n("page-fault-anon", op_fault, iterations / 10);
+	close(devzero);
+	close(devnull);
+	devnull = -1;
+	unlink(benchFile);
+}
+
+// crowded runs getpid again in a process that holds MAX_WATCH more open
+// files and twice as many more mappings (issue 12's scaling row: neither
+// may slow a system call that touches neither). The mappings are one
+// region of 2 * MAX_WATCH pages whose every other page mprotect makes
+// read-only, which splits it into that many VMAs.
+static void crowded(void) {
+	const char *name = "getpid-10k-files-20k-vmas";
+	struct rlimit old;
+	if (raise_nofile(&old) < 0) {
+		printf("%s: no result: setrlimit(RLIMIT_NOFILE, %d) %s\n", name, MAX_WATCH + 64, strerrorname_np(errno));
+		return;
+	}
+	int n = 0;
+	for (; n < MAX_WATCH; n++) {
+		watched[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (watched[n] < 0) {
+			printf("%s: no result: open #%d %s\n", name, n + 1, strerrorname_np(errno));
+			goto out;
+		}
+	}
+	size_t len = 2 * MAX_WATCH * 4096L;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		printf("%s: no result: mmap %s\n", name, strerrorname_np(errno));
+		goto out;
+	}
+	for (int i = 0; i < MAX_WATCH; i++) {
+		if (mprotect(p + 2 * i * 4096L, 4096, PROT_READ) < 0) {
+			printf("%s: no result: mprotect #%d %s\n", name, i + 1, strerrorname_np(errno));
+			munmap(p, len);
+			goto out;
+		}
+	}
+	run(name, op_getpid);
+	munmap(p, len);
+out:
+	while (n > 0)
+		close(watched[--n]);
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+// meminfo returns a field of /proc/meminfo in KiB (-1 if absent).
+static long meminfo(const char *field) {
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (f == NULL)
+		return -1;
+	char line[256];
+	long v = -1;
+	size_t n = strlen(field);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':') {
+			v = atol(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int lcmp(const void *a, const void *b) {
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
+// sleepers is how many idle processes sleeper starts at once: enough
+// that the pages they take exceed what Linux keeps on its per-CPU free
+// lists, which MemFree does not count.
+enum { sleepers = 32 };
+
+// sleeper prints how much free memory an idle process takes: this
+// program run again by fork and execve in its "sleep" mode, which says
+// it is ready through a pipe and waits to be killed. It starts sleepers
+// of them and divides MemFree's drop among them; the median of three.
+static void sleeper(void) {
+	long kib[3];
+	pid_t pids[sleepers];
+	for (int r = 0; r < 3; r++) {
+		int p[2];
+		if (pipe(p) < 0) {
+			printf("sleep-process: no result: pipe %s\n", strerrorname_np(errno));
+			return;
+		}
+		long before = meminfo("MemFree");
+		int n = 0;
+		for (; n < sleepers; n++) {
+			pids[n] = fork();
+			if (pids[n] == 0) {
+				char fd[16];
+				snprintf(fd, sizeof fd, "%d", p[1]);
+				char *argv[] = {"sleep", "sleep", fd, NULL};
+				close(p[0]);
+				execve(self, argv, environ);
+				_exit(127);
+			}
+			if (pids[n] < 0)
+				break;
+		}
+		close(p[1]);
+		char c;
+		int ready = 0;
+		while (ready < n && read(p[0], &c, 1) == 1)
+			ready++;
+		kib[r] = (before - meminfo("MemFree")) / sleepers;
+		close(p[0]);
+		for (int i = 0; i < n; i++) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+		if (ready < sleepers) {
+			printf("sleep-process: no result: %d of %d sleepers started\n", ready, sleepers);
+			return;
+		}
+	}
+	qsort(kib, 3, sizeof kib[0], lcmp);
+	printf("kib sleep-process %ld\n", kib[1]);
+}
+
+// tsc_per_ns measures the TSC's rate against CLOCK_MONOTONIC over 20 ms.
+static double tsc_per_ns(void) {
+	uint64_t t0 = now_ns(), c0 = __rdtsc(), t1;
+	while ((t1 = now_ns()) - t0 < 20000000)
+		;
+	return (double)(__rdtsc() - c0) / (t1 - t0);
+}
+
+// mounted_init is set when this program is process 1 of a kernel that
+// left mounting /proc to it (Linux booting an initramfs).
+static int mounted_init;
+
+// init_mounts mounts what a Linux initramfs's init finds unmounted: proc,
+// devtmpfs (/dev/null, /dev/zero) and tmpfs on /tmp.
+static void init_mounts(void) {
+	if (getpid() != 1 || access("/proc/self", F_OK) == 0)
+		return;
+	mounted_init = 1;
+	static const struct {
+		const char *dir, *type;
+	} m[] = {{"/proc", "proc"}, {"/dev", "devtmpfs"}, {"/tmp", "tmpfs"}};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		mkdir(m[i].dir, 0755);
+		if (mount(m[i].type, m[i].dir, m[i].type, 0, NULL) < 0)
+			printf("mount %s on %s: %s\n", m[i].type, m[i].dir, strerrorname_np(errno));
+	}
+}
+
+// init_reboot ends a Linux init's run: what it printed drained to the
+// console, the file systems synced, the machine rebooted (QEMU with
+// -no-reboot exits).
+static void init_reboot(void) {
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
+	sync();
+	reboot(RB_AUTOBOOT);
+}
+
+// sleep_mode is the "sleep" mode: say so on fd and wait to be killed.
+static int sleep_mode(const char *fd) {
+	if (write(atoi(fd), "x", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv) {
+	uint64_t booted = __rdtsc();
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return 0;
+	if (argc > 2 && strcmp(argv[1], "sleep") == 0)
+		return sleep_mode(argv[2]);
+	init_mounts();
+	if (getpid() == 1) {
+		// The host times the boot to this line (make bench-linux).
+		printf("bench-start\n");
+		fflush(stdout);
+	}
+	long kernelKiB = meminfo("MemTotal") - meminfo("MemFree");
 	if (argc > 1 && strcmp(argv[1], "memfork") == 0) {
 		memfork();
 		return 0;
@@ -507,6 +793,14 @@ int main(int argc, char **argv) {
 		iterations = atol(argv[1]);
 	if (iterations < 10)
 		iterations = 10;
+	if (mounted_init)
+		atexit(init_reboot);
+	if (getpid() == 1) {
+		// Boot rows: from the VM's start (TCG's TSC) to main, and what
+		// the kernel holds by then.
+		printf("bench boot-to-main %.1f %.1f\n", (double)booted, booted / tsc_per_ns());
+		printf("kib kernel-after-boot %ld\n", kernelKiB);
+	}
 	run("getpid", op_getpid);
 	run("enosys", op_enosys);
 	run("clock_gettime-vdso", op_clock_gettime_vdso);
@@ -515,6 +809,8 @@ int main(int argc, char **argv) {
 	sigaction(SIGUSR1, &sa, NULL);
 	run("signal-handler-sigreturn", op_signal);
 	signal(SIGUSR1, SIG_DFL);
+	files();
+	crowded();
 	readiness();
 	writes();
 	// Processes: a thousand times fewer iterations.
@@ -542,5 +838,7 @@ int main(int argc, char **argv) {
 	memset(big, 1, bigSize);
 	run_n("fork-64MiB-exit-wait", op_fork_big, np);
 	memfork();
+	munmap(big, bigSize);
+	sleeper();
 	return 0;
 }
