@@ -26,7 +26,10 @@ type PerCPU struct {
 	XSaveSize uint64
 	// UseXSAVE selects XSAVE/XRSTOR over FXSAVE/FXRSTOR.
 	UseXSAVE uint8
-	_        [7]byte
+	// UseFSGSBASE selects RDFSBASE/WRFSBASE (and the GS forms) over the
+	// MSRs in the system call paths: CR4.FSGSBASE is on.
+	UseFSGSBASE uint8
+	_           [6]byte
 	// ID is the CPU's index.
 	ID uint64
 	// UserFrame is the address of the Frame where a SYSCALL from ring 3

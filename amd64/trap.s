@@ -16,6 +16,10 @@
 	SHLQ	$32, DX; \
 	ORQ	DX, AX; \
 	MOVQ	AX, Frame_FSBase(DI); \
+	SAVE_CALLER_REGS
+
+// SAVE_CALLER_REGS is SAVE_CALLER_FRAME without the FS base.
+#define SAVE_CALLER_REGS \
 	MOVQ	$0, Frame_FPU(DI); \
 	MOVQ	$0, Frame_GSBase(DI); \
 	MOVQ	$0, Frame_Vector(DI); \
@@ -212,7 +216,10 @@ TEXT ·RestoreFrameBX(SB),NOSPLIT|NOFRAME,$0-0
 // that the frame allows it), otherwise by IRETQ.
 TEXT ·EnterUser(SB),NOSPLIT|NOFRAME,$0-17
 	MOVQ	kcont+0(FP), DI
-	SAVE_CALLER_FRAME
+	// The caller is a runtime service: its FS base is the kernel's.
+	MOVQ	PerCPU_KernelFS(GS), AX
+	MOVQ	AX, Frame_FSBase(DI)
+	SAVE_CALLER_REGS
 	MOVQ	user+8(FP), BX
 	// The user's vector state: with XSAVE, only its SSE part, which the
 	// entry saved (ClaimFPU put the rest in the registers); without,
@@ -233,6 +240,18 @@ fpudone:
 sysret:
 
 	// SYSRET: RCX = RIP, R11 = RFLAGS; CS and SS come from MSR_STAR.
+	// The user's FS base, and its GS base where SWAPGS will fetch it:
+	// with FSGSBASE by instructions TCG runs inline, else by WRMSR.
+	CMPB	PerCPU_UseFSGSBASE(GS), $0
+	JEQ	sysretmsr
+	MOVQ	Frame_FSBase(BX), AX
+	WRFSBASEQ	AX
+	MOVQ	Frame_GSBase(BX), AX
+	SWAPGS
+	WRGSBASEQ	AX
+	SWAPGS
+	JMP	sysretregs
+sysretmsr:
 	MOVQ	Frame_FSBase(BX), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
@@ -243,6 +262,7 @@ sysret:
 	SHRQ	$32, DX
 	MOVL	$MSR_KERNEL_GS_BASE, CX
 	WRMSR
+sysretregs:
 	MOVQ	(Frame_Regs+PtRegs_R15)(BX), R15
 	MOVQ	(Frame_Regs+PtRegs_R14)(BX), R14
 	MOVQ	(Frame_Regs+PtRegs_R13)(BX), R13

@@ -48,6 +48,9 @@ func EarlyInit() {
 	check(mm.InitFrameRefs(Boot.RAMTop()), "frame reference counts")
 
 	c := amd64.InitCPU(0, istStacks(0))
+	if amd64.ReadCR4()&amd64.CR4_FSGSBASE != 0 {
+		c.UseFSGSBASE = 1
+	}
 	amd64.InitFPU(c)
 	amd64.InitIDT()
 	amd64.SetTrapHandler(handleTrap)

@@ -20,14 +20,15 @@ import (
 // Offsets of the per-CPU fields entry_64.s uses, exported to it through
 // go_asm.h.
 const (
-	percpuScratch   = unsafe.Offsetof(amd64.PerCPU{}.Scratch)
-	percpuUserFrame = unsafe.Offsetof(amd64.PerCPU{}.UserFrame)
-	percpuKCont     = unsafe.Offsetof(amd64.PerCPU{}.KCont)
-	frameSize       = unsafe.Sizeof(amd64.Frame{})
-	kcontRsp        = unsafe.Offsetof(amd64.Frame{}.Regs) + unsafe.Offsetof(amd64.PtRegs{}.Rsp)
-	percpuKStack    = unsafe.Offsetof(amd64.PerCPU{}.KStack)
-	percpuKernelFS  = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
-	percpuUseXSAVE  = unsafe.Offsetof(amd64.PerCPU{}.UseXSAVE)
+	percpuScratch     = unsafe.Offsetof(amd64.PerCPU{}.Scratch)
+	percpuUserFrame   = unsafe.Offsetof(amd64.PerCPU{}.UserFrame)
+	percpuKCont       = unsafe.Offsetof(amd64.PerCPU{}.KCont)
+	frameSize         = unsafe.Sizeof(amd64.Frame{})
+	kcontRsp          = unsafe.Offsetof(amd64.Frame{}.Regs) + unsafe.Offsetof(amd64.PtRegs{}.Rsp)
+	percpuKStack      = unsafe.Offsetof(amd64.PerCPU{}.KStack)
+	percpuKernelFS    = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
+	percpuUseXSAVE    = unsafe.Offsetof(amd64.PerCPU{}.UseXSAVE)
+	percpuUseFSGSBASE = unsafe.Offsetof(amd64.PerCPU{}.UseFSGSBASE)
 
 	frameRegs   = unsafe.Offsetof(amd64.Frame{}.Regs)
 	frameFSBase = unsafe.Offsetof(amd64.Frame{}.FSBase)
@@ -39,6 +40,12 @@ const (
 	regsRip     = unsafe.Offsetof(amd64.PtRegs{}.Rip)
 	regsEflags  = unsafe.Offsetof(amd64.PtRegs{}.Eflags)
 	regsRsp     = unsafe.Offsetof(amd64.PtRegs{}.Rsp)
+	regsRbp     = unsafe.Offsetof(amd64.PtRegs{}.Rbp)
+	regsRbx     = unsafe.Offsetof(amd64.PtRegs{}.Rbx)
+	regsR12     = unsafe.Offsetof(amd64.PtRegs{}.R12)
+	regsR13     = unsafe.Offsetof(amd64.PtRegs{}.R13)
+	regsR14     = unsafe.Offsetof(amd64.PtRegs{}.R14)
+	regsR15     = unsafe.Offsetof(amd64.PtRegs{}.R15)
 
 	// The fast path's checks (fast.go).
 	nrSyscalls     = sysno.NR

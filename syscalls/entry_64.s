@@ -59,12 +59,23 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	PUSH_PT_REGS(const_kernelCS, const_kernelDS)
 	MOVQ	$0, const_frameGSBase(BX)
 	MOVQ	$0, const_frameFPU(BX)
+	// Go code runs with the kernel's fake g in FS. With FSGSBASE the FS
+	// base moves by RDFSBASE/WRFSBASE, which QEMU's TCG runs inline,
+	// where WRMSR ends the translation block.
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	kmsr
+	RDFSBASEQ	AX
+	MOVQ	AX, const_frameFSBase(BX)
+	MOVQ	const_percpuKernelFS(GS), AX
+	WRFSBASEQ	AX
+	JMP	kcall
+kmsr:
 	SAVE_FS_BASE
-	// Go code runs with the kernel's fake g in FS.
 	MOVQ	const_percpuKernelFS(GS), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	WRMSR
+kcall:
 
 	SUBQ	$16, SP
 	MOVQ	BX, 0(SP)
@@ -75,10 +86,16 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	// Return: restore FS base (a service may have changed it, as
 	// arch_prctl(ARCH_SET_FS) does), the registers, RFLAGS, and jump back.
 	MOVQ	const_frameFSBase(BX), AX
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	kmsr2
+	WRFSBASEQ	AX
+	JMP	kregs
+kmsr2:
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	MOVL	$MSR_FS_BASE, CX
 	WRMSR
+kregs:
 	LEAQ	const_frameRegs(BX), SP
 	POPQ	R15
 	POPQ	R14
@@ -116,7 +133,14 @@ user:
 	MOVQ	const_percpuUserFrame(GS), SP
 	ADDQ	$const_frameSize, SP
 	PUSH_PT_REGS(const_userCS, const_userDS)
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	umsr
+	RDFSBASEQ	AX
+	MOVQ	AX, const_frameFSBase(BX)
+	JMP	usaved
+umsr:
 	SAVE_FS_BASE
+usaved:
 
 	// The fast path (fast.go): a call that fastTable serves completes
 	// here, on the service stack with interrupts off, and returns by
@@ -146,10 +170,16 @@ fast:
 	SAVE_XMM(DI)
 	// Go code runs with the kernel's fake g in FS.
 	MOVQ	const_percpuKernelFS(GS), AX
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	fmsr
+	WRFSBASEQ	AX
+	JMP	fcall
+fmsr:
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	MOVL	$MSR_FS_BASE, CX
 	WRMSR
+fcall:
 	MOVQ	const_percpuKCont(GS), AX
 	MOVQ	const_kcontRsp(AX), SP
 	SUBQ	$64, SP
@@ -167,10 +197,16 @@ fast:
 	// saved them in their own slots too); the user's GS base never left
 	// MSR_KERNEL_GS_BASE.
 	MOVQ	const_frameFSBase(BX), AX
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	fmsr2
+	WRFSBASEQ	AX
+	JMP	fregs
+fmsr2:
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	MOVL	$MSR_FS_BASE, CX
 	WRMSR
+fregs:
 	LEAQ	const_frameRegs(BX), SP
 	POPQ	R15
 	POPQ	R14
@@ -195,10 +231,20 @@ slow:
 	// The task's goroutine handles the call: save the user's GS base and
 	// vector state and resume the kernel continuation, which returns from
 	// the RunUser service to the task's goroutine (DESIGN.md section 4).
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	gmsr
+	// The user's GS base is in MSR_KERNEL_GS_BASE since SWAPGS: swap
+	// it in for a moment to read it.
+	SWAPGS
+	RDGSBASEQ	AX
+	SWAPGS
+	JMP	gsaved
+gmsr:
 	MOVL	$MSR_KERNEL_GS_BASE, CX
 	RDMSR
 	SHLQ	$32, DX
 	ORQ	DX, AX
+gsaved:
 	MOVQ	AX, const_frameGSBase(BX)
 	// Continue on the service stack, below the suspended continuation.
 	MOVQ	const_percpuKCont(GS), AX
@@ -217,8 +263,32 @@ fxsave:
 	MOVQ	DI, 0(SP)
 	CALL	oyako∕amd64·SaveFPU(SB)
 resume:
+	// Resume the continuation, the ring-0 frame EnterUser saved: with
+	// interrupts off on both sides and RFLAGS dead across a call (and
+	// DF clear: SYSCALL masked it), a return from EnterUser needs its FS
+	// base, callee registers, stack and a jump, not IRETQ.
 	MOVQ	const_percpuKCont(GS), BX
-	JMP	oyako∕amd64·RestoreFrameBX(SB)
+	MOVQ	const_frameFSBase(BX), AX
+	CMPB	const_percpuUseFSGSBASE(GS), $0
+	JEQ	rmsr
+	WRFSBASEQ	AX
+	JMP	rregs
+rmsr:
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+rregs:
+	MOVQ	(const_frameRegs+const_regsRbp)(BX), BP
+	MOVQ	(const_frameRegs+const_regsR12)(BX), R12
+	MOVQ	(const_frameRegs+const_regsR13)(BX), R13
+	MOVQ	(const_frameRegs+const_regsR14)(BX), R14
+	MOVQ	(const_frameRegs+const_regsR15)(BX), R15
+	MOVQ	(const_frameRegs+const_regsRip)(BX), CX
+	MOVQ	(const_frameRegs+const_regsRsp)(BX), SP
+	MOVQ	(const_frameRegs+const_regsRbx)(BX), BX
+	XORL	AX, AX
+	JMP	CX
 
 DATA ·entryAddr+0(SB)/8, $·entry_SYSCALL_64(SB)
 GLOBL ·entryAddr(SB), RODATA, $8

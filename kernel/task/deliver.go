@@ -19,10 +19,22 @@ import (
 // handleSignals runs before every return to user mode. It reports false
 // when the task must end instead.
 func (t *Task) handleSignals() bool {
+	// Nothing happened that concerns signals since the last look (no
+	// wake, no exit, no mask of its own changed) and the call needs no
+	// restart or saved mask: return to user mode without the lock.
+	// Any pending signal, even a blocked one, takes the locked path too
+	// (a word read without the lock: a signal queued after it is
+	// followed by wakeLocked or waits for its unblocking, which wakes).
+	if !t.sigWork.Load() && !t.hasSaved && !(t.inSyscall && isRestartErrno(t.uc.Frame.Regs.Rax)) &&
+		t.pending.Set|t.Proc.sig.shared.Set == 0 {
+		t.inSyscall = false
+		return true
+	}
 	p := t.Proc
 	delivered := false
 	for {
 		p.mu.Lock()
+		t.sigWork.Store(false)
 		if t.exiting {
 			p.mu.Unlock()
 			return false
@@ -168,6 +180,16 @@ const restartSyscallNR = 219
 // finishSyscallLocked handles what is left once no handler runs: a call
 // interrupted by a signal that did nothing (ignored, or a stop that was
 // continued) starts again, and a mask a call replaced comes back.
+// isRestartErrno reports whether a system call's result asks for a restart
+// (the ERESTART codes finishSyscallLocked turns back into the call).
+func isRestartErrno(rax uint64) bool {
+	switch rax {
+	case erestartsys, erestartnointr, erestartnohand, erestartRestartblock:
+		return true
+	}
+	return false
+}
+
 func (t *Task) finishSyscallLocked(delivered bool) {
 	if t.inSyscall && !delivered {
 		r := &t.uc.Frame.Regs
@@ -184,6 +206,7 @@ func (t *Task) finishSyscallLocked(delivered bool) {
 	if t.hasSaved && !delivered {
 		t.sigMask = t.savedMask
 		t.hasSaved = false
+		t.sigWork.Store(true) // a pending signal may be unblocked now
 	}
 }
 
@@ -463,6 +486,7 @@ func (t *Task) RestoreSavedMask() {
 	p.mu.Lock()
 	if t.hasSaved {
 		t.sigMask, t.hasSaved = t.savedMask, false
+		t.sigWork.Store(true) // a pending signal may be unblocked now
 	}
 	p.mu.Unlock()
 }

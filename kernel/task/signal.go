@@ -380,6 +380,7 @@ func (t *Task) signalPendingLocked() bool {
 // wakeLocked makes the task look at its signals: it stops waiting in the
 // kernel and comes back from user mode (signal_wake_up).
 func (t *Task) wakeLocked() {
+	t.sigWork.Store(true)
 	close(t.wake)
 	t.wake = make(chan struct{})
 	if !t.io { // an I/O thread never runs user code

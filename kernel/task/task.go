@@ -83,6 +83,12 @@ type Task struct {
 
 	exitCode int          // exit(2)'s status for the thread
 	stime    atomic.Int64 // sleeps in system calls, ns, negative: SysNanos adds the context's kernel time
+	// sigWork says handleSignals has something to look at: set, with
+	// Proc.mu held, by whatever gives it work (wakeLocked, Exit, a new
+	// task), cleared by handleSignals under Proc.mu before it looks. A
+	// mask change that unblocks a pending signal goes through
+	// wakeLocked (setMaskLocked).
+	sigWork atomic.Bool
 	// sleepSince is when the current sleep began (BeginSleep); only the
 	// task's own goroutine reads and writes it.
 	sleepSince int64
@@ -132,6 +138,7 @@ func newTask(p *Process, tid int32) (*Task, error) {
 	t := &Task{TID: tid, Proc: p, fpuPA: pa, wake: make(chan struct{}), altStack: signals.NoAltStack, start: ktime.Now()}
 	t.resetFPU()
 	t.uc.Frame.FPU = mm.PhysToVirt(pa)
+	t.sigWork.Store(true) // the first return to user mode looks
 	return t, nil
 }
 
@@ -415,6 +422,7 @@ func (t *Task) Exit(code int) {
 	p.mu.Lock()
 	t.exitCode = code
 	t.exiting = true
+	t.sigWork.Store(true)
 	p.mu.Unlock()
 }
 
