@@ -52,6 +52,7 @@ const (
 	userRIPMax     = amd64.UserRIPMax
 	sysretBadFlags = amd64.FlagTF | amd64.FlagRF
 	mxcsrDefault   = amd64.MXCSRDefault
+	mxcsrFlags     = 0x3f // MXCSR's exception flags, set by floating-point work
 
 	kernelCS      = amd64.KernelCS
 	kernelDS      = amd64.KernelDS

@@ -147,11 +147,14 @@ usaved:
 	// SYSRET without going back to the task's goroutine or saving the
 	// vector state beyond the SSE registers Go code may use. It is taken
 	// when SYSRET can return exactly (the return address canonical, TF and
-	// RF clear, as Frame.CanSysret) and the user's MXCSR is the default
-	// one, which Go code expects.
+	// RF clear, as Frame.CanSysret) and the user's MXCSR has the default
+	// controls, which Go code expects (the fast handlers do no floating
+	// point, so MXCSR, sticky flags included, comes back unchanged).
 	MOVQ	const_frameFPU(BX), DI
 	STMXCSR	SSE_MXCSR(DI)
-	CMPL	SSE_MXCSR(DI), $const_mxcsrDefault
+	MOVL	SSE_MXCSR(DI), AX
+	ANDL	$~const_mxcsrFlags, AX	// the sticky exception flags do not matter
+	CMPL	AX, $const_mxcsrDefault
 	JNE	slow
 	MOVQ	(const_frameRegs+const_regsEflags)(BX), AX
 	TESTQ	$const_sysretBadFlags, AX
