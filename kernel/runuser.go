@@ -37,6 +37,9 @@ const (
 	EventKick = amd64.VectorSyscall + 1
 	// EventBadFrame: the context cannot be entered (non-canonical RIP).
 	EventBadFrame = amd64.VectorSyscall + 2
+	// eventLongRun: a context entered without releasing the P ran
+	// through a timer tick (RunUser turns it into EventKick).
+	eventLongRun = amd64.VectorSyscall + 3
 )
 
 // UserContext is a task's user-mode state as the entry paths see it:
@@ -52,6 +55,11 @@ type UserContext struct {
 	cpuWatch atomic.Bool
 	// cpuTicks is the CPU time spent running the context, in TSC ticks.
 	cpuTicks uint64
+	// holdsP is set while the context runs entered by RawSyscall, its
+	// goroutine keeping its P (RunUser); longRun makes the next entry
+	// release it.
+	holdsP  atomic.Bool
+	longRun bool
 	// sysTicks is the time from each return of the context to the kernel
 	// to its next entry to ring 3 (the task's system time, before its
 	// sleeps are taken out), in TSC ticks; exitTSC is when it last
@@ -128,8 +136,30 @@ func (uc *UserContext) takeKick() bool {
 // RunUser runs the user context uc with page table root cr3 until it
 // traps back, and returns why: EventSyscall, EventKick, EventBadFrame or
 // an exception vector; addr is CR2 for a page fault.
+//
+// Most runs in ring 3 are short: the program makes its next system call
+// within microseconds. RunUser enters such a run with RawSyscall, so the
+// goroutine keeps its P, sparing the Go runtime's entersyscall and
+// exitsyscall on every call (a fifth of a system call's kernel
+// instructions); the kernel has GOMAXPROCS Ps for its other goroutines.
+// A run still in ring 3 at a timer tick comes back (eventLongRun, so that
+// the P is held at most a tick, and a stop-the-world for the garbage
+// collector waits no longer), and is entered again with Syscall, as a
+// blocking system call whose P the runtime may hand to others; the run
+// after its next system call is short again.
 func RunUser(uc *UserContext, cr3 uint64) (event uint64, addr uint64) {
-	r1, r2, _ := syscall.Syscall(SysRunUser, uintptr(unsafe.Pointer(uc)), uintptr(cr3), 0)
+	if uc.longRun {
+		uc.longRun = false
+		r1, r2, _ := syscall.Syscall(SysRunUser, uintptr(unsafe.Pointer(uc)), uintptr(cr3), 0)
+		return uint64(r1), uint64(r2)
+	}
+	uc.holdsP.Store(true)
+	r1, r2, _ := syscall.RawSyscall(SysRunUser, uintptr(unsafe.Pointer(uc)), uintptr(cr3), 0)
+	uc.holdsP.Store(false)
+	if r1 == eventLongRun {
+		uc.longRun = true
+		return EventKick, 0
+	}
 	return uint64(r1), uint64(r2)
 }
 
@@ -197,11 +227,22 @@ func (uc *UserContext) SyncFPU() { amd64.SyncFPU(uintptr(unsafe.Pointer(uc))) }
 // to be freed): the next entry to ring 3 loads the state from it whole.
 func (uc *UserContext) DropFPU() { amd64.DropFPU(uintptr(unsafe.Pointer(uc))) }
 
-// cpuWatchRequested reports whether the user context running on this CPU
-// asked to come back at each tick.
-func cpuWatchRequested() bool {
+// longRunEvent returns the event that brings back the user context
+// running on this CPU at a timer tick, or 0: eventLongRun if it holds its
+// goroutine's P (RunUser), EventKick if its process watches CPU time.
+func longRunEvent() uint64 {
 	c := amd64.ThisCPU()
-	return c.UserFrame != 0 && (*UserContext)(amd64.Ptr(c.UserFrame)).cpuWatch.Load()
+	if c.UserFrame == 0 {
+		return 0
+	}
+	uc := (*UserContext)(amd64.Ptr(c.UserFrame))
+	switch {
+	case uc.holdsP.Load():
+		return eventLongRun
+	case uc.cpuWatch.Load():
+		return EventKick
+	}
+	return 0
 }
 
 // kickRequested reports whether the user context running on this CPU has

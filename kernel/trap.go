@@ -51,8 +51,10 @@ func handleTrap(f *amd64.Frame) {
 		}
 		sched.Tick(f)
 		// Tick returned: the interrupted context goes on, here.
-		if f.FromUser() && cpuWatchRequested() {
-			userTrap(f, 0, EventKick)
+		if f.FromUser() {
+			if ev := longRunEvent(); ev != 0 {
+				userTrap(f, 0, ev)
+			}
 		}
 	case v == amd64.VectorSpurious:
 		spurious++ // no EOI for spurious interrupts
