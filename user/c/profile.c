@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +67,10 @@ int main(void) {
 	struct epoll_event ev = {.events = EPOLLIN}, out[4];
 	if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0)
 		return 2;
+	// A file for stat, open and close.
+	static const char path[] = "/tmp/profile.file";
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	struct stat st;
 	long pid = warm(SYS_getpid, 0, 0, 0), ppid = warm(SYS_getppid, 0, 0, 0);
 	for (int i = 0; i < WARMUP; i++) {
 		warm(SYS_getpid, 0, 0, 0);
@@ -73,6 +78,8 @@ int main(void) {
 		warm(SYS_write, null, (long)buf, 1);
 		warm(SYS_getppid, 0, 0, 0);
 		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout: RDX's 4th argument is R10, 0 here
+		warm(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st);
+		warm(SYS_close, warm(SYS_openat, AT_FDCWD, (long)path, O_RDONLY), 0, 0);
 	}
 	// Touch profiled's page before the profiler's breakpoint is set
 	// (a breakpoint on a page not mapped yet stops twice).
@@ -99,6 +106,14 @@ int main(void) {
 	for (int i = 0; i < RESETTLE; i++)
 		warm(SYS_epoll_wait, ep, (long)out, 4);
 	bad |= profiled(SYS_epoll_wait, ep, (long)out, 4) != 1;
+	for (int i = 0; i < RESETTLE; i++)
+		warm(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st);
+	bad |= profiled(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st) != 0;
+	for (int i = 0; i < RESETTLE; i++)
+		warm(SYS_close, warm(SYS_openat, AT_FDCWD, (long)path, O_RDONLY), 0, 0);
+	long fd = profiled(SYS_openat, AT_FDCWD, (long)path, O_RDONLY);
+	bad |= fd < 0;
+	bad |= profiled(SYS_close, fd, 0, 0) != 0;
 	profile_end();
 	return bad ? 1 : 0;
 }
