@@ -61,7 +61,15 @@ func nativeInit(root string, argv []string) {
 		fail("chdir", err)
 	}
 	resetSignals()
-	fail("executing /init", syscall.Exec("/init", argv, nativeEnv))
+	// ETXTBSY: the harness wrote /init moments ago, and a process another
+	// test forked meanwhile may still hold the writable descriptor until
+	// it executes its own program (golang.org/issue/22315): try again.
+	err := syscall.Exec("/init", argv, nativeEnv)
+	for i := 0; i < 100 && err == syscall.ETXTBSY; i++ {
+		time.Sleep(20 * time.Millisecond)
+		err = syscall.Exec("/init", argv, nativeEnv)
+	}
+	fail("executing /init", err)
 }
 
 // resetSignals gives the program what the kernel gives init: every
