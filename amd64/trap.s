@@ -1,6 +1,7 @@
 #include "textflag.h"
 #include "go_asm.h"
 #include "sse.h"
+#include "regs.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -184,21 +185,7 @@ TEXT restoreRegs<>(SB),NOSPLIT|NOFRAME,$0
 	WRMSR
 regs:
 	LEAQ	Frame_Regs(BX), SP
-	POPQ	R15
-	POPQ	R14
-	POPQ	R13
-	POPQ	R12
-	POPQ	BP
-	POPQ	BX
-	POPQ	R11
-	POPQ	R10
-	POPQ	R9
-	POPQ	R8
-	POPQ	AX
-	POPQ	CX
-	POPQ	DX
-	POPQ	SI
-	POPQ	DI
+	POP_GPRS
 	ADDQ	$8, SP		// orig_rax; now the hardware frame: RIP, CS, ...
 	TESTB	$3, 8(SP)
 	JZ	iret

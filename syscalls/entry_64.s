@@ -1,6 +1,7 @@
 #include "textflag.h"
 #include "go_asm.h"
 #include "../amd64/sse.h"
+#include "../amd64/regs.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -97,21 +98,7 @@ kmsr2:
 	WRMSR
 kregs:
 	LEAQ	const_frameRegs(BX), SP
-	POPQ	R15
-	POPQ	R14
-	POPQ	R13
-	POPQ	R12
-	POPQ	BP
-	POPQ	BX
-	POPQ	R11
-	POPQ	R10
-	POPQ	R9
-	POPQ	R8
-	POPQ	AX
-	POPQ	CX
-	POPQ	DX
-	POPQ	SI
-	POPQ	DI
+	POP_GPRS
 	ADDQ	$8, SP		// orig_rax
 	POPQ	CX		// rip
 	ADDQ	$8, SP		// cs
@@ -211,21 +198,7 @@ fmsr2:
 	WRMSR
 fregs:
 	LEAQ	const_frameRegs(BX), SP
-	POPQ	R15
-	POPQ	R14
-	POPQ	R13
-	POPQ	R12
-	POPQ	BP
-	POPQ	BX
-	POPQ	R11
-	POPQ	R10
-	POPQ	R9
-	POPQ	R8
-	POPQ	AX
-	POPQ	CX
-	POPQ	DX
-	POPQ	SI
-	POPQ	DI
+	POP_GPRS
 	MOVQ	(const_regsRsp-const_regsOrigRax)(SP), SP
 	SWAPGS
 	BYTE	$0x48; BYTE $0x0f; BYTE $0x07	// SYSRETQ
