@@ -75,6 +75,25 @@ func TestProfile(t *testing.T) {
 	if calls[2].Nr != 0 || calls[3].Nr != 1 {
 		t.Errorf("profiled calls %d and %d, want read (0) and write (1)", calls[2].Nr, calls[3].Nr)
 	}
+	// getpid and the device read and write are served on the fast path
+	// (syscalls/fast.go): no goroutine switch, so no Dispatch and no
+	// runtime service; getppid is not.
+	through := func(c *ProfileCall, fn string) bool {
+		for _, f := range c.Funcs {
+			if f.Name == fn {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range calls[:4] {
+		if through(c, "oyako/syscalls.Dispatch") || through(c, "oyako/kernel.svcRunUser") || !through(c, "oyako/syscalls.fastSyscall") {
+			t.Errorf("%s did not take the fast path", c.Name)
+		}
+	}
+	if c := calls[4]; c.Nr != 110 || !through(c, "oyako/syscalls.Dispatch") {
+		t.Errorf("%s (system call %d) did not go through Dispatch", c.Name, c.Nr)
+	}
 }
 
 // TestProfileClassify checks the classification rules on made-up paths:
