@@ -1,6 +1,8 @@
 package fs
 
 import (
+	pathpkg "path"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
 
@@ -218,31 +220,12 @@ func (r *Root) absPath(start Path, path string) string {
 	return cleanPath(dir + "/" + path)
 }
 
-// cleanPath removes ".", "..", and repeated slashes lexically.
+// cleanPath removes ".", "..", and repeated slashes lexically, from an
+// absolute path ("/" is put in front of a relative one). path.Clean
+// returns a path that is already clean without copying it.
 func cleanPath(p string) string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i == len(p) || p[i] == '/' {
-			c := p[start:i]
-			start = i + 1
-			switch c {
-			case "", ".":
-			case "..":
-				if len(out) > 0 {
-					out = out[:len(out)-1]
-				}
-			default:
-				out = append(out, c)
-			}
-		}
+	if p == "" || p[0] != '/' {
+		p = "/" + p
 	}
-	s := ""
-	for _, c := range out {
-		s += "/" + c
-	}
-	if s == "" {
-		return "/"
-	}
-	return s
+	return pathpkg.Clean(p)
 }
