@@ -27,6 +27,7 @@
 package epoll
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -398,25 +399,28 @@ func (ep *Instance) nestedInstances() []*Instance {
 	return out
 }
 
-// collect takes up to max events off the ready list, with each file's
-// readiness as c, the waiter, sees it (ep_item_poll runs as current).
-func (ep *Instance) collect(c fs.Ctx, max int) []Event {
+// collect appends to dst up to max events taken off the ready list, with
+// each file's readiness as c, the waiter, sees it (ep_item_poll runs as
+// current), and returns dst. It filters the ready list in place and
+// leaves it in ep_send_events' order: the items it did not get to (max
+// reached) first, then the level-triggered ones it reported, so that
+// callers asking for fewer events than are ready see each in turn.
+func (ep *Instance) collect(c fs.Ctx, dst []Event, max int) []Event {
 	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	var out []Event
-	var keep []*item
-	for i, it := range ep.ready {
-		if len(out) == max {
-			keep = append(keep, ep.ready[i:]...)
-			break
-		}
-		p := it.key.file.Ops().(fs.Pollable)
-		r := fs.ReadinessFor(c, p, it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
-		if r == 0 || it.disabled {
+	ready := ep.ready
+	kept, i := 0, 0 // ready[:kept] are the reported level-triggered items
+	for ; i < len(ready) && len(dst) < max; i++ {
+		it := ready[i]
+		if it.disabled {
 			it.inReady = false
 			continue
 		}
-		out = append(out, Event{Events: r, Data: it.data})
+		r := fs.ReadinessFor(c, it.key.file.Ops().(fs.Pollable), it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
+		if r == 0 {
+			it.inReady = false
+			continue
+		}
+		dst = append(dst, Event{Events: r, Data: it.data})
 		switch {
 		case it.events&EPOLLONESHOT != 0:
 			it.disabled = true
@@ -424,23 +428,41 @@ func (ep *Instance) collect(c fs.Ctx, max int) []Event {
 		case it.events&EPOLLET != 0:
 			it.inReady = false
 		default:
-			keep = append(keep, it) // level-triggered: look again next time
+			ready[kept] = it // level-triggered: look again next time
+			kept++
 		}
 	}
-	ep.ready = keep
-	return out
+	if i < len(ready) {
+		// Move the rest down after the kept items and put them first:
+		// ready[:kept] ++ rest becomes rest ++ ready[:kept].
+		rest := copy(ready[kept:], ready[i:])
+		slices.Reverse(ready[:kept])
+		slices.Reverse(ready[kept : kept+rest])
+		slices.Reverse(ready[:kept+rest])
+		kept += rest
+	}
+	clear(ready[kept:]) // let removed items go
+	ep.ready = ready[:kept]
+	ep.mu.Unlock()
+	return dst
 }
 
 // Wait implements epoll_wait(2): up to max events, waiting until one is
 // ready, the timeout passes (negative: forever; 0: do not wait), or the
 // caller is interrupted.
 func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, error) {
+	return ep.WaitInto(c, nil, max, timeout)
+}
+
+// WaitInto is Wait appending the events to dst, so that a caller with
+// room for them (a small array on its stack) allocates nothing.
+func (ep *Instance) WaitInto(c fs.Ctx, dst []Event, max int, timeout time.Duration) ([]Event, error) {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
 	for {
-		if evs := ep.collect(c, max); len(evs) > 0 || timeout == 0 {
+		if evs := ep.collect(c, dst, max); len(evs) > len(dst) || timeout == 0 {
 			return evs, nil
 		}
 		timedOut, err := fs.WaitReadyDeadline(c, &ep.wq, fs.EventIn, ep.hasReady, deadline)
@@ -450,18 +472,19 @@ func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, err
 			if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
 				err = linuxerr.EINTR
 			}
-			return nil, err
+			return dst, err
 		}
 		if timedOut {
-			return nil, nil
+			return dst, nil
 		}
 	}
 }
 
 func (ep *Instance) hasReady() bool {
 	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	return len(ep.ready) > 0
+	n := len(ep.ready)
+	ep.mu.Unlock()
+	return n > 0
 }
 
 // Read and Write make an epoll file refuse data I/O.

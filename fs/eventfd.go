@@ -98,14 +98,17 @@ func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	return 8, nil
 }
 
+// Readiness implements Pollable (eventfd_poll). poll, select and
+// epoll_wait ask it for every watched eventfd: no defer.
 func (e *eventFD) Readiness(_ *File, mask uint32) uint32 {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	count := e.count
+	e.mu.Unlock()
 	var r uint32
-	if e.count > 0 {
+	if count > 0 {
 		r |= EventIn
 	}
-	if e.count < eventfdMax {
+	if count < eventfdMax {
 		r |= EventOut
 	}
 	return r & mask

@@ -8,6 +8,7 @@ import (
 
 	"oyako/epoll"
 	"oyako/fs"
+	"oyako/kernel/mm"
 	"oyako/kernel/task"
 )
 
@@ -66,29 +67,57 @@ func epollCtl(t *task.Task, epfd uintptr, op int, fd uintptr, events uint32, dat
 	return epoll.CtlFile(epf, op, int32(fd), f, events, data)
 }
 
+// epollEventSize is sizeof(struct epoll_event): packed on x86-64.
+const epollEventSize = 12
+
+// epollWaitBatch is how many events epoll_wait collects and copies out
+// from arrays on its stack; more ready events than that grow a slice.
+const epollWaitBatch = 16
+
+// epollWait is do_epoll_wait: EINVAL for a bad maxevents, EFAULT for an
+// array beyond user space (access_ok), EBADF, EINVAL for a descriptor
+// that is not an epoll instance, then ep_poll. The events are copied out
+// in batches from a buffer on the stack; if one cannot be, the events
+// copied before it are the result, or EFAULT if there are none.
 func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
 	if max <= 0 || max > epoll.MaxEvents {
 		return 0, linuxerr.EINVAL
+	}
+	if events >= mm.UserTop || uintptr(max)*epollEventSize > mm.UserTop-events {
+		return 0, linuxerr.EFAULT
 	}
 	epf, err := getFile(t, epfd)
 	if err != nil {
 		return 0, err
 	}
-	defer epf.DecRef()
 	ep, ok := epoll.FromFile(epf)
 	if !ok {
+		epf.DecRef()
 		return 0, linuxerr.EINVAL
 	}
-	evs, err := ep.Wait(t, int(max), timeout)
+	var evbuf [epollWaitBatch]epoll.Event
+	evs, err := ep.WaitInto(t, evbuf[:0], int(max), timeout)
+	epf.DecRef()
 	if err != nil {
 		return 0, err
 	}
-	b := make([]byte, 12*len(evs))
-	for i, e := range evs {
-		putU32(b, 12*i, e.Events)
-		putU64(b, 12*i+4, e.Data)
+	var b [epollWaitBatch * epollEventSize]byte
+	done := 0
+	for done < len(evs) {
+		n := min(len(evs)-done, epollWaitBatch)
+		for i, e := range evs[done : done+n] {
+			putU32(b[:], epollEventSize*i, e.Events)
+			putU64(b[:], epollEventSize*i+4, e.Data)
+		}
+		if err := t.CopyOut(events+uintptr(epollEventSize*done), b[:epollEventSize*n]); err != nil {
+			if done == 0 {
+				return 0, err
+			}
+			break
+		}
+		done += n
 	}
-	return uintptr(len(evs)), t.CopyOut(events, b)
+	return uintptr(done), nil
 }
 
 func msTimeout(ms int32) time.Duration {
