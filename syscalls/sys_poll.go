@@ -262,7 +262,6 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 	} else {
 		b = make([]byte, 8*words)
 	}
-	var all uint64 // how many descriptors are in any set
 	for i, addr := range addrs {
 		if addr == 0 {
 			continue
@@ -279,33 +278,50 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 			sets[i][w] = binary.LittleEndian.Uint64(b[8*w:])
 		}
 	}
-	for w := 0; w < words; w++ {
-		var or uint64
-		for i := range sets {
-			if sets[i] != nil {
-				or |= sets[i][w]
-			}
+	// word is the descriptors of word w of the sets, each set's bits and
+	// those of any set; bits past n are not looked at.
+	word := func(w int) (in, out, ex, any uint64) {
+		if sets[0] != nil {
+			in = sets[0][w]
 		}
+		if sets[1] != nil {
+			out = sets[1][w]
+		}
+		if sets[2] != nil {
+			ex = sets[2][w]
+		}
+		any = in | out | ex
 		if w == words-1 && n%64 != 0 {
-			or &= 1<<(n%64) - 1 // bits past n are not looked at
+			any &= 1<<(n%64) - 1
 		}
-		all += uint64(bits.OnesCount64(or))
+		return
+	}
+	all := 0
+	for w := 0; w < words; w++ {
+		_, _, _, any := word(w)
+		all += bits.OnesCount64(any)
 	}
 	var fdstack [pollStackFDs]epoll.PollFD
 	fds := fdstack[:0]
 	if all > pollStackFDs {
 		fds = make([]epoll.PollFD, 0, all)
 	}
-	classes := [3]uint32{pollInSet, pollOutSet, pollExSet}
-	for fd := int32(0); fd < n; fd++ {
-		var ev uint32
-		for i, class := range classes {
-			if sets[i] != nil && sets[i][fd/64]&(1<<(fd%64)) != 0 {
-				ev |= class
+	for w := 0; w < words; w++ {
+		in, out, ex, any := word(w)
+		for any != 0 {
+			bit := uint(bits.TrailingZeros64(any))
+			any &= any - 1
+			var ev uint32
+			if in>>bit&1 != 0 {
+				ev |= pollInSet
 			}
-		}
-		if ev != 0 {
-			fds = append(fds, epoll.PollFD{FD: fd, Events: uint16(ev)})
+			if out>>bit&1 != 0 {
+				ev |= pollOutSet
+			}
+			if ex>>bit&1 != 0 {
+				ev |= pollExSet
+			}
+			fds = append(fds, epoll.PollFD{FD: int32(64*w) + int32(bit), Events: uint16(ev)})
 		}
 	}
 	lookupPollFDs(t, fds)
@@ -330,6 +346,7 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 			}
 		}
 	}
+	classes := [3]uint32{pollInSet, pollOutSet, pollExSet}
 	count := 0
 	for _, p := range fds {
 		for i, class := range classes {

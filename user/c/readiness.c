@@ -76,6 +76,35 @@ static void keys(void) {
 	close(ep);
 }
 
+// turns shows that level-triggered watches take turns when epoll_wait
+// asks for fewer events than are ready (ep_send_events puts the items it
+// did not get to before those it reported), and that an array beyond
+// user space is EFAULT (access_ok) before any event is taken.
+static void turns(void) {
+	puts("-- level-triggered watches take turns");
+	int ep = epoll_create1(0), e[3];
+	for (int i = 0; i < 3; i++) {
+		e[i] = eventfd(1, 0);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 10 + i};
+		R(epoll_ctl(ep, EPOLL_CTL_ADD, e[i], &ev));
+	}
+	struct epoll_event got[2];
+	for (int round = 0; round < 4; round++) {
+		int n = epoll_wait(ep, got, round % 2 ? 2 : 1, 0);
+		printf("  maxevents %d: %d events, data", round % 2 ? 2 : 1, n);
+		for (int i = 0; i < n; i++)
+			printf(" %lu", (unsigned long)got[i].data.u64);
+		putchar('\n');
+	}
+	R(epoll_wait(ep, KERNEL_PTR, 1, 0));               // beyond user space
+	struct epoll_event one;
+	int n = epoll_wait(ep, &one, 1, 0);
+	printf("  after the faults: %d events, data %lu\n", n, n == 1 ? (unsigned long)one.data.u64 : 0UL);
+	for (int i = 0; i < 3; i++)
+		close(e[i]);
+	close(ep);
+}
+
 // ---- level- and edge-triggered
 
 static void triggers(void) {
@@ -348,6 +377,7 @@ int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	triggers();
 	keys();
+	turns();
 	puts("-- EPOLLEXCLUSIVE: processes asleep on one eventfd");
 	exclusive("EPOLLEXCLUSIVE", EPOLLEXCLUSIVE);
 	exclusive("without it", 0);
