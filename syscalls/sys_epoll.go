@@ -70,15 +70,13 @@ func epollCtl(t *task.Task, epfd uintptr, op int, fd uintptr, events uint32, dat
 // epollEventSize is sizeof(struct epoll_event): packed on x86-64.
 const epollEventSize = 12
 
-// epollWaitBatch is how many events epoll_wait collects and copies out
-// from arrays on its stack; more ready events than that grow a slice.
-const epollWaitBatch = 16
-
 // epollWait is do_epoll_wait: EINVAL for a bad maxevents, EFAULT for an
 // array beyond user space (access_ok), EBADF, EINVAL for a descriptor
 // that is not an epoll instance, then ep_poll. The events are copied out
-// in batches from a buffer on the stack; if one cannot be, the events
-// copied before it are the result, or EFAULT if there are none.
+// as the instance hands them over, in batches, through a buffer on the
+// stack; an event that cannot be copied stays ready, and the call
+// returns those copied before it, or EFAULT if there are none
+// (ep_send_events).
 func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
 	if max <= 0 || max > epoll.MaxEvents {
 		return 0, linuxerr.EINVAL
@@ -95,29 +93,36 @@ func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Durat
 		epf.DecRef()
 		return 0, linuxerr.EINVAL
 	}
-	var evbuf [epollWaitBatch]epoll.Event
-	evs, err := ep.WaitInto(t, evbuf[:0], int(max), timeout)
-	epf.DecRef()
-	if err != nil {
-		return 0, err
-	}
-	var b [epollWaitBatch * epollEventSize]byte
-	done := 0
-	for done < len(evs) {
-		n := min(len(evs)-done, epollWaitBatch)
-		for i, e := range evs[done : done+n] {
-			putU32(b[:], epollEventSize*i, e.Events)
-			putU64(b[:], epollEventSize*i+4, e.Data)
+	var buf epoll.Batch
+	at := events
+	n, err := ep.WaitPut(t, int(max), timeout, &buf, func(n int) int {
+		if copyOutEvents(t, at, buf[:n]) == nil {
+			at += uintptr(epollEventSize * n)
+			return n
 		}
-		if err := t.CopyOut(events+uintptr(epollEventSize*done), b[:epollEventSize*n]); err != nil {
-			if done == 0 {
-				return 0, err
+		// Find the first event that cannot be copied: those before
+		// it are in place.
+		for i := range n {
+			if copyOutEvents(t, at, buf[i:i+1]) != nil {
+				return i
 			}
-			break
+			at += epollEventSize
 		}
-		done += n
+		return n
+	})
+	epf.DecRef()
+	return uintptr(n), err
+}
+
+// copyOutEvents writes evs, at most a batch, as struct epoll_event to
+// addr.
+func copyOutEvents(t *task.Task, addr uintptr, evs []epoll.Event) error {
+	var b [len(epoll.Batch{}) * epollEventSize]byte
+	for i, e := range evs {
+		putU32(b[:], epollEventSize*i, e.Events)
+		putU64(b[:], epollEventSize*i+4, e.Data)
 	}
-	return uintptr(done), nil
+	return t.CopyOut(addr, b[:epollEventSize*len(evs)])
 }
 
 func msTimeout(ms int32) time.Duration {

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -78,8 +79,9 @@ static void keys(void) {
 
 // turns shows that level-triggered watches take turns when epoll_wait
 // asks for fewer events than are ready (ep_send_events puts the items it
-// did not get to before those it reported), and that an array beyond
-// user space is EFAULT (access_ok) before any event is taken.
+// did not get to before those it reported); an array beyond user space
+// is EFAULT (access_ok), and an event that cannot be copied out stays
+// ready, the call returning those copied before it, or EFAULT.
 static void turns(void) {
 	puts("-- level-triggered watches take turns");
 	int ep = epoll_create1(0), e[3];
@@ -96,7 +98,13 @@ static void turns(void) {
 			printf(" %lu", (unsigned long)got[i].data.u64);
 		putchar('\n');
 	}
-	R(epoll_wait(ep, KERNEL_PTR, 1, 0));               // beyond user space
+	R(epoll_wait(ep, KERNEL_PTR, 1, 0));              // beyond user space
+	R(syscall(SYS_epoll_wait, ep, (void *)16, 1, 0)); // not mapped
+	// Three ready, room for two, the second not mapped: one copied.
+	struct epoll_event *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap((char *)two + 4096, 4096);
+	R(epoll_wait(ep, (struct epoll_event *)((char *)two + 4096 - sizeof *two), 2, 0));
+	munmap(two, 4096);
 	struct epoll_event one;
 	int n = epoll_wait(ep, &one, 1, 0);
 	printf("  after the faults: %d events, data %lu\n", n, n == 1 ? (unsigned long)one.data.u64 : 0UL);
