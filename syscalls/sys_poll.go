@@ -253,7 +253,7 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 		n = max
 	}
 	words := (int(n) + 63) / 64
-	var stack, outStack [3][selectStackWords]uint64
+	var stack [3][selectStackWords]uint64
 	var bstack [8 * selectStackWords]byte
 	var sets [3][]uint64
 	var b []byte
@@ -336,31 +336,34 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 	if err != nil {
 		return 0, err
 	}
-	var out [3][]uint64
+	// The results replace the sets: which sets a descriptor was in is
+	// in its events, each class having a bit of its own (POLLIN,
+	// POLLOUT, POLLPRI).
 	for i := range sets {
-		if sets[i] != nil {
-			if words <= selectStackWords {
-				out[i] = outStack[i][:words]
-			} else {
-				out[i] = make([]uint64, words)
-			}
-		}
+		clear(sets[i])
 	}
-	classes := [3]uint32{pollInSet, pollOutSet, pollExSet}
 	count := 0
 	for _, p := range fds {
-		for i, class := range classes {
-			if sets[i] != nil && sets[i][p.FD/64]&(1<<(p.FD%64)) != 0 && uint32(p.Revents)&class != 0 {
-				out[i][p.FD/64] |= 1 << (p.FD % 64)
-				count++
-			}
+		ev, rev := uint32(p.Events), uint32(p.Revents)
+		w, bit := p.FD/64, uint64(1)<<(p.FD%64)
+		if ev&fs.EventIn != 0 && rev&pollInSet != 0 {
+			sets[0][w] |= bit
+			count++
+		}
+		if ev&fs.EventOut != 0 && rev&pollOutSet != 0 {
+			sets[1][w] |= bit
+			count++
+		}
+		if ev&fs.EventPri != 0 && rev&pollExSet != 0 {
+			sets[2][w] |= bit
+			count++
 		}
 	}
 	for i, addr := range addrs {
 		if addr == 0 {
 			continue
 		}
-		for w, v := range out[i] {
+		for w, v := range sets[i] {
 			binary.LittleEndian.PutUint64(b[8*w:], v)
 		}
 		if err := t.CopyOut(addr, b); err != nil {
