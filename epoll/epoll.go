@@ -27,6 +27,7 @@
 package epoll
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -398,50 +399,116 @@ func (ep *Instance) nestedInstances() []*Instance {
 	return out
 }
 
-// collect takes up to max events off the ready list, with each file's
-// readiness as c, the waiter, sees it (ep_item_poll runs as current).
-func (ep *Instance) collect(c fs.Ctx, max int) []Event {
+// Batch is how many events collect hands to its caller at a time: the
+// caller's array of them can stay on its stack.
+type Batch [16]Event
+
+// collect is ep_send_events: it hands over up to max events taken off
+// the ready list, with each file's readiness as c, the waiter, sees it
+// (ep_item_poll runs as current), in batches: it fills buf[:n] and calls
+// put(n), which copies them out and returns how many it could. It
+// returns how many put took. If put takes fewer than it was given (a
+// fault), the first event it could not copy and those after it stay
+// ready, as if never looked at, and collect stops there
+// (epoll_put_uevent failing). put runs with ep.mu held.
+//
+// The ready list is filtered in place and left in ep_send_events'
+// order: the items not reported (max reached, or a fault) first, then
+// the level-triggered ones reported, so that callers asking for fewer
+// events than are ready see each in turn.
+func (ep *Instance) collect(c fs.Ctx, max int, buf *Batch, put func(n int) int) (n int, fault bool) {
+	var items [len(Batch{})]*item
 	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	var out []Event
-	var keep []*item
-	for i, it := range ep.ready {
-		if len(out) == max {
-			keep = append(keep, ep.ready[i:]...)
+	ready := ep.ready
+	// ready[:kept] are the reported level-triggered items; ready[i:] the
+	// ones not looked at yet; items[:nb] those looked at and not yet
+	// handed to put. kept+nb <= i.
+	kept, i, nb := 0, 0, 0
+	for {
+		if nb == len(buf) || nb > 0 && (i == len(ready) || n+nb == max) {
+			got := put(nb)
+			for _, it := range items[:got] {
+				switch {
+				case it.events&EPOLLONESHOT != 0:
+					it.disabled = true
+					it.inReady = false
+				case it.events&EPOLLET != 0:
+					it.inReady = false
+				default:
+					ready[kept] = it // level-triggered: look again next time
+					kept++
+				}
+			}
+			n += got
+			if got < nb {
+				// Put the ones not copied back before the rest.
+				i -= copy(ready[i-(nb-got):], items[got:nb])
+				fault = true
+				break
+			}
+			nb = 0
+		}
+		if i == len(ready) || n+nb == max {
 			break
 		}
-		p := it.key.file.Ops().(fs.Pollable)
-		r := fs.ReadinessFor(c, p, it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
-		if r == 0 || it.disabled {
+		it := ready[i]
+		i++
+		if it.disabled {
 			it.inReady = false
 			continue
 		}
-		out = append(out, Event{Events: r, Data: it.data})
-		switch {
-		case it.events&EPOLLONESHOT != 0:
-			it.disabled = true
+		r := fs.ReadinessFor(c, it.key.file.Ops().(fs.Pollable), it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
+		if r == 0 {
 			it.inReady = false
-		case it.events&EPOLLET != 0:
-			it.inReady = false
-		default:
-			keep = append(keep, it) // level-triggered: look again next time
+			continue
 		}
+		buf[nb], items[nb] = Event{Events: r, Data: it.data}, it
+		nb++
 	}
-	ep.ready = keep
-	return out
+	if i < len(ready) {
+		// Move the rest down after the kept items and put them first:
+		// ready[:kept] ++ rest becomes rest ++ ready[:kept].
+		rest := copy(ready[kept:], ready[i:])
+		slices.Reverse(ready[:kept])
+		slices.Reverse(ready[kept : kept+rest])
+		slices.Reverse(ready[:kept+rest])
+		kept += rest
+	}
+	clear(ready[kept:]) // let removed items go
+	ep.ready = ready[:kept]
+	ep.mu.Unlock()
+	return n, fault
 }
 
-// Wait implements epoll_wait(2): up to max events, waiting until one is
-// ready, the timeout passes (negative: forever; 0: do not wait), or the
-// caller is interrupted.
+// Wait implements epoll_wait(2) for callers that take the events as a
+// slice (tests): WaitPut with a put that appends.
 func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, error) {
+	var out []Event
+	var buf Batch
+	_, err := ep.WaitPut(c, max, timeout, &buf, func(n int) int {
+		out = append(out, buf[:n]...)
+		return n
+	})
+	return out, err
+}
+
+// WaitPut implements epoll_wait(2): up to max events, handed over in
+// buf to put as collect does, waiting until one is ready, the timeout passes
+// (negative: forever; 0: do not wait), or the caller is interrupted. It
+// returns how many events put took; EFAULT if put could take none of
+// those there were.
+func (ep *Instance) WaitPut(c fs.Ctx, max int, timeout time.Duration, buf *Batch, put func(n int) int) (int, error) {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
 	for {
-		if evs := ep.collect(c, max); len(evs) > 0 || timeout == 0 {
-			return evs, nil
+		n, fault := ep.collect(c, max, buf, put)
+		if fault && n == 0 {
+			return 0, linuxerr.EFAULT
+		}
+		if n > 0 || timeout == 0 {
+			return n, nil
 		}
 		timedOut, err := fs.WaitReadyDeadline(c, &ep.wq, fs.EventIn, ep.hasReady, deadline)
 		if err != nil {
@@ -450,18 +517,19 @@ func (ep *Instance) Wait(c fs.Ctx, max int, timeout time.Duration) ([]Event, err
 			if linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
 				err = linuxerr.EINTR
 			}
-			return nil, err
+			return 0, err
 		}
 		if timedOut {
-			return nil, nil
+			return 0, nil
 		}
 	}
 }
 
 func (ep *Instance) hasReady() bool {
 	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	return len(ep.ready) > 0
+	n := len(ep.ready)
+	ep.mu.Unlock()
+	return n > 0
 }
 
 // Read and Write make an epoll file refuse data I/O.

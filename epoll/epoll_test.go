@@ -426,3 +426,68 @@ func TestExclusiveMixed(t *testing.T) {
 		t.Fatalf("hang-up woke %d waiters, want 1", got)
 	}
 }
+
+// TestTurnsAndFaults checks ep_send_events' order and its fault: level-
+// triggered items not reported (maxevents reached) come before those
+// reported, and an event that cannot be copied out stays ready with those
+// after it, while the ones copied before it count.
+func TestTurnsAndFaults(t *testing.T) {
+	epf := New(0, 0)
+	ep, _ := FromFile(epf)
+	n := 2*len(Batch{}) + 3 // more than one batch
+	for i := range n {
+		efd := fs.NewEventFD(1, fs.EFD_NONBLOCK)
+		events := uint32(fs.EventIn)
+		if i == 1 {
+			events |= EPOLLONESHOT
+		}
+		if err := ep.Ctl(CtlAdd, int32(i), efd, events, uint64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := func(evs []Event) (d []uint64) {
+		for _, e := range evs {
+			d = append(d, e.Data)
+		}
+		return d
+	}
+	evs, _ := ep.Wait(ctx{}, 1, 0)
+	if fmt.Sprint(data(evs)) != "[0]" {
+		t.Fatalf("first wait: %v", data(evs))
+	}
+	evs, _ = ep.Wait(ctx{}, 2, 0)
+	if fmt.Sprint(data(evs)) != "[1 2]" {
+		t.Fatalf("second wait: %v, want the next two", data(evs))
+	}
+	// Now: 3 ... n-1, 0, 2 (1 was one-shot). A put that takes 20 events
+	// and then faults: the 21st stays first.
+	var got []uint64
+	var buf Batch
+	k, err := ep.WaitPut(ctx{}, 100, 0, &buf, func(n int) int {
+		take := min(n, 20-len(got))
+		got = append(got, data(buf[:take])...)
+		return take
+	})
+	if k != 20 || err != nil || got[0] != 3 || got[19] != 22 {
+		t.Fatalf("faulting put: %d, %v, %v", k, err, got)
+	}
+	evs, _ = ep.Wait(ctx{}, 100, 0)
+	want := []uint64{}
+	for i := 23; i < n; i++ {
+		want = append(want, uint64(i))
+	}
+	want = append(want, 0, 2)
+	for i := 3; i < 23; i++ {
+		want = append(want, uint64(i))
+	}
+	if fmt.Sprint(data(evs)) != fmt.Sprint(want) {
+		t.Fatalf("after the fault: %v, want %v", data(evs), want)
+	}
+	// A put that takes nothing: EFAULT, and nothing is consumed.
+	if k, err := ep.WaitPut(ctx{}, 100, 0, &buf, func(int) int { return 0 }); k != 0 || err != linuxerr.EFAULT {
+		t.Fatalf("put taking nothing: %d, %v", k, err)
+	}
+	if evs, _ = ep.Wait(ctx{}, 100, 0); len(evs) != n-1 {
+		t.Fatalf("after EFAULT: %d events, want %d", len(evs), n-1)
+	}
+}

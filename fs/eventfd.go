@@ -3,6 +3,7 @@ package fs
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
@@ -19,8 +20,10 @@ const (
 // eventFD is an eventfd counter (fs/eventfd.c).
 type eventFD struct {
 	streamOps
-	mu        sync.Mutex
-	count     uint64
+	mu sync.Mutex
+	// count changes under mu; Readiness reads it without (eventfd_poll's
+	// READ_ONCE), as poll and epoll_wait ask for every watched eventfd.
+	count     atomic.Uint64
 	semaphore bool
 	q         Queue
 	attr      Attr
@@ -29,8 +32,9 @@ type eventFD struct {
 // NewEventFD makes an eventfd file with the initial count.
 func NewEventFD(initval uint32, flags uint32) *File {
 	now := Now()
-	e := &eventFD{count: uint64(initval), semaphore: flags&EFD_SEMAPHORE != 0,
+	e := &eventFD{semaphore: flags&EFD_SEMAPHORE != 0,
 		attr: Attr{Dev: 10, Ino: NewIno(), Mode: 0o600, Nlink: 1, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	e.count.Store(uint64(initval))
 	return NewFile(e, "anon_inode:[eventfd]", O_RDWR|flags&O_NONBLOCK, e)
 }
 
@@ -44,20 +48,21 @@ func (e *eventFD) Read(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	take := func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if e.count == 0 {
+		count := e.count.Load()
+		if count == 0 {
 			return false
 		}
-		v = e.count
+		v = count
 		if e.semaphore {
 			v = 1
 		}
-		e.count -= v
+		e.count.Store(count - v)
 		return true
 	}
 	ready := func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return e.count > 0
+		return e.count.Load() > 0
 	}
 	if err := retryBlocking(c, f, &e.q, EventIn, take, ready); err != nil {
 		return 0, err
@@ -78,15 +83,16 @@ func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	fits := func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return eventfdMax-e.count >= v
+		return eventfdMax-e.count.Load() >= v
 	}
 	add := func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if eventfdMax-e.count < v {
+		count := e.count.Load()
+		if eventfdMax-count < v {
 			return false
 		}
-		e.count += v
+		e.count.Store(count + v)
 		return true
 	}
 	if err := retryBlocking(c, f, &e.q, EventOut, add, fits); err != nil {
@@ -98,14 +104,15 @@ func (e *eventFD) Write(c Ctx, f *File, p []byte, _ int64) (int, error) {
 	return 8, nil
 }
 
+// Readiness implements Pollable (eventfd_poll): one load of the count,
+// no lock.
 func (e *eventFD) Readiness(_ *File, mask uint32) uint32 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	count := e.count.Load()
 	var r uint32
-	if e.count > 0 {
+	if count > 0 {
 		r |= EventIn
 	}
-	if e.count < eventfdMax {
+	if count < eventfdMax {
 		r |= EventOut
 	}
 	return r & mask
@@ -128,10 +135,11 @@ func EventfdSignal(f *File, n uint64) {
 		return
 	}
 	e.mu.Lock()
-	e.count = min(e.count+n, eventfdMax)
-	if e.count < n { // wrapped
-		e.count = eventfdMax
+	count := min(e.count.Load()+n, eventfdMax)
+	if count < n { // wrapped
+		count = eventfdMax
 	}
+	e.count.Store(count)
 	e.mu.Unlock()
 	e.q.Notify(EventIn)
 }

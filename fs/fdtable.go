@@ -39,15 +39,36 @@ type fdEntry struct {
 func NewFDTable() *FDTable { return &FDTable{Limit: 1024} }
 
 // Get returns the file at fd with a reference the caller must drop.
+// Every system call on a descriptor comes here: no defer.
 func (t *FDTable) Get(fd int32) (*File, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		t.mu.Unlock()
 		return nil, linuxerr.EBADF
 	}
 	f := t.files[fd].file
 	f.IncRef()
+	t.mu.Unlock()
 	return f, nil
+}
+
+// GetEach looks up n descriptors under one hold of the table's lock, as
+// poll and select do for their whole set (do_pollfd's fdget of each):
+// set(i, f) gets the file open at fd(i) with a reference the caller must
+// drop, or nil if none is open there. fd and set run with the lock held.
+func (t *FDTable) GetEach(n int, fd func(i int) int32, set func(i int, f *File)) {
+	t.mu.Lock()
+	files := t.files
+	for i := 0; i < n; i++ {
+		var f *File
+		if d := fd(i); d >= 0 && int(d) < len(files) {
+			if f = files[d].file; f != nil {
+				f.IncRef()
+			}
+		}
+		set(i, f)
+	}
+	t.mu.Unlock()
 }
 
 // Peek returns the file at fd, or nil, without taking the table's lock or

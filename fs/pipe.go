@@ -660,11 +660,19 @@ func (e *pipeEnd) Write(c Ctx, f *File, src []byte, _ int64) (int, error) {
 	return e.p.write(c, src, f.Flags()&O_NONBLOCK != 0, f.Flags()&O_DIRECT != 0)
 }
 
-// Readiness implements Pollable (pipe_poll).
+// Readiness implements Pollable (pipe_poll); without a defer, as poll,
+// select and epoll_wait ask it for every watched pipe.
 func (e *pipeEnd) Readiness(_ *File, mask uint32) uint32 {
 	p := e.p
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	r := e.readinessLocked()
+	p.mu.Unlock()
+	return r & (mask | EventErr | EventHup)
+}
+
+// readinessLocked is the end's readiness, every event; p.mu is held.
+func (e *pipeEnd) readinessLocked() uint32 {
+	p := e.p
 	var r uint32
 	if e.reader {
 		if p.n() > 0 {
@@ -682,7 +690,7 @@ func (e *pipeEnd) Readiness(_ *File, mask uint32) uint32 {
 			r |= EventErr
 		}
 	}
-	return r & (mask | EventErr | EventHup)
+	return r
 }
 
 // EventQueue implements Pollable.

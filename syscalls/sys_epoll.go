@@ -8,6 +8,7 @@ import (
 
 	"oyako/epoll"
 	"oyako/fs"
+	"oyako/kernel/mm"
 	"oyako/kernel/task"
 )
 
@@ -66,29 +67,62 @@ func epollCtl(t *task.Task, epfd uintptr, op int, fd uintptr, events uint32, dat
 	return epoll.CtlFile(epf, op, int32(fd), f, events, data)
 }
 
+// epollEventSize is sizeof(struct epoll_event): packed on x86-64.
+const epollEventSize = 12
+
+// epollWait is do_epoll_wait: EINVAL for a bad maxevents, EFAULT for an
+// array beyond user space (access_ok), EBADF, EINVAL for a descriptor
+// that is not an epoll instance, then ep_poll. The events are copied out
+// as the instance hands them over, in batches, through a buffer on the
+// stack; an event that cannot be copied stays ready, and the call
+// returns those copied before it, or EFAULT if there are none
+// (ep_send_events).
 func epollWait(t *task.Task, epfd, events uintptr, max int32, timeout time.Duration) (uintptr, error) {
 	if max <= 0 || max > epoll.MaxEvents {
 		return 0, linuxerr.EINVAL
+	}
+	if events >= mm.UserTop || uintptr(max)*epollEventSize > mm.UserTop-events {
+		return 0, linuxerr.EFAULT
 	}
 	epf, err := getFile(t, epfd)
 	if err != nil {
 		return 0, err
 	}
-	defer epf.DecRef()
 	ep, ok := epoll.FromFile(epf)
 	if !ok {
+		epf.DecRef()
 		return 0, linuxerr.EINVAL
 	}
-	evs, err := ep.Wait(t, int(max), timeout)
-	if err != nil {
-		return 0, err
-	}
-	b := make([]byte, 12*len(evs))
+	var buf epoll.Batch
+	at := events
+	n, err := ep.WaitPut(t, int(max), timeout, &buf, func(n int) int {
+		if copyOutEvents(t, at, buf[:n]) == nil {
+			at += uintptr(epollEventSize * n)
+			return n
+		}
+		// Find the first event that cannot be copied: those before
+		// it are in place.
+		for i := range n {
+			if copyOutEvents(t, at, buf[i:i+1]) != nil {
+				return i
+			}
+			at += epollEventSize
+		}
+		return n
+	})
+	epf.DecRef()
+	return uintptr(n), err
+}
+
+// copyOutEvents writes evs, at most a batch, as struct epoll_event to
+// addr.
+func copyOutEvents(t *task.Task, addr uintptr, evs []epoll.Event) error {
+	var b [len(epoll.Batch{}) * epollEventSize]byte
 	for i, e := range evs {
-		putU32(b, 12*i, e.Events)
-		putU64(b, 12*i+4, e.Data)
+		putU32(b[:], epollEventSize*i, e.Events)
+		putU64(b[:], epollEventSize*i+4, e.Data)
 	}
-	return uintptr(len(evs)), t.CopyOut(events, b)
+	return t.CopyOut(addr, b[:epollEventSize*len(evs)])
 }
 
 func msTimeout(ms int32) time.Duration {

@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -21,58 +22,77 @@ import (
 // pollfdSize is sizeof(struct pollfd): int fd, short events, short revents.
 const pollfdSize = 8
 
-// readPollFDs copies poll's array in and looks its descriptors up
-// (do_sys_poll: more entries than RLIMIT_NOFILE is EINVAL). The caller
-// drops the files' references with putPollFDs.
-func readPollFDs(t *task.Task, addr uintptr, nfds uint32) ([]epoll.PollFD, error) {
-	if uint64(nfds) > t.Proc.Rlimit(rlimitNofile)[0] {
-		return nil, linuxerr.EINVAL
-	}
-	b := make([]byte, pollfdSize*int(nfds))
-	if err := t.CopyIn(addr, b); err != nil {
-		return nil, err
-	}
-	fds := make([]epoll.PollFD, nfds)
-	le := binary.LittleEndian
-	for i := range fds {
-		fd := &fds[i]
-		fd.FD, fd.Events = int32(le.Uint32(b[pollfdSize*i:])), le.Uint16(b[pollfdSize*i+4:])
-		if fd.FD >= 0 {
-			if f, err := getFile(t, uintptr(fd.FD)); err == nil {
-				fd.File = f
-			}
-		}
-	}
-	return fds, nil
+// pollStackFDs is how many entries poll and select keep in arrays on
+// their stack; more are allocated (Linux's POLL_STACK_ALLOC: 256 bytes,
+// 32 struct pollfd).
+const pollStackFDs = 32
+
+// lookupPollFDs sets the File of each entry whose descriptor is open, with
+// a reference the caller drops with putPollFDs, holding the descriptor
+// table's lock once for them all.
+func lookupPollFDs(t *task.Task, fds []epoll.PollFD) {
+	t.Proc.FDs().GetEach(len(fds), func(i int) int32 { return fds[i].FD }, func(i int, f *fs.File) { fds[i].File = f })
 }
 
 func putPollFDs(fds []epoll.PollFD) {
-	for _, fd := range fds {
-		if fd.File != nil {
-			fd.File.DecRef()
+	for i := range fds {
+		if f := fds[i].File; f != nil {
+			f.DecRef()
 		}
 	}
 }
 
-// doPoll polls the array at addr and writes back each entry's revents.
+// doPoll is do_sys_poll: more entries than RLIMIT_NOFILE is EINVAL; the
+// array at addr is copied in, polled, and each entry's revents, and only
+// that field (__put_user of each), is written back.
 func doPoll(t *task.Task, addr uintptr, nfds uint32, deadline time.Time, noWait bool) (int, error) {
-	fds, err := readPollFDs(t, addr, nfds)
-	if err != nil {
+	if uint64(nfds) > t.Proc.Rlimit(rlimitNofile)[0] {
+		return 0, linuxerr.EINVAL
+	}
+	var fdbuf [pollStackFDs]epoll.PollFD
+	var bbuf [pollStackFDs * pollfdSize]byte
+	var fds []epoll.PollFD
+	var b []byte
+	if nfds <= pollStackFDs {
+		fds, b = fdbuf[:nfds], bbuf[:pollfdSize*nfds]
+	} else {
+		fds, b = make([]epoll.PollFD, nfds), make([]byte, pollfdSize*int(nfds))
+	}
+	if err := t.CopyIn(addr, b); err != nil {
 		return 0, err
 	}
-	defer putPollFDs(fds)
+	le := binary.LittleEndian
+	for i := range fds {
+		fds[i].FD, fds[i].Events = int32(le.Uint32(b[pollfdSize*i:])), le.Uint16(b[pollfdSize*i+4:])
+	}
+	lookupPollFDs(t, fds)
 	n, err := epoll.Poll(t, fds, deadline, noWait)
-	if err != nil {
-		return 0, err
+	putPollFDs(fds)
+	if nfds == 0 {
+		return n, err
 	}
-	for i, fd := range fds {
-		var b [2]byte
-		binary.LittleEndian.PutUint16(b[:], fd.Revents)
-		if err := t.CopyOut(addr+uintptr(pollfdSize*i+6), b[:]); err != nil {
-			return 0, err
+	// As Linux, revents is written back even when the wait failed
+	// (EINTR: all zero), and a fault doing so is the call's error. The
+	// range is from the first revents to the end of the last, so that
+	// no page is written to that holds none of them.
+	const reventsOff = 6
+	werr := t.AccessUser(addr+reventsOff, pollfdSize*int(nfds)-reventsOff, true, func(p []byte, off int) {
+		// p is bytes [off, off+len(p)) of the range; entry i's revents
+		// is at pollfdSize*i, its second byte one after.
+		for i := off / pollfdSize; pollfdSize*i < off+len(p); i++ {
+			at := pollfdSize*i - off
+			if at >= 0 {
+				p[at] = byte(fds[i].Revents)
+			}
+			if at+1 >= 0 && at+1 < len(p) {
+				p[at+1] = byte(fds[i].Revents >> 8)
+			}
 		}
+	})
+	if werr != nil {
+		return 0, werr
 	}
-	return n, nil
+	return n, err
 }
 
 // sysPoll implements poll(2): a negative timeout waits for ever, 0 does
@@ -213,10 +233,16 @@ const (
 	pollExSet  = fs.EventPri
 )
 
+// selectStackWords is how many 64-bit words of each fd_set select keeps
+// on its stack: FD_SETSIZE (1024) descriptors.
+const selectStackWords = 16
+
 // selectCommon is select and pselect6 after the timeout and mask are read
 // (core_sys_select): the descriptors of the three sets become poll
 // entries; a descriptor that is not open is EBADF if it is within the
-// descriptor table's size, and not looked at past it.
+// descriptor table's size, and not looked at past it. Sets of up to
+// FD_SETSIZE descriptors and up to pollStackFDs entries live on the
+// stack.
 func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, noWait bool) (uintptr, error) {
 	if n < 0 {
 		return 0, linuxerr.EINVAL
@@ -227,63 +253,117 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 		n = max
 	}
 	words := (int(n) + 63) / 64
+	var stack [3][selectStackWords]uint64
+	var bstack [8 * selectStackWords]byte
 	var sets [3][]uint64
+	var b []byte
+	if words <= selectStackWords {
+		b = bstack[:8*words]
+	} else {
+		b = make([]byte, 8*words)
+	}
 	for i, addr := range addrs {
 		if addr == 0 {
 			continue
 		}
-		b := make([]byte, 8*words)
 		if err := t.CopyIn(addr, b); err != nil {
 			return 0, err
 		}
-		sets[i] = make([]uint64, words)
+		if words <= selectStackWords {
+			sets[i] = stack[i][:words]
+		} else {
+			sets[i] = make([]uint64, words)
+		}
 		for w := range sets[i] {
 			sets[i][w] = binary.LittleEndian.Uint64(b[8*w:])
 		}
 	}
-	classes := [3]uint32{pollInSet, pollOutSet, pollExSet}
-	var fds []epoll.PollFD
-	defer func() { putPollFDs(fds) }()
-	for fd := int32(0); fd < n; fd++ {
-		var ev uint32
-		for i, class := range classes {
-			if sets[i] != nil && sets[i][fd/64]&(1<<(fd%64)) != 0 {
-				ev |= class
+	// word is the descriptors of word w of the sets, each set's bits and
+	// those of any set; bits past n are not looked at.
+	word := func(w int) (in, out, ex, any uint64) {
+		if sets[0] != nil {
+			in = sets[0][w]
+		}
+		if sets[1] != nil {
+			out = sets[1][w]
+		}
+		if sets[2] != nil {
+			ex = sets[2][w]
+		}
+		any = in | out | ex
+		if w == words-1 && n%64 != 0 {
+			any &= 1<<(n%64) - 1
+		}
+		return
+	}
+	all := 0
+	for w := 0; w < words; w++ {
+		_, _, _, any := word(w)
+		all += bits.OnesCount64(any)
+	}
+	var fdstack [pollStackFDs]epoll.PollFD
+	fds := fdstack[:0]
+	if all > pollStackFDs {
+		fds = make([]epoll.PollFD, 0, all)
+	}
+	for w := 0; w < words; w++ {
+		in, out, ex, any := word(w)
+		for any != 0 {
+			bit := uint(bits.TrailingZeros64(any))
+			any &= any - 1
+			var ev uint32
+			if in>>bit&1 != 0 {
+				ev |= pollInSet
 			}
+			if out>>bit&1 != 0 {
+				ev |= pollOutSet
+			}
+			if ex>>bit&1 != 0 {
+				ev |= pollExSet
+			}
+			fds = append(fds, epoll.PollFD{FD: int32(64*w) + int32(bit), Events: uint16(ev)})
 		}
-		if ev == 0 {
-			continue
-		}
-		f, err := getFile(t, uintptr(fd))
-		if err != nil {
+	}
+	lookupPollFDs(t, fds)
+	for i := range fds {
+		if fds[i].File == nil {
+			putPollFDs(fds)
 			return 0, linuxerr.EBADF
 		}
-		fds = append(fds, epoll.PollFD{FD: fd, Events: uint16(ev), File: f})
 	}
-	if _, err := epoll.Poll(t, fds, deadline, noWait); err != nil {
+	_, err := epoll.Poll(t, fds, deadline, noWait)
+	putPollFDs(fds)
+	if err != nil {
 		return 0, err
 	}
-	var out [3][]uint64
-	count := 0
+	// The results replace the sets: which sets a descriptor was in is
+	// in its events, each class having a bit of its own (POLLIN,
+	// POLLOUT, POLLPRI).
 	for i := range sets {
-		if sets[i] != nil {
-			out[i] = make([]uint64, words)
-		}
+		clear(sets[i])
 	}
+	count := 0
 	for _, p := range fds {
-		for i, class := range classes {
-			if sets[i] != nil && sets[i][p.FD/64]&(1<<(p.FD%64)) != 0 && uint32(p.Revents)&class != 0 {
-				out[i][p.FD/64] |= 1 << (p.FD % 64)
-				count++
-			}
+		ev, rev := uint32(p.Events), uint32(p.Revents)
+		w, bit := p.FD/64, uint64(1)<<(p.FD%64)
+		if ev&fs.EventIn != 0 && rev&pollInSet != 0 {
+			sets[0][w] |= bit
+			count++
+		}
+		if ev&fs.EventOut != 0 && rev&pollOutSet != 0 {
+			sets[1][w] |= bit
+			count++
+		}
+		if ev&fs.EventPri != 0 && rev&pollExSet != 0 {
+			sets[2][w] |= bit
+			count++
 		}
 	}
 	for i, addr := range addrs {
 		if addr == 0 {
 			continue
 		}
-		b := make([]byte, 8*words)
-		for w, v := range out[i] {
+		for w, v := range sets[i] {
 			binary.LittleEndian.PutUint64(b[8*w:], v)
 		}
 		if err := t.CopyOut(addr, b); err != nil {

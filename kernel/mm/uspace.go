@@ -1079,6 +1079,18 @@ func (as *AddressSpace) CopyOut(addr uintptr, src []byte) error {
 	})
 }
 
+// Access runs fn on [addr, addr+n) of user memory, page by page, as the
+// kernel's direct map sees it (writable if write, faulting pages in as a
+// user access would): b is the piece in one page, off its offset in the
+// range. For a caller that touches only some bytes of a range (poll's
+// revents: __put_user of each field); EFAULT as CopyOut, after fn ran
+// on the pieces before the bad one.
+func (as *AddressSpace) Access(addr uintptr, n int, write bool, fn func(b []byte, off int)) error {
+	return as.copyPages(addr, n, write, func(k uintptr, off, n int) {
+		fn(unsafe.Slice((*byte)(amd64.Ptr(k)), n), off)
+	})
+}
+
 // ZeroOut writes n zero bytes at addr (clear_user).
 func (as *AddressSpace) ZeroOut(addr uintptr, n int) error {
 	return as.copyPages(addr, n, true, func(k uintptr, _, n int) {

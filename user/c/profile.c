@@ -5,7 +5,9 @@
 // where the profiler's breakpoints are. In this order: getpid twice (the
 // second run of the same path must cost exactly as much: the count is
 // deterministic), read of 1 byte from /dev/zero, write of 1 byte to
-// /dev/null. Exit status 0 when every call returned what Linux returns.
+// /dev/null, getppid, epoll_wait finding one ready eventfd, and poll and
+// select of 10 eventfds of which one is ready (timeout 0). Exit status 0
+// when every call returned what Linux returns.
 //
 // Each profiled call comes after a run of the same call: single-stepping
 // one takes seconds of the host's time, which the guest's clock sees
@@ -19,36 +21,68 @@
 // random (runtime/iface.go): after 3,000 calls, about one boot in twenty
 // still paid getitab's search in read and write.
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define WARMUP 20000
 #define RESETTLE 1000
 
-// profiled makes system call nr through the SYSCALL instruction at
-// profile_syscall (noclone: a second copy would define the label twice).
-__attribute__((noinline, noclone)) static long profiled(long nr, long a, long b, long c) {
+// profiled5 makes system call nr with five arguments through the SYSCALL
+// instruction at profile_syscall (noclone: a second copy would define the
+// label twice).
+__attribute__((noinline, noclone)) static long profiled5(long nr, long a, long b, long c, long d, long e) {
 	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
 	__asm__ volatile(".globl profile_syscall\nprofile_syscall:\n\tsyscall"
 	                 : "=a"(ret)
-	                 : "a"(nr), "D"(a), "S"(b), "d"(c)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
 	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
-// warm makes system call nr through another SYSCALL instruction, so that
+// profiled makes system call nr with three arguments (the fourth, R10,
+// is 0) through the SYSCALL instruction at profile_syscall.
+static long profiled(long nr, long a, long b, long c) { return profiled5(nr, a, b, c, 0, 0); }
+
+// warm5 makes system call nr through another SYSCALL instruction, so that
 // the warm-up does not stop at the profiler's breakpoint.
-static long warm(long nr, long a, long b, long c) {
+static long warm5(long nr, long a, long b, long c, long d, long e) {
 	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
 	__asm__ volatile("syscall"
 	                 : "=a"(ret)
-	                 : "a"(nr), "D"(a), "S"(b), "d"(c)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
 	                 : "rcx", "r11", "memory");
 	return ret;
+}
+
+static long warm(long nr, long a, long b, long c) { return warm5(nr, a, b, c, 0, 0); }
+
+// The poll and select calls: 10 eventfds, the first readable (as
+// bench.c's readiness rows, poll-10 and select-10).
+#define NPOLL 10
+static struct pollfd pfds[NPOLL];
+static int maxfd;
+static fd_set rset;
+static struct timeval tv0;
+
+// select10 selects for reading on the 10 eventfds, with a zero timeout,
+// through call (warm5 or profiled5).
+static long select10(long (*call)(long, long, long, long, long, long)) {
+	FD_ZERO(&rset);
+	for (int i = 0; i < NPOLL; i++)
+		FD_SET(pfds[i].fd, &rset);
+	tv0 = (struct timeval){0, 0};
+	return call(SYS_select, maxfd + 1, (long)&rset, 0, 0, (long)&tv0);
 }
 
 // profile_begin and profile_end mark where the profiled calls are.
@@ -67,6 +101,14 @@ int main(void) {
 	struct epoll_event ev = {.events = EPOLLIN}, out[4];
 	if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0)
 		return 2;
+	for (int i = 0; i < NPOLL; i++) {
+		int fd = eventfd(i == 0, 0);
+		if (fd < 0)
+			return 2;
+		pfds[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (fd > maxfd)
+			maxfd = fd;
+	}
 	// A file for stat, open and close.
 	static const char path[] = "/tmp/profile.file";
 	close(open(path, O_CREAT | O_WRONLY, 0644));
@@ -77,7 +119,9 @@ int main(void) {
 		warm(SYS_read, zero, (long)buf, 1);
 		warm(SYS_write, null, (long)buf, 1);
 		warm(SYS_getppid, 0, 0, 0);
-		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout: RDX's 4th argument is R10, 0 here
+		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout: the 4th argument, R10, is 0
+		warm(SYS_poll, (long)pfds, NPOLL, 0);
+		select10(warm5);
 		warm(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st);
 		warm(SYS_close, warm(SYS_openat, AT_FDCWD, (long)path, O_RDONLY), 0, 0);
 	}
@@ -106,6 +150,12 @@ int main(void) {
 	for (int i = 0; i < RESETTLE; i++)
 		warm(SYS_epoll_wait, ep, (long)out, 4);
 	bad |= profiled(SYS_epoll_wait, ep, (long)out, 4) != 1;
+	for (int i = 0; i < RESETTLE; i++)
+		warm(SYS_poll, (long)pfds, NPOLL, 0);
+	bad |= profiled(SYS_poll, (long)pfds, NPOLL, 0) != 1 || pfds[0].revents != POLLIN || pfds[1].revents != 0;
+	for (int i = 0; i < RESETTLE; i++)
+		select10(warm5);
+	bad |= select10(profiled5) != 1 || !FD_ISSET(pfds[0].fd, &rset) || FD_ISSET(pfds[1].fd, &rset);
 	for (int i = 0; i < RESETTLE; i++)
 		warm(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st);
 	bad |= profiled(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st) != 0;

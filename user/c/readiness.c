@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -73,6 +74,42 @@ static void keys(void) {
 	close(again[0]);
 	close(again[1]);
 	close(p[1]);
+	close(ep);
+}
+
+// turns shows that level-triggered watches take turns when epoll_wait
+// asks for fewer events than are ready (ep_send_events puts the items it
+// did not get to before those it reported); an array beyond user space
+// is EFAULT (access_ok), and an event that cannot be copied out stays
+// ready, the call returning those copied before it, or EFAULT.
+static void turns(void) {
+	puts("-- level-triggered watches take turns");
+	int ep = epoll_create1(0), e[3];
+	for (int i = 0; i < 3; i++) {
+		e[i] = eventfd(1, 0);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 10 + i};
+		R(epoll_ctl(ep, EPOLL_CTL_ADD, e[i], &ev));
+	}
+	struct epoll_event got[2];
+	for (int round = 0; round < 4; round++) {
+		int n = epoll_wait(ep, got, round % 2 ? 2 : 1, 0);
+		printf("  maxevents %d: %d events, data", round % 2 ? 2 : 1, n);
+		for (int i = 0; i < n; i++)
+			printf(" %lu", (unsigned long)got[i].data.u64);
+		putchar('\n');
+	}
+	R(epoll_wait(ep, KERNEL_PTR, 1, 0));              // beyond user space
+	R(syscall(SYS_epoll_wait, ep, (void *)16, 1, 0)); // not mapped
+	// Three ready, room for two, the second not mapped: one copied.
+	struct epoll_event *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap((char *)two + 4096, 4096);
+	R(epoll_wait(ep, (struct epoll_event *)((char *)two + 4096 - sizeof *two), 2, 0));
+	munmap(two, 4096);
+	struct epoll_event one;
+	int n = epoll_wait(ep, &one, 1, 0);
+	printf("  after the faults: %d events, data %lu\n", n, n == 1 ? (unsigned long)one.data.u64 : 0UL);
+	for (int i = 0; i < 3; i++)
+		close(e[i]);
 	close(ep);
 }
 
@@ -348,6 +385,7 @@ int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	triggers();
 	keys();
+	turns();
 	puts("-- EPOLLEXCLUSIVE: processes asleep on one eventfd");
 	exclusive("EPOLLEXCLUSIVE", EPOLLEXCLUSIVE);
 	exclusive("without it", 0);
