@@ -154,18 +154,39 @@ func RunUser(uc *UserContext, cr3 uint64) (event uint64, addr uint64) {
 		return uint64(r1), uint64(r2)
 	}
 	uc.holdsP.Store(true)
-	r1, r2, _ := syscall.RawSyscall(SysRunUser, uintptr(unsafe.Pointer(uc)), uintptr(cr3), 0)
+	event, addr = runUserDirect(uintptr(unsafe.Pointer(uc)), cr3)
 	uc.holdsP.Store(false)
-	if r1 == eventLongRun {
+	if event == eventLongRun {
 		uc.longRun = true
 		return EventKick, 0
 	}
-	return uint64(r1), uint64(r2)
+	return event, addr
 }
+
+// runUserDirect calls runUser the way the RunUser service runs it, on the
+// thread's service stack with interrupts off (runuser.s), without a
+// system call: for runs that keep the P, the Go runtime has nothing to do.
+func runUserDirect(uc uintptr, cr3 uint64) (event, addr uint64)
+
+// Per-CPU fields runuser.s uses (go_asm.h).
+const (
+	percpuKStack      = unsafe.Offsetof(amd64.PerCPU{}.KStack)
+	percpuKernelFS    = unsafe.Offsetof(amd64.PerCPU{}.KernelFS)
+	percpuUseFSGSBASE = unsafe.Offsetof(amd64.PerCPU{}.UseFSGSBASE)
+)
 
 // svcRunUser is RunUser's runtime service: on the thread's service stack,
 // interrupts off.
 func svcRunUser(f *amd64.Frame, ucAddr uintptr, cr3 uint64) (uint64, errno.Errno) {
+	event, addr := runUser(ucAddr, cr3)
+	f.Regs.Rdx = addr
+	return event, 0
+}
+
+// runUser enters the user context at ucAddr with page table root cr3 and
+// returns why it came back, and CR2 for a page fault. It runs on the
+// thread's service stack with interrupts off (svcRunUser, runUserDirect).
+func runUser(ucAddr uintptr, cr3 uint64) (event, addr uint64) {
 	uc := (*UserContext)(amd64.Ptr(ucAddr))
 	now := amd64.Rdtsc()
 	if uc.exitTSC != 0 {
@@ -195,8 +216,7 @@ func svcRunUser(f *amd64.Frame, ucAddr uintptr, cr3 uint64) (uint64, errno.Errno
 	// it and resumed the continuation saved above.
 	t.UserFrame = 0
 	c.UserFrame = 0
-	f.Regs.Rdx = t.FaultAddr
-	return user.Vector, 0
+	return user.Vector, t.FaultAddr
 }
 
 // userTrap handles an exception from ring 3 (in interrupt context): it
