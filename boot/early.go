@@ -28,6 +28,8 @@ var (
 	argvBuf [64]string
 	envpBuf [8]string
 	auxvBuf [8]initstack.Aux
+	// addrBuf is initstack's room for the argv and envp addresses.
+	addrBuf [len(argvBuf) + len(envpBuf)]uint64
 )
 
 // early runs once, on the boot stack, at the kernel's link address, before
@@ -92,7 +94,7 @@ func initialStack() uintptr {
 	auxv[3] = initstack.Aux{Type: initstack.AT_SECURE, Value: 0}
 	// The vDSO, so that the runtime's clock reads are not system calls.
 	auxv[4] = initstack.Aux{Type: initstack.AT_SYSINFO_EHDR, Value: vdso.KernelEHDR()}
-	p := initstack.Params{Argv: argv, Envp: envp, Auxv: auxv, ExecFn: "/oyako", Platform: "x86_64"}
+	p := initstack.Params{Argv: argv, Envp: envp, Auxv: auxv, ExecFn: "/oyako", Platform: "x86_64", Addrs: addrBuf[:]}
 	for i := 0; i < 16; i += 8 {
 		v := kernel.RandomUint64()
 		for j := 0; j < 8; j++ {

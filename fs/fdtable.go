@@ -25,6 +25,11 @@ type FDTable struct {
 	// next_fd), so that opening many descriptors one after another does
 	// not scan the table from 0 each time.
 	nextFD int32
+	// hi is above the highest open descriptor: every entry from hi on is
+	// free. Closing does not lower it; Fork does, when it looks for the
+	// highest open descriptor (count_open_files), so that a table that
+	// once held many descriptors costs a fork what its open ones do.
+	hi int32
 	// Limit is RLIMIT_NOFILE: descriptors are below it.
 	Limit int32
 }
@@ -124,6 +129,7 @@ func (t *FDTable) Install(f *File, min int32, cloexec bool) (int32, error) {
 		return -1, err
 	}
 	t.files[fd] = fdEntry{f, cloexec}
+	t.hi = max(t.hi, fd+1)
 	if min <= t.nextFD {
 		t.nextFD = fd + 1
 	}
@@ -163,6 +169,7 @@ func (t *FDTable) InstallAt(fd int32, f *File, cloexec bool) error {
 	}
 	old := t.files[fd].file
 	t.files[fd] = fdEntry{f, cloexec}
+	t.hi = max(t.hi, fd+1)
 	t.mu.Unlock()
 	if old != nil {
 		t.closeFile(old)
@@ -229,7 +236,7 @@ func (t *FDTable) CloseRange(first, last uint32, cloexec bool) {
 func (t *FDTable) sweep(lo, hi uint64, visit func(e *fdEntry) bool) {
 	t.mu.Lock()
 	var drop []*File
-	for fd := lo; fd <= hi && fd < uint64(len(t.files)); fd++ {
+	for fd := lo; fd <= hi && fd < uint64(t.hi); fd++ {
 		if e := &t.files[fd]; e.file != nil && visit(e) {
 			drop = append(drop, e.file)
 			*e = fdEntry{}
@@ -267,10 +274,18 @@ func (t *FDTable) SetCloexec(fd int32, on bool) error {
 func (t *FDTable) Fork() *FDTable {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n := &FDTable{Limit: t.Limit, files: make([]fdEntry, len(t.files))}
-	copy(n.files, t.files)
+	for t.hi > 0 && t.files[t.hi-1].file == nil {
+		t.hi--
+	}
+	// The copy is as large as the open descriptors need, in whole
+	// words of the open bitmap, and no smaller than the table a new
+	// files_struct embeds (dup_fd: sane_fdtable_size, NR_OPEN_DEFAULT),
+	// so /proc's FDSize for the child is Linux's too.
+	size := max(64, (int(t.hi)+63)&^63)
+	n := &FDTable{Limit: t.Limit, files: make([]fdEntry, size), hi: t.hi, nextFD: min(t.nextFD, t.hi)}
+	copy(n.files, t.files[:t.hi])
 	n.view.Store(&n.files)
-	for _, e := range n.files {
+	for _, e := range n.files[:n.hi] {
 		if e.file != nil {
 			e.file.IncRef()
 		}
@@ -286,8 +301,8 @@ func (t *FDTable) CloseOnExec() {
 // CloseAll closes every descriptor (process exit).
 func (t *FDTable) CloseAll() {
 	t.mu.Lock()
-	files := t.files
-	t.files, t.nextFD = nil, 0
+	files := t.files[:t.hi]
+	t.files, t.nextFD, t.hi = nil, 0, 0
 	t.mu.Unlock()
 	for _, e := range files {
 		if e.file != nil {
@@ -309,7 +324,7 @@ func (t *FDTable) List() []FDEntry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []FDEntry
-	for fd, e := range t.files {
+	for fd, e := range t.files[:t.hi] {
 		if e.file != nil {
 			e.file.IncRef()
 			out = append(out, FDEntry{int32(fd), e.file, e.cloexec})

@@ -337,6 +337,28 @@ func TestFDTable(t *testing.T) {
 	if err := big.InstallAt(5000, f, false); err != linuxerr.EBADF {
 		t.Fatalf("dup2 at the limit: %v", err)
 	}
+	// A fork copies what the open descriptors need (dup_fd), however
+	// large the table once grew: FDSize of the child is Linux's.
+	if n := big.Size(); n != 8192 {
+		t.Fatalf("FDSize %d, want 8192", n)
+	}
+	big.CloseRange(100, 5000, false)
+	child := big.Fork()
+	if n, m := child.Size(), len(child.List()); n != 128 || m != 100 {
+		t.Fatalf("forked table: FDSize %d with %d descriptors, want 128 with 100", n, m)
+	}
+	f.IncRef()
+	if fd, _ := child.Install(f, 0, false); fd != 100 {
+		t.Fatalf("next descriptor of the child %d, want 100", fd)
+	}
+	big.CloseRange(0, 5000, false)
+	if n := big.Fork().Size(); n != 64 {
+		t.Fatalf("fork of an empty table: FDSize %d, want 64", n)
+	}
+	child.CloseAll()
+	if len(child.List()) != 0 {
+		t.Fatal("descriptors left after CloseAll")
+	}
 	big.CloseAll()
 
 	// file-max: a new file past it is refused with ENFILE.

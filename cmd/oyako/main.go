@@ -43,7 +43,7 @@ func usage() {
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
-  oyako bench-linux [-n ITERATIONS]
+  oyako bench-linux [-n ITERATIONS] [-only procs]
   oyako fuzz [-n CALLS] [-seed N] [-m SIZE] [fuzzer flags...]
   oyako profile [-funcs N] [-keep FILE | -trace FILE]
 `)
@@ -543,14 +543,23 @@ func cmdProfile(argv []string) error {
 func cmdBenchLinux(argv []string) error {
 	fs := flag.NewFlagSet("bench-linux", flag.ExitOnError)
 	n := fs.Int("n", qemu.BenchLinuxIterations, "iterations per round")
+	only := fs.String("only", "", `run one group of rows only: "procs" (process creation and sleep-process)`)
 	fs.Parse(argv)
+	args := []string{fmt.Sprint(*n)}
+	switch *only {
+	case "":
+	case "procs":
+		args = append([]string{*only}, args...)
+	default:
+		return fmt.Errorf("bench-linux: unknown group of rows %q", *only)
+	}
 	kernel, prog, done, err := buildBench()
 	if err != nil {
 		return err
 	}
 	defer done()
 	start := time.Now()
-	res, err := qemu.BenchLinux(context.Background(), kernel, prog, []string{fmt.Sprint(*n)}, 10*time.Minute)
+	res, err := qemu.BenchLinux(context.Background(), kernel, prog, args, 10*time.Minute)
 	if err != nil {
 		return err
 	}

@@ -47,9 +47,10 @@ type Params struct {
 	Random   [16]byte
 	ExecFn   string // AT_EXECFN, if not empty
 	Platform string // AT_PLATFORM, if not empty
-	// Addrs, if not nil, is scratch room for the string addresses, one
-	// per argument and environment string; without it Build takes at most
-	// 256 of each (early boot cannot allocate).
+	// Addrs is scratch room for the string addresses, at least one per
+	// argument and environment string. The caller provides it (early
+	// boot cannot allocate), so that Build's frame stays small: the exec
+	// path runs it on a task goroutine's stack.
 	Addrs []uint64
 
 	// Build reports where the argument strings and the environment
@@ -66,14 +67,7 @@ func Build(mem []byte, top uint64, p *Params) (sp uint64, ok bool) {
 	// Strings first, highest: execfn, then envp and argv strings, then
 	// the platform string, then the random bytes.
 	execfn := w.str(p.ExecFn)
-	var fixed [512]uint64
 	addrs := p.Addrs
-	if addrs == nil {
-		if len(p.Envp) > 256 || len(p.Argv) > 256 {
-			return 0, false
-		}
-		addrs = fixed[:]
-	}
 	if len(addrs) < len(p.Envp)+len(p.Argv) {
 		return 0, false
 	}

@@ -15,6 +15,7 @@ func TestBuildLayout(t *testing.T) {
 		Random:   [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
 		ExecFn:   "/init",
 		Platform: "x86_64",
+		Addrs:    make([]uint64, 5),
 	}
 	sp, ok := Build(mem, top, p)
 	if !ok {
@@ -88,7 +89,10 @@ func TestBuildLayout(t *testing.T) {
 }
 
 func TestBuildTooSmall(t *testing.T) {
-	if _, ok := Build(make([]byte, 64), 0x1000, &Params{Argv: []string{"a-long-argument-that-does-not-fit-in-64-bytes-of-stack"}}); ok {
+	if _, ok := Build(make([]byte, 4096), 0x1000, &Params{Argv: []string{"a", "b"}, Addrs: make([]uint64, 1)}); ok {
+		t.Fatal("Build succeeded without room for the string addresses")
+	}
+	if _, ok := Build(make([]byte, 64), 0x1000, &Params{Argv: []string{"a-long-argument-that-does-not-fit-in-64-bytes-of-stack"}, Addrs: make([]uint64, 1)}); ok {
 		t.Fatal("Build succeeded in too little memory")
 	}
 }

@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"bytes"
 	"errors"
 	"sort"
 	"sync"
@@ -1099,24 +1100,27 @@ func (as *AddressSpace) ZeroOut(addr uintptr, n int) error {
 }
 
 // CopyInString reads a NUL-terminated string of at most max bytes
-// (strncpy_from_user); ENAMETOOLONG if there is no NUL within max.
+// (strncpy_from_user); ENAMETOOLONG if there is no NUL within max. It
+// looks for the NUL in place, a page at a time, so that the only memory
+// it allocates is the string's.
 func (as *AddressSpace) CopyInString(addr uintptr, max int) (string, error) {
-	var out []byte
+	var out []byte // the part of a string that crosses pages
+	as.mu.Lock()
+	defer as.mu.Unlock()
 	for len(out) < max {
-		n := int(PageSize - addr&(PageSize-1))
-		if n > max-len(out) {
-			n = max - len(out)
-		}
-		buf := make([]byte, n)
-		if err := as.CopyIn(addr, buf); err != nil {
+		n := min(int(PageSize-addr&(PageSize-1)), max-len(out))
+		pa, err := as.translate(addr, false)
+		if err != nil {
 			return "", err
 		}
-		for i, c := range buf {
-			if c == 0 {
-				return string(append(out, buf[:i]...)), nil
+		b := unsafe.Slice((*byte)(amd64.Ptr(PhysToVirt(pa))), n)
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			if out == nil {
+				return string(b[:i]), nil
 			}
+			return string(append(out, b[:i]...)), nil
 		}
-		out = append(out, buf...)
+		out = append(out, b...)
 		addr += uintptr(n)
 	}
 	return "", linuxerr.ENAMETOOLONG

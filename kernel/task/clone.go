@@ -236,6 +236,7 @@ func (t *Task) copyProcess(f, exitSignal uint64) (*Process, error) {
 	}
 	if f&CloneSighand != 0 {
 		np.sighand = p.sighand
+		np.sighand.shared.Store(true)
 	} else {
 		np.sighand = p.sighand.copy()
 		if f&CloneClearSighand != 0 {

@@ -17,7 +17,6 @@ import (
 	"oyako/kernel/mm"
 	"oyako/kernel/sched"
 	"oyako/kernel/vdso"
-	"oyako/signals"
 )
 
 // ErrDynamic is returned by exec for a dynamically linked program (one
@@ -250,16 +249,12 @@ func (t *Task) Exec(a ExecArgs) error {
 	files := p.files.t
 	// flush_signal_handlers: caught signals go back to their default;
 	// ignored ones stay ignored.
-	if p.sighand != nil {
-		h := p.sighand.copy()
-		for i := range h.actions {
-			if h.actions[i].Handler != signals.SIG_IGN {
-				h.actions[i] = signals.Sigaction{}
-			} else {
-				h.actions[i].Flags, h.actions[i].Mask, h.actions[i].Restorer = 0, 0, 0
-			}
+	if h := p.sighand; h != nil {
+		if h.shared.Load() {
+			h = h.copy()
+			p.sighand = h
 		}
-		p.sighand = h
+		h.flushHandlers()
 	}
 	// setup_new_exec forgets the stack but keeps its flags.
 	t.altStack.Sp, t.altStack.Size = 0, 0
@@ -389,13 +384,17 @@ type userStack struct {
 }
 
 func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string, ehdr uint64, creds Creds) (userStack, error) {
-	size := 4096
+	// Each string with its NUL and pointer, and 1 KiB for the rest: the
+	// auxiliary vector (about 20 entries of 16 bytes), argc, the NULL
+	// terminators, the platform string, the random bytes and alignment.
+	// A multiple of 16, so that Build's alignment is the addresses'.
+	size := 1024
 	for _, l := range [3][]string{{execfn}, argv, envp} {
 		for _, s := range l {
 			size += len(s) + 1 + 8
 		}
 	}
-	mem := make([]byte, (size+mm.PageSize-1)&^(mm.PageSize-1))
+	mem := make([]byte, (size+15)&^15)
 	var random [16]byte
 	kernel.RandomBytes(random[:])
 	hwcap2 := uint64(0)

@@ -3,6 +3,7 @@ package task
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -24,6 +25,10 @@ import (
 type sigHand struct {
 	mu      sync.Mutex
 	actions [signals.SIGRTMAX]signals.Sigaction
+	// shared is set once a second process uses the table: exec then
+	// resets a copy of its own (de_thread's unshare_sighand), not the
+	// table itself, which it changes in place otherwise.
+	shared atomic.Bool
 }
 
 func (h *sigHand) action(sig int) signals.Sigaction {
@@ -37,6 +42,20 @@ func (h *sigHand) copy() *sigHand {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return &sigHand{actions: h.actions}
+}
+
+// flushHandlers resets the caught signals to their default action and
+// keeps ignored ones ignored (flush_signal_handlers, at exec).
+func (h *sigHand) flushHandlers() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := range h.actions {
+		if h.actions[i].Handler != signals.SIG_IGN {
+			h.actions[i] = signals.Sigaction{}
+		} else {
+			h.actions[i].Flags, h.actions[i].Mask, h.actions[i].Restorer = 0, 0, 0
+		}
+	}
 }
 
 // sigPending counts, for each user, the signals queued with their

@@ -713,6 +713,13 @@ static void sleeper(void) {
 	printf("kib sleep-process %ld\n", kib[1]);
 }
 
+// processes runs the rows of process creation, np times each.
+static void processes(long np) {
+	run_n("fork-exit-wait", op_fork, np);
+	run_n("vfork-exit-wait", op_vfork, np);
+	run_n("vfork-execve-wait", op_exec, np);
+}
+
 // tsc_per_ns measures the TSC's rate against CLOCK_MONOTONIC over 20 ms.
 static double tsc_per_ns(void) {
 	uint64_t t0 = now_ns(), c0 = __rdtsc(), t1;
@@ -783,6 +790,12 @@ int main(int argc, char **argv) {
 		writes();
 		return 0;
 	}
+	// The process rows alone: bench procs [ITERATIONS].
+	int procs_only = argc > 1 && strcmp(argv[1], "procs") == 0;
+	if (procs_only) {
+		argc--;
+		argv++;
+	}
 	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (len <= 0) {
 		printf("readlink /proc/self/exe failed\n");
@@ -801,6 +814,11 @@ int main(int argc, char **argv) {
 		printf("bench boot-to-main %.1f %.1f\n", (double)booted, booted / tsc_per_ns());
 		printf("kib kernel-after-boot %ld\n", kernelKiB);
 	}
+	if (procs_only) {
+		processes(iterations / 1000);
+		sleeper();
+		return 0;
+	}
 	run("getpid", op_getpid);
 	run("enosys", op_enosys);
 	run("clock_gettime-vdso", op_clock_gettime_vdso);
@@ -815,9 +833,7 @@ int main(int argc, char **argv) {
 	writes();
 	// Processes: a thousand times fewer iterations.
 	long np = iterations / 1000;
-	run_n("fork-exit-wait", op_fork, np);
-	run_n("vfork-exit-wait", op_vfork, np);
-	run_n("vfork-execve-wait", op_exec, np);
+	processes(np);
 	pipe(ping);
 	pipe(pong);
 	pid_t pid = fork();

@@ -587,6 +587,26 @@ static void uts(void) {
 	waitpid(c, NULL, 0);
 }
 
+// fdsizeFork: a table that grew for many descriptors keeps its size
+// (FDSize) after they are closed, but a fork copies only what the open
+// ones need (dup_fd), so the child's is the smallest.
+static void fdsizeFork(void) {
+	int fds[300];
+	for (int i = 0; i < 300; i++)
+		fds[i] = open("/dev/null", O_RDONLY);
+	for (int i = 0; i < 300; i++)
+		close(fds[i]);
+	slurp("/proc/self/status");
+	printf("FDSize with 300 descriptors opened and closed: %s\n", line("FDSize"));
+	pid_t c = fork();
+	if (c == 0) {
+		slurp("/proc/self/status");
+		printf("FDSize of a child forked then: %s\n", line("FDSize"));
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	prctl(PR_SET_NAME, "pfs-main");
@@ -600,5 +620,6 @@ int main(int argc, char **argv) {
 	child();
 	systemFiles();
 	uts();
+	fdsizeFork();
 	return 0;
 }
