@@ -41,12 +41,13 @@ func NewFDTable() *FDTable { return &FDTable{Limit: 1024} }
 // Get returns the file at fd with a reference the caller must drop.
 func (t *FDTable) Get(fd int32) (*File, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if fd < 0 || int(fd) >= len(t.files) || t.files[fd].file == nil {
+		t.mu.Unlock()
 		return nil, linuxerr.EBADF
 	}
 	f := t.files[fd].file
 	f.IncRef()
+	t.mu.Unlock()
 	return f, nil
 }
 

@@ -195,6 +195,7 @@ func (ring *Ring) Release() {
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
 	pbufs := ring.res.pbufs
 	ring.res = resources{}
+	ring.hasEventfd.Store(false)
 	ring.mu.Unlock()
 	pbufs.release() // provided buffers (buffers.go): their charge back
 	_ = bufs

@@ -164,7 +164,12 @@ func (r *Req) PostMore(res int32, cflags uint32) {
 // CQE_SKIP_SUCCESS hides it, drops its file, then starts or fails the
 // rest of its chain (io_req_complete_post, io_queue_next,
 // io_fail_links). It reports whether it was the one to complete r.
-func (r *Req) Complete(res int32, cflags uint32) bool {
+func (r *Req) Complete(res int32, cflags uint32) bool { return r.complete(res, cflags, false) }
+
+// complete is Complete; inline says that the submitter completes r as it
+// issues it, in Submit, which tells the ring's waiters of its CQE once at
+// its end.
+func (r *Req) complete(res int32, cflags uint32, inline bool) bool {
 	if !r.claimed.CompareAndSwap(false, true) {
 		return false
 	}
@@ -175,15 +180,20 @@ func (r *Req) Complete(res int32, cflags uint32) bool {
 	if r.op != nil && r.op.Failed != nil && res >= 0 {
 		failed = r.op.Failed(r, res)
 	}
-	r.finish(res, cflags, failed)
+	r.finish(res, cflags, failed, inline)
 	return true
 }
 
 // conclude posts r's CQE (unless CQE_SKIP_SUCCESS hides a success),
-// drops its file and retires it.
-func (r *Req) conclude(res int32, cflags uint32, failed bool) {
+// drops its file and retires it. inline: see complete.
+func (r *Req) conclude(res int32, cflags uint32, failed, inline bool) {
 	if r.flags&reqSkip == 0 || failed {
-		r.Ring.postFrom(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}, r.iowq.Load())
+		c := CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}
+		if inline {
+			r.Ring.postInline(c)
+		} else {
+			r.Ring.postFrom(c, r.iowq.Load())
+		}
 	}
 	if f := r.File; f != nil {
 		r.Ring.mu.Lock()
@@ -199,8 +209,8 @@ func (r *Req) conclude(res int32, cflags uint32, failed bool) {
 	r.Ring.retire(r)
 }
 
-// finish concludes r and moves its chain on.
-func (r *Req) finish(res int32, cflags uint32, failed bool) {
+// finish concludes r and moves its chain on. inline: see complete.
+func (r *Req) finish(res int32, cflags uint32, failed, inline bool) {
 	ring := r.Ring
 	next, lt := r.link, r.lt
 	r.link, r.lt = nil, nil
@@ -208,13 +218,13 @@ func (r *Req) finish(res int32, cflags uint32, failed bool) {
 		next = lt.link
 		lt.link = nil
 	}
-	r.conclude(res, cflags, failed)
+	r.conclude(res, cflags, failed, inline)
 	if lt != nil && lt.claimed.CompareAndSwap(false, true) {
 		// The request ended before its linked timeout fired: the
 		// timeout is cancelled after it (io_disarm_next), and the chain
 		// goes on after the timeout.
 		lt.disarm()
-		lt.conclude(-int32(linuxerr.ECANCELED.Errno()), 0, false)
+		lt.conclude(-int32(linuxerr.ECANCELED.Errno()), 0, false, inline)
 	}
 	if next == nil {
 		return
@@ -249,7 +259,7 @@ func failChain(r *Req, silent bool) {
 			if silent {
 				r.flags |= reqSkip // conclude then posts nothing
 			}
-			r.conclude(res, 0, !silent)
+			r.conclude(res, 0, !silent, false)
 		}
 		r = next
 	}

@@ -34,7 +34,20 @@ type linkState struct{ head, last *Req }
 // queued as it is.
 func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	ring.submitMu.Lock()
-	defer ring.submitMu.Unlock()
+	done := ring.submit(t, n)
+	if ring.batched {
+		ring.batched = false
+		ring.notify(false)
+	}
+	ring.submitMu.Unlock()
+	if done == 0 && n > 0 {
+		return 0, linuxerr.EAGAIN
+	}
+	return done, nil
+}
+
+// submit is Submit under submitMu: it returns how many SQEs it consumed.
+func (ring *Ring) submit(t Task, n uint32) int {
 	n = min(n, ring.sqReady())
 	var ls linkState
 	done := 0
@@ -46,8 +59,7 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			ring.rings.store(offSQDropped, ring.rings.load(offSQDropped)+1)
 			break
 		}
-		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
-		r, err := ring.newReq(t, sqe)
+		r, err := ring.newReq(t, idx)
 		if err != nil {
 			// No memory for a request: the SQE stays in the ring
 			// (io_alloc_req failing ends io_submit_sqes).
@@ -63,31 +75,26 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			break
 		}
 	}
-	if done == 0 && n > 0 {
-		if ls.head != nil {
-			ring.queue(ls.head, t)
-		}
-		return 0, linuxerr.EAGAIN
-	}
 	if ls.head != nil {
 		ring.queue(ls.head, t)
 	}
-	return done, nil
+	return done
 }
 
-// newReq makes a request of sqe and counts it in flight, or fails with
-// errNoReq when the requests' allowance is spent.
-func (ring *Ring) newReq(t Task, sqe SQE) (*Req, error) {
-	r := &Req{Ring: ring, SQE: sqe, submitter: t}
+// newReq makes a request of the SQE at index idx and counts it in
+// flight, or fails with errNoReq when the requests' allowance is spent.
+func (ring *Ring) newReq(t Task, idx uint32) (*Req, error) {
+	r := &Req{Ring: ring, SQE: loadSQE(ring.sqes.ptr(idx * SQESize)), submitter: t}
 	ring.mu.Lock()
-	defer ring.mu.Unlock()
 	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
+		ring.mu.Unlock()
 		return nil, errNoReq
 	}
 	ring.seq++
 	r.seq = ring.seq
 	ring.pending++
 	ring.inflight.add(r)
+	ring.mu.Unlock()
 	return r, nil
 }
 
@@ -225,7 +232,7 @@ func (ring *Ring) queue(r *Req, t Task) {
 		// (io_queue_sqe_fallback).
 		if r.claimed.CompareAndSwap(false, true) {
 			r.flags &^= reqHardlink
-			r.finish(r.failRes, 0, true)
+			r.finish(r.failRes, 0, true, false)
 		}
 		return
 	}
@@ -322,10 +329,10 @@ func (ring *Ring) start(r *Req, t Task) {
 		ring.queue(r, t)
 		return
 	}
-	ring.mu.Lock()
-	r.started = true
-	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
+		ring.mu.Lock()
+		r.started = true
+		ring.mu.Unlock()
 		ring.goAsync(r, false)
 		return
 	}
@@ -333,8 +340,25 @@ func (ring *Ring) start(r *Req, t Task) {
 	// r.lt is read before the issue: a request that completes while
 	// issued (a timer, a poll) clears it (finish).
 	lt := r.lt
+	// The file is looked up first, so that one hold of mu marks the
+	// request issued and records its file.
+	var f *fs.File
+	var ferr error
+	if r.op.NeedsFile && r.File == nil {
+		f, ferr = ring.lookupFile(r)
+	}
+	ring.mu.Lock()
+	r.started = true
+	if f != nil {
+		r.File = f
+	}
+	ring.mu.Unlock()
 	t.SetNoWait(true)
-	res, err := ring.issue(r)
+	var res int32
+	err := ferr
+	if err == nil {
+		res, err = ring.issue(r)
+	}
 	would := t.WouldBlock()
 	t.SetNoWait(false)
 	switch {
@@ -346,7 +370,10 @@ func (ring *Ring) start(r *Req, t Task) {
 		r.PostMore(res, r.CFlags)
 		ring.goAsync(r, false)
 	default:
-		r.completeWith(res, err)
+		if err != nil {
+			res = errnoOf(err)
+		}
+		r.complete(res, r.CFlags, true)
 	}
 }
 

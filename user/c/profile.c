@@ -5,7 +5,11 @@
 // where the profiler's breakpoints are. In this order: getpid twice (the
 // second run of the same path must cost exactly as much: the count is
 // deterministic), read of 1 byte from /dev/zero, write of 1 byte to
-// /dev/null. Exit status 0 when every call returned what Linux returns.
+// /dev/null, getppid, epoll_wait with one event ready, then two
+// io_uring_enter calls that submit 1 and 4 IORING_OP_WRITEs of 64 bytes
+// to /dev/null and wait for their CQEs (the difference, divided by 3, is
+// the cost of one request). Exit status 0 when every call returned what
+// Linux returns.
 //
 // Each profiled call comes after a run of the same call: single-stepping
 // one takes seconds of the host's time, which the guest's clock sees
@@ -19,6 +23,7 @@
 // random (runtime/iface.go): after 3,000 calls, about one boot in twenty
 // still paid getitab's search in read and write.
 #include <fcntl.h>
+#include <liburing.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -30,24 +35,57 @@
 
 // profiled makes system call nr through the SYSCALL instruction at
 // profile_syscall (noclone: a second copy would define the label twice).
-__attribute__((noinline, noclone)) static long profiled(long nr, long a, long b, long c) {
+// The fourth argument is d (R10); the fifth and sixth are 0.
+__attribute__((noinline, noclone)) static long profiled4(long nr, long a, long b, long c, long d) {
 	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = 0;
+	register long r9 __asm__("r9") = 0;
 	__asm__ volatile(".globl profile_syscall\nprofile_syscall:\n\tsyscall"
 	                 : "=a"(ret)
-	                 : "a"(nr), "D"(a), "S"(b), "d"(c)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
+static long profiled(long nr, long a, long b, long c) { return profiled4(nr, a, b, c, 0); }
+
 // warm makes system call nr through another SYSCALL instruction, so that
 // the warm-up does not stop at the profiler's breakpoint.
-static long warm(long nr, long a, long b, long c) {
+static long warm4(long nr, long a, long b, long c, long d) {
 	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = 0;
+	register long r9 __asm__("r9") = 0;
 	__asm__ volatile("syscall"
 	                 : "=a"(ret)
-	                 : "a"(nr), "D"(a), "S"(b), "d"(c)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 	                 : "rcx", "r11", "memory");
 	return ret;
+}
+
+static long warm(long nr, long a, long b, long c) { return warm4(nr, a, b, c, 0); }
+
+// The io_uring calls: n writes of 64 bytes to /dev/null, queued and
+// published as liburing's io_uring_submit does, then submitted and waited
+// for by one io_uring_enter (by fn: warm4 or profiled4); the CQEs are
+// checked and reaped. It reports whether everything went as on Linux.
+enum { usize = 64 };
+static struct io_uring uring;
+static char ubuf[usize];
+
+static int uring_writes(long (*fn)(long, long, long, long, long), int null, unsigned n) {
+	for (unsigned i = 0; i < n; i++)
+		io_uring_prep_write(io_uring_get_sqe(&uring), null, ubuf, usize, 0);
+	uring.sq.sqe_head = uring.sq.sqe_tail;
+	io_uring_smp_store_release(uring.sq.ktail, uring.sq.sqe_tail);
+	long r = fn(__NR_io_uring_enter, uring.ring_fd, n, n, IORING_ENTER_GETEVENTS);
+	int ok = r == n && io_uring_cq_ready(&uring) == n;
+	struct io_uring_cqe *cqe;
+	unsigned head;
+	io_uring_for_each_cqe(&uring, head, cqe) ok &= cqe->res == usize;
+	io_uring_cq_advance(&uring, io_uring_cq_ready(&uring));
+	return ok;
 }
 
 // profile_begin and profile_end mark where the profiled calls are.
@@ -66,13 +104,17 @@ int main(void) {
 	struct epoll_event ev = {.events = EPOLLIN}, out[4];
 	if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0)
 		return 2;
+	if (io_uring_queue_init(8, &uring, 0) != 0)
+		return 2;
 	long pid = warm(SYS_getpid, 0, 0, 0), ppid = warm(SYS_getppid, 0, 0, 0);
 	for (int i = 0; i < WARMUP; i++) {
 		warm(SYS_getpid, 0, 0, 0);
 		warm(SYS_read, zero, (long)buf, 1);
 		warm(SYS_write, null, (long)buf, 1);
 		warm(SYS_getppid, 0, 0, 0);
-		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout: RDX's 4th argument is R10, 0 here
+		warm(SYS_epoll_wait, ep, (long)out, 4); // timeout (R10): 0
+		if (!uring_writes(warm4, null, 1) || !uring_writes(warm4, null, 4))
+			return 2;
 	}
 	// Touch profiled's page before the profiler's breakpoint is set
 	// (a breakpoint on a page not mapped yet stops twice).
@@ -99,6 +141,12 @@ int main(void) {
 	for (int i = 0; i < RESETTLE; i++)
 		warm(SYS_epoll_wait, ep, (long)out, 4);
 	bad |= profiled(SYS_epoll_wait, ep, (long)out, 4) != 1;
+	for (int i = 0; i < RESETTLE; i++)
+		bad |= !uring_writes(warm4, null, 1);
+	bad |= !uring_writes(profiled4, null, 1);
+	for (int i = 0; i < RESETTLE; i++)
+		bad |= !uring_writes(warm4, null, 4);
+	bad |= !uring_writes(profiled4, null, 4);
 	profile_end();
 	return bad ? 1 : 0;
 }
