@@ -313,7 +313,7 @@ func init() {
 		{uring.OpWriteFixed, "WRITE_FIXED", true, false, true},
 	} {
 		o := o
-		uring.Register(o.op, &uring.Op{Name: o.name, NeedsFile: true, PollIn: !o.write, PollOut: o.write, Ioprio: true,
+		uring.Register(o.op, &uring.Op{Name: o.name, NeedsFile: true, PollIn: !o.write, PollOut: o.write, Ioprio: true, Plain: true,
 			BufferSelect: !o.write && !o.fix, // READ and READV (io_issue_defs' buffer_select)
 			Prep:         func(r *uring.Req) error { return prepRW(r, o.fix, o.vec) },
 			Issue:        func(r *uring.Req) (int32, error) { return issueRW(r, o.write, o.vec) },

@@ -188,9 +188,9 @@ func (ring *Ring) Release() {
 	ring.closed = true
 	deferred := ring.deferred
 	ring.deferred = nil
-	var live []*Req
+	var live []reqRef
 	for r := ring.inflight.head; r != nil; r = r.next {
-		live = append(live, r)
+		live = append(live, reqRef{r, r.seq})
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
 	pbufs := ring.res.pbufs
@@ -202,8 +202,8 @@ func (ring *Ring) Release() {
 	for _, d := range deferred {
 		failChain(d, false)
 	}
-	for _, r := range live {
-		r.requestCancel()
+	for _, x := range live {
+		x.cancel()
 	}
 	for _, f := range files {
 		if f != nil {

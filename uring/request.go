@@ -72,6 +72,10 @@ type Req struct {
 	started bool
 	// drainChain marks the members of a chain issued under IO_DRAIN.
 	drainChain bool
+	// reuse marks a request whose memory may serve a later one once it
+	// completed inline (Ring.free): its Op is Plain and no
+	// LINK_TIMEOUT guards it.
+	reuse bool
 	// timer is a timeout's or linked timeout's timer (timeout.go).
 	timer stopper
 }
@@ -143,8 +147,16 @@ func (r *Req) setCancel(fn func()) {
 
 // requestCancel cancels r (io_try_cancel): it ends with -ECANCELED unless
 // it completes first.
-func (r *Req) requestCancel() {
+func (r *Req) requestCancel() { r.requestCancelSeq(0) }
+
+// requestCancelSeq is requestCancel of r if it is still request seq (0:
+// whichever it is), not a later one its memory serves.
+func (r *Req) requestCancelSeq(seq uint64) {
 	r.Ring.mu.Lock()
+	if seq != 0 && r.seq != seq {
+		r.Ring.mu.Unlock()
+		return
+	}
 	r.cancelled.Store(true)
 	fn := r.cancel
 	r.Ring.mu.Unlock()
@@ -206,7 +218,10 @@ func (r *Req) conclude(res int32, cflags uint32, failed, inline bool) {
 		r.after = nil
 		fn()
 	}
-	r.Ring.retire(r)
+	// Only the submitter, which completed r inline, may lend its memory:
+	// newReq, which reuses it, runs on the same goroutine, after this
+	// completion has stopped reading r (finish).
+	r.Ring.retire(r, inline && r.reuse)
 }
 
 // finish concludes r and moves its chain on. inline: see complete.

@@ -79,8 +79,12 @@ type Ring struct {
 	async    int     // of which asynchronous (charged)
 	draining int     // IO_DRAIN requests issued and not completed
 	deferred []*Req  // requests held back by a drain, in submission order
-	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
-	closed   bool    // released: nothing new is posted after the last request
+	// free holds requests whose memory serves new ones (newReq): plain
+	// requests the submitter completed inline, which nothing but a
+	// reqRef can still name, and a reqRef checks the seq.
+	free     []*Req
+	drainOff bool // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
+	closed   bool // released: nothing new is posted after the last request
 	freed    bool
 	res      resources
 
@@ -487,10 +491,8 @@ func CancelSubmittedBy(mine func(Task) bool) {
 	}
 	liveRings.mu.Unlock()
 	for _, r := range all {
-		for _, x := range r.issued(nil, nil) {
-			if x.submitter != nil && mine(x.submitter) {
-				x.requestCancel()
-			}
+		for _, x := range r.issued(nil, func(x *Req) bool { return x.submitter != nil && mine(x.submitter) }) {
+			x.cancel()
 		}
 	}
 }

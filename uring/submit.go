@@ -84,12 +84,23 @@ func (ring *Ring) submit(t Task, n uint32) int {
 // newReq makes a request of the SQE at index idx and counts it in
 // flight, or fails with errNoReq when the requests' allowance is spent.
 func (ring *Ring) newReq(t Task, idx uint32) (*Req, error) {
-	r := &Req{Ring: ring, SQE: loadSQE(ring.sqes.ptr(idx * SQESize)), submitter: t}
 	ring.mu.Lock()
 	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
 		ring.mu.Unlock()
 		return nil, errNoReq
 	}
+	var r *Req
+	if n := len(ring.free); n > 0 {
+		// Under mu: a reqRef to the request this memory served compares
+		// its seq there.
+		r = ring.free[n-1]
+		ring.free = ring.free[:n-1]
+		*r = Req{}
+	} else {
+		r = new(Req)
+	}
+	r.Ring, r.submitter = ring, t
+	r.SQE = loadSQE(ring.sqes.ptr(idx * SQESize))
 	ring.seq++
 	r.seq = ring.seq
 	ring.pending++
@@ -291,9 +302,12 @@ func (ring *Ring) runDeferred() {
 	}
 }
 
+// maxFree bounds the requests a ring keeps for reuse.
+const maxFree = 64
+
 // retire takes a completed request out of the books and lets held-back
-// requests go.
-func (ring *Ring) retire(r *Req) {
+// requests go. reuse says r's memory may serve a later request (Ring.free).
+func (ring *Ring) retire(r *Req, reuse bool) {
 	ring.mu.Lock()
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
@@ -308,6 +322,9 @@ func (ring *Ring) retire(r *Req) {
 		ring.draining--
 	}
 	ring.inflight.remove(r)
+	if reuse && len(ring.free) < maxFree {
+		ring.free = append(ring.free, r)
+	}
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
@@ -353,6 +370,7 @@ func (ring *Ring) start(r *Req, t Task) {
 		r.File = f
 	}
 	ring.mu.Unlock()
+	r.reuse = r.op.Plain && lt == nil
 	t.SetNoWait(true)
 	var res int32
 	err := ferr
