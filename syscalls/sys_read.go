@@ -115,27 +115,38 @@ func sysPwrite64(t *task.Task, a *Args) (uintptr, error) {
 	})
 }
 
-// discardMax bounds the writes writeFile checks on the stack.
+// discardMax bounds the writes discardWrite checks.
 const discardMax = 256
 
-// writeFile is writeFrom for a write to f with write: a small write to a
-// device that discards what it is given (fs.FastIO: /dev/null,
-// /dev/zero) only reads the buffer, as writeFrom would before the device
-// saw it, without a kernel buffer or the device's write.
-func writeFile(t *task.Task, f *fs.File, addr uintptr, n int, write func([]byte) (int, error)) (uintptr, error) {
-	if n <= discardMax {
-		if count, ok := f.FastWrite(n); ok {
-			if err := accessOK(addr, uintptr(n)); err != nil {
-				return 0, err
-			}
-			var b [discardMax]byte
-			if err := t.CopyIn(addr, b[:n]); err != nil {
-				return 0, err
-			}
-			return uintptr(count), nil
+// discardWrite is a write of n bytes at addr to f when f is a device
+// that discards what it is given (fs.FastIO: /dev/null, /dev/zero) and n
+// is small: it only checks that the buffer is readable, as writeFrom,
+// which reads it before the device sees it, would find, without a kernel
+// buffer or the device's write. ok is false for any other write.
+func discardWrite(t *task.Task, f *fs.File, addr uintptr, n int) (count uintptr, ok bool, err error) {
+	if n > discardMax {
+		return 0, false, nil
+	}
+	c, ok := f.FastWrite(n)
+	if !ok {
+		return 0, false, nil
+	}
+	if err := accessOK(addr, uintptr(n)); err != nil {
+		return 0, true, err
+	}
+	if !t.ReadableFast(addr, n) {
+		if err := copyInDiscard(t, addr, n); err != nil {
+			return 0, true, err
 		}
 	}
-	return writeFrom(t, addr, n, write)
+	return uintptr(c), true, nil
+}
+
+// copyInDiscard reads n <= discardMax bytes at addr into a buffer it
+// throws away (faulting the pages in, or EFAULT).
+func copyInDiscard(t *task.Task, addr uintptr, n int) error {
+	var b [discardMax]byte
+	return t.CopyIn(addr, b[:n])
 }
 
 // writeFrom copies n bytes from user memory at addr and writes them with

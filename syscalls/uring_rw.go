@@ -241,6 +241,11 @@ func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	if err := checkRWFlags(r, d, f); err != nil {
 		return 0, err
 	}
+	if write && !vectored && d.off >= -1 {
+		if n, ok, err := discardWrite(t, f, d.addr, min(d.len, maxRWCount)); ok {
+			return int32(n), err
+		}
+	}
 	x, err := d.at(f, t, write)
 	if err != nil {
 		return 0, err
@@ -255,7 +260,7 @@ func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	case vectored:
 		n, err = readvFrom(t, d.iov, d.total, x.do)
 	case write:
-		n, err = writeFile(t, f, d.addr, min(d.len, maxRWCount), x.do)
+		n, err = writeFrom(t, d.addr, min(d.len, maxRWCount), x.do)
 	default:
 		n, err = readInto(t, d.addr, min(d.len, maxRWCount), f.IsStream(), x.do)
 	}

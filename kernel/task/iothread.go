@@ -58,6 +58,21 @@ func (t *Task) refuseWait() error {
 	return linuxerr.EAGAIN
 }
 
+// ReadableFast reports whether n bytes at addr are mapped readable now
+// (mm.AddressSpace.ReadableFast), for a caller that only needs to know
+// that CopyIn would succeed: false is no answer (the page may just need
+// faulting in) and the caller then copies. An I/O thread, whose process
+// may be gone, always gets false. The page tables of an address space
+// are freed only with it, and a thread of the process in a system call
+// holds it, so the walk is safe without its lock.
+func (t *Task) ReadableFast(addr uintptr, n int) bool {
+	if t.io {
+		return false
+	}
+	as := t.Proc.AS()
+	return as != nil && as.ReadableFast(addr, n)
+}
+
 // ioCopy runs copy on the process's address space for an I/O thread,
 // which, unlike the process's own threads, can outlive it or see it
 // exec: EFAULT once the process has no memory (it exited).
