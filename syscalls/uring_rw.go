@@ -292,8 +292,10 @@ func readSelected(r *uring.Req, d *rwData, t *task.Task, f *fs.File, do func([]b
 // shortRW reports a read or write that moved fewer bytes than asked as a
 // failure for its link chain (__io_complete_rw_common).
 func shortRW(r *uring.Req, res int32) bool {
-	var plain rwData
-	d := rwOf(r, &plain)
+	d, ok := r.Data.(*rwData)
+	if !ok {
+		return int(res) != int(r.SQE.Len) // a plain READ or WRITE
+	}
 	want := d.len
 	switch {
 	case r.BufferSelect():

@@ -207,16 +207,21 @@ func (r *Req) conclude(res int32, cflags uint32, failed, inline bool) {
 			r.Ring.postFrom(c, r.iowq.Load())
 		}
 	}
-	if f := r.File; f != nil {
-		r.Ring.mu.Lock()
-		r.File = nil
-		r.Ring.mu.Unlock()
-		f.DecRef()
-	}
-	r.Ring.releaseTags(r)
-	if fn := r.after; fn != nil {
-		r.after = nil
-		fn()
+	if r.after != nil || len(r.tags) > 0 {
+		// The file goes before the tags and what r did to other
+		// requests; otherwise retire drops it, under the same hold of
+		// mu.
+		if f := r.File; f != nil {
+			r.Ring.mu.Lock()
+			r.File = nil
+			r.Ring.mu.Unlock()
+			f.DecRef()
+		}
+		r.Ring.releaseTags(r)
+		if fn := r.after; fn != nil {
+			r.after = nil
+			fn()
+		}
 	}
 	// Only the submitter, which completed r inline, may lend its memory:
 	// newReq, which reuses it, runs on the same goroutine, after this

@@ -305,10 +305,13 @@ func (ring *Ring) runDeferred() {
 // maxFree bounds the requests a ring keeps for reuse.
 const maxFree = 64
 
-// retire takes a completed request out of the books and lets held-back
-// requests go. reuse says r's memory may serve a later request (Ring.free).
+// retire takes a completed request out of the books, drops its file if
+// it still holds it, and lets held-back requests go. reuse says r's
+// memory may serve a later request (Ring.free).
 func (ring *Ring) retire(r *Req, reuse bool) {
 	ring.mu.Lock()
+	f := r.File
+	r.File = nil // under mu: a cancellation by descriptor compares it
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
 		unchargeReq(1)
@@ -328,6 +331,9 @@ func (ring *Ring) retire(r *Req, reuse bool) {
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
+	if f != nil {
+		f.DecRef()
+	}
 	if more {
 		ring.runDeferred()
 	}
