@@ -34,6 +34,7 @@ type linkState struct{ head, last *Req }
 // queued as it is.
 func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	ring.submitMu.Lock()
+	n = min(n, ring.sqReady())
 	done := ring.submit(t, n)
 	if ring.batched {
 		ring.batched = false
@@ -46,9 +47,9 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	return done, nil
 }
 
-// submit is Submit under submitMu: it returns how many SQEs it consumed.
+// submit is Submit under submitMu, of n SQEs that are there: it returns
+// how many it consumed.
 func (ring *Ring) submit(t Task, n uint32) int {
-	n = min(n, ring.sqReady())
 	var ls linkState
 	done := 0
 	for ; done < int(n); done++ {

@@ -61,16 +61,24 @@ func (t *Task) refuseWait() error {
 // ReadableFast reports whether n bytes at addr are mapped readable now
 // (mm.AddressSpace.ReadableFast), for a caller that only needs to know
 // that CopyIn would succeed: false is no answer (the page may just need
-// faulting in) and the caller then copies. An I/O thread, whose process
-// may be gone, always gets false. The page tables of an address space
-// are freed only with it, and a thread of the process in a system call
-// holds it, so the walk is safe without its lock.
+// faulting in) and the caller then copies. The page tables of an address
+// space are freed only with it, and a thread of the process in a system
+// call holds it, so the walk is safe without its lock; an I/O thread,
+// which may outlive the process, holds it for the walk (as ioCopy does).
 func (t *Task) ReadableFast(addr uintptr, n int) bool {
-	if t.io {
+	as := t.Proc.AS()
+	if as == nil {
 		return false
 	}
-	as := t.Proc.AS()
-	return as != nil && as.ReadableFast(addr, n)
+	if !t.io {
+		return as.ReadableFast(addr, n)
+	}
+	if !as.TryIncRef() {
+		return false
+	}
+	ok := as.ReadableFast(addr, n)
+	as.DecRef(dropAddressSpace)
+	return ok
 }
 
 // ioCopy runs copy on the process's address space for an I/O thread,
