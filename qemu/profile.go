@@ -34,7 +34,9 @@ import (
 var profileTracer []byte
 
 // The profiled calls of user/c/profile.c, in its order.
-var profileCalls = []string{"getpid", "getpid (again)", "read 1 byte of /dev/zero", "write 1 byte to /dev/null", "getppid", "epoll_wait, one ready", "poll of 10, one ready", "select of 10, one ready", "stat of a file in /tmp", "openat of that file", "close"}
+var profileCalls = []string{"getpid", "getpid (again)", "read 1 byte of /dev/zero", "write 1 byte to /dev/null", "getppid", "epoll_wait, one ready",
+	"poll of 10, one ready", "select of 10, one ready", "stat of a file in /tmp", "openat of that file", "close",
+	"io_uring_enter, 1 WRITE of 64 bytes to /dev/null", "io_uring_enter, 4 WRITEs of 64 bytes to /dev/null"}
 
 // The parts of a system call's path, in the order the path runs them.
 const (

@@ -45,13 +45,19 @@ type rwData struct {
 }
 
 // prepRW is io_prep_rw: the I/O priority's class must be valid. Only the
-// fixed forms look at buf_index (the others ignore it, as Linux does).
+// fixed forms look at buf_index (the others ignore it, as Linux does). A
+// plain READ or WRITE keeps no state: its arguments are the SQE's, which
+// the request holds a copy of (rwOf).
 func prepRW(r *uring.Req, fixed, vectored bool) error {
 	s := &r.SQE
 	if class := s.Ioprio >> 13; class > 3 {
 		return linuxerr.EINVAL
 	}
-	d := &rwData{addr: uintptr(s.Addr), len: int(s.Len), off: int64(s.Off), flags: s.OpFlags, fixed: fixed}
+	if !fixed && !vectored && !r.BufferSelect() {
+		return nil
+	}
+	d := &rwData{}
+	d.fromSQE(s, fixed)
 	if r.BufferSelect() {
 		// The group is in buf_index's place; a READV selects with one
 		// iovec, whose length is the most to read
@@ -81,6 +87,22 @@ func prepRW(r *uring.Req, fixed, vectored bool) error {
 	}
 	r.Data = d
 	return nil
+}
+
+// fromSQE sets the arguments of a read or write from its SQE.
+func (d *rwData) fromSQE(s *uring.SQE, fixed bool) {
+	d.addr, d.len, d.off, d.flags, d.fixed = uintptr(s.Addr), int(s.Len), int64(s.Off), s.OpFlags, fixed
+}
+
+// rwOf returns the state of r, a read or write: what its Prep kept, or
+// for a plain READ or WRITE, which keeps none, plain filled in from the
+// SQE.
+func rwOf(r *uring.Req, plain *rwData) *rwData {
+	if d, ok := r.Data.(*rwData); ok {
+		return d
+	}
+	plain.fromSQE(&r.SQE, false)
+	return plain
 }
 
 // checkRWFlags is kiocb_set_rw_flags (rwFlags), then io_rw_init_file's
@@ -128,44 +150,58 @@ type noSigPipe struct{ *task.Task }
 
 func (noSigPipe) SigPipe() {}
 
-// at returns the read or write function of a request at its offset: the
-// file position for -1 or a stream, else the offset, advancing. A write
-// appends on an O_APPEND file or with RWF_APPEND, unless RWF_NOAPPEND
-// (kiocb_set_rw_flags: IOCB_APPEND).
-func (d *rwData) at(f *fs.File, t *task.Task, write bool) (func([]byte) (int, error), error) {
+// rwTarget is where a read or write goes (at): its file, its context
+// and its offset, which advances.
+type rwTarget struct {
+	f     *fs.File
+	t     *task.Task
+	c     fs.Ctx // the writer (noSigPipe under RWF_NOSIGNAL)
+	off   int64  // -1: the file position
+	write bool
+	app   bool
+}
+
+// at returns where a read or write of d goes on f: the file position for
+// -1 or a stream, else the offset, advancing. A write appends on an
+// O_APPEND file or with RWF_APPEND, unless RWF_NOAPPEND
+// (kiocb_set_rw_flags: IOCB_APPEND). The caller passes the target's do
+// method to the transfer (a value, not a closure made here, so that
+// nothing is allocated).
+func (d *rwData) at(f *fs.File, t *task.Task, write bool) (rwTarget, error) {
 	if d.off < -1 {
-		return nil, linuxerr.EINVAL
+		return rwTarget{}, linuxerr.EINVAL
+	}
+	x := rwTarget{f: f, t: t, c: t, off: d.off, write: write}
+	if f.IsStream() {
+		x.off = -1
 	}
 	if write {
-		var c fs.Ctx = t
 		if d.flags&rwfNosignal != 0 {
-			c = noSigPipe{t}
+			x.c = noSigPipe{t}
 		}
-		app := f.Flags()&fs.O_APPEND != 0 || d.flags&rwfAppend != 0
+		x.app = f.Flags()&fs.O_APPEND != 0 || d.flags&rwfAppend != 0
 		if d.flags&rwfNoappend != 0 {
-			app = false
+			x.app = false
 		}
-		off := d.off
-		if f.IsStream() {
-			off = -1
+	}
+	return x, nil
+}
+
+// do reads or writes p at the target.
+func (x *rwTarget) do(p []byte) (int, error) {
+	if x.write {
+		n, err := x.f.WriteMode(x.c, p, x.off, x.app)
+		if x.off != -1 {
+			x.off += int64(n)
 		}
-		return func(p []byte) (int, error) {
-			n, err := f.WriteMode(c, p, off, app)
-			if off != -1 {
-				off += int64(n)
-			}
-			return n, err
-		}, nil
-	}
-	if d.off == -1 || f.IsStream() {
-		return func(p []byte) (int, error) { return f.Read(t, p) }, nil
-	}
-	off := d.off
-	return func(p []byte) (int, error) {
-		n, err := f.Pread(t, p, off)
-		off += int64(n)
 		return n, err
-	}, nil
+	}
+	if x.off == -1 {
+		return x.f.Read(x.t, p)
+	}
+	n, err := x.f.Pread(x.t, p, x.off)
+	x.off += int64(n)
+	return n, err
 }
 
 // importFixed looks up a fixed request's registered buffer when it is
@@ -192,7 +228,8 @@ func importFixed(r *uring.Req, d *rwData) error {
 }
 
 func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
-	d := r.Data.(*rwData)
+	var plain rwData
+	d := rwOf(r, &plain)
 	t := r.Task.(*task.Task)
 	f := r.File
 	if err := importFixed(r, d); err != nil {
@@ -204,23 +241,28 @@ func issueRW(r *uring.Req, write, vectored bool) (int32, error) {
 	if err := checkRWFlags(r, d, f); err != nil {
 		return 0, err
 	}
-	do, err := d.at(f, t, write)
+	if write && !vectored && d.off >= -1 {
+		if n, ok, err := discardWrite(t, f, d.addr, min(d.len, maxRWCount)); ok {
+			return int32(n), err
+		}
+	}
+	x, err := d.at(f, t, write)
 	if err != nil {
 		return 0, err
 	}
 	if r.BufferSelect() {
-		return readSelected(r, d, t, f, do)
+		return readSelected(r, d, t, f, x.do)
 	}
 	var n uintptr
 	switch {
 	case vectored && write:
-		n, err = writevTo(t, d.iov, d.total, do)
+		n, err = writevTo(t, d.iov, d.total, x.do)
 	case vectored:
-		n, err = readvFrom(t, d.iov, d.total, do)
+		n, err = readvFrom(t, d.iov, d.total, x.do)
 	case write:
-		n, err = writeFrom(t, d.addr, min(d.len, maxRWCount), do)
+		n, err = writeFrom(t, d.addr, min(d.len, maxRWCount), x.do)
 	default:
-		n, err = readInto(t, d.addr, min(d.len, maxRWCount), f.IsStream(), do)
+		n, err = readInto(t, d.addr, min(d.len, maxRWCount), f.IsStream(), x.do)
 	}
 	return int32(n), err
 }
@@ -250,7 +292,10 @@ func readSelected(r *uring.Req, d *rwData, t *task.Task, f *fs.File, do func([]b
 // shortRW reports a read or write that moved fewer bytes than asked as a
 // failure for its link chain (__io_complete_rw_common).
 func shortRW(r *uring.Req, res int32) bool {
-	d := r.Data.(*rwData)
+	d, ok := r.Data.(*rwData)
+	if !ok {
+		return int(res) != int(r.SQE.Len) // a plain READ or WRITE
+	}
 	want := d.len
 	switch {
 	case r.BufferSelect():
@@ -275,7 +320,7 @@ func init() {
 		{uring.OpWriteFixed, "WRITE_FIXED", true, false, true},
 	} {
 		o := o
-		uring.Register(o.op, &uring.Op{Name: o.name, NeedsFile: true, PollIn: !o.write, PollOut: o.write, Ioprio: true,
+		uring.Register(o.op, &uring.Op{Name: o.name, NeedsFile: true, PollIn: !o.write, PollOut: o.write, Ioprio: true, Plain: true,
 			BufferSelect: !o.write && !o.fix, // READ and READV (io_issue_defs' buffer_select)
 			Prep:         func(r *uring.Req) error { return prepRW(r, o.fix, o.vec) },
 			Issue:        func(r *uring.Req) (int32, error) { return issueRW(r, o.write, o.vec) },

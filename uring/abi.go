@@ -1,6 +1,9 @@
 package uring
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // Setup flags (include/uapi/linux/io_uring.h, IORING_SETUP_*).
 const (
@@ -186,26 +189,16 @@ type SQE struct {
 	Pad         uint64
 }
 
-// decodeSQE decodes 64 bytes of an SQE.
-func decodeSQE(b []byte) SQE {
-	le := binary.LittleEndian
-	return SQE{
-		Opcode:      b[0],
-		Flags:       b[1],
-		Ioprio:      le.Uint16(b[2:]),
-		Fd:          int32(le.Uint32(b[4:])),
-		Off:         le.Uint64(b[8:]),
-		Addr:        le.Uint64(b[16:]),
-		Len:         le.Uint32(b[24:]),
-		OpFlags:     le.Uint32(b[28:]),
-		UserData:    le.Uint64(b[32:]),
-		BufIndex:    le.Uint16(b[40:]),
-		Personality: le.Uint16(b[42:]),
-		FileIndex:   int32(le.Uint32(b[44:])),
-		Addr3:       le.Uint64(b[48:]),
-		Pad:         le.Uint64(b[56:]),
-	}
-}
+// SQE's Go layout is struct io_uring_sqe's on amd64 (little-endian, no
+// padding): an SQE is read from the ring with one copy (loadSQE). The
+// two arrays fail to compile if the sizes differ.
+var (
+	_ [SQESize - unsafe.Sizeof(SQE{})]struct{}
+	_ [unsafe.Sizeof(SQE{}) - SQESize]struct{}
+)
+
+// loadSQE copies the SQE at p, in the ring's memory.
+func loadSQE(p unsafe.Pointer) SQE { return *(*SQE)(p) }
 
 // Params is struct io_uring_params (120 bytes), with its struct
 // io_sqring_offsets and io_cqring_offsets.

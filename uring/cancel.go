@@ -78,15 +78,25 @@ func (d *cancelData) matches(x *Req) bool {
 	return !byData || x.SQE.UserData == d.userData
 }
 
+// reqRef names a request as it was when found: a completed request's
+// memory may serve a later one (Ring.free), which has another seq.
+type reqRef struct {
+	r   *Req
+	seq uint64
+}
+
+// cancel cancels the request if it is still the one found.
+func (x reqRef) cancel() { x.r.requestCancelSeq(x.seq) }
+
 // issued returns the ring's requests that were issued and have not
-// completed, but for except, that match d (all of them for a nil d), in
-// submission order.
-func (ring *Ring) issued(except *Req, d *cancelData) []*Req {
+// completed, but for except, for which match (called under mu) reports
+// true, in submission order.
+func (ring *Ring) issued(except *Req, match func(*Req) bool) []reqRef {
 	ring.mu.Lock()
-	var out []*Req
+	var out []reqRef
 	for x := ring.inflight.head; x != nil; x = x.next {
-		if x != except && x.started && !x.claimed.Load() && (d == nil || d.matches(x)) {
-			out = append(out, x)
+		if x != except && x.started && !x.claimed.Load() && match(x) {
+			out = append(out, reqRef{x, x.seq})
 		}
 	}
 	ring.mu.Unlock()
@@ -103,7 +113,7 @@ func issueCancel(r *Req) (int32, error) {
 	targets, n, err := r.Ring.matchCancel(r.Task, r, r.Data.(*cancelData), r.Fixed)
 	r.after = func() {
 		for _, x := range targets {
-			x.requestCancel()
+			x.cancel()
 		}
 	}
 	return n, err
@@ -114,7 +124,7 @@ func issueCancel(r *Req) (int32, error) {
 // ALL or ANY, looking up the file to match by as t sees it (a
 // registered one under FD_FIXED or fixed). It returns them and the
 // cancellation's result.
-func (ring *Ring) matchCancel(t Task, except *Req, d *cancelData, fixed bool) ([]*Req, int32, error) {
+func (ring *Ring) matchCancel(t Task, except *Req, d *cancelData, fixed bool) ([]reqRef, int32, error) {
 	if d.flags&CancelFd != 0 {
 		var f *fs.File
 		var err error
@@ -131,7 +141,7 @@ func (ring *Ring) matchCancel(t Task, except *Req, d *cancelData, fixed bool) ([
 		d.file = f
 	}
 	all := d.flags&(CancelAll|CancelAny) != 0
-	targets := ring.issued(except, d)
+	targets := ring.issued(except, d.matches)
 	if !all && len(targets) > 1 {
 		targets = targets[:1]
 	}
@@ -174,7 +184,7 @@ func (ring *Ring) syncCancel(t Task, arg uint64, nr uint32) (int32, error) {
 	}
 	targets, n, err := ring.matchCancel(t, nil, d, false)
 	for _, x := range targets {
-		x.requestCancel()
+		x.cancel()
 	}
 	return n, err
 }

@@ -188,21 +188,22 @@ func (ring *Ring) Release() {
 	ring.closed = true
 	deferred := ring.deferred
 	ring.deferred = nil
-	var live []*Req
+	var live []reqRef
 	for r := ring.inflight.head; r != nil; r = r.next {
-		live = append(live, r)
+		live = append(live, reqRef{r, r.seq})
 	}
 	files, bufs, ev := ring.res.files, ring.res.bufs, ring.res.eventfd
 	pbufs := ring.res.pbufs
 	ring.res = resources{}
+	ring.hasEventfd.Store(false)
 	ring.mu.Unlock()
 	pbufs.release() // provided buffers (buffers.go): their charge back
 	_ = bufs
 	for _, d := range deferred {
 		failChain(d, false)
 	}
-	for _, r := range live {
-		r.requestCancel()
+	for _, x := range live {
+		x.cancel()
 	}
 	for _, f := range files {
 		if f != nil {

@@ -32,6 +32,11 @@ type Op struct {
 	// result, or an error (EAGAIN after a refused wait makes the request
 	// wait and retry), or ErrQueued when it will complete r itself.
 	Issue func(r *Req) (int32, error)
+	// Plain: Issue keeps no reference to the request once it returned a
+	// result (neither ErrQueued nor a wait): a plain request the
+	// submitter completed inline lends its memory to a later one
+	// (Ring.free).
+	Plain bool
 	// Failed, when set, decides whether a non-negative result still
 	// breaks the request's link chain (a short read or write does,
 	// as __io_complete_rw_common marks it failed). Default: only
@@ -76,5 +81,5 @@ func NoFields(vals ...uint64) error {
 
 func init() {
 	// IORING_OP_NOP (io_nop): completes with 0.
-	Register(OpNop, &Op{Name: "NOP", Issue: func(r *Req) (int32, error) { return 0, nil }})
+	Register(OpNop, &Op{Name: "NOP", Plain: true, Issue: func(r *Req) (int32, error) { return 0, nil }})
 }

@@ -199,11 +199,13 @@ func prepPollRemove(r *Req) error {
 func issuePollRemove(r *Req) (int32, error) {
 	d := r.Data.(*pollRemoveData)
 	var target *Req
-	for _, x := range r.Ring.issued(r, nil) {
-		if x.SQE.Opcode == OpPollAdd && x.SQE.UserData == d.oldUserData {
-			target = x
-			break
-		}
+	found := r.Ring.issued(r, func(x *Req) bool {
+		return x.SQE.Opcode == OpPollAdd && x.SQE.UserData == d.oldUserData
+	})
+	if len(found) > 0 {
+		// A POLL_ADD's memory serves no other request before it is
+		// retired (Ring.free): found[0].r stays the one found.
+		target = found[0].r
 	}
 	if target == nil || !target.disarmPoll() {
 		return 0, linuxerr.ENOENT

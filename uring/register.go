@@ -127,6 +127,7 @@ func (ring *Ring) Register(t Task, op uint32, arg uint64, nr uint32) (int32, err
 		}
 		ring.res.eventfd.DecRef()
 		ring.res.eventfd = nil
+		ring.hasEventfd.Store(false)
 		return 0, nil
 	case RegisterProbe:
 		if arg == 0 || nr > 256 {
@@ -728,6 +729,7 @@ func (ring *Ring) registerEventfd(t Task, arg uint64, async bool) error {
 		return linuxerr.EBUSY
 	}
 	ring.res.eventfd, ring.res.evAsync = f, async
+	ring.hasEventfd.Store(true)
 	return nil
 }
 
@@ -736,6 +738,9 @@ func (ring *Ring) registerEventfd(t Task, arg uint64, async bool) error {
 // was registered with IORING_REGISTER_EVENTFD_ASYNC and the CQE does not
 // come from an io-wq worker (iowq; io_eventfd_signal).
 func (ring *Ring) signalEventfd(iowq bool) {
+	if !ring.hasEventfd.Load() {
+		return
+	}
 	ring.mu.Lock()
 	f := ring.res.eventfd
 	if f != nil && ring.res.evAsync && !iowq {

@@ -72,6 +72,10 @@ type Req struct {
 	started bool
 	// drainChain marks the members of a chain issued under IO_DRAIN.
 	drainChain bool
+	// reuse marks a request whose memory may serve a later one once it
+	// completed inline (Ring.free): its Op is Plain and no
+	// LINK_TIMEOUT guards it.
+	reuse bool
 	// timer is a timeout's or linked timeout's timer (timeout.go).
 	timer stopper
 }
@@ -143,8 +147,16 @@ func (r *Req) setCancel(fn func()) {
 
 // requestCancel cancels r (io_try_cancel): it ends with -ECANCELED unless
 // it completes first.
-func (r *Req) requestCancel() {
+func (r *Req) requestCancel() { r.requestCancelSeq(0) }
+
+// requestCancelSeq is requestCancel of r if it is still request seq (0:
+// whichever it is), not a later one its memory serves.
+func (r *Req) requestCancelSeq(seq uint64) {
 	r.Ring.mu.Lock()
+	if seq != 0 && r.seq != seq {
+		r.Ring.mu.Unlock()
+		return
+	}
 	r.cancelled.Store(true)
 	fn := r.cancel
 	r.Ring.mu.Unlock()
@@ -164,7 +176,12 @@ func (r *Req) PostMore(res int32, cflags uint32) {
 // CQE_SKIP_SUCCESS hides it, drops its file, then starts or fails the
 // rest of its chain (io_req_complete_post, io_queue_next,
 // io_fail_links). It reports whether it was the one to complete r.
-func (r *Req) Complete(res int32, cflags uint32) bool {
+func (r *Req) Complete(res int32, cflags uint32) bool { return r.complete(res, cflags, false) }
+
+// complete is Complete; inline says that the submitter completes r as it
+// issues it, in Submit, which tells the ring's waiters of its CQE once at
+// its end.
+func (r *Req) complete(res int32, cflags uint32, inline bool) bool {
 	if !r.claimed.CompareAndSwap(false, true) {
 		return false
 	}
@@ -175,32 +192,45 @@ func (r *Req) Complete(res int32, cflags uint32) bool {
 	if r.op != nil && r.op.Failed != nil && res >= 0 {
 		failed = r.op.Failed(r, res)
 	}
-	r.finish(res, cflags, failed)
+	r.finish(res, cflags, failed, inline)
 	return true
 }
 
 // conclude posts r's CQE (unless CQE_SKIP_SUCCESS hides a success),
-// drops its file and retires it.
-func (r *Req) conclude(res int32, cflags uint32, failed bool) {
+// drops its file and retires it. inline: see complete.
+func (r *Req) conclude(res int32, cflags uint32, failed, inline bool) {
 	if r.flags&reqSkip == 0 || failed {
-		r.Ring.postFrom(CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}, r.iowq.Load())
+		c := CQE{UserData: r.SQE.UserData, Res: res, Flags: cflags}
+		if inline {
+			r.Ring.postInline(c)
+		} else {
+			r.Ring.postFrom(c, r.iowq.Load())
+		}
 	}
-	if f := r.File; f != nil {
-		r.Ring.mu.Lock()
-		r.File = nil
-		r.Ring.mu.Unlock()
-		f.DecRef()
+	if r.after != nil || len(r.tags) > 0 {
+		// The file goes before the tags and what r did to other
+		// requests; otherwise retire drops it, under the same hold of
+		// mu.
+		if f := r.File; f != nil {
+			r.Ring.mu.Lock()
+			r.File = nil
+			r.Ring.mu.Unlock()
+			f.DecRef()
+		}
+		r.Ring.releaseTags(r)
+		if fn := r.after; fn != nil {
+			r.after = nil
+			fn()
+		}
 	}
-	r.Ring.releaseTags(r)
-	if fn := r.after; fn != nil {
-		r.after = nil
-		fn()
-	}
-	r.Ring.retire(r)
+	// Only the submitter, which completed r inline, may lend its memory:
+	// newReq, which reuses it, runs on the same goroutine, after this
+	// completion has stopped reading r (finish).
+	r.Ring.retire(r, inline && r.reuse)
 }
 
-// finish concludes r and moves its chain on.
-func (r *Req) finish(res int32, cflags uint32, failed bool) {
+// finish concludes r and moves its chain on. inline: see complete.
+func (r *Req) finish(res int32, cflags uint32, failed, inline bool) {
 	ring := r.Ring
 	next, lt := r.link, r.lt
 	r.link, r.lt = nil, nil
@@ -208,13 +238,13 @@ func (r *Req) finish(res int32, cflags uint32, failed bool) {
 		next = lt.link
 		lt.link = nil
 	}
-	r.conclude(res, cflags, failed)
+	r.conclude(res, cflags, failed, inline)
 	if lt != nil && lt.claimed.CompareAndSwap(false, true) {
 		// The request ended before its linked timeout fired: the
 		// timeout is cancelled after it (io_disarm_next), and the chain
 		// goes on after the timeout.
 		lt.disarm()
-		lt.conclude(-int32(linuxerr.ECANCELED.Errno()), 0, false)
+		lt.conclude(-int32(linuxerr.ECANCELED.Errno()), 0, false, inline)
 	}
 	if next == nil {
 		return
@@ -249,7 +279,7 @@ func failChain(r *Req, silent bool) {
 			if silent {
 				r.flags |= reqSkip // conclude then posts nothing
 			}
-			r.conclude(res, 0, !silent)
+			r.conclude(res, 0, !silent, false)
 		}
 		r = next
 	}

@@ -79,24 +79,42 @@ type Ring struct {
 	async    int     // of which asynchronous (charged)
 	draining int     // IO_DRAIN requests issued and not completed
 	deferred []*Req  // requests held back by a drain, in submission order
-	drainOff bool    // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
-	closed   bool    // released: nothing new is posted after the last request
+	// free holds requests whose memory serves new ones (newReq): plain
+	// requests the submitter completed inline, which nothing but a
+	// reqRef can still name, and a reqRef checks the seq.
+	free     []*Req
+	drainOff bool // CQE_SKIP_SUCCESS was used: IO_DRAIN is refused
+	closed   bool // released: nothing new is posted after the last request
 	freed    bool
 	res      resources
 
 	// tmu guards the armed TIMEOUTs and the CQE counts they compare
 	// against: completions counts every CQE posted, timeoutPosts the
 	// ones of timeouts that expired, which do not count
-	// (io_flush_timeouts, cq_timeouts).
+	// (io_flush_timeouts, cq_timeouts). armed is len(timeouts), stored
+	// under tmu after each change, so that a completion with no timeout
+	// armed takes no lock: countCompletion adds to completions before
+	// it loads armed, issueTimeout stores armed before it loads
+	// completions, so one of them sees the other.
 	tmu          sync.Mutex
 	timeouts     []*Req
-	completions  uint64
+	armed        atomic.Int32
+	completions  atomic.Uint64
 	timeoutPosts uint64
 
 	sq *sqThread // SQPOLL
 
 	// events tells pollers of the ring's own file that CQEs arrived.
 	events fs.Queue
+
+	// hasEventfd is set while an eventfd is registered (res.eventfd,
+	// under mu): posting a CQE looks at it without the lock.
+	hasEventfd atomic.Bool
+	// batched is set (under submitMu) when a request completed inline
+	// during a submission posted its CQE without telling the ring's
+	// waiters: Submit tells them once at its end, as Linux's
+	// io_submit_flush_completions wakes them once per batch.
+	batched bool
 
 	// Counters for tests and /proc: SQEs submitted by the SQ thread.
 	sqSubmitted atomic.Uint64
@@ -306,6 +324,23 @@ func (r *Ring) post(c CQE) { r.postFrom(c, false) }
 // run in an io-wq worker, which an IORING_REGISTER_EVENTFD_ASYNC eventfd
 // is signalled for.
 func (r *Ring) postFrom(c CQE, iowq bool) {
+	r.postCQE(c)
+	r.notify(iowq)
+	r.countCompletion()
+}
+
+// postInline posts c for a request the submitter completed inline
+// (under submitMu): Submit notifies the ring's pollers and eventfd once
+// for the batch (io_submit_flush_completions).
+func (r *Ring) postInline(c CQE) {
+	r.postCQE(c)
+	r.batched = true
+	r.countCompletion()
+}
+
+// postCQE puts c in the ring or the backlog and wakes the ring's own
+// waiters (io_uring_enter's, under cqMu).
+func (r *Ring) postCQE(c CQE) {
 	r.cqMu.Lock()
 	if len(r.overflow) == 0 && r.cqTail-r.rings.load(offCQHead) < r.cqEntries {
 		r.writeCQE(c)
@@ -321,8 +356,6 @@ func (r *Ring) postFrom(c CQE, iowq bool) {
 		r.signalLocked()
 	}
 	r.cqMu.Unlock()
-	r.notify(iowq)
-	r.countCompletion()
 }
 
 // maxOverflow bounds the backlog of one ring (each entry is kernel
@@ -458,10 +491,8 @@ func CancelSubmittedBy(mine func(Task) bool) {
 	}
 	liveRings.mu.Unlock()
 	for _, r := range all {
-		for _, x := range r.issued(nil, nil) {
-			if x.submitter != nil && mine(x.submitter) {
-				x.requestCancel()
-			}
+		for _, x := range r.issued(nil, func(x *Req) bool { return x.submitter != nil && mine(x.submitter) }) {
+			x.cancel()
 		}
 	}
 }

@@ -34,8 +34,22 @@ type linkState struct{ head, last *Req }
 // queued as it is.
 func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 	ring.submitMu.Lock()
-	defer ring.submitMu.Unlock()
 	n = min(n, ring.sqReady())
+	done := ring.submit(t, n)
+	if ring.batched {
+		ring.batched = false
+		ring.notify(false)
+	}
+	ring.submitMu.Unlock()
+	if done == 0 && n > 0 {
+		return 0, linuxerr.EAGAIN
+	}
+	return done, nil
+}
+
+// submit is Submit under submitMu, of n SQEs that are there: it returns
+// how many it consumed.
+func (ring *Ring) submit(t Task, n uint32) int {
 	var ls linkState
 	done := 0
 	for ; done < int(n); done++ {
@@ -46,8 +60,7 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			ring.rings.store(offSQDropped, ring.rings.load(offSQDropped)+1)
 			break
 		}
-		sqe := decodeSQE(ring.sqes.bytes(idx*SQESize, SQESize))
-		r, err := ring.newReq(t, sqe)
+		r, err := ring.newReq(t, idx)
 		if err != nil {
 			// No memory for a request: the SQE stays in the ring
 			// (io_alloc_req failing ends io_submit_sqes).
@@ -63,31 +76,37 @@ func (ring *Ring) Submit(t Task, n uint32) (int, error) {
 			break
 		}
 	}
-	if done == 0 && n > 0 {
-		if ls.head != nil {
-			ring.queue(ls.head, t)
-		}
-		return 0, linuxerr.EAGAIN
-	}
 	if ls.head != nil {
 		ring.queue(ls.head, t)
 	}
-	return done, nil
+	return done
 }
 
-// newReq makes a request of sqe and counts it in flight, or fails with
-// errNoReq when the requests' allowance is spent.
-func (ring *Ring) newReq(t Task, sqe SQE) (*Req, error) {
-	r := &Req{Ring: ring, SQE: sqe, submitter: t}
+// newReq makes a request of the SQE at index idx and counts it in
+// flight, or fails with errNoReq when the requests' allowance is spent.
+func (ring *Ring) newReq(t Task, idx uint32) (*Req, error) {
 	ring.mu.Lock()
-	defer ring.mu.Unlock()
 	if ring.pending%reqsPerPage == 0 && !chargeReq(1) {
+		ring.mu.Unlock()
 		return nil, errNoReq
 	}
+	var r *Req
+	if n := len(ring.free); n > 0 {
+		// Under mu: a reqRef to the request this memory served compares
+		// its seq there.
+		r = ring.free[n-1]
+		ring.free = ring.free[:n-1]
+		*r = Req{}
+	} else {
+		r = new(Req)
+	}
+	r.Ring, r.submitter = ring, t
+	r.SQE = loadSQE(ring.sqes.ptr(idx * SQESize))
 	ring.seq++
 	r.seq = ring.seq
 	ring.pending++
 	ring.inflight.add(r)
+	ring.mu.Unlock()
 	return r, nil
 }
 
@@ -225,7 +244,7 @@ func (ring *Ring) queue(r *Req, t Task) {
 		// (io_queue_sqe_fallback).
 		if r.claimed.CompareAndSwap(false, true) {
 			r.flags &^= reqHardlink
-			r.finish(r.failRes, 0, true)
+			r.finish(r.failRes, 0, true, false)
 		}
 		return
 	}
@@ -284,10 +303,16 @@ func (ring *Ring) runDeferred() {
 	}
 }
 
-// retire takes a completed request out of the books and lets held-back
-// requests go.
-func (ring *Ring) retire(r *Req) {
+// maxFree bounds the requests a ring keeps for reuse.
+const maxFree = 64
+
+// retire takes a completed request out of the books, drops its file if
+// it still holds it, and lets held-back requests go. reuse says r's
+// memory may serve a later request (Ring.free).
+func (ring *Ring) retire(r *Req, reuse bool) {
 	ring.mu.Lock()
+	f := r.File
+	r.File = nil // under mu: a cancellation by descriptor compares it
 	ring.pending--
 	if ring.pending%reqsPerPage == 0 {
 		unchargeReq(1)
@@ -301,9 +326,15 @@ func (ring *Ring) retire(r *Req) {
 		ring.draining--
 	}
 	ring.inflight.remove(r)
+	if reuse && len(ring.free) < maxFree {
+		ring.free = append(ring.free, r)
+	}
 	more := len(ring.deferred) > 0
 	last := ring.closed && ring.pending == 0
 	ring.mu.Unlock()
+	if f != nil {
+		f.DecRef()
+	}
 	if more {
 		ring.runDeferred()
 	}
@@ -322,10 +353,10 @@ func (ring *Ring) start(r *Req, t Task) {
 		ring.queue(r, t)
 		return
 	}
-	ring.mu.Lock()
-	r.started = true
-	ring.mu.Unlock()
 	if t == nil || r.flags&reqAsync != 0 {
+		ring.mu.Lock()
+		r.started = true
+		ring.mu.Unlock()
 		ring.goAsync(r, false)
 		return
 	}
@@ -333,8 +364,26 @@ func (ring *Ring) start(r *Req, t Task) {
 	// r.lt is read before the issue: a request that completes while
 	// issued (a timer, a poll) clears it (finish).
 	lt := r.lt
+	// The file is looked up first, so that one hold of mu marks the
+	// request issued and records its file.
+	var f *fs.File
+	var ferr error
+	if r.op.NeedsFile && r.File == nil {
+		f, ferr = ring.lookupFile(r)
+	}
+	ring.mu.Lock()
+	r.started = true
+	if f != nil {
+		r.File = f
+	}
+	ring.mu.Unlock()
+	r.reuse = r.op.Plain && lt == nil
 	t.SetNoWait(true)
-	res, err := ring.issue(r)
+	var res int32
+	err := ferr
+	if err == nil {
+		res, err = ring.issue(r)
+	}
 	would := t.WouldBlock()
 	t.SetNoWait(false)
 	switch {
@@ -346,7 +395,10 @@ func (ring *Ring) start(r *Req, t Task) {
 		r.PostMore(res, r.CFlags)
 		ring.goAsync(r, false)
 	default:
-		r.completeWith(res, err)
+		if err != nil {
+			res = errnoOf(err)
+		}
+		r.complete(res, r.CFlags, true)
 	}
 }
 

@@ -148,10 +148,13 @@ func issueTimeout(r *Req) (int32, error) {
 	d := r.Data.(*timeoutData)
 	ring := r.Ring
 	ring.tmu.Lock()
-	if d.count > 0 {
-		d.target = ring.completions - ring.timeoutPosts + uint64(d.count)
-	}
+	// Armed before the count is read: countCompletion either sees the
+	// timeout or counted its completion before (see armed).
 	ring.timeouts = append(ring.timeouts, r)
+	ring.armed.Store(int32(len(ring.timeouts)))
+	if d.count > 0 {
+		d.target = ring.completions.Load() - ring.timeoutPosts + uint64(d.count)
+	}
 	// The timer is set under tmu: removeTimeout, which its function
 	// calls, reads it there.
 	r.timer = time.AfterFunc(d.duration(), func() { ring.timerFired(r) })
@@ -221,7 +224,7 @@ func (ring *Ring) timedOut(r *Req) {
 	if r.Data.(*timeoutData).flags&TimeoutEtimeSuccess != 0 {
 		// Reported as -ETIME, but a success for the chain.
 		if r.claimed.CompareAndSwap(false, true) {
-			r.finish(res, 0, false)
+			r.finish(res, 0, false, false)
 		}
 		return
 	}
@@ -238,6 +241,7 @@ func (ring *Ring) removeTimeout(r *Req) bool {
 		return false
 	}
 	ring.timeouts = append(ring.timeouts[:i], ring.timeouts[i+1:]...)
+	ring.armed.Store(int32(len(ring.timeouts)))
 	if r.timer != nil {
 		r.timer.Stop()
 	}
@@ -248,9 +252,12 @@ func (ring *Ring) removeTimeout(r *Req) bool {
 // (io_flush_timeouts) and completes the ones it satisfies. A timeout's
 // own expiry does not count.
 func (ring *Ring) countCompletion() {
+	ring.completions.Add(1)
+	if ring.armed.Load() == 0 {
+		return
+	}
 	ring.tmu.Lock()
-	ring.completions++
-	seq := ring.completions - ring.timeoutPosts
+	seq := ring.completions.Load() - ring.timeoutPosts
 	var done []*Req
 	for i := 0; i < len(ring.timeouts); i++ {
 		r := ring.timeouts[i]
@@ -259,6 +266,7 @@ func (ring *Ring) countCompletion() {
 			continue
 		}
 		ring.timeouts = append(ring.timeouts[:i], ring.timeouts[i+1:]...)
+		ring.armed.Store(int32(len(ring.timeouts)))
 		i--
 		if r.timer != nil {
 			r.timer.Stop()
@@ -296,7 +304,7 @@ func (ring *Ring) linkTimedOut(r, lt *Req) {
 	if !lt.claimed.CompareAndSwap(false, true) {
 		return
 	}
-	lt.conclude(-int32(linuxerr.ETIME.Errno()), 0, true)
+	lt.conclude(-int32(linuxerr.ETIME.Errno()), 0, true, false)
 	r.requestCancel()
 }
 

@@ -58,6 +58,29 @@ func (t *Task) refuseWait() error {
 	return linuxerr.EAGAIN
 }
 
+// ReadableFast reports whether n bytes at addr are mapped readable now
+// (mm.AddressSpace.ReadableFast), for a caller that only needs to know
+// that CopyIn would succeed: false is no answer (the page may just need
+// faulting in) and the caller then copies. The page tables of an address
+// space are freed only with it, and a thread of the process in a system
+// call holds it, so the walk is safe without its lock; an I/O thread,
+// which may outlive the process, holds it for the walk (as ioCopy does).
+func (t *Task) ReadableFast(addr uintptr, n int) bool {
+	as := t.Proc.AS()
+	if as == nil {
+		return false
+	}
+	if !t.io {
+		return as.ReadableFast(addr, n)
+	}
+	if !as.TryIncRef() {
+		return false
+	}
+	ok := as.ReadableFast(addr, n)
+	as.DecRef(dropAddressSpace)
+	return ok
+}
+
 // ioCopy runs copy on the process's address space for an I/O thread,
 // which, unlike the process's own threads, can outlive it or see it
 // exec: EFAULT once the process has no memory (it exited).

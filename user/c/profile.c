@@ -6,8 +6,11 @@
 // second run of the same path must cost exactly as much: the count is
 // deterministic), read of 1 byte from /dev/zero, write of 1 byte to
 // /dev/null, getppid, epoll_wait finding one ready eventfd, and poll and
-// select of 10 eventfds of which one is ready (timeout 0). Exit status 0
-// when every call returned what Linux returns.
+// select of 10 eventfds of which one is ready (timeout 0), stat, openat
+// and close of a file in /tmp, then two io_uring_enter calls that submit
+// 1 and 4 IORING_OP_WRITEs of 64 bytes to /dev/null and wait for their
+// CQEs (the difference, divided by 3, is the cost of one request). Exit
+// status 0 when every call returned what Linux returns.
 //
 // Each profiled call comes after a run of the same call: single-stepping
 // one takes seconds of the host's time, which the guest's clock sees
@@ -21,6 +24,7 @@
 // random (runtime/iface.go): after 3,000 calls, about one boot in twenty
 // still paid getitab's search in read and write.
 #include <fcntl.h>
+#include <liburing.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -85,6 +89,28 @@ static long select10(long (*call)(long, long, long, long, long, long)) {
 	return call(SYS_select, maxfd + 1, (long)&rset, 0, 0, (long)&tv0);
 }
 
+// The io_uring calls: n writes of 64 bytes to /dev/null, queued and
+// published as liburing's io_uring_submit does, then submitted and waited
+// for by one io_uring_enter (by fn: warm5 or profiled5); the CQEs are
+// checked and reaped. It reports whether everything went as on Linux.
+enum { usize = 64 };
+static struct io_uring uring;
+static char ubuf[usize];
+
+static int uring_writes(long (*fn)(long, long, long, long, long, long), int null, unsigned n) {
+	for (unsigned i = 0; i < n; i++)
+		io_uring_prep_write(io_uring_get_sqe(&uring), null, ubuf, usize, 0);
+	uring.sq.sqe_head = uring.sq.sqe_tail;
+	io_uring_smp_store_release(uring.sq.ktail, uring.sq.sqe_tail);
+	long r = fn(__NR_io_uring_enter, uring.ring_fd, n, n, IORING_ENTER_GETEVENTS, 0);
+	int ok = r == n && io_uring_cq_ready(&uring) == n;
+	struct io_uring_cqe *cqe;
+	unsigned head;
+	io_uring_for_each_cqe(&uring, head, cqe) ok &= cqe->res == usize;
+	io_uring_cq_advance(&uring, io_uring_cq_ready(&uring));
+	return ok;
+}
+
 // profile_begin and profile_end mark where the profiled calls are.
 __attribute__((noinline)) void profile_begin(void) { __asm__ volatile(""); }
 __attribute__((noinline)) void profile_end(void) { __asm__ volatile(""); }
@@ -109,6 +135,8 @@ int main(void) {
 		if (fd > maxfd)
 			maxfd = fd;
 	}
+	if (io_uring_queue_init(8, &uring, 0) != 0)
+		return 2;
 	// A file for stat, open and close.
 	static const char path[] = "/tmp/profile.file";
 	close(open(path, O_CREAT | O_WRONLY, 0644));
@@ -124,6 +152,8 @@ int main(void) {
 		select10(warm5);
 		warm(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st);
 		warm(SYS_close, warm(SYS_openat, AT_FDCWD, (long)path, O_RDONLY), 0, 0);
+		if (!uring_writes(warm5, null, 1) || !uring_writes(warm5, null, 4))
+			return 2;
 	}
 	// Touch profiled's page before the profiler's breakpoint is set
 	// (a breakpoint on a page not mapped yet stops twice).
@@ -164,6 +194,12 @@ int main(void) {
 	long fd = profiled(SYS_openat, AT_FDCWD, (long)path, O_RDONLY);
 	bad |= fd < 0;
 	bad |= profiled(SYS_close, fd, 0, 0) != 0;
+	for (int i = 0; i < RESETTLE; i++)
+		bad |= !uring_writes(warm5, null, 1);
+	bad |= !uring_writes(profiled5, null, 1);
+	for (int i = 0; i < RESETTLE; i++)
+		bad |= !uring_writes(warm5, null, 4);
+	bad |= !uring_writes(profiled5, null, 4);
 	profile_end();
 	return bad ? 1 : 0;
 }
