@@ -457,7 +457,8 @@ func (ep *Instance) collect(c fs.Ctx, max int, buf *Batch, put func(n int) int) 
 			it.inReady = false
 			continue
 		}
-		r := fs.ReadinessFor(c, it.key.file.Ops().(fs.Pollable), it.key.file, it.events) & (it.events | fs.EventErr | fs.EventHup)
+		r, _ := it.key.file.PollReady(c, it.events)
+		r &= it.events | fs.EventErr | fs.EventHup
 		if r == 0 {
 			it.inReady = false
 			continue

@@ -36,6 +36,17 @@ type PollFD struct {
 	File    *fs.File
 }
 
+// LookupFiles sets the File of each entry to the file open at its FD in
+// tab, with a reference the caller drops, or nil, all under one hold of
+// the table's lock.
+func LookupFiles(tab *fs.FDTable, fds []PollFD) {
+	tab.Lock()
+	for i := range fds {
+		fds[i].File = tab.GetLocked(fds[i].FD)
+	}
+	tab.Unlock()
+}
+
 // pollOne is do_pollfd: the events of fd that are ready among those it
 // asks for, POLLERR and POLLHUP always included.
 func pollOne(c fs.Ctx, fd *PollFD) uint32 {
@@ -46,9 +57,9 @@ func pollOne(c fs.Ctx, fd *PollFD) uint32 {
 		return PollNval
 	}
 	want := uint32(fd.Events) | PollErr | PollHup
-	mask := uint32(defaultPollMask)
-	if p, ok := fd.File.Ops().(fs.Pollable); ok {
-		mask = fs.ReadinessFor(c, p, fd.File, want)
+	mask, ok := fd.File.PollReady(c, want)
+	if !ok {
+		mask = defaultPollMask
 	}
 	return mask & want
 }

@@ -57,23 +57,23 @@ func (t *FDTable) Get(fd int32) (*File, error) {
 	return f, nil
 }
 
-// GetEach looks up n descriptors under one hold of the table's lock, as
-// poll and select do for their whole set (do_pollfd's fdget of each):
-// set(i, f) gets the file open at fd(i) with a reference the caller must
-// drop, or nil if none is open there. fd and set run with the lock held.
-func (t *FDTable) GetEach(n int, fd func(i int) int32, set func(i int, f *File)) {
-	t.mu.Lock()
-	files := t.files
-	for i := 0; i < n; i++ {
-		var f *File
-		if d := fd(i); d >= 0 && int(d) < len(files) {
-			if f = files[d].file; f != nil {
-				f.IncRef()
-			}
-		}
-		set(i, f)
+// Lock and Unlock hold the table for a run of GetLocked calls: poll and
+// select look up their whole set under one hold (do_pollfd's fdget of
+// each).
+func (t *FDTable) Lock()   { t.mu.Lock() }
+func (t *FDTable) Unlock() { t.mu.Unlock() }
+
+// GetLocked returns the file open at fd with a reference the caller must
+// drop, or nil if none is open there; the caller holds the table (Lock).
+func (t *FDTable) GetLocked(fd int32) *File {
+	if fd < 0 || int(fd) >= len(t.files) {
+		return nil
 	}
-	t.mu.Unlock()
+	f := t.files[fd].file
+	if f != nil {
+		f.IncRef()
+	}
+	return f
 }
 
 // Peek returns the file at fd, or nil, without taking the table's lock or

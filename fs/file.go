@@ -65,13 +65,17 @@ type File struct {
 	// files).
 	Mnt *Mount
 	// Path is the absolute path it was opened by (for /proc/self/fd).
-	Path  string
-	ops   FileOps
-	fast  FastIO // ops, if they are FastIO
-	flags atomic.Uint32
-	mu    sync.Mutex // guards off
-	off   int64
-	refs  atomic.Int64
+	Path string
+	ops  FileOps
+	fast FastIO // ops, if they are FastIO
+	// poll and callerPoll are ops as a Pollable and a CallerPollable,
+	// if they are (PollReady).
+	poll       Pollable
+	callerPoll CallerPollable
+	flags      atomic.Uint32
+	mu         sync.Mutex // guards off
+	off        int64
+	refs       atomic.Int64
 
 	hookMu sync.Mutex
 	hooks  map[*func()]struct{}
@@ -102,6 +106,8 @@ func NewFile(inode Inode, path string, flags uint32, ops FileOps) *File {
 	f := &File{Inode: inode, Path: path, ops: ops}
 	// The fast path may not assert types (a cache miss locks).
 	f.fast, _ = ops.(FastIO)
+	f.poll, _ = ops.(Pollable)
+	f.callerPoll, _ = ops.(CallerPollable)
 	// The open-time flags are not the file's (do_dentry_open).
 	f.flags.Store(flags &^ (O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
 	f.refs.Store(1)
@@ -208,6 +214,20 @@ func (f *File) Writable() bool {
 func (f *File) IsStream() bool {
 	s, ok := f.ops.(Stream)
 	return ok && s.IsStream()
+}
+
+// PollReady returns which of mask's events f is ready for as c sees it
+// (ReadinessFor), and false if f cannot be polled. The interfaces are
+// resolved once, when the file is made: poll and select ask each
+// descriptor every time.
+func (f *File) PollReady(c Ctx, mask uint32) (uint32, bool) {
+	if f.callerPoll != nil {
+		return f.callerPoll.ReadinessFor(c, f, mask), true
+	}
+	if f.poll != nil {
+		return f.poll.Readiness(f, mask), true
+	}
+	return 0, false
 }
 
 // FastIO is implemented by the operations of devices whose reads and

@@ -31,7 +31,7 @@ const pollStackFDs = 32
 // a reference the caller drops with putPollFDs, holding the descriptor
 // table's lock once for them all.
 func lookupPollFDs(t *task.Task, fds []epoll.PollFD) {
-	t.Proc.FDs().GetEach(len(fds), func(i int) int32 { return fds[i].FD }, func(i int, f *fs.File) { fds[i].File = f })
+	epoll.LookupFiles(t.Proc.FDs(), fds)
 }
 
 func putPollFDs(fds []epoll.PollFD) {
