@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"sync"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -34,6 +35,39 @@ func lookupPollFDs(t *task.Task, fds []epoll.PollFD) {
 	epoll.LookupFiles(t.Proc.FDs(), fds)
 }
 
+// pollBufs keeps the arrays of polls and selects too large for the
+// stack between calls: a program polling a thousand descriptors over and
+// over would otherwise allocate (and clear) them, and feed the garbage
+// collector, every time.
+var pollBufs sync.Pool // of *pollBuf
+
+type pollBuf struct {
+	fds []epoll.PollFD
+	b   []byte
+}
+
+// getPollBuf returns a pollBuf with room for nfds entries and nbytes
+// bytes; their contents are stale, for the caller to overwrite.
+func getPollBuf(nfds, nbytes int) *pollBuf {
+	pb, _ := pollBufs.Get().(*pollBuf)
+	if pb == nil {
+		pb = new(pollBuf)
+	}
+	if cap(pb.fds) < nfds {
+		pb.fds = make([]epoll.PollFD, nfds)
+	}
+	if cap(pb.b) < nbytes {
+		pb.b = make([]byte, nbytes)
+	}
+	return pb
+}
+
+// put returns pb, its first n entries cleared of their files.
+func (pb *pollBuf) put(n int) {
+	clear(pb.fds[:n])
+	pollBufs.Put(pb)
+}
+
 func putPollFDs(fds []epoll.PollFD) {
 	for i := range fds {
 		if f := fds[i].File; f != nil {
@@ -56,7 +90,9 @@ func doPoll(t *task.Task, addr uintptr, nfds uint32, deadline time.Time, noWait 
 	if nfds <= pollStackFDs {
 		fds, b = fdbuf[:nfds], bbuf[:pollfdSize*nfds]
 	} else {
-		fds, b = make([]epoll.PollFD, nfds), make([]byte, pollfdSize*int(nfds))
+		pb := getPollBuf(int(nfds), pollfdSize*int(nfds))
+		defer pb.put(int(nfds))
+		fds, b = pb.fds[:nfds], pb.b[:pollfdSize*nfds]
 	}
 	if err := t.CopyIn(addr, b); err != nil {
 		return 0, err
@@ -304,7 +340,9 @@ func selectCommon(t *task.Task, n int32, addrs [3]uintptr, deadline time.Time, n
 	var fdstack [pollStackFDs]epoll.PollFD
 	fds := fdstack[:0]
 	if all > pollStackFDs {
-		fds = make([]epoll.PollFD, 0, all)
+		pb := getPollBuf(all, 0)
+		defer pb.put(all)
+		fds = pb.fds[:0]
 	}
 	for w := 0; w < words; w++ {
 		in, out, ex, any := word(w)
