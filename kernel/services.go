@@ -47,12 +47,6 @@ var unserved uint64
 // This is the one place runtime-service errors become -errno.
 func Service(f *amd64.Frame) {
 	nr := f.Regs.OrigRax
-	if nr == SysRunUser && !traceServices {
-		// Every user system call comes back through here: straight to
-		// it, past the table.
-		f.Regs.Rax, _ = svcRunUser(f, uintptr(f.Regs.Rdi), f.Regs.Rsi)
-		return
-	}
 	if nr < sysno.NR {
 		atomic.AddUint64(&serviceCounts[nr], 1)
 	}

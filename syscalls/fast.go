@@ -72,14 +72,9 @@ func fastSyscall(f *amd64.Frame) bool {
 	r := &f.Regs
 	nr := r.OrigRax
 	if nr >= sysno.NR {
-		// No such number: ENOSYS once the first call has been logged.
-		if !enosysLogged[sysno.NR].Load() {
-			return false
-		}
-		kernel.UserENOSYS.Add(1)
-		recordErrno(nr, uint32(linuxerr.ENOSYS.Errno()))
-		r.Rax = uint64(-int64(linuxerr.ENOSYS.Errno()))
-		return true
+		ret, ok := fastNoSys(nr)
+		r.Rax = uint64(ret)
+		return ok
 	}
 	a := Args{uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx), uintptr(r.R10), uintptr(r.R8), uintptr(r.R9)}
 	ret, ok := fastTable[nr](t, a)
@@ -91,18 +86,22 @@ func fastSyscall(f *amd64.Frame) bool {
 	return true
 }
 
-// fastENOSYS answers an unimplemented number in the table, once its first
-// call has been logged (countENOSYS).
+// fastENOSYS answers an unimplemented number in the table (fastNoSys).
 func fastENOSYS(nr uint64) fastHandler {
-	return func(*task.Task, Args) (uintptr, bool) {
-		if !enosysLogged[nr].Load() {
-			return 0, false
-		}
-		kernel.UserENOSYS.Add(1)
-		en := uint32(linuxerr.ENOSYS.Errno())
-		recordErrno(nr, en)
-		return uintptr(-int64(en)), true
+	return func(*task.Task, Args) (uintptr, bool) { return fastNoSys(nr) }
+}
+
+// fastNoSys answers ENOSYS for number nr, unimplemented or past the
+// table, once the slow path has logged its first call (countENOSYS), and
+// counts it as Dispatch does.
+func fastNoSys(nr uint64) (uintptr, bool) {
+	if !enosysLogged[min(nr, sysno.NR)].Load() {
+		return 0, false
 	}
+	kernel.UserENOSYS.Add(1)
+	en := uint32(linuxerr.ENOSYS.Errno())
+	recordErrno(nr, en)
+	return uintptr(-int64(en)), true
 }
 
 // fastGetpid is getpid(2) (sysGetpid).

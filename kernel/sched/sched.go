@@ -98,12 +98,9 @@ type Thread struct {
 	lastSwitch uint64 // TSC when the thread last started running
 }
 
-// RunTicks returns how long the current thread has run in total, in TSC
-// ticks (ktime.TicksToNanos converts): cheap enough to read around every
-// entry to user mode.
-func RunTicks() uint64 { return RunTicksAt(amd64.Rdtsc()) }
-
-// RunTicksAt is RunTicks with the TSC read by the caller.
+// RunTicksAt returns how long the current thread has run in total, in TSC
+// ticks (ktime.TicksToNanos converts), as of tsc, a TSC reading the
+// caller made: cheap enough to compute around every entry to user mode.
 func RunTicksAt(tsc uint64) uint64 {
 	t := Current()
 	return t.runTicks + tsc - t.lastSwitch
