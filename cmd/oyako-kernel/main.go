@@ -175,8 +175,11 @@ var (
 )
 
 // startNetwork brings up eth0 if QEMU gives a virtio network device,
-// configured statically as QEMU's user network expects; without one the
-// network stack is not made until a program opens a socket.
+// configured statically as QEMU's user network expects. The driver
+// starts now (about 3 ms under TCG: its buffers and the device's set-up;
+// the probe alone, without a device, takes 0.2 ms); the network stack,
+// ten times that, is made only when a program first uses the network,
+// with eth0 in it (inet.AddInterface).
 func startNetwork() {
 	dev, err := kernel.StartNet()
 	if err != nil {
