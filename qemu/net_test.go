@@ -78,7 +78,8 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 // server (user/go/httpd) runs in oyako on eth0 with a host port forwarded
 // to it (QEMU's user network), and a Go HTTP client on the host fetches
 // pages through the forward: a greeting that shows the client's address
-// and the guest's resolution of localhost, then 8 MiB, then /quit, after
+// and the guest's resolution of localhost, then 8 MiB each way, then a page the
+// guest's server fetches from a server on the host, then /quit, after
 // which the server exits and the machine powers off with status 0.
 func TestNetHTTP(t *testing.T) {
 	kernel := kernelImage(t)
@@ -172,7 +173,38 @@ func TestNetHTTP(t *testing.T) {
 			fail("GET /data: byte %d is %d, want %d", i, b, i%251)
 		}
 	}
-	t.Logf("8 MiB from the guest in %v (%.1f MiB/s)", elapsed.Round(time.Millisecond), size/(1<<20)/elapsed.Seconds())
+	// And 8 MiB to the guest.
+	upload := make([]byte, size)
+	for i := range upload {
+		upload[i] = byte(i % 251)
+	}
+	start = time.Now()
+	resp, err := client.Post(base+"/sink", "application/octet-stream", bytes.NewReader(upload))
+	if err != nil {
+		fail("POST /sink: %v", err)
+	}
+	body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	upElapsed := time.Since(start)
+	if want := fmt.Sprintf("%d bytes, pattern true\n", size); err != nil || string(body) != want {
+		fail("POST /sink: %q, %v; want %q", body, err, want)
+	}
+	// A connection out of the guest: its server fetches from one here.
+	hostSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "host saw %s", r.URL.Path)
+	})}
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail("%v", err)
+	}
+	go hostSrv.Serve(hl)
+	defer hostSrv.Close()
+	body, err = get(fmt.Sprintf("/fetch?url=http://10.0.2.2:%d/from-guest", hl.Addr().(*net.TCPAddr).Port))
+	if want := "200 OK: host saw /from-guest"; err != nil || string(body) != want {
+		fail("GET /fetch: %q, %v; want %q", body, err, want)
+	}
+	t.Logf("8 MiB from the guest in %v (%.1f MiB/s), to the guest in %v (%.1f MiB/s)", elapsed.Round(time.Millisecond), size/(1<<20)/elapsed.Seconds(),
+		upElapsed.Round(time.Millisecond), size/(1<<20)/upElapsed.Seconds())
 	if body, err = get("/quit"); err != nil || string(body) != "bye\n" {
 		fail("GET /quit: %q, %v", body, err)
 	}

@@ -8,18 +8,23 @@
 // /hello answers with the request line, the client's address as the
 // server sees it (QEMU's user network connects from 10.0.2.2) and what
 // "localhost" resolves to (/etc/hosts); GET /data?n=N answers N bytes of
-// the pattern byte i = i%251; GET /quit answers, then the server shuts
-// down and the program exits 0.
+// the pattern byte i = i%251; POST /sink reads the body and answers with
+// its length and whether it was that pattern; GET /fetch?url=URL answers with what its
+// own HTTP client got from URL (a connection out of the guest: QEMU's
+// user network reaches the host's loopback as 10.0.2.2); GET /quit
+// answers, then the server shuts down and the program exits 0.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func main() {
@@ -61,6 +66,36 @@ func main() {
 			}
 			n -= k
 		}
+	})
+	mux.HandleFunc("POST /sink", func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 64<<10)
+		n, pattern := 0, true
+		for {
+			k, err := r.Body.Read(buf)
+			for i, b := range buf[:k] {
+				pattern = pattern && b == byte((n+i)%251)
+			}
+			n += k
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		fmt.Fprintf(w, "%d bytes, pattern %v\n", n, pattern)
+	})
+	mux.HandleFunc("GET /fetch", func(w http.ResponseWriter, r *http.Request) {
+		client := &http.Client{Timeout: 30 * time.Second}
+		resp, err := client.Get(r.URL.Query().Get("url"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		fmt.Fprintf(w, "%s: ", resp.Status)
+		io.Copy(w, resp.Body)
 	})
 	mux.HandleFunc("GET /quit", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "bye")
