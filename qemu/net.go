@@ -13,8 +13,8 @@ import (
 // virtio-mmio (the kernel's eth0). Forwards make guest ports reachable
 // from the host (QEMU's hostfwd), as docker run -p does.
 //
-// q35 gets a virtio-net-pci device, for which oyako has no driver yet:
-// there the guest has only lo.
+// q35 gets a virtio-net-pci device (without its iPXE boot ROM), for
+// which oyako has no driver yet: there the guest has only lo.
 type Net struct {
 	Forwards []Forward
 }
@@ -91,7 +91,7 @@ func (n *Net) args(machine string) []string {
 		netdev += "," + f.hostfwd()
 	}
 	if machine == "q35" {
-		return []string{"-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"}
+		return []string{"-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,romfile="}
 	}
 	// The modern virtio-mmio interface (QEMU defaults to the legacy
 	// one), as for the console (stdioWiring).
