@@ -30,7 +30,8 @@ type Forward struct {
 }
 
 // ParseForward parses docker run -p's syntax: [HOSTADDR:]HOSTPORT:GUESTPORT
-// with an optional /tcp or /udp.
+// with an optional /tcp or /udp; HOSTADDR is an IPv4 address (QEMU
+// forwards nothing else).
 func ParseForward(s string) (Forward, error) {
 	var f Forward
 	spec, proto, _ := strings.Cut(s, "/")
@@ -47,10 +48,11 @@ func ParseForward(s string) (Forward, error) {
 	}
 	host, guest := spec[:i], spec[i+1:]
 	if j := strings.LastIndex(host, ":"); j >= 0 {
-		f.HostAddr = strings.Trim(host[:j], "[]")
+		f.HostAddr = host[:j]
 		host = host[j+1:]
-		if net.ParseIP(f.HostAddr) == nil {
-			return f, fmt.Errorf("port forward %q: %q is not an IP address", s, f.HostAddr)
+		// QEMU's hostfwd takes IPv4 host addresses only (slirp_hostfwd).
+		if ip := net.ParseIP(f.HostAddr); ip == nil || ip.To4() == nil {
+			return f, fmt.Errorf("port forward %q: %q is not an IPv4 address", s, f.HostAddr)
 		}
 	}
 	var err error
@@ -77,11 +79,7 @@ func (f Forward) hostfwd() string {
 	if f.UDP {
 		proto = "udp"
 	}
-	addr := f.HostAddr
-	if strings.Contains(addr, ":") {
-		addr = "[" + addr + "]"
-	}
-	return fmt.Sprintf("hostfwd=%s:%s:%d-:%d", proto, addr, f.HostPort, f.GuestPort)
+	return fmt.Sprintf("hostfwd=%s:%s:%d-:%d", proto, f.HostAddr, f.HostPort, f.GuestPort)
 }
 
 // args are QEMU's arguments for the network on machine.

@@ -22,14 +22,13 @@ func TestParseForward(t *testing.T) {
 		{"8080:80", Forward{HostPort: 8080, GuestPort: 80}, "hostfwd=tcp::8080-:80"},
 		{"127.0.0.1:8080:80/tcp", Forward{HostAddr: "127.0.0.1", HostPort: 8080, GuestPort: 80}, "hostfwd=tcp:127.0.0.1:8080-:80"},
 		{"5353:53/udp", Forward{UDP: true, HostPort: 5353, GuestPort: 53}, "hostfwd=udp::5353-:53"},
-		{"[::1]:8080:80", Forward{HostAddr: "::1", HostPort: 8080, GuestPort: 80}, "hostfwd=tcp:[::1]:8080-:80"},
 	} {
 		got, err := ParseForward(c.in)
 		if err != nil || got != c.want || got.hostfwd() != c.rule {
 			t.Errorf("ParseForward(%q) = %+v (%s), %v; want %+v (%s)", c.in, got, got.hostfwd(), err, c.want, c.rule)
 		}
 	}
-	for _, bad := range []string{"80", "0:80", "8080:65536", "x:80", "8080:80/sctp", "host:8080:80"} {
+	for _, bad := range []string{"80", "0:80", "8080:65536", "x:80", "8080:80/sctp", "host:8080:80", "[::1]:8080:80", "::1:8080:80"} {
 		if _, err := ParseForward(bad); err == nil {
 			t.Errorf("ParseForward(%q) succeeded", bad)
 		}
