@@ -78,7 +78,8 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 // to it (QEMU's user network), and a Go HTTP client on the host fetches
 // pages through the forward: a greeting that shows the client's address
 // and the guest's resolution of localhost, then 8 MiB each way, then a page the
-// guest's server fetches from a server on the host, then /quit, after
+// guest's server fetches from a server on the host, over IPv4 and IPv6,
+// then /quit, after
 // which the server exits and the machine powers off with status 0.
 func TestNetHTTP(t *testing.T) {
 	kernel := kernelImage(t)
@@ -201,6 +202,25 @@ func TestNetHTTP(t *testing.T) {
 	body, err = get(fmt.Sprintf("/fetch?url=http://10.0.2.2:%d/from-guest", hl.Addr().(*net.TCPAddr).Port))
 	if want := "200 OK: host saw /from-guest"; err != nil || string(body) != want {
 		fail("GET /fetch: %q, %v; want %q", body, err, want)
+	}
+	// The same over IPv6: the guest's address and routes come from
+	// QEMU's router advertisements, and fec0::2 is the host's ::1.
+	if hl6, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Logf("no IPv6 check: %v", err)
+	} else {
+		go hostSrv.Serve(hl6)
+		url := fmt.Sprintf("/fetch?url=http://[fec0::2]:%d/v6", hl6.Addr().(*net.TCPAddr).Port)
+		// Router solicitation waits up to a second after the
+		// interface comes up.
+		for i := 0; ; i++ {
+			body, err = get(url)
+			if want := "200 OK: host saw /v6"; err == nil && string(body) == want {
+				break
+			} else if i == 20 {
+				fail("GET %s: %q, %v; want %q", url, body, err, want)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
 	}
 	t.Logf("8 MiB from the guest in %v (%.1f MiB/s), to the guest in %v (%.1f MiB/s)", elapsed.Round(time.Millisecond), size/(1<<20)/elapsed.Seconds(),
 		upElapsed.Round(time.Millisecond), size/(1<<20)/upElapsed.Seconds())
