@@ -77,10 +77,10 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 // server (user/go/httpd) runs in oyako on eth0 with a host port forwarded
 // to it (QEMU's user network), and a Go HTTP client on the host fetches
 // pages through the forward: a greeting that shows the client's address
-// and the guest's resolution of localhost, then 8 MiB each way, then a page the
-// guest's server fetches from a server on the host, over IPv4 and IPv6,
-// then /quit, after
-// which the server exits and the machine powers off with status 0.
+// and the guest's resolution of localhost, then 8 MiB each way, then a
+// page the guest's server fetches from a server on the host, over IPv4
+// and IPv6, then /quit, after which the server exits and the machine
+// powers off with status 0.
 func TestNetHTTP(t *testing.T) {
 	kernel := kernelImage(t)
 	root, err := RepoRoot()
