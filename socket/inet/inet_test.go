@@ -32,7 +32,7 @@ func (c *ctx) CopyOut(a uintptr, b []byte) error {
 }
 func (*ctx) PID() int32 { return 1 }
 
-func newSock(t *testing.T, family, typ, proto int, flags uint32) (*fs.File, *Sock) {
+func newSock(t testing.TB, family, typ, proto int, flags uint32) (*fs.File, *Sock) {
 	t.Helper()
 	f, err := Create(&ctx{}, family, typ, proto, flags)
 	if err != nil {
@@ -55,7 +55,7 @@ func port(b []byte) uint16 { return binary.BigEndian.Uint16(b[2:]) }
 var lo4 = [4]byte{127, 0, 0, 1}
 
 // tcpPair makes a listener on 127.0.0.1 and a connected pair.
-func tcpPair(t *testing.T) (lf, cf, sf *fs.File) {
+func tcpPair(t testing.TB) (lf, cf, sf *fs.File) {
 	t.Helper()
 	c := &ctx{}
 	lf, l := newSock(t, socket.AF_INET, socket.SOCK_STREAM, 0, 0)
