@@ -283,6 +283,7 @@ var procPIDTable = []procPIDEntry{
 	{name: "task", mode: S_IFDIR | 0o555, tgid: true, make: func(d *procPIDDir, ino uint64) Inode { return &procTaskDir{d: d} }},
 	{name: "fd", mode: S_IFDIR | 0o500, make: func(d *procPIDDir, ino uint64) Inode { return &procFDDir{d: d, ino: ino} }},
 	{name: "fdinfo", mode: S_IFDIR | 0o500, make: func(d *procPIDDir, ino uint64) Inode { return &procFDDir{d: d, ino: ino, info: true} }},
+	{name: "net", mode: S_IFDIR | 0o555, make: func(d *procPIDDir, ino uint64) Inode { return &procNetDir{d: d, ino: ino} }},
 	{name: "environ", mode: S_IFREG | 0o400, make: procContent(func(p ProcessInfo, _ *procPIDDir) []byte { return p.Environ() })},
 	{name: "status", mode: S_IFREG | 0o444, make: procTaskContent(formatStatus)},
 	{name: "limits", mode: S_IFREG | 0o444, make: procContent(func(p ProcessInfo, _ *procPIDDir) []byte { return formatLimits(p.Limits()) })},
