@@ -22,7 +22,7 @@ type memCtx struct{ mem []byte }
 const base = 0x10000
 
 func (memCtx) Block(ready <-chan struct{}) error { <-ready; return nil }
-func (memCtx) PID() int32                      { return 1 }
+func (memCtx) PID() int32                        { return 1 }
 
 func (c memCtx) span(addr uintptr, n int) ([]byte, error) {
 	if addr < base || addr-base+uintptr(n) > uintptr(len(c.mem)) {
