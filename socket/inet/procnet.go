@@ -171,7 +171,7 @@ type transportSock struct {
 	state         uint32 // TCP_* (include/net/tcp_states.h)
 	txQueue       int
 	rxQueue       int
-	uid           uint32
+	uid           uint32 // the owner: 0, as inet.Sock does not record its creator
 	ino           uint64
 }
 
@@ -189,6 +189,11 @@ const (
 // takes IPv4 is in the IPv6 file only, as on Linux), in socket-table
 // order: listeners first, then by local port.
 func transportSocks(trans tcpip.TransportProtocolNumber, net tcpip.NetworkProtocolNumber) []transportSock {
+	// The inode of the socket file that holds each endpoint; an
+	// endpoint no file holds (a connection not yet accepted, one in
+	// TIME_WAIT) shows 0, as on Linux.
+	inos := map[tcpip.Endpoint]uint64{}
+	ForEach(func(s *Sock) { inos[s.Endpoint()] = s.Ino() })
 	seen := map[stack.TransportEndpoint]bool{}
 	var out []transportSock
 	for _, te := range Stack().RegisteredEndpoints() {
@@ -204,7 +209,9 @@ func transportSocks(trans tcpip.TransportProtocolNumber, net tcpip.NetworkProtoc
 		if !ok || info.TransProto != trans || info.NetProto != net {
 			continue
 		}
-		out = append(out, describeEndpoint(ep, info))
+		ts := describeEndpoint(ep, info)
+		ts.ino = inos[ep]
+		out = append(out, ts)
 	}
 	slices.SortStableFunc(out, func(a, b transportSock) int {
 		if la, lb := a.state == tcpListen, b.state == tcpListen; la != lb {
@@ -226,7 +233,7 @@ func describeEndpoint(ep tcpip.Endpoint, info *stack.TransportEndpointInfo) tran
 		remote: tcpip.FullAddress{Addr: id.RemoteAddress, Port: id.RemotePort},
 	}
 	if info.TransProto == tcp.ProtocolNumber {
-		s.state = tcpState(tcp.EndpointState(ep.State()))
+		s.state = uint32(tcpState(ep.State()))
 	} else {
 		s.state = tcpClose
 		if id.RemotePort != 0 {
@@ -241,20 +248,7 @@ func describeEndpoint(ep tcpip.Endpoint, info *stack.TransportEndpointInfo) tran
 			s.txQueue = v
 		}
 	}
-	s.ino, s.uid = endpointOwner(ep)
 	return s
-}
-
-// tcpState maps netstack's TCP states onto Linux's: its own states
-// before a connection exists are CLOSE, a connect not yet sent SYN_SENT.
-func tcpState(st tcp.EndpointState) uint32 {
-	switch {
-	case st >= tcp.StateEstablished && st <= tcp.StateClosing:
-		return uint32(st) // the same numbers as Linux's
-	case st == tcp.StateConnecting:
-		return tcpSynSent
-	}
-	return tcpClose
 }
 
 // hexAddr4 and hexAddr6 print an address as the files do: %08X of each
