@@ -1,0 +1,262 @@
+package netlink
+
+import (
+	"encoding/binary"
+	"net"
+	"syscall"
+	"testing"
+
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+
+	"oyako/fs"
+	"oyako/socket"
+)
+
+type ctx struct{ pid int32 }
+
+func (ctx) Block(ready <-chan struct{}) error { <-ready; return nil }
+func (ctx) CopyIn(uintptr, []byte) error      { return nil }
+func (ctx) CopyOut(uintptr, []byte) error     { return nil }
+func (c ctx) PID() int32                      { return c.pid }
+
+func newSock(t *testing.T, pid int32) (*fs.File, *Sock) {
+	t.Helper()
+	f, err := Create(ctx{pid}, socket.SOCK_RAW, linux.NETLINK_ROUTE, fs.O_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.DecRef() })
+	return f, f.Ops().(*Sock)
+}
+
+// req is a request message with an rtgenmsg or other body.
+func req(typ, flags uint16, seq uint32, body []byte) []byte {
+	b := make([]byte, headerLen, headerLen+len(body))
+	b = append(b, body...)
+	header{Len: uint32(len(b)), Type: typ, Flags: flags, Seq: seq}.put(b)
+	return b
+}
+
+func send(t *testing.T, f *fs.File, s *Sock, b []byte) {
+	t.Helper()
+	n, err := s.Send(ctx{1}, f, nil, &socket.SendMsg{Data: socket.Bytes(b), Addr: sockaddr(0, 0)})
+	if n != len(b) || err != nil {
+		t.Fatalf("send: %d %v", n, err)
+	}
+}
+
+// recvAll reads datagrams until none is left and parses them as Go's
+// syscall package does.
+func recvAll(t *testing.T, f *fs.File, s *Sock) [][]syscall.NetlinkMessage {
+	t.Helper()
+	var out [][]syscall.NetlinkMessage
+	for {
+		buf := make([]byte, 4096)
+		var rm socket.RecvMsg
+		n, err := s.Recv(ctx{1}, f, buf, 0, &rm)
+		if err == linuxerr.EAGAIN {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pid, _, _ := parseSockaddr(rm.Addr); pid != 0 {
+			t.Errorf("sender port %d, want the kernel's 0", pid)
+		}
+		msgs, perr := syscall.ParseNetlinkMessage(buf[:n])
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		out = append(out, msgs)
+	}
+}
+
+func TestBindAndNames(t *testing.T) {
+	f, s := newSock(t, 42)
+	if got := s.SockName(); binary.LittleEndian.Uint32(got[4:]) != 0 || len(got) != 12 {
+		t.Errorf("unbound name %x", got)
+	}
+	if err := s.Bind(ctx{42}, nil, []byte{16, 0}); err != linuxerr.EINVAL {
+		t.Errorf("short address: %v", err)
+	}
+	if err := s.Bind(ctx{42}, nil, sockaddr(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if got := binary.LittleEndian.Uint32(s.SockName()[4:]); got != 42 {
+		t.Errorf("autobound to %d, want the process's 42", got)
+	}
+	// The process's ID taken, the next socket gets -4096.
+	_, s2 := newSock(t, 42)
+	if err := s2.Bind(ctx{42}, nil, sockaddr(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if got := int32(binary.LittleEndian.Uint32(s2.SockName()[4:])); got != -4096 {
+		t.Errorf("second socket's port %d, want -4096", got)
+	}
+	_, s3 := newSock(t, 7)
+	if err := s3.Bind(ctx{7}, nil, sockaddr(42, 0)); err != linuxerr.EADDRINUSE {
+		t.Errorf("bind to a taken port: %v", err)
+	}
+	if err := s.Bind(ctx{42}, nil, sockaddr(43, 0)); err != linuxerr.EINVAL {
+		t.Errorf("rebind elsewhere: %v", err)
+	}
+	_ = f
+}
+
+func TestDumpLinksAndAddrs(t *testing.T) {
+	f, s := newSock(t, 100)
+	if err := s.Bind(ctx{100}, nil, sockaddr(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	send(t, f, s, req(linux.RTM_GETLINK, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 1, []byte{0, 0, 0, 0}))
+	// The links come in one datagram, NLMSG_DONE in the next, once the
+	// first was read.
+	dgrams := recvAll(t, f, s)
+	if len(dgrams) != 2 || len(dgrams[1]) != 1 || dgrams[1][0].Header.Type != syscall.NLMSG_DONE {
+		t.Fatalf("datagrams: %+v", dgrams)
+	}
+	m := dgrams[0][0]
+	if m.Header.Type != syscall.RTM_NEWLINK || m.Header.Flags != syscall.NLM_F_MULTI || m.Header.Seq != 1 || m.Header.Pid != 100 {
+		t.Errorf("link header %+v", m.Header)
+	}
+	attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := int32(binary.LittleEndian.Uint32(m.Data[4:]))
+	flags := binary.LittleEndian.Uint32(m.Data[8:])
+	names := map[uint16]string{}
+	for _, a := range attrs {
+		names[a.Attr.Type] = string(a.Value)
+	}
+	if idx != 1 || names[syscall.IFLA_IFNAME] != "lo\x00" || flags&syscall.IFF_LOOPBACK == 0 || flags&syscall.IFF_UP == 0 {
+		t.Errorf("lo: index %d flags %#x attrs %v", idx, flags, names)
+	}
+	if mtu := binary.LittleEndian.Uint32([]byte(names[syscall.IFLA_MTU])); mtu != 65536 {
+		t.Errorf("lo mtu %d", mtu)
+	}
+
+	send(t, f, s, req(linux.RTM_GETADDR, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 2, []byte{0, 0, 0, 0}))
+	dgrams = recvAll(t, f, s)
+	if len(dgrams) != 2 {
+		t.Fatalf("address datagrams: %d", len(dgrams))
+	}
+	var addrs []string
+	for _, m := range dgrams[0] {
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As Go's net.newAddr: IFA_LOCAL when there is one, else the
+		// first attribute.
+		var ip net.IP
+		for _, a := range attrs {
+			if a.Attr.Type == syscall.IFA_LOCAL || ip == nil && a.Attr.Type == syscall.IFA_ADDRESS {
+				ip = net.IP(a.Value)
+			}
+		}
+		addrs = append(addrs, (&net.IPNet{IP: ip, Mask: net.CIDRMask(int(m.Data[1]), 8*len(ip))}).String())
+	}
+	if len(addrs) != 2 || addrs[0] != "127.0.0.1/8" || addrs[1] != "::1/128" {
+		t.Errorf("addresses %v", addrs)
+	}
+	// Only IPv6's.
+	send(t, f, s, req(linux.RTM_GETADDR, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 3, []byte{socket.AF_INET6, 0, 0, 0}))
+	if dgrams = recvAll(t, f, s); len(dgrams) != 2 || len(dgrams[0]) != 1 || dgrams[0][0].Data[0] != socket.AF_INET6 {
+		t.Errorf("IPv6 addresses: %+v", dgrams)
+	}
+	// Routes: lo's IPv4 route in the local table.
+	send(t, f, s, req(linux.RTM_GETROUTE, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 4, []byte{socket.AF_INET, 0, 0, 0}))
+	if dgrams = recvAll(t, f, s); len(dgrams) != 2 || len(dgrams[0]) != 1 || dgrams[0][0].Data[4] != rtTableLocal {
+		t.Errorf("IPv4 routes: %+v", dgrams)
+	}
+}
+
+// errorOf parses an NLMSG_ERROR message: the error and the echoed
+// request's length.
+func errorOf(t *testing.T, m syscall.NetlinkMessage) (int32, int) {
+	t.Helper()
+	if m.Header.Type != syscall.NLMSG_ERROR {
+		t.Fatalf("type %d, want NLMSG_ERROR", m.Header.Type)
+	}
+	return int32(binary.LittleEndian.Uint32(m.Data)), len(m.Data) - 4
+}
+
+func TestErrorsAndAcks(t *testing.T) {
+	f, s := newSock(t, 200)
+	// An unknown request: EOPNOTSUPP, with the request echoed.
+	send(t, f, s, req(0x7e, linux.NLM_F_REQUEST, 9, []byte{0, 0, 0, 0}))
+	d := recvAll(t, f, s)
+	if len(d) != 1 {
+		t.Fatalf("%+v", d)
+	}
+	if e, n := errorOf(t, d[0][0]); e != -int32(linuxerr.EOPNOTSUPP.Errno()) || n != 20 || d[0][0].Header.Seq != 9 || d[0][0].Header.Pid != binary.LittleEndian.Uint32(s.SockName()[4:]) {
+		t.Errorf("error %d, echo %d, header %+v", e, n, d[0][0].Header)
+	}
+	// A control message with NLM_F_ACK: acknowledged, the echo capped
+	// to the header.
+	send(t, f, s, req(linux.NLMSG_NOOP, linux.NLM_F_REQUEST|linux.NLM_F_ACK, 10, []byte{1, 2, 3, 4}))
+	d = recvAll(t, f, s)
+	if e, n := errorOf(t, d[0][0]); e != 0 || n != 16 || d[0][0].Header.Flags != nlmCapped {
+		t.Errorf("ack %d, echo %d, flags %#x", e, n, d[0][0].Header.Flags)
+	}
+	// RTM_GETLINK of one link, by index, and of one that is not there.
+	ifi := make([]byte, 16)
+	binary.LittleEndian.PutUint32(ifi[4:], 1)
+	send(t, f, s, req(linux.RTM_GETLINK, linux.NLM_F_REQUEST, 11, ifi))
+	d = recvAll(t, f, s)
+	if len(d) != 1 || d[0][0].Header.Type != syscall.RTM_NEWLINK || d[0][0].Header.Flags != 0 {
+		t.Errorf("getlink 1: %+v", d)
+	}
+	binary.LittleEndian.PutUint32(ifi[4:], 99)
+	send(t, f, s, req(linux.RTM_GETLINK, linux.NLM_F_REQUEST, 12, ifi))
+	d = recvAll(t, f, s)
+	if e, _ := errorOf(t, d[0][0]); e != -int32(linuxerr.ENODEV.Errno()) {
+		t.Errorf("getlink 99: %d", e)
+	}
+	// Changing something is not supported.
+	send(t, f, s, req(linux.RTM_NEWADDR, linux.NLM_F_REQUEST|linux.NLM_F_ACK, 13, make([]byte, 8)))
+	d = recvAll(t, f, s)
+	if e, _ := errorOf(t, d[0][0]); e != -int32(linuxerr.EOPNOTSUPP.Errno()) {
+		t.Errorf("newaddr: %d", e)
+	}
+	// A message without NLM_F_REQUEST is ignored; nothing comes back.
+	send(t, f, s, req(linux.RTM_GETLINK, linux.NLM_F_DUMP, 14, make([]byte, 4)))
+	if d = recvAll(t, f, s); len(d) != 0 {
+		t.Errorf("answer to a non-request: %+v", d)
+	}
+}
+
+func TestTruncAndPeek(t *testing.T) {
+	f, s := newSock(t, 300)
+	send(t, f, s, req(linux.RTM_GETLINK, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 1, make([]byte, 4)))
+	small := make([]byte, 20)
+	var rm socket.RecvMsg
+	n, err := s.Recv(ctx{1}, f, small, socket.MSG_PEEK|socket.MSG_TRUNC, &rm)
+	if err != nil || n <= 20 || rm.Flags&socket.MSG_TRUNC == 0 {
+		t.Errorf("peek with MSG_TRUNC: %d %v %#x", n, err, rm.Flags)
+	}
+	rm = socket.RecvMsg{}
+	n, err = s.Recv(ctx{1}, f, small, 0, &rm)
+	if err != nil || n != 20 || rm.Flags&socket.MSG_TRUNC == 0 {
+		t.Errorf("short read: %d %v %#x", n, err, rm.Flags)
+	}
+	// What did not fit is gone; DONE follows.
+	d := recvAll(t, f, s)
+	if len(d) != 1 || d[0][0].Header.Type != syscall.NLMSG_DONE {
+		t.Errorf("after the cut datagram: %+v", d)
+	}
+}
+
+func TestCreateChecks(t *testing.T) {
+	if _, err := Create(ctx{1}, socket.SOCK_STREAM, 0, 0); err != linuxerr.ESOCKTNOSUPPORT {
+		t.Errorf("SOCK_STREAM: %v", err)
+	}
+	if _, err := Create(ctx{1}, socket.SOCK_DGRAM, linux.NETLINK_AUDIT, 0); err != linuxerr.EPROTONOSUPPORT {
+		t.Errorf("NETLINK_AUDIT: %v", err)
+	}
+	if _, err := Create(ctx{1}, socket.SOCK_DGRAM, 99, 0); err != linuxerr.EPROTONOSUPPORT {
+		t.Errorf("protocol 99: %v", err)
+	}
+}
