@@ -16,13 +16,15 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
 	"oyako/fs"
+	"oyako/socket"
 )
 
 // The network's files in /proc/net and /sys/class/net, in the formats
 // Linux prints them (net/core/net-procfs.c, net/ipv6/addrconf.c,
 // net/ipv4/fib_trie.c, net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c,
-// net/ipv4/udp.c, net/ipv6/datagram.c, net/core/net-sysfs.c), as
-// busybox's ifconfig and netstat and other readers parse them.
+// net/ipv4/udp.c, net/ipv4/raw.c, net/ipv6/datagram.c,
+// net/core/net-sysfs.c), as busybox's ifconfig and netstat and other
+// readers parse them.
 //
 // The socket lists come from the stack's registered endpoints, so they
 // show what Linux's hash tables hold: listening and connected TCP
@@ -40,6 +42,8 @@ func init() {
 	fs.RegisterProcNet("tcp6", func(fs.Ctx) []byte { return formatTCP(transportSocks(tcp.ProtocolNumber, ipv6.ProtocolNumber), true) })
 	fs.RegisterProcNet("udp", func(fs.Ctx) []byte { return formatUDP(transportSocks(udp.ProtocolNumber, ipv4.ProtocolNumber), false) })
 	fs.RegisterProcNet("udp6", func(fs.Ctx) []byte { return formatUDP(transportSocks(udp.ProtocolNumber, ipv6.ProtocolNumber), true) })
+	fs.RegisterProcNet("raw", func(fs.Ctx) []byte { return formatRaw(rawSocks(socket.AF_INET), false) })
+	fs.RegisterProcNet("raw6", func(fs.Ctx) []byte { return formatRaw(rawSocks(socket.AF_INET6), true) })
 	fs.RegisterSysClass("net", func() []fs.SysDevice { return sysClassNet(Interfaces()) })
 }
 
@@ -340,6 +344,47 @@ func formatUDP(socks []transportSock, v6 bool) []byte {
 		} else {
 			fmt.Fprintf(&b, "%-127s\n", line)
 		}
+	}
+	return []byte(b.String())
+}
+
+// rawSocks lists the raw sockets of family: their port is the
+// protocol, their bucket in the raw table.
+func rawSocks(family int) []transportSock {
+	var out []transportSock
+	ForEach(func(s *Sock) {
+		if s.Type() != socket.SOCK_RAW || s.Family() != family {
+			return
+		}
+		ts := transportSock{state: tcpClose, ino: s.Ino()}
+		if a, err := s.Endpoint().GetLocalAddress(); err == nil {
+			ts.local.Addr = a.Addr
+		}
+		if a, err := s.Endpoint().GetRemoteAddress(); err == nil {
+			ts.remote.Addr, ts.state = a.Addr, tcpEstablished
+		}
+		ts.local.Port = uint16(s.Protocol())
+		out = append(out, ts)
+	})
+	slices.SortFunc(out, func(a, b transportSock) int {
+		return cmp.Or(cmp.Compare(a.local.Port, b.local.Port), cmp.Compare(a.ino, b.ino))
+	})
+	return out
+}
+
+// formatRaw is /proc/net/raw (raw_seq_show) or raw6 (raw6_seq_show).
+func formatRaw(socks []transportSock, v6 bool) []byte {
+	var b strings.Builder
+	const cols = "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+	if v6 {
+		b.WriteString("  sl  local_address                         remote_address                        " + cols)
+	} else {
+		b.WriteString("  sl  local_address rem_address   " + cols)
+	}
+	for _, s := range socks {
+		fmt.Fprintf(&b, "%4d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d\n",
+			s.local.Port&0xff, hexAddr(s.local.Addr, v6), s.local.Port, hexAddr(s.remote.Addr, v6), 0, s.state,
+			s.txQueue, s.rxQueue, 0, 0, 0, s.uid, 0, s.ino, 2, 0, 0)
 	}
 	return []byte(b.String())
 }
