@@ -166,9 +166,10 @@ func TestDumpLinksAndAddrs(t *testing.T) {
 	if dgrams = recvAll(t, f, s); len(dgrams) != 2 || len(dgrams[0]) != 1 || dgrams[0][0].Data[0] != socket.AF_INET6 {
 		t.Errorf("IPv6 addresses: %+v", dgrams)
 	}
-	// Routes: lo's IPv4 route in the local table.
+	// Routes: lo's IPv4 routes in the local table: 127.0.0.0/8,
+	// 127.0.0.1 and the broadcast 127.255.255.255.
 	send(t, f, s, req(linux.RTM_GETROUTE, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 4, []byte{socket.AF_INET, 0, 0, 0}))
-	if dgrams = recvAll(t, f, s); len(dgrams) != 2 || len(dgrams[0]) != 1 || dgrams[0][0].Data[4] != rtTableLocal {
+	if dgrams = recvAll(t, f, s); len(dgrams) != 2 || len(dgrams[0]) != 3 || dgrams[0][0].Data[4] != rtTableLocal || dgrams[0][2].Data[7] != rtnBroadcast {
 		t.Errorf("IPv4 routes: %+v", dgrams)
 	}
 }

@@ -1,7 +1,9 @@
 package netlink
 
 import (
+	"cmp"
 	"encoding/binary"
+	"slices"
 
 	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -32,8 +34,9 @@ const (
 	rtScopeLink     = 253
 	rtScopeHost     = 254
 
-	rtnUnicast = 1
-	rtnLocal   = 2
+	rtnUnicast   = 1
+	rtnLocal     = 2
+	rtnBroadcast = 3
 
 	ifOperUnknown = 0
 	ifOperDown    = 2
@@ -279,66 +282,133 @@ func addr6Message(i *inet.Iface, a tcpip.AddressWithPrefix, seq, pid uint32) []b
 	return m.bytes()
 }
 
+// route is an entry of Linux's FIB as a route message shows it.
+type route struct {
+	table, proto, scope, typ uint8
+	dst                      tcpip.Address
+	prefixLen                int
+	prefSrc, gateway         tcpip.Address
+	oif                      int32
+	priority                 uint32 // 0: no RTA_PRIORITY
+}
+
+// routes4 are the IPv4 routes as Linux's FIB holds them: the stack's
+// routes in the main table (through a gateway: from boot-time
+// configuration; else a subnet's, from the kernel, with the interface's
+// address as preferred source), except lo's, which are local routes of
+// the local table; and for each address, the local routes
+// fib_add_ifaddr adds there: the address itself and its subnet's
+// broadcast address. In the order inet_dump_fib walks them: the main
+// table, then the local one, each by destination and prefix length.
+func routes4(ifs map[tcpip.NICID]*inet.Iface, list []inet.Iface) []route {
+	var out []route
+	for _, r := range inet.Stack().GetRouteTable() {
+		if r.Destination.ID().Len() != 4 {
+			continue
+		}
+		i := ifs[r.NIC]
+		e := route{table: rtTableMain, proto: rtprotKernel, scope: rtScopeLink, typ: rtnUnicast,
+			dst: r.Destination.ID(), prefixLen: r.Destination.Prefix(), oif: int32(r.NIC)}
+		switch {
+		case r.Gateway.Len() != 0:
+			e.proto, e.scope, e.gateway = rtprotBoot, rtScopeUniverse, r.Gateway
+		case i != nil && i.Loopback():
+			e.table, e.scope, e.typ = rtTableLocal, rtScopeHost, rtnLocal
+		}
+		if r.Gateway.Len() == 0 && i != nil {
+			if a, ok := i.Addr4(); ok {
+				e.prefSrc = a.Address
+			}
+		}
+		out = append(out, e)
+	}
+	for _, i := range list {
+		for _, a := range i.Addrs4() {
+			local := tcpip.AddrFrom4(a.Local)
+			out = append(out, route{table: rtTableLocal, proto: rtprotKernel, scope: rtScopeHost, typ: rtnLocal,
+				dst: local, prefixLen: 32, prefSrc: local, oif: i.Index})
+			if a.PrefixLen < 31 {
+				m := uint32(0)
+				if a.PrefixLen > 0 {
+					m = ^uint32(0) << (32 - a.PrefixLen)
+				}
+				var bc [4]byte
+				binary.BigEndian.PutUint32(bc[:], binary.BigEndian.Uint32(a.Local[:])|^m)
+				out = append(out, route{table: rtTableLocal, proto: rtprotKernel, scope: rtScopeLink, typ: rtnBroadcast,
+					dst: tcpip.AddrFrom4(bc), prefixLen: 32, prefSrc: local, oif: i.Index})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b route) int {
+		da, db := a.dst.As4(), b.dst.As4()
+		return cmp.Or(cmp.Compare(a.table, b.table),
+			cmp.Compare(binary.BigEndian.Uint32(da[:]), binary.BigEndian.Uint32(db[:])),
+			cmp.Compare(a.prefixLen, b.prefixLen))
+	})
+	return out
+}
+
+// routes6 are the stack's IPv6 routes, in the main table with
+// IP6_RT_PRIO_USER's metric.
+func routes6() []route {
+	var out []route
+	for _, r := range inet.Stack().GetRouteTable() {
+		if r.Destination.ID().Len() != 16 {
+			continue
+		}
+		e := route{table: rtTableMain, proto: rtprotKernel, scope: rtScopeUniverse, typ: rtnUnicast,
+			dst: r.Destination.ID(), prefixLen: r.Destination.Prefix(), oif: int32(r.NIC), priority: 256}
+		if r.Gateway.Len() != 0 {
+			e.proto, e.gateway = rtprotBoot, r.Gateway
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // routeMessages is the RTM_GETROUTE dump (inet_dump_fib, then
-// inet6_dump_fib): the stack's routes. lo's IPv4 routes are local
-// routes of the local table, as Linux keeps them; the others unicast
-// routes of the main table: a subnet's from the kernel with the
-// interface's address as preferred source, a route through a gateway
-// from boot-time configuration.
+// inet6_dump_fib, for the family asked for).
 func routeMessages(family int, seq, pid uint32) [][]byte {
 	ifs := map[tcpip.NICID]*inet.Iface{}
 	list := inet.Interfaces()
 	for k := range list {
 		ifs[tcpip.NICID(list[k].Index)] = &list[k]
 	}
+	var rs []route
+	if family != socket.AF_INET6 {
+		rs = append(rs, routes4(ifs, list)...)
+	}
+	if family != socket.AF_INET {
+		rs = append(rs, routes6()...)
+	}
 	var out [][]byte
-	for _, want := range []int{4, 16} {
-		if want == 4 && family == socket.AF_INET6 || want == 16 && family == socket.AF_INET {
-			continue
-		}
-		for _, r := range inet.Stack().GetRouteTable() {
-			if r.Destination.ID().Len() != want {
-				continue
-			}
-			out = append(out, routeMessage(r, ifs[r.NIC], seq, pid))
-		}
+	for _, r := range rs {
+		out = append(out, routeMessage(&r, seq, pid))
 	}
 	return out
 }
 
 // routeMessage is fib_dump_info's (or rt6_fill_node's) message for r.
-func routeMessage(r tcpip.Route, i *inet.Iface, seq, pid uint32) []byte {
-	dst := r.Destination.ID()
+func routeMessage(r *route, seq, pid uint32) []byte {
 	fam := socket.AF_INET
-	if dst.Len() == 16 {
+	if r.dst.Len() == 16 {
 		fam = socket.AF_INET6
 	}
-	table, proto, scope, typ := uint8(rtTableMain), uint8(rtprotKernel), uint8(rtScopeLink), uint8(rtnUnicast)
-	switch {
-	case r.Gateway.Len() != 0:
-		proto, scope = rtprotBoot, rtScopeUniverse
-	case fam == socket.AF_INET && i != nil && i.Loopback():
-		table, scope, typ = rtTableLocal, rtScopeHost, rtnLocal
-	case fam == socket.AF_INET6:
-		scope = rtScopeUniverse
-	}
-	rtm := []byte{byte(fam), byte(r.Destination.Prefix()), 0, 0, table, proto, scope, typ, 0, 0, 0, 0}
+	rtm := []byte{byte(fam), byte(r.prefixLen), 0, 0, r.table, r.proto, r.scope, r.typ, 0, 0, 0, 0}
 	m := newMessage(linux.RTM_NEWROUTE, linux.NLM_F_MULTI, seq, pid, rtm)
-	m.u32(linux.RTA_TABLE, uint32(table))
-	if r.Destination.Prefix() > 0 {
-		m.attr(linux.RTA_DST, dst.AsSlice())
+	m.u32(linux.RTA_TABLE, uint32(r.table))
+	if r.prefixLen > 0 {
+		m.attr(linux.RTA_DST, r.dst.AsSlice())
 	}
-	if fam == socket.AF_INET6 {
-		m.u32(linux.RTA_PRIORITY, 256) // IP6_RT_PRIO_USER
+	if r.priority != 0 {
+		m.u32(linux.RTA_PRIORITY, r.priority)
 	}
-	if fam == socket.AF_INET && r.Gateway.Len() == 0 && i != nil {
-		if a, ok := i.Addr4(); ok {
-			m.attr(linux.RTA_PREFSRC, a.Address.AsSlice())
-		}
+	if r.prefSrc.Len() != 0 {
+		m.attr(linux.RTA_PREFSRC, r.prefSrc.AsSlice())
 	}
-	if r.Gateway.Len() != 0 {
-		m.attr(linux.RTA_GATEWAY, r.Gateway.AsSlice())
+	if r.gateway.Len() != 0 {
+		m.attr(linux.RTA_GATEWAY, r.gateway.AsSlice())
 	}
-	m.u32(linux.RTA_OIF, uint32(r.NIC))
+	m.u32(linux.RTA_OIF, uint32(r.oif))
 	return m.bytes()
 }

@@ -5,6 +5,9 @@
 // every system has with the same addresses, and the names of the other
 // interfaces; it is not a differential test (the host's interfaces are
 // not the guest's), qemu.TestNetInfo checks its transcript in oyako.
+//
+// With the argument "listen" it listens on TCP 127.0.0.1:8081 and UDP
+// 127.0.0.1:5353 until killed, for netstat to see.
 package main
 
 import (
@@ -17,6 +20,35 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "listen" {
+		l, err := net.Listen("tcp4", "127.0.0.1:8081")
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		defer l.Close()
+		u, err := net.ListenPacket("udp4", "127.0.0.1:5353")
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		defer u.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := u.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}
 	ifs, err := net.Interfaces()
 	if err != nil {
 		fmt.Println("Interfaces:", err)
