@@ -33,6 +33,9 @@ const (
 	siocgifslave   = 0x8929
 	siocsiftxqlen  = 0x8943
 	siocsifpflags  = 0x8934
+	siocwandev     = 0x894a
+	siocghwtstamp  = 0x89b1
+	siocdevprivate = 0x89f0 // to 0x89ff
 )
 
 // ifreqSize is sizeof(struct ifreq): the name and a 24-byte union.
@@ -56,6 +59,17 @@ func IfIoctl(c fs.Ctx, cmd uint32, arg uintptr) (uintptr, error) {
 			return 0, c.CopyOut(arg, r[:])
 		}
 		return 0, nil
+	}
+	return DevIoctl(c, cmd, arg)
+}
+
+// ifIoctl is the interface requests s answers: an AF_INET socket's
+// inet_ioctl answers the address requests, an AF_INET6 socket's
+// inet6_ioctl does not, so that they reach dev_ioctl, which does not
+// know them either.
+func (s *Sock) ifIoctl(c fs.Ctx, cmd uint32, arg uintptr) (uintptr, error) {
+	if s.family == socket.AF_INET {
+		return IfIoctl(c, cmd, arg)
 	}
 	return DevIoctl(c, cmd, arg)
 }
@@ -84,6 +98,28 @@ func DevIoctl(c fs.Ctx, cmd uint32, arg uintptr) (uintptr, error) {
 			return 0, err
 		}
 		return 0, devSet(cmd, &r)
+	case siocwandev, siocghwtstamp, siocdevprivate, siocdevprivate + 1, siocdevprivate + 2, siocdevprivate + 3,
+		siocdevprivate + 4, siocdevprivate + 5, siocdevprivate + 6, siocdevprivate + 7, siocdevprivate + 8,
+		siocdevprivate + 9, siocdevprivate + 10, siocdevprivate + 11, siocdevprivate + 12, siocdevprivate + 13,
+		siocdevprivate + 14, siocdevprivate + 15:
+		// The driver's own requests (dev_ifsioc): no device here has
+		// any.
+		var r [ifreqSize]byte
+		if err := c.CopyIn(arg, r[:]); err != nil {
+			return 0, err
+		}
+		if _, _, err := findIface(&r); err != nil {
+			return 0, err
+		}
+		return 0, linuxerr.EOPNOTSUPP
+	}
+	if cmd>>8 == 0x89 {
+		// sock_do_ioctl copies the ifreq of any socket request in
+		// before dev_ioctl finds it unknown.
+		var r [ifreqSize]byte
+		if err := c.CopyIn(arg, r[:]); err != nil {
+			return 0, err
+		}
 	}
 	return 0, linuxerr.ENOTTY
 }
