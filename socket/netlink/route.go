@@ -179,16 +179,16 @@ func linkMessage(i *inet.Iface, typ, flags uint16, seq, pid uint32) []byte {
 		carrier = 1
 	}
 	m.u8(linux.IFLA_CARRIER, carrier)
-	qdisc := "noqueue"
-	if !i.Loopback() {
-		qdisc = "pfifo_fast"
-	}
-	m.str(linux.IFLA_QDISC, qdisc)
 	m.attr(iflaMap, make([]byte, 32)) // struct rtnl_link_ifmap: nothing to map
 	if len(i.HWAddr) > 0 {
 		m.attr(linux.IFLA_ADDRESS, i.HWAddr)
 		m.attr(iflaBroadcast, i.Broadcast)
 	}
+	qdisc := "noqueue"
+	if !i.Loopback() {
+		qdisc = "pfifo_fast"
+	}
+	m.str(linux.IFLA_QDISC, qdisc)
 	st := i.Stats
 	stats := []uint64{st.RxPackets, st.TxPackets, st.RxBytes, st.TxBytes, st.RxErrors, st.TxErrors, st.RxDropped, st.TxDropped, st.Multicast}
 	s64 := make([]byte, 8*24) // struct rtnl_link_stats64 as far as rx_nohandler
