@@ -27,6 +27,8 @@ type Case struct {
 	// with the same files (RunNativeInit). Cases whose results depend on
 	// the process tree, the root directory or /proc need it.
 	Init bool
+	// Memory is oyako's RAM ("128M" if empty).
+	Memory string
 }
 
 // Outcome is what one side printed and how it exited.
@@ -53,7 +55,7 @@ func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration,
 	}
 	var out bytes.Buffer
 	w := &CRLFWriter{W: &out}
-	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout,
+	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout, Memory: c.Memory,
 		Console: w, Stdin: &EOFReader{R: bytes.NewReader(c.Stdin)}})
 	w.Flush()
 	if err != nil {
