@@ -104,16 +104,20 @@ func registerProcRoot(name string, dtype uint8, make func(p *ProcDir, c Ctx, ino
 	procRootMu.Lock()
 	defer procRootMu.Unlock()
 	e := procRootEntry{name: name, ino: NewIno(), dtype: dtype, make: make}
-	i, found := slices.BinarySearchFunc(procRootTable, name, func(e procRootEntry, n string) int {
-		if len(e.name) != len(n) {
-			return len(e.name) - len(n)
-		}
-		return strings.Compare(e.name, n)
-	})
+	i, found := slices.BinarySearchFunc(procRootTable, name, func(e procRootEntry, n string) int { return procMatch(e.name, n) })
 	if found {
 		panic("fs: /proc/" + name + " registered twice")
 	}
 	procRootTable = slices.Insert(procRootTable, i, e)
+}
+
+// procMatch orders the names of a procfs directory as Linux lists them
+// (proc_match): by length, then by their bytes.
+func procMatch(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
 }
 
 func procRootEntries() []procRootEntry {

@@ -2,7 +2,6 @@ package fs
 
 import (
 	"slices"
-	"strings"
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -36,12 +35,7 @@ func RegisterProcNet(name string, content func(c Ctx) []byte) {
 	procNetMu.Lock()
 	defer procNetMu.Unlock()
 	e := procNetEntry{name: name, ino: NewIno(), content: content}
-	i, found := slices.BinarySearchFunc(procNetTable, name, func(e procNetEntry, n string) int {
-		if len(e.name) != len(n) {
-			return len(e.name) - len(n)
-		}
-		return strings.Compare(e.name, n)
-	})
+	i, found := slices.BinarySearchFunc(procNetTable, name, func(e procNetEntry, n string) int { return procMatch(e.name, n) })
 	if found {
 		panic("fs: /proc/net/" + name + " registered twice")
 	}

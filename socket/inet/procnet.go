@@ -289,16 +289,36 @@ func hexAddr(a tcpip.Address, v6 bool) string {
 	return hexAddr4(a)
 }
 
+// sockTable writes a socket file: a header, then a line per socket.
+// The IPv4 files pad their lines to a width (seq_setwidth and seq_pad);
+// the IPv6 files and raw do not.
+type sockTable struct {
+	b     strings.Builder
+	width int
+}
+
+// dgramCols are the UDP and raw files' columns after the addresses.
+const dgramCols = "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops"
+
+func newSockTable(v6 bool, width int, cols string) *sockTable {
+	t := &sockTable{}
+	if v6 {
+		t.line("  sl  local_address                         remote_address                        " + cols)
+	} else {
+		t.width = width
+		t.line("  sl  local_address rem_address   " + cols)
+	}
+	return t
+}
+
+func (t *sockTable) line(s string) { fmt.Fprintf(&t.b, "%-*s\n", t.width, s) }
+
+func (t *sockTable) bytes() []byte { return []byte(t.b.String()) }
+
 // formatTCP is /proc/net/tcp (tcp4_seq_show, lines padded to 149
 // columns) or tcp6 (tcp6_seq_show, not padded).
 func formatTCP(socks []transportSock, v6 bool) []byte {
-	var b strings.Builder
-	const cols = "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
-	if v6 {
-		b.WriteString("  sl  local_address                         remote_address                        " + cols + "\n")
-	} else {
-		fmt.Fprintf(&b, "%-149s\n", "  sl  local_address rem_address   "+cols)
-	}
+	t := newSockTable(v6, 149, "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode")
 	for n, s := range socks {
 		var line string
 		addrs := fmt.Sprintf("%4d: %s:%04X %s:%04X %02X", n, hexAddr(s.local.Addr, v6), s.local.Port, hexAddr(s.remote.Addr, v6), s.remote.Port, s.state)
@@ -315,37 +335,23 @@ func formatTCP(socks []transportSock, v6 bool) []byte {
 			line = fmt.Sprintf("%s %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d %d %d %d %d", addrs,
 				s.txQueue, s.rxQueue, 0, 0, 0, s.uid, 0, s.ino, 1, 0, 20, 4, 0, 10, -1)
 		}
-		if v6 {
-			b.WriteString(line + "\n")
-		} else {
-			fmt.Fprintf(&b, "%-149s\n", line)
-		}
+		t.line(line)
 	}
-	return []byte(b.String())
+	return t.bytes()
 }
 
 // formatUDP is /proc/net/udp (udp4_seq_show, lines padded to 127
 // columns) or udp6 (udp6_seq_show → __ip6_dgram_sock_seq_show).
 func formatUDP(socks []transportSock, v6 bool) []byte {
-	var b strings.Builder
-	const cols = "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops"
-	if v6 {
-		b.WriteString("  sl  local_address                         remote_address                        " + cols + "\n")
-	} else {
-		fmt.Fprintf(&b, "%-127s\n", "  sl  local_address rem_address   "+cols)
-	}
+	t := newSockTable(v6, 127, dgramCols)
 	slices.SortStableFunc(socks, func(a, b transportSock) int { return cmp.Compare(a.local.Port&0xff, b.local.Port&0xff) })
 	for _, s := range socks {
 		line := fmt.Sprintf("%5d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d",
 			s.local.Port&0xff, hexAddr(s.local.Addr, v6), s.local.Port, hexAddr(s.remote.Addr, v6), s.remote.Port, s.state,
 			s.txQueue, s.rxQueue, 0, 0, 0, s.uid, 0, s.ino, 2, 0, 0)
-		if v6 {
-			b.WriteString(line + "\n")
-		} else {
-			fmt.Fprintf(&b, "%-127s\n", line)
-		}
+		t.line(line)
 	}
-	return []byte(b.String())
+	return t.bytes()
 }
 
 // rawSocks lists the raw sockets of family: their port is the
@@ -374,19 +380,13 @@ func rawSocks(family int) []transportSock {
 
 // formatRaw is /proc/net/raw (raw_seq_show) or raw6 (raw6_seq_show).
 func formatRaw(socks []transportSock, v6 bool) []byte {
-	var b strings.Builder
-	const cols = "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-	if v6 {
-		b.WriteString("  sl  local_address                         remote_address                        " + cols)
-	} else {
-		b.WriteString("  sl  local_address rem_address   " + cols)
-	}
+	t := newSockTable(v6, 0, dgramCols)
 	for _, s := range socks {
-		fmt.Fprintf(&b, "%4d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d\n",
+		t.line(fmt.Sprintf("%4d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d",
 			s.local.Port&0xff, hexAddr(s.local.Addr, v6), s.local.Port, hexAddr(s.remote.Addr, v6), 0, s.state,
-			s.txQueue, s.rxQueue, 0, 0, 0, s.uid, 0, s.ino, 2, 0, 0)
+			s.txQueue, s.rxQueue, 0, 0, 0, s.uid, 0, s.ino, 2, 0, 0))
 	}
-	return []byte(b.String())
+	return t.bytes()
 }
 
 // IF_OPER_* as /sys/class/net/*/operstate names them (operstates[] of
