@@ -600,8 +600,7 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 	return nil
 }
 
-// setSocket sets a SOL_SOCKET option (sk_setsockopt): the buffer sizes
-// are doubled and floored as Linux keeps them.
+// setSocket sets a SOL_SOCKET option (sk_setsockopt).
 func (s *Sock) setSocket(name int, val []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -624,15 +623,9 @@ func (s *Sock) setSocket(name int, val []byte) error {
 	}
 	switch name {
 	case socket.SO_SNDBUF, socket.SO_SNDBUFFORCE:
-		if name == socket.SO_SNDBUF {
-			v = min(v, socket.WmemMax)
-		}
-		s.sndbuf = max(int(min(v, 1<<30-1))*2, socket.MinSndbuf)
+		s.sndbuf = socket.BufSize(name, v)
 	case socket.SO_RCVBUF, socket.SO_RCVBUFFORCE:
-		if name == socket.SO_RCVBUF {
-			v = min(v, socket.RmemMax)
-		}
-		s.rcvbuf = max(int(min(v, 1<<30-1))*2, socket.MinRcvbuf)
+		s.rcvbuf = socket.BufSize(name, v)
 	case socket.SO_PASSCRED:
 		s.passcred = v != 0
 	default:
