@@ -2,15 +2,21 @@ package netlink
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
+	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
 
 	"oyako/fs"
 	"oyako/socket"
+	"oyako/socket/inet"
 )
 
 type ctx struct{ pid int32 }
@@ -144,6 +150,9 @@ func TestDumpLinksAndAddrs(t *testing.T) {
 	}
 	var addrs []string
 	for _, m := range dgrams[0] {
+		if binary.LittleEndian.Uint32(m.Data[4:]) != 1 {
+			continue // not lo's
+		}
 		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
 		if err != nil {
 			t.Fatal(err)
@@ -259,5 +268,69 @@ func TestCreateChecks(t *testing.T) {
 	}
 	if _, err := Create(ctx{1}, socket.SOCK_DGRAM, 99, 0); err != linuxerr.EPROTONOSUPPORT {
 		t.Errorf("protocol 99: %v", err)
+	}
+}
+
+// TestEth0 adds eth0 as the virtio-net driver does (QEMU's user
+// network: 10.0.2.15/24 by way of 10.0.2.2) and reads it back; it runs
+// last, as the stack cannot remove it.
+func TestEth0(t *testing.T) {
+	_, err := inet.AddInterface(inet.Interface{Name: "eth0", Link: ethernet.New(channel.New(16, 1514, "\x52\x54\x00\x12\x34\x56")),
+		Addr: tcpip.AddrFrom4([4]byte{10, 0, 2, 15}), PrefixLen: 24, Gateway: tcpip.AddrFrom4([4]byte{10, 0, 2, 2})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, s := newSock(t, 400)
+	describe := func(typ uint16, family byte) []string {
+		send(t, f, s, req(typ, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 1, []byte{family, 0, 0, 0}))
+		var out []string
+		for _, d := range recvAll(t, f, s) {
+			for _, m := range d {
+				if m.Header.Type == syscall.NLMSG_DONE {
+					continue
+				}
+				attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				line := fmt.Sprint(m.Data[:8])
+				for _, a := range attrs {
+					v := fmt.Sprint(a.Value)
+					if len(a.Value) == 4 || len(a.Value) == 6 {
+						v = fmt.Sprintf("%x", a.Value)
+					}
+					if a.Attr.Type == syscall.IFLA_IFNAME && typ == linux.RTM_GETLINK || a.Attr.Type == syscall.IFA_LABEL && typ == linux.RTM_GETADDR {
+						v = strings.TrimRight(string(a.Value), "\x00")
+					}
+					line += fmt.Sprintf(" %d=%s", a.Attr.Type, v)
+				}
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	links := describe(linux.RTM_GETLINK, 0)
+	if len(links) != 2 || !strings.HasPrefix(links[1], "[0 0 1 0 2 0 0 0] 3=eth0 ") || !strings.Contains(links[1], " 1=525400123456 2=ffffffffffff ") {
+		t.Errorf("links: %q", links)
+	}
+	addrs := describe(linux.RTM_GETADDR, socket.AF_INET)
+	if want := "[2 24 128 0 2 0 0 0] 1=0a00020f 2=0a00020f 4=0a0002ff 3=eth0 8=80000000"; len(addrs) != 2 || !strings.HasPrefix(addrs[1], want) {
+		t.Errorf("addresses: %q, want the second to start %q", addrs, want)
+	}
+	// The main table (254) first: the default route and the subnet's;
+	// then the local table (255) in address order: eth0's address and
+	// broadcast, lo's subnet, address and broadcast.
+	routes := describe(linux.RTM_GETROUTE, socket.AF_INET)
+	want := []string{
+		"[2 0 0 0 254 3 0 1] 15=fe000000 5=0a000202 4=02000000",
+		"[2 24 0 0 254 2 253 1] 15=fe000000 1=0a000200 7=0a00020f 4=02000000",
+		"[2 32 0 0 255 2 254 2] 15=ff000000 1=0a00020f 7=0a00020f 4=02000000",
+		"[2 32 0 0 255 2 253 3] 15=ff000000 1=0a0002ff 7=0a00020f 4=02000000",
+		"[2 8 0 0 255 2 254 2] 15=ff000000 1=7f000000 7=7f000001 4=01000000",
+		"[2 32 0 0 255 2 254 2] 15=ff000000 1=7f000001 7=7f000001 4=01000000",
+		"[2 32 0 0 255 2 253 3] 15=ff000000 1=7fffffff 7=7f000001 4=01000000",
+	}
+	if strings.Join(routes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("routes:\n%s\nwant\n%s", strings.Join(routes, "\n"), strings.Join(want, "\n"))
 	}
 }
