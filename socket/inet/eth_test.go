@@ -91,4 +91,3 @@ func TestEth0(t *testing.T) {
 		}
 	}
 }
-
