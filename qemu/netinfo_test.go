@@ -126,6 +126,7 @@ tcp
 tcp6
 udp
 udp6
+unix
     lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0
 00000000000000000000000000000001 01 80 10 80       lo
 Iface	Destination	Gateway 	Flags	RefCnt	Use	Metric	Mask		MTU	Window	IRTT                                                       
