@@ -28,6 +28,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 	"oyako/socket"
 	"oyako/socket/inet"
 )
@@ -69,6 +70,9 @@ type Sock struct {
 	dstPID    uint32
 	dstGroup  uint32
 	recv      []datagram
+	rmem      int      // bytes queued in recv (sk_rmem_alloc)
+	err       error    // sk_err: ENOBUFS after an answer was dropped
+	room      fs.Queue // senders waiting for rmem to fall under rcvbuf
 	// dump holds a running dump's messages not yet queued; dumpSeq and
 	// dumping say which request it answers.
 	dump        [][]byte
@@ -284,6 +288,12 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 	if n > sndbuf-32 {
 		return 0, linuxerr.EMSGSIZE
 	}
+	// The message is held while it is handled: charged like queued
+	// data, ENOBUFS when memory is short (netlink_alloc_large_skb).
+	if !charge(n) {
+		return 0, linuxerr.ENOBUFS
+	}
+	defer uncharge(n)
 	data := make([]byte, n)
 	if err := m.Data.ReadAt(data, 0); err != nil {
 		return 0, err
@@ -300,20 +310,98 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 		if peer == nil {
 			return 0, linuxerr.ECONNREFUSED
 		}
-		peer.mu.Lock()
-		refused := peer.connected && peer.dstPID != from
-		if !refused {
-			peer.recv = append(peer.recv, datagram{data: data, from: from})
+		if err := peer.deliver(c, f, m.Flags, datagram{data: data, from: from}); err != nil {
+			return 0, err
 		}
-		peer.mu.Unlock()
-		if refused {
-			return 0, linuxerr.ECONNREFUSED
-		}
-		peer.q.Notify(fs.EventIn)
 		return n, nil
 	}
 	s.toKernel(data)
 	return n, nil
+}
+
+// deliver queues a message from another socket (netlink_unicast to a
+// user socket): ECONNREFUSED if the receiver is connected to another
+// port; while its queue is past its receive buffer, EAGAIN for a sender
+// that may not wait, else a wait for room (netlink_attachskb).
+func (s *Sock) deliver(c fs.Ctx, f *fs.File, flags int, d datagram) error {
+	for {
+		s.mu.Lock()
+		if s.connected && s.dstPID != d.from {
+			s.mu.Unlock()
+			return linuxerr.ECONNREFUSED
+		}
+		if s.rmem < s.rcvbuf {
+			err := s.queueLocked(d)
+			s.mu.Unlock()
+			if err == nil {
+				s.q.Notify(fs.EventIn)
+			}
+			return err
+		}
+		s.mu.Unlock()
+		if nonblock(f, flags) {
+			return linuxerr.EAGAIN
+		}
+		err := fs.WaitReady(c, &s.room, fs.EventOut, func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.rmem < s.rcvbuf
+		})
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// queueLocked queues d, its bytes charged to the kernel's budget for
+// user data (ENOBUFS when spent).
+func (s *Sock) queueLocked(d datagram) error {
+	if !charge(len(d.data)) {
+		return linuxerr.ENOBUFS
+	}
+	s.recv = append(s.recv, d)
+	s.rmem += len(d.data)
+	return nil
+}
+
+// answerLocked queues the kernel's answer d unless the receive buffer
+// is full or memory is short: then it is dropped and the next receive
+// reports ENOBUFS (netlink_overrun), unless NETLINK_NO_ENOBUFS.
+func (s *Sock) answerLocked(d []byte) {
+	if s.rmem < s.rcvbuf && s.queueLocked(datagram{data: d}) == nil {
+		return
+	}
+	if !s.noENOBUFS {
+		s.err = linuxerr.ENOBUFS
+	}
+}
+
+// Queued datagrams are held in the kernel's heap; their bytes are
+// charged to the budget for user data a page at a time.
+var mem struct {
+	sync.Mutex
+	queued int
+}
+
+func pagesOf(n int) int { return (n + 4095) / 4096 }
+
+func charge(n int) bool {
+	mem.Lock()
+	defer mem.Unlock()
+	if more := pagesOf(mem.queued+n) - pagesOf(mem.queued); more > 0 && !mm.ChargeUser(more) {
+		return false
+	}
+	mem.queued += n
+	return true
+}
+
+func uncharge(n int) {
+	mem.Lock()
+	defer mem.Unlock()
+	if less := pagesOf(mem.queued) - pagesOf(mem.queued-n); less > 0 {
+		mm.UnchargeUser(less)
+	}
+	mem.queued -= n
 }
 
 // errno is err's number, for NLMSG_ERROR.
@@ -354,14 +442,14 @@ func (s *Sock) toKernel(data []byte) {
 			}
 		}
 		if r.reply != nil {
-			s.recv = append(s.recv, datagram{data: r.reply})
+			s.answerLocked(r.reply)
 		}
 		if h.Flags&linux.NLM_F_ACK != 0 || r.err != nil {
 			var e int32
 			if r.err != nil {
 				e = errno(r.err)
 			}
-			s.recv = append(s.recv, datagram{data: errorMessage(msg, e, s.portID, s.capAck)})
+			s.answerLocked(errorMessage(msg, e, s.portID, s.capAck))
 		}
 		data = data[min(align(int(h.Len)), len(data)):]
 	}
@@ -379,17 +467,22 @@ func (s *Sock) fillDumpLocked() {
 		return
 	}
 	if len(s.dump) == 0 {
-		s.recv = append(s.recv, datagram{data: doneMessage(s.dumpSeq, s.portID)})
-		s.dump, s.dumping = nil, false
+		if s.queueLocked(datagram{data: doneMessage(s.dumpSeq, s.portID)}) == nil {
+			s.dump, s.dumping = nil, false
+		}
 		return
 	}
 	size := max(goodSize, s.maxRecv)
 	var d []byte
-	for len(s.dump) > 0 && (len(d) == 0 || len(d)+len(s.dump[0]) <= size) {
-		d = append(d, s.dump[0]...)
-		s.dump = s.dump[1:]
+	k := 0
+	for k < len(s.dump) && (k == 0 || len(d)+len(s.dump[k]) <= size) {
+		d = append(d, s.dump[k]...)
+		k++
 	}
-	s.recv = append(s.recv, datagram{data: d})
+	// Short of memory, the dump waits for the next receive.
+	if s.queueLocked(datagram{data: d}) == nil {
+		s.dump = s.dump[k:]
+	}
 }
 
 // nonblock tells whether an operation on f with flags may not wait.
@@ -402,6 +495,12 @@ func nonblock(f *fs.File, flags int) bool {
 // caller passed MSG_TRUNC), from the sending port.
 func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.RecvMsg) (int, error) {
 	s.mu.Lock()
+	if err := s.err; err != nil {
+		// A dropped answer is reported first, once (sock_error).
+		s.err = nil
+		s.mu.Unlock()
+		return 0, err
+	}
 	if len(s.recv) == 0 {
 		timeout := s.rcvtimeo
 		s.mu.Unlock()
@@ -433,6 +532,9 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 	d := s.recv[0]
 	if flags&socket.MSG_PEEK == 0 {
 		s.recv = s.recv[1:]
+		s.rmem -= len(d.data)
+		uncharge(len(d.data))
+		defer s.room.Notify(fs.EventOut)
 	}
 	n := copy(buf, d.data)
 	if n < len(d.data) {
@@ -488,7 +590,10 @@ func (s *Sock) Release(*fs.File) {
 		}
 		ports.Unlock()
 	}
-	s.recv, s.dump = nil, nil
+	for _, d := range s.recv {
+		uncharge(len(d.data))
+	}
+	s.recv, s.dump, s.rmem = nil, nil, 0
 }
 
 // Ioctl implements fs.Ioctler: netlink has no requests of its own, so

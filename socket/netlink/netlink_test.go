@@ -259,6 +259,71 @@ func TestTruncAndPeek(t *testing.T) {
 	}
 }
 
+func TestOverrun(t *testing.T) {
+	f, s := newSock(t, 500)
+	if err := s.SetSockOpt(socket.SOL_SOCKET, socket.SO_RCVBUF, []byte{0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		send(t, f, s, req(linux.NLMSG_NOOP, linux.NLM_F_REQUEST|linux.NLM_F_ACK, uint32(i), nil))
+	}
+	buf := make([]byte, 4096)
+	if _, err := s.Recv(ctx{1}, f, buf, 0, &socket.RecvMsg{}); err != linuxerr.ENOBUFS {
+		t.Fatalf("first receive after acks were dropped: %v, want ENOBUFS", err)
+	}
+	n := 0
+	for {
+		if _, err := s.Recv(ctx{1}, f, buf, 0, &socket.RecvMsg{}); err != nil {
+			break
+		}
+		n++
+	}
+	// As many 36-byte acks as fit under the smallest receive buffer
+	// (2304 bytes).
+	if n != 64 {
+		t.Errorf("%d acks kept, want 64", n)
+	}
+	if s.rmem != 0 {
+		t.Errorf("rmem %d after the queue was read", s.rmem)
+	}
+}
+
+// TestUserPeer sends from one socket to another's port: queued with the
+// sender's port, EAGAIN once the receiver's buffer is full.
+func TestUserPeer(t *testing.T) {
+	fa, a := newSock(t, 600)
+	fb, b := newSock(t, 601)
+	if err := b.Bind(ctx{601}, nil, sockaddr(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	b.SetSockOpt(socket.SOL_SOCKET, socket.SO_RCVBUF, []byte{0, 0, 0, 0})
+	msg := make([]byte, 1000)
+	sent := 0
+	for {
+		_, err := a.Send(ctx{600}, fa, nil, &socket.SendMsg{Data: socket.Bytes(msg), Addr: sockaddr(601, 0)})
+		if err == linuxerr.EAGAIN {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent++
+	}
+	if sent != 3 {
+		t.Errorf("%d messages before EAGAIN, want 3 (2304-byte buffer)", sent)
+	}
+	var rm socket.RecvMsg
+	if n, err := b.Recv(ctx{601}, fb, make([]byte, 2000), 0, &rm); n != 1000 || err != nil {
+		t.Errorf("recv: %d %v", n, err)
+	}
+	if pid, _, _ := parseSockaddr(rm.Addr); pid != 600 {
+		t.Errorf("from port %d, want 600", pid)
+	}
+	if _, err := a.Send(ctx{600}, fa, nil, &socket.SendMsg{Data: socket.Bytes(msg), Addr: sockaddr(9999, 0)}); err != linuxerr.ECONNREFUSED {
+		t.Errorf("to no one: %v", err)
+	}
+}
+
 func TestCreateChecks(t *testing.T) {
 	if _, err := Create(ctx{1}, socket.SOCK_STREAM, 0, 0); err != linuxerr.ESOCKTNOSUPPORT {
 		t.Errorf("SOCK_STREAM: %v", err)
