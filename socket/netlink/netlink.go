@@ -9,6 +9,10 @@
 // datagram at a time as the reader takes them and ended by NLMSG_DONE,
 // RTM_GETLINK of one link, and NLMSG_ERROR acknowledgements and errors
 // as netlink_ack makes them. Messages to another port go to that socket.
+// Queued datagrams count against the receive buffer (and the kernel's
+// budget for user data): an answer that finds it full is dropped and the
+// next receive reports ENOBUFS, as netlink_overrun does; a message to a
+// full socket is EAGAIN or waits.
 //
 // Limits: nothing can be changed through it (RTM_NEWADDR and the like
 // are EOPNOTSUPP); multicast groups can be joined but no notification

@@ -399,3 +399,32 @@ func TestEth0(t *testing.T) {
 		t.Errorf("routes:\n%s\nwant\n%s", strings.Join(routes, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// FuzzToKernel sends arbitrary bytes to the kernel side: nothing may
+// panic, and whatever is answered parses as netlink messages.
+func FuzzToKernel(f *testing.F) {
+	f.Add(req(linux.RTM_GETLINK, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 1, make([]byte, 4)))
+	f.Add(req(linux.RTM_GETLINK, linux.NLM_F_REQUEST|linux.NLM_F_ACK, 2, append(make([]byte, 16), 8, 0, 3, 0, 'l', 'o', 0, 0)))
+	f.Add(req(linux.RTM_GETADDR, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 3, []byte{socket.AF_INET6}))
+	f.Add(req(linux.RTM_GETROUTE, linux.NLM_F_REQUEST|linux.NLM_F_DUMP, 4, []byte{socket.AF_INET}))
+	f.Add(append(req(linux.NLMSG_NOOP, linux.NLM_F_REQUEST|linux.NLM_F_ACK, 5, nil), req(200, linux.NLM_F_REQUEST, 6, []byte{1})...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fl, err := Create(ctx{1}, socket.SOCK_RAW, linux.NETLINK_ROUTE, fs.O_NONBLOCK)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fl.DecRef()
+		s := fl.Ops().(*Sock)
+		s.toKernel(data)
+		buf := make([]byte, 65536)
+		for {
+			n, err := s.Recv(ctx{1}, fl, buf, 0, &socket.RecvMsg{})
+			if err != nil {
+				break
+			}
+			if _, err := syscall.ParseNetlinkMessage(buf[:n]); err != nil {
+				t.Fatalf("answer does not parse: %v", err)
+			}
+		}
+	})
+}
