@@ -117,6 +117,7 @@ Active Internet connections (only servers)
 Proto Recv-Q Send-Q Local Address           Foreign Address         State       
 udp        0      0 127.0.0.1:5353          0.0.0.0:*                           
 == /proc/net
+arp
 dev
 if_inet6
 raw

@@ -10,6 +10,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
 	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 )
 
 // The MAC and configuration QEMU's user network gives the guest.
@@ -74,6 +75,15 @@ func TestEth0(t *testing.T) {
 	}
 	if got := string(formatNetDev(Interfaces())); !strings.Contains(got, "\n  eth0:       0       0") {
 		t.Errorf("/proc/net/dev: %s", got)
+	}
+
+	if err := Stack().AddStaticNeighbor(tcpip.NICID(i.Index), ipv4.ProtocolNumber, tcpip.AddrFrom4([4]byte{10, 0, 2, 2}), "\x52\x55\x0a\x00\x02\x02"); err != nil {
+		t.Fatal(err)
+	}
+	wantARP := "IP address       HW type     Flags       HW address            Mask     Device\n" +
+		"10.0.2.2         0x1         0x6         52:55:0a:00:02:02     *        eth0\n"
+	if got := string(formatARP(Interfaces())); got != wantARP {
+		t.Errorf("/proc/net/arp:\n%q\nwant\n%q", got, wantARP)
 	}
 
 	eth := map[string]string{}

@@ -42,6 +42,7 @@ func init() {
 	fs.RegisterProcNet("tcp6", func(fs.Ctx) []byte { return formatTCP(transportSocks(tcp.ProtocolNumber, ipv6.ProtocolNumber), true) })
 	fs.RegisterProcNet("udp", func(fs.Ctx) []byte { return formatUDP(transportSocks(udp.ProtocolNumber, ipv4.ProtocolNumber), false) })
 	fs.RegisterProcNet("udp6", func(fs.Ctx) []byte { return formatUDP(transportSocks(udp.ProtocolNumber, ipv6.ProtocolNumber), true) })
+	fs.RegisterProcNet("arp", func(fs.Ctx) []byte { return formatARP(Interfaces()) })
 	fs.RegisterProcNet("raw", func(fs.Ctx) []byte { return formatRaw(rawSocks(socket.AF_INET), false) })
 	fs.RegisterProcNet("raw6", func(fs.Ctx) []byte { return formatRaw(rawSocks(socket.AF_INET6), true) })
 	fs.RegisterSysClass("net", func() []fs.SysDevice { return sysClassNet(Interfaces()) })
@@ -67,6 +68,47 @@ func formatNetDev(ifs []Iface) []byte {
 		fmt.Fprintf(&b, "%6s: %7d %7d %4d %4d %4d %5d %10d %9d %8d %7d %4d %4d %4d %5d %7d %10d\n",
 			i.Name, s.RxBytes, s.RxPackets, s.RxErrors, s.RxDropped, 0, 0, 0, s.Multicast,
 			s.TxBytes, s.TxPackets, s.TxErrors, s.TxDropped, 0, 0, 0, 0)
+	}
+	return []byte(b.String())
+}
+
+// ARP flags (include/uapi/linux/if_arp.h): a complete entry, and a
+// permanent one.
+const (
+	atfCom  = 0x2
+	atfPerm = 0x4
+)
+
+// formatARP is /proc/net/arp (arp_seq_show): the IPv4 neighbours of the
+// interfaces that resolve addresses (lo does not), flags as
+// arp_state_to_flags gives them.
+func formatARP(ifs []Iface) []byte {
+	var b strings.Builder
+	b.WriteString("IP address       HW type     Flags       HW address            Mask     Device\n")
+	for _, i := range ifs {
+		if i.Loopback() || i.Type != linux.ARPHRD_ETHER {
+			continue
+		}
+		ns, err := Stack().Neighbors(tcpip.NICID(i.Index), ipv4.ProtocolNumber)
+		if err != nil {
+			continue
+		}
+		slices.SortFunc(ns, func(a, b stack.NeighborEntry) int {
+			x, y := a.Addr.As4(), b.Addr.As4()
+			return cmp.Compare(binary.BigEndian.Uint32(x[:]), binary.BigEndian.Uint32(y[:]))
+		})
+		for _, n := range ns {
+			flags := 0
+			switch n.State {
+			case stack.Static:
+				flags = atfPerm | atfCom
+			case stack.Reachable, stack.Stale, stack.Delay, stack.Probe:
+				flags = atfCom
+			}
+			hw := make([]byte, 6)
+			copy(hw, n.LinkAddr)
+			fmt.Fprintf(&b, "%-16s 0x%-10x0x%-10x%-17s     *        %s\n", n.Addr.String(), i.Type, flags, macString(hw), i.Name)
+		}
 	}
 	return []byte(b.String())
 }
