@@ -4,8 +4,8 @@
 // net.Interfaces and InterfaceAddrs (syscall.NetlinkRIB), busybox's ip,
 // iproute2. A socket binds a port ID (its process's ID, or a negative
 // one when that is taken), sends requests to the kernel (port 0) and
-// receives the answers as datagrams: RTM_GETLINK, RTM_GETADDR and
-// RTM_GETROUTE dumps of the interfaces of socket/inet's stack, sent a
+// receives the answers as datagrams: RTM_GETLINK, RTM_GETADDR,
+// RTM_GETROUTE and RTM_GETNEIGH dumps of socket/inet's stack, sent a
 // datagram at a time as the reader takes them and ended by NLMSG_DONE,
 // RTM_GETLINK of one link, and NLMSG_ERROR acknowledgements and errors
 // as netlink_ack makes them. Messages to another port go to that socket.

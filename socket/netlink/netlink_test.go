@@ -13,6 +13,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
 	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 
 	"oyako/fs"
 	"oyako/socket"
@@ -354,8 +355,15 @@ func TestEth0(t *testing.T) {
 				if m.Header.Type == syscall.NLMSG_DONE {
 					continue
 				}
-				attrs, err := syscall.ParseNetlinkRouteAttr(&m)
-				if err != nil {
+				var attrs []syscall.NetlinkRouteAttr
+				if typ == linux.RTM_GETNEIGH {
+					// Go's syscall package parses no struct ndmsg.
+					for a := m.Data[12:]; len(a) >= 4; {
+						n := int(binary.LittleEndian.Uint16(a))
+						attrs = append(attrs, syscall.NetlinkRouteAttr{Attr: syscall.RtAttr{Len: uint16(n), Type: binary.LittleEndian.Uint16(a[2:])}, Value: a[4:n]})
+						a = a[align(n):]
+					}
+				} else if attrs, err = syscall.ParseNetlinkRouteAttr(&m); err != nil {
 					t.Fatal(err)
 				}
 				line := fmt.Sprint(m.Data[:8])
@@ -397,6 +405,14 @@ func TestEth0(t *testing.T) {
 	}
 	if strings.Join(routes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("routes:\n%s\nwant\n%s", strings.Join(routes, "\n"), strings.Join(want, "\n"))
+	}
+	// The gateway's entry, as the driver or ARP would make it.
+	if err := inet.Stack().AddStaticNeighbor(2, ipv4.ProtocolNumber, tcpip.AddrFrom4([4]byte{10, 0, 2, 2}), "\x52\x55\x0a\x00\x02\x02"); err != nil {
+		t.Fatal(err)
+	}
+	neigh := describe(linux.RTM_GETNEIGH, 0)
+	if want := "[2 0 0 0 2 0 0 0] 1=0a000202 2=52550a000202"; len(neigh) != 1 || neigh[0] != want {
+		t.Errorf("neighbours: %q, want %q", neigh, want)
 	}
 }
 

@@ -8,14 +8,18 @@ import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
 	"oyako/socket"
 	"oyako/socket/inet"
 )
 
 // NETLINK_ROUTE's kernel side (net/core/rtnetlink.c, net/ipv4/devinet.c,
-// net/ipv6/addrconf.c, net/ipv4/fib_trie.c): dumps of the links, their
-// addresses and the routes, and RTM_GETLINK of one link. Nothing can be
+// net/ipv6/addrconf.c, net/ipv4/fib_trie.c, net/core/neighbour.c): dumps
+// of the links, their addresses, the routes and the neighbours, and
+// RTM_GETLINK of one link. Nothing can be
 // changed: a request to is EOPNOTSUPP, as is any other request.
 
 // rtmMax is RTM_MAX: types past it are EOPNOTSUPP before anything else.
@@ -87,6 +91,8 @@ func rtnetlink(msg []byte, pid uint32) request {
 			return request{isDump: true, dump: addrMessages(family, h.Seq, pid)}
 		case linux.RTM_GETROUTE:
 			return request{isDump: true, dump: routeMessages(family, h.Seq, pid)}
+		case linux.RTM_GETNEIGH:
+			return request{isDump: true, dump: neighMessages(family, h.Seq, pid)}
 		}
 		return request{err: linuxerr.EOPNOTSUPP}
 	}
@@ -410,5 +416,82 @@ func routeMessage(r *route, seq, pid uint32) []byte {
 		m.attr(linux.RTA_GATEWAY, r.gateway.AsSlice())
 	}
 	m.u32(linux.RTA_OIF, uint32(r.oif))
+	return m.bytes()
+}
+
+// Neighbour states (NUD_*) and attributes (NDA_*) of
+// include/uapi/linux/neighbour.h.
+const (
+	nudIncomplete = 0x01
+	nudReachable  = 0x02
+	nudStale      = 0x04
+	nudDelay      = 0x08
+	nudProbe      = 0x10
+	nudFailed     = 0x20
+	nudPermanent  = 0x80
+
+	ndaDst    = 1
+	ndaLladdr = 2
+)
+
+// neighMessages is the RTM_GETNEIGH dump (neigh_dump_info): the IPv4
+// neighbours (ARP), then the IPv6 ones, of the family asked for, of the
+// interfaces that resolve addresses.
+func neighMessages(family int, seq, pid uint32) [][]byte {
+	var out [][]byte
+	for _, fam := range []int{socket.AF_INET, socket.AF_INET6} {
+		if family != socket.AF_UNSPEC && family != fam {
+			continue
+		}
+		proto := ipv4.ProtocolNumber
+		if fam == socket.AF_INET6 {
+			proto = ipv6.ProtocolNumber
+		}
+		for _, i := range inet.Interfaces() {
+			if i.Loopback() {
+				continue
+			}
+			ns, err := inet.Stack().Neighbors(tcpip.NICID(i.Index), proto)
+			if err != nil {
+				continue
+			}
+			for _, n := range ns {
+				out = append(out, neighMessage(fam, &i, n, seq, pid))
+			}
+		}
+	}
+	return out
+}
+
+// neighMessage is neigh_fill_info's message for n: struct ndmsg, the
+// address, and the link-layer address once it is known.
+func neighMessage(family int, i *inet.Iface, n stack.NeighborEntry, seq, pid uint32) []byte {
+	var state uint16
+	switch n.State {
+	case stack.Incomplete:
+		state = nudIncomplete
+	case stack.Reachable:
+		state = nudReachable
+	case stack.Stale:
+		state = nudStale
+	case stack.Delay:
+		state = nudDelay
+	case stack.Probe:
+		state = nudProbe
+	case stack.Static:
+		state = nudPermanent
+	case stack.Unreachable:
+		state = nudFailed
+	}
+	nd := make([]byte, 12) // struct ndmsg
+	nd[0] = byte(family)
+	binary.LittleEndian.PutUint32(nd[4:], uint32(i.Index))
+	binary.LittleEndian.PutUint16(nd[8:], state)
+	nd[11] = rtnUnicast
+	m := newMessage(linux.RTM_NEWNEIGH, linux.NLM_F_MULTI, seq, pid, nd)
+	m.attr(ndaDst, n.Addr.AsSlice())
+	if len(n.LinkAddr) != 0 && state&(nudIncomplete|nudFailed) == 0 {
+		m.attr(ndaLladdr, []byte(n.LinkAddr))
+	}
 	return m.bytes()
 }
