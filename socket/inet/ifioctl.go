@@ -98,10 +98,8 @@ func DevIoctl(c fs.Ctx, cmd uint32, arg uintptr) (uintptr, error) {
 			return 0, err
 		}
 		return 0, devSet(cmd, &r)
-	case siocwandev, siocghwtstamp, siocdevprivate, siocdevprivate + 1, siocdevprivate + 2, siocdevprivate + 3,
-		siocdevprivate + 4, siocdevprivate + 5, siocdevprivate + 6, siocdevprivate + 7, siocdevprivate + 8,
-		siocdevprivate + 9, siocdevprivate + 10, siocdevprivate + 11, siocdevprivate + 12, siocdevprivate + 13,
-		siocdevprivate + 14, siocdevprivate + 15:
+	}
+	if cmd == siocwandev || cmd == siocghwtstamp || cmd >= siocdevprivate && cmd <= siocdevprivate+15 {
 		// The driver's own requests (dev_ifsioc): no device here has
 		// any.
 		var r [ifreqSize]byte
