@@ -74,6 +74,7 @@ type Sock struct {
 	dstPID    uint32
 	dstGroup  uint32
 	recv      []datagram
+	released  bool     // the file is closed
 	rmem      int      // bytes queued in recv (sk_rmem_alloc)
 	err       error    // sk_err: ENOBUFS after an answer was dropped
 	room      fs.Queue // senders waiting for rmem to fall under rcvbuf
@@ -330,7 +331,7 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 func (s *Sock) deliver(c fs.Ctx, f *fs.File, flags int, d datagram) error {
 	for {
 		s.mu.Lock()
-		if s.connected && s.dstPID != d.from {
+		if s.released || s.connected && s.dstPID != d.from {
 			s.mu.Unlock()
 			return linuxerr.ECONNREFUSED
 		}
@@ -349,7 +350,7 @@ func (s *Sock) deliver(c fs.Ctx, f *fs.File, flags int, d datagram) error {
 		err := fs.WaitReady(c, &s.room, fs.EventOut, func() bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			return s.rmem < s.rcvbuf
+			return s.rmem < s.rcvbuf || s.released
 		})
 		if err != nil {
 			return err
@@ -598,6 +599,8 @@ func (s *Sock) Release(*fs.File) {
 		uncharge(len(d.data))
 	}
 	s.recv, s.dump, s.rmem = nil, nil, 0
+	s.released = true
+	s.room.Notify(fs.EventOut) // senders waiting for room give up
 }
 
 // Ioctl implements fs.Ioctler: netlink has no requests of its own, so
