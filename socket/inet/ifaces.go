@@ -52,9 +52,6 @@ type IfStats struct {
 // an Ethernet device have.
 const defaultTxQueueLen = 1000
 
-// Up reports whether the interface is administratively up.
-func (i *Iface) Up() bool { return i.Flags&linux.IFF_UP != 0 }
-
 // Running reports whether the interface is up with its carrier on
 // (netif_running and netif_carrier_ok).
 func (i *Iface) Running() bool { return i.Flags&linux.IFF_RUNNING != 0 }
