@@ -184,9 +184,9 @@ func (s *Sock) IsStream() bool { return true }
 func (s *Sock) EventQueue() *fs.Queue { return &s.q }
 
 // Readiness implements fs.Pollable: netstack's readiness, whose event
-// bits are Linux's (tcp_poll, udp_poll).
+// bits are Linux's (tcp_poll, udp_poll), cut to mask.
 func (s *Sock) Readiness(_ *fs.File, mask uint32) uint32 {
-	return uint32(s.ep.Readiness(waiter.EventMask(mask)))
+	return uint32(s.ep.Readiness(waiter.EventMask(mask))) & mask
 }
 
 // Read implements fs.FileOps: recv with no flags (sock_read_iter).
