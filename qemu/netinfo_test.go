@@ -149,3 +149,82 @@ InterfaceByName(nosuch0): route ip+net: no such network interface
 listener in /proc/net/tcp with its inode: true
 == end
 `
+
+// netinfoEth0Script looks at eth0 as QEMU's user network configures it
+// (the default MAC, 10.0.2.15/24 by way of 10.0.2.2): the lines that do
+// not count packets, which the network's own traffic changes.
+const netinfoEth0Script = `mount -t sysfs sysfs /sys
+echo "== ifconfig eth0"
+ifconfig eth0 | head -4
+echo "== ip addr show eth0"
+ip addr show eth0
+echo "== ip route"
+ip route
+echo "== ip -4 route show table local"
+ip -4 route show table local
+echo "== route -n"
+route -n
+echo "== /sys/class/net/eth0"
+cd /sys/class/net/eth0 && for f in ifindex address broadcast mtu flags operstate type carrier; do echo "$f $(cat $f)"; done
+cd /
+echo "== end"
+`
+
+// TestNetInfoEth0 runs netinfoEth0Script with a network device, and
+// checks what Linux would show for the same configuration.
+func TestNetInfoEth0(t *testing.T) {
+	rootfs := shellRootfs(t)
+	if err := os.MkdirAll(filepath.Join(rootfs, "sys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "eth0.sh"), []byte(netinfoEth0Script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := RunOyako(context.Background(), kernelImage(t), Case{Program: busybox(t), Args: []string{"sh", "/eth0.sh"}, Rootfs: rootfs, Net: &Net{}}, 3*time.Minute)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if d := Diff([]byte(netinfoEth0Want), out.Output); d != "" || out.Status != 0 {
+		t.Errorf("status %d; output differs:\n%s", out.Status, d)
+	}
+}
+
+// netinfoEth0Want is the transcript, as Linux shows the same
+// configuration (its link-local IPv6 address from the MAC).
+const netinfoEth0Want = `== ifconfig eth0
+eth0      Link encap:Ethernet  HWaddr 52:54:00:12:34:56  
+          inet addr:10.0.2.15  Bcast:10.0.2.255  Mask:255.255.255.0
+          inet6 addr: fe80::5054:ff:fe12:3456/64 Scope:Link
+          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1
+== ip addr show eth0
+2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast qlen 1000
+    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff
+    inet 10.0.2.15/24 brd 10.0.2.255 scope global eth0
+       valid_lft forever preferred_lft forever
+    inet6 fe80::5054:ff:fe12:3456/64 scope link 
+       valid_lft forever preferred_lft forever
+== ip route
+default via 10.0.2.2 dev eth0 
+10.0.2.0/24 dev eth0 scope link  src 10.0.2.15 
+== ip -4 route show table local
+local 10.0.2.15 dev eth0 scope host  src 10.0.2.15 
+broadcast 10.0.2.255 dev eth0 scope link  src 10.0.2.15 
+local 127.0.0.0/8 dev lo scope host  src 127.0.0.1 
+local 127.0.0.1 dev lo scope host  src 127.0.0.1 
+broadcast 127.255.255.255 dev lo scope link  src 127.0.0.1 
+== route -n
+Kernel IP routing table
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface
+0.0.0.0         10.0.2.2        0.0.0.0         UG    0      0        0 eth0
+10.0.2.0        0.0.0.0         255.255.255.0   U     0      0        0 eth0
+== /sys/class/net/eth0
+ifindex 2
+address 52:54:00:12:34:56
+broadcast ff:ff:ff:ff:ff:ff
+mtu 1500
+flags 0x1003
+operstate up
+type 1
+carrier 1
+== end
+`
