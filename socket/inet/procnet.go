@@ -367,7 +367,7 @@ func formatTCP(socks []transportSock, v6 bool) []byte {
 		switch s.state {
 		case tcpTimeWait:
 			// get_timewait4_sock: the timer is TIME_WAIT's (3).
-			line = fmt.Sprintf("%s %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x", addrs, 0, 0, 3, 0, 0, 0, 0, 0, 1, 0)
+			line = fmt.Sprintf("%s %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x", addrs, 0, 0, 3, 0, 0, 0, 0, 0, 3, 0)
 		case tcpListen:
 			// rto, ato, quick ack and pingpong, cwnd, and the fast
 			// open queue's length for a listener.

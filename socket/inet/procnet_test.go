@@ -131,20 +131,22 @@ func TestProcNetTCPAndUDP(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Other tests of the package leave connections in TIME_WAIT: the
+	// listeners come first, and each file has the lines asked for.
 	tcp4 := strings.Split(string(formatTCP(transportSocks(tcp.ProtocolNumber, ipv4.ProtocolNumber), false)), "\n")
-	if len(tcp4) != 3 || len(tcp4[0]) != 149 || len(tcp4[1]) != 149 || !strings.HasPrefix(tcp4[0], "  sl  local_address rem_address   st tx_queue") {
+	if len(tcp4) < 3 || len(tcp4[0]) != 149 || len(tcp4[1]) != 149 || !strings.HasPrefix(tcp4[0], "  sl  local_address rem_address   st tx_queue") {
 		t.Fatalf("/proc/net/tcp: %q", tcp4)
 	}
 	if want := "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 100 0 0 10 0"; strings.TrimRight(tcp4[1], " ") != want {
 		t.Errorf("/proc/net/tcp's listener:\n%q\nwant\n%q", tcp4[1], want)
 	}
 	tcp6 := strings.Split(string(formatTCP(transportSocks(tcp.ProtocolNumber, ipv6.ProtocolNumber), true)), "\n")
-	if len(tcp6) != 3 || !strings.HasPrefix(tcp6[1], "   0: 00000000000000000000000000000000:1F91 00000000000000000000000000000000:0000 0A ") {
+	if len(tcp6) < 3 || !strings.HasPrefix(tcp6[1], "   0: 00000000000000000000000000000000:1F91 00000000000000000000000000000000:0000 0A ") {
 		t.Errorf("/proc/net/tcp6: %q", tcp6)
 	}
-	udp4 := strings.Split(string(formatUDP(transportSocks(udp.ProtocolNumber, ipv4.ProtocolNumber), false)), "\n")
-	if len(udp4) != 3 || len(udp4[1]) != 127 || !strings.HasPrefix(udp4[1], "  233: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 0 2 0000000000000000 0") {
-		t.Errorf("/proc/net/udp: %q", udp4)
+	udp := string(formatUDP(transportSocks(udp.ProtocolNumber, ipv4.ProtocolNumber), false))
+	if want := "\n  233: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 0 2 0000000000000000 0" + strings.Repeat(" ", 13) + "\n"; !strings.Contains(udp, want) {
+		t.Errorf("/proc/net/udp: %q has no %q", udp, want)
 	}
 }
 
