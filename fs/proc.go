@@ -104,16 +104,20 @@ func registerProcRoot(name string, dtype uint8, make func(p *ProcDir, c Ctx, ino
 	procRootMu.Lock()
 	defer procRootMu.Unlock()
 	e := procRootEntry{name: name, ino: NewIno(), dtype: dtype, make: make}
-	i, found := slices.BinarySearchFunc(procRootTable, name, func(e procRootEntry, n string) int {
-		if len(e.name) != len(n) {
-			return len(e.name) - len(n)
-		}
-		return strings.Compare(e.name, n)
-	})
+	i, found := slices.BinarySearchFunc(procRootTable, name, func(e procRootEntry, n string) int { return procMatch(e.name, n) })
 	if found {
 		panic("fs: /proc/" + name + " registered twice")
 	}
 	procRootTable = slices.Insert(procRootTable, i, e)
+}
+
+// procMatch orders the names of a procfs directory as Linux lists them
+// (proc_match): by length, then by their bytes.
+func procMatch(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
 }
 
 func procRootEntries() []procRootEntry {
@@ -283,6 +287,7 @@ var procPIDTable = []procPIDEntry{
 	{name: "task", mode: S_IFDIR | 0o555, tgid: true, make: func(d *procPIDDir, ino uint64) Inode { return &procTaskDir{d: d} }},
 	{name: "fd", mode: S_IFDIR | 0o500, make: func(d *procPIDDir, ino uint64) Inode { return &procFDDir{d: d, ino: ino} }},
 	{name: "fdinfo", mode: S_IFDIR | 0o500, make: func(d *procPIDDir, ino uint64) Inode { return &procFDDir{d: d, ino: ino, info: true} }},
+	{name: "net", mode: S_IFDIR | 0o555, make: func(d *procPIDDir, ino uint64) Inode { return &procNetDir{d: d, ino: ino} }},
 	{name: "environ", mode: S_IFREG | 0o400, make: procContent(func(p ProcessInfo, _ *procPIDDir) []byte { return p.Environ() })},
 	{name: "status", mode: S_IFREG | 0o444, make: procTaskContent(formatStatus)},
 	{name: "limits", mode: S_IFREG | 0o444, make: procContent(func(p ProcessInfo, _ *procPIDDir) []byte { return formatLimits(p.Limits()) })},

@@ -287,10 +287,10 @@ func TestProcTree(t *testing.T) {
 	p := src.procs[7]
 	p.cwd = mustDir(t, r, "/bin")
 
-	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "sys stat mounts uptime cpuinfo loadavg meminfo version filesystems self thread-self 7"; got != want {
+	if got, want := strings.Join(names(t, r, c, "/proc"), " "), "net sys stat mounts uptime cpuinfo loadavg meminfo version filesystems self thread-self 7"; got != want {
 		t.Errorf("/proc: %s, want %s", got, want)
 	}
-	if got, want := strings.Join(names(t, r, c, "/proc/7"), " "), "task fd fdinfo environ status limits comm cmdline stat statm maps cwd root exe mounts mountinfo"; got != want {
+	if got, want := strings.Join(names(t, r, c, "/proc/7"), " "), "task fd fdinfo net environ status limits comm cmdline stat statm maps cwd root exe mounts mountinfo"; got != want {
 		t.Errorf("/proc/7: %s", got)
 	}
 	if got := strings.Join(names(t, r, c, "/proc/7/task"), " "); got != "7 8" {

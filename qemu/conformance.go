@@ -29,6 +29,8 @@ type Case struct {
 	Init bool
 	// Memory is oyako's RAM ("128M" if empty).
 	Memory string
+	// Net gives oyako a network device (eth0 on QEMU's user network).
+	Net *Net
 }
 
 // Outcome is what one side printed and how it exited.
@@ -55,7 +57,7 @@ func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration,
 	}
 	var out bytes.Buffer
 	w := &CRLFWriter{W: &out}
-	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout, Memory: c.Memory,
+	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout, Memory: c.Memory, Net: c.Net,
 		Console: w, Stdin: &EOFReader{R: bytes.NewReader(c.Stdin)}})
 	w.Flush()
 	if err != nil {

@@ -110,6 +110,9 @@ func conformanceC(t *testing.T) {
 		{"unix_dgram", "unix_dgram", "-static", false, false},
 		{"unix_scm", "unix_scm", "-static", false, false},
 		{"unix_echo", "unix_echo", "-static", false, false},
+		// Network interfaces (stage 10): SIOCGIF* on every kind of
+		// socket, NETLINK_ROUTE sockets, all about lo.
+		{"netinfo", "netinfo", "-static", false, false},
 		// preadv, pwritev and their v2 forms with the RWF_ flags.
 		{"preadv", "preadv", "-static", false, false},
 		// Vector registers, MXCSR and x87 kept across the fast path, the

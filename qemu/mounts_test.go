@@ -30,6 +30,7 @@ rootfs / rootfs rw 0 0
 devtmpfs /dev devtmpfs rw,relatime,mode=755 0 0
 proc /proc proc rw,relatime 0 0
 shm /dev/shm tmpfs rw,relatime,size=2048k 0 0
+nodev	sysfs
 nodev	tmpfs
 nodev	proc
 nodev	devtmpfs

@@ -32,6 +32,7 @@ const ShellInit = `#!/bin/sh
 # takes the terminal as the session's controlling terminal). End with the
 # shell's status: process 1's exit powers the machine off.
 [ -e /proc/self ] || mount -t proc proc /proc
+mount -t sysfs sysfs /sys
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin

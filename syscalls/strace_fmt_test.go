@@ -280,4 +280,8 @@ func TestFmtSockaddrInet(t *testing.T) {
 	if got, want := fmtSockaddr(in6), `{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}`; got != want {
 		t.Errorf("AF_INET6: got %s, want %s", got, want)
 	}
+	nl := []byte{16, 0, 0, 0, 0xff, 0xef, 0xff, 0xff, 1, 0, 0, 0}
+	if got, want := fmtSockaddr(nl), `{sa_family=AF_NETLINK, nl_pid=-4097, nl_groups=00000001}`; got != want {
+		t.Errorf("AF_NETLINK: got %s, want %s", got, want)
+	}
 }

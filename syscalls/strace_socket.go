@@ -103,7 +103,8 @@ func formatSocketArg(t *task.Task, kind string, n int, a Args, v uintptr, err er
 // fmtSockaddr formats a socket address as strace does:
 // {sa_family=AF_UNIX, sun_path="/path"}, @"name" for an abstract one;
 // {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}
-// and strace's inet_pton form for AF_INET6.
+// strace's inet_pton form for AF_INET6; {sa_family=AF_NETLINK, nl_pid=0,
+// nl_groups=00000000}.
 func fmtSockaddr(b []byte) string {
 	if len(b) < 2 {
 		return "{}"
@@ -135,6 +136,8 @@ func fmtSockaddr(b []byte) string {
 		if len(b) >= 28 {
 			s += fmt.Sprintf(", sin6_scope_id=%d", binary.LittleEndian.Uint32(b[24:]))
 		}
+	case fam == 16 && len(b) >= 12: // AF_NETLINK
+		s += fmt.Sprintf(", nl_pid=%d, nl_groups=%08x", int32(binary.LittleEndian.Uint32(b[4:])), binary.LittleEndian.Uint32(b[8:]))
 	}
 	return s + "}"
 }

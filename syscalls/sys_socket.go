@@ -10,6 +10,7 @@ import (
 	"oyako/kernel/task"
 	"oyako/socket"
 	"oyako/socket/inet"
+	"oyako/socket/netlink"
 	"oyako/socket/unix"
 )
 
@@ -63,7 +64,7 @@ func checkFamily(family, typ int) error {
 		return linuxerr.EINVAL
 	}
 	switch family {
-	case socket.AF_UNIX, socket.AF_INET, socket.AF_INET6:
+	case socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, netlink.AF_NETLINK:
 		return nil
 	}
 	return linuxerr.EAFNOSUPPORT
@@ -92,6 +93,8 @@ func newSocket(t *task.Task, family, typeArg, protocol uintptr) (*fs.File, uint3
 	switch fam := int(int32(family)); fam {
 	case socket.AF_INET, socket.AF_INET6:
 		f, err = inet.Create(t, fam, typ, int(int32(protocol)), flags)
+	case netlink.AF_NETLINK:
+		f, err = netlink.Create(t, typ, int(int32(protocol)), flags)
 	default:
 		f, err = unix.Create(t, typ, int(int32(protocol)), flags)
 	}

@@ -309,7 +309,8 @@ func (s *Sock) InQ() int {
 
 // Ioctl implements fs.Ioctler (inet_ioctl, tcp_ioctl, udp_ioctl):
 // SIOCINQ (EINVAL on a listener), SIOCOUTQ and SIOCATMARK; the
-// interface requests every socket answers (IfIoctl) otherwise.
+// interface requests (IfIoctl for AF_INET, DevIoctl for AF_INET6)
+// otherwise.
 func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, error) {
 	var v int
 	switch cmd {
@@ -325,11 +326,11 @@ func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, er
 		v, _ = s.ep.GetSockOptInt(tcpip.SendQueueSizeOption)
 	case siocatmark:
 		if !s.stream() {
-			return IfIoctl(c, cmd, arg)
+			return s.ifIoctl(c, cmd, arg)
 		}
 		v = 0
 	default:
-		return IfIoctl(c, cmd, arg)
+		return s.ifIoctl(c, cmd, arg)
 	}
 	var b [4]byte
 	binary.LittleEndian.PutUint32(b[:], uint32(v))

@@ -8,6 +8,7 @@ import (
 
 	"oyako/fs"
 	"oyako/socket"
+	"oyako/socket/inet"
 )
 
 // Send implements sendmsg(2) on the socket open as f: stream sockets as
@@ -213,7 +214,9 @@ const (
 
 // Ioctl implements fs.Ioctler (unix_ioctl): SIOCINQ is the bytes
 // queued (the next datagram's length for a datagram socket; EINVAL on
-// a listener), SIOCOUTQ the bytes in flight from this socket.
+// a listener), SIOCOUTQ the bytes in flight from this socket; other
+// requests are the interface requests every socket answers
+// (inet.DevIoctl: SIOCGIFCONF, SIOCGIFINDEX...).
 func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, error) {
 	mu.Lock()
 	var v int
@@ -242,7 +245,9 @@ func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, er
 		}
 	default:
 		mu.Unlock()
-		return 0, linuxerr.ENOTTY
+		// sock_do_ioctl: a request unix_ioctl does not know goes to
+		// the interface requests every socket takes.
+		return inet.DevIoctl(c, cmd, arg)
 	}
 	mu.Unlock()
 	var b [4]byte

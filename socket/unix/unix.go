@@ -170,7 +170,9 @@ func Create(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, error) {
 }
 
 func newSock(typ int) *Sock {
-	return &Sock{typ: typ, sndbuf: socket.WmemDefault, rcvbuf: socket.RmemDefault, backlog: maxDgramQlen, rcvlowat: 1, ino: fs.NewIno()}
+	s := &Sock{typ: typ, sndbuf: socket.WmemDefault, rcvbuf: socket.RmemDefault, backlog: maxDgramQlen, rcvlowat: 1, ino: fs.NewIno()}
+	track(s) // for /proc/net/unix
+	return s
 }
 
 // newFile gives s its file (sock_alloc_file).
@@ -407,6 +409,7 @@ func (s *Sock) releaseLocked(embryo bool, n *notes, drop *[]*fs.File) {
 		}
 	}
 	s.dead = true
+	untrack(s)
 	delete(memWaiters, s)
 	s.shutdown = shutdownMask
 	wasListening := s.state == stateListen
