@@ -368,17 +368,9 @@ func (s *Sock) setSocket(name int, val []byte) error {
 		}
 		return ErrnoOf(so.SetRcvlowat(int32(max(v, 1))))
 	case socket.SO_SNDBUF, socket.SO_SNDBUFFORCE:
-		// sk_setsockopt: the value, capped at wmem_max unless forced,
-		// is doubled for bookkeeping and kept above the minimum.
-		if name == socket.SO_SNDBUF {
-			v = min(v, socket.WmemMax)
-		}
-		so.SetSendBufferSize(int64(max(int(min(v, 1<<30-1))*2, socket.MinSndbuf)), true)
+		so.SetSendBufferSize(int64(socket.BufSize(name, v)), true)
 	case socket.SO_RCVBUF, socket.SO_RCVBUFFORCE:
-		if name == socket.SO_RCVBUF {
-			v = min(v, socket.RmemMax)
-		}
-		so.SetReceiveBufferSize(int64(max(int(min(v, 1<<30-1))*2, socket.MinRcvbuf)), true)
+		so.SetReceiveBufferSize(int64(socket.BufSize(name, v)), true)
 	case socket.SO_LINGER:
 		if len(val) < 8 {
 			return linuxerr.EINVAL

@@ -364,16 +364,10 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 	case socket.SO_PASSCRED:
 		s.passcred = v != 0
 	case socket.SO_SNDBUF, socket.SO_SNDBUFFORCE:
-		if name == socket.SO_SNDBUF {
-			v = min(v, socket.WmemMax)
-		}
-		s.sndbuf = max(int(min(v, 1<<30-1))*2, socket.MinSndbuf)
+		s.sndbuf = socket.BufSize(name, v)
 		n.add(&s.q, evOut) // sk_write_space
 	case socket.SO_RCVBUF, socket.SO_RCVBUFFORCE:
-		if name == socket.SO_RCVBUF {
-			v = min(v, socket.RmemMax)
-		}
-		s.rcvbuf = max(int(min(v, 1<<30-1))*2, socket.MinRcvbuf)
+		s.rcvbuf = socket.BufSize(name, v)
 	case socket.SO_RCVLOWAT:
 		if v < 0 {
 			v = 1<<31 - 1
