@@ -9,6 +9,7 @@ import (
 	"oyako/fs"
 	"oyako/kernel/task"
 	"oyako/socket"
+	"oyako/socket/inet"
 	"oyako/socket/unix"
 )
 
@@ -61,10 +62,11 @@ func checkFamily(family, typ int) error {
 	if typ < 0 || typ >= socket.SOCK_MAX {
 		return linuxerr.EINVAL
 	}
-	if family != socket.AF_UNIX {
-		return linuxerr.EAFNOSUPPORT
+	switch family {
+	case socket.AF_UNIX, socket.AF_INET, socket.AF_INET6:
+		return nil
 	}
-	return nil
+	return linuxerr.EAFNOSUPPORT
 }
 
 // sysSocket implements socket(2).
@@ -86,7 +88,13 @@ func newSocket(t *task.Task, family, typeArg, protocol uintptr) (*fs.File, uint3
 	if err := checkFamily(int(int32(family)), typ); err != nil {
 		return nil, 0, err
 	}
-	f, err := unix.Create(t, typ, int(int32(protocol)), flags)
+	var f *fs.File
+	switch fam := int(int32(family)); fam {
+	case socket.AF_INET, socket.AF_INET6:
+		f, err = inet.Create(t, fam, typ, int(int32(protocol)), flags)
+	default:
+		f, err = unix.Create(t, typ, int(int32(protocol)), flags)
+	}
 	return f, flags, err
 }
 
@@ -99,6 +107,9 @@ func sysSocketpair(t *task.Task, a *Args) (uintptr, error) {
 	family := int(int32(a[0]))
 	if err := checkFamily(family, typ); err != nil {
 		return 0, err
+	}
+	if family != socket.AF_UNIX {
+		return 0, linuxerr.EOPNOTSUPP // inet_stream_ops: sock_no_socketpair
 	}
 	fa, fb, err := unix.Pair(t, typ, int(int32(a[2])), flags)
 	if err != nil {

@@ -2,7 +2,6 @@ package unix
 
 import (
 	"encoding/binary"
-	"time"
 
 	gerrors "gvisor.dev/gvisor/pkg/errors"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -296,19 +295,13 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 	case socket.SO_SNDLOWAT:
 		v = 1
 	case socket.SO_LINGER:
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint32(b, uint32(s.linger[0]))
-		binary.LittleEndian.PutUint32(b[4:], uint32(s.linger[1]))
-		return b, nil
+		return socket.Linger(s.linger[0], s.linger[1]), nil
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
 		d := s.rcvtimeo
 		if name == socket.SO_SNDTIMEO {
 			d = s.sndtimeo
 		}
-		b := make([]byte, 16)
-		binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
-		binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
-		return b, nil
+		return socket.TimevalBytes(d), nil
 	case socket.SO_PEERCRED:
 		// cred_to_ucred: pid 0 and IDs -1 before there is a peer.
 		c := socket.Cred{UID: ^uint32(0), GID: ^uint32(0)}
@@ -387,7 +380,7 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 		}
 		s.linger = [2]int32{b2i(v != 0), int32(binary.LittleEndian.Uint32(val[4:]))}
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		d, err := timeval(val)
+		d, err := socket.Timeval(val)
 		if err != nil {
 			return err
 		}
@@ -400,25 +393,4 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 		return linuxerr.ENOPROTOOPT
 	}
 	return nil
-}
-
-// timeval decodes an SO_RCVTIMEO/SO_SNDTIMEO value as sock_set_timeout:
-// EINVAL if short, EDOM for microseconds out of range, a negative time
-// as no wait at all... which Linux stores as 0, meaning forever.
-func timeval(b []byte) (time.Duration, error) {
-	if len(b) < 16 {
-		return 0, linuxerr.EINVAL
-	}
-	sec := int64(binary.LittleEndian.Uint64(b))
-	usec := int64(binary.LittleEndian.Uint64(b[8:]))
-	if usec < 0 || usec >= 1000000 {
-		return 0, linuxerr.EDOM
-	}
-	if sec < 0 {
-		return 0, nil
-	}
-	if sec > int64(time.Duration(1<<62)/time.Second) {
-		return 0, nil
-	}
-	return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond, nil
 }

@@ -24,7 +24,6 @@
 package unix
 
 import (
-	"strconv"
 	"sync"
 	"time"
 
@@ -176,21 +175,10 @@ func newSock(typ int) *Sock {
 
 // newFile gives s its file (sock_alloc_file).
 func (s *Sock) newFile(c fs.Ctx, flags uint32) *fs.File {
-	cred := socket.EffectiveCred(c)
-	now := fs.Now()
-	inode := &sockInode{fs.Attr{Dev: sockfsDev, Ino: s.ino, Mode: fs.S_IFSOCK | 0o777, Nlink: 1, UID: cred.UID, GID: cred.GID, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
-	f := fs.NewFile(inode, "socket:["+strconv.FormatUint(s.ino, 10)+"]", fs.O_RDWR|flags&fs.O_NONBLOCK, s)
+	f := socket.NewFile(c, s.ino, flags, s)
 	s.file = f
 	return f
 }
-
-// sockfsDev is the device of sockfs's inodes (an anonymous device, as
-// Linux gives its pseudo file systems: 0:8 on a typical boot).
-var sockfsDev = fs.Mkdev(0, 8)
-
-type sockInode struct{ attr fs.Attr }
-
-func (i *sockInode) Attr() fs.Attr { return i.attr }
 
 // Pair makes two connected sockets (socketpair(2), unix_socketpair).
 func Pair(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, *fs.File, error) {

@@ -1,0 +1,337 @@
+package inet
+
+import (
+	"encoding/binary"
+
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/waiter"
+
+	"oyako/fs"
+	"oyako/socket"
+)
+
+// Bind implements bind(2) (inet_bind, inet6_bind): an address of the
+// socket's family (AF_UNSPEC with INADDR_ANY passes for AF_INET, as
+// inet_bind allows for old programs), ports below 1024 for root only
+// (EACCES), an address this host does not have EADDRNOTAVAIL, a port
+// in use EADDRINUSE, a second bind EINVAL.
+func (s *Sock) Bind(c fs.Ctx, _ socket.Names, addr []byte) error {
+	fa, family, err := parseAddr(s.family, addr, false)
+	if err != nil {
+		if s.family != socket.AF_INET || family != socket.AF_UNSPEC || len(addr) < sizeofSockaddrIn ||
+			binary.BigEndian.Uint32(addr[4:]) != 0 {
+			return err
+		}
+		fa = tcpip.FullAddress{Port: binary.BigEndian.Uint16(addr[2:])}
+	}
+	if fa.Port != 0 && fa.Port < 1024 && socket.EffectiveCred(c).UID != 0 {
+		return linuxerr.EACCES // CAP_NET_BIND_SERVICE
+	}
+	return ErrnoOf(s.ep.Bind(fa))
+}
+
+// Listen implements listen(2) (inet_listen): stream sockets only
+// (EOPNOTSUPP); a connected one is EINVAL. The caller has cut backlog
+// to somaxconn; Linux queues backlog+1 connections (sk_acceptq_is_full
+// is a strict comparison), which is netstack's backlog+1 too.
+func (s *Sock) Listen(_ fs.Ctx, backlog int) error {
+	if !s.stream() {
+		return linuxerr.EOPNOTSUPP
+	}
+	return ErrnoOf(s.ep.Listen(max(backlog, 0)))
+}
+
+// Connect implements connect(2) (inet_stream_connect,
+// inet_dgram_connect): AF_UNSPEC dissolves a datagram socket's
+// association; a stream socket's connection is waited for unless the
+// file is non-blocking (EINPROGRESS) or SO_SNDTIMEO passes
+// (EINPROGRESS); an interrupted wait is ERESTARTSYS (EINTR with a
+// timeout), and the next connect reports EALREADY while the handshake
+// runs, 0 once after it succeeded, EISCONN after that.
+func (s *Sock) Connect(c fs.Ctx, f *fs.File, _ socket.Names, addr []byte) error {
+	if len(addr) >= 2 && binary.LittleEndian.Uint16(addr) == socket.AF_UNSPEC {
+		if s.stream() {
+			// tcp_disconnect: netstack cannot take a connection back.
+			return ErrnoOf(s.ep.Disconnect())
+		}
+		s.ep.Disconnect()
+		return nil
+	}
+	fa, _, err := parseAddr(s.family, addr, !s.stream())
+	if err != nil {
+		return err
+	}
+	terr := s.ep.Connect(fa)
+	if _, ok := terr.(*tcpip.ErrConnectStarted); !ok || !s.stream() {
+		return ErrnoOf(terr)
+	}
+	if nonblock(f, 0) {
+		return linuxerr.EINPROGRESS
+	}
+	_, snd := s.timeouts()
+	timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, deadline(snd))
+	if err != nil {
+		return err
+	}
+	if timedOut {
+		return linuxerr.EINPROGRESS
+	}
+	// The connection's result, as netstack tells it to the first
+	// connect that asks after the handshake.
+	return ErrnoOf(s.ep.Connect(fa))
+}
+
+// Accept implements accept4(2) for inet sockets (inet_accept): EINVAL
+// unless listening; it waits for a connection unless the file is
+// non-blocking (EAGAIN) or SO_RCVTIMEO passes (EAGAIN).
+func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
+	if !s.stream() {
+		return nil, linuxerr.EOPNOTSUPP
+	}
+	rcv, _ := s.timeouts()
+	dl := deadline(rcv)
+	for {
+		ep, wq, terr := s.ep.Accept(nil)
+		if terr == nil {
+			n := &Sock{family: s.family, typ: s.typ, protocol: s.protocol, ep: ep, wq: wq, ino: fs.NewIno()}
+			return n.start(c, flags), nil
+		}
+		if _, ok := terr.(*tcpip.ErrWouldBlock); !ok {
+			return nil, ErrnoOf(terr)
+		}
+		if nonblock(f, 0) {
+			return nil, linuxerr.EAGAIN
+		}
+		timedOut, err := s.wait(c, waiter.EventIn|waiter.EventErr|waiter.EventHUp, dl)
+		if err != nil {
+			return nil, err
+		}
+		if timedOut {
+			return nil, linuxerr.EAGAIN
+		}
+	}
+}
+
+// Send implements sendmsg(2) for inet sockets (tcp_sendmsg,
+// udp_sendmsg, ping_v4_sendmsg): a stream socket ignores the address
+// and, blocking, sends everything before it returns (what it sent if a
+// signal or SO_SNDTIMEO stops it); a send on a stream that cannot send
+// any more is EPIPE and, without MSG_NOSIGNAL, SIGPIPE.
+func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (int, error) {
+	if m.Flags&socket.MSG_OOB != 0 {
+		return 0, linuxerr.EOPNOTSUPP // no urgent data in netstack
+	}
+	if len(m.Files) > 0 || m.Creds != nil {
+		return 0, linuxerr.EINVAL // SCM_RIGHTS and SCM_CREDENTIALS are AF_UNIX's
+	}
+	opts := tcpip.WriteOptions{More: m.Flags&socket.MSG_MORE != 0, EndOfRecord: m.Flags&socket.MSG_EOR != 0}
+	if m.Addr != nil && !s.stream() {
+		fa, _, err := parseAddr(s.family, m.Addr, true)
+		if err != nil {
+			return 0, err
+		}
+		opts.To = &fa
+	}
+	nb := nonblock(f, m.Flags)
+	_, snd := s.timeouts()
+	dl := deadline(snd)
+	p := &payload{d: m.Data}
+	done := 0
+	for {
+		n, terr := s.ep.Write(p, opts)
+		done += int(n)
+		if terr == nil && (p.Len() == 0 || !s.stream()) {
+			return done, nil
+		}
+		if terr != nil {
+			if _, ok := terr.(*tcpip.ErrWouldBlock); !ok {
+				err := ErrnoOf(terr)
+				if done > 0 {
+					return done, nil
+				}
+				if linuxerr.Equals(linuxerr.EPIPE, err) && s.stream() && m.Flags&socket.MSG_NOSIGNAL == 0 {
+					sigpipe(c)
+				}
+				return 0, err
+			}
+		}
+		if nb {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, linuxerr.EAGAIN
+		}
+		timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, dl)
+		if err != nil || timedOut {
+			if done > 0 {
+				return done, nil
+			}
+			if timedOut {
+				return 0, linuxerr.EAGAIN
+			}
+			return 0, err
+		}
+	}
+}
+
+// sigpipe sends SIGPIPE to the caller, if it can take signals.
+func sigpipe(c fs.Ctx) {
+	if s, ok := c.(interface{ SigPipe() }); ok {
+		s.SigPipe()
+	}
+}
+
+// Recv implements recvmsg(2) for inet sockets (tcp_recvmsg,
+// udp_recvmsg): a stream returns what is there (all of buf with
+// MSG_WAITALL), 0 at the peer's end; a datagram is cut to buf
+// (MSG_TRUNC in the flags, and its whole length returned when the
+// caller asked with MSG_TRUNC). Waits end with EAGAIN when the file is
+// non-blocking or SO_RCVTIMEO passes.
+func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.RecvMsg) (int, error) {
+	if flags&socket.MSG_OOB != 0 {
+		if s.stream() {
+			return 0, linuxerr.EINVAL // tcp_recv_urg: no urgent data
+		}
+		return 0, linuxerr.EOPNOTSUPP
+	}
+	if flags&socket.MSG_ERRQUEUE != 0 {
+		return 0, linuxerr.EAGAIN // the error queue is always empty
+	}
+	if s.stream() && len(buf) == 0 {
+		if s.ep.State() == uint32(tcp.StateListen) {
+			return 0, linuxerr.ENOTCONN
+		}
+		return 0, nil
+	}
+	nb := nonblock(f, flags)
+	rcv, _ := s.timeouts()
+	dl := deadline(rcv)
+	peek := flags&socket.MSG_PEEK != 0
+	w := &sliceWriter{b: buf, truncate: !s.stream(), discard: s.stream() && flags&socket.MSG_TRUNC != 0}
+	for {
+		res, terr := s.ep.Read(w, tcpip.ReadOptions{Peek: peek, NeedRemoteAddr: !s.stream()})
+		if terr == nil {
+			if !s.stream() {
+				if res.Total > w.n {
+					out.Flags |= socket.MSG_TRUNC
+				}
+				out.Addr = sockaddr(s.family, res.RemoteAddr)
+				if flags&socket.MSG_TRUNC != 0 {
+					return res.Total, nil
+				}
+				return w.n, nil
+			}
+			if w.n == len(buf) || flags&socket.MSG_WAITALL == 0 || peek {
+				return w.n, nil
+			}
+			continue
+		}
+		switch terr.(type) {
+		case *tcpip.ErrClosedForReceive:
+			return w.n, nil
+		case *tcpip.ErrWouldBlock:
+		default:
+			if w.n > 0 {
+				return w.n, nil
+			}
+			return 0, ErrnoOf(terr)
+		}
+		if w.n > 0 && flags&socket.MSG_WAITALL == 0 {
+			return w.n, nil
+		}
+		if nb {
+			if w.n > 0 {
+				return w.n, nil
+			}
+			return 0, linuxerr.EAGAIN
+		}
+		timedOut, err := s.wait(c, waiter.EventIn|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp, dl)
+		if err != nil || timedOut {
+			if w.n > 0 {
+				return w.n, nil
+			}
+			if timedOut {
+				return 0, linuxerr.EAGAIN
+			}
+			return 0, err
+		}
+	}
+}
+
+// Shutdown implements shutdown(2) (inet_shutdown): EINVAL for another
+// how, ENOTCONN on a socket that is not connected.
+func (s *Sock) Shutdown(how int) error {
+	var fl tcpip.ShutdownFlags
+	switch how {
+	case socket.SHUT_RD:
+		fl = tcpip.ShutdownRead
+	case socket.SHUT_WR:
+		fl = tcpip.ShutdownWrite
+	case socket.SHUT_RDWR:
+		fl = tcpip.ShutdownRead | tcpip.ShutdownWrite
+	default:
+		return linuxerr.EINVAL
+	}
+	return ErrnoOf(s.ep.Shutdown(fl))
+}
+
+// SockName implements getsockname(2) (inet_getname).
+func (s *Sock) SockName() []byte {
+	a, _ := s.ep.GetLocalAddress()
+	return sockaddr(s.family, a)
+}
+
+// PeerName implements getpeername(2): ENOTCONN without a peer.
+func (s *Sock) PeerName() ([]byte, error) {
+	a, err := s.ep.GetRemoteAddress()
+	if err != nil {
+		return nil, ErrnoOf(err)
+	}
+	return sockaddr(s.family, a)[:], nil
+}
+
+// ioctl requests of sockets (include/uapi/asm-generic/sockios.h,
+// ioctls.h).
+const (
+	siocinq    = 0x541b // FIONREAD
+	siocoutq   = 0x5411 // TIOCOUTQ
+	siocatmark = 0x8905
+)
+
+// InQ returns the bytes waiting to be read (SIOCINQ): a stream's
+// queue, a datagram socket's next datagram.
+func (s *Sock) InQ() int {
+	v, _ := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption)
+	return v
+}
+
+// Ioctl implements fs.Ioctler (inet_ioctl, tcp_ioctl, udp_ioctl):
+// SIOCINQ (EINVAL on a listener), SIOCOUTQ and SIOCATMARK; the
+// interface requests every socket answers (IfIoctl) otherwise.
+func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, error) {
+	var v int
+	switch cmd {
+	case siocinq:
+		if s.stream() && s.ep.State() == uint32(tcp.StateListen) {
+			return 0, linuxerr.EINVAL
+		}
+		v = s.InQ()
+	case siocoutq:
+		if s.stream() && s.ep.State() == uint32(tcp.StateListen) {
+			return 0, linuxerr.EINVAL
+		}
+		v, _ = s.ep.GetSockOptInt(tcpip.SendQueueSizeOption)
+	case siocatmark:
+		if !s.stream() {
+			return IfIoctl(c, cmd, arg)
+		}
+		v = 0
+	default:
+		return IfIoctl(c, cmd, arg)
+	}
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(v))
+	return 0, c.CopyOut(arg, b[:])
+}
