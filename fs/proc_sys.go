@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 )
@@ -353,6 +354,16 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 			named("nr_open", ro(func() string { return strconv.Itoa(1 << 20) })),
 			named("pipe-max-size", ro(func() string { return strconv.Itoa(PipeMaxSize) })),
 		),
+		subdir("net",
+			subdir("core",
+				named("somaxconn", ro(func() string { return "4096" }))),
+			subdir("ipv4",
+				named("ip_local_port_range", ro(func() string { return "32768\t60999" })),
+				named("ping_group_range", pingGroupRange()),
+				named("tcp_rmem", ro(func() string { return "4096\t131072\t6291456" })),
+				named("tcp_wmem", ro(func() string { return "4096\t16384\t4194304" })),
+			),
+		),
 		subdir("vm",
 			named("drop_caches", num(nil, src.DropCaches, 1, 4)),
 			named("max_map_count", num(src.MaxMapCount, src.SetMaxMapCount, 0, 1<<31-1)),
@@ -369,6 +380,51 @@ func procSysDir(p *ProcDir, ino uint64) *procStaticDir {
 		),
 	}
 	return d
+}
+
+// PingGroupRange is net.ipv4.ping_group_range: the groups whose
+// members may open ICMP echo ("ping") sockets. The default is the
+// range systemd-based distributions (Debian among them) set at boot,
+// every group, rather than the kernel's "1 0" (nobody), so ping
+// sockets work out of the box as on those systems.
+var PingGroupRange = struct {
+	sync.Mutex
+	Lo, Hi uint32
+}{Lo: 0, Hi: 2147483647}
+
+// pingGroupRange is ping_group_range's file (ipv4_ping_group_range):
+// two group IDs; a write with lo > hi, or either above 2^31-1, turns
+// the range off as "1 0".
+func pingGroupRange() procStaticEntry {
+	return procStaticEntry{ino: NewIno(), dt: DT_REG, make: func(_ *procStaticDir, ino uint64) Inode {
+		return &procFile{ino: ino, mode: 0o644, sysctl: true,
+			content: func() ([]byte, error) {
+				PingGroupRange.Lock()
+				defer PingGroupRange.Unlock()
+				return []byte(fmt.Sprintf("%d\t%d\n", PingGroupRange.Lo, PingGroupRange.Hi)), nil
+			},
+			write: func(_ Ctx, b []byte, off int64) (int, error) {
+				if off != 0 {
+					return 0, nil
+				}
+				f := strings.Fields(string(b))
+				if len(f) != 2 {
+					return 0, linuxerr.EINVAL
+				}
+				lo, err1 := strconv.ParseUint(f[0], 10, 32)
+				hi, err2 := strconv.ParseUint(f[1], 10, 32)
+				if err1 != nil || err2 != nil || lo > 1<<31-1 || hi > 1<<31-1 {
+					return 0, linuxerr.EINVAL
+				}
+				PingGroupRange.Lock()
+				PingGroupRange.Lo, PingGroupRange.Hi = uint32(lo), uint32(hi)
+				if lo > hi {
+					PingGroupRange.Lo, PingGroupRange.Hi = 1, 0
+				}
+				PingGroupRange.Unlock()
+				return len(b), nil
+			}}
+	}}
 }
 
 // sysctlInt parses a write of b to an integer sysctl as

@@ -31,6 +31,8 @@ type Case struct {
 	// lo up and ICMP echo sockets open to every group, as oyako's
 	// loopback network is (runNativeNet); it needs root.
 	NetNS bool
+	// Memory is oyako's RAM ("128M" if empty).
+	Memory string
 }
 
 // Outcome is what one side printed and how it exited.
@@ -57,7 +59,7 @@ func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration,
 	}
 	var out bytes.Buffer
 	w := &CRLFWriter{W: &out}
-	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout,
+	res, err := Run(ctx, Config{Kernel: kernel, Initrd: path, Append: line, Timeout: timeout, Memory: c.Memory,
 		Console: w, Stdin: &EOFReader{R: bytes.NewReader(c.Stdin)}})
 	w.Flush()
 	if err != nil {

@@ -269,3 +269,15 @@ func TestFmtSiginfoTimer(t *testing.T) {
 		t.Errorf("fmtSiginfo = %q, want %q", got, want)
 	}
 }
+
+func TestFmtSockaddrInet(t *testing.T) {
+	in := []byte{2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}
+	if got, want := fmtSockaddr(in), `{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}`; got != want {
+		t.Errorf("AF_INET: got %s, want %s", got, want)
+	}
+	in6 := make([]byte, 28)
+	in6[0], in6[3], in6[23] = 10, 80, 1
+	if got, want := fmtSockaddr(in6), `{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}`; got != want {
+		t.Errorf("AF_INET6: got %s, want %s", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strconv"
 
 	"oyako/kernel/task"
@@ -100,7 +101,9 @@ func formatSocketArg(t *task.Task, kind string, n int, a Args, v uintptr, err er
 }
 
 // fmtSockaddr formats a socket address as strace does:
-// {sa_family=AF_UNIX, sun_path="/path"}, @"name" for an abstract one.
+// {sa_family=AF_UNIX, sun_path="/path"}, @"name" for an abstract one;
+// {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}
+// and strace's inet_pton form for AF_INET6.
 func fmtSockaddr(b []byte) string {
 	if len(b) < 2 {
 		return "{}"
@@ -119,6 +122,18 @@ func fmtSockaddr(b []byte) string {
 				}
 			}
 			s += ", sun_path=" + quote(p, len(p))
+		}
+	}
+	switch {
+	case fam == socket.AF_INET && len(b) >= 8:
+		a := netip.AddrFrom4([4]byte(b[4:8]))
+		s += fmt.Sprintf(", sin_port=htons(%d), sin_addr=inet_addr(%q)", binary.BigEndian.Uint16(b[2:]), a.String())
+	case fam == socket.AF_INET6 && len(b) >= 24:
+		a := netip.AddrFrom16([16]byte(b[8:24]))
+		s += fmt.Sprintf(", sin6_port=htons(%d), sin6_flowinfo=htonl(%d), inet_pton(AF_INET6, %q, &sin6_addr)",
+			binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), a.String())
+		if len(b) >= 28 {
+			s += fmt.Sprintf(", sin6_scope_id=%d", binary.LittleEndian.Uint32(b[24:]))
 		}
 	}
 	return s + "}"

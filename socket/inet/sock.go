@@ -116,10 +116,16 @@ func Create(c fs.Ctx, family, typ, protocol int, flags uint32) (*fs.File, error)
 		case protocol == IPPROTO_IP || protocol == IPPROTO_UDP:
 			s.protocol = IPPROTO_UDP
 			ep, err = st.NewEndpoint(udp.ProtocolNumber, netProto, s.wq)
-		case protocol == IPPROTO_ICMP && family == socket.AF_INET:
-			ep, err = st.NewEndpoint(icmp.ProtocolNumber4, netProto, s.wq)
-		case protocol == IPPROTO_ICMPV6 && family == socket.AF_INET6:
-			ep, err = st.NewEndpoint(icmp.ProtocolNumber6, netProto, s.wq)
+		case protocol == IPPROTO_ICMP && family == socket.AF_INET,
+			protocol == IPPROTO_ICMPV6 && family == socket.AF_INET6:
+			if !pingAllowed(c) {
+				return nil, linuxerr.EACCES
+			}
+			proto := icmp.ProtocolNumber4
+			if family == socket.AF_INET6 {
+				proto = icmp.ProtocolNumber6
+			}
+			ep, err = st.NewEndpoint(proto, netProto, s.wq)
 		default:
 			return nil, linuxerr.EPROTONOSUPPORT
 		}
@@ -143,6 +149,16 @@ func Create(c fs.Ctx, family, typ, protocol int, flags uint32) (*fs.File, error)
 		ep.SocketOptions().SetV6Only(false)
 	}
 	return s.start(c, flags), nil
+}
+
+// pingAllowed is ping_init_sock's check: the caller's effective group
+// is in net.ipv4.ping_group_range. Linux also accepts a supplementary
+// group in the range; oyako looks at the effective group only.
+func pingAllowed(c fs.Ctx) bool {
+	gid := socket.EffectiveCred(c).GID
+	fs.PingGroupRange.Lock()
+	defer fs.PingGroupRange.Unlock()
+	return fs.PingGroupRange.Lo <= gid && gid <= fs.PingGroupRange.Hi
 }
 
 // start hooks the socket's readiness to its file's queue, registers
