@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -358,8 +359,16 @@ static void listening(void) {
 	R(accept(nl, NULL, NULL));
 	close(nl);
 
+	poll_now("listener, nothing pending", lfd);
 	int c = tcp_dial(&a, 0);
 	ok("connect", c >= 0);
+	wait_events(lfd, POLLIN, 2000);
+	poll_now("listener, a connection pending", lfd);
+	fd_set rs;
+	FD_ZERO(&rs);
+	FD_SET(lfd, &rs);
+	struct timeval tv0 = {0, 0};
+	printf("select on the listener: %d, readable %d\n", select(lfd + 1, &rs, NULL, NULL, &tv0), FD_ISSET(lfd, &rs));
 	union inet_addr pa;
 	socklen_t plen = sizeof pa;
 	memset(&pa, 0x55, sizeof pa);
@@ -611,6 +620,64 @@ static void data(void) {
 	close(lfd);
 }
 
+// full fills a connection whose reader does not read: a non-blocking
+// send ends with EAGAIN, poll loses POLLOUT, a blocking send with
+// SO_SNDTIMEO times out, and everything arrives once the reader reads.
+static void full(void) {
+	printf("-- full buffers, SO_SNDTIMEO, MSG_MORE\n");
+	union inet_addr a;
+	int lfd = tcp_listener(AF_INET, 0, 0, 8, &a);
+	name_port(aport(&a), "L");
+	int c, s;
+	pair(lfd, &a, &c, &s);
+	int small = 4096;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	static char chunk[4096];
+	long sent = 0, r;
+	int rounds = 0;
+	// The receiver's window opens as it acknowledges: send until EAGAIN
+	// persists.
+	for (int idle = 0; idle < 5 && rounds < 100000; rounds++) {
+		r = send(c, chunk, sizeof chunk, MSG_DONTWAIT);
+		if (r > 0) {
+			sent += r;
+			idle = 0;
+		} else if (errno == EAGAIN) {
+			idle++;
+			pause_ms(20);
+		} else {
+			show("send", r);
+			break;
+		}
+	}
+	ok("a non-blocking send ended with EAGAIN after some bytes", sent > 0 && rounds < 100000);
+	struct pollfd p = {c, POLLOUT, 0};
+	printf("poll for POLLOUT while full: %d\n", poll(&p, 1, 0));
+	struct timeval tv = {0, 40000};
+	R(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+	R(send(c, chunk, sizeof chunk, 0));
+	R(send(c, chunk, sizeof chunk, MSG_DONTWAIT));
+	static char in[65536];
+	long got = 0;
+	while (got < sent) {
+		r = recv(s, in, sizeof in, 0);
+		if (r <= 0) {
+			show("recv", r);
+			break;
+		}
+		got += r;
+	}
+	printf("the reader got everything sent: %s\n", got == sent ? "yes" : "no");
+	printf("poll for POLLOUT after the reader read: %s\n", poll_bits(wait_events(c, POLLOUT, 2000)));
+	R(send(c, "ab", 2, MSG_MORE));
+	R(send(c, "cd", 2, 0));
+	recv_str("recv 4 MSG_WAITALL after MSG_MORE", s, 4, MSG_WAITALL);
+	close(c);
+	close(s);
+	close(lfd);
+}
+
 static void ipv6(void) {
 	printf("-- IPv6: ::1, v4-mapped, IPV6_V6ONLY\n");
 	int fd = socket(AF_INET6, SOCK_STREAM, 0);
@@ -727,6 +794,7 @@ int main(void) {
 	connecting();
 	data();
 	reuse();
+	full();
 	ipv6();
 	transfer();
 	return 0;
