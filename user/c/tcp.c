@@ -11,7 +11,9 @@
 // the socket options (SO_KEEPALIVE, SO_LINGER, the buffer sizes as
 // relations, TCP_NODELAY, TCP_CORK, TCP_INFO's state, IP_TTL,
 // IPV6_V6ONLY, SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ACCEPTCONN), ::1 and
-// v4-mapped addresses, sendfile and splice into a socket.
+// v4-mapped addresses, sendfile and splice into a socket, a full send
+// buffer (EAGAIN, POLLOUT lost and regained, SO_SNDTIMEO), MSG_MORE, and
+// a listener's readiness for poll and select.
 //
 // Ports vary between runs and are printed by name (L for the listener
 // of the moment, "ephemeral" for a port the kernel chose); natively the
