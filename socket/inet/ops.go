@@ -69,11 +69,23 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, _ socket.Names, addr []byte) error 
 		return linuxerr.ENETUNREACH
 	}
 	terr := s.ep.Connect(fa)
-	if _, ok := terr.(*tcpip.ErrConnectStarted); !ok || !s.stream() {
+	switch terr.(type) {
+	case *tcpip.ErrConnectStarted:
+		if !s.stream() {
+			return ErrnoOf(terr)
+		}
+		if nonblock(f, 0) {
+			return linuxerr.EINPROGRESS
+		}
+	case *tcpip.ErrAlreadyConnecting:
+		// inet_stream_connect: a blocking connect on a socket whose
+		// handshake is under way waits for its result (io_uring's
+		// CONNECT, issued again on a worker, is one).
+		if !s.stream() || nonblock(f, 0) {
+			return linuxerr.EALREADY
+		}
+	default:
 		return ErrnoOf(terr)
-	}
-	if nonblock(f, 0) {
-		return linuxerr.EINPROGRESS
 	}
 	_, snd := s.timeouts()
 	timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, deadline(snd))

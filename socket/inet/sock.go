@@ -205,7 +205,9 @@ func (s *Sock) Readiness(_ *fs.File, mask uint32) uint32 {
 	case shutRcv:
 		r |= uint32(waiter.ReadableEvents|waiter.EventRdHUp) & mask
 	}
-	return r
+	// netstack answers a whole class (IN|RDNORM) for one of its bits;
+	// Linux's poll callers see only what they asked for, and ERR and HUP.
+	return r & (mask | fs.EventErr | fs.EventHup)
 }
 
 // Read implements fs.FileOps: recv with no flags (sock_read_iter).
