@@ -456,6 +456,16 @@ static void connecting(void) {
 	close(s);
 	close(c);
 
+	// A blocking connect while the handshake runs waits for its result.
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	R(connect(c, &a.sa, sizeof a.in4));
+	R(fcntl(c, F_SETFL, 0));
+	R(connect(c, &a.sa, sizeof a.in4));
+	R(connect(c, &a.sa, sizeof a.in4));
+	s = accept(lfd, NULL, NULL);
+	close(s);
+	close(c);
+
 	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	R(connect(c, &z.sa, sizeof z.in4));
 	settle("poll after EINPROGRESS to a closed port", c, POLLOUT);
