@@ -5,6 +5,11 @@ GO ?= go
 OYAKO = $(GO) run ./cmd/oyako
 # Arguments for the kernel command line (make qemu ARGS="crash=panic").
 ARGS ?=
+# NET gives the guest a network (eth0 on QEMU's user network): NET=on, or
+# host ports to forward, NET=8080:80 or NET=8080:80,5353:53/udp.
+NET ?=
+comma := ,
+NETFLAGS = $(if $(NET),$(if $(filter on,$(NET)),-net,$(foreach f,$(subst $(comma), ,$(NET)),-p $(f))))
 
 .PHONY: all build qemu run bench bench-linux fuzz profile test unit check gdb deps test-deps apt clean
 
@@ -41,15 +46,16 @@ build:
 
 # qemu builds the kernel and boots it into busybox sh (ARGS=selfcheck:
 # the kernel's self-check instead); leaving the shell powers off.
+# make qemu [NET=on|HOSTPORT:GUESTPORT,...]
 qemu: deps
-	$(OYAKO) qemu $(ARGS)
+	$(OYAKO) qemu $(NETFLAGS) $(ARGS)
 
 # run boots ELF as /init with ARGS as its arguments and prints what it
 # writes to the console; the exit status is the program's.
-# make run ELF=./hello ARGS="a b" [ROOTFS=dir] [RUNFLAGS="-strace -v"]
+# make run ELF=./hello ARGS="a b" [ROOTFS=dir] [RUNFLAGS="-strace -v"] [NET=8080:80]
 run: deps
-	@[ -n "$(ELF)" ] || { echo "usage: make run ELF=path [ARGS=...] [ROOTFS=dir] [RUNFLAGS=-strace]"; exit 2; }
-	@$(OYAKO) run $(RUNFLAGS) $(if $(ROOTFS),-rootfs $(ROOTFS)) $(ELF) $(ARGS)
+	@[ -n "$(ELF)" ] || { echo "usage: make run ELF=path [ARGS=...] [ROOTFS=dir] [RUNFLAGS=-strace] [NET=on|HOSTPORT:GUESTPORT,...]"; exit 2; }
+	@$(OYAKO) run $(RUNFLAGS) $(NETFLAGS) $(if $(ROOTFS),-rootfs $(ROOTFS)) $(ELF) $(ARGS)
 
 # bench runs the benchmarks natively and in oyako, side by side.
 bench: test-deps

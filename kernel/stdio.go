@@ -105,24 +105,41 @@ func (frameMemory) AllocPage() ([]byte, uint64, error) {
 	return unsafe.Slice((*byte)(amd64.Ptr(mm.PhysToVirt(pa))), mm.PageSize), pa, nil
 }
 
-// findConsole probes the transports for a virtio console.
-func findConsole() (*virtio.Transport, int, error) {
+// findVirtio probes microvm's virtio-mmio transports for a device of the
+// given ID and returns its transport and slot; ok is false if there is
+// none. A legacy transport with a device is logged (QEMU needs -global
+// virtio-mmio.force-legacy=false).
+func findVirtio(id uint32) (t *virtio.Transport, slot int, ok bool) {
 	n := 8
 	if amd64.IOAPIC2Present {
 		n = virtioTransports
 	}
 	for i := 0; i < n; i++ {
 		t, err := virtio.Probe(mmioRegs(virtioMMIOBase + i*virtio.MMIOSize))
-		if err == nil && t.DeviceID == virtio.DeviceConsole {
-			return t, i, nil
+		if err == nil && t.DeviceID == id {
+			return t, i, true
 		}
 		if err != nil && err != virtio.ErrNoDevice {
-			// A legacy transport: QEMU needs -global
-			// virtio-mmio.force-legacy=false.
 			klog.Log("oyako: " + err.Error())
 		}
 	}
-	return nil, 0, errors.New("no virtio console (QEMU -device virtio-serial-device on microvm)")
+	return nil, 0, false
+}
+
+// bindVirtioIRQ routes the interrupt of the transport in slot to fn, run
+// in a goroutine of its own (onIRQ) once ready is closed: the interrupt
+// is on before the driver starts the device (a reset), and fn acts only
+// once the driver exists.
+func bindVirtioIRQ(slot int, name string, ready <-chan struct{}, fn func()) error {
+	gsi := virtioGSI(slot)
+	if err := onIRQ(gsi, name, func() { <-ready; fn() }); err != nil {
+		return err
+	}
+	flags := amd64.SaveFlagsCli()
+	virtioIRQ[gsi] = virtioMMIOBase + uintptr(slot)*virtio.MMIOSize
+	amd64.RestoreFlags(flags)
+	amd64.EnableIRQ(gsi)
+	return nil
 }
 
 // Buffers per port: 128 receive pages for stdin (the most one queue
@@ -167,9 +184,9 @@ func StartStdio(modes string, resize bool) (files [3]*fs.File, err error) {
 	if modes == "ttt" && !resize {
 		return files, nil
 	}
-	t, slot, err := findConsole()
-	if err != nil {
-		return files, err
+	t, slot, ok := findVirtio(virtio.DeviceConsole)
+	if !ok {
+		return files, errors.New("no virtio console (QEMU -device virtio-serial-device on microvm)")
 	}
 	var ports []virtio.PortConfig
 	if modes[0] == 'p' {
@@ -185,18 +202,11 @@ func StartStdio(modes string, resize bool) (files [3]*fs.File, err error) {
 		ports = append(ports, virtio.PortConfig{ID: portResize, RxBuffer: 2, TxBuffer: 1, Reader: true})
 	}
 
-	// The interrupt is on before the device starts (NewConsole resets
-	// it); the goroutine acts once the driver exists.
 	var con *virtio.Console
 	ready := make(chan struct{})
-	gsi := virtioGSI(slot)
-	if err := onIRQ(gsi, "virtio console", func() { <-ready; con.Interrupt() }); err != nil {
+	if err := bindVirtioIRQ(slot, "virtio console", ready, func() { con.Interrupt() }); err != nil {
 		return files, err
 	}
-	flags := amd64.SaveFlagsCli()
-	virtioIRQ[gsi] = virtioMMIOBase + uintptr(slot)*virtio.MMIOSize
-	amd64.RestoreFlags(flags)
-	amd64.EnableIRQ(gsi)
 	if con, err = virtio.NewConsole(t, frameMemory{}, ports); err != nil {
 		return files, err
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 // BuildInitramfs packs a newc cpio archive: the files of rootfs (if not
-// empty), then program as /init (if not empty).
+// empty), /etc/hosts and /etc/resolv.conf unless rootfs has them
+// (NetFiles), then program as /init (if not empty).
 func BuildInitramfs(program, rootfs string) ([]byte, error) {
 	var buf bytes.Buffer
 	w := cpio.NewWriter(&buf)
@@ -58,6 +59,9 @@ func BuildInitramfs(program, rootfs string) ([]byte, error) {
 			return nil, fmt.Errorf("packing %s: %w", rootfs, err)
 		}
 	}
+	if err := writeNetFiles(w, rootfs); err != nil {
+		return nil, err
+	}
 	if program != "" {
 		data, err := os.ReadFile(program)
 		if err != nil {
@@ -71,6 +75,40 @@ func BuildInitramfs(program, rootfs string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// NetFiles are the name-resolution files every image has, so that Go and
+// glibc resolve localhost (through /etc/hosts, as Debian writes it) and
+// other names through QEMU's user network's DNS server, 10.0.2.3.
+var NetFiles = map[string]string{
+	"etc/hosts":       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+	"etc/resolv.conf": "nameserver 10.0.2.3\n",
+}
+
+// writeNetFiles adds NetFiles to an image holding rootfs (or nothing):
+// the files rootfs does not have, and the directory etc if it lacks it.
+func writeNetFiles(w *cpio.Writer, rootfs string) error {
+	has := func(name string) bool {
+		if rootfs == "" {
+			return false
+		}
+		_, err := os.Lstat(filepath.Join(rootfs, name))
+		return err == nil
+	}
+	if !has("etc") {
+		if err := w.WriteFile(cpio.Header{Name: "etc", Mode: cpio.ModeDir | 0o755}, nil); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"etc/hosts", "etc/resolv.conf"} {
+		if has(name) {
+			continue
+		}
+		if err := w.WriteFile(cpio.Header{Name: name, Mode: cpio.ModeRegular | 0o644}, []byte(NetFiles[name])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TempInitramfs writes an initramfs image to a temporary file for QEMU's

@@ -45,6 +45,8 @@ type Config struct {
 	GDBPort int
 	// Started, if set, is called with the QEMU process once it runs.
 	Started func(*os.Process)
+	// Net, if set, gives the guest a network device (see Net).
+	Net *Net
 	// Foreign boots a kernel other than oyako (Linux, for make
 	// bench-linux): nothing reports an exit status on the side channel,
 	// and the run ends when QEMU exits (Result.Status stays -1).
@@ -105,6 +107,9 @@ func Args(c *Config, sidePath string) []string {
 	}
 	if c.Initrd != "" {
 		args = append(args, "-initrd", c.Initrd)
+	}
+	if c.Net != nil {
+		args = append(args, c.Net.args(machine)...)
 	}
 	if c.GDBPort != 0 {
 		args = append(args, "-gdb", "tcp:127.0.0.1:"+strconv.Itoa(c.GDBPort), "-S")

@@ -92,6 +92,9 @@ func BuildShellInitramfs(bb string, extra map[string][]byte) ([]byte, error) {
 		dir(path.Dir(l))
 		w.WriteFile(cpio.Header{Name: l, Mode: cpio.ModeSymlink | 0o777}, []byte("/bin/busybox"))
 	}
+	for name, body := range NetFiles {
+		w.WriteFile(cpio.Header{Name: name, Mode: cpio.ModeRegular | 0o644}, []byte(body))
+	}
 	for name, body := range shellFiles {
 		w.WriteFile(cpio.Header{Name: name, Mode: cpio.ModeRegular | 0o644}, []byte(body))
 	}

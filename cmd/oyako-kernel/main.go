@@ -36,13 +36,16 @@ import (
 	"strings"
 
 	glog "gvisor.dev/gvisor/pkg/log"
+	"gvisor.dev/gvisor/pkg/tcpip"
 
 	"oyako/boot"
 	"oyako/fs"
 	"oyako/kernel"
 	"oyako/kernel/klog"
+	"oyako/kernel/netdev"
 	"oyako/kernel/selfcheck"
 	"oyako/kernel/task"
+	"oyako/socket/inet"
 	"oyako/syscalls"
 )
 
@@ -140,6 +143,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, w
 		fmt.Println("oyako: initramfs:", err)
 		return 1
 	}
+	startNetwork()
 	files, err := kernel.StartStdio(stdio, resize)
 	if err != nil {
 		// The streams stay on the console.
@@ -167,6 +171,44 @@ func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, w
 		syscalls.StraceExited(p.ExitStatus())
 	}
 	return task.ShellStatus(p.ExitStatus())
+}
+
+// QEMU's user network (slirp): the guest's address, the gateway (the
+// host, 10.0.2.2) and the DNS server (10.0.2.3, in /etc/resolv.conf).
+var (
+	eth0Addr    = tcpip.AddrFrom4([4]byte{10, 0, 2, 15})
+	eth0Gateway = tcpip.AddrFrom4([4]byte{10, 0, 2, 2})
+)
+
+// startNetwork brings up eth0 if QEMU gives a virtio network device,
+// configured statically as QEMU's user network expects. The driver
+// starts now (about 3 ms under TCG: its buffers and the device's set-up;
+// the probe alone, without a device, takes 0.2 ms); the network stack,
+// ten times that, is made only when a program first uses the network,
+// with eth0 in it (inet.AddInterface).
+func startNetwork() {
+	dev, err := kernel.StartNet()
+	if err != nil {
+		fmt.Println("oyako: eth0:", err)
+		return
+	}
+	if dev == nil {
+		return
+	}
+	_, err = inet.AddInterface(inet.Interface{
+		Name:      "eth0",
+		Link:      netdev.New(dev, dev.MAC, dev.MTU),
+		Addr:      eth0Addr,
+		PrefixLen: 24,
+		Gateway:   eth0Gateway,
+	})
+	if err != nil {
+		fmt.Println("oyako: eth0:", err)
+		return
+	}
+	m := dev.MAC
+	klog.Log(fmt.Sprintf("oyako: eth0: virtio-net %02x:%02x:%02x:%02x:%02x:%02x, %v/24 via %v, MTU %d",
+		m[0], m[1], m[2], m[3], m[4], m[5], eth0Addr, eth0Gateway, dev.MTU))
 }
 
 func runSelfCheck() {

@@ -4,6 +4,7 @@
 //	oyako build                   build build/oyako.elf
 //	oyako qemu [flags] [args]     boot the kernel (args go on its command line)
 //	oyako run [flags] ELF [ARGS]  run a static Linux program as init
+//	                              (-p 8080:80 forwards host port 8080 to the guest's 80)
 //	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
@@ -38,8 +39,8 @@ import (
 func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
-  oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [kernel args...]
-  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] [-kernel IMAGE] ELF [ARGS...]
+  oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [kernel args...]
+  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [-kernel IMAGE] ELF [ARGS...]
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
@@ -94,6 +95,21 @@ type bootFlags struct {
 	mem, machine string
 	kvm          bool
 	timeout      time.Duration
+	net          bool
+	forwards     forwardFlag
+}
+
+// forwardFlag collects -p HOSTPORT:GUESTPORT flags.
+type forwardFlag []qemu.Forward
+
+func (f *forwardFlag) String() string { return fmt.Sprint(*f) }
+func (f *forwardFlag) Set(s string) error {
+	fw, err := qemu.ParseForward(s)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, fw)
+	return nil
 }
 
 func (b *bootFlags) register(fs *flag.FlagSet) {
@@ -101,6 +117,8 @@ func (b *bootFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.machine, "machine", "microvm", "QEMU machine: microvm or q35")
 	fs.BoolVar(&b.kvm, "kvm", false, "use KVM instead of TCG")
 	fs.DurationVar(&b.timeout, "timeout", 0, "kill QEMU after this long (0: never)")
+	fs.BoolVar(&b.net, "net", false, "give the guest a network (eth0 on QEMU's user network; implied by -p)")
+	fs.Var(&b.forwards, "p", "forward a host port to the guest: [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (repeatable)")
 }
 
 func (b *bootFlags) config(kernel string, args []string) qemu.Config {
@@ -108,7 +126,7 @@ func (b *bootFlags) config(kernel string, args []string) qemu.Config {
 	if timeout == 0 {
 		timeout = qemu.NoTimeout
 	}
-	return qemu.Config{
+	c := qemu.Config{
 		Kernel:  kernel,
 		Append:  strings.Join(args, " "),
 		Memory:  b.mem,
@@ -116,6 +134,13 @@ func (b *bootFlags) config(kernel string, args []string) qemu.Config {
 		KVM:     b.kvm,
 		Timeout: timeout,
 	}
+	if b.net || len(b.forwards) > 0 {
+		if b.machine != "microvm" {
+			fmt.Fprintf(os.Stderr, "oyako: -machine %s: no driver for its network device (virtio-net-pci); the guest has only lo\n", b.machine)
+		}
+		c.Net = &qemu.Net{Forwards: b.forwards}
+	}
+	return c
 }
 
 func cmdQEMU(argv []string) (int, error) {

@@ -92,12 +92,24 @@ type fakeDev struct {
 	irq chan struct{}
 	// log of control messages the guest sent, "event:id:value".
 	ctrlLog []string
+
+	// What the device is: a console unless a test says otherwise
+	// (newFakeNet). queues is the number of queues; config the
+	// configuration space; onNotify handles queue notifications.
+	deviceID uint32
+	features uint64
+	nqueues  uint32
+	config   []byte
+	onNotify func(index int)
 }
 
 const devFeatures = FeatureVersion1 | ConsoleFMultiport | ConsoleFSize
 
 func newFakeDev(mem *fakeMem, ports ...uint32) *fakeDev {
-	d := &fakeDev{mem: mem, ports: map[uint32]*fakePort{}, maxPorts: 4, irq: make(chan struct{}, 1)}
+	d := &fakeDev{mem: mem, ports: map[uint32]*fakePort{}, maxPorts: 4, irq: make(chan struct{}, 1),
+		deviceID: DeviceConsole, features: devFeatures, nqueues: 2 + 2*4}
+	d.config = binary.LittleEndian.AppendUint32(make([]byte, configMaxNrPorts), d.maxPorts)
+	d.onNotify = d.consoleNotify
 	d.cond = sync.NewCond(&d.mu)
 	for _, id := range ports {
 		d.ports[id] = &fakePort{hostConnected: true}
@@ -115,13 +127,13 @@ func (d *fakeDev) Read32(off uintptr) uint32 {
 	case RegVersion:
 		return 2
 	case RegDeviceID:
-		return DeviceConsole
+		return d.deviceID
 	case RegVendorID:
 		return 0x554d4551
 	case RegDeviceFeatures:
-		return uint32(uint64(devFeatures) >> (32 * d.featSel))
+		return uint32(d.features >> (32 * d.featSel))
 	case RegQueueNumMax:
-		if d.queueSel < uint32(2+2*d.maxPorts) {
+		if d.queueSel < d.nqueues {
 			return 1024
 		}
 		return 0
@@ -136,8 +148,9 @@ func (d *fakeDev) Read32(off uintptr) uint32 {
 		return d.status
 	case RegConfigGeneration:
 		return 0
-	case RegConfig + configMaxNrPorts:
-		return d.maxPorts
+	}
+	if off >= RegConfig && int(off-RegConfig)+4 <= len(d.config) {
+		return binary.LittleEndian.Uint32(d.config[off-RegConfig:])
 	}
 	return 0
 }
@@ -175,14 +188,15 @@ func (d *fakeDev) Write32(off uintptr, v uint32) {
 			d.queues = [16]devQueue{}
 			return
 		}
-		if v&StatusFeaturesOK != 0 && d.drvFeatures&^devFeatures != 0 {
+		if v&StatusFeaturesOK != 0 && d.drvFeatures&^d.features != 0 {
 			v &^= StatusFeaturesOK
 		}
 		d.status = v
 	case RegInterruptACK:
 		d.isr &^= v
 	case RegQueueNotify:
-		d.notify(int(v))
+		d.onNotify(int(v))
+		d.cond.Broadcast()
 	}
 }
 
@@ -248,8 +262,8 @@ func (d *fakeDev) interrupt(q *devQueue) {
 	}
 }
 
-// notify handles a queue notification.
-func (d *fakeDev) notify(index int) {
+// consoleNotify handles a queue notification of the console.
+func (d *fakeDev) consoleNotify(index int) {
 	q := &d.queues[index]
 	switch {
 	case index == 3:
@@ -268,7 +282,6 @@ func (d *fakeDev) notify(index int) {
 	case index >= 4 && index%2 == 1:
 		d.flush(uint32(index-3) / 2)
 	}
-	d.cond.Broadcast()
 }
 
 // guestControl is handle_control_message.

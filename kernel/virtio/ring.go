@@ -1,8 +1,8 @@
 // Package virtio drives virtio devices (the OASIS "Virtual I/O Device"
 // specification, version 1.x): split virtqueues (§2.7), the virtio-mmio
-// transport in its version 2 ("modern") register layout (§4.2), and the
+// transport in its version 2 ("modern") register layout (§4.2), the
 // console device with the MULTIPORT feature (§5.3), which carries
-// `oyako run`'s standard streams.
+// `oyako run`'s standard streams, and the network device (§5.1), eth0.
 //
 // The package touches no hardware. Registers are reached through the Regs
 // interface and device-visible memory comes from a Memory, so the kernel

@@ -47,15 +47,39 @@ const (
 var (
 	stackOnce sync.Once
 	theStack  *stack.Stack
-	nextNIC   = LoopbackNIC + 1
-	nicMu     sync.Mutex
+
+	nicMu   sync.Mutex
+	nextNIC = LoopbackNIC + 1
+	// made is set when the stack is being made; until then the
+	// interfaces drivers add wait in pending.
+	made    bool
+	pending []pendingInterface
 )
 
+type pendingInterface struct {
+	id  tcpip.NICID
+	ifc Interface
+}
+
 // Stack returns the network stack, made on first use with the loopback
-// interface up (127.0.0.1/8 and ::1/128): a kernel that never opens a
-// socket never pays for it.
+// interface up (127.0.0.1/8 and ::1/128) and the interfaces drivers
+// added: a kernel that never uses the network never pays for it (making
+// the stack takes tens of milliseconds under TCG).
 func Stack() *stack.Stack {
-	stackOnce.Do(func() { theStack = newStack() })
+	stackOnce.Do(func() {
+		s := newStack()
+		nicMu.Lock()
+		made = true
+		p := pending
+		pending = nil
+		nicMu.Unlock()
+		for _, pi := range p {
+			if err := addInterface(s, pi.id, pi.ifc); err != nil {
+				panic("inet: adding " + pi.ifc.Name + ": " + err.Error())
+			}
+		}
+		theStack = s
+	})
 	return theStack
 }
 
@@ -64,7 +88,7 @@ func Stack() *stack.Stack {
 // raw sockets, Linux's ephemeral port range and buffer sizes, and lo.
 func newStack() *stack.Stack {
 	s := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6Protocol, arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 		HandleLocal:        true,
 		RawFactory:         raw.EndpointFactory{},
@@ -102,15 +126,30 @@ type Interface struct {
 }
 
 // AddInterface adds a network interface to the stack, with its address
-// and routes, and returns its number.
+// and routes, and returns its number. Before the stack is made (Stack)
+// the interface waits and is added when it is: a driver can add its
+// device at boot without making the stack. The link endpoint is attached
+// (and starts receiving) only then.
 func AddInterface(ifc Interface) (tcpip.NICID, error) {
-	s := Stack()
 	nicMu.Lock()
 	id := nextNIC
 	nextNIC++
+	if !made {
+		pending = append(pending, pendingInterface{id, ifc})
+		nicMu.Unlock()
+		return id, nil
+	}
 	nicMu.Unlock()
+	if err := addInterface(Stack(), id, ifc); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// addInterface creates NIC id for ifc on s, with its address and routes.
+func addInterface(s *stack.Stack, id tcpip.NICID, ifc Interface) error {
 	if err := s.CreateNICWithOptions(id, ifc.Link, stack.NICOptions{Name: ifc.Name}); err != nil {
-		return 0, ErrnoOf(err)
+		return ErrnoOf(err)
 	}
 	if ifc.Addr.Len() != 0 {
 		addAddress(s, id, ifc.Addr, ifc.PrefixLen)
@@ -119,7 +158,7 @@ func AddInterface(ifc Interface) (tcpip.NICID, error) {
 	if ifc.Gateway.Len() != 0 {
 		s.AddRoute(tcpip.Route{Destination: header4Any(), Gateway: ifc.Gateway, NIC: id})
 	}
-	return id, nil
+	return nil
 }
 
 func addAddress(s *stack.Stack, id tcpip.NICID, a tcpip.Address, prefixLen int) {
