@@ -45,6 +45,7 @@ func EarlyInit() {
 	mm.UseDirectMap()
 	enableCR4Features()
 	mm.Kernel.Init(pt, mm.RuntimeBase, mm.RuntimeBase+mm.RuntimeSize)
+	mm.Kernel.SetLazyImage(uintptr(Boot.Link.LazyStart), uintptr(Boot.Link.LazyEnd))
 	check(mm.InitFrameRefs(Boot.RAMTop()), "frame reference counts")
 
 	c := amd64.InitCPU(0, istStacks(0))

@@ -39,10 +39,24 @@ type Record struct {
 	PVHEntry  uint64 // physical address written into the PVH note
 	NSegments uint64
 	Segments  [MaxSegments]Segment
+	// LazyStart and LazyEnd bound a page-aligned tail of the last
+	// segment's zero-initialized data that postlink cut off the segment
+	// (LazyBSSSymbols): the loader neither loads nor reserves it, and
+	// the kernel maps its pages with zeros on first touch, as Linux
+	// backs a program's BSS. Both are zero when there is none.
+	LazyStart, LazyEnd uint64
 }
 
+// LazyBSSSymbols are the zero-initialized variables postlink leaves out
+// of the loaded image when they end its last segment: large scratch
+// buffers that most kernels never touch. crypto/internal/fips140/drbg's
+// 32 MiB entropy scratch buffer (used only in FIPS 140-3 mode) comes in
+// with crypto/rand, which gVisor's netstack imports; its package
+// expects "physical pages at first use".
+var LazyBSSSymbols = []string{"crypto/internal/fips140/drbg.memory"}
+
 // Size is the encoded size of a Record in bytes.
-const Size = 8 * (4 + 3*MaxSegments)
+const Size = 8 * (6 + 3*MaxSegments)
 
 // Encode returns r's little-endian bytes in field order.
 func (r *Record) Encode() []byte {
@@ -50,6 +64,7 @@ func (r *Record) Encode() []byte {
 	for _, s := range r.Segments {
 		words = append(words, s.Vaddr, s.Memsz, s.Flags)
 	}
+	words = append(words, r.LazyStart, r.LazyEnd)
 	b := make([]byte, 0, Size)
 	for _, w := range words {
 		for i := 0; i < 8; i++ {

@@ -119,6 +119,7 @@ func PatchBytes(data, vdso []byte) ([]byte, error) {
 			binary.LittleEndian.PutUint64(ph[24:], vaddr-mm.KernelBase)
 		}
 		if typ == elf.PT_LOAD {
+			cutLazyTail(ph, syms, &rec)
 			if rec.NSegments == linkinfo.MaxSegments {
 				return nil, fmt.Errorf("more than %d PT_LOAD segments", linkinfo.MaxSegments)
 			}
@@ -174,6 +175,32 @@ func patchVDSO(f *elf.File, syms []elf.Symbol, img, vdso []byte) error {
 	binary.LittleEndian.PutUint64(img[off+8:], uint64(len(vdso)))
 	copy(img[off+16:], vdso)
 	return nil
+}
+
+// cutLazyTail shortens a PT_LOAD segment whose zero-initialized tail
+// is one or more of linkinfo.LazyBSSSymbols (the linker places the
+// largest data last), from the first of them on, and records the cut
+// range, page-aligned, in rec.
+func cutLazyTail(ph []byte, syms []elf.Symbol, rec *linkinfo.Record) {
+	vaddr := binary.LittleEndian.Uint64(ph[16:])
+	filesz := binary.LittleEndian.Uint64(ph[32:])
+	memsz := binary.LittleEndian.Uint64(ph[40:])
+	end := vaddr + memsz
+	cut := end
+	for found := true; found; {
+		found = false
+		for _, name := range linkinfo.LazyBSSSymbols {
+			if sym, ok := findSymbol(syms, name); ok && sym.Size > 0 && sym.Value+sym.Size == cut && sym.Value >= vaddr+filesz {
+				cut, found = sym.Value, true
+			}
+		}
+	}
+	start := (cut + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	if start >= end {
+		return
+	}
+	binary.LittleEndian.PutUint64(ph[40:], start-vaddr)
+	rec.LazyStart, rec.LazyEnd = start, (end+mm.PageSize-1)&^(mm.PageSize-1)
 }
 
 func findSymbol(syms []elf.Symbol, name string) (elf.Symbol, bool) {

@@ -81,6 +81,24 @@ func TestPatchedImage(t *testing.T) {
 		t.Error("PVH entry is not in an executable segment")
 	}
 
+	// The 32 MiB FIPS entropy scratch buffer that ends the data is cut
+	// off the loaded image and recorded as the lazy range.
+	syms, err = f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sym := range syms {
+		if sym.Name != linkinfo.LazyBSSSymbols[0] {
+			continue
+		}
+		rec.LazyStart = (sym.Value + mm.PageSize - 1) &^ (mm.PageSize - 1)
+		rec.LazyEnd = (sym.Value + sym.Size + mm.PageSize - 1) &^ (mm.PageSize - 1)
+		last := rec.Segments[rec.NSegments-1]
+		if last.Vaddr+last.Memsz != rec.LazyStart {
+			t.Errorf("the last segment ends at %#x, not at the lazy range's start %#x", last.Vaddr+last.Memsz, rec.LazyStart)
+		}
+	}
+
 	// The link record carries the ELF entry and the segments.
 	rec.Magic, rec.Entry, rec.PVHEntry = linkinfo.Patched, f.Entry, entry
 	var off uint64

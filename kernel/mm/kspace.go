@@ -30,9 +30,12 @@ type KernelSpace struct {
 	lock   spin.Lock
 	pt     PageTable
 	lo, hi uintptr
-	vmas   [MaxKernelVMAs]kvma
-	n      int
-	faults uint64 // demand-zero pages filled
+	// lazyLo and lazyHi bound the kernel image's lazily backed data
+	// (linkinfo.Record.LazyStart): read-write pages made on first touch.
+	lazyLo, lazyHi uintptr
+	vmas           [MaxKernelVMAs]kvma
+	n              int
+	faults         uint64 // demand-zero pages filled
 	// resident counts the frames mapped in the region: all of the
 	// kernel runtime's memory (heap, stacks, metadata).
 	resident atomic.Uint64
@@ -48,6 +51,10 @@ var hostTest bool
 func (s *KernelSpace) Init(pt PageTable, lo, hi uintptr) {
 	s.pt, s.lo, s.hi = pt, lo, hi
 }
+
+// SetLazyImage makes [lo, hi), the tail of the kernel image the loader
+// left out, demand-zero: read-write, not executable.
+func (s *KernelSpace) SetLazyImage(lo, hi uintptr) { s.lazyLo, s.lazyHi = lo, hi }
 
 // PageTable returns the kernel page table.
 func (s *KernelSpace) PageTable() PageTable { return s.pt }
@@ -178,13 +185,21 @@ func (s *KernelSpace) Protect(addr, length uintptr, prot uint32) Err {
 // in a mapping that permits the access, it maps a zeroed frame there and
 // returns true. It returns false for an access the mappings do not allow.
 func (s *KernelSpace) Fault(va uintptr, write, exec bool) bool {
-	if va < s.lo || va >= s.hi {
+	lazy := va >= s.lazyLo && va < s.lazyHi
+	if !lazy && (va < s.lo || va >= s.hi) {
 		return false
 	}
 	flags := s.lock.Lock()
 	defer s.lock.Unlock(flags)
-	v := s.find(va)
-	if v == nil || v.prot == 0 || (write && v.prot&ProtWrite == 0) || (exec && v.prot&ProtExec == 0) {
+	prot := uint32(ProtRead | ProtWrite)
+	if !lazy {
+		v := s.find(va)
+		if v == nil {
+			return false
+		}
+		prot = v.prot
+	}
+	if prot == 0 || (write && prot&ProtWrite == 0) || (exec && prot&ProtExec == 0) {
 		return false
 	}
 	page := va &^ (PageSize - 1)
@@ -200,7 +215,7 @@ func (s *KernelSpace) Fault(va uintptr, write, exec bool) bool {
 	if err != OK {
 		return false
 	}
-	if s.pt.Map(page, pa, protPTE(v.prot)) != OK {
+	if s.pt.Map(page, pa, protPTE(prot)) != OK {
 		FreeFrame(pa)
 		return false
 	}

@@ -203,6 +203,17 @@ func TestKernelSpaceRuntimePattern(t *testing.T) {
 	if !s.Fault(a+4<<20, false, false) {
 		t.Fatal("mapping lost after discard")
 	}
+	// The kernel image's lazy tail is read-write, not executable, and
+	// filled on first touch; the page after it is not.
+	const img = KernelBase + 64<<20
+	s.SetLazyImage(img, img+2*PageSize)
+	if !s.Fault(img+PageSize+8, true, false) || s.Fault(img+PageSize, false, true) || s.Fault(img+2*PageSize, false, false) {
+		t.Fatal("lazy image tail: wrong faults accepted or refused")
+	}
+	if e, _, ok := s.pt.Lookup(img + PageSize); !ok || e&PTEWrite == 0 || e&PTENoExec == 0 {
+		t.Fatalf("lazy image leaf %#x", uint64(e))
+	}
+	s.SetLazyImage(0, 0)
 	// The runtime trims reservations with munmap; a freed range is reused.
 	if err := s.Munmap(a, 4<<20); err != OK {
 		t.Fatal(err)
