@@ -51,7 +51,7 @@ func TestBenchRuns(t *testing.T) {
 	var b strings.Builder
 	PrintBench(&b, res)
 	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000",
-		"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B"} {
+		"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B", "tcp-pingpong-1B", "tcp-bulk-64KiB"} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("table lacks %s:\n%s", row, b.String())
 		}

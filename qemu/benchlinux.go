@@ -223,7 +223,7 @@ var LinuxBenchRows = []string{
 	"poll-10", "select-10", "epoll_wait-10", "poll-10000", "epoll_wait-10000",
 	"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B",
 	"fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong",
-	"fork-64MiB-exit-wait", "sleep-process",
+	"fork-64MiB-exit-wait", "sleep-process", "tcp-pingpong-1B", "tcp-bulk-64KiB",
 }
 
 // atOrBelowLinux are the rows issue 12 wants at or below Linux (1.0x):

@@ -27,6 +27,10 @@ type Case struct {
 	// with the same files (RunNativeInit). Cases whose results depend on
 	// the process tree, the root directory or /proc need it.
 	Init bool
+	// NetNS runs the native side in a network namespace of its own with
+	// lo up and ICMP echo sockets open to every group, as oyako's
+	// loopback network is (runNativeNet); it needs root.
+	NetNS bool
 	// Memory is oyako's RAM ("128M" if empty).
 	Memory string
 	// Net gives oyako a network device (eth0 on QEMU's user network).
@@ -92,6 +96,8 @@ func RunHost(ctx context.Context, c Case, timeout time.Duration) (*Outcome, erro
 			return nil, err
 		}
 		r, err = RunNativeInit(ctx, dir, argv, c.Stdin, timeout)
+	} else if c.NetNS {
+		r, err = runNativeNet(ctx, c.Program, argv, dir, c.Stdin, timeout)
 	} else {
 		r, err = runNative(ctx, c.Program, argv, dir, c.Stdin, timeout, c.MountNS)
 	}

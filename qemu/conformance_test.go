@@ -160,6 +160,25 @@ func conformanceC(t *testing.T) {
 			compare(t, Case{Name: c.name, Program: prog, Rootfs: rootfs, MountNS: c.mountNS, Init: c.init})
 		})
 	}
+	// TCP, UDP and ICMP echo sockets over loopback (stage 10), and the
+	// epoll and io_uring echo servers with 1,000 connections: natively in
+	// a network namespace of their own (Case.NetNS), whose ports, backlog
+	// and ping_group_range are theirs as oyako's are.
+	for _, name := range []string{"tcp", "udp", "uring_inet", "tcp_echo", "uring_tcp_echo"} {
+		prog, err := BuildUserC(root, dir, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if os.Geteuid() != 0 {
+			t.Run(name, func(t *testing.T) { t.Skip("a network namespace natively needs root") })
+			continue
+		}
+		coverage.expect()
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			compare(t, Case{Name: name, Program: prog, Rootfs: rootfs, NetNS: true})
+		})
+	}
 	// ftruncate of mapped files: skipped until oyako has ftruncate.
 	shm := filepath.Join(dir, "shm")
 	coverage.expect()

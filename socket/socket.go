@@ -198,8 +198,11 @@ type SendMsg struct {
 type RecvMsg struct {
 	Addr  []byte // nil: no address (msg_namelen 0)
 	Flags int    // MSG_TRUNC, MSG_CTRUNC
-	Cred  *Cred  // SCM_CREDENTIALS to report (the receiver has SO_PASSCRED)
-	Files []*fs.File
+	// Discarded says the data was dropped, not read into the buffer
+	// (MSG_TRUNC on a TCP stream): the caller's buffer stays as it was.
+	Discarded bool
+	Cred      *Cred // SCM_CREDENTIALS to report (the receiver has SO_PASSCRED)
+	Files     []*fs.File
 }
 
 // Socket is what the socket system calls act on: the operations of

@@ -43,6 +43,10 @@ var errnoNames = map[uint32][2]string{
 	105: {"ENOBUFS", "No buffer space available"}, 106: {"EISCONN", "Transport endpoint is already connected"},
 	107: {"ENOTCONN", "Transport endpoint is not connected"}, 109: {"ETOOMANYREFS", "Too many references: cannot splice"},
 	111: {"ECONNREFUSED", "Connection refused"}, 115: {"EINPROGRESS", "Operation now in progress"},
+	96: {"EPFNOSUPPORT", "Protocol family not supported"}, 100: {"ENETDOWN", "Network is down"},
+	101: {"ENETUNREACH", "Network is unreachable"}, 102: {"ENETRESET", "Network dropped connection on reset"},
+	108: {"ESHUTDOWN", "Cannot send after transport endpoint shutdown"}, 112: {"EHOSTDOWN", "Host is down"},
+	113: {"EHOSTUNREACH", "No route to host"},
 }
 
 // errnoName returns "ENOENT (No such file or directory)" for 2.

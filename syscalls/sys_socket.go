@@ -400,8 +400,10 @@ func sysRecvfrom(t *task.Task, a *Args) (uintptr, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := t.CopyOut(a[1], buf[:min(k, len(buf))]); err != nil {
-			return 0, err
+		if !out.Discarded {
+			if err := t.CopyOut(a[1], buf[:min(k, len(buf))]); err != nil {
+				return 0, err
+			}
 		}
 		if a[4] != 0 {
 			if err := addrOut(t, out.Addr, a[4], a[5]); err != nil {
@@ -649,9 +651,11 @@ func recvmsgTo(t *task.Task, f *fs.File, s socket.Socket, addr uintptr, m msghdr
 		dropFiles(out.Files)
 		return 0, err
 	}
-	if err := scatter(t, iov, buf[:min(n, len(buf))]); err != nil {
-		dropFiles(out.Files)
-		return 0, err
+	if !out.Discarded {
+		if err := scatter(t, iov, buf[:min(n, len(buf))]); err != nil {
+			dropFiles(out.Files)
+			return 0, err
+		}
 	}
 	if m.name != 0 {
 		if err := addrOut(t, out.Addr, m.name, addr+8); err != nil {

@@ -459,7 +459,7 @@ func issueRecv(r *uring.Req) (int32, error) {
 	var out socket.RecvMsg
 	n, err := s.Recv(t, nil, buf, d.flags, &out)
 	dropFiles(out.Files)
-	if err == nil && n > 0 {
+	if err == nil && n > 0 && !out.Discarded {
 		err = t.CopyOut(addr, buf[:min(n, len(buf))])
 	}
 	if sel != nil {

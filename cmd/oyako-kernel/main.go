@@ -35,6 +35,7 @@ import (
 	"os"
 	"strings"
 
+	glog "gvisor.dev/gvisor/pkg/log"
 	"gvisor.dev/gvisor/pkg/tcpip"
 
 	"oyako/boot"
@@ -96,6 +97,11 @@ func main() {
 	if opts.quiet {
 		banner = klog.RingOnly{}
 	}
+	// gVisor's packages (netstack) log through its pkg/log, whose
+	// default target is standard error: here the console, where a
+	// program's output goes. Their warnings (a SYN dropped by a full
+	// listen queue) belong to the kernel's log, like the banner.
+	glog.SetTarget(glog.GoogleEmitter{Writer: &glog.Writer{Next: banner}})
 	kernel.PrintBanner(banner)
 	fmt.Fprintf(banner, "oyako: entered at physical %#x by the PVH loader\n", boot.BootInfo().PVHEntry)
 	if opts.crash != "" {

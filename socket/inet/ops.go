@@ -63,12 +63,29 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, _ socket.Names, addr []byte) error 
 	if err != nil {
 		return err
 	}
-	terr := s.ep.Connect(fa)
-	if _, ok := terr.(*tcpip.ErrConnectStarted); !ok || !s.stream() {
-		return ErrnoOf(terr)
+	if s.family == socket.AF_INET6 && isV4Mapped(fa.Addr) && s.ep.SocketOptions().GetV6Only() {
+		// tcp_v6_connect, __ip6_datagram_connect: an IPv6-only socket
+		// has no route to an IPv4 peer.
+		return linuxerr.ENETUNREACH
 	}
-	if nonblock(f, 0) {
-		return linuxerr.EINPROGRESS
+	terr := s.ep.Connect(fa)
+	switch terr.(type) {
+	case *tcpip.ErrConnectStarted:
+		if !s.stream() {
+			return ErrnoOf(terr)
+		}
+		if nonblock(f, 0) {
+			return linuxerr.EINPROGRESS
+		}
+	case *tcpip.ErrAlreadyConnecting:
+		// inet_stream_connect: a blocking connect on a socket whose
+		// handshake is under way waits for its result (io_uring's
+		// CONNECT, issued again on a worker, is one).
+		if !s.stream() || nonblock(f, 0) {
+			return linuxerr.EALREADY
+		}
+	default:
+		return ErrnoOf(terr)
 	}
 	_, snd := s.timeouts()
 	timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, deadline(snd))
@@ -79,8 +96,25 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, _ socket.Names, addr []byte) error 
 		return linuxerr.EINPROGRESS
 	}
 	// The connection's result, as netstack tells it to the first
-	// connect that asks after the handshake.
-	return ErrnoOf(s.ep.Connect(fa))
+	// connect that asks after the handshake. Linux reports a failure
+	// once (sock_error takes sk_err): netstack also keeps it as the
+	// endpoint's last error, which SO_ERROR would report again.
+	if terr = s.ep.Connect(fa); terr != nil {
+		s.ep.LastError()
+	}
+	return ErrnoOf(terr)
+}
+
+// takeError returns and clears the socket's pending error (SO_ERROR,
+// sock_error). netstack keeps a hard error (a failed handshake, a
+// reset) both as the hard error and as the last error, and LastError
+// clears one at a time: Linux has one sk_err, which one read clears.
+func (s *Sock) takeError() tcpip.Error {
+	err := s.ep.LastError()
+	if err != nil {
+		s.ep.LastError()
+	}
+	return err
 }
 
 // Accept implements accept4(2) for inet sockets (inet_accept): EINVAL
@@ -210,6 +244,7 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 	dl := deadline(rcv)
 	peek := flags&socket.MSG_PEEK != 0
 	w := &sliceWriter{b: buf, truncate: !s.stream(), discard: s.stream() && flags&socket.MSG_TRUNC != 0}
+	out.Discarded = w.discard
 	for {
 		res, terr := s.ep.Read(w, tcpip.ReadOptions{Peek: peek, NeedRemoteAddr: !s.stream()})
 		if terr == nil {
@@ -231,6 +266,13 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 		switch terr.(type) {
 		case *tcpip.ErrClosedForReceive:
 			return w.n, nil
+		case *tcpip.ErrNotConnected, *tcpip.ErrInvalidEndpointState:
+			if s.stream() && s.shut.Load()&shutRcv != 0 {
+				// tcp_recvmsg: RCV_SHUTDOWN ends the read before
+				// the never-connected socket's ENOTCONN.
+				return w.n, nil
+			}
+			return 0, ErrnoOf(terr)
 		case *tcpip.ErrWouldBlock:
 		default:
 			if w.n > 0 {
@@ -261,20 +303,28 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 }
 
 // Shutdown implements shutdown(2) (inet_shutdown): EINVAL for another
-// how, ENOTCONN on a socket that is not connected.
+// how, ENOTCONN on a socket that is not connected. As in Linux, the
+// socket's shutdown bits are set even then: poll sees them, and a read
+// of the never-connected stream returns 0.
 func (s *Sock) Shutdown(how int) error {
 	var fl tcpip.ShutdownFlags
+	var bits int32
 	switch how {
 	case socket.SHUT_RD:
-		fl = tcpip.ShutdownRead
+		fl, bits = tcpip.ShutdownRead, shutRcv
 	case socket.SHUT_WR:
-		fl = tcpip.ShutdownWrite
+		fl, bits = tcpip.ShutdownWrite, shutSnd
 	case socket.SHUT_RDWR:
-		fl = tcpip.ShutdownRead | tcpip.ShutdownWrite
+		fl, bits = tcpip.ShutdownRead|tcpip.ShutdownWrite, shutRcv|shutSnd
 	default:
 		return linuxerr.EINVAL
 	}
-	return ErrnoOf(s.ep.Shutdown(fl))
+	err := ErrnoOf(s.ep.Shutdown(fl))
+	if err == nil || err == linuxerr.ENOTCONN {
+		s.shut.Or(bits)
+		s.q.Notify(uint32(waiter.ReadableEvents | waiter.EventRdHUp | waiter.EventHUp))
+	}
+	return err
 }
 
 // SockName implements getsockname(2) (inet_getname).

@@ -41,7 +41,7 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 		return s.getSocket(name)
 	case linux.SOL_TCP:
 		if !s.stream() {
-			return nil, linuxerr.ENOPROTOOPT
+			return nil, s.otherLevel()
 		}
 		return s.getTCP(name)
 	case linux.SOL_IP:
@@ -87,7 +87,7 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 		return nil, linuxerr.ENOPROTOOPT
 	case linux.SOL_IPV6:
 		if s.family != socket.AF_INET6 {
-			return nil, linuxerr.ENOPROTOOPT
+			return nil, s.otherLevel()
 		}
 		switch name {
 		case linux.IPV6_V6ONLY:
@@ -115,7 +115,18 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 		}
 		return nil, linuxerr.ENOPROTOOPT
 	}
-	return nil, linuxerr.ENOPROTOOPT
+	return nil, s.otherLevel()
+}
+
+// otherLevel is getsockopt's error for a level the socket's protocol
+// does not know: an AF_INET socket's protocol hands it to
+// do_ip_getsockopt (EOPNOTSUPP), an AF_INET6 socket's to
+// ipv6_getsockopt (ENOPROTOOPT).
+func (s *Sock) otherLevel() error {
+	if s.family == socket.AF_INET {
+		return linuxerr.EOPNOTSUPP
+	}
+	return linuxerr.ENOPROTOOPT
 }
 
 func (s *Sock) getSocket(name int) ([]byte, error) {
@@ -129,7 +140,7 @@ func (s *Sock) getSocket(name int) ([]byte, error) {
 		return socket.Int(int32(s.family)), nil
 	case socket.SO_ERROR:
 		var v int32
-		if e, ok := ErrnoOf(s.ep.LastError()).(*gerrors.Error); ok {
+		if e, ok := ErrnoOf(s.takeError()).(*gerrors.Error); ok {
 			v = int32(e.Errno())
 		}
 		return socket.Int(v), nil
@@ -256,6 +267,11 @@ func (s *Sock) tcpInfo() []byte {
 	s.ep.GetSockOpt(&o)
 	var info linux.TCPInfo
 	info.State = uint8(tcpState(s.ep.State()))
+	if info.State == uint8(tcp.StateTimeWait) {
+		// tcp_time_wait hands the connection to a timewait sock and
+		// closes the socket itself (tcp_done): its owner sees TCP_CLOSE.
+		info.State = uint8(tcp.StateClose)
+	}
 	info.CaState = uint8(o.CcState)
 	info.RTO = uint32(o.RTO / time.Microsecond)
 	info.RTT = uint32(o.RTT / time.Microsecond)

@@ -3,6 +3,7 @@ package inet
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -42,9 +43,16 @@ type Sock struct {
 
 	mu                 sync.Mutex
 	rcvtimeo, sndtimeo time.Duration
-	lingerSecs         int32 // SO_LINGER's l_linger as set
-	ttlSet             bool  // IP_TTL or IPV6_UNICAST_HOPS set (not -1)
+	lingerSecs         int32        // SO_LINGER's l_linger as set
+	ttlSet             bool         // IP_TTL or IPV6_UNICAST_HOPS set (not -1)
+	shut               atomic.Int32 // sk_shutdown: shutRcv|shutSnd as shutdown(2) set them
 }
+
+// The bits of Linux's sk_shutdown.
+const (
+	shutRcv = 1 // RCV_SHUTDOWN
+	shutSnd = 2 // SEND_SHUTDOWN
+)
 
 // registry holds the live sockets, for /proc/net/tcp and friends.
 var registry struct {
@@ -184,9 +192,22 @@ func (s *Sock) IsStream() bool { return true }
 func (s *Sock) EventQueue() *fs.Queue { return &s.q }
 
 // Readiness implements fs.Pollable: netstack's readiness, whose event
-// bits are Linux's (tcp_poll, udp_poll), cut to mask.
+// bits are Linux's (tcp_poll, udp_poll), with what the socket's own
+// shutdown adds there: readable with RDHUP once its receiving side is
+// shut, HUP once both are (netstack reports neither for a local
+// shutdown).
 func (s *Sock) Readiness(_ *fs.File, mask uint32) uint32 {
-	return uint32(s.ep.Readiness(waiter.EventMask(mask))) & mask
+	r := uint32(s.ep.Readiness(waiter.EventMask(mask)))
+	switch s.shut.Load() {
+	case shutRcv | shutSnd:
+		r |= uint32(waiter.EventHUp) & mask
+		fallthrough
+	case shutRcv:
+		r |= uint32(waiter.ReadableEvents|waiter.EventRdHUp) & mask
+	}
+	// netstack answers a whole class (IN|RDNORM) for one of its bits;
+	// Linux's poll callers see only what they asked for, and ERR and HUP.
+	return r & (mask | fs.EventErr | fs.EventHup)
 }
 
 // Read implements fs.FileOps: recv with no flags (sock_read_iter).

@@ -95,6 +95,10 @@ func newStack() *stack.Stack {
 	})
 	sack := tcpip.TCPSACKEnabled(true)
 	must(s.SetTransportProtocolOption(tcp.ProtocolNumber, &sack))
+	// Nagle's algorithm is on unless TCP_NODELAY turns it off
+	// (tcp_sock's nonagle starts at 0).
+	delay := tcpip.TCPDelayEnabled(true)
+	must(s.SetTransportProtocolOption(tcp.ProtocolNumber, &delay))
 	moderate := tcpip.TCPModerateReceiveBufferOption(true)
 	must(s.SetTransportProtocolOption(tcp.ProtocolNumber, &moderate))
 	must(s.SetTransportProtocolOption(tcp.ProtocolNumber, &tcpip.TCPReceiveBufferSizeRangeOption{Min: tcpRmemMin, Default: tcpRmemDefault, Max: tcpRmemMax}))

@@ -52,6 +52,11 @@
 #include <x86intrin.h>
 
 #include <liburing.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #define ROUNDS 9
 
@@ -216,6 +221,123 @@ static void op_pipe(long n) {
 			exit(1);
 		}
 	}
+}
+
+// TCP over loopback (issue 13): a connection through 127.0.0.1 to a
+// child process, which echoes single bytes (tcp-pingpong-1B: a round
+// trip) or drains 64 KiB blocks (tcp-bulk-64KiB: one block sent and
+// received; a round ends when the child has read all its blocks and
+// says so).
+static int tcp_fd;
+static char tcp_block[64 * 1024];
+
+static void op_tcp_pingpong(long n) {
+	char c = 'x';
+	for (long i = 0; i < n; i++)
+		if (write(tcp_fd, &c, 1) != 1 || read(tcp_fd, &c, 1) != 1) {
+			op_failed = "TCP round trip failed";
+			return;
+		}
+}
+
+static void op_tcp_bulk(long n) {
+	char ack;
+	if (write(tcp_fd, &n, sizeof n) != sizeof n) {
+		op_failed = "TCP write failed";
+		return;
+	}
+	for (long i = 0; i < n; i++)
+		for (size_t off = 0; off < sizeof tcp_block;) {
+			long w = write(tcp_fd, tcp_block + off, sizeof tcp_block - off);
+			if (w <= 0) {
+				op_failed = "TCP write failed";
+				return;
+			}
+			off += w;
+		}
+	if (read(tcp_fd, &ack, 1) != 1)
+		op_failed = "TCP acknowledgement missing";
+}
+
+// tcp_child serves one connection: with bulk, counts of blocks to
+// drain, each acknowledged with a byte once drained; otherwise single
+// bytes to echo. It ends at EOF.
+static void tcp_child(int fd, int bulk) {
+	char c;
+	if (!bulk) {
+		while (read(fd, &c, 1) == 1)
+			if (write(fd, &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	long n;
+	while (recv(fd, &n, sizeof n, MSG_WAITALL) == sizeof n) {
+		for (long left = n * (long)sizeof tcp_block; left > 0;) {
+			long r = read(fd, tcp_block, left < (long)sizeof tcp_block ? left : (long)sizeof tcp_block);
+			if (r <= 0)
+				_exit(1);
+			left -= r;
+		}
+		if (write(fd, "k", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+// lo_up brings the loopback interface up (SIOCSIFFLAGS IFF_UP): a Linux
+// init finds it down; oyako's is always up.
+static void lo_up(void) {
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		printf("lo_up: SIOCGIFFLAGS failed: %s\n", strerrorname_np(errno));
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			printf("lo_up: SIOCSIFFLAGS failed: %s\n", strerrorname_np(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+// tcp_row runs one TCP row with n operations a round over a new
+// connection to a child.
+static void tcp_row(const char *name, op_fn op, long n, int bulk) {
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int one = 1;
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, len) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) < 0) {
+		printf("%s: no result: TCP listener: %s\n", name, strerrorname_np(errno));
+		if (l >= 0)
+			close(l);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			_exit(1);
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		tcp_child(c, bulk);
+	}
+	close(l);
+	tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (tcp_fd < 0 || connect(tcp_fd, (struct sockaddr *)&a, len) < 0) {
+		printf("%s: no result: TCP connect: %s\n", name, strerrorname_np(errno));
+		kill(pid, SIGKILL); // still waiting to accept
+		waitpid(pid, NULL, 0);
+		if (tcp_fd >= 0)
+			close(tcp_fd);
+		return;
+	}
+	setsockopt(tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	run_n(name, op, n);
+	close(tcp_fd);
+	wait_child(pid);
 }
 
 static char *big;
@@ -850,6 +972,10 @@ int main(int argc, char **argv) {
 	run_n("pipe-pingpong", op_pipe, iterations / 100);
 	close(ping[1]);
 	wait_child(pid);
+	if (mounted_init)
+		lo_up();
+	tcp_row("tcp-pingpong-1B", op_tcp_pingpong, iterations / 100, 0);
+	tcp_row("tcp-bulk-64KiB", op_tcp_bulk, iterations / 2000, 1);
 	big = mmap(NULL, bigSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(big, 1, bigSize);
 	run_n("fork-64MiB-exit-wait", op_fork_big, np);

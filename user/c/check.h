@@ -493,3 +493,220 @@ __attribute__((unused)) static int echo_client(const struct sockaddr_un *a, sock
 	close(fd);
 	return 0;
 }
+
+// ---- inet sockets (tcp.c, udp.c, tcp_echo.c, uring_tcp_echo.c)
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+// An inet_addr holds an IPv4 or IPv6 socket address.
+union inet_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+// in4 makes 127.0.0.1 (or ip) with port (host order); its length is
+// sizeof(struct sockaddr_in).
+__attribute__((unused)) static union inet_addr in4(const char *ip, unsigned port) {
+	union inet_addr a;
+	memset(&a, 0, sizeof a);
+	a.in4.sin_family = AF_INET;
+	a.in4.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a.in4.sin_addr);
+	return a;
+}
+
+// in6 makes an IPv6 address (::1, ::, ::ffff:127.0.0.1) with port.
+__attribute__((unused)) static union inet_addr in6(const char *ip, unsigned port) {
+	union inet_addr a;
+	memset(&a, 0, sizeof a);
+	a.in6.sin6_family = AF_INET6;
+	a.in6.sin6_port = htons(port);
+	inet_pton(AF_INET6, ip, &a.in6.sin6_addr);
+	return a;
+}
+
+// alen is the length of a's family's address structure.
+__attribute__((unused)) static socklen_t alen(const union inet_addr *a) {
+	return a->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+// aport is a's port in host order.
+__attribute__((unused)) static unsigned aport(const union inet_addr *a) {
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in4.sin_port);
+}
+
+// Ports vary from run to run: a transcript names them. name_port gives a
+// port a name ("L" for a listener), port_str turns a port into its name,
+// "0", or "ephemeral" (any other port the kernel chose).
+static struct {
+	unsigned port;
+	const char *name;
+} port_names[16] __attribute__((unused));
+
+__attribute__((unused)) static void name_port(unsigned port, const char *name) {
+	for (int i = 0; i < 16; i++)
+		if (port_names[i].port == 0 || port_names[i].port == port) {
+			port_names[i].port = port;
+			port_names[i].name = name;
+			return;
+		}
+}
+
+__attribute__((unused)) static const char *port_str(unsigned port) {
+	if (port == 0)
+		return "0";
+	for (int i = 0; i < 16; i++)
+		if (port_names[i].port == port)
+			return port_names[i].name;
+	return "ephemeral";
+}
+
+// inet_string describes an address as the kernel returned it with its
+// length: family, address and the port's name.
+__attribute__((unused)) static const char *inet_string(const union inet_addr *a, socklen_t len) {
+	static char b[2][128];
+	static int i;
+	char *s = b[i++ % 2], ip[INET6_ADDRSTRLEN];
+	if (a->sa.sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		inet_ntop(AF_INET, &a->in4.sin_addr, ip, sizeof ip);
+		snprintf(s, 128, "len %u AF_INET %s port %s", (unsigned)len, ip, port_str(aport(a)));
+	} else if (a->sa.sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof ip);
+		snprintf(s, 128, "len %u AF_INET6 %s port %s flowinfo %u scope %u", (unsigned)len, ip,
+			 port_str(aport(a)), a->in6.sin6_flowinfo, a->in6.sin6_scope_id);
+	} else
+		snprintf(s, 128, "len %u family %d", (unsigned)len, a->sa.sa_family);
+	return s;
+}
+
+// show_inet_name prints getsockname's (or, with peer, getpeername's)
+// answer.
+__attribute__((unused)) static void show_inet_name(const char *what, int fd, int peer) {
+	union inet_addr a;
+	socklen_t len = sizeof a;
+	memset(&a, 0x55, sizeof a);
+	long r = peer ? getpeername(fd, &a.sa, &len) : getsockname(fd, &a.sa, &len);
+	if (r < 0)
+		printf("%s: -1 %s\n", what, strerrorname_np(errno));
+	else
+		printf("%s: %ld, %s\n", what, r, inet_string(&a, len));
+}
+
+#define inet_sockname(what, fd) show_inet_name(what, fd, 0)
+#define inet_peername(what, fd) show_inet_name(what, fd, 1)
+
+// local_port is fd's bound port (0 if getsockname fails).
+__attribute__((unused)) static unsigned local_port(int fd) {
+	union inet_addr a;
+	socklen_t len = sizeof a;
+	if (getsockname(fd, &a.sa, &len) < 0)
+		return 0;
+	return aport(&a);
+}
+
+// tcp_listener makes a TCP socket of family (AF_INET or AF_INET6) with
+// extra type flags, bound to the loopback address (or the any address
+// with any) on a port the kernel chooses, listening with backlog; it
+// returns the socket and its address, or ends the program.
+__attribute__((unused)) static int tcp_listener(int family, int flags, int any, int backlog, union inet_addr *a) {
+	*a = family == AF_INET6 ? in6(any ? "::" : "::1", 0) : in4(any ? "0.0.0.0" : "127.0.0.1", 0);
+	int fd = socket(family, SOCK_STREAM | flags, 0);
+	socklen_t len = alen(a);
+	if (fd < 0 || bind(fd, &a->sa, len) < 0 || listen(fd, backlog) < 0 || getsockname(fd, &a->sa, &len) < 0) {
+		show("tcp_listener", -1);
+		exit(1);
+	}
+	return fd;
+}
+
+// tcp_dial connects a new TCP socket (with extra type flags) to a and
+// returns it, or -1 with errno set.
+__attribute__((unused)) static int tcp_dial(const union inet_addr *a, int flags) {
+	int fd = socket(a->sa.sa_family, SOCK_STREAM | flags, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, &a->sa, alen(a)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+// wait_events polls fd for events for up to ms milliseconds and returns
+// what poll reported (0 if nothing came).
+__attribute__((unused)) static unsigned wait_events(int fd, unsigned events, int ms) {
+	struct pollfd p = {fd, (short)events, 0};
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	return (unsigned short)p.revents;
+}
+
+// ---- echo servers over TCP (tcp_echo.c, uring_tcp_echo.c): their clients
+
+#include <sys/resource.h>
+
+// echo_conns is one client process of an echo server with many
+// connections: it connects nconn TCP sockets to a, then waits for a
+// byte on go (the server writes one per client once it has accepted
+// every client's connections, so that they are all open at once), sends
+// each message (at most 64 KiB) on every connection before reading the
+// echoes, checks every byte, and ends with SHUT_WR on each and the
+// server's EOF. The result is an exit status that says what went wrong
+// (0: nothing).
+__attribute__((unused)) static int echo_conns(const union inet_addr *a, int id, int nconn, const size_t *sizes,
+					      int nmsg, int go) {
+	int *fds = calloc(nconn, sizeof *fds);
+	static char out[64 * 1024], in[64 * 1024];
+	for (int j = 0; j < nconn; j++)
+		if ((fds[j] = tcp_dial(a, SOCK_CLOEXEC)) < 0)
+			return 2;
+	char c;
+	if (read(go, &c, 1) != 1)
+		return 3;
+	for (int m = 0; m < nmsg; m++) {
+		size_t n = sizes[m];
+		for (int j = 0; j < nconn; j++) {
+			echo_fill(out, n, id * nconn + j, m);
+			for (size_t off = 0; off < n;) {
+				long r = write(fds[j], out + off, n - off);
+				if (r <= 0)
+					return 4;
+				off += r;
+			}
+		}
+		for (int j = 0; j < nconn; j++) {
+			echo_fill(out, n, id * nconn + j, m);
+			if (recv(fds[j], in, n, MSG_WAITALL) != (long)n)
+				return 5;
+			if (memcmp(in, out, n) != 0)
+				return 6;
+		}
+	}
+	for (int j = 0; j < nconn; j++)
+		if (shutdown(fds[j], SHUT_WR) < 0)
+			return 7;
+	for (int j = 0; j < nconn; j++) {
+		if (read(fds[j], &c, 1) != 0)
+			return 8;
+		close(fds[j]);
+	}
+	return 0;
+}
+
+// raise_nofile raises RLIMIT_NOFILE's soft limit to its hard limit, as a
+// server with many connections does, and says whether want descriptors
+// fit under it.
+__attribute__((unused)) static void raise_nofile(long want) {
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		show("setrlimit RLIMIT_NOFILE", -1);
+	printf("RLIMIT_NOFILE raised to the hard limit, room for %ld descriptors: %s\n", want,
+	       (long)rl.rlim_cur >= want ? "yes" : "no");
+}

@@ -74,6 +74,8 @@
 #include <termios.h>
 #include <time.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/io_uring.h>
@@ -608,6 +610,64 @@ static int mk_sockets(void) {
 	return 0;
 }
 
+// TCP and UDP sockets over loopback (stage 10): a listener on
+// 127.0.0.1 with a connected pair through it (the client's side with
+// data queued) and a second client connected and not yet accepted; an
+// IPv6 listener on ::1; a bound UDP socket with a datagram waiting and
+// a UDP socket connected to it; an unbound TCP socket; an ICMP echo
+// socket. gen_sockaddr names their addresses.
+static struct sockaddr_in inet_tcp, inet_udp;
+static struct sockaddr_in6 inet_tcp6;
+
+static int mk_inet(void) {
+	socklen_t len = sizeof inet_tcp;
+	inet_tcp.sin_family = AF_INET;
+	inet_tcp.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&inet_tcp, len) < 0 || listen(l, 8) < 0 ||
+	    getsockname(l, (struct sockaddr *)&inet_tcp, &len) < 0) {
+		close(l);
+		return -1;
+	}
+	add_event(l);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&inet_tcp, sizeof inet_tcp) == 0) {
+		int s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+		writeall(c, "tcp data", 8);
+		int one = 1;
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		add_event(c);
+		add_event(s);
+	} else
+		close(c);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	connect(c, (struct sockaddr *)&inet_tcp, sizeof inet_tcp); // EINPROGRESS
+	add_fd(c);
+	inet_tcp6.sin6_family = AF_INET6;
+	inet_tcp6.sin6_addr = in6addr_loopback;
+	len = sizeof inet_tcp6;
+	int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+	if (bind(l6, (struct sockaddr *)&inet_tcp6, len) == 0 && listen(l6, 4) == 0)
+		getsockname(l6, (struct sockaddr *)&inet_tcp6, &len);
+	add_fd(l6);
+	inet_udp.sin_family = AF_INET;
+	inet_udp.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof inet_udp;
+	int u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (bind(u, (struct sockaddr *)&inet_udp, len) == 0)
+		getsockname(u, (struct sockaddr *)&inet_udp, &len);
+	add_event(u);
+	int uc = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(uc, (struct sockaddr *)&inet_udp, sizeof inet_udp);
+	send(uc, "udp data", 8, 0);
+	add_fd(uc);
+	add_fd(socket(AF_INET6, SOCK_STREAM, 0));
+	add_fd(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+	return 0;
+}
+
 // epoll_add adds fd to the instance ep for events, with data.
 static void epoll_add(int ep, int fd, uint32_t events, uint64_t data) {
 	struct {
@@ -715,6 +775,7 @@ static const struct kind {
 	{"timerfd", mk_timerfd},
 	{"memfd", mk_memfd},
 	{"unix-socket", mk_sockets},
+	{"inet-socket", mk_inet},
 	{"io_uring", mk_rings},
 	{"epoll", mk_epoll}, // last: it watches the others
 };
@@ -1349,12 +1410,33 @@ static long gen_iovec(rng_t *r) {
 }
 
 // gen_sockaddr names the pool's sockets (the listener's path, the
-// abstract name) or something else: another family, a path that is not
-// a socket, garbage.
+// abstract name, the TCP listeners' and the UDP socket's addresses) or
+// something else: another family, a path that is not a socket, another
+// port, garbage.
 static long gen_sockaddr(rng_t *r) {
 	if (pct(r, 15))
 		return gen_ptr(r, 110);
 	struct sockaddr_un *a = (struct sockaddr_un *)arena_alloc(sizeof *a);
+	if (pct(r, 40)) {
+		switch (below(r, 4)) {
+		case 0:
+			memcpy(a, &inet_tcp, sizeof inet_tcp);
+			break;
+		case 1:
+			memcpy(a, &inet_udp, sizeof inet_udp);
+			break;
+		case 2:
+			memcpy(a, &inet_tcp6, sizeof inet_tcp6);
+			break;
+		default:
+			// Another port or address of either family, or AF_UNSPEC.
+			memcpy(a, pct(r, 50) ? (void *)&inet_tcp : (void *)&inet_tcp6, sizeof inet_tcp6);
+			((struct sockaddr_in *)a)->sin_port = (in_port_t)(pct(r, 50) ? 0 : rnd(r));
+			if (pct(r, 20))
+				a->sun_family = AF_UNSPEC;
+		}
+		return (long)a;
+	}
 	switch (below(r, 6)) {
 	case 0:
 	case 1:
@@ -1377,6 +1459,8 @@ static long gen_sockaddr(rng_t *r) {
 }
 
 static long gen_sockaddr_len(rng_t *r) {
+	if (pct(r, 30))
+		return pct(r, 50) ? (long)sizeof(struct sockaddr_in) : (long)sizeof(struct sockaddr_in6);
 	switch (below(r, 5)) {
 	case 0:
 		return sizeof(struct sockaddr_un);
