@@ -74,21 +74,21 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, _ socket.Names, addr []byte) error 
 		if !s.stream() {
 			return ErrnoOf(terr)
 		}
-		if nonblock(f, 0) {
+		if socket.Nonblock(f, 0) {
 			return linuxerr.EINPROGRESS
 		}
 	case *tcpip.ErrAlreadyConnecting:
 		// inet_stream_connect: a blocking connect on a socket whose
 		// handshake is under way waits for its result (io_uring's
 		// CONNECT, issued again on a worker, is one).
-		if !s.stream() || nonblock(f, 0) {
+		if !s.stream() || socket.Nonblock(f, 0) {
 			return linuxerr.EALREADY
 		}
 	default:
 		return ErrnoOf(terr)
 	}
 	_, snd := s.timeouts()
-	timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, deadline(snd))
+	timedOut, err := s.wait(c, waiter.EventOut|waiter.EventErr|waiter.EventHUp, socket.Deadline(snd))
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
 		return nil, linuxerr.EOPNOTSUPP
 	}
 	rcv, _ := s.timeouts()
-	dl := deadline(rcv)
+	dl := socket.Deadline(rcv)
 	for {
 		ep, wq, terr := s.ep.Accept(nil)
 		if terr == nil {
@@ -135,7 +135,7 @@ func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
 		if _, ok := terr.(*tcpip.ErrWouldBlock); !ok {
 			return nil, ErrnoOf(terr)
 		}
-		if nonblock(f, 0) {
+		if socket.Nonblock(f, 0) {
 			return nil, linuxerr.EAGAIN
 		}
 		timedOut, err := s.wait(c, waiter.EventIn|waiter.EventErr|waiter.EventHUp, dl)
@@ -168,9 +168,9 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 		}
 		opts.To = &fa
 	}
-	nb := nonblock(f, m.Flags)
+	nb := socket.Nonblock(f, m.Flags)
 	_, snd := s.timeouts()
-	dl := deadline(snd)
+	dl := socket.Deadline(snd)
 	p := &payload{d: m.Data}
 	done := 0
 	for {
@@ -239,9 +239,9 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 		}
 		return 0, nil
 	}
-	nb := nonblock(f, flags)
+	nb := socket.Nonblock(f, flags)
 	rcv, _ := s.timeouts()
-	dl := deadline(rcv)
+	dl := socket.Deadline(rcv)
 	peek := flags&socket.MSG_PEEK != 0
 	w := &sliceWriter{b: buf, truncate: !s.stream(), discard: s.stream() && flags&socket.MSG_TRUNC != 0}
 	out.Discarded = w.discard

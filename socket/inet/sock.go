@@ -224,42 +224,16 @@ func (s *Sock) Write(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
 // (tcp_splice_read, splice_to_socket).
 func (s *Sock) Splice() (read, write bool) { return true, true }
 
-// SpliceRead implements fs.SpliceReader: a read with MSG_DONTWAIT when
-// the splice is SPLICE_F_NONBLOCK.
+// SpliceRead implements fs.SpliceReader (socket.SpliceRead).
 func (s *Sock) SpliceRead(c fs.Ctx, f *fs.File, p []byte, nonblock bool) (int, error) {
-	flags := 0
-	if nonblock {
-		flags = socket.MSG_DONTWAIT
-	}
-	var out socket.RecvMsg
-	return s.Recv(c, f, p, flags, &out)
+	return socket.SpliceRead(c, f, s, p, nonblock)
 }
 
-// nonblock tells whether an operation on f with flags may not wait.
-func nonblock(f *fs.File, flags int) bool {
-	return flags&socket.MSG_DONTWAIT != 0 || f != nil && f.Flags()&fs.O_NONBLOCK != 0
-}
-
-// wait blocks until one of mask's events, or the deadline (zero: none)
-// passes. An interruption is sock_intr_errno's: ERESTARTSYS without a
-// timeout, EINTR with one.
+// wait is socket.Wait for one of mask's events on the endpoint.
 func (s *Sock) wait(c fs.Ctx, mask waiter.EventMask, deadline time.Time) (timedOut bool, err error) {
-	timedOut, err = fs.WaitReadyDeadline(c, &s.q, uint32(mask), func() bool {
+	return socket.Wait(c, &s.q, uint32(mask), deadline, func() bool {
 		return s.ep.Readiness(mask) != 0
-	}, deadline)
-	if err != nil && !deadline.IsZero() && linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
-		err = linuxerr.EINTR
-	}
-	return timedOut, err
-}
-
-// deadline turns an SO_RCVTIMEO or SO_SNDTIMEO value into a deadline
-// from now (zero: wait forever).
-func deadline(d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(d)
+	})
 }
 
 func (s *Sock) timeouts() (rcv, snd time.Duration) {

@@ -344,7 +344,7 @@ func (s *Sock) deliver(c fs.Ctx, f *fs.File, flags int, d datagram) error {
 			return err
 		}
 		s.mu.Unlock()
-		if nonblock(f, flags) {
+		if socket.Nonblock(f, flags) {
 			return linuxerr.EAGAIN
 		}
 		err := fs.WaitReady(c, &s.room, fs.EventOut, func() bool {
@@ -490,11 +490,6 @@ func (s *Sock) fillDumpLocked() {
 	}
 }
 
-// nonblock tells whether an operation on f with flags may not wait.
-func nonblock(f *fs.File, flags int) bool {
-	return flags&socket.MSG_DONTWAIT != 0 || f != nil && f.Flags()&fs.O_NONBLOCK != 0
-}
-
 // Recv implements socket.Socket (netlink_recvmsg): the next datagram,
 // cut to buf with MSG_TRUNC (and its whole length returned when the
 // caller passed MSG_TRUNC), from the sending port.
@@ -509,7 +504,7 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 	if len(s.recv) == 0 {
 		timeout := s.rcvtimeo
 		s.mu.Unlock()
-		if nonblock(f, flags) || flags&socket.MSG_ERRQUEUE != 0 {
+		if socket.Nonblock(f, flags) || flags&socket.MSG_ERRQUEUE != 0 {
 			return 0, linuxerr.EAGAIN
 		}
 		ready := func() bool {

@@ -16,7 +16,7 @@ import (
 // error first, ENOTCONN unless connected, the address ignored), datagram
 // as unix_dgram_sendmsg. It takes its own references to m.Files.
 func (s *Sock) Send(c fs.Ctx, f *fs.File, names socket.Names, m *socket.SendMsg) (int, error) {
-	nb := nonblock(f, m.Flags)
+	nb := socket.Nonblock(f, m.Flags)
 	switch s.typ {
 	case socket.SOCK_STREAM:
 		return s.streamSend(c, m, nb)
@@ -43,7 +43,7 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, names socket.Names, m *socket.SendMsg)
 // Recv implements recvmsg(2) into buf; out receives the address, flags
 // and ancillary data. Received files belong to the caller.
 func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.RecvMsg) (int, error) {
-	nb := nonblock(f, flags)
+	nb := socket.Nonblock(f, flags)
 	switch s.typ {
 	case socket.SOCK_STREAM:
 		return s.streamRecv(c, buf, flags, nb, out)
@@ -73,19 +73,9 @@ func (s *Sock) Write(c fs.Ctx, f *fs.File, p []byte, _ int64) (int, error) {
 // splice_write (splice_to_socket).
 func (s *Sock) Splice() (read, write bool) { return true, true }
 
-// SpliceRead implements fs.SpliceReader: a read with MSG_DONTWAIT when
-// the splice is SPLICE_F_NONBLOCK.
+// SpliceRead implements fs.SpliceReader (socket.SpliceRead).
 func (s *Sock) SpliceRead(c fs.Ctx, f *fs.File, p []byte, nonblock bool) (int, error) {
-	flags := 0
-	if nonblock {
-		flags = socket.MSG_DONTWAIT
-	}
-	var out socket.RecvMsg
-	n, err := s.Recv(c, f, p, flags, &out)
-	for _, g := range out.Files {
-		g.DecRef() // no control buffer: descriptors are discarded
-	}
-	return n, err
+	return socket.SpliceRead(c, f, s, p, nonblock)
 }
 
 // IsStream implements fs.Stream: sockets have no file position.

@@ -9,31 +9,17 @@ import (
 	"oyako/socket"
 )
 
-// wait blocks, with mu released, until ready (checked under mu) holds,
-// q reports one of mask's events, or the deadline (zero: none) passes.
-// It returns with mu held again. An interruption is sock_intr_errno's:
-// ERESTARTSYS without a timeout, EINTR with one.
+// wait is socket.Wait with mu released while it waits; ready is
+// checked under mu. It returns with mu held again.
 func wait(c fs.Ctx, q *fs.Queue, mask uint32, deadline time.Time, ready func() bool) (timedOut bool, err error) {
 	mu.Unlock()
-	timedOut, err = fs.WaitReadyDeadline(c, q, mask, func() bool {
+	timedOut, err = socket.Wait(c, q, mask, deadline, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return ready()
-	}, deadline)
+	})
 	mu.Lock()
-	if err != nil && !deadline.IsZero() && linuxerr.Equals(linuxerr.ERESTARTSYS, err) {
-		err = linuxerr.EINTR
-	}
 	return timedOut, err
-}
-
-// deadline turns an SO_RCVTIMEO or SO_SNDTIMEO value into a deadline
-// from now (zero: wait forever).
-func deadline(d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(d)
 }
 
 // Listen implements listen(2) (unix_listen): stream and seqpacket
@@ -74,7 +60,7 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, names socket.Names, addr []byte) er
 	if err != nil {
 		return err
 	}
-	nb := nonblock(f, 0)
+	nb := socket.Nonblock(f, 0)
 	mu.Lock()
 	var n notes
 	defer func() { unlock(n, nil) }()
@@ -83,7 +69,7 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, names socket.Names, addr []byte) er
 			return err
 		}
 	}
-	dl := deadline(s.sndtimeo)
+	dl := socket.Deadline(s.sndtimeo)
 	for {
 		other, err := findOther(node, addr, s.typ)
 		if err != nil {
@@ -145,8 +131,8 @@ func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
 		unlock(n, nil)
 		return nil, linuxerr.EINVAL
 	}
-	nb := nonblock(f, 0)
-	dl := deadline(s.rcvtimeo)
+	nb := socket.Nonblock(f, 0)
+	dl := socket.Deadline(s.rcvtimeo)
 	for len(s.recv) == 0 {
 		err := error(nil)
 		switch {
@@ -220,7 +206,7 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 		}
 		return 0, linuxerr.EPIPE
 	}
-	dl := deadline(s.sndtimeo)
+	dl := socket.Deadline(s.sndtimeo)
 	sent := 0
 	filesSent := false
 	for sent < inband || oob {
@@ -411,7 +397,7 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 	}
 	target = max(target, 1)
 	peek := flags&socket.MSG_PEEK != 0
-	dl := deadline(s.rcvtimeo)
+	dl := socket.Deadline(s.rcvtimeo)
 	copied := 0
 	checkCreds := false
 	var cred *socket.Cred

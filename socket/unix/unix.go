@@ -211,11 +211,6 @@ func (s *Sock) Type() int { return s.typ }
 
 func (s *Sock) connectionBased() bool { return s.typ != socket.SOCK_DGRAM }
 
-// nonblock tells whether an operation on f with flags may not wait.
-func nonblock(f *fs.File, flags int) bool {
-	return flags&socket.MSG_DONTWAIT != 0 || f != nil && f.Flags()&fs.O_NONBLOCK != 0
-}
-
 // Namespaces of bound sockets: path-bound ones by their node
 // (unix_find_socket_byinode), abstract ones by type and name (the
 // abstract hash includes the type, so each type has its own names).
