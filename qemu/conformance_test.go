@@ -164,7 +164,7 @@ func conformanceC(t *testing.T) {
 	// epoll and io_uring echo servers with 1,000 connections: natively in
 	// a network namespace of their own (Case.NetNS), whose ports, backlog
 	// and ping_group_range are theirs as oyako's are.
-	for _, name := range []string{"tcp", "udp", "uring_inet", "tcp_echo", "uring_tcp_echo"} {
+	for _, name := range []string{"tcp", "udp", "inet_cmsg", "uring_inet", "tcp_echo", "uring_tcp_echo"} {
 		prog, err := BuildUserC(root, dir, name)
 		if err != nil {
 			t.Fatal(err)

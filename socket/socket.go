@@ -193,9 +193,19 @@ type SendMsg struct {
 	Creds *Cred      // SCM_CREDENTIALS, checked by the caller
 }
 
+// Cmsg is a control message a receive returns besides descriptors and
+// credentials (an IP_PKTINFO, a timestamp): its level, type and
+// cmsg_data.
+type Cmsg struct {
+	Level, Type int
+	Data        []byte
+}
+
 // RecvMsg is what one recvmsg(2) returns besides the data: the sender's
 // address, the flags for msg_flags, and the ancillary data to write.
 type RecvMsg struct {
+	// Control is written first, in order (put_cmsg by put_cmsg).
+	Control []Cmsg
 	Addr  []byte // nil: no address (msg_namelen 0)
 	Flags int    // MSG_TRUNC, MSG_CTRUNC
 	// Discarded says the data was dropped, not read into the buffer

@@ -696,7 +696,8 @@ func scatter(t *task.Task, iov []iovec, data []byte) error {
 }
 
 // scmRecv writes a received message's control data as
-// __scm_recv_common does: SCM_CREDENTIALS (put_cmsg, cut and
+// __scm_recv_common does: the family's own messages (out.Control:
+// timestamps, IP_PKTINFO...) and SCM_CREDENTIALS (put_cmsg, cut and
 // MSG_CTRUNC when the buffer is short), then SCM_RIGHTS (scm_detach_fds:
 // as many descriptors as fit and can be installed, the rest closed, and
 // MSG_CTRUNC). Without a control buffer, anything to report only sets
@@ -704,33 +705,49 @@ func scatter(t *task.Task, iov []iovec, data []byte) error {
 func scmRecv(t *task.Task, m msghdr, out *socket.RecvMsg, cloexec bool) (used int, ctrunc bool, err error) {
 	defer func() { dropFiles(out.Files) }()
 	if m.control == 0 {
-		return 0, out.Cred != nil || len(out.Files) > 0, nil
+		return 0, out.Cred != nil || len(out.Files) > 0 || len(out.Control) > 0, nil
 	}
 	room := int(min(m.controllen, 1<<31-1))
 	at := m.control
 	le := binary.LittleEndian
-	if c := out.Cred; c != nil {
+	// putCmsg is put_cmsg: a message cut to the room left (its cmsg_len
+	// cut too) sets MSG_CTRUNC, as does one for which not even the
+	// header fits (then nothing is written).
+	putCmsg := func(level, typ int, data []byte) error {
 		if room < cmsgHdrLen {
 			ctrunc = true
-		} else {
-			b := make([]byte, cmsgHdrLen+12)
-			le.PutUint64(b, uint64(len(b)))
-			le.PutUint32(b[8:], socket.SOL_SOCKET)
-			le.PutUint32(b[12:], socket.SCM_CREDENTIALS)
-			le.PutUint32(b[16:], uint32(c.PID))
-			le.PutUint32(b[20:], c.UID)
-			le.PutUint32(b[24:], c.GID)
-			if room < len(b) {
-				ctrunc = true
-				b = b[:room]
-			}
-			if err := t.CopyOut(at, b); err != nil {
-				return used, ctrunc, err
-			}
-			k := min(cmsgAlign(cmsgHdrLen+12), room)
-			at += uintptr(k)
-			room -= k
-			used += k
+			return nil
+		}
+		b := make([]byte, cmsgHdrLen+len(data))
+		copy(b[cmsgHdrLen:], data)
+		if room < len(b) {
+			ctrunc = true
+			b = b[:room]
+		}
+		le.PutUint64(b, uint64(len(b)))
+		le.PutUint32(b[8:], uint32(level))
+		le.PutUint32(b[12:], uint32(typ))
+		if err := t.CopyOut(at, b); err != nil {
+			return err
+		}
+		k := min(cmsgAlign(cmsgHdrLen+len(data)), room)
+		at += uintptr(k)
+		room -= k
+		used += k
+		return nil
+	}
+	for _, c := range out.Control {
+		if err := putCmsg(c.Level, c.Type, c.Data); err != nil {
+			return used, ctrunc, err
+		}
+	}
+	if c := out.Cred; c != nil {
+		var d [12]byte
+		le.PutUint32(d[0:], uint32(c.PID))
+		le.PutUint32(d[4:], c.UID)
+		le.PutUint32(d[8:], c.GID)
+		if err := putCmsg(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, d[:]); err != nil {
+			return used, ctrunc, err
 		}
 	}
 	if len(out.Files) == 0 {

@@ -3,6 +3,8 @@ package inet
 import (
 	"encoding/binary"
 
+	"gvisor.dev/gvisor/pkg/abi/linux"
+
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
@@ -253,6 +255,7 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 					out.Flags |= socket.MSG_TRUNC
 				}
 				out.Addr = sockaddr(s.family, res.RemoteAddr)
+				out.Control = s.control(&res.ControlMessages)
 				if flags&socket.MSG_TRUNC != 0 {
 					return res.Total, nil
 				}
@@ -385,4 +388,57 @@ func (s *Sock) Ioctl(c fs.Ctx, _ *fs.File, cmd uint32, arg uintptr) (uintptr, er
 	var b [4]byte
 	binary.LittleEndian.PutUint32(b[:], uint32(v))
 	return 0, c.CopyOut(arg, b[:])
+}
+
+// control is a datagram's control messages, in the order Linux writes
+// them: the timestamp (sock_recv_cmsgs), then IPv4's IP_PKTINFO,
+// IP_TTL and IP_TOS (ip_cmsg_recv_offset) or IPv6's IPV6_PKTINFO,
+// IPV6_HOPLIMIT and IPV6_TCLASS (ip6_datagram_recv_ctl), as the
+// socket's options ask. netstack fills what the options turned on.
+func (s *Sock) control(cm *tcpip.ReceivableControlMessages) []socket.Cmsg {
+	var out []socket.Cmsg
+	le := binary.LittleEndian
+	s.mu.Lock()
+	ts := s.timestamp
+	s.mu.Unlock()
+	if ts != 0 && cm.HasTimestamp {
+		b := make([]byte, 16)
+		t := cm.Timestamp
+		le.PutUint64(b, uint64(t.Unix()))
+		if ts == linux.SO_TIMESTAMPNS {
+			le.PutUint64(b[8:], uint64(t.Nanosecond()))
+		} else {
+			le.PutUint64(b[8:], uint64(t.Nanosecond()/1000))
+		}
+		out = append(out, socket.Cmsg{Level: socket.SOL_SOCKET, Type: ts, Data: b})
+	}
+	if cm.HasIPPacketInfo {
+		// struct in_pktinfo: ipi_ifindex, ipi_spec_dst, ipi_addr.
+		b := make([]byte, 12)
+		le.PutUint32(b, uint32(cm.PacketInfo.NIC))
+		copy(b[4:8], cm.PacketInfo.LocalAddr.AsSlice())
+		copy(b[8:12], cm.PacketInfo.DestinationAddr.AsSlice())
+		out = append(out, socket.Cmsg{Level: linux.SOL_IP, Type: linux.IP_PKTINFO, Data: b})
+	}
+	if cm.HasTTL {
+		out = append(out, socket.Cmsg{Level: linux.SOL_IP, Type: linux.IP_TTL, Data: socket.Int(int32(cm.TTL))})
+	}
+	if cm.HasTOS {
+		// One byte, as ip_cmsg_recv_tos puts it.
+		out = append(out, socket.Cmsg{Level: linux.SOL_IP, Type: linux.IP_TOS, Data: []byte{cm.TOS}})
+	}
+	if cm.HasIPv6PacketInfo {
+		// struct in6_pktinfo: ipi6_addr, ipi6_ifindex.
+		b := make([]byte, 20)
+		copy(b, cm.IPv6PacketInfo.Addr.AsSlice())
+		le.PutUint32(b[16:], uint32(cm.IPv6PacketInfo.NIC))
+		out = append(out, socket.Cmsg{Level: linux.SOL_IPV6, Type: linux.IPV6_PKTINFO, Data: b})
+	}
+	if cm.HasHopLimit {
+		out = append(out, socket.Cmsg{Level: linux.SOL_IPV6, Type: linux.IPV6_HOPLIMIT, Data: socket.Int(int32(cm.HopLimit))})
+	}
+	if cm.HasTClass {
+		out = append(out, socket.Cmsg{Level: linux.SOL_IPV6, Type: linux.IPV6_TCLASS, Data: socket.Int(int32(cm.TClass))})
+	}
+	return out
 }

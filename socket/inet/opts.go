@@ -105,6 +105,8 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 			return socket.Bool(so.GetReceiveTClass()), nil
 		case linux.IPV6_RECVPKTINFO:
 			return socket.Bool(so.GetIPv6ReceivePacketInfo()), nil
+		case linux.IPV6_RECVHOPLIMIT:
+			return socket.Bool(so.GetReceiveHopLimit()), nil
 		case linux.IPV6_RECVERR:
 			return socket.Bool(so.GetIPv6RecvError()), nil
 		case linux.IPV6_MULTICAST_HOPS:
@@ -158,9 +160,12 @@ func (s *Sock) getSocket(name int) ([]byte, error) {
 		return socket.Bool(so.GetPassCred()), nil
 	case socket.SO_NO_CHECK:
 		return socket.Bool(so.GetNoChecksum()), nil
-	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_PRIORITY, socket.SO_OOBINLINE,
-		linux.SO_TIMESTAMP, linux.SO_TIMESTAMPNS:
+	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_PRIORITY, socket.SO_OOBINLINE:
 		return socket.Int(0), nil
+	case linux.SO_TIMESTAMP, linux.SO_TIMESTAMPNS:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return socket.Bool(s.timestamp == name), nil
 	case socket.SO_SNDLOWAT:
 		return socket.Int(1), nil
 	case socket.SO_RCVLOWAT:
@@ -374,10 +379,19 @@ func (s *Sock) setSocket(name int, val []byte) error {
 		so.SetPassCred(v != 0)
 	case socket.SO_NO_CHECK:
 		so.SetNoChecksum(v != 0)
-	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_PRIORITY, socket.SO_OOBINLINE,
-		linux.SO_TIMESTAMP, linux.SO_TIMESTAMPNS:
-		// Accepted; netstack has no urgent data, timestamps or
-		// priorities to act on, and reports 0.
+	case socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_PRIORITY, socket.SO_OOBINLINE:
+		// Accepted; netstack has no urgent data or priorities to act
+		// on, and reports 0.
+	case linux.SO_TIMESTAMP, linux.SO_TIMESTAMPNS:
+		// Datagrams come with SCM_TIMESTAMP or SCM_TIMESTAMPNS
+		// (sock_recv_timestamp); turning one off turns off both.
+		s.mu.Lock()
+		if v != 0 {
+			s.timestamp = name
+		} else {
+			s.timestamp = 0
+		}
+		s.mu.Unlock()
 	case socket.SO_RCVLOWAT:
 		if v < 0 {
 			v = 1<<31 - 1
@@ -600,6 +614,8 @@ func (s *Sock) setIPv6(name int, val []byte) error {
 		so.SetReceiveTClass(v != 0)
 	case linux.IPV6_RECVPKTINFO:
 		so.SetIPv6ReceivePacketInfo(v != 0)
+	case linux.IPV6_RECVHOPLIMIT:
+		so.SetReceiveHopLimit(v != 0)
 	case linux.IPV6_RECVERR:
 		so.SetIPv6RecvError(v != 0)
 	case linux.IPV6_MULTICAST_HOPS:

@@ -46,6 +46,9 @@ type Sock struct {
 	lingerSecs         int32        // SO_LINGER's l_linger as set
 	ttlSet             bool         // IP_TTL or IPV6_UNICAST_HOPS set (not -1)
 	shut               atomic.Int32 // sk_shutdown: shutRcv|shutSnd as shutdown(2) set them
+	// timestamp is SO_TIMESTAMP or SO_TIMESTAMPNS when one is on
+	// (sock_set_timestamp: the later one wins), 0 otherwise.
+	timestamp int
 }
 
 // The bits of Linux's sk_shutdown.
