@@ -206,8 +206,8 @@ type Cmsg struct {
 type RecvMsg struct {
 	// Control is written first, in order (put_cmsg by put_cmsg).
 	Control []Cmsg
-	Addr  []byte // nil: no address (msg_namelen 0)
-	Flags int    // MSG_TRUNC, MSG_CTRUNC
+	Addr    []byte // nil: no address (msg_namelen 0)
+	Flags   int    // MSG_TRUNC, MSG_CTRUNC
 	// Discarded says the data was dropped, not read into the buffer
 	// (MSG_TRUNC on a TCP stream): the caller's buffer stays as it was.
 	Discarded bool
