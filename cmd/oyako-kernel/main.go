@@ -206,6 +206,13 @@ func startNetwork() {
 		fmt.Println("oyako: eth0:", err)
 		return
 	}
+	// With a device, make the stack now, in the background, so that
+	// eth0 answers from boot as Linux's does: ARP and NDP, IPv6
+	// autoconfiguration, and a reset for a connection to a port nobody
+	// listens on (a host's connection through a forwarded port would
+	// otherwise wait until a program first used the network). Without
+	// one, the stack waits for the first socket.
+	go inet.Stack()
 	m := dev.MAC
 	klog.Log(fmt.Sprintf("oyako: eth0: virtio-net %02x:%02x:%02x:%02x:%02x:%02x, %v/24 via %v, MTU %d",
 		m[0], m[1], m[2], m[3], m[4], m[5], eth0Addr, eth0Gateway, dev.MTU))
