@@ -2,12 +2,12 @@
 // constants of include/linux/socket.h and include/uapi/asm-generic/
 // socket.h, the caller a socket operation runs for (Caller), and the
 // shapes of a message sent and received (SendMsg, RecvMsg) with its
-// ancillary data already decoded by the system-call layer. Families live
-// in subpackages (socket/unix); the system calls (syscalls/sys_socket.go)
-// copy addresses, iovecs and control messages in and out and call a
-// Socket.
-//
-// Limits: only AF_UNIX exists; SOL_SOCKET is the only option level.
+// ancillary data already decoded by the system-call layer, and what the
+// families share (the sockfs file, waiting with SO_RCVTIMEO/SO_SNDTIMEO,
+// option encoders, buffer sizing). Families live in subpackages
+// (socket/unix, socket/inet for AF_INET and AF_INET6, socket/netlink);
+// the system calls (syscalls/sys_socket.go) copy addresses, iovecs and
+// control messages in and out and call a Socket.
 package socket
 
 import "oyako/fs"

@@ -8,7 +8,8 @@
 // net/ipv4/ping.c).
 //
 // Limits: one network namespace; no routing between interfaces, no
-// netfilter, no multicast routing; raw sockets only for ICMP.
+// netfilter, no multicast routing; no urgent data, no MPTCP; raw
+// sockets are netstack's (root only).
 package inet
 
 import (
