@@ -88,3 +88,30 @@ func Linger(onoff, secs int32) []byte {
 	binary.LittleEndian.PutUint32(b[4:], uint32(secs))
 	return b
 }
+
+// Timeouts are a socket's SO_RCVTIMEO and SO_SNDTIMEO (sk_rcvtimeo,
+// sk_sndtimeo); its family's lock guards them.
+type Timeouts struct{ Rcv, Snd time.Duration }
+
+// Set sets SO_RCVTIMEO or SO_SNDTIMEO (name) from a struct timeval
+// (sock_set_timeout; Timeval's errors).
+func (t *Timeouts) Set(name int, val []byte) error {
+	d, err := Timeval(val)
+	if err != nil {
+		return err
+	}
+	if name == SO_RCVTIMEO {
+		t.Rcv = d
+	} else {
+		t.Snd = d
+	}
+	return nil
+}
+
+// Get returns SO_RCVTIMEO or SO_SNDTIMEO (name) as getsockopt does.
+func (t *Timeouts) Get(name int) []byte {
+	if name == SO_RCVTIMEO {
+		return TimevalBytes(t.Rcv)
+	}
+	return TimevalBytes(t.Snd)
+}

@@ -185,11 +185,9 @@ func (s *Sock) getSocket(name int) ([]byte, error) {
 		}
 		return socket.Linger(on, secs), nil
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		rcv, snd := s.timeouts()
-		if name == socket.SO_SNDTIMEO {
-			rcv = snd
-		}
-		return socket.TimevalBytes(rcv), nil
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.timeo.Get(name), nil
 	case socket.SO_PEERCRED:
 		// cred_to_ucred without a peer's credentials: pid 0, IDs -1.
 		b := make([]byte, 12)
@@ -336,18 +334,9 @@ func (s *Sock) setSocket(name int, val []byte) error {
 	so := s.ep.SocketOptions()
 	switch name {
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		d, err := socket.Timeval(val)
-		if err != nil {
-			return err
-		}
 		s.mu.Lock()
-		if name == socket.SO_RCVTIMEO {
-			s.rcvtimeo = d
-		} else {
-			s.sndtimeo = d
-		}
-		s.mu.Unlock()
-		return nil
+		defer s.mu.Unlock()
+		return s.timeo.Set(name, val)
 	case linux.SO_BINDTODEVICE:
 		n := bytes.IndexByte(val, 0)
 		if n < 0 {

@@ -41,11 +41,11 @@ type Sock struct {
 	q                     fs.Queue
 	ino                   uint64
 
-	mu                 sync.Mutex
-	rcvtimeo, sndtimeo time.Duration
-	lingerSecs         int32        // SO_LINGER's l_linger as set
-	ttlSet             bool         // IP_TTL or IPV6_UNICAST_HOPS set (not -1)
-	shut               atomic.Int32 // sk_shutdown: shutRcv|shutSnd as shutdown(2) set them
+	mu         sync.Mutex
+	timeo      socket.Timeouts
+	lingerSecs int32        // SO_LINGER's l_linger as set
+	ttlSet     bool         // IP_TTL or IPV6_UNICAST_HOPS set (not -1)
+	shut       atomic.Int32 // sk_shutdown: shutRcv|shutSnd as shutdown(2) set them
 	// timestamp is SO_TIMESTAMP or SO_TIMESTAMPNS when one is on
 	// (sock_set_timestamp: the later one wins), 0 otherwise.
 	timestamp int
@@ -242,7 +242,7 @@ func (s *Sock) wait(c fs.Ctx, mask waiter.EventMask, deadline time.Time) (timedO
 func (s *Sock) timeouts() (rcv, snd time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rcvtimeo, s.sndtimeo
+	return s.timeo.Rcv, s.timeo.Snd
 }
 
 func (s *Sock) stream() bool { return s.typ == socket.SOCK_STREAM }

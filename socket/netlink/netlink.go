@@ -86,8 +86,7 @@ type Sock struct {
 	maxRecv     int
 	sndbuf      int
 	rcvbuf      int
-	rcvtimeo    time.Duration
-	sndtimeo    time.Duration
+	timeo       socket.Timeouts
 	passcred    bool
 	capAck      bool
 	extAck      bool
@@ -502,7 +501,7 @@ func (s *Sock) Recv(c fs.Ctx, f *fs.File, buf []byte, flags int, out *socket.Rec
 		return 0, err
 	}
 	if len(s.recv) == 0 {
-		timeout := s.rcvtimeo
+		timeout := s.timeo.Rcv
 		s.mu.Unlock()
 		if socket.Nonblock(f, flags) || flags&socket.MSG_ERRQUEUE != 0 {
 			return 0, linuxerr.EAGAIN
@@ -627,10 +626,8 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 			return socket.Int(int32(s.rcvbuf)), nil
 		case socket.SO_PASSCRED:
 			return socket.Bool(s.passcred), nil
-		case socket.SO_RCVTIMEO:
-			return socket.TimevalBytes(s.rcvtimeo), nil
-		case socket.SO_SNDTIMEO:
-			return socket.TimevalBytes(s.sndtimeo), nil
+		case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
+			return s.timeo.Get(name), nil
 		case socket.SO_ERROR, socket.SO_ACCEPTCONN, socket.SO_REUSEADDR, socket.SO_KEEPALIVE,
 			socket.SO_BROADCAST, socket.SO_DEBUG, socket.SO_DONTROUTE, socket.SO_OOBINLINE,
 			socket.SO_PRIORITY, socket.SO_REUSEPORT:
@@ -713,16 +710,7 @@ func (s *Sock) setSocket(name int, val []byte) error {
 	defer s.mu.Unlock()
 	switch name {
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		d, err := socket.Timeval(val)
-		if err != nil {
-			return err
-		}
-		if name == socket.SO_RCVTIMEO {
-			s.rcvtimeo = d
-		} else {
-			s.sndtimeo = d
-		}
-		return nil
+		return s.timeo.Set(name, val)
 	}
 	v, err := socket.IntArg(val)
 	if err != nil {

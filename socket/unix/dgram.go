@@ -129,7 +129,7 @@ func (s *Sock) dgramSend(c fs.Ctx, names socket.Names, m *socket.SendMsg, nb boo
 	if size > s.sndbuf-32 {
 		return 0, linuxerr.EMSGSIZE
 	}
-	dl := socket.Deadline(s.sndtimeo)
+	dl := socket.Deadline(s.timeo.Snd)
 	if err := s.allocWait(c, &nb, dl, size+skbOverhead); err != nil {
 		return 0, err
 	}
@@ -232,7 +232,7 @@ func (s *Sock) dgramRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.R
 	var n notes
 	var drop []*fs.File
 	defer func() { unlock(n, drop) }()
-	dl := socket.Deadline(s.rcvtimeo)
+	dl := socket.Deadline(s.timeo.Rcv)
 	for {
 		if s.err != nil {
 			return 0, s.takeErr()

@@ -292,11 +292,7 @@ func (s *Sock) GetSockOpt(level, name int) ([]byte, error) {
 	case socket.SO_LINGER:
 		return socket.Linger(s.linger[0], s.linger[1]), nil
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		d := s.rcvtimeo
-		if name == socket.SO_SNDTIMEO {
-			d = s.sndtimeo
-		}
-		return socket.TimevalBytes(d), nil
+		return s.timeo.Get(name), nil
 	case socket.SO_PEERCRED:
 		// cred_to_ucred: pid 0 and IDs -1 before there is a peer.
 		c := socket.Cred{UID: ^uint32(0), GID: ^uint32(0)}
@@ -369,15 +365,7 @@ func (s *Sock) SetSockOpt(level, name int, val []byte) error {
 		}
 		s.linger = [2]int32{b2i(v != 0), int32(binary.LittleEndian.Uint32(val[4:]))}
 	case socket.SO_RCVTIMEO, socket.SO_SNDTIMEO:
-		d, err := socket.Timeval(val)
-		if err != nil {
-			return err
-		}
-		if name == socket.SO_RCVTIMEO {
-			s.rcvtimeo = d
-		} else {
-			s.sndtimeo = d
-		}
+		return s.timeo.Set(name, val)
 	default:
 		return linuxerr.ENOPROTOOPT
 	}

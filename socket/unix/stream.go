@@ -69,7 +69,7 @@ func (s *Sock) Connect(c fs.Ctx, f *fs.File, names socket.Names, addr []byte) er
 			return err
 		}
 	}
-	dl := socket.Deadline(s.sndtimeo)
+	dl := socket.Deadline(s.timeo.Snd)
 	for {
 		other, err := findOther(node, addr, s.typ)
 		if err != nil {
@@ -132,7 +132,7 @@ func (s *Sock) Accept(c fs.Ctx, f *fs.File, flags uint32) (*fs.File, error) {
 		return nil, linuxerr.EINVAL
 	}
 	nb := socket.Nonblock(f, 0)
-	dl := socket.Deadline(s.rcvtimeo)
+	dl := socket.Deadline(s.timeo.Rcv)
 	for len(s.recv) == 0 {
 		err := error(nil)
 		switch {
@@ -206,7 +206,7 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 		}
 		return 0, linuxerr.EPIPE
 	}
-	dl := socket.Deadline(s.sndtimeo)
+	dl := socket.Deadline(s.timeo.Snd)
 	sent := 0
 	filesSent := false
 	for sent < inband || oob {
@@ -397,7 +397,7 @@ func (s *Sock) streamRecv(c fs.Ctx, buf []byte, flags int, nb bool, out *socket.
 	}
 	target = max(target, 1)
 	peek := flags&socket.MSG_PEEK != 0
-	dl := socket.Deadline(s.rcvtimeo)
+	dl := socket.Deadline(s.timeo.Rcv)
 	copied := 0
 	checkCreds := false
 	var cred *socket.Cred

@@ -25,7 +25,6 @@ package unix
 
 import (
 	"sync"
-	"time"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
@@ -92,8 +91,7 @@ type Sock struct {
 	oobinline   bool
 	linger      [2]int32
 	rcvlowat    int
-	rcvtimeo    time.Duration
-	sndtimeo    time.Duration
+	timeo       socket.Timeouts
 
 	q        fs.Queue // the socket's wait queue (sk_sleep)
 	peerWait fs.Queue // senders and connecters waiting for room here
