@@ -56,3 +56,11 @@ func SpliceRead(c fs.Ctx, f *fs.File, s Reader, p []byte, nonblock bool) (int, e
 	}
 	return n, err
 }
+
+// SigPipe sends SIGPIPE to the caller, if it can take signals (a send
+// on a stream that cannot send any more; io_uring's contexts cannot).
+func SigPipe(c fs.Ctx) {
+	if s, ok := c.(interface{ SigPipe() }); ok {
+		s.SigPipe()
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 
 	"gvisor.dev/gvisor/pkg/abi/linux"
-
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
@@ -188,7 +187,7 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 					return done, nil
 				}
 				if linuxerr.Equals(linuxerr.EPIPE, err) && s.stream() && m.Flags&socket.MSG_NOSIGNAL == 0 {
-					sigpipe(c)
+					socket.SigPipe(c)
 				}
 				return 0, err
 			}
@@ -209,13 +208,6 @@ func (s *Sock) Send(c fs.Ctx, f *fs.File, _ socket.Names, m *socket.SendMsg) (in
 			}
 			return 0, err
 		}
-	}
-}
-
-// sigpipe sends SIGPIPE to the caller, if it can take signals.
-func sigpipe(c fs.Ctx) {
-	if s, ok := c.(interface{ SigPipe() }); ok {
-		s.SigPipe()
 	}
 }
 

@@ -202,7 +202,7 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 	}
 	if s.shutdown&sendShutdown != 0 {
 		if m.Flags&socket.MSG_NOSIGNAL == 0 {
-			sigpipe(c)
+			socket.SigPipe(c)
 		}
 		return 0, linuxerr.EPIPE
 	}
@@ -227,7 +227,7 @@ func (s *Sock) streamSend(c fs.Ctx, m *socket.SendMsg, nb bool) (int, error) {
 		if peer.dead || peer.shutdown&rcvShutdown != 0 {
 			memRelease(size+skbOverhead, &n)
 			if sent == 0 && m.Flags&socket.MSG_NOSIGNAL == 0 {
-				sigpipe(c)
+				socket.SigPipe(c)
 			}
 			return partial(sent, linuxerr.EPIPE)
 		}
@@ -324,13 +324,6 @@ func partial(done int, err error) (int, error) {
 		return done, nil
 	}
 	return 0, err
-}
-
-// sigpipe sends SIGPIPE to the caller, if it can take signals.
-func sigpipe(c fs.Ctx) {
-	if s, ok := c.(interface{ SigPipe() }); ok {
-		s.SigPipe()
-	}
 }
 
 // attachFiles gives the buffer its own references to files
