@@ -58,21 +58,12 @@ const (
 )
 
 // registry holds the live sockets, for /proc/net/tcp and friends.
-var registry struct {
-	sync.Mutex
-	socks map[*Sock]struct{}
-}
+var registry socket.Set[*Sock]
 
 // ForEach calls fn for every live inet socket, in no order, without
 // locks held by this package.
 func ForEach(fn func(*Sock)) {
-	registry.Lock()
-	list := make([]*Sock, 0, len(registry.socks))
-	for s := range registry.socks {
-		list = append(list, s)
-	}
-	registry.Unlock()
-	for _, s := range list {
+	for _, s := range registry.List() {
 		fn(s)
 	}
 }
@@ -170,20 +161,13 @@ func (s *Sock) start(c fs.Ctx, flags uint32) *fs.File {
 	s.entry = waiter.NewFunctionEntry(waiter.EventIn|waiter.EventPri|waiter.EventOut|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp,
 		func(m waiter.EventMask) { s.q.Notify(uint32(m)) })
 	s.wq.EventRegister(&s.entry)
-	registry.Lock()
-	if registry.socks == nil {
-		registry.socks = map[*Sock]struct{}{}
-	}
-	registry.socks[s] = struct{}{}
-	registry.Unlock()
+	registry.Add(s)
 	return socket.NewFile(c, s.ino, flags, s)
 }
 
 // Release implements fs.Releaser: the last close (inet_release).
 func (s *Sock) Release(*fs.File) {
-	registry.Lock()
-	delete(registry.socks, s)
-	registry.Unlock()
+	registry.Remove(s)
 	s.wq.EventUnregister(&s.entry)
 	s.ep.Close()
 }

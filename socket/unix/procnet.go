@@ -6,34 +6,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"oyako/fs"
+	"oyako/socket"
 )
 
 // /proc/net/unix (unix_seq_show): a line per AF_UNIX socket, for
 // netstat -x and its kind.
 
 // live holds the sockets not yet released, embryos included.
-var live struct {
-	sync.Mutex
-	socks map[*Sock]struct{}
-}
-
-func track(s *Sock) {
-	live.Lock()
-	if live.socks == nil {
-		live.socks = map[*Sock]struct{}{}
-	}
-	live.socks[s] = struct{}{}
-	live.Unlock()
-}
-
-func untrack(s *Sock) {
-	live.Lock()
-	delete(live.socks, s)
-	live.Unlock()
-}
+var live socket.Set[*Sock]
 
 func init() {
 	fs.RegisterProcNet("unix", func(fs.Ctx) []byte { return procNetUnix() })
@@ -61,12 +43,7 @@ type unixLine struct {
 // is its hash table's), embryos (no inode) last; the kernel pointer and
 // reference count are fixed values.
 func procNetUnix() []byte {
-	live.Lock()
-	socks := make([]*Sock, 0, len(live.socks))
-	for s := range live.socks {
-		socks = append(socks, s)
-	}
-	live.Unlock()
+	socks := live.List()
 	var lines []unixLine
 	mu.Lock()
 	for _, s := range socks {

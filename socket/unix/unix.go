@@ -169,7 +169,7 @@ func Create(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, error) {
 
 func newSock(typ int) *Sock {
 	s := &Sock{typ: typ, sndbuf: socket.WmemDefault, rcvbuf: socket.RmemDefault, backlog: maxDgramQlen, rcvlowat: 1, ino: fs.NewIno()}
-	track(s) // for /proc/net/unix
+	live.Add(s) // for /proc/net/unix
 	return s
 }
 
@@ -402,7 +402,7 @@ func (s *Sock) releaseLocked(embryo bool, n *notes, drop *[]*fs.File) {
 		}
 	}
 	s.dead = true
-	untrack(s)
+	live.Remove(s)
 	delete(memWaiters, s)
 	s.shutdown = shutdownMask
 	wasListening := s.state == stateListen
