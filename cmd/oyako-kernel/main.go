@@ -184,8 +184,8 @@ var (
 // configured statically as QEMU's user network expects. The driver
 // starts now (about 3 ms under TCG: its buffers and the device's set-up;
 // the probe alone, without a device, takes 0.2 ms); the network stack,
-// ten times that, is made only when a program first uses the network,
-// with eth0 in it (inet.AddInterface).
+// ten times that, is then made in the background with eth0 in it
+// (inet.AddInterface, inet.Stack).
 func startNetwork() {
 	dev, err := kernel.StartNet()
 	if err != nil {
