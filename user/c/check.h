@@ -321,16 +321,18 @@ __attribute__((unused)) static void poll_now(const char *what, int fd) {
 		printf("%s: %s\n", what, poll_bits(p.revents));
 }
 
-// sockopt prints an integer socket option (SOL_SOCKET), or its error.
-#define SOCKOPT(fd, opt) sockopt_show(#opt, fd, opt)
-__attribute__((unused)) static void sockopt_show(const char *name, int fd, int opt) {
+// intopt prints an integer socket option of level, or its error.
+__attribute__((unused)) static void intopt(const char *name, int fd, int level, int opt) {
 	int v = -12345;
 	socklen_t len = sizeof v;
-	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0)
+	if (getsockopt(fd, level, opt, &v, &len) < 0)
 		printf("getsockopt %s: -1 %s\n", name, strerrorname_np(errno));
 	else
 		printf("getsockopt %s: %d (len %u)\n", name, v, (unsigned)len);
 }
+
+// SOCKOPT prints an integer SOL_SOCKET option, or its error.
+#define SOCKOPT(fd, opt) intopt(#opt, fd, SOL_SOCKET, opt)
 
 // ---- io_uring (uring_basic.c, uring_sqpoll.c, bench.c)
 

@@ -27,16 +27,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-// intopt prints an integer option of level, or its error.
-static void intopt(const char *what, int fd, int level, int opt) {
-	int v = -12345;
-	socklen_t len = sizeof v;
-	if (getsockopt(fd, level, opt, &v, &len) < 0)
-		printf("getsockopt %s: -1 %s\n", what, strerrorname_np(errno));
-	else
-		printf("getsockopt %s: %d (len %u)\n", what, v, (unsigned)len);
-}
-
 // setint sets an integer option and prints the result.
 static void setint(const char *what, int fd, int level, int opt, int v) {
 	if (setsockopt(fd, level, opt, &v, sizeof v) < 0)
