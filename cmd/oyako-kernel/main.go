@@ -29,7 +29,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -159,11 +158,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, w
 	}
 	p, err := task.StartInit(path, argv, envp, strace, files)
 	if err != nil {
-		if errors.Is(err, task.ErrDynamic) {
-			fmt.Printf("oyako: %s: %v\n", path, err)
-		} else {
-			fmt.Printf("oyako: cannot run %s: %v\n", path, err)
-		}
+		fmt.Printf("oyako: cannot run %s: %v\n", path, err)
 		return task.ExecStatus(err)
 	}
 	<-p.Done()
