@@ -9,6 +9,7 @@
 package elfload
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -138,17 +139,25 @@ func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
 		filesz, memsz, align := le.Uint64(p[32:]), le.Uint64(p[40:]), le.Uint64(p[48:])
 		switch ptype {
 		case ptInterp:
-			if filesz == 0 || filesz > 4096 {
+			// load_elf_binary takes the first PT_INTERP: a NUL-terminated
+			// path of at most PATH_MAX bytes, read as a C string.
+			if img.Interp != "" {
+				continue
+			}
+			if filesz < 2 || filesz > 4096 {
 				return nil, fmt.Errorf("%w: bad PT_INTERP", ErrNotELF)
 			}
 			b := make([]byte, filesz)
 			if _, err := r.ReadAt(b, int64(off)); err != nil {
-				return nil, ErrNotELF
+				return nil, linuxerr.EIO
 			}
-			for len(b) > 0 && b[len(b)-1] == 0 {
-				b = b[:len(b)-1]
+			if b[len(b)-1] != 0 {
+				return nil, fmt.Errorf("%w: PT_INTERP without its NUL", ErrNotELF)
 			}
-			img.Interp = string(b)
+			img.Interp = string(b[:bytes.IndexByte(b, 0)])
+			if img.Interp == "" {
+				return nil, linuxerr.ENOENT // an empty path, as open_exec finds it
+			}
 		case ptPhdr:
 			phdrVaddr, havePhdr = vaddr, true
 		case ptLoad:
