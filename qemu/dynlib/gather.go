@@ -22,8 +22,8 @@ const LibDir = "/usr/lib"
 
 // A Request says what to gather for one dynamically linked program.
 type Request struct {
-	// Program is the program's host path; it runs in the guest as As
-	// (the caller packs it there: "/init").
+	// Program is the program's host path ("": none, as a static one);
+	// it runs in the guest as As (the caller packs it there: "/init").
 	Program, As string
 	// Libs are host libraries the program opens itself (dlopen): each
 	// goes into the image at its absolute host path and, as a symlink,
@@ -38,12 +38,15 @@ type Request struct {
 // Gather adds to im what req needs: the program's interpreter and
 // libraries, req's Libs and Trees with theirs, and the StartupFiles the
 // host has. It reports whether the program is dynamically linked: for a
-// static one it adds nothing.
+// static one it adds req's Libs and Trees only (nothing if there are
+// none).
 func Gather(im *Image, req Request) (dynamic bool, err error) {
 	r := im.resolver()
-	prog, err := abs(req.Program)
-	if err != nil {
-		return false, err
+	prog := ""
+	if req.Program != "" {
+		if prog, err = abs(req.Program); err != nil {
+			return false, err
+		}
 	}
 	var libs []string
 	for _, l := range req.Libs {
@@ -53,32 +56,47 @@ func Gather(im *Image, req Request) (dynamic bool, err error) {
 		}
 		libs = append(libs, a)
 	}
-	files, err := r.Resolve(prog, req.As, libs)
+	files, err := []File(nil), ErrStatic
+	if prog != "" {
+		files, err = r.Resolve(prog, req.As, libs)
+	}
+	dynamic = err == nil
 	if errors.Is(err, ErrStatic) {
-		return false, nil
+		// The libraries a static program dlopens, with theirs.
+		files, err = nil, nil
+		for _, l := range libs {
+			f, err := r.Library(l)
+			if err != nil {
+				return false, err
+			}
+			files = append(files, f...)
+		}
 	}
 	if err != nil {
-		return true, err
+		return dynamic, err
 	}
 	if err := im.addFiles(files); err != nil {
-		return true, err
+		return dynamic, err
 	}
 	for _, l := range libs {
 		if path.Join(LibDir, path.Base(l)) == l {
 			continue
 		}
 		if err := im.Symlink(path.Join(LibDir, path.Base(l)), l); err != nil {
-			return true, err
+			return dynamic, err
 		}
 	}
 	for _, t := range req.Trees {
 		a, err := abs(t)
 		if err != nil {
-			return true, err
+			return dynamic, err
 		}
 		if err := im.AddTree(a, func(p string) error { return im.addDeps(p, false) }); err != nil {
-			return true, err
+			return dynamic, err
 		}
+	}
+	if !dynamic {
+		return false, nil
 	}
 	return true, im.AddStartupFiles()
 }
