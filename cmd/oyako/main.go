@@ -40,7 +40,7 @@ import (
 func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
-  oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [kernel args...]
+  oyako qemu [-userland busybox|debian] [-lib PATH]... [-add PATH]... [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [kernel args...]
   oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-lib PATH]... [-add PATH]... [-m SIZE] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [-kernel IMAGE] ELF [ARGS...]
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
@@ -148,18 +148,30 @@ func cmdQEMU(argv []string) (int, error) {
 	fs := flag.NewFlagSet("qemu", flag.ExitOnError)
 	var b bootFlags
 	b.register(fs)
+	userland := fs.String("userland", "busybox", "the demo's programs: busybox, or debian (this host's bash, coreutils, ... with their libraries)")
+	var libs, adds multiFlag
+	fs.Var(&libs, "lib", "a host library to add at its path and in /usr/lib, with its libraries (repeatable)")
+	fs.Var(&adds, "add", "a host file or directory to add at the same path, with the libraries its programs need (repeatable)")
 	fs.Parse(argv)
+	memSet := false
+	fs.Visit(func(f *flag.Flag) { memSet = memSet || f.Name == "m" })
+	if *userland == "debian" && !memSet {
+		// The image is some 20 MB, and the kernel copies it into
+		// its files.
+		b.mem = "256M"
+	}
 	kernel, err := qemu.BuildKernel("")
 	if err != nil {
 		return 0, err
 	}
-	// The demo system: busybox sh as init (the kernel option selfcheck
-	// runs the self-check instead).
+	// The demo system: a shell script as init that starts busybox sh or
+	// Debian's bash (the kernel option selfcheck runs the self-check
+	// instead).
 	bb, err := qemu.FindBusybox()
 	if err != nil {
 		return 0, err
 	}
-	initrd, err := qemu.BuildShellInitramfs(bb, nil)
+	initrd, err := qemu.Shell{Busybox: bb, Userland: *userland, Libs: libs, Add: adds}.Build()
 	if err != nil {
 		return 0, err
 	}
