@@ -74,6 +74,10 @@ func TestDebianShell(t *testing.T) {
 	c.expect(banner)
 	const prompt = "oyako:~# "
 	c.expect(prompt)
+	// Readline's bracketed paste would put its escapes before each
+	// command's output.
+	c.typeIn("bind 'set enable-bracketed-paste off'\n")
+	c.expect(prompt)
 	for _, step := range []struct{ typed, want string }{
 		{"echo $BASH_VERSION\n", "\n" + strings.TrimSpace(string(hostBash))},
 		{"echo $((6*7))\n", "\n42"},
