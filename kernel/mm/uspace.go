@@ -39,8 +39,14 @@ const (
 	StackTop = 0x7ffffffff000
 	// MmapBase is where top-down mmap allocation starts.
 	MmapBase = 0x7ffff7fff000
-	// ETDynBase is where a static-PIE (ET_DYN) program is loaded.
+	// ETDynBase is where a position-independent program with an
+	// interpreter is loaded: ELF_ET_DYN_BASE (two thirds of the
+	// address space), page-aligned down as load_elf_binary does.
 	ETDynBase = 0x555555554000
+	// LoaderBrk is where the heap of an ET_DYN program without an
+	// interpreter starts (static-PIE, or ld.so run as a command), whose
+	// image goes top-down like an mmap: ELF_ET_DYN_BASE page-aligned up.
+	LoaderBrk = 0x555555555000
 	// mmapMin is vm.mmap_min_addr.
 	mmapMin = 0x10000
 )
