@@ -30,8 +30,8 @@ import (
 //   - Sockets have the read-only system.sockprotoname (sockfs).
 //
 // POSIX ACLs (system.posix_acl_access, system.posix_acl_default) are not
-// supported, as on a tmpfs built without CONFIG_TMPFS_POSIX_ACL: reading
-// one is ENODATA, setting or removing one EOPNOTSUPP (after the value's
+// supported, as on a tmpfs built without CONFIG_TMPFS_POSIX_ACL or on
+// procfs: reading, setting or removing one is EOPNOTSUPP (after a value's
 // format is checked). No security module is active: security.* names
 // are plain attributes, apart from security.capability, which the
 // capability module checks and converts (cap_convert_nscap,
@@ -324,7 +324,7 @@ func GetXattr(c Ctx, p Path, name string, size uint64) ([]byte, int, error) {
 
 func getXattr(c Ctx, n Inode, name string, size int) ([]byte, int, error) {
 	if isPosixACL(name) {
-		return nil, 0, linuxerr.ENODATA // no ACL support: there is none (__get_acl)
+		return nil, 0, linuxerr.EOPNOTSUPP // no file system here has ACLs (IS_POSIXACL)
 	}
 	if err := xattrPermission(c, n.Attr(), name, mayRead); err != nil {
 		return nil, 0, err
@@ -389,7 +389,14 @@ func SetXattr(c Ctx, p Path, name string, value []byte, flags int) error {
 		return err
 	}
 	if h.x == nil {
-		return linuxerr.EOPNOTSUPP // sockfs: system.sockprotoname is read-only, security.* refused
+		// sockfs: system.sockprotoname has no set operation; the
+		// security.* handler leaves attributes to a security module
+		// with EAGAIN, which setxattr turns into EOPNOTSUPP
+		// (__vfs_setxattr_noperm) and removexattr returns as it is.
+		if value == nil && name != xattrSockProtoName {
+			return linuxerr.EAGAIN
+		}
+		return linuxerr.EOPNOTSUPP
 	}
 	if h.ram == nil && strings.HasPrefix(name, linux.XATTR_USER_PREFIX) {
 		return linuxerr.EOPNOTSUPP // kernfs keeps user.* only for cgroupfs
