@@ -1,22 +1,22 @@
 // Package fs is oyako's virtual file system: inodes and directories, a
 // mount tree and path resolution across it (path.go, mount.go), the calls
 // that change names and attributes as fs/namei.c and fs/attr.c have them
-// (namei.go, attr.go), open file descriptions, per-process descriptor
-// tables, an in-memory file system with tmpfs's semantics (ramfs.go: the
-// boot root, tmpfs, ramfs and devtmpfs) filled from the initramfs, device
-// nodes (/dev/null, /dev/zero, /dev/urandom, the console), named pipes, a
-// /proc (proc*.go: the files Linux's procfs has for
-// processes and the system, formatted from what the kernel reports through
-// ProcSource), pipes, eventfd, and the transfers of splice, tee, sendfile
-// and copy_file_range.
+// (namei.go, attr.go), extended attributes (xattr.go), open file
+// descriptions, per-process descriptor tables, an in-memory file system
+// with tmpfs's semantics (ramfs.go: the boot root, tmpfs, ramfs and
+// devtmpfs) filled from the initramfs, device nodes (/dev/null,
+// /dev/zero, /dev/urandom, the console), named pipes, a /proc (proc*.go:
+// the files Linux's procfs has for processes and the system, formatted
+// from what the kernel reports through ProcSource), pipes, eventfd, and
+// the transfers of splice, tee, sendfile and copy_file_range.
 //
 // It is ordinary Go: callers may block, allocate and take mutexes. Errors
 // are gVisor's linuxerr values, which the system call layer turns into
 // -errno. Limits: one mount namespace and no chroot; permission checks are
 // root's (every caller is treated as root, whatever its IDs, which are
-// stored and reported); file locks (lock.go) are advisory, without leases
-// or mandatory locking; timestamps have nanosecond resolution from
-// CLOCK_REALTIME.
+// stored and reported), except for extended attributes (xattr.go); file
+// locks (lock.go) are advisory, without leases or mandatory locking;
+// timestamps have nanosecond resolution from CLOCK_REALTIME.
 package fs
 
 import (

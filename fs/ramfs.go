@@ -24,6 +24,9 @@ type RamFS struct {
 	nextIno atomic.Uint64
 	pages   atomic.Int64 // pages held by its files
 	inodes  atomic.Int64 // inodes alive
+	// xattrBytes is the inode space its inodes' extended attributes
+	// take (xattr.go).
+	xattrBytes atomic.Int64
 
 	mu       sync.Mutex // guards the options below
 	maxPages int64      // size= in pages; 0 is unlimited (ramfs)
@@ -96,9 +99,10 @@ func fsIDs(c Ctx) (uid, gid uint32) {
 // ramInode is what every inode of a RamFS has: its attributes and its file
 // system.
 type ramInode struct {
-	mu   sync.RWMutex
-	attr Attr
-	fs   *RamFS
+	mu     sync.RWMutex
+	attr   Attr
+	fs     *RamFS
+	xattrs Xattrs // its extended attributes, if fs is tmpfs
 }
 
 // ramNode is implemented by every RamFS inode.
@@ -144,7 +148,7 @@ func (fs *RamFS) initInode(n *ramInode, c Ctx, dir *RamDir, mode uint32) {
 // Linux's failed inode allocation): a program creating files without end
 // is refused instead of taking the kernel's memory.
 func (fs *RamFS) admitInode() error {
-	if fs.maxInos != 0 && fs.inodes.Load() >= fs.maxInos {
+	if fs.maxInos != 0 && fs.freeInodeSpace(fs.xattrBytes.Load()) < bogoInodeSize {
 		return linuxerr.ENOSPC
 	}
 	if !mm.AdmitKernel(1) {
@@ -174,7 +178,7 @@ func (n *ramInode) DecLink() {
 	if n.attr.Nlink > 0 {
 		n.attr.Nlink--
 		if n.attr.Nlink == 0 {
-			n.fs.inodes.Add(-1)
+			n.fs.freeInode(n)
 		}
 	}
 	n.attr.Ctime = Now()
@@ -464,7 +468,7 @@ func (d *RamDir) kill() {
 	d.dead = true
 	d.attr.Ctime = Now()
 	d.mu.Unlock()
-	d.fs.inodes.Add(-1)
+	d.fs.freeInode(&d.ramInode)
 }
 
 // isDead reports whether the directory was removed.
@@ -782,7 +786,7 @@ func (f *RamFile) releaseIfUnused() {
 		f.pages.Release()
 		f.account(before)
 		f.size = 0
-		f.fs.inodes.Add(-1)
+		f.fs.freeInode(&f.ramInode)
 	}
 }
 

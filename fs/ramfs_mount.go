@@ -11,7 +11,8 @@ import (
 // options mount(2) gives it.
 
 // Statfs implements FileSystem: tmpfs's sizes come from its limits and
-// what its files hold; ramfs has no limits and reports zeros
+// what its files hold (the free inodes are the inode space left by the
+// inodes and their extended attributes); ramfs has no limits and reports zeros
 // (shmem_statfs, simple_statfs).
 func (fs *RamFS) Statfs(s *Statfs) {
 	s.Fsid = [2]int32{int32(fs.dev), int32(fs.dev >> 32)}
@@ -26,7 +27,9 @@ func (fs *RamFS) Statfs(s *Statfs) {
 	s.Bfree = uint64(max(maxPages-used, 0))
 	s.Bavail = s.Bfree
 	s.Files = uint64(maxInos)
-	s.Ffree = uint64(max(maxInos-fs.inodes.Load(), 0))
+	if maxInos != 0 {
+		s.Ffree = uint64(max(fs.freeInodeSpace(fs.xattrBytes.Load()), 0) / bogoInodeSize)
+	}
 }
 
 // RootDir implements FileSystem.

@@ -13,7 +13,8 @@ import (
 // with RegisterSysClass. Each attribute is a read-only file whose text is
 // made when it is read, as sysfs's show methods make it. Limits: no
 // /sys/devices tree (the class entries are directories, not links into
-// it), no /sys/kernel, /sys/fs or /sys/block; nothing is writable.
+// it), no /sys/kernel, /sys/fs or /sys/block; nothing is writable but
+// the trusted.* and security.* extended attributes (xattr.go).
 // Every mount shows the same tree.
 
 // SYSFS_MAGIC is sysfs's statfs f_type (include/uapi/linux/magic.h).
@@ -94,6 +95,25 @@ func init() {
 type sysFS struct {
 	dev  uint64
 	root *sysDir
+
+	xmu sync.Mutex
+	xa  map[string]*Xattrs // extended attributes by node path, made on first use
+}
+
+// xattrs returns the extended attributes of the node at path: kernfs
+// keeps them with the node, which outlives its lookups.
+func (s *sysFS) xattrs(path string) *Xattrs {
+	s.xmu.Lock()
+	defer s.xmu.Unlock()
+	x := s.xa[path]
+	if x == nil {
+		if s.xa == nil {
+			s.xa = map[string]*Xattrs{}
+		}
+		x = &Xattrs{}
+		s.xa[path] = x
+	}
+	return x
 }
 
 func (s *sysFS) RootDir() Dir                 { return s.root }

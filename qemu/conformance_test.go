@@ -92,6 +92,8 @@ func conformanceC(t *testing.T) {
 		{"pipes", "pipes", "-static", false, false},
 		{"procfs", "procfs", "-static", false, false},
 		{"vfs", "vfs", "-static", false, false},
+		// Extended attributes: tmpfs's, procfs's, pipes', sockets'.
+		{"xattr", "xattr", "-static", false, false},
 		{"epollnest", "epollnest", "-static", false, false},
 		{"readiness", "readiness", "-static", false, false},
 		{"biglen", "biglen", "-static", false, false},

@@ -114,6 +114,20 @@ var vfsErrors = strings.Fields(`
 	truncate:EISDIR ftruncate:EINVAL fallocate:EOPNOTSUPP fsync:EINVAL
 	utimensat:EINVAL openat:ENXIO getcwd:ENOENT`)
 
+// xattrCalls and xattrErrors are the extended attribute calls and their
+// error paths (fs/xattr.go), made by user/c/xattr.c.
+var xattrCalls = strings.Fields(`
+	setxattr lsetxattr fsetxattr getxattr lgetxattr fgetxattr listxattr
+	llistxattr flistxattr removexattr lremovexattr fremovexattr setxattrat
+	getxattrat listxattrat removexattrat`)
+
+var xattrErrors = strings.Fields(`
+	setxattr:EEXIST setxattr:ENODATA setxattr:EINVAL setxattr:ERANGE
+	setxattr:E2BIG setxattr:EFAULT setxattr:EOPNOTSUPP setxattr:EPERM
+	getxattr:ENODATA getxattr:ERANGE getxattr:EFAULT getxattr:EOPNOTSUPP
+	getxattr:EINVAL listxattr:ERANGE listxattr:EFAULT fsetxattr:EACCES
+	fsetxattr:EBADF fgetxattr:EBADF fremovexattr:EAGAIN getxattrat:E2BIG`)
+
 var (
 	mountCalls  = strings.Fields(`mount umount2`)
 	mountErrors = strings.Fields(`
@@ -231,8 +245,8 @@ func checkCoverage(t *testing.T) {
 	if c.ran != c.expected || c.ran == 0 {
 		t.Skipf("only %d of %d conformance cases ran to the end; coverage needs them all", c.ran, c.expected)
 	}
-	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, processCalls, timerCalls, socketCalls, readinessCalls, uringCalls)
-	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, processErrors, timerErrors, socketErrors, readinessErrors, uringErrors)
+	calls := concat(stage2Calls, lockCalls, pipeCalls, procfsCalls, vfsCalls, xattrCalls, processCalls, timerCalls, socketCalls, readinessCalls, uringCalls)
+	errs := concat(stage2Errors, lockErrors, pipeErrors, procfsErrors, vfsErrors, xattrErrors, processErrors, timerErrors, socketErrors, readinessErrors, uringErrors)
 	if os.Geteuid() == 0 {
 		calls, errs = concat(calls, mountCalls), concat(errs, mountErrors, inetErrors)
 	}

@@ -14,9 +14,20 @@ import (
 // Linux gives its pseudo file systems: 0:8 on a typical boot).
 var sockfsDev = fs.Mkdev(0, 8)
 
-type sockInode struct{ attr fs.Attr }
+type sockInode struct {
+	attr  fs.Attr
+	proto string
+}
 
 func (i *sockInode) Attr() fs.Attr { return i.attr }
+
+// SockProtoName implements fs.SockInode.
+func (i *sockInode) SockProtoName() string { return i.proto }
+
+// ProtoNamer is implemented by the sockets whose protocol has a name
+// (struct proto's name: "UNIX-STREAM", "TCP", ...), which names their
+// sockfs inode (sock_alloc_file's dname) and system.sockprotoname.
+type ProtoNamer interface{ ProtoName() string }
 
 // NewFile gives a socket its file (sock_alloc_file): an inode of sockfs
 // numbered ino, owned by the caller, named "socket:[ino]", open read and
@@ -24,7 +35,10 @@ func (i *sockInode) Attr() fs.Attr { return i.attr }
 func NewFile(c fs.Ctx, ino uint64, flags uint32, ops fs.FileOps) *fs.File {
 	cred := EffectiveCred(c)
 	now := fs.Now()
-	inode := &sockInode{fs.Attr{Dev: sockfsDev, Ino: ino, Mode: fs.S_IFSOCK | 0o777, Nlink: 1, UID: cred.UID, GID: cred.GID, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	inode := &sockInode{attr: fs.Attr{Dev: sockfsDev, Ino: ino, Mode: fs.S_IFSOCK | 0o777, Nlink: 1, UID: cred.UID, GID: cred.GID, Blksize: 4096, Atime: now, Mtime: now, Ctime: now}}
+	if p, ok := ops.(ProtoNamer); ok {
+		inode.proto = p.ProtoName()
+	}
 	return fs.NewFile(inode, "socket:["+strconv.FormatUint(ino, 10)+"]", fs.O_RDWR|flags&fs.O_NONBLOCK, ops)
 }
 

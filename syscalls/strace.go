@@ -412,6 +412,10 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 			return fmt.Sprintf("%#x", v), true
 		}
 		return readBuf(t, v, int(ret)), true
+	case "xattrvalueout":
+		return fmtXattrValueOut(t, v, uint64(a[n]), ret, err), true
+	case "xattrlistout":
+		return fmtXattrList(t, v, uint64(a[n]), ret, err), true
 	case "argv":
 		return fmtArgv(t, v), true
 	case "envp":

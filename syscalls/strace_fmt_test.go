@@ -1,6 +1,7 @@
 package syscalls
 
 import (
+	"bytes"
 	"encoding/binary"
 	"oyako/signals"
 	"strings"
@@ -296,6 +297,30 @@ func TestQuote(t *testing.T) {
 	} {
 		if got := quote([]byte(in), 32); got != want {
 			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestFmtXattr: values and name lists as strace's xattr.c prints them.
+func TestFmtXattr(t *testing.T) {
+	mem := fakeMemory{0x1000: []byte("system.posix_acl_access\x00user.a\x00"), 0x2000: []byte("abc\x00"), 0x3000: bytes.Repeat([]byte("x"), 40)}
+	for _, c := range []struct{ got, want string }{
+		{fmtXattrValue(mem, 0x2000, 4), `"abc"`},
+		{fmtXattrValue(mem, 0x2000, 3), `"abc"`},
+		{fmtXattrValue(mem, 0x2000, 0), `""`},
+		{fmtXattrValue(mem, 0, 5), `NULL`},
+		{fmtXattrValue(mem, 0x3000, 40), `"` + strings.Repeat("x", 32) + `"...`},
+		{fmtXattrValue(mem, 0x2000, 1<<20), `0x2000`},
+		{fmtXattrValue(mem, 0x9000, 3), `0x9000`},
+		{fmtXattrValueOut(mem, 0x2000, 10, 3, nil), `"abc"`},
+		{fmtXattrValueOut(mem, 0x2000, 0, 3, nil), `0x2000`},
+		{fmtXattrValueOut(mem, 0x2000, 10, 0, linuxerr.ENODATA), `0x2000`},
+		{fmtXattrList(mem, 0x1000, 100, 31, nil), `"system.posix_acl_access\0user.a\0"`},
+		{fmtXattrList(mem, 0x1000+24, 100, 7, nil), `"user.a\0"`},
+		{fmtXattrList(mem, 0, 0, 7, nil), `NULL`},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
 		}
 	}
 }

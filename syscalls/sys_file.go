@@ -6,7 +6,6 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel/mm"
 	"oyako/kernel/task"
 )
 
@@ -79,46 +78,32 @@ type openHow struct {
 // (OPEN_HOW_SIZE_VER0).
 const openHowSizeVer0 = 24
 
-// readOpenHow copies in a struct open_how of size bytes as openat2 does:
-// EINVAL below OPEN_HOW_SIZE_VER0, E2BIG above a page, then
-// copy_struct_from_user (E2BIG for a larger struct whose extra bytes are
-// not all zero).
+// readOpenHow copies in a struct open_how of size bytes as openat2 does
+// (readExtensibleStruct).
 func readOpenHow(t *task.Task, addr, size uintptr) (openHow, error) {
-	if size < openHowSizeVer0 {
-		return openHow{}, linuxerr.EINVAL
+	b, err := readExtensibleStruct(t, addr, size, openHowSizeVer0)
+	if err != nil {
+		return openHow{}, err
 	}
-	if size > mm.PageSize {
-		return openHow{}, linuxerr.E2BIG
-	}
-	return copyOpenHow(t, addr, size)
+	return decodeOpenHow(b), nil
 }
 
 // copyOpenHow is copy_struct_from_user for struct open_how of size bytes
-// (at least OPEN_HOW_SIZE_VER0): the struct, then the bytes past it,
-// which must be zero (E2BIG), read a page at a time.
+// (at least OPEN_HOW_SIZE_VER0).
 func copyOpenHow(t *task.Task, addr, size uintptr) (openHow, error) {
-	var w [openHowSizeVer0]byte
-	if err := t.CopyIn(addr, w[:]); err != nil {
+	b, err := copyStructFromUser(t, addr, size, openHowSizeVer0)
+	if err != nil {
 		return openHow{}, err
 	}
-	var chunk [mm.PageSize]byte
-	for off := uintptr(openHowSizeVer0); off < size; {
-		b := chunk[:min(size-off, mm.PageSize)]
-		if err := t.CopyIn(addr+off, b); err != nil {
-			return openHow{}, err
-		}
-		for _, c := range b {
-			if c != 0 {
-				return openHow{}, linuxerr.E2BIG
-			}
-		}
-		off += uintptr(len(b))
-	}
+	return decodeOpenHow(b), nil
+}
+
+func decodeOpenHow(b []byte) openHow {
 	return openHow{
-		flags:   binary.LittleEndian.Uint64(w[0:]),
-		mode:    binary.LittleEndian.Uint64(w[8:]),
-		resolve: binary.LittleEndian.Uint64(w[16:]),
-	}, nil
+		flags:   binary.LittleEndian.Uint64(b[0:]),
+		mode:    binary.LittleEndian.Uint64(b[8:]),
+		resolve: binary.LittleEndian.Uint64(b[16:]),
+	}
 }
 
 // validOpenFlags are the flags open(2) knows (VALID_OPEN_FLAGS): openat2

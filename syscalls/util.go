@@ -6,6 +6,7 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
+	"oyako/kernel/mm"
 	"oyako/kernel/task"
 )
 
@@ -155,6 +156,45 @@ func getFileIO(t *task.Task, fd uintptr) (*fs.File, error) {
 		return nil, linuxerr.EBADF
 	}
 	return f, nil
+}
+
+// readExtensibleStruct reads an extensible struct (openat2's open_how,
+// the xattr calls' xattr_args) that the caller says is usize bytes long
+// and whose first published size, all the kernel knows, is ver0: EINVAL
+// below ver0, E2BIG above a page, then copy_struct_from_user.
+func readExtensibleStruct(t *task.Task, addr, usize uintptr, ver0 int) ([]byte, error) {
+	if usize < uintptr(ver0) {
+		return nil, linuxerr.EINVAL
+	}
+	if usize > mm.PageSize {
+		return nil, linuxerr.E2BIG
+	}
+	return copyStructFromUser(t, addr, usize, ver0)
+}
+
+// copyStructFromUser is copy_struct_from_user for a struct of known bytes
+// given as usize bytes at addr: the known bytes (zeros past usize), then
+// any bytes past them, which must be zero (E2BIG), read a page at a
+// time.
+func copyStructFromUser(t *task.Task, addr, usize uintptr, known int) ([]byte, error) {
+	b := make([]byte, known)
+	if err := t.CopyIn(addr, b[:min(usize, uintptr(known))]); err != nil {
+		return nil, err
+	}
+	var chunk [mm.PageSize]byte
+	for off := uintptr(known); off < usize; {
+		c := chunk[:min(usize-off, mm.PageSize)]
+		if err := t.CopyIn(addr+off, c); err != nil {
+			return nil, err
+		}
+		for _, v := range c {
+			if v != 0 {
+				return nil, linuxerr.E2BIG
+			}
+		}
+		off += uintptr(len(c))
+	}
+	return b, nil
 }
 
 func putU64(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:], v) }

@@ -1,6 +1,11 @@
 package task
 
-import "gvisor.dev/gvisor/pkg/errors/linuxerr"
+import (
+	"slices"
+
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+)
 
 // Creds are a process's user and group IDs (struct cred): real,
 // effective, saved and file-system IDs and the supplementary groups.
@@ -9,7 +14,8 @@ import "gvisor.dev/gvisor/pkg/errors/linuxerr"
 // (CAP_SETUID, CAP_SETGID) is held by effective user 0.
 //
 // Limits: the IDs are stored and reported (and given to new files); file
-// permission checks still treat every caller as root.
+// permission checks still treat every caller as root, except those of
+// extended attributes (fs.Caller).
 type Creds struct {
 	RUID, EUID, SUID, FSUID uint32
 	RGID, EGID, SGID, FSGID uint32
@@ -57,6 +63,22 @@ func (t *Task) FSIDs() (uid, gid uint32) {
 	t.Proc.mu.Lock()
 	defer t.Proc.mu.Unlock()
 	return t.Proc.creds.FSUID, t.Proc.creds.FSGID
+}
+
+// Capable implements fs.Caller: whether cp is in the effective set
+// (capable(9) in the one user namespace).
+func (t *Task) Capable(cp linux.Capability) bool {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return cp <= CapLastCap && t.Proc.creds.CapEff&(1<<cp) != 0
+}
+
+// InGroup implements fs.Caller: gid is the file-system group ID or a
+// supplementary group (in_group_p).
+func (t *Task) InGroup(gid uint32) bool {
+	t.Proc.mu.Lock()
+	defer t.Proc.mu.Unlock()
+	return t.Proc.creds.FSGID == gid || slices.Contains(t.Proc.creds.Groups, gid)
 }
 
 // Creds returns a copy of the process's credentials.

@@ -75,6 +75,27 @@ func (s *Sock) Family() int { return s.family }
 // type (SOCK_STREAM, SOCK_DGRAM, SOCK_RAW).
 func (s *Sock) Type() int { return s.typ }
 
+// ProtoName implements socket.ProtoNamer: the name of the struct proto
+// inet_create or inet6_create chose (tcp_prot's "TCP", tcpv6_prot's
+// "TCPv6", and UDP, PING and RAW likewise).
+func (s *Sock) ProtoName() string {
+	var name string
+	switch {
+	case s.typ == socket.SOCK_STREAM:
+		name = "TCP"
+	case s.typ == socket.SOCK_RAW:
+		name = "RAW"
+	case s.protocol == IPPROTO_UDP:
+		name = "UDP"
+	default:
+		name = "PING"
+	}
+	if s.family == socket.AF_INET6 {
+		name += "v6"
+	}
+	return name
+}
+
 // Protocol returns the socket's protocol (IPPROTO_TCP...).
 func (s *Sock) Protocol() int { return s.protocol }
 

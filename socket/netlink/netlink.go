@@ -120,6 +120,9 @@ func Create(c fs.Ctx, typ, protocol int, flags uint32) (*fs.File, error) {
 	return socket.NewFile(c, s.ino, flags, s), nil
 }
 
+// ProtoName implements socket.ProtoNamer (netlink_proto).
+func (s *Sock) ProtoName() string { return "NETLINK" }
+
 // sockaddr is a struct sockaddr_nl.
 func sockaddr(pid, groups uint32) []byte {
 	b := make([]byte, linux.SockAddrNetlinkSize)

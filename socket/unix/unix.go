@@ -207,6 +207,15 @@ func FromFile(f *fs.File) (*Sock, bool) {
 // Type returns the socket's type (SOCK_STREAM...).
 func (s *Sock) Type() int { return s.typ }
 
+// ProtoName implements socket.ProtoNamer: unix_stream_proto for stream
+// sockets, unix_dgram_proto for the others.
+func (s *Sock) ProtoName() string {
+	if s.typ == socket.SOCK_STREAM {
+		return "UNIX-STREAM"
+	}
+	return "UNIX"
+}
+
 func (s *Sock) connectionBased() bool { return s.typ != socket.SOCK_DGRAM }
 
 // Namespaces of bound sockets: path-bound ones by their node

@@ -890,6 +890,7 @@ static void *watchdog(void *arg) {
 //   u uid/gid  c clockid    i ioctl     w small enum  y fs type
 //   V argv     k clone_args L offset    E sigevent   x anything
 //   K sockaddr N sockaddr length        M msghdr (or mmsghdr array)
+//   X extended attribute name
 static const char *const argtypes[512] = {
 	[SYS_read] = "fbl", [SYS_write] = "fbl", [SYS_open] = "pFm", [SYS_close] = "f",
 	[SYS_stat] = "pb", [SYS_fstat] = "fb", [SYS_lstat] = "pb", [SYS_poll] = "onT",
@@ -958,6 +959,11 @@ static const char *const argtypes[512] = {
 	[SYS_sendmmsg] = "fMnF", [SYS_recvmmsg] = "fMnFt", [SYS_shutdown] = "fw",
 	[SYS_setsockopt] = "fwwbl", [SYS_getsockopt] = "fwwbb",
 	[452] = "dpmF", // fchmodat2
+	[SYS_setxattr] = "pXblF", [SYS_lsetxattr] = "pXblF", [SYS_fsetxattr] = "fXblF",
+	[SYS_getxattr] = "pXbl", [SYS_lgetxattr] = "pXbl", [SYS_fgetxattr] = "fXbl",
+	[SYS_listxattr] = "pbl", [SYS_llistxattr] = "pbl", [SYS_flistxattr] = "fbl",
+	[SYS_removexattr] = "pX", [SYS_lremovexattr] = "pX", [SYS_fremovexattr] = "fX",
+	[463] = "dpFXbl", [464] = "dpFXbl", [465] = "dpFbl", [466] = "dpFX", // the *xattrat calls
 	// Calls without arguments, so that they are in typed[] too.
 	[SYS_sched_yield] = "", [SYS_pause] = "", [SYS_getpid] = "", [SYS_fork] = "", [SYS_vfork] = "",
 	[SYS_getuid] = "", [SYS_getgid] = "", [SYS_geteuid] = "", [SYS_getegid] = "", [SYS_getppid] = "",
@@ -1660,6 +1666,13 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 		strcpy(p, fst[below(r, sizeof fst / sizeof fst[0])]);
 		return pct(r, 90) ? (long)p : gen_ptr(r, 8);
 	}
+	case 'X': {
+		static const char *const names[] = {"user.a", "user.b", "trusted.t", "security.s", "security.capability",
+			"system.posix_acl_access", "system.posix_acl_default", "system.sockprotoname", "user.", "other.x", ""};
+		char *p = arena_alloc(32);
+		strcpy(p, names[below(r, sizeof names / sizeof names[0])]);
+		return pct(r, 90) ? (long)p : gen_ptr(r, 300);
+	}
 	case 'V':
 		return gen_argv(r);
 	case 'k':
@@ -1673,7 +1686,7 @@ static long gen_arg(rng_t *r, char kind, long nr) {
 
 // typed lists the numbers argtypes[] describes (Linux's system calls):
 // three picks in four come from it, so that most calls are ones Linux
-// has (numbers 335-423 and past 462 have none) and get arguments of the
+// has (numbers 335-423 and past 466 have none) and get arguments of the
 // kinds they expect; the rest are any number of 0-511, or above.
 static long typed[512];
 static int ntyped;
