@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +320,62 @@ func copyPythonStdlib(src, dst string) error {
 			return os.WriteFile(target, data, info.Mode().Perm())
 		}
 	})
+}
+
+// TestStraceDynamic: oyako run -strace of Debian's /usr/bin/true shows
+// what ld.so does to load it as strace shows it on Linux: the same
+// system calls in the same order with the same results (straceShape), and
+// the same files opened or looked for (ld.so.preload, ld.so.cache,
+// libc.so.6).
+func TestStraceDynamic(t *testing.T) {
+	kernelImage(t)
+	prog := debianProgram(t, "/usr/bin/true")
+	linux, oyako := straceBoth(t, prog)
+	want, got := stracePaths(linux), stracePaths(oyako)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("paths differ\nlinux:\n  %s\noyako:\n  %s", strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+	}
+	if len(want) < 3 {
+		t.Errorf("Linux's strace shows %d paths; is /usr/bin/true dynamically linked?\n%s", len(want), linux)
+	}
+	// The mappings ld.so makes: protections, flags, file descriptors and
+	// offsets are the same (addresses are not).
+	want, got = straceMaps(linux), straceMaps(oyako)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("mmap and mprotect calls differ\nlinux:\n  %s\noyako:\n  %s", strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+	}
+}
+
+// stracePaths returns the calls that name a path in a strace, as
+// "call path result", after the first execve (which starts the program:
+// its path differs).
+func stracePaths(trace string) []string {
+	re := regexp.MustCompile(`^([a-z0-9_]+)\((?:AT_FDCWD, )?"([^"]*)".*\) += (-1 E[A-Z0-9]+|\S+)`)
+	var l []string
+	for _, line := range strings.Split(trace, "\n") {
+		m := re.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil || m[1] == "execve" && len(l) == 0 {
+			continue
+		}
+		res := m[3]
+		if !strings.HasPrefix(res, "-1") {
+			res = "ok"
+		}
+		l = append(l, m[1]+" "+m[2]+" "+res)
+	}
+	return l
+}
+
+// straceMaps returns a strace's mmap, mprotect and munmap calls with
+// addresses (hexadecimal numbers of eight digits or more) replaced.
+func straceMaps(trace string) []string {
+	addr := regexp.MustCompile(`0x[0-9a-f]{8,}`)
+	var l []string
+	for _, line := range strings.Split(trace, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "mmap(") || strings.HasPrefix(line, "mprotect(") || strings.HasPrefix(line, "munmap(") {
+			l = append(l, addr.ReplaceAllString(line, "ADDR"))
+		}
+	}
+	return l
 }
