@@ -52,7 +52,12 @@ func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*Ram
 			node = fs.newDir(nil, dir, perm)
 		case cpio.ModeRegular:
 			f := fs.newFile(nil, dir, perm)
-			f.setData(body)
+			if err := f.setData(body); err != nil {
+				// Linux's unpacker says "write error" and goes on with a
+				// truncated file; a program cut short would then fail
+				// for no visible reason, so the boot stops here.
+				return fmt.Errorf("initramfs %s: %w: the image needs more memory than the machine has (give QEMU more with -m)", h.Name, err)
+			}
 			f.SetMtime(int64(h.MTime))
 			node = f
 		case cpio.ModeSymlink:

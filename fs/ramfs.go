@@ -510,20 +510,25 @@ func (fs *RamFS) newFile(c Ctx, dir *RamDir, mode uint32) *RamFile {
 // of data, with no name yet (tests).
 func NewRamFile(mode uint32, data []byte) *RamFile {
 	f := NewRamFS(0o755).newFile(nil, nil, mode)
-	f.setData(data)
+	if err := f.setData(data); err != nil {
+		panic("NewRamFile: " + err.Error())
+	}
 	return f
 }
 
-// setData fills a new file (the initramfs).
-func (f *RamFile) setData(data []byte) {
-	if len(data) > 0 {
-		f.mu.Lock()
-		before := f.pages.Count()
-		f.pages.WriteAt(data, 0)
-		f.size = int64(len(data))
-		f.account(before)
-		f.mu.Unlock()
+// setData fills a new file (the initramfs); on ENOMEM the file keeps
+// what fitted.
+func (f *RamFile) setData(data []byte) error {
+	if len(data) == 0 {
+		return nil
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	before := f.pages.Count()
+	n, err := f.pages.WriteAt(data, 0)
+	f.size = int64(n)
+	f.account(before)
+	return err
 }
 
 // account adds the pages gained or lost since the file held before pages

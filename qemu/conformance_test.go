@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -106,6 +105,7 @@ func conformanceC(t *testing.T) {
 		{"threads", "threads", "-static", false, false},
 		{"misc", "misc", "-static", false, false},
 		{"execself", "execself", "-static", false, false},
+		{"interp", "interp", "-static", false, false},
 		{"locks", "locks", "-static", false, false},
 		{"pipes", "pipes", "-static", false, false},
 		{"procfs", "procfs", "-static", false, false},
@@ -363,23 +363,6 @@ func isolation(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestDynamicRefused: a dynamically linked program is refused with a
-// clear message and status 126.
-func TestDynamicRefused(t *testing.T) {
-	kernelImage(t)
-	dyn, err := exec.LookPath("true")
-	if err != nil {
-		t.Skip("no dynamically linked true")
-	}
-	out, err := RunOyako(context.Background(), kernelImage(t), Case{Program: dyn}, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Status != 126 || !strings.Contains(string(out.Output), "dynamically linked program (has an ELF interpreter); oyako runs static programs") {
-		t.Fatalf("status %d, output %q", out.Status, out.Output)
 	}
 }
 

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"io/fs"
@@ -133,10 +134,24 @@ func TempInitramfs(image []byte) (string, error) {
 // as /init by BuildInitramfs) with args: the kernel options in opts, init's
 // argv[0] (the program's base name, as a shell passes it; busybox picks
 // its applet by it), and after "--" the arguments, quoted the way the
-// kernel splits them (boot/cmdline).
+// kernel splits them (boot/cmdline). A command line cannot carry a double
+// quote or a control character; when an argument holds one, every
+// argument goes in base64 and the option args64 tells the kernel so.
 func InitCmdline(opts []string, program string, args []string) (string, error) {
 	words := append([]string(nil), opts...)
-	words = append(words, "argv0="+filepath.Base(program), "--")
+	words = append(words, "argv0="+filepath.Base(program))
+	for _, a := range args {
+		if _, ok := cmdline.Quote(a); !ok {
+			words = append(words, "args64")
+			enc := make([]string, len(args))
+			for i, a := range args {
+				enc[i] = base64.RawURLEncoding.EncodeToString([]byte(a))
+			}
+			args = enc
+			break
+		}
+	}
+	words = append(words, "--")
 	words = append(words, args...)
 	for i, w := range words {
 		q, ok := cmdline.Quote(w)

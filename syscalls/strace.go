@@ -292,8 +292,9 @@ var argSpecs = map[string][]string{
 	"execve":            {"path", "argv", "envp"},
 	"execveat":          {"dirfd", "path", "argv", "envp", "atflags"},
 	"wait4":             {"d", "waitstatusout", "waitoptions", "p"},
-	"access":            {"path", "o"},
-	"faccessat":         {"dirfd", "path", "o"},
+	"access":            {"path", "amode"},
+	"faccessat":         {"dirfd", "path", "amode"},
+	"faccessat2":        {"dirfd", "path", "amode", "atflags"},
 	"mkdir":             {"path", "o"},
 	"mkdirat":           {"dirfd", "path", "o"},
 	"mknod":             {"path", "fmode", "x"},
@@ -368,6 +369,11 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 		return cHex(uint64(v)), true
 	case "o":
 		return fmt.Sprintf("%#o", v), true
+	case "amode": // access(2)'s mode, as strace prints it
+		if v == 0 {
+			return "F_OK", true
+		}
+		return flagList(uint64(v), accessModeNames, "0"), true
 	case "mode?o":
 		if a[i-1]&(0o100|0o20000000) == 0 { // O_CREAT, O_TMPFILE
 			return "", false
@@ -545,26 +551,17 @@ func readBuf(t *task.Task, addr uintptr, n int) string {
 	return s
 }
 
-// quote quotes b as strace does: C escapes if every byte is text, all
-// bytes as \xNN otherwise.
+// quote quotes b as strace's default style does (string_quote): printable
+// ASCII as is, C escapes for the usual controls, and any other byte in
+// octal, with three digits only when a digit follows (so "\0" and "\20t",
+// but "\0001").
 func quote(b []byte, max int) string {
 	if len(b) > max {
 		b = b[:max]
 	}
-	text := true
-	for _, c := range b {
-		if (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\t' && c != '\r' && c != '\v' && c != '\f' {
-			text = false
-			break
-		}
-	}
 	var s strings.Builder
 	s.WriteByte('"')
-	for _, c := range b {
-		if !text {
-			fmt.Fprintf(&s, "\\x%02x", c)
-			continue
-		}
+	for i, c := range b {
 		switch c {
 		case '\n':
 			s.WriteString(`\n`)
@@ -581,7 +578,21 @@ func quote(b []byte, max int) string {
 		case '\\':
 			s.WriteString(`\\`)
 		default:
-			s.WriteByte(c)
+			if c >= 0x20 && c < 0x7f {
+				s.WriteByte(c)
+				continue
+			}
+			s.WriteByte('\\')
+			if i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '7' {
+				s.WriteByte('0' + c>>6)
+				s.WriteByte('0' + c>>3&7)
+			} else if c>>3 != 0 {
+				if c>>6 != 0 {
+					s.WriteByte('0' + c>>6)
+				}
+				s.WriteByte('0' + c>>3&7)
+			}
+			s.WriteByte('0' + c&7)
 		}
 	}
 	s.WriteByte('"')
@@ -598,8 +609,9 @@ var openFlagNames = []flagName{{1, "O_WRONLY"}, {2, "O_RDWR"}, {0o100, "O_CREAT"
 	{0o100000, "O_LARGEFILE"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"}, {0o1000000, "O_NOATIME"},
 	{0o2000000, "O_CLOEXEC"}, {0o10000000, "O_PATH"}}
 var atFlagNames = []flagName{{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"}, {0x400, "AT_SYMLINK_FOLLOW"}, {0x800, "AT_NO_AUTOMOUNT"}, {0x1000, "AT_EMPTY_PATH"}}
+var accessModeNames = []flagName{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}}
 var protNames = []flagName{{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}}
-var mapFlagNames = []flagName{{1, "MAP_SHARED"}, {2, "MAP_PRIVATE"}, {0x10, "MAP_FIXED"}, {0x20, "MAP_ANONYMOUS"}, {0x100, "MAP_GROWSDOWN"},
+var mapFlagNames = []flagName{{1, "MAP_SHARED"}, {2, "MAP_PRIVATE"}, {0x10, "MAP_FIXED"}, {0x20, "MAP_ANONYMOUS"}, {0x100, "MAP_GROWSDOWN"}, {0x800, "MAP_DENYWRITE"}, {0x1000, "MAP_EXECUTABLE"},
 	{0x4000, "MAP_NORESERVE"}, {0x8000, "MAP_POPULATE"}, {0x20000, "MAP_STACK"}, {0x100000, "MAP_FIXED_NOREPLACE"}}
 var grndNames = []flagName{{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}}
 var cloneFlagNames = []flagName{{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400, "CLONE_FILES"}, {0x800, "CLONE_SIGHAND"},

@@ -1,12 +1,9 @@
 package syscalls
 
 import (
-	"errors"
-
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 
 	"oyako/fs"
-	"oyako/kernel/klog"
 	"oyako/kernel/task"
 )
 
@@ -104,12 +101,5 @@ func execveat(t *task.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags u
 		// descriptor will not exist for the new program.
 		inaccessible, _ = t.Proc.FDs().Cloexec(int32(dirfd))
 	}
-	if err := t.Exec(task.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp, FilenameInaccessible: inaccessible}); err != nil {
-		if errors.Is(err, task.ErrDynamic) {
-			klog.Log("oyako: execve " + path + ": " + err.Error())
-			return 0, linuxerr.ENOEXEC
-		}
-		return 0, err
-	}
-	return 0, nil
+	return 0, t.Exec(task.ExecArgs{File: file, Filename: filename, Argv: argv, Envp: envp, FilenameInaccessible: inaccessible})
 }

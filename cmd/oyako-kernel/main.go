@@ -29,7 +29,7 @@
 package main
 
 import (
-	"errors"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +54,7 @@ func main() {
 	var opts struct {
 		quiet, strace, selfcheck bool
 		sysstats, resize         bool
+		args64                   bool // the words after "--" are base64 (qemu.InitCmdline)
 		init, argv0, crash       string
 		stdio, winsize           string
 		initArgs                 []string
@@ -80,6 +81,8 @@ func main() {
 			task.DebugSyscalls = true
 		case arg == "resize":
 			opts.resize = true
+		case arg == "args64":
+			opts.args64 = true
 		case strings.HasPrefix(arg, "init="):
 			opts.init = strings.TrimPrefix(arg, "init=")
 		case strings.HasPrefix(arg, "argv0="):
@@ -90,6 +93,16 @@ func main() {
 			opts.stdio = strings.TrimPrefix(arg, "stdio=")
 		case strings.HasPrefix(arg, "winsize="):
 			opts.winsize = strings.TrimPrefix(arg, "winsize=")
+		}
+	}
+	if opts.args64 {
+		for i, a := range opts.initArgs {
+			b, err := base64.RawURLEncoding.DecodeString(a)
+			if err != nil {
+				fmt.Printf("oyako: args64: argument %d: %v\n", i+1, err)
+				kernel.PowerOff(2)
+			}
+			opts.initArgs[i] = string(b)
 		}
 	}
 	// A quiet boot keeps the banner in the log ring only (oyako-log).
@@ -159,11 +172,7 @@ func runInit(initramfs []byte, path string, argv []string, strace bool, stdio, w
 	}
 	p, err := task.StartInit(path, argv, envp, strace, files)
 	if err != nil {
-		if errors.Is(err, task.ErrDynamic) {
-			fmt.Printf("oyako: %s: %v\n", path, err)
-		} else {
-			fmt.Printf("oyako: cannot run %s: %v\n", path, err)
-		}
+		fmt.Printf("oyako: cannot run %s: %v\n", path, err)
 		return task.ExecStatus(err)
 	}
 	<-p.Done()

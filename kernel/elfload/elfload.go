@@ -1,14 +1,15 @@
 // Package elfload reads an executable's ELF headers and plans how to load
-// it, as Linux's load_elf_binary (fs/binfmt_elf.c) does for static
-// programs: ET_EXEC at its link addresses, static-PIE ET_DYN at a fixed
-// base (no randomization). It is hardware-free; the kernel maps the plan.
+// it, as Linux's load_elf_binary (fs/binfmt_elf.c) does: ET_EXEC at its
+// link addresses, ET_DYN (PIE) at a fixed base (no randomization), and
+// the interpreter a dynamically linked program names (PT_INTERP) moved as
+// a whole to where the kernel finds room for it (Rebase). It is
+// hardware-free; the kernel maps the plan.
 //
-// Limits: x86-64 ELF64 little-endian only. A program with an interpreter
-// (PT_INTERP, a dynamically linked program) is reported as such; oyako
-// runs static programs only.
+// Limits: x86-64 ELF64 little-endian only.
 package elfload
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -70,6 +71,29 @@ type Image struct {
 // execve reports it as ENOEXEC.
 var ErrNotELF = linuxerr.ENOEXEC
 
+// ErrBadInterp marks an interpreter (PT_INTERP) that is not an x86-64 ELF
+// file: load_elf_binary's checks of its header give ELIBBAD.
+var ErrBadInterp = linuxerr.ELIBBAD
+
+// ParseInterp plans the loading of a program's interpreter at its link
+// addresses (Rebase moves it). As load_elf_binary, a file too short for
+// an ELF header is EIO (elf_read) and one without the ELF magic or for
+// another machine ErrBadInterp; the rest is checked as Parse checks a
+// program.
+func ParseInterp(r io.ReaderAt) (*Image, error) {
+	var eh [ehdrSize]byte
+	if n, _ := r.ReadAt(eh[:], 0); n < len(eh) {
+		return nil, linuxerr.EIO
+	}
+	if string(eh[:4]) != "\x7fELF" || binary.LittleEndian.Uint16(eh[18:]) != emX86 {
+		return nil, ErrBadInterp
+	}
+	return Parse(r, 0)
+}
+
+// Relocatable reports whether the image may be loaded anywhere (ET_DYN).
+func (img *Image) Relocatable() bool { return img.Type == etDyn }
+
 // Parse reads the ELF headers of r and plans its loading, placing an
 // ET_DYN image at dynBase.
 func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
@@ -115,17 +139,25 @@ func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
 		filesz, memsz, align := le.Uint64(p[32:]), le.Uint64(p[40:]), le.Uint64(p[48:])
 		switch ptype {
 		case ptInterp:
-			if filesz == 0 || filesz > 4096 {
+			// load_elf_binary takes the first PT_INTERP: a NUL-terminated
+			// path of at most PATH_MAX bytes, read as a C string.
+			if img.Interp != "" {
+				continue
+			}
+			if filesz < 2 || filesz > 4096 {
 				return nil, fmt.Errorf("%w: bad PT_INTERP", ErrNotELF)
 			}
 			b := make([]byte, filesz)
 			if _, err := r.ReadAt(b, int64(off)); err != nil {
-				return nil, ErrNotELF
+				return nil, linuxerr.EIO
 			}
-			for len(b) > 0 && b[len(b)-1] == 0 {
-				b = b[:len(b)-1]
+			if b[len(b)-1] != 0 {
+				return nil, fmt.Errorf("%w: PT_INTERP without its NUL", ErrNotELF)
 			}
-			img.Interp = string(b)
+			img.Interp = string(b[:bytes.IndexByte(b, 0)])
+			if img.Interp == "" {
+				return nil, linuxerr.ENOENT // an empty path, as open_exec finds it
+			}
 		case ptPhdr:
 			phdrVaddr, havePhdr = vaddr, true
 		case ptLoad:
@@ -171,4 +203,26 @@ func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
 		img.Phdr = phdrVaddr + img.Bias
 	}
 	return img, nil
+}
+
+// Span is the page-aligned range of addresses the image's segments cover,
+// from the first segment's page to the end of the last one's.
+func (img *Image) Span() (lo, hi uint64) {
+	lo = img.Segments[0].Vaddr &^ (pageSize - 1)
+	return lo, img.BrkStart
+}
+
+// Rebase moves the image by delta bytes (a multiple of the page size),
+// as load_elf_interp's load_bias moves an interpreter to the address its
+// first mapping got.
+func (img *Image) Rebase(delta uint64) {
+	img.Bias += delta
+	img.Entry += delta
+	if img.Phdr != 0 {
+		img.Phdr += delta
+	}
+	img.BrkStart += delta
+	for i := range img.Segments {
+		img.Segments[i].Vaddr += delta
+	}
 }

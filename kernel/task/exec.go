@@ -1,7 +1,6 @@
 package task
 
 import (
-	"errors"
 	"io"
 	"strings"
 
@@ -18,10 +17,6 @@ import (
 	"oyako/kernel/sched"
 	"oyako/kernel/vdso"
 )
-
-// ErrDynamic is returned by exec for a dynamically linked program (one
-// with PT_INTERP): oyako runs static programs only.
-var ErrDynamic = errors.New("dynamically linked program (has an ELF interpreter); oyako runs static programs")
 
 // Limits of execve(2) arguments.
 const (
@@ -75,39 +70,98 @@ func OpenExec(c fs.Ctx, cwd fs.Path, path string, follow bool) (ExecFile, error)
 	return ExecFile{Node: n, Path: abs}, nil
 }
 
-// loadELF checks that f is a static ELF executable and builds a new
-// address space with its segments, heap start and stack.
-func loadELF(f ExecFile) (*mm.AddressSpace, *elfload.Image, error) {
-	reg := f.Node.(fs.Regular)
-	r := regularReader{reg}
-	img, err := elfload.Parse(r, mm.ETDynBase)
+// loadedELF is the plan of a program exec mapped, and of its interpreter
+// for a dynamically linked program (nil for a static one).
+type loadedELF struct {
+	prog, interp *elfload.Image
+}
+
+// entry is where the new program starts: the interpreter's entry point
+// if it has one, which jumps to the program's (AT_ENTRY) once done.
+func (l loadedELF) entry() uint64 {
+	if l.interp != nil {
+		return l.interp.Entry
+	}
+	return l.prog.Entry
+}
+
+// base is AT_BASE: where the interpreter was loaded, 0 without one.
+func (l loadedELF) base() uint64 {
+	if l.interp != nil {
+		return l.interp.Bias
+	}
+	return 0
+}
+
+// loadELF builds a new address space for the ELF program f, as
+// load_elf_binary does: its segments, heap start and stack, and for a
+// program with PT_INTERP the interpreter it names, resolved from cwd and
+// mapped as a whole where top-down allocation finds room for it
+// (load_elf_interp). A missing interpreter is what opening it gives
+// (ENOENT), one that is not x86-64 ELF ELIBBAD.
+func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, error) {
+	var l loadedELF
+	img, err := elfload.Parse(regularReader{f.Node.(fs.Regular)}, mm.ETDynBase)
 	if err != nil {
-		return nil, nil, err
+		return nil, l, err
+	}
+	l.prog = img
+	objs := []mm.Object{nil, nil}
+	names := []string{f.Path, ""}
+	var ok bool
+	if objs[0], ok = f.Node.(mm.Object); !ok {
+		return nil, l, linuxerr.EACCES
 	}
 	if img.Interp != "" {
-		return nil, img, ErrDynamic
-	}
-	obj, ok := reg.(mm.Object)
-	if !ok {
-		return nil, nil, linuxerr.EACCES
+		fi, err := OpenExec(c, cwd, img.Interp, true)
+		if err != nil {
+			return nil, l, err
+		}
+		if l.interp, err = elfload.ParseInterp(regularReader{fi.Node.(fs.Regular)}); err != nil {
+			return nil, l, err
+		}
+		if objs[1], ok = fi.Node.(mm.Object); !ok {
+			return nil, l, linuxerr.EACCES
+		}
+		names[1] = fi.Path
 	}
 	as, err := mm.NewAddressSpace()
 	if err != nil {
-		return nil, nil, err
+		return nil, l, err
 	}
-	for _, s := range img.Segments {
-		if err := mapSegment(as, obj, s, f.Path); err != nil {
-			as.DecRef(nil)
-			return nil, nil, err
+	fail := func(err error) (*mm.AddressSpace, loadedELF, error) {
+		as.DecRef(nil)
+		return nil, l, err
+	}
+	for i, im := range []*elfload.Image{l.prog, l.interp} {
+		if im == nil {
+			continue
+		}
+		if i == 1 && im.Relocatable() {
+			// Room for the whole image, found as mmap(NULL, ...) would;
+			// the segments then go there with MAP_FIXED.
+			lo, hi := im.Span()
+			at, err := as.Map(mm.MapParams{Length: uintptr(hi - lo), Flags: mm.MapPrivate | mm.MapAnonymous})
+			if err != nil {
+				return fail(err)
+			}
+			if err := as.Unmap(at, uintptr(hi-lo)); err != nil {
+				return fail(err)
+			}
+			im.Rebase(uint64(at) - lo)
+		}
+		for _, s := range im.Segments {
+			if err := mapSegment(as, objs[i], s, names[i]); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	as.SetBrk(uintptr(img.BrkStart))
 	const stackSize = 8 << 20 // RLIMIT_STACK
 	if _, err := as.Map(mm.MapParams{Addr: mm.StackTop - stackSize, Length: stackSize, Prot: mm.ProtRead | mm.ProtWrite, Flags: mm.MapPrivate | mm.MapAnonymous | mm.MapFixed | mm.MapGrowsDown, Name: "[stack]"}); err != nil {
-		as.DecRef(nil)
-		return nil, nil, err
+		return fail(err)
 	}
-	return as, img, nil
+	return as, l, nil
 }
 
 // mapSegment maps a PT_LOAD segment as binfmt_elf's elf_load does: the
@@ -207,16 +261,17 @@ func (t *Task) Exec(a ExecArgs) error {
 			return err
 		}
 	}
-	as, img, err := loadELF(f)
+	as, l, err := loadELF(t, t.Proc.Cwd(), f)
 	if err != nil {
 		return err
 	}
+	img := l.prog
 	ehdr, err := vdso.MapInto(as)
 	if err != nil {
 		as.DecRef(nil)
 		return err
 	}
-	st, err := buildUserStack(as, img, a.Filename, a.Argv, a.Envp, ehdr, t.Proc.Creds())
+	st, err := buildUserStack(as, img, l.base(), a.Filename, a.Argv, a.Envp, ehdr, t.Proc.Creds())
 	if err != nil {
 		as.DecRef(nil)
 		return err
@@ -273,7 +328,7 @@ func (t *Task) Exec(a ExecArgs) error {
 	t.resetFPU()
 	fpu := t.uc.Frame.FPU
 	t.uc.Frame = amd64.Frame{FPU: fpu}
-	t.uc.Frame.Regs = amd64.PtRegs{Rip: img.Entry, Rsp: st.SP, Cs: amd64.UserCS, Ss: amd64.UserDS, Eflags: amd64.FlagIF | 0x2}
+	t.uc.Frame.Regs = amd64.PtRegs{Rip: l.entry(), Rsp: st.SP, Cs: amd64.UserCS, Ss: amd64.UserDS, Eflags: amd64.FlagIF | 0x2}
 	// A new program starts without the old one's registrations of
 	// per-thread memory (rseq, the robust futex list, clear_child_tid),
 	// which pointed into the old image.
@@ -373,9 +428,6 @@ func (t *Task) deThread() error {
 	return nil
 }
 
-// buildUserStack lays out argv, envp and the auxiliary vector at the top of
-// the new stack (Linux's create_elf_tables) and returns the stack pointer.
-// ehdr is the vDSO's address (AT_SYSINFO_EHDR; 0 leaves it out).
 // userStack is where buildUserStack put the initial stack: the stack
 // pointer and the argument and environment strings.
 type userStack struct {
@@ -383,7 +435,11 @@ type userStack struct {
 	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 }
 
-func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv, envp []string, ehdr uint64, creds Creds) (userStack, error) {
+// buildUserStack lays out argv, envp and the auxiliary vector at the top of
+// the new stack (Linux's create_elf_tables) and returns the stack pointer.
+// base is where the interpreter was loaded (AT_BASE, 0 for a static
+// program); ehdr is the vDSO's address (AT_SYSINFO_EHDR; 0 leaves it out).
+func buildUserStack(as *mm.AddressSpace, img *elfload.Image, base uint64, execfn string, argv, envp []string, ehdr uint64, creds Creds) (userStack, error) {
 	// Each string with its NUL and pointer, and 1 KiB for the rest: the
 	// auxiliary vector (about 20 entries of 16 bytes), argc, the NULL
 	// terminators, the platform string, the random bytes and alignment.
@@ -412,7 +468,7 @@ func buildUserStack(as *mm.AddressSpace, img *elfload.Image, execfn string, argv
 			{Type: initstack.AT_PHDR, Value: img.Phdr},
 			{Type: initstack.AT_PHENT, Value: img.Phent},
 			{Type: initstack.AT_PHNUM, Value: img.Phnum},
-			{Type: initstack.AT_BASE, Value: 0},
+			{Type: initstack.AT_BASE, Value: base},
 			{Type: initstack.AT_FLAGS, Value: 0},
 			{Type: initstack.AT_ENTRY, Value: img.Entry},
 			{Type: initstack.AT_UID, Value: uint64(creds.RUID)},
