@@ -46,16 +46,24 @@ build:
 
 # qemu builds the kernel and boots it into busybox sh (ARGS=selfcheck:
 # the kernel's self-check instead); leaving the shell powers off.
-# make qemu [NET=on|HOSTPORT:GUESTPORT,...]
+# USERLAND=debian boots into this host's own dynamically linked bash,
+# coreutils, grep, sed, find, tar, gzip, less, ps, ... (busybox stays as
+# /bin/busybox); LIBS adds host libraries (to /usr/lib too).
+# make qemu [USERLAND=debian] [LIBS="path..."] [NET=on|HOSTPORT:GUESTPORT,...]
+USERLAND ?=
+LIBS ?=
+LIBFLAGS = $(foreach l,$(LIBS),-lib $(l))
 qemu: deps
-	$(OYAKO) qemu $(NETFLAGS) $(ARGS)
+	$(OYAKO) qemu $(if $(USERLAND),-userland $(USERLAND)) $(LIBFLAGS) $(NETFLAGS) $(ARGS)
 
 # run boots ELF as /init with ARGS as its arguments and prints what it
-# writes to the console; the exit status is the program's.
-# make run ELF=./hello ARGS="a b" [ROOTFS=dir] [RUNFLAGS="-strace -v"] [NET=8080:80]
+# writes to the console; the exit status is the program's. A dynamically
+# linked ELF gets its libraries from this host; LIBS are libraries it
+# dlopens (added at their paths and in /usr/lib).
+# make run ELF=./hello ARGS="a b" [ROOTFS=dir] [LIBS="path..."] [RUNFLAGS="-strace -v"] [NET=8080:80]
 run: deps
-	@[ -n "$(ELF)" ] || { echo "usage: make run ELF=path [ARGS=...] [ROOTFS=dir] [RUNFLAGS=-strace] [NET=on|HOSTPORT:GUESTPORT,...]"; exit 2; }
-	@$(OYAKO) run $(RUNFLAGS) $(NETFLAGS) $(if $(ROOTFS),-rootfs $(ROOTFS)) $(ELF) $(ARGS)
+	@[ -n "$(ELF)" ] || { echo "usage: make run ELF=path [ARGS=...] [ROOTFS=dir] [LIBS=path...] [RUNFLAGS=-strace] [NET=on|HOSTPORT:GUESTPORT,...]"; exit 2; }
+	@$(OYAKO) run $(RUNFLAGS) $(NETFLAGS) $(if $(ROOTFS),-rootfs $(ROOTFS)) $(LIBFLAGS) $(ELF) $(ARGS)
 
 # bench runs the benchmarks natively and in oyako, side by side.
 bench: test-deps

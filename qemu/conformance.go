@@ -19,10 +19,17 @@ import (
 // A Case is one program run, compared between the host Linux and oyako.
 type Case struct {
 	Name    string
-	Program string   // static ELF on the host
+	Program string   // ELF on the host (a dynamic one gets its libraries: Initramfs)
 	Args    []string // argv[1:]
 	Stdin   []byte   // fed to the terminal, then EOF
 	Rootfs  string   // files of the root (oyako) and working directory (native)
+	// Libs are host libraries a dynamically linked program opens
+	// itself (dlopen), added to oyako's image (Initramfs.Libs); the
+	// native side finds them where they are.
+	Libs []string
+	// Add are host files or directories added to oyako's image at the
+	// same paths (Initramfs.Add).
+	Add []string
 	// MountNS runs the native side in a mount namespace of its own, for
 	// programs that mount file systems (it needs root).
 	MountNS bool
@@ -50,7 +57,7 @@ type Outcome struct {
 
 // RunOyako runs a case in oyako: the program is /init, argv[0] its name.
 func RunOyako(ctx context.Context, kernel string, c Case, timeout time.Duration, extra ...string) (*Outcome, error) {
-	initrd, err := BuildInitramfs(c.Program, c.Rootfs)
+	initrd, err := Initramfs{Program: c.Program, Rootfs: c.Rootfs, Libs: c.Libs, Add: c.Add}.Build()
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,40 @@ import (
 
 	"oyako/boot/cmdline"
 	"oyako/fs/cpio"
+	"oyako/qemu/dynlib"
 )
 
 // BuildInitramfs packs a newc cpio archive: the files of rootfs (if not
 // empty), /etc/hosts and /etc/resolv.conf unless rootfs has them
-// (NetFiles), then program as /init (if not empty).
+// (NetFiles), then program as /init (if not empty). A dynamically linked
+// program gets what it needs from the host (Initramfs.Build).
 func BuildInitramfs(program, rootfs string) ([]byte, error) {
+	return Initramfs{Program: program, Rootfs: rootfs}.Build()
+}
+
+// Initramfs says what an image holds: Program as /init (if not empty),
+// the files of the directory Rootfs (if not empty) and, from the host
+// (package dynlib), what the program needs if it is dynamically linked —
+// its interpreter and libraries at their host paths, with the symlinks on
+// the way, and the files glibc reads at start-up (dynlib.StartupFiles) —
+// and the libraries Libs and the files or directories Add. Rootfs's files
+// win over the host's of the same path. A static program without Libs or
+// Add gets the image it always had.
+type Initramfs struct {
+	Program, Rootfs string
+	// Libs are host libraries the program opens itself (dlopen): each
+	// is added at its absolute host path and, as a symlink, in /usr/lib
+	// (a directory ld.so searches by default), with the libraries it
+	// needs.
+	Libs []string
+	// Add are host files or directories added at their absolute host
+	// paths, with the libraries their ELF files need.
+	Add []string
+}
+
+// Build packs the image as a newc cpio archive.
+func (x Initramfs) Build() ([]byte, error) {
+	program, rootfs := x.Program, x.Rootfs
 	var buf bytes.Buffer
 	w := cpio.NewWriter(&buf)
 	if rootfs != "" {
@@ -60,7 +88,27 @@ func BuildInitramfs(program, rootfs string) ([]byte, error) {
 			return nil, fmt.Errorf("packing %s: %w", rootfs, err)
 		}
 	}
-	if err := writeNetFiles(w, rootfs); err != nil {
+	has := func(string) bool { return false }
+	if program != "" || len(x.Libs) > 0 || len(x.Add) > 0 {
+		im := dynlib.NewImage(dynlib.Host{})
+		if rootfs != "" {
+			if err := im.HaveTree(rootfs); err != nil {
+				return nil, err
+			}
+		}
+		if program != "" {
+			im.Have("/init", false)
+		}
+		req := dynlib.Request{Program: program, As: "/init", Libs: x.Libs, Trees: x.Add}
+		if _, err := dynlib.Gather(im, req); err != nil {
+			return nil, err
+		}
+		if err := im.Write(w); err != nil {
+			return nil, err
+		}
+		has = func(name string) bool { return im.Has("/" + name) }
+	}
+	if err := writeNetFiles(w, rootfs, has); err != nil {
 		return nil, err
 	}
 	if program != "" {
@@ -86,10 +134,14 @@ var NetFiles = map[string]string{
 	"etc/resolv.conf": "nameserver 10.0.2.3\n",
 }
 
-// writeNetFiles adds NetFiles to an image holding rootfs (or nothing):
-// the files rootfs does not have, and the directory etc if it lacks it.
-func writeNetFiles(w *cpio.Writer, rootfs string) error {
+// writeNetFiles adds NetFiles to an image holding rootfs (or nothing)
+// and the paths for which added reports true: the files neither has, and
+// the directory etc if both lack it.
+func writeNetFiles(w *cpio.Writer, rootfs string, added func(string) bool) error {
 	has := func(name string) bool {
+		if added(name) {
+			return true
+		}
 		if rootfs == "" {
 			return false
 		}

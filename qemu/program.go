@@ -7,7 +7,13 @@ import "os"
 // its command line opts. remove deletes the temporary initramfs once QEMU
 // is done with it.
 func ProgramBoot(c Config, program, rootfs string, opts, args []string) (_ Config, remove func(), err error) {
-	initrd, err := BuildInitramfs(program, rootfs)
+	return ImageBoot(c, Initramfs{Program: program, Rootfs: rootfs}, opts, args)
+}
+
+// ImageBoot is ProgramBoot with the image img (its Program is init).
+func ImageBoot(c Config, img Initramfs, opts, args []string) (_ Config, remove func(), err error) {
+	program := img.Program
+	initrd, err := img.Build()
 	if err != nil {
 		return Config{}, nil, err
 	}

@@ -3,8 +3,9 @@
 //
 //	oyako build                   build build/oyako.elf
 //	oyako qemu [flags] [args]     boot the kernel (args go on its command line)
-//	oyako run [flags] ELF [ARGS]  run a static Linux program as init
-//	                              (-p 8080:80 forwards host port 8080 to the guest's 80)
+//	oyako run [flags] ELF [ARGS]  run a Linux program as init (a dynamically
+//	                              linked one with its libraries from this host;
+//	                              -p 8080:80 forwards host port 8080 to the guest's 80)
 //	oyako run -gdb ELF [ARGS]     the same, halted under gdb (docs/gdb.md)
 //	oyako gdb [flags] [args]      boot halted and attach gdb
 //	oyako bench                   run the benchmarks on Linux and on oyako
@@ -39,8 +40,8 @@ import (
 func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   oyako build
-  oyako qemu [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [kernel args...]
-  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-m SIZE] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [-kernel IMAGE] ELF [ARGS...]
+  oyako qemu [-userland busybox|debian] [-lib PATH]... [-add PATH]... [-m SIZE] [-machine microvm|q35] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [kernel args...]
+  oyako run [-v] [-strace] [-t] [-i=false] [-rootfs DIR] [-lib PATH]... [-add PATH]... [-m SIZE] [-kvm] [-timeout D] [-net] [-p HOSTPORT:GUESTPORT]... [-kernel IMAGE] ELF [ARGS...]
   oyako run -gdb [-batch] [-ex CMD]... [run flags] ELF [ARGS...]
   oyako gdb [-m SIZE] [-machine microvm|q35] [-batch] [-ex CMD]... [kernel args...]
   oyako bench [-n ITERATIONS]
@@ -147,18 +148,30 @@ func cmdQEMU(argv []string) (int, error) {
 	fs := flag.NewFlagSet("qemu", flag.ExitOnError)
 	var b bootFlags
 	b.register(fs)
+	userland := fs.String("userland", "busybox", "the demo's programs: busybox, or debian (this host's bash, coreutils, ... with their libraries)")
+	var libs, adds multiFlag
+	fs.Var(&libs, "lib", "a host library to add at its path and in /usr/lib, with its libraries (repeatable)")
+	fs.Var(&adds, "add", "a host file or directory to add at the same path, with the libraries its programs need (repeatable)")
 	fs.Parse(argv)
+	memSet := false
+	fs.Visit(func(f *flag.Flag) { memSet = memSet || f.Name == "m" })
+	if *userland == "debian" && !memSet {
+		// The image is some 20 MB, and the kernel copies it into
+		// its files.
+		b.mem = "256M"
+	}
 	kernel, err := qemu.BuildKernel("")
 	if err != nil {
 		return 0, err
 	}
-	// The demo system: busybox sh as init (the kernel option selfcheck
-	// runs the self-check instead).
+	// The demo system: a shell script as init that starts busybox sh or
+	// Debian's bash (the kernel option selfcheck runs the self-check
+	// instead).
 	bb, err := qemu.FindBusybox()
 	if err != nil {
 		return 0, err
 	}
-	initrd, err := qemu.BuildShellInitramfs(bb, nil)
+	initrd, err := qemu.Shell{Busybox: bb, Userland: *userland, Libs: libs, Add: adds}.Build()
 	if err != nil {
 		return 0, err
 	}
@@ -370,6 +383,9 @@ func cmdRun(argv []string) (int, error) {
 	verbose := fs.Bool("v", false, "show the kernel's banner and log")
 	strace := fs.Bool("strace", false, "print the program's system calls (strace format)")
 	rootfs := fs.String("rootfs", "", "directory to add to the initramfs")
+	var libs, adds multiFlag
+	fs.Var(&libs, "lib", "a host library the program dlopens: added at its path and in /usr/lib, with its libraries (repeatable)")
+	fs.Var(&adds, "add", "a host file or directory to add at the same path, with the libraries its programs need (repeatable)")
 	forceTTY := fs.Bool("t", false, "give the program the console terminal as stdin, stdout and stderr, whatever they are here")
 	input := fs.Bool("i", true, "give the program this stdin (-i=false: an empty one)")
 	image := fs.String("kernel", "", "boot this kernel image instead of building one")
@@ -387,8 +403,9 @@ func cmdRun(argv []string) (int, error) {
 			return 0, err
 		}
 	}
+	img := qemu.Initramfs{Program: fs.Arg(0), Rootfs: *rootfs, Libs: libs, Add: adds}
 	if g.on {
-		return runGDB(kernel, b, g, *rootfs, *verbose, *strace, fs.Args())
+		return runGDB(kernel, b, g, img, *verbose, *strace, fs.Args())
 	}
 	var opts []string
 	if !*verbose {
@@ -400,7 +417,7 @@ func cmdRun(argv []string) (int, error) {
 	if ws, ok := windowSize(); ok {
 		opts = append(opts, fmt.Sprintf("winsize=%dx%d", ws.Row, ws.Col))
 	}
-	c, remove, err := qemu.ProgramBoot(b.config(kernel, nil), fs.Arg(0), *rootfs, opts, fs.Args()[1:])
+	c, remove, err := qemu.ImageBoot(b.config(kernel, nil), img, opts, fs.Args()[1:])
 	if err != nil {
 		return 0, err
 	}
@@ -446,7 +463,7 @@ func (g *gdbFlags) register(fs *flag.FlagSet) {
 // run at, and oyako's helpers, and attaches. The program's output goes to
 // the terminal with gdb's; its input is empty (gdb reads the terminal).
 // It returns the program's exit status if it ended during the session.
-func runGDB(kernel string, b bootFlags, g gdbFlags, rootfs string, verbose, strace bool, args []string) (int, error) {
+func runGDB(kernel string, b bootFlags, g gdbFlags, img qemu.Initramfs, verbose, strace bool, args []string) (int, error) {
 	opts := []string{"gdb"}
 	if !verbose {
 		opts = append(opts, "quiet")
@@ -454,7 +471,7 @@ func runGDB(kernel string, b bootFlags, g gdbFlags, rootfs string, verbose, stra
 	if strace {
 		opts = append(opts, "strace")
 	}
-	c, remove, err := qemu.ProgramBoot(b.config(kernel, nil), args[0], rootfs, opts, args[1:])
+	c, remove, err := qemu.ImageBoot(b.config(kernel, nil), img, opts, args[1:])
 	if err != nil {
 		return 0, err
 	}
