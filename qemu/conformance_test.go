@@ -152,6 +152,9 @@ func conformanceC(t *testing.T) {
 		{"uring_poll", "uring_poll", "-static", false, false},
 		// Native mounts need root and a mount namespace of their own.
 		{"mounts", "mounts", "-static", true, false},
+		// Extended attributes on ramfs, mounted natively in a mount
+		// namespace: a file system without them.
+		{"xattr", "xattr", "-static", true, false},
 		// Processes: their results depend on the process tree, so they
 		// run as init on both sides.
 		{"locks2", "locks2", "-static", false, true},

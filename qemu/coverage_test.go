@@ -115,11 +115,16 @@ var vfsErrors = strings.Fields(`
 	utimensat:EINVAL openat:ENXIO getcwd:ENOENT`)
 
 var (
-	mountCalls  = strings.Fields(`mount umount2`)
+	// The extended attribute calls come from xattr.c, which mounts a
+	// ramfs too.
+	mountCalls = strings.Fields(`mount umount2 getxattr lgetxattr fgetxattr
+	setxattr lsetxattr fsetxattr listxattr llistxattr flistxattr
+	removexattr lremovexattr fremovexattr`)
 	mountErrors = strings.Fields(`
 	mkdir:EROFS openat:EROFS unlink:EBUSY link:EXDEV fallocate:ENOSPC
 	write:ENOSPC mount:ENODEV mount:EINVAL mount:ELOOP umount2:EBUSY
-	umount2:EINVAL`)
+	umount2:EINVAL getxattr:EOPNOTSUPP getxattr:ERANGE getxattr:ENODATA
+	setxattr:EPERM setxattr:E2BIG setxattr:EROFS fgetxattr:EBADF`)
 )
 
 // processCalls and processErrors are the process model's calls and error
