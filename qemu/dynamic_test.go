@@ -23,6 +23,31 @@ func TestDynamic(t *testing.T) {
 	t.Run("debian", dynamicDebian)
 	t.Run("python3", dynamicPython)
 	t.Run("perl", dynamicPerl)
+	t.Run("c", dynamicC)
+}
+
+// dynamicC runs user/c/dynamic.c, built without -static, with libdyn.so
+// given to oyako with -lib (Case.Libs), and checks that its clock reads
+// went through the vDSO: the kernel counted no clock_gettime,
+// gettimeofday or time system call.
+func dynamicC(t *testing.T) {
+	root, dir := userPrograms(t)
+	prog, err := BuildUserCDynamic(root, dir, "dynamic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := BuildUserCShared(root, dir, "libdyn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, oy := runBoth(t, Case{Name: "dynamic", Program: prog, Libs: []string{lib}})
+	sameOutcome(t, host, oy)
+	stats := SyscallStats(oy.Side)
+	for _, call := range []string{"clock_gettime", "gettimeofday", "time"} {
+		if n := stats[call].Calls; n != 0 {
+			t.Errorf("the kernel counted %d %s system calls; glibc should have read the vDSO", n, call)
+		}
+	}
 }
 
 // dynamicEpoch is the modification time of the files the cases list:
@@ -32,12 +57,9 @@ var dynamicEpoch = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // dynamicFiles writes the files the Debian cases work on into dir: data/
 // with fixed contents, modes and times (a subdirectory, a symlink, an
-// executable, an empty file), data.tar and data.tar.gz (written here,
-// listed by tar), and the host's programs named in progs (Debian paths,
-// such as /usr/bin/sort) at their paths, for bash and tar to run.
-// Programs added this way must need no library that the case's program
-// does not (the image gathers the libraries of /init only).
-func dynamicFiles(t *testing.T, dir string, progs ...string) {
+// executable, an empty file), and data.tar and data.tar.gz (written here,
+// listed by tar).
+func dynamicFiles(t *testing.T, dir string) {
 	t.Helper()
 	files := []struct {
 		name, body string
@@ -94,9 +116,6 @@ func dynamicFiles(t *testing.T, dir string, progs ...string) {
 			t.Fatal(err)
 		}
 	}
-	for _, p := range progs {
-		copyHostFile(t, p, filepath.Join(dir, p))
-	}
 	// Fixed times last, children before parents, lstat's view (the
 	// symlink's own time).
 	var paths []string
@@ -111,29 +130,6 @@ func dynamicFiles(t *testing.T, dir string, progs ...string) {
 	}
 }
 
-// copyHostFile copies the host's file src (symlinks followed) to dst,
-// with its mode and modification time.
-func copyHostFile(t *testing.T, src, dst string) {
-	t.Helper()
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, data, st.Mode().Perm()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(dst, st.ModTime(), st.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // debianProgram returns path, a program of Debian's, or skips the test
 // if the host has none there.
 func debianProgram(t *testing.T, path string) string {
@@ -145,12 +141,12 @@ func debianProgram(t *testing.T, path string) string {
 }
 
 // dynamicCase runs one Debian program on both sides in a root of
-// dynamicFiles (plus progs) and requires the same outcome.
+// dynamicFiles and requires the same outcome.
 type dynamicCase struct {
 	name, prog string
 	args       []string
 	stdin      string
-	progs      []string // host programs the case runs, added to the root
+	add        []string // host programs the case runs, added to oyako's image with their libraries (Case.Add)
 }
 
 func runDynamicCase(t *testing.T, c dynamicCase) (host, oy *Outcome) {
@@ -158,8 +154,8 @@ func runDynamicCase(t *testing.T, c dynamicCase) (host, oy *Outcome) {
 	kernelImage(t)
 	prog := debianProgram(t, c.prog)
 	dir := t.TempDir()
-	dynamicFiles(t, dir, c.progs...)
-	host, oy = runBoth(t, Case{Name: c.name, Program: prog, Args: c.args, Stdin: []byte(c.stdin), Rootfs: dir})
+	dynamicFiles(t, dir)
+	host, oy = runBoth(t, Case{Name: c.name, Program: prog, Args: c.args, Stdin: []byte(c.stdin), Rootfs: dir, Add: c.add})
 	sameOutcome(t, host, oy)
 	return host, oy
 }
@@ -191,15 +187,21 @@ func dynamicDebian(t *testing.T) {
 		{name: "date-u", prog: "/usr/bin/date", args: []string{"-u", "-d", "@0"}},
 		{name: "date-local", prog: "/usr/bin/date", args: []string{"-d", "@1234567890", "+%F %T %Z %z"}},
 		{name: "bash", prog: "/usr/bin/bash", args: []string{"-c", bashScript},
-			progs: []string{"/usr/bin/sort", "/usr/bin/cat", "/usr/bin/wc", "/usr/bin/head"}},
+			add: []string{"/usr/bin/sort", "/usr/bin/cat", "/usr/bin/wc", "/usr/bin/head"}},
 		// find lists directories in their readdir order, which differs
-		// (below), so these cases find one entry.
+		// (tmpfs lists the newest entry first since Linux 6.x, oyako in
+		// the order of creation), so these cases find one entry, and
+		// bash sorts what a whole walk finds.
 		{name: "find", prog: "/usr/bin/find", args: []string{"data", "-name", "c*"}},
+		{name: "find-sorted", prog: "/usr/bin/bash", args: []string{"-c", `find data | sort; find data -type f -size -10c -printf '%m %s %u %p\n' | sort`},
+			add: []string{"/usr/bin/find", "/usr/bin/sort"}},
+		{name: "tar-pipe", prog: "/usr/bin/bash", args: []string{"-c", `tar --sort=name -cf - data | tar -tvf -; echo ${PIPESTATUS[*]}`},
+			add: []string{"/usr/bin/tar"}},
 		{name: "find-printf", prog: "/usr/bin/find", args: []string{"data", "-type", "l", "-printf", `%y %m %u %g %TY-%Tm-%Td %p -> %l\n`}},
 		{name: "tar-create", prog: "/usr/bin/tar", args: []string{"--sort=name", "-cvvf", "new.tar", "data"}},
 		{name: "tar-list", prog: "/usr/bin/tar", args: []string{"-tvf", "data.tar"}},
 		// tar runs gzip -d through a pipe.
-		{name: "tar-gzip", prog: "/usr/bin/tar", args: []string{"-tzvf", "data.tar.gz"}, progs: []string{"/usr/bin/gzip"}},
+		{name: "tar-gzip", prog: "/usr/bin/tar", args: []string{"-tzvf", "data.tar.gz"}, add: []string{"/usr/bin/gzip"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -233,9 +235,11 @@ const pythonScript = `import json, os, sys; ` +
 
 // dynamicPython: Debian's python3 (python3-minimal, installed if missing,
 // as the Makefile installs what the tests need) with its standard library
-// (/usr/lib/python3.11 or whichever the version is) copied into the root,
-// and the interpreter itself at its path, where Python looks for its
-// prefix (it searches PATH for argv[0]: /init tells it nothing).
+// (/usr/lib/python3.11, or whichever the version is, less what
+// pythonSkip names) and the interpreter itself at its path, where Python
+// looks for its prefix (it searches PATH for argv[0]: /init tells it
+// nothing). The image gets them with Case.Add, the extension modules of
+// lib-dynload with their libraries.
 func dynamicPython(t *testing.T) {
 	kernelImage(t)
 	py := debianPython(t)
@@ -245,16 +249,18 @@ func dynamicPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copyHostFile(t, real, filepath.Join(dir, real))
 	stdlib := filepath.Join("/usr/lib", filepath.Base(real))
-	if err := copyPythonStdlib(stdlib, filepath.Join(dir, stdlib)); err != nil {
+	ents, err := os.ReadDir(stdlib)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Debian's sitecustomize.py is a symlink into /etc.
-	if target, err := filepath.EvalSymlinks(filepath.Join(stdlib, "sitecustomize.py")); err == nil {
-		copyHostFile(t, target, filepath.Join(dir, target))
+	add := []string{real}
+	for _, e := range ents {
+		if !pythonSkip[e.Name()] && !strings.HasPrefix(e.Name(), "config-") {
+			add = append(add, filepath.Join(stdlib, e.Name()))
+		}
 	}
-	c := Case{Name: "python3", Program: real, Args: []string{"-c", pythonScript}, Rootfs: dir, Memory: "512M"}
+	c := Case{Name: "python3", Program: real, Args: []string{"-c", pythonScript}, Rootfs: dir, Add: add, Memory: "512M"}
 	host, oy := runBoth(t, c)
 	sameOutcome(t, host, oy)
 }
@@ -282,44 +288,11 @@ func debianPython(t *testing.T) string {
 
 // pythonSkip are parts of Python's standard library directory that a
 // python3 -c run does not need and that would only make the image
-// bigger: the static libpython and its build files, the test suite, GUI
-// and development tools.
+// bigger: the test suite, GUI and development tools (and config-*, the
+// static libpython and its build files).
 var pythonSkip = map[string]bool{
 	"test": true, "idlelib": true, "tkinter": true, "turtledemo": true, "lib2to3": true,
 	"ensurepip": true, "distutils": true, "pydoc_data": true, "site-packages": true, "dist-packages": true,
-}
-
-// copyPythonStdlib copies Python's standard library directory src to dst,
-// without pythonSkip and the config-* build directory. Symlinks are kept
-// as symlinks.
-func copyPythonStdlib(src, dst string) error {
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		top := strings.Split(rel, string(filepath.Separator))[0]
-		if info.IsDir() && (pythonSkip[top] || strings.HasPrefix(top, "config-")) {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case info.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case info.Mode()&os.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, target)
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, data, info.Mode().Perm())
-		}
-	})
 }
 
 // TestStraceDynamic: oyako run -strace of Debian's /usr/bin/true shows
