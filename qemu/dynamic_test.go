@@ -189,9 +189,9 @@ func dynamicDebian(t *testing.T) {
 		{name: "bash", prog: "/usr/bin/bash", args: []string{"-c", bashScript},
 			add: []string{"/usr/bin/sort", "/usr/bin/cat", "/usr/bin/wc", "/usr/bin/head"}},
 		// find lists directories in their readdir order, which differs
-		// (tmpfs lists the newest entry first since Linux 6.x, oyako in
-		// the order of creation), so these cases find one entry, and
-		// bash sorts what a whole walk finds.
+		// (the host's tmpfs, Linux 6.18, lists the newest entry first,
+		// oyako in the order of creation), so these cases find one
+		// entry, and bash sorts what a whole walk finds.
 		{name: "find", prog: "/usr/bin/find", args: []string{"data", "-name", "c*"}},
 		{name: "find-sorted", prog: "/usr/bin/bash", args: []string{"-c", `find data | sort; find data -type f -size -10c -printf '%m %s %u %p\n' | sort`},
 			add: []string{"/usr/bin/find", "/usr/bin/sort"}},
