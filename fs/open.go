@@ -62,6 +62,13 @@ func (r *Root) open(c Ctx, start Path, path string, flags, mode, umask uint32, n
 	abs := r.absPath(start, path)
 	if nd.resolve&RESOLVE_IN_ROOT != 0 && path[0] == '/' {
 		abs = r.absPath(nd.root, "."+path) // "/" is the starting directory
+	} else if nd.symlinked && !nd.magic {
+		// Linux names an open file by where it is (d_path), which
+		// /proc/PID/fd and /proc/PID/maps show: through a link such
+		// as Debian's /lib -> usr/lib, not the path as written.
+		if _, real, err := r.Realpath(c, start, path, flags&O_NOFOLLOW == 0); err == nil {
+			abs = real
+		}
 	}
 	if flags&O_PATH != 0 {
 		f := NewFile(node, abs, flags&(O_PATH|O_CLOEXEC|O_DIRECTORY|O_NOFOLLOW), nil)

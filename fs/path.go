@@ -42,6 +42,10 @@ type nameidata struct {
 	links   int
 	resolve uint32
 	root    Path
+	// symlinked is set once the walk followed a symbolic link's text,
+	// and magic once it followed a /proc link to an object: the path as
+	// given then no longer names where the walk ended (see Open).
+	symlinked, magic bool
 }
 
 // Lookup resolves path from start (or the root, for an absolute path) the
@@ -162,9 +166,11 @@ func (r *Root) followLink(c Ctx, dir, link Path, l Symlink, nd *nameidata) (Path
 			case nd.resolve&resolveScoped != 0:
 				return Path{}, linuxerr.EXDEV
 			}
+			nd.magic = true
 			return p, nil
 		}
 	}
+	nd.symlinked = true
 	target, err := ReadLink(l)
 	if err != nil {
 		return Path{}, err

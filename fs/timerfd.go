@@ -133,11 +133,17 @@ func (t *timerFD) getLocked() TimerSpec {
 }
 
 // settingLocked is the time left and the interval, 0 left once expired
-// (timerfd_get_remaining).
+// (timerfd_get_remaining). A periodic timer whose expiry has passed
+// before its timer goroutine ran (a busy machine) has the time left to
+// its next period, as Linux's, whose hrtimer fires on time, would show.
 func (t *timerFD) settingLocked() TimerSpec {
 	s := TimerSpec{Interval: t.interval}
 	if t.expires != 0 {
-		s.Value = max(t.expires-ClockNow(t.clock), 0)
+		left := t.expires - ClockNow(t.clock)
+		if left <= 0 && t.interval > 0 {
+			left = t.interval - -left%t.interval
+		}
+		s.Value = max(left, 0)
 	}
 	return s
 }

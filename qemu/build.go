@@ -180,7 +180,7 @@ const VDSOSource = "kernel/vdso/c"
 // BuildVDSO compiles the vDSO (kernel/vdso/c) with gcc into dir/vdso.so:
 // a position-independent shared object without relocations, with DT_HASH
 // and DT_GNU_HASH, its symbols under version LINUX_2.6 (vdso.map) and the
-// layout of vdso.lds (the vvar page one page below the image).
+// layout of vdso.lds (the vvar page six pages below the image).
 func BuildVDSO(root, dir string) (string, error) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		return "", fmt.Errorf("gcc is needed to build the vDSO: install Debian's gcc (make qemu does)")

@@ -34,13 +34,18 @@ type GDBConfig struct {
 //go:embed gdb/oyako.py
 var helpers []byte
 
-// etDynBase is where the kernel loads a static-PIE (ET_DYN) program:
-// kernel/mm.ETDynBase (a test keeps the two equal).
-const etDynBase = 0x555555554000
+// Where the kernel loads a position-independent program (there is no
+// randomization): with an interpreter at etDynBase (kernel/mm.ETDynBase),
+// without one (static-PIE) as a whole just below mmapBase
+// (kernel/mm.MmapBase), as Linux does. A test keeps them equal.
+const (
+	etDynBase = 0x555555554000
+	mmapBase  = 0x7ffff7fff000
+)
 
 // SymbolFileCommand returns the gdb command that loads program's symbols
 // where the kernel maps it: at its link addresses (ET_EXEC), or moved by
-// the kernel's fixed base (ET_DYN, static-PIE; there is no randomization).
+// the kernel's fixed placement (ET_DYN).
 func SymbolFileCommand(program string) (string, error) {
 	f, err := elf.Open(program)
 	if err != nil {
@@ -51,7 +56,25 @@ func SymbolFileCommand(program string) (string, error) {
 	case elf.ET_EXEC:
 		return fmt.Sprintf("add-symbol-file %s", program), nil
 	case elf.ET_DYN:
-		return fmt.Sprintf("add-symbol-file %s -o %#x", program, etDynBase), nil
+		var lo, hi uint64 = ^uint64(0), 0
+		interp := false
+		for _, p := range f.Progs {
+			switch p.Type {
+			case elf.PT_INTERP:
+				interp = true
+			case elf.PT_LOAD:
+				lo = min(lo, p.Vaddr&^0xfff)
+				hi = max(hi, (p.Vaddr+p.Memsz+0xfff)&^0xfff)
+			}
+		}
+		if hi == 0 {
+			break
+		}
+		base := uint64(etDynBase)
+		if !interp {
+			base = mmapBase - (hi - lo)
+		}
+		return fmt.Sprintf("add-symbol-file %s -o %#x", program, base-lo), nil
 	}
 	return "", fmt.Errorf("%s: not an executable ELF file (type %v)", program, f.Type)
 }

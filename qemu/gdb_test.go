@@ -148,8 +148,9 @@ func TestGDBSyscall(t *testing.T) {
 }
 
 // TestGDBStaticPIE checks that a static-PIE program's symbols are loaded
-// where the kernel maps it (ET_DYN at mm.ETDynBase): break main stops in
-// main, and the program still finishes with its status.
+// where the kernel maps it (ET_DYN without an interpreter: top-down below
+// mm.MmapBase, as Linux places it): break main stops in main, and the
+// program still finishes with its status.
 func TestGDBStaticPIE(t *testing.T) {
 	prog, err := BuildUserCAs(mustRoot(t), t.TempDir(), "walk", "walk-pie", "-static-pie")
 	if err != nil {
@@ -157,7 +158,7 @@ func TestGDBStaticPIE(t *testing.T) {
 	}
 	out := gdbProgram(t, prog, nil, []string{"break main", "continue", "info symbol $pc", "continue"}, 3)
 	mustContain(t, out,
-		`Breakpoint 1, 0x00005555555[0-9a-f]+ in main \(\)`,
+		`Breakpoint 1, 0x00007ffff7[0-9a-f]+ in main \(\)`,
 		`(?m)^main in section \.text of .*walk-pie$`,
 	)
 }
@@ -232,8 +233,8 @@ func mustRoot(t *testing.T) string {
 
 func TestETDynBase(t *testing.T) {
 	// The constant qemu's symbol loading uses is the kernel's.
-	if etDynBase != mm.ETDynBase {
-		t.Fatalf("etDynBase %#x, kernel/mm.ETDynBase %#x", etDynBase, mm.ETDynBase)
+	if etDynBase != mm.ETDynBase || mmapBase != mm.MmapBase {
+		t.Fatalf("etDynBase %#x, mmapBase %#x; kernel/mm: ETDynBase %#x, MmapBase %#x", etDynBase, mmapBase, mm.ETDynBase, mm.MmapBase)
 	}
 }
 

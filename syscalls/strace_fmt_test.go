@@ -291,7 +291,7 @@ func TestFmtSockaddrInet(t *testing.T) {
 func TestQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"\x7fELF\x02\x01\x01\x03\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00\x10t\x02\x00": `"\177ELF\2\1\1\3\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0\20t\2\0"`,
-		"\x00" + "1\x008\xff":          `"\0001\08\377"`,
+		"\x00" + "1\x008\xff":   `"\0001\08\377"`,
 		"a \"q\" \\ \n\t\r\v\f": `"a \"q\" \\ \n\t\r\v\f"`,
 	} {
 		if got := quote([]byte(in), 32); got != want {

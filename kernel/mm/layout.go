@@ -53,7 +53,7 @@ const (
 	MMIOSize = 0x00600000
 
 	// VDSOBase is where the kernel maps the vDSO for its own Go runtime:
-	// the vvar page, then the vDSO image (supervisor-only; processes get
+	// the vvar page, then six pages on the vDSO image (supervisor-only; processes get
 	// the same frames in their lower half). It lies in the top 2 GiB,
 	// above the kernel image, like Linux's fixmap.
 	VDSOBase = 0xffffffffff000000

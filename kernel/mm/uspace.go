@@ -26,6 +26,7 @@ const (
 	MapFixed          = 0x10
 	MapAnonymous      = 0x20
 	MapGrowsDown      = 0x100
+	MapNoreserve      = 0x4000
 	MapStack          = 0x20000
 	MapFixedNoreplace = 0x100000
 )
@@ -38,8 +39,14 @@ const (
 	StackTop = 0x7ffffffff000
 	// MmapBase is where top-down mmap allocation starts.
 	MmapBase = 0x7ffff7fff000
-	// ETDynBase is where a static-PIE (ET_DYN) program is loaded.
+	// ETDynBase is where a position-independent program with an
+	// interpreter is loaded: ELF_ET_DYN_BASE (two thirds of the
+	// address space), page-aligned down as load_elf_binary does.
 	ETDynBase = 0x555555554000
+	// LoaderBrk is where the heap of an ET_DYN program without an
+	// interpreter starts (static-PIE, or ld.so run as a command), whose
+	// image goes top-down like an mmap: ELF_ET_DYN_BASE page-aligned up.
+	LoaderBrk = 0x555555555000
 	// mmapMin is vm.mmap_min_addr.
 	mmapMin = 0x10000
 )
@@ -60,6 +67,13 @@ type VMA struct {
 	// NoWrite marks a shared mapping of a file opened read-only: it can
 	// never become writable (Linux's VMA without VM_MAYWRITE).
 	NoWrite bool
+	// Account marks a private mapping that has been writable (Linux's
+	// VM_ACCOUNT, which mmap and mprotect set and nothing clears), and
+	// Noreserve one made with MAP_NORESERVE, which is never accounted.
+	// Like every VMA flag they keep mappings from merging: a library's
+	// RELRO part, made read-only after relocation, stays apart from the
+	// read-only data next to it, as /proc/PID/maps shows on Linux.
+	Account, Noreserve bool
 }
 
 // AddressSpace is a process's memory.
@@ -443,10 +457,19 @@ func (as *AddressSpace) insert(v *VMA) {
 	as.merge(i)
 }
 
+// account sets Account for a private writable mapping made without
+// MAP_NORESERVE (accountable_mapping).
+func (v *VMA) account() {
+	if v.Flags&MapShared == 0 && v.Prot&ProtWrite != 0 && !v.Noreserve {
+		v.Account = true
+	}
+}
+
 // merge joins the VMA at i with equal, contiguous neighbours.
 func (as *AddressSpace) merge(i int) {
 	mergeable := func(a, b *VMA) bool {
 		return a.End == b.Start && a.Prot == b.Prot && a.Flags == b.Flags && a.Name == b.Name && !a.Special && !b.Special && a.NoWrite == b.NoWrite &&
+			a.Account == b.Account && a.Noreserve == b.Noreserve &&
 			a.Obj == b.Obj && (a.Obj == nil || a.Off+int64(a.End-a.Start) == b.Off)
 	}
 	if i+1 < len(as.vmas) && mergeable(as.vmas[i], as.vmas[i+1]) {
@@ -650,7 +673,8 @@ func (as *AddressSpace) Map(p MapParams) (uintptr, error) {
 		// unnamed shmem file, which /proc/PID/maps shows as such.
 		obj, name = NewShmem(int64(length)), "/dev/zero (deleted)"
 	}
-	v := &VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite}
+	v := &VMA{Start: addr, End: addr + length, Prot: p.Prot, Flags: flags, Obj: obj, Off: p.Off, Name: name, Special: p.Special, NoWrite: p.NoWrite, Noreserve: p.Flags&MapNoreserve != 0}
+	v.account()
 	v.hold(as)
 	as.insert(v)
 	as.noteVM()
@@ -722,6 +746,7 @@ func (as *AddressSpace) Protect(addr, length uintptr, prot uint32) error {
 				n.End = addr + length
 			}
 			n.Prot = prot
+			n.account()
 			pieces = append(pieces, n)
 		}
 	}
@@ -787,7 +812,7 @@ func (as *AddressSpace) Brk(addr uintptr) uintptr {
 		if as.overlaps(oldEnd, newEnd) {
 			return as.brk
 		}
-		as.insert(&VMA{Start: oldEnd, End: newEnd, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous, Name: "[heap]"})
+		as.insert(&VMA{Start: oldEnd, End: newEnd, Prot: ProtRead | ProtWrite, Flags: MapPrivate | MapAnonymous, Name: "[heap]", Account: true})
 		as.noteVM()
 	case newEnd < oldEnd:
 		as.release(newEnd, oldEnd)

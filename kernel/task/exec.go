@@ -95,13 +95,15 @@ func (l loadedELF) base() uint64 {
 
 // loadELF builds a new address space for the ELF program f, as
 // load_elf_binary does: its segments, heap start and stack, and for a
-// program with PT_INTERP the interpreter it names, resolved from cwd and
-// mapped as a whole where top-down allocation finds room for it
-// (load_elf_interp). A missing interpreter is what opening it gives
-// (ENOENT), one that is not x86-64 ELF ELIBBAD.
+// program with PT_INTERP the interpreter it names, resolved from cwd
+// (ENOENT when missing, ELIBBAD when not x86-64 ELF). A position-
+// independent program with an interpreter goes to mm.ETDynBase; the
+// interpreter, and an ET_DYN program without one (static-PIE, or ld.so
+// run as a command), go as a whole where top-down mmap allocation finds
+// room, and the latter's heap starts at mm.LoaderBrk.
 func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, error) {
 	var l loadedELF
-	img, err := elfload.Parse(regularReader{f.Node.(fs.Regular)}, mm.ETDynBase)
+	img, err := elfload.Parse(regularReader{f.Node.(fs.Regular)}, 0)
 	if err != nil {
 		return nil, l, err
 	}
@@ -133,11 +135,16 @@ func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, er
 		as.DecRef(nil)
 		return nil, l, err
 	}
+	loader := img.Relocatable() && l.interp == nil
 	for i, im := range []*elfload.Image{l.prog, l.interp} {
 		if im == nil {
 			continue
 		}
-		if i == 1 && im.Relocatable() {
+		if i == 0 && im.Relocatable() && !loader {
+			lo, _ := im.Span()
+			im.Rebase(mm.ETDynBase - lo)
+		}
+		if im.Relocatable() && (i == 1 || loader) {
 			// Room for the whole image, found as mmap(NULL, ...) would;
 			// the segments then go there with MAP_FIXED.
 			lo, hi := im.Span()
@@ -156,7 +163,11 @@ func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, er
 			}
 		}
 	}
-	as.SetBrk(uintptr(img.BrkStart))
+	brk := uintptr(img.BrkStart)
+	if loader {
+		brk = mm.LoaderBrk
+	}
+	as.SetBrk(brk)
 	const stackSize = 8 << 20 // RLIMIT_STACK
 	if _, err := as.Map(mm.MapParams{Addr: mm.StackTop - stackSize, Length: stackSize, Prot: mm.ProtRead | mm.ProtWrite, Flags: mm.MapPrivate | mm.MapAnonymous | mm.MapFixed | mm.MapGrowsDown, Name: "[stack]"}); err != nil {
 		return fail(err)

@@ -9,7 +9,12 @@
 // The image travels in the kernel image's vDSO slot (boot/linkinfo),
 // filled by the post-link step; it is built, never committed.
 //
-// Limits: one vvar page (no per-CPU data, no time namespaces); the
+// The layout is Linux's (6.13 and later): [vvar], four pages of which the
+// first holds the time data, [vvar_vclock], two pages (Linux's paravirtual
+// clocks; zero here), then [vdso]. Mappings made after the vDSO (ld.so's
+// libraries) then fall where they fall on Linux.
+//
+// Limits: one page of data (no per-CPU data, no time namespaces); the
 // vvar is not writable and the vDSO cannot be moved or unmapped by the
 // program (mremap and munmap of it answer EINVAL, mprotect to writable
 // EACCES), where Linux allows both.
@@ -30,8 +35,16 @@ var image = linkinfo.VDSOSlot{Magic: linkinfo.VDSOMagic}
 // maxPages bounds the image's pages (the slot's size).
 const maxPages = linkinfo.VDSOMax / mm.PageSize
 
+// VVarPages is how far below the vDSO image its vvar page lies, in pages
+// (vdso.lds): [vvar]'s four and [vvar_vclock]'s two.
+const (
+	VVarPages  = 6
+	vvarOffset = VVarPages * mm.PageSize
+)
+
 var (
 	vvarFrame  uint64
+	zeroFrame  uint64 // the pages of [vvar] and [vvar_vclock] after the data
 	codeFrames [maxPages]uint64
 	nCode      int
 	ready      bool
@@ -54,6 +67,10 @@ func Setup(kernelPT mm.PageTable) Err {
 		return "no memory for the vvar page"
 	}
 	mm.PinFrame(vvarFrame)
+	if zeroFrame, err = mm.AllocZeroedFrame(); err != mm.OK {
+		return "no memory for the vvar page"
+	}
+	mm.PinFrame(zeroFrame)
 	nCode = int((image.Len + mm.PageSize - 1) / mm.PageSize)
 	for i := 0; i < nCode; i++ {
 		pa, err := mm.AllocZeroedFrame()
@@ -71,7 +88,7 @@ func Setup(kernelPT mm.PageTable) Err {
 		return "cannot map the vvar page"
 	}
 	for i := 0; i < nCode; i++ {
-		if kernelPT.Map(mm.VDSOBase+uintptr(i+1)*mm.PageSize, codeFrames[i], mm.PTEGlobal) != mm.OK {
+		if kernelPT.Map(mm.VDSOBase+vvarOffset+uintptr(i)*mm.PageSize, codeFrames[i], mm.PTEGlobal) != mm.OK {
 			return "cannot map the vDSO"
 		}
 	}
@@ -88,7 +105,7 @@ func KernelEHDR() uint64 {
 	if !ready {
 		return 0
 	}
-	return mm.VDSOBase + mm.PageSize
+	return mm.VDSOBase + vvarOffset
 }
 
 // MapInto maps [vvar] and [vdso] into a process and returns the vDSO
@@ -98,11 +115,12 @@ func MapInto(as *mm.AddressSpace) (uint64, error) {
 		return 0, nil
 	}
 	base, err := as.MapSpecial([]mm.SpecialMapping{
-		{Name: "[vvar]", Prot: mm.ProtRead, Frames: []uint64{vvarFrame}},
+		{Name: "[vvar]", Prot: mm.ProtRead, Frames: []uint64{vvarFrame, zeroFrame, zeroFrame, zeroFrame}},
+		{Name: "[vvar_vclock]", Prot: mm.ProtRead, Frames: []uint64{zeroFrame, zeroFrame}},
 		{Name: "[vdso]", Prot: mm.ProtRead | mm.ProtExec, Frames: codeFrames[:nCode]},
 	})
 	if err != nil {
 		return 0, err
 	}
-	return uint64(base) + mm.PageSize, nil
+	return uint64(base) + vvarOffset, nil
 }

@@ -5,6 +5,20 @@
 
 #define PAGE 4096
 
+// countMaps counts the lines of /proc/self/maps within [lo, hi).
+static int countMaps(char *lo, char *hi) {
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b;
+	int n = 0;
+	char line[512];
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a >= (unsigned long)lo && b <= (unsigned long)hi)
+			n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 int main(void) {
 	char *p = mmap(0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ok("mmap anonymous", p != MAP_FAILED);
@@ -72,5 +86,23 @@ int main(void) {
 	memset((char *)cur, 1, 65536);
 	printf("brk shrinks back %d\n", syscall(SYS_brk, cur) == cur);
 	printf("brk below the start %d\n", syscall(SYS_brk, 4096) == cur);
+
+	// How ld.so maps a library: a read-only part and, next to it, a part
+	// that was writable for relocation and is then made read-only
+	// (RELRO). Having been writable (VM_ACCOUNT) keeps the second apart:
+	// /proc/self/maps shows two mappings of the file, while two parts
+	// never writable merge into one.
+	char relro[] = "/tmp/relroXXXXXX";
+	fd = mkstemp(relro);
+	R(ftruncate(fd, 3 * PAGE));
+	unlink(relro);
+	char *lib = mmap(0, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	mmap(lib + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, PAGE);
+	lib[PAGE] = 1;
+	R(mprotect(lib + PAGE, PAGE, PROT_READ));
+	printf("mappings of a file with a RELRO page: %d\n", countMaps(lib, lib + 3 * PAGE));
+	char *ro = mmap(0, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	mmap(ro + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, PAGE);
+	printf("mappings of a file mapped read-only twice: %d\n", countMaps(ro, ro + 2 * PAGE));
 	return 0;
 }

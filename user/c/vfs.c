@@ -372,6 +372,20 @@ static void symlinks(void) {
 	info("made-by-link");
 	R(unlink("dangling"));
 	R(unlink("s1"));
+	// An open file is named by where it is, not by the links on the way
+	// (d_path): /proc/self/fd shows the directory the link leads to.
+	R(symlink("d", "dlink"));
+	putFile("d/named", "x");
+	char cwd[4096], link[4096], want[4200];
+	fd = open("dlink/named", O_RDONLY);
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+	n = readlink(buf, link, sizeof link - 1);
+	link[n > 0 ? n : 0] = 0;
+	snprintf(want, sizeof want, "%s/d/named", getcwd(cwd, sizeof cwd));
+	ok("file opened through a linked directory is named by its directory", strcmp(link, want) == 0);
+	close(fd);
+	R(unlink("d/named"));
+	R(unlink("dlink"));
 }
 
 static int fifoReader = -1;

@@ -5,7 +5,7 @@
  * fall back to the real system call, as Linux's vDSO does.
  *
  * Built by qemu.BuildVDSO with gcc as a position-independent shared
- * object with no relocations, linked by vdso.lds (vvar page just before
+ * object with no relocations, linked by vdso.lds (vvar page six pages before
  * the image) and exported under version LINUX_2.6 by vdso.map.
  */
 #include <stddef.h>
@@ -42,7 +42,7 @@ struct timezone {
 	int tz_dsttime;
 };
 
-/* vvar_page is placed by vdso.lds one page before the image. */
+/* vvar_page is placed by vdso.lds six pages before the image. */
 extern const volatile struct oyako_vvar vvar_page __attribute__((visibility("hidden")));
 
 #define barrier() __asm__ volatile("" ::: "memory")
