@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +70,32 @@ func (c *console) typeIn(s string) {
 	}
 }
 
+// bootResult is how a boot ended.
+type bootResult struct {
+	res *Result
+	err error
+}
+
+// startShell boots kernel with the initramfs image (a demo system) and
+// memory ("": the default) behind a console a test types on, and sends
+// how the boot ended on done.
+func startShell(t *testing.T, kernel string, image []byte, memory string) (c *console, done <-chan bootResult) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shell.cpio")
+	if err := os.WriteFile(path, image, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	c = &console{t: t, in: pw, wake: make(chan struct{})}
+	ch := make(chan bootResult, 1)
+	go func() {
+		res, err := Run(context.Background(), Config{Kernel: kernel, Initrd: path, Append: "quiet", Memory: memory,
+			Timeout: 5 * time.Minute, Console: c, Stdin: pr})
+		ch <- bootResult{res, err}
+	}()
+	return c, ch
+}
+
 // TestInteractiveShell drives `make qemu`'s busybox sh over the serial
 // console as a person would: it waits for the prompt, types commands,
 // runs a pipeline, ends cat with ^D, interrupts a job with ^C, stops one
@@ -103,23 +130,7 @@ func TestInteractiveShell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.CreateTemp(t.TempDir(), "shell-*.cpio")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Write(initrd)
-	f.Close()
-	pr, pw := io.Pipe()
-	c := &console{t: t, in: pw, wake: make(chan struct{})}
-	type result struct {
-		res *Result
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		res, err := Run(context.Background(), Config{Kernel: kernel, Initrd: f.Name(), Append: "quiet", Timeout: 5 * time.Minute, Console: c, Stdin: pr})
-		done <- result{res, err}
-	}()
+	c, done := startShell(t, kernel, initrd, "")
 	const prompt = "oyako:~# "
 	c.expect(prompt)
 	c.typeIn("echo $((6*7))\n")
@@ -242,5 +253,5 @@ func TestInteractiveShell(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the kernel did not power off after the shell exited; console:\n%s", c.out.String())
 	}
-	pw.Close()
+	c.in.Close()
 }

@@ -148,6 +148,7 @@ func (s Shell) Build() ([]byte, error) {
 		}
 		own["sh"] = true
 		init = strings.Replace(init, "busybox sh on the console", "Debian's bash on the console (busybox is /bin/busybox)", 1)
+		init = strings.Replace(init, "setsid -c /bin/sh ", "setsid -c /bin/bash ", 1)
 	default:
 		return nil, fmt.Errorf("unknown userland %q (busybox or debian)", s.Userland)
 	}

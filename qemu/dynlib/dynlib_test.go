@@ -357,3 +357,23 @@ func TestWalkLoop(t *testing.T) {
 		t.Errorf("Realpath(/up) = %q, %v", r, err)
 	}
 }
+
+func TestExpand(t *testing.T) {
+	o := &object{origin: File{"/", "/opt/app/bin"}}
+	for _, c := range []struct {
+		in   string
+		want File
+		ok   bool
+	}{
+		{"$ORIGIN/../lib", File{"/lib", "/opt/app/lib"}, true},
+		{"${ORIGIN}/x", File{"/x", "/opt/app/bin/x"}, true},
+		{"/usr/$LIB/${PLATFORM}", File{"/usr/lib/x86_64-linux-gnu/x86_64", "/usr/lib/x86_64-linux-gnu/x86_64"}, true},
+		{"rel", File{"/rel", "/rel"}, true},
+		{"", File{}, false},
+	} {
+		got, ok := expand(c.in, o)
+		if got != c.want || ok != c.ok {
+			t.Errorf("expand(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}

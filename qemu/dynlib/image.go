@@ -27,7 +27,6 @@ type entry struct {
 	mtime  uint32
 	target string // kindLink
 	src    string // kindFile: the host file (in the host tree) it copies
-	body   []byte // kindFile without src: its contents
 	old    bool   // in the image already (the caller writes it): not written
 }
 
@@ -147,13 +146,9 @@ func (im *Image) Add(p string) (string, error) {
 // AddAs adds the host file src at the image path p, making the
 // directories to it that neither the image nor the host has.
 func (im *Image) AddAs(p, src string) error {
-	dir, err := walk(path.Dir(path.Clean(p)), true, im.look(true))
-	if err != nil {
-		return fmt.Errorf("adding %s to the image: %w", p, err)
-	}
-	q := path.Join(dir, path.Base(p))
-	if im.entries[q] != nil {
-		return nil
+	q, err := im.place(p)
+	if err != nil || q == "" {
+		return err
 	}
 	real, err := im.Host.Realpath(src)
 	if err != nil {
@@ -169,28 +164,27 @@ func (im *Image) AddAs(p, src string) error {
 
 // Symlink adds a symlink at p to target unless the image has p.
 func (im *Image) Symlink(p, target string) error {
-	dir, err := walk(path.Dir(path.Clean(p)), true, im.look(true))
-	if err != nil {
-		return fmt.Errorf("adding %s to the image: %w", p, err)
+	q, err := im.place(p)
+	if err != nil || q == "" {
+		return err
 	}
-	q := path.Join(dir, path.Base(p))
-	if im.entries[q] == nil {
-		im.entries[q] = &entry{kind: kindLink, perm: 0o777, target: target}
-	}
+	im.entries[q] = &entry{kind: kindLink, perm: 0o777, target: target}
 	return nil
 }
 
-// AddFile adds a file with the given contents at p unless the image has p.
-func (im *Image) AddFile(p string, perm uint32, body []byte) error {
+// place resolves the directory of the image path p, making the
+// directories to it that neither the image nor the host has, and returns
+// where p goes, or "" if the image has it already.
+func (im *Image) place(p string) (string, error) {
 	dir, err := walk(path.Dir(path.Clean(p)), true, im.look(true))
 	if err != nil {
-		return fmt.Errorf("adding %s to the image: %w", p, err)
+		return "", fmt.Errorf("adding %s to the image: %w", p, err)
 	}
 	q := path.Join(dir, path.Base(p))
-	if im.entries[q] == nil {
-		im.entries[q] = &entry{kind: kindFile, perm: perm, body: body}
+	if im.entries[q] != nil {
+		return "", nil
 	}
-	return nil
+	return q, nil
 }
 
 // AddTree adds the host's path p and, if it is a directory, everything
@@ -245,10 +239,6 @@ func (im *Image) Write(w *cpio.Writer) error {
 			body = []byte(e.target)
 		case kindFile:
 			h.Mode |= cpio.ModeRegular
-			if e.src == "" {
-				body = e.body
-				break
-			}
 			var err error
 			if body, err = im.Host.ReadFile(e.src); err != nil {
 				return err
