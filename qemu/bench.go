@@ -99,6 +99,17 @@ type Bench struct {
 	OyakoSide []byte
 }
 
+// BenchAdd are the host files the benchmark's image holds besides the
+// program: Debian's dynamically linked true (with its interpreter and
+// libraries, gathered by Initramfs), for the row vfork-execve-dynamic-wait,
+// when the host has it.
+func BenchAdd() []string {
+	if _, err := os.Stat("/usr/bin/true"); err != nil {
+		return nil
+	}
+	return []string{"/usr/bin/true"}
+}
+
 // BenchSideBySide runs the benchmark program c natively and in oyako, one
 // after the other, and returns both sides' results.
 func BenchSideBySide(ctx context.Context, kernel string, c Case, timeout time.Duration) (*Bench, error) {

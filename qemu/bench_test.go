@@ -39,7 +39,7 @@ func TestBenchRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := BenchSideBySide(context.Background(), kernelImage(t), Case{Program: prog, Args: []string{"100"}}, time.Minute)
+	res, err := BenchSideBySide(context.Background(), kernelImage(t), Case{Program: prog, Args: []string{"100"}, Add: BenchAdd()}, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestBenchRuns(t *testing.T) {
 	}
 	var b strings.Builder
 	PrintBench(&b, res)
-	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000",
+	for _, row := range []string{"getpid", "signal-handler-sigreturn", "fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "vfork-execve-dynamic-wait", "pipe-pingpong", "fork-64MiB-exit-wait", "poll-10000", "select-1000", "epoll_wait-10000",
 		"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B", "tcp-pingpong-1B", "tcp-bulk-64KiB"} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("table lacks %s:\n%s", row, b.String())

@@ -103,15 +103,16 @@ func HostTSCkHz() int64 {
 	return int64(float64(c1-c0) / float64(t1.Sub(t0).Nanoseconds()) * 1e6)
 }
 
-// BenchLinux boots program as /init with args on Debian's Linux kernel
-// (LinuxKernel, fetched into build/linux the first time) and then on
-// oyako's kernel image, each with timeout, and returns both sides.
-func BenchLinux(ctx context.Context, kernel, program string, args []string, timeout time.Duration) (*LinuxBench, error) {
+// BenchLinux boots the image img (its Program as /init) with args on
+// Debian's Linux kernel (LinuxKernel, fetched into build/linux the first
+// time) and then on oyako's kernel image, each with timeout, and returns
+// both sides.
+func BenchLinux(ctx context.Context, kernel string, img Initramfs, args []string, timeout time.Duration) (*LinuxBench, error) {
 	linux, err := LinuxKernel("")
 	if err != nil {
 		return nil, err
 	}
-	oyako, remove, err := ProgramBoot(Config{Kernel: kernel}, program, "", []string{"quiet"}, args)
+	oyako, remove, err := ImageBoot(Config{Kernel: kernel}, img, []string{"quiet"}, args)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +223,7 @@ var LinuxBenchRows = []string{
 	"getpid-10k-files-20k-vmas",
 	"poll-10", "select-10", "epoll_wait-10", "poll-10000", "epoll_wait-10000",
 	"write-loop-32x64B", "uring-enter-32x64B", "uring-sqpoll-32x64B",
-	"fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "pipe-pingpong",
+	"fork-exit-wait", "vfork-exit-wait", "vfork-execve-wait", "vfork-execve-dynamic-wait", "pipe-pingpong",
 	"fork-64MiB-exit-wait", "sleep-process", "tcp-pingpong-1B", "tcp-bulk-64KiB",
 }
 

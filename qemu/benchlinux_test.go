@@ -106,7 +106,7 @@ func TestBenchLinuxRuns(t *testing.T) {
 	// anything with the load at 7 on 2 cores).
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	b, err := BenchLinux(ctx, kernelImage(t), prog, []string{"100"}, 2*time.Minute)
+	b, err := BenchLinux(ctx, kernelImage(t), Initramfs{Program: prog, Add: BenchAdd()}, []string{"100"}, 2*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

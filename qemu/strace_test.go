@@ -122,7 +122,9 @@ func TestStraceShape(t *testing.T) {
 		`(?m)^arch_prctl\(ARCH_SET_FS, 0x[0-9a-f]+\) += 0$`,
 		`(?m)^prlimit64\(0, RLIMIT_STACK, NULL, \{rlim_cur=8192\*1024, rlim_max=RLIM64_INFINITY\}\) = 0$`,
 		`(?m)^readlink\("/proc/self/exe", "/init", 4096\) += 5$`,
-		`(?m)^getrandom\("(\\x[0-9a-f]{2}){8}", 8, GRND_NONBLOCK\) += 8$`,
+		// Random bytes as strace quotes them: printable ones as they
+		// are, the rest as C or octal escapes.
+		`(?m)^getrandom\("([ -\[\]-~]|\\[\\"ntrvf]|\\[0-7]{1,3}){8}", 8, GRND_NONBLOCK\) += 8$`,
 		`(?m)^newfstatat\(1, "", \{st_mode=S_IFCHR\|0600, st_rdev=makedev\(0x5, 0x1\), \.\.\.\}, AT_EMPTY_PATH\) = 0$`,
 		`(?m)^ioctl\(1, TCGETS, \{c_iflag=ICRNL\|IXON, c_oflag=NL0\|CR0\|TAB0\|BS0\|VT0\|FF0\|OPOST\|ONLCR, c_cflag=B38400\|CS8\|CREAD\|HUPCL, c_lflag=ISIG\|ICANON\|ECHO\|ECHOE\|ECHOK\|IEXTEN\|ECHOCTL\|ECHOKE, \.\.\.\}\) = 0$`,
 		`(?m)^write\(1, "hello\\n", 6\) += 6$`,

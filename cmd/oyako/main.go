@@ -532,7 +532,7 @@ func cmdBench(argv []string) error {
 		return err
 	}
 	defer done()
-	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}}, 10*time.Minute)
+	res, err := qemu.BenchSideBySide(context.Background(), kernel, qemu.Case{Program: prog, Args: []string{fmt.Sprint(*n)}, Add: qemu.BenchAdd()}, 10*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -601,7 +601,7 @@ func cmdBenchLinux(argv []string) error {
 	}
 	defer done()
 	start := time.Now()
-	res, err := qemu.BenchLinux(context.Background(), kernel, prog, args, 10*time.Minute)
+	res, err := qemu.BenchLinux(context.Background(), kernel, qemu.Initramfs{Program: prog, Add: qemu.BenchAdd()}, args, 10*time.Minute)
 	if err != nil {
 		return err
 	}

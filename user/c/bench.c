@@ -210,6 +210,25 @@ static void op_exec(long n) {
 	}
 }
 
+// dynTrue is Debian's dynamically linked true, which `oyako bench` and
+// `oyako bench-linux` put in the image with its interpreter and libraries
+// when the host has it.
+static const char dynTrue[] = "/usr/bin/true";
+
+// op_exec_dynamic runs dynTrue by vfork and execve: the kernel loads
+// ld.so, which opens, maps and relocates libc before main.
+static void op_exec_dynamic(long n) {
+	for (long i = 0; i < n; i++) {
+		pid_t pid = vfork();
+		if (pid == 0) {
+			char *argv[] = {"true", NULL};
+			execve(dynTrue, argv, environ);
+			_exit(127);
+		}
+		wait_child(pid);
+	}
+}
+
 static int ping[2], pong[2];
 
 // op_pipe is a round trip of one byte to a child process and back.
@@ -840,6 +859,8 @@ static void processes(long np) {
 	run_n("fork-exit-wait", op_fork, np);
 	run_n("vfork-exit-wait", op_vfork, np);
 	run_n("vfork-execve-wait", op_exec, np);
+	if (access(dynTrue, X_OK) == 0)
+		run_n("vfork-execve-dynamic-wait", op_exec_dynamic, np / 4);
 }
 
 // tsc_per_ns measures the TSC's rate against CLOCK_MONOTONIC over 20 ms.
