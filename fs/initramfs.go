@@ -23,9 +23,19 @@ func Unpack(root *RamDir, archive []byte, console *TTY) error {
 // mounts, such as /dev).
 func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*RamDir) error {
 	r := cpio.NewReader(archive)
+	// Directories get their archive's modification times at the end, as
+	// Linux's dir_utime does: adding their entries changes them.
+	type dirTime struct {
+		dir   *RamDir
+		mtime int64
+	}
+	var dirs []dirTime
 	for {
 		h, body, err := r.Next()
 		if errors.Is(err, io.EOF) {
+			for _, d := range dirs {
+				d.dir.SetMtime(d.mtime)
+			}
 			return nil
 		}
 		if err != nil {
@@ -45,11 +55,14 @@ func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*Ram
 		switch h.Mode & cpio.ModeType {
 		case cpio.ModeDir:
 			if n, err := dir.Lookup(nil, base); err == nil {
-				if _, ok := n.(*RamDir); ok {
+				if d, ok := n.(*RamDir); ok {
+					dirs = append(dirs, dirTime{d, int64(h.MTime)})
 					continue
 				}
 			}
-			node = fs.newDir(nil, dir, perm)
+			d := fs.newDir(nil, dir, perm)
+			dirs = append(dirs, dirTime{d, int64(h.MTime)})
+			node = d
 		case cpio.ModeRegular:
 			f := fs.newFile(nil, dir, perm)
 			if err := f.setData(body); err != nil {
@@ -58,7 +71,6 @@ func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*Ram
 				// for no visible reason, so the boot stops here.
 				return fmt.Errorf("initramfs %s: %w: the image needs more memory than the machine has (give QEMU more with -m)", h.Name, err)
 			}
-			f.SetMtime(int64(h.MTime))
 			node = f
 		case cpio.ModeSymlink:
 			node = fs.newSymlink(nil, dir, string(body))
@@ -71,6 +83,9 @@ func unpack(root *RamDir, archive []byte, console *TTY, redirect map[string]*Ram
 		}
 		m := node.(ramNode).meta()
 		m.attr.UID, m.attr.GID = h.UID, h.GID
+		// Every entry keeps its archive's modification time, symlinks
+		// and devices too (do_utime in init/initramfs.c).
+		m.SetMtime(int64(h.MTime))
 		dir.Remove(base)
 		if err := dir.Add(base, node); err != nil {
 			return fmt.Errorf("initramfs %s: %w", h.Name, err)

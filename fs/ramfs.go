@@ -554,10 +554,10 @@ func (f *RamFile) Attr() Attr {
 }
 
 // SetMtime sets the modification time (the initramfs keeps its archive's).
-func (f *RamFile) SetMtime(sec int64) {
-	f.mu.Lock()
-	f.attr.Mtime = unixTime(sec)
-	f.mu.Unlock()
+func (n *ramInode) SetMtime(sec int64) {
+	n.mu.Lock()
+	n.attr.Mtime = unixTime(sec)
+	n.mu.Unlock()
 }
 
 // ReadAt implements Regular.

@@ -9,7 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // A Case is one program run, compared between the host Linux and oyako.
@@ -140,8 +144,16 @@ func addInitFiles(dir, program string) error {
 	return os.WriteFile(filepath.Join(dir, "init"), data, 0o755)
 }
 
+// copyTree copies the directory tree src into dst, keeping modes,
+// symlinks and modification times (directories' too, as the initramfs
+// does: they are set once the directory is complete).
 func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+	type dirTime struct {
+		path  string
+		mtime time.Time
+	}
+	var dirs []dirTime
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -149,13 +161,17 @@ func copyTree(src, dst string) error {
 		target := filepath.Join(dst, rel)
 		switch {
 		case info.IsDir():
+			dirs = append(dirs, dirTime{target, info.ModTime()})
 			return os.MkdirAll(target, info.Mode().Perm())
 		case info.Mode()&os.ModeSymlink != 0:
 			l, err := os.Readlink(p)
 			if err != nil {
 				return err
 			}
-			return os.Symlink(l, target)
+			if err := os.Symlink(l, target); err != nil {
+				return err
+			}
+			return lutimes(target, info.ModTime())
 		default:
 			in, err := os.Open(p)
 			if err != nil {
@@ -177,6 +193,34 @@ func copyTree(src, dst string) error {
 			return os.Chtimes(target, info.ModTime(), info.ModTime())
 		}
 	})
+	if err != nil {
+		return err
+	}
+	// Children before their parents: creating an entry changes its
+	// directory's time.
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := os.Chtimes(dirs[i].path, dirs[i].mtime, dirs[i].mtime); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lutimes sets the access and modification times of path, of a symlink
+// itself rather than of its target (utimensat with AT_SYMLINK_NOFOLLOW,
+// which package os does not offer).
+func lutimes(path string, t time.Time) error {
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return err
+	}
+	ts := [2]syscall.Timespec{syscall.NsecToTimespec(t.UnixNano()), syscall.NsecToTimespec(t.UnixNano())}
+	dirfd := linux.AT_FDCWD
+	_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&ts[0])), linux.AT_SYMLINK_NOFOLLOW, 0, 0)
+	if e != 0 {
+		return &os.PathError{Op: "utimensat", Path: path, Err: e}
+	}
+	return nil
 }
 
 // Diff returns a line diff of two transcripts ("" if equal).
@@ -213,12 +257,36 @@ func BuildUserC(root, dir, name string) (string, error) {
 // linked with liburing (Debian's liburing-dev, for the io_uring programs)
 // and pthreads.
 func BuildUserCAs(root, dir, name, out, mode string) (string, error) {
-	path := filepath.Join(dir, out)
-	cmd := exec.Command("gcc", mode, "-O1", "-Wall", "-Wno-stringop-overflow", "-o", path, filepath.Join(root, "user", "c", name+".c"), "-luring", "-lpthread")
+	return gccUserC(root, name, filepath.Join(dir, out), []string{mode}, "-luring", "-lpthread")
+}
+
+// BuildUserCDynamic compiles user/c/NAME.c into dir/NAME as a dynamically
+// linked program: gcc's default on Debian, a PIE whose interpreter is
+// ld-linux-x86-64.so.2, needing libc.so.6. It exports its symbols to the
+// libraries it loads (-rdynamic), and its DT_RUNPATH is $ORIGIN, so that
+// natively dlopen finds a library by name next to it (BuildUserCShared
+// into the same directory); in oyako, where the program is /init, the
+// library comes with Case.Libs.
+func BuildUserCDynamic(root, dir, name string) (string, error) {
+	return gccUserC(root, name, filepath.Join(dir, name), []string{"-rdynamic", "-Wl,-rpath,$ORIGIN"}, "-lpthread")
+}
+
+// BuildUserCShared compiles user/c/NAME.c into dir/NAME.so, a shared
+// library (-shared -fPIC) linked with libm.
+func BuildUserCShared(root, dir, name string) (string, error) {
+	return gccUserC(root, name, filepath.Join(dir, name+".so"), []string{"-shared", "-fPIC"}, "-lm")
+}
+
+// gccUserC compiles user/c/NAME.c into out with gcc, flags before the
+// source and libs after it.
+func gccUserC(root, name, out string, flags []string, libs ...string) (string, error) {
+	args := append([]string{"-O1", "-Wall", "-Wno-stringop-overflow"}, flags...)
+	args = append(args, "-o", out, filepath.Join(root, "user", "c", name+".c"))
+	cmd := exec.Command("gcc", append(args, libs...)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gcc %s: %v\n%s", name, err, b)
 	}
-	return path, nil
+	return out, nil
 }
 
 // BuildUserGo builds user/go/NAME as a static Go program into dir.
