@@ -157,6 +157,7 @@ func conformanceC(t *testing.T) {
 		// Processes: their results depend on the process tree, so they
 		// run as init on both sides.
 		{"locks2", "locks2", "-static", false, true},
+		{"priority", "priority", "-static", false, true},
 		{"fork", "fork", "-static", false, true},
 		{"vfork", "vfork", "-static", false, true},
 		{"shm", "shm", "-static", false, true},

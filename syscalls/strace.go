@@ -327,6 +327,8 @@ var argSpecs = map[string][]string{
 	"sync_file_range":   {"fd", "d", "d", "x"},
 	"syncfs":            {"fd"},
 	"statfs":            {"path", "p"},
+	"getpriority":       {"prio_which", "d"},
+	"setpriority":       {"prio_which", "d", "d"},
 	"fstatfs":           {"fd", "p"},
 	"mount":             {"path", "path", "path", "mountflags", "path"},
 	"umount2":           {"path", "umountflags"},
@@ -369,6 +371,11 @@ func formatArg(t *task.Task, spec string, a Args, i int, ret uintptr, err error)
 		return cHex(uint64(v)), true
 	case "o":
 		return fmt.Sprintf("%#o", v), true
+	case "prio_which":
+		if v < 3 {
+			return [...]string{"PRIO_PROCESS", "PRIO_PGRP", "PRIO_USER"}[v], true
+		}
+		return strconv.FormatInt(int64(int32(v)), 10), true
 	case "amode": // access(2)'s mode, as strace prints it
 		if v == 0 {
 			return "F_OK", true

@@ -106,6 +106,18 @@ func sysGetrandom(t *task.Task, a *Args) (uintptr, error) {
 	return n, nil
 }
 
+// sysGetpriority implements getpriority(2). The system call returns
+// 20 - nice (1 to 40), so that no result looks like an error.
+func sysGetpriority(t *task.Task, a *Args) (uintptr, error) {
+	p, err := t.GetPriority(int(int32(a[0])), int32(a[1]))
+	return uintptr(p), err
+}
+
+// sysSetpriority implements setpriority(2).
+func sysSetpriority(t *task.Task, a *Args) (uintptr, error) {
+	return 0, t.SetPriority(int(int32(a[0])), int32(a[1]), int32(a[2]))
+}
+
 // sysSchedGetaffinity implements sched_getaffinity(2): every task may run
 // on the one CPU. It returns the size of the kernel's cpumask (8 bytes).
 func sysSchedGetaffinity(t *task.Task, a *Args) (uintptr, error) {

@@ -131,6 +131,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	p.mu.Unlock()
 	nt.Strace = t.Strace
+	nt.nice.Store(t.Nice())
 	if f&CloneChildCleartid != 0 {
 		nt.ClearChildTID = a.ChildTID
 	}

@@ -137,6 +137,7 @@ const (
 	rlimNlimits  = 16
 	rlimitNproc  = 6
 	rlimitNofile = 7
+	rlimitNice   = 13
 )
 
 // Root is the file system every process sees.

@@ -166,6 +166,10 @@ func (p *Process) Task(tid int32, whole bool) (fs.TaskInfo, bool) {
 	if t == nil && tid != p.PID {
 		return info, false
 	}
+	if t != nil {
+		info.Nice = t.Nice()
+	}
+	info.Priority = 20 + info.Nice
 	c := p.creds
 	info.UID = [4]uint32{c.RUID, c.EUID, c.SUID, c.FSUID}
 	info.GID = [4]uint32{c.RGID, c.EGID, c.SGID, c.FSGID}

@@ -31,7 +31,8 @@ type Task struct {
 	fpuPA uint64
 
 	// Per-thread state set by system calls.
-	ClearChildTID uintptr // set_tid_address / CLONE_CHILD_CLEARTID
+	nice          atomic.Int32 // setpriority(2) (priority.go)
+	ClearChildTID uintptr      // set_tid_address / CLONE_CHILD_CLEARTID
 	RobustList    uintptr
 	RobustLen     uint64
 	Rseq          uintptr
