@@ -37,7 +37,7 @@ func TestExhaustion(t *testing.T) {
 	}
 	got := string(out.Output)
 	if out.Status != 0 {
-		t.Errorf("exhaust exited %d", out.Status)
+		t.Errorf("exhaust exited %d; side channel:\n%s", out.Status, out.Side)
 	}
 	mustContain(t, got,
 		`(?m)^touch: mmap of twice RAM: ok$`,

@@ -2,8 +2,10 @@ package task
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
+	"oyako/kernel"
 	"oyako/kernel/klog"
 	"oyako/kernel/mm"
 	"oyako/signals"
@@ -16,6 +18,11 @@ import (
 // faulting thread waits for its memory and tries again. As in Linux, init
 // is not chosen while another process can be (oom_unkillable_task), and a
 // victim already dying is waited for rather than joined by a second one.
+
+// oomKilledAt is when the killer last sent SIGKILL (Unix nanoseconds).
+var oomKilledAt atomic.Int64
+
+func lastOOMKill() time.Time { return time.Unix(0, oomKilledAt.Load()) }
 
 // oomWait bounds how long a thread waits for a victim's memory before it
 // faults again (and, if memory is still short, picks again).
@@ -66,7 +73,19 @@ func oomVictim() (victim *Process, dying bool) {
 // another, waits for memory to come back so that the fault can be
 // retried.
 func (t *Task) outOfMemory(addr uint64) {
+	// Linux calls the killer only once reclaim has failed: the runtime
+	// gives back the memory it holds but does not use first, whatever
+	// the rate limit of the reclaim an allocation makes.
+	kernel.DropCaches()
+	if mm.UserRoom(1) {
+		return
+	}
 	victim, dying := oomVictim()
+	if !dying && victim == initProc && time.Since(lastOOMKill()) < 2*oomWait {
+		// The victim just killed may be a zombie whose memory is still
+		// on its way back: init waits for it rather than die.
+		dying = true
+	}
 	if !dying && (victim == nil || victim == t.Proc) {
 		t.fault(signals.SIGKILL, 0, addr, "out of memory")
 		return
@@ -78,6 +97,7 @@ func (t *Task) outOfMemory(addr uint64) {
 		klog.Log("oyako: " + report)
 		klog.SideLine("oyako-fault " + report)
 		victim.send(signals.KillInfo(signals.SIGKILL, signals.SI_KERNEL, 0, 0), nil, true)
+		oomKilledAt.Store(time.Now().UnixNano())
 	}
 	// Wait for the victim's memory (or for a signal to this thread, as
 	// Linux's allocator gives up for a fatal one).
