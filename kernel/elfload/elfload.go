@@ -88,15 +88,15 @@ func ParseInterp(r io.ReaderAt) (*Image, error) {
 	if string(eh[:4]) != "\x7fELF" || binary.LittleEndian.Uint16(eh[18:]) != emX86 {
 		return nil, ErrBadInterp
 	}
-	return Parse(r, 0)
+	return Parse(r)
 }
 
 // Relocatable reports whether the image may be loaded anywhere (ET_DYN).
 func (img *Image) Relocatable() bool { return img.Type == etDyn }
 
-// Parse reads the ELF headers of r and plans its loading, placing an
-// ET_DYN image at dynBase.
-func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
+// Parse reads the ELF headers of r and plans its loading at its link
+// addresses; Rebase moves an ET_DYN image where the kernel puts it.
+func Parse(r io.ReaderAt) (*Image, error) {
 	var eh [ehdrSize]byte
 	if _, err := r.ReadAt(eh[:], 0); err != nil {
 		return nil, ErrNotELF
@@ -125,9 +125,6 @@ func Parse(r io.ReaderAt, dynBase uint64) (*Image, error) {
 	ph := make([]byte, int(phnum)*phdrSize)
 	if _, err := r.ReadAt(ph, int64(phoff)); err != nil {
 		return nil, fmt.Errorf("%w: program headers past the end", ErrNotELF)
-	}
-	if typ == etDyn {
-		img.Bias = dynBase
 	}
 	var phdrVaddr uint64
 	havePhdr := false

@@ -103,7 +103,7 @@ func (l loadedELF) base() uint64 {
 // room, and the latter's heap starts at mm.LoaderBrk.
 func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, error) {
 	var l loadedELF
-	img, err := elfload.Parse(regularReader{f.Node.(fs.Regular)}, 0)
+	img, err := elfload.Parse(regularReader{f.Node.(fs.Regular)})
 	if err != nil {
 		return nil, l, err
 	}
@@ -135,27 +135,22 @@ func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, er
 		as.DecRef(nil)
 		return nil, l, err
 	}
+	// load_elf_binary's placement: a PIE with an interpreter at
+	// ELF_ET_DYN_BASE; an ET_DYN without one (a loader) and the
+	// interpreter where mmap(NULL, ...) would put them.
 	loader := img.Relocatable() && l.interp == nil
+	if img.Relocatable() && !loader {
+		lo, _ := img.Span()
+		img.Rebase(mm.ETDynBase - lo)
+	}
 	for i, im := range []*elfload.Image{l.prog, l.interp} {
 		if im == nil {
 			continue
 		}
-		if i == 0 && im.Relocatable() && !loader {
-			lo, _ := im.Span()
-			im.Rebase(mm.ETDynBase - lo)
-		}
 		if im.Relocatable() && (i == 1 || loader) {
-			// Room for the whole image, found as mmap(NULL, ...) would;
-			// the segments then go there with MAP_FIXED.
-			lo, hi := im.Span()
-			at, err := as.Map(mm.MapParams{Length: uintptr(hi - lo), Flags: mm.MapPrivate | mm.MapAnonymous})
-			if err != nil {
+			if err := placeTopDown(as, im); err != nil {
 				return fail(err)
 			}
-			if err := as.Unmap(at, uintptr(hi-lo)); err != nil {
-				return fail(err)
-			}
-			im.Rebase(uint64(at) - lo)
 		}
 		for _, s := range im.Segments {
 			if err := mapSegment(as, objs[i], s, names[i]); err != nil {
@@ -173,6 +168,22 @@ func loadELF(c fs.Ctx, cwd fs.Path, f ExecFile) (*mm.AddressSpace, loadedELF, er
 		return fail(err)
 	}
 	return as, l, nil
+}
+
+// placeTopDown moves im to where mmap(NULL, ...) of its whole span would
+// go (elf_map of the first segment with the total mapping size), so that
+// its segments can then be mapped there with MAP_FIXED.
+func placeTopDown(as *mm.AddressSpace, im *elfload.Image) error {
+	lo, hi := im.Span()
+	at, err := as.Map(mm.MapParams{Length: uintptr(hi - lo), Flags: mm.MapPrivate | mm.MapAnonymous})
+	if err != nil {
+		return err
+	}
+	if err := as.Unmap(at, uintptr(hi-lo)); err != nil {
+		return err
+	}
+	im.Rebase(uint64(at) - lo)
+	return nil
 }
 
 // mapSegment maps a PT_LOAD segment as binfmt_elf's elf_load does: the
