@@ -35,11 +35,11 @@ var image = linkinfo.VDSOSlot{Magic: linkinfo.VDSOMagic}
 // maxPages bounds the image's pages (the slot's size).
 const maxPages = linkinfo.VDSOMax / mm.PageSize
 
-// VVarPages is how far below the vDSO image its vvar page lies, in pages
+// vvarPages is how far below the vDSO image its vvar page lies, in pages
 // (vdso.lds): [vvar]'s four and [vvar_vclock]'s two.
 const (
-	VVarPages  = 6
-	vvarOffset = VVarPages * mm.PageSize
+	vvarPages  = 6
+	vvarOffset = vvarPages * mm.PageSize
 )
 
 var (
