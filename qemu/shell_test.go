@@ -84,11 +84,13 @@ func conformanceShell(t *testing.T) {
 		{"find", []string{"sh", "/scripts/find.sh"}, ""},
 		{"script", []string{"sh", "/scripts/script.sh"}, ""},
 		{"script-by-path", []string{"sh", "-c", "/scripts/hello.sh by path"}, ""},
-		// Reading the terminal, and an interactive shell on it. The
-		// interactive shell starts once its input has arrived (and been
-		// echoed by the line discipline), so that the transcript does
-		// not depend on when the input comes.
-		{"read-tty", []string{"sh", "-c", "read a b; echo got $b $a; cat"}, "one two\nrest\n"},
+		// Reading the terminal, and an interactive shell on it. Each
+		// prints only once its input has arrived (and been echoed by the
+		// line discipline), so that the transcript does not depend on
+		// when the input comes: the serial port hands it over a byte at
+		// a time, and once the shell's output came between the echo of
+		// "r" and of "est". read-tty reads both lines before it prints.
+		{"read-tty", []string{"sh", "-c", "read a b; read c; echo got $b $a; echo $c; cat"}, "one two\nrest\n"},
 		{"interactive", []string{"sh", "-c", "sleep 1; exec sh -i"}, "echo hi\n(exit 3)\necho $?\nsleep 0.1 &\nwait\nexit 4\n"},
 	} {
 		coverage.expect()
