@@ -106,7 +106,19 @@ func newStack() *stack.Stack {
 	must(s.SetTransportProtocolOption(tcp.ProtocolNumber, &tcpip.TCPSendBufferSizeRangeOption{Min: tcpWmemMin, Default: tcpWmemDefault, Max: tcpWmemMax}))
 	must(s.SetPortRange(EphemeralLow, EphemeralHigh))
 
-	must(s.CreateNICWithOptions(LoopbackNIC, loopback.New(), stack.NICOptions{Name: LoopbackName}))
+	// lo starts disabled, so that its IPv6 endpoint never solicits
+	// routers: netstack would send router solicitations on every
+	// interface, loopback included (a 48-byte packet in lo's counters
+	// within a second of the stack's start); Linux's addrconf does not
+	// on lo.
+	must(s.CreateNICWithOptions(LoopbackNIC, loopback.New(), stack.NICOptions{Name: LoopbackName, Disabled: true}))
+	ep, err := s.GetNetworkEndpoint(LoopbackNIC, ipv6.ProtocolNumber)
+	must(err)
+	ndp := ipv6.DefaultNDPConfigurations()
+	ndp.AutoGenTempGlobalAddresses = false
+	ndp.MaxRtrSolicitations = 0
+	ep.(ipv6.NDPEndpoint).SetNDPConfigurations(ndp)
+	must(s.EnableNIC(LoopbackNIC))
 	addAddress(s, LoopbackNIC, tcpip.AddrFrom4([4]byte{127, 0, 0, 1}), 8)
 	addAddress(s, LoopbackNIC, tcpip.AddrFrom16([16]byte{15: 1}), 128)
 	s.AddRoute(tcpip.Route{Destination: prefix(tcpip.AddrFrom4([4]byte{127}), 8), NIC: LoopbackNIC})
